@@ -1,0 +1,67 @@
+// The decoder contract: a pure function from one framed record to one normalized
+// event or an error. Framing (lines, JSON envelopes, CSV rows) happens before, in
+// src/sources/; decoders never touch files or sockets.
+import type { DecodedEvent } from '../events/event.js';
+import type { Instant } from '../events/time.js';
+
+/** Where a record came from, for error messages: "file:line" or a request id. */
+export interface RecordOrigin {
+  /** File path, "-" for stdin, or a request id. */
+  source: string;
+  /** 1-based line where the record starts (for CSV: the row's first line). */
+  line: number;
+  /** 0-based position inside a JSON array or envelope on that line/document, when there is one. */
+  index?: number;
+}
+
+export function formatOrigin(o: RecordOrigin): string {
+  return o.index === undefined ? `${o.source}:${o.line}` : `${o.source}:${o.line}[${o.index}]`;
+}
+
+/** A framed record: a parsed JSON value (object from NDJSON, array element, envelope item, CSV row) or a text line. */
+export type RawRecord =
+  | { kind: 'json'; value: Record<string, unknown>; origin: RecordOrigin; text?: string }
+  | { kind: 'csv'; value: Record<string, string>; origin: RecordOrigin; text?: string }
+  | { kind: 'text'; value: string; origin: RecordOrigin };
+
+export interface DecodeContext {
+  /** Offset in minutes east of UTC for zone-less device times (default 0 = UTC). */
+  defaultOffsetMinutes: number;
+  /** When the record was read; used only to infer a missing year. */
+  reference: Instant;
+}
+
+/** Stable, low-cardinality reasons a record is rejected (also the metrics labels). */
+export type RejectReason =
+  | 'invalid-json'
+  | 'unknown-format'
+  | 'missing-time'
+  | 'invalid-time'
+  | 'invalid-field'
+  | 'record-too-large'
+  | 'invalid-csv';
+
+export interface DecodeError {
+  reason: RejectReason;
+  message: string;
+}
+
+export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; error: DecodeError };
+
+export interface Decoder {
+  /** Stable name, shown in summaries and `normalize --explain` ("entra-signin"). */
+  readonly name: string;
+  /** One line: what it reads. */
+  readonly description: string;
+  /**
+   * Cheap shape test: does this record look like this decoder's format? Must not
+   * throw. The first decoder in the registry that accepts a record decodes it.
+   */
+  accepts(record: RawRecord): boolean;
+  /** Decodes an accepted record. Must not throw; bad fields become a DecodeError. */
+  decode(record: RawRecord, ctx: DecodeContext): DecodeResult;
+}
+
+export function reject(reason: RejectReason, message: string): DecodeResult {
+  return { ok: false, error: { reason, message } };
+}

@@ -1,0 +1,144 @@
+// Canonical IP form (DESIGN.md §2): IPv4 dotted quad; IPv6 lower-case RFC 5952;
+// IPv4-mapped IPv6 becomes the IPv4; ports, brackets, zone ids and whitespace are
+// stripped; anything that is not an IP is no IP. Parsing is ipaddr.js's; this file
+// only peels the vendor wrappings off before handing the string over.
+import ipaddr from 'ipaddr.js';
+
+// Vendors wrap addresses in many ways: "1.2.3.4:5678", "[2a02::1]:443",
+// "host.example (1.2.3.4)", "[NAME (1.2.3.4)]", "fe80::1%eth0", " 1.2.3.4 ".
+// A bounded input keeps attacker-sized strings out of the parser.
+const MAX_IP_TEXT = 256;
+
+/** Returns the canonical form of an IP written in any common vendor spelling, or null. */
+export function canonicalIp(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  let s = value.trim();
+  if (s.length === 0 || s.length > MAX_IP_TEXT) return null;
+  // "NAME (ip)" and "[NAME (ip)]": the address is inside the last parentheses.
+  if (s.endsWith(')') || s.endsWith(')]')) {
+    const open = s.lastIndexOf('(');
+    const close = s.lastIndexOf(')');
+    if (open >= 0 && close > open) s = s.slice(open + 1, close).trim();
+  }
+  // "[v6]:port", "[v6]", "[v4]:port"
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    if (close < 0) return null;
+    s = s.slice(1, close);
+  } else {
+    const firstColon = s.indexOf(':');
+    // "v4:port": exactly one colon, and a dot before it.
+    if (firstColon > 0 && firstColon === s.lastIndexOf(':') && s.lastIndexOf('.', firstColon) > 0) {
+      s = s.slice(0, firstColon);
+    }
+  }
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  return canonicalBareIp(s);
+}
+
+function canonicalBareIp(s: string): string | null {
+  if (s.includes(':')) {
+    if (!ipaddr.IPv6.isValid(s)) return null;
+    const v6 = ipaddr.IPv6.parse(s);
+    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+    return v6.toRFC5952String();
+  }
+  // Only the four-part decimal form: "10.1" or "0x7f.0.0.1" are not how logs write addresses.
+  if (!ipaddr.IPv4.isValidFourPartDecimal(s)) return null;
+  return ipaddr.IPv4.parse(s).toString();
+}
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** A set of CIDR ranges that canonical IPs are tested against. */
+export class CidrSet {
+  private readonly v4: Array<[ipaddr.IPv4, number]> = [];
+  private readonly v6: Array<[ipaddr.IPv6, number]> = [];
+  readonly cidrs: string[] = [];
+
+  constructor(cidrs: Iterable<string>) {
+    for (const c of cidrs) this.add(c);
+  }
+
+  /** Adds a CIDR ("1.2.3.0/24") or a bare address; throws with the offending text. */
+  add(cidr: string): void {
+    const text = cidr.trim();
+    let parsed: Cidr;
+    try {
+      parsed = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), text.includes(':') ? 128 : 32];
+    } catch {
+      throw new Error(`not an IP address or CIDR range: "${text}"`);
+    }
+    let [addr, bits] = parsed;
+    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+      addr = (addr as ipaddr.IPv6).toIPv4Address();
+      bits -= 96;
+    }
+    if (addr.kind() === 'ipv4') this.v4.push([addr as ipaddr.IPv4, bits]);
+    else this.v6.push([addr as ipaddr.IPv6, bits]);
+    this.cidrs.push(text);
+  }
+
+  /** Returns the first range containing the canonical IP, or null. */
+  match(ip: string): string | null {
+    let addr: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      addr = ipaddr.parse(ip);
+    } catch {
+      return null;
+    }
+    if (addr.kind() === 'ipv4') {
+      const list = this.v4;
+      for (let i = 0; i < list.length; i++) {
+        const [net, bits] = list[i]!;
+        if ((addr as ipaddr.IPv4).match(net, bits)) return `${net.toString()}/${bits}`;
+      }
+    } else {
+      const list = this.v6;
+      for (let i = 0; i < list.length; i++) {
+        const [net, bits] = list[i]!;
+        if ((addr as ipaddr.IPv6).match(net, bits)) return `${net.toRFC5952String()}/${bits}`;
+      }
+    }
+    return null;
+  }
+}
+
+/**
+ * IANA special-purpose ranges (DESIGN.md §2 list, plus the rest of the IANA
+ * registries' non-global entries): an alert keyed on one of these is not a
+ * public attacker.
+ */
+export const SPECIAL_PURPOSE_RANGES: readonly string[] = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.31.196.0/24',
+  '192.52.193.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '192.175.48.0/24',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '255.255.255.255/32',
+  '::/128',
+  '::1/128',
+  '64:ff9b:1::/48',
+  '100::/64',
+  '2001::/23',
+  '2001:db8::/32',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
+];
+
+export const specialPurpose = new CidrSet(SPECIAL_PURPOSE_RANGES);

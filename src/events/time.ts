@@ -1,0 +1,222 @@
+// Canonical time (DESIGN.md §2). An Instant is epoch milliseconds plus the
+// sub-millisecond nanoseconds a source wrote (Entra writes 100 ns ticks), so a
+// window edge compares exactly. Zone-less source times are UTC unless a zone is
+// configured; the machine's TZ never matters (only Date.UTC is used).
+
+export interface Instant {
+  /** Whole milliseconds since the Unix epoch (may be negative). */
+  readonly ms: number;
+  /** Nanoseconds within the millisecond, 0..999999. */
+  readonly ns: number;
+}
+
+export function instant(ms: number, ns = 0): Instant {
+  return { ms, ns };
+}
+
+export function compareInstants(a: Instant, b: Instant): number {
+  return a.ms !== b.ms ? a.ms - b.ms : a.ns - b.ns;
+}
+
+export function addMs(a: Instant, ms: number): Instant {
+  return { ms: a.ms + ms, ns: a.ns };
+}
+
+/** Difference a - b in milliseconds (fractional). */
+export function diffMs(a: Instant, b: Instant): number {
+  return a.ms - b.ms + (a.ns - b.ns) / 1e6;
+}
+
+/** ISO 8601 in UTC with `Z`; at least milliseconds, more digits only when the source had them. */
+export function formatInstant(t: Instant): string {
+  const iso = new Date(t.ms).toISOString(); // "YYYY-MM-DDTHH:MM:SS.mmmZ"
+  if (t.ns === 0) return iso;
+  let frac = String(t.ns).padStart(6, '0');
+  while (frac.endsWith('0')) frac = frac.slice(0, -1);
+  return `${iso.slice(0, -1)}${frac}Z`;
+}
+
+export interface TimeOptions {
+  /**
+   * Offset in minutes east of UTC applied to zone-less times (DESIGN.md §2:
+   * default 0, i.e. UTC, whatever the machine's TZ).
+   */
+  defaultOffsetMinutes?: number;
+}
+
+const MONTHS: Record<string, number> = {
+  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+};
+
+// 2024-01-02T03:04:05.1234567+01:00 | 2024-01-02 03:04:05Z | 2024-01-02T03:04:05.123456+0000 | 2024-01-02T03:04Z
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,12}))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+// 1/9/2007 9:41:00 AM +01:00 (the Azure portal and some Azure Monitor records)
+const US_RE =
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,12}))?)?(?:\s*([AaPp][Mm]))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+// Syslog / fast.log forms without a year: "Jan  2 03:04:05" or "01/02-03:04:05.123456"
+const BSD_RE = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
+
+function offsetMinutes(zone: string | undefined, opts: TimeOptions | undefined): number | null {
+  if (zone === undefined) return opts?.defaultOffsetMinutes ?? 0;
+  if (zone === 'Z' || zone === 'z' || zone === 'UTC' || zone === 'GMT') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const h = Number(digits.slice(0, 2));
+  const m = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  if (h > 23 || m > 59) return null;
+  return sign * (h * 60 + m);
+}
+
+function fractionToMsNs(frac: string | undefined): [number, number] | null {
+  if (!frac) return [0, 0];
+  // Keep up to nanoseconds; finer digits than that no source writes meaningfully.
+  const nine = (frac + '000000000').slice(0, 9);
+  const n = Number(nine);
+  return [Math.floor(n / 1e6), n % 1e6];
+}
+
+function build(
+  y: number, mo: number, d: number, h: number, mi: number, s: number,
+  frac: string | undefined, offset: number | null,
+): Instant | null {
+  if (offset === null) return null;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60) return null;
+  const base = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (!Number.isFinite(base)) return null;
+  // Reject dates that Date.UTC silently rolls over (Feb 31 -> Mar 3).
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  if (check.getUTCDate() !== d) return null;
+  const f = fractionToMsNs(frac);
+  if (!f) return null;
+  return { ms: base + f[0] - offset * 60_000, ns: f[1] };
+}
+
+/**
+ * Epoch numbers: seconds, milliseconds, microseconds or nanoseconds, told apart by
+ * magnitude (a seconds value for year 5000 is still below 1e11).
+ */
+export function parseEpoch(value: number | string): Instant | null {
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  if (!NUMERIC_RE.test(text)) {
+    if (typeof value === 'number' && Number.isFinite(value)) return parseEpoch(value.toFixed(9));
+    return null;
+  }
+  const neg = text.startsWith('-');
+  const [intPart = '0', fracPart = ''] = (neg ? text.slice(1) : text).split('.');
+  const digits = intPart.replace(/^0+(?=\d)/, '');
+  const abs = Number(digits);
+  let scaleDigits: number; // how many digits of the integer part are below one second
+  if (abs < 1e11) scaleDigits = 0;
+  else if (abs < 1e14) scaleDigits = 3;
+  else if (abs < 1e17) scaleDigits = 6;
+  else scaleDigits = 9;
+  // Re-split the decimal string into whole seconds and a fraction, exactly.
+  const all = digits.padStart(scaleDigits + 1, '0');
+  const secText = all.slice(0, all.length - scaleDigits);
+  const fracText = (all.slice(all.length - scaleDigits) + fracPart).slice(0, 9);
+  const secs = Number(secText);
+  const f = fractionToMsNs(fracText);
+  if (!f || !Number.isFinite(secs)) return null;
+  if (!neg) return { ms: secs * 1000 + f[0], ns: f[1] };
+  // Negative epochs: rare, but keep the arithmetic right.
+  const totalNs = -(f[0] * 1e6 + f[1]);
+  const ms = -secs * 1000 + Math.floor(totalNs / 1e6);
+  return { ms, ns: totalNs - Math.floor(totalNs / 1e6) * 1e6 };
+}
+
+export interface SyslogTimeOptions extends TimeOptions {
+  /** The time the record was read, to infer the missing year of "Mmm dd hh:mm:ss". */
+  reference?: Instant;
+}
+
+/**
+ * Parses the time forms vendors write: ISO 8601 (any fraction length, `Z`, `+01:00`,
+ * `+0100`, or no zone), US "M/D/YYYY h:mm:ss AM", epoch numbers, and year-less
+ * syslog stamps. Returns null for anything else.
+ */
+export function parseTime(value: unknown, opts?: SyslogTimeOptions): Instant | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? parseEpoch(value) : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (text.length === 0 || text.length > 64) return null;
+  let m = ISO_RE.exec(text);
+  if (m) {
+    return build(
+      Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0),
+      m[7], offsetMinutes(m[8], opts),
+    );
+  }
+  m = US_RE.exec(text);
+  if (m) {
+    let h = Number(m[4] ?? 0);
+    const ampm = m[8]?.toUpperCase();
+    if (ampm) {
+      if (h < 1 || h > 12) return null;
+      if (ampm === 'AM' && h === 12) h = 0;
+      if (ampm === 'PM' && h !== 12) h += 12;
+    }
+    return build(
+      Number(m[3]), Number(m[1]), Number(m[2]), h, Number(m[5] ?? 0), Number(m[6] ?? 0),
+      m[7], offsetMinutes(m[9], opts),
+    );
+  }
+  if (NUMERIC_RE.test(text)) return parseEpoch(text);
+  m = BSD_RE.exec(text);
+  if (m) {
+    const mon = MONTHS[m[1]!.toLowerCase()];
+    if (!mon) return null;
+    return withInferredYear(mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6], opts);
+  }
+  return null;
+}
+
+/**
+ * Year-less stamps take the year that puts them closest before (or at most a day
+ * after) the reference time, as syslog daemons do around New Year.
+ */
+export function withInferredYear(
+  mon: number, d: number, h: number, mi: number, s: number, frac: string | undefined,
+  opts?: SyslogTimeOptions,
+): Instant | null {
+  const ref = opts?.reference ?? { ms: Date.now(), ns: 0 };
+  const refYear = new Date(ref.ms).getUTCFullYear();
+  const offset = offsetMinutes(undefined, opts);
+  let t = build(refYear, mon, d, h, mi, s, frac, offset);
+  if (t && t.ms > ref.ms + 86_400_000) t = build(refYear - 1, mon, d, h, mi, s, frac, offset);
+  return t;
+}
+
+/** Parses durations like "8h", "30m", "90s", "1d", "1h30m", "500ms" or plain milliseconds. */
+export function parseDuration(text: string): number | null {
+  const s = text.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    const n = Number(m[1]);
+    const unit = m[2];
+    const factor = unit === 'ms' ? 1 : unit === 's' ? 1e3 : unit === 'm' ? 6e4 : unit === 'h' ? 3.6e6 : unit === 'd' ? 8.64e7 : 6.048e8;
+    total += n * factor;
+    matched = re.lastIndex;
+  }
+  if (matched !== s.length || s.length === 0) return null;
+  return Math.round(total);
+}
+
+/** "8h", "1h30m", "45s": the shortest readable form of a duration in ms. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(Math.round(ms));
+  if (rest < 1000) return `${sign}${rest}ms`;
+  const parts: string[] = [];
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  for (const [u, f] of units) {
+    const n = Math.floor(rest / f);
+    if (n > 0) { parts.push(`${n}${u}`); rest -= n * f; }
+  }
+  return sign + parts.join('');
+}
