@@ -1,0 +1,66 @@
+// The YAML config file (`--config FILE`): detection settings, validated key by
+// key so a mistake names the key and the file. Command-line flags override it.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, type CorrelatorSettings } from '../correlate/config.js';
+
+const KEYS: Record<string, keyof CorrelatorSettings> = {
+  window: 'window',
+  maxUsersPerIp: 'maxUsersPerIp',
+  'max-users-per-ip': 'maxUsersPerIp',
+  max_users_per_ip: 'maxUsersPerIp',
+  maxEventsPerIp: 'maxEventsPerIp',
+  'max-events-per-ip': 'maxEventsPerIp',
+  max_events_per_ip: 'maxEventsPerIp',
+  allow: 'allow',
+  allowlist: 'allow',
+};
+
+export interface FileSettings {
+  settings: CorrelatorSettings;
+  /** Which file key each setting came from, for error messages. */
+  keys: Partial<Record<keyof CorrelatorSettings, string>>;
+}
+
+export function readConfigFile(path: string): FileSettings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, `cannot read the config file: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(path, `not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return { settings: {}, keys: {} };
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(path, 'expected a mapping of settings');
+  // Settings may sit at the top level or under `detection:`.
+  const root = doc as Record<string, unknown>;
+  const section = typeof root.detection === 'object' && root.detection !== null ? (root.detection as Record<string, unknown>) : root;
+  const prefix = section === root ? '' : 'detection.';
+  const settings: CorrelatorSettings = {};
+  const keys: FileSettings['keys'] = {};
+  for (const [k, v] of Object.entries(section)) {
+    const target = KEYS[k];
+    if (!target) {
+      if (section === root && k === 'detection') continue;
+      // Keys of other sections (serve, sinks) are not the detection's business.
+      if (section === root && typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
+      throw new ConfigError(`${path}: ${prefix}${k}`, `unknown setting (known: window, maxUsersPerIp, maxEventsPerIp, allow)`);
+    }
+    const where = `${path}: ${prefix}${k}`;
+    if (target === 'allow') {
+      if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+        throw new ConfigError(where, 'expected a CIDR list (a list of strings, or one comma-separated string)');
+      }
+    } else if (v !== null && typeof v !== 'string' && typeof v !== 'number') {
+      throw new ConfigError(where, `expected a ${target === 'window' ? 'duration such as 8h' : 'whole number'}`);
+    }
+    (settings as Record<string, unknown>)[target] = v;
+    keys[target] = where;
+  }
+  return { settings, keys };
+}

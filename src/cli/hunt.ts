@@ -1,0 +1,108 @@
+// `crosswatch hunt PATH...`: the batch detection over exported logs.
+import { SingleBar } from 'cli-progress';
+import { loadRules } from '../alerts/rules.js';
+import { buildConfig, type CorrelatorConfig, type CorrelatorSettings } from '../correlate/config.js';
+import { runBatch, type BatchResult } from '../pipeline/batch.js';
+import { expandInputs } from '../sources/inputs.js';
+import { alertsTable } from '../sinks/table.js';
+import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
+import { readConfigFile } from './config-file.js';
+import { huntSummary } from './summary.js';
+import type { Io } from './main.js';
+
+export interface HuntFlags {
+  window?: string;
+  maxUsersPerIp?: string;
+  maxEventsPerIp?: string;
+  allow?: string;
+  config?: string;
+  format?: 'ndjson' | 'table';
+  out?: string;
+  strict?: boolean;
+  progress?: boolean;
+  quiet?: boolean;
+}
+
+/** Config file first, flags over it; every error names its key or flag. */
+export function huntConfig(flags: HuntFlags): CorrelatorConfig {
+  const file = flags.config ? readConfigFile(flags.config) : { settings: {}, keys: {} };
+  const s: CorrelatorSettings = { ...file.settings };
+  const keys = { ...file.keys };
+  if (flags.window !== undefined) { s.window = flags.window; keys.window = '--window'; }
+  if (flags.maxUsersPerIp !== undefined) { s.maxUsersPerIp = flags.maxUsersPerIp; keys.maxUsersPerIp = '--max-users-per-ip'; }
+  if (flags.maxEventsPerIp !== undefined) { s.maxEventsPerIp = flags.maxEventsPerIp; keys.maxEventsPerIp = '--max-events-per-ip'; }
+  if (flags.allow !== undefined) {
+    // Flags add to the file's allowlist rather than replace it.
+    const fromFile = s.allow === undefined ? [] : Array.isArray(s.allow) ? s.allow : s.allow.split(',');
+    s.allow = [...fromFile, ...flags.allow.split(',')];
+    keys.allow = '--allow';
+  }
+  return buildConfig(s, keys);
+}
+
+/** Progress bar over bytes, on stderr, only on a terminal and only for inputs worth it. */
+function progressBar(io: Io, totalBytes: number, enabled: boolean): { update(n: number): void; stop(): void } {
+  if (!enabled || !io.stderr.isTTY || totalBytes < 8 * 1024 * 1024) return { update: () => {}, stop: () => {} };
+  const bar = new SingleBar({
+    stream: io.stderr as NodeJS.WritableStream as never,
+    format: 'hunting [{bar}] {percentage}% | {value_mb}/{total_mb} MB | ETA {eta}s',
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  const total = totalBytes;
+  bar.start(total, 0, { value_mb: '0', total_mb: (total / 1e6).toFixed(0) });
+  let last = 0;
+  return {
+    update: (n) => {
+      if (n - last < total / 500 && n < total) return;
+      last = n;
+      bar.update(Math.min(n, total), { value_mb: (n / 1e6).toFixed(0) });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+export async function runHunt(paths: string[], flags: HuntFlags, io: Io, config: CorrelatorConfig): Promise<BatchResult> {
+  const rules = loadRules();
+  const inputs = await expandInputs(paths, io.stdin);
+  const started = Date.now();
+  try {
+    // Two passes at most: the bar measures both.
+    const total = inputs.files.reduce((n, f) => n + f.size, 0) * 2;
+    const bar = progressBar(io, total, flags.progress !== false);
+    let result: BatchResult;
+    try {
+      result = await runBatch(inputs.files, {
+        config,
+        rules,
+        decode: { defaultOffsetMinutes: 0, reference: { ms: started, ns: 0 } },
+        onProgress: (n) => bar.update(n),
+      });
+    } finally {
+      bar.stop();
+    }
+    const format = flags.format ?? (io.stdout.isTTY && !flags.out ? 'table' : 'ndjson');
+    if (flags.out) await writeNdjsonFile(result.alerts, flags.out);
+    if (!flags.out || flags.format) {
+      if (format === 'table') io.stdout.write(alertsTable(result.alerts));
+      else if (!flags.out) await writeNdjson(result.alerts, io.stdout as never);
+    }
+    if (!flags.quiet) {
+      const names = new Map(rules.map((r) => [r.id as string, r.name]));
+      io.stderr.write(huntSummary(result, Date.now() - started, names));
+    }
+    return result;
+  } finally {
+    await inputs.cleanup();
+  }
+}
+
+export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
+  const config = huntConfig(flags);
+  const result = await runHunt(paths, flags, io, config);
+  if (flags.strict && (result.counters.totalRejected > 0 || result.counters.rejects.size > 0)) {
+    io.stderr.write(`crosswatch: --strict: ${result.counters.totalRejected} record(s) rejected\n`);
+    return 2;
+  }
+  return 0;
+}

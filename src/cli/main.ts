@@ -1,0 +1,115 @@
+// The command line (DESIGN.md §4): hunt, normalize, generate, demo.
+// Exit codes: 0 success (with or without alerts), 1 usage or configuration
+// error, 2 input unreadable (or, with --strict, input with rejected records).
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../correlate/config.js';
+import { UnreadableInput } from '../sources/inputs.js';
+import { RuleLoadError } from '../alerts/rules.js';
+import { huntCommand, type HuntFlags } from './hunt.js';
+import { normalizeCommand } from './normalize.js';
+import { generateCommand, demoCommand } from './generate.js';
+
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 1;
+export const EXIT_INPUT = 2;
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+}
+
+const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+
+function program(io: Io, setCode: (c: number) => void): Command {
+  const prog = new Command('crosswatch')
+    .description('Finds cloud sign-ins and mailbox access from IPs that network sensors alerted on shortly before.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run crosswatch --help for usage)');
+
+  prog
+    .command('hunt')
+    .description('Run both detections over exported logs (files, folders, .gz, - for stdin).')
+    .argument('<paths...>', 'files or folders to read; - reads stdin')
+    .option('--window <duration>', 'correlation window after a network alert (e.g. 8h, 90m)')
+    .option('--max-users-per-ip <n>', 'drop matches from IPs with more distinct successful users than this in the window')
+    .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this (Elastic's cap)")
+    .option('--allow <cidrs>', 'comma-separated CIDR allowlist (corporate egress, VPN, proxies)')
+    .option('--config <file>', 'YAML config file')
+    .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
+    .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout')
+    .option('--strict', 'exit with code 2 if any record is rejected')
+    .option('--no-progress', 'no progress bar')
+    .option('--quiet', 'no summary on stderr')
+    .action(async (paths: string[], flags: HuntFlags) => {
+      setCode(await huntCommand(paths, flags, io));
+    });
+
+  prog
+    .command('normalize')
+    .description('Print one JSON line per input record: the normalized event, or an error line.')
+    .argument('<paths...>', 'files or folders to read; - reads stdin')
+    .option('--strict', 'exit with code 2 if any record is rejected')
+    .action(async (paths: string[], flags: { strict?: boolean }) => {
+      setCode(await normalizeCommand(paths, flags, io));
+    });
+
+  prog
+    .command('generate')
+    .description('Write realistic raw-format sample data with injected attacks and a ground-truth file.')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--events <n>', 'number of records', '20000')
+    .option('--seed <s>', 'random seed', '1')
+    .action(async (flags: { out: string; events: string; seed: string }) => {
+      setCode(await generateCommand(flags, io));
+    });
+
+  prog
+    .command('demo')
+    .description('Generate sample data into a temporary folder and hunt it: no set-up needed.')
+    .option('--events <n>', 'number of records', '20000')
+    .option('--seed <s>', 'random seed', '1')
+    .option('--keep <dir>', 'generate into this folder and keep it')
+    .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
+    .action(async (flags: { events: string; seed: string; keep?: string; format?: 'ndjson' | 'table' }) => {
+      setCode(await demoCommand(flags, io));
+    });
+  return prog;
+}
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code = EXIT_OK;
+  const prog = program(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      prog.outputHelp();
+      return EXIT_USAGE;
+    }
+    await prog.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr.write(`crosswatch: configuration error: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof RuleLoadError) {
+      io.stderr.write(`crosswatch: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof UnreadableInput) {
+      io.stderr.write(`crosswatch: ${err.message}\n`);
+      return EXIT_INPUT;
+    }
+    throw err;
+  }
+}

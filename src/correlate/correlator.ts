@@ -1,0 +1,310 @@
+// The correlator (DESIGN.md §1): per canonical source IP, network alerts and the
+// successful sign-ins / mail accesses that follow them within the window. It
+// keeps state per IP — compact entries, never whole records — and is the same
+// for batch and stream: events arrive in any order, and the caller says when
+// input ends (finish). In batch, `sealNetworkAlerts()` says every network alert
+// has been seen, so qualifying events for IPs that never had one are dropped on
+// arrival and memory does not grow with them.
+import { createHash } from 'node:crypto';
+import type { DecodedEvent, Role } from '../events/event.js';
+import { specialPurpose } from '../events/ip.js';
+import type { Instant } from '../events/time.js';
+import { addMs, compareInstants } from '../events/time.js';
+import type { CorrelatorConfig } from './config.js';
+
+/** The two rule ids and which role qualifies for each (DESIGN.md §1). */
+export const RULE_FOR_ROLE = {
+  signin: 'cw-entra-signin-after-network-alert',
+  mail_access: 'cw-m365-mail-access-after-network-alert',
+} as const;
+export type RuleId = (typeof RULE_FOR_ROLE)[keyof typeof RULE_FOR_ROLE];
+
+/** What an alert keeps of a network alert, as evidence. */
+export interface NetworkAlertEvidence {
+  at: Instant;
+  signature?: string;
+  sensor?: string;
+  dataset: string;
+  id?: string;
+  severity?: number;
+}
+
+/** What an alert keeps of a qualifying event, as evidence. */
+export interface QualifyingEvidence {
+  at: Instant;
+  user?: string;
+  app?: string;
+  client?: string;
+  userAgent?: string;
+  category?: string;
+  action?: string;
+  dataset: string;
+  id?: string;
+}
+
+/** One qualifying episode for (rule, ip): what becomes an alert document. */
+export interface Episode {
+  /** Deterministic: sha256 of rule, ip and the anchoring network alert's time. */
+  id: string;
+  rule: RuleId;
+  ip: string;
+  /** The first network alert of the episode (its anchor). */
+  start: Instant;
+  /** The last qualifying event of the episode. */
+  end: Instant;
+  networkAlerts: NetworkAlertEvidence[];
+  events: QualifyingEvidence[];
+  users: string[];
+}
+
+export type ExclusionReason = 'special-purpose' | 'allowlist' | 'shared-infrastructure';
+
+export interface CorrelatorStats {
+  networkAlerts: number;
+  qualifyingEvents: number;
+  /** Qualifying events dropped on arrival in batch mode: their IP never had a network alert. */
+  unalertedEvents: number;
+  failedEvents: number;
+  duplicateRecords: number;
+  withoutIp: number;
+  /** Distinct IPs with network alerts that were excluded, by reason. */
+  excludedIps: Record<ExclusionReason, number>;
+  /** A few excluded IPs per reason, for the summary. */
+  excludedSamples: Record<ExclusionReason, string[]>;
+}
+
+interface QualifyingEntry extends QualifyingEvidence {
+  role: 'signin' | 'mail_access';
+}
+
+interface IpState {
+  alerts: NetworkAlertEvidence[];
+  events: QualifyingEntry[];
+  /** Record ids already counted (role-prefixed), so a redelivered record counts once. */
+  seen: Set<string>;
+}
+
+const MAX_SAMPLES = 5;
+
+export class Correlator {
+  private readonly byIp = new Map<string, IpState>();
+  private sealed = false;
+  readonly stats: CorrelatorStats = {
+    networkAlerts: 0,
+    qualifyingEvents: 0,
+    unalertedEvents: 0,
+    failedEvents: 0,
+    duplicateRecords: 0,
+    withoutIp: 0,
+    excludedIps: { 'special-purpose': 0, allowlist: 0, 'shared-infrastructure': 0 },
+    excludedSamples: { 'special-purpose': [], allowlist: [], 'shared-infrastructure': [] },
+  };
+  /** IPs already counted as excluded for a reason (so each IP counts once). */
+  private readonly excludedSeen = new Map<string, ExclusionReason>();
+
+  constructor(private readonly config: CorrelatorConfig) {}
+
+  /** Batch mode: all network alerts have been added; unalerted IPs need no state from now on. */
+  sealNetworkAlerts(): void {
+    this.sealed = true;
+    for (const [ip, st] of this.byIp) {
+      if (st.alerts.length === 0) {
+        this.stats.unalertedEvents += st.events.length;
+        this.byIp.delete(ip);
+      }
+    }
+  }
+
+  /** Adds one decoded event; events of other roles are ignored. */
+  add(decoded: DecodedEvent): void {
+    const ev = decoded.event;
+    const role: Role = ev.crosswatch.role;
+    if (role === 'other') return;
+    const ip = ev.source?.ip;
+    if (!ip) {
+      this.stats.withoutIp++;
+      return;
+    }
+    if (role === 'network_alert') {
+      if (this.excluded(ip)) return;
+      const st = this.state(ip);
+      if (ev.event.id !== undefined && this.isDuplicate(st, `a:${ev.event.dataset}:${ev.event.id}`)) return;
+      this.stats.networkAlerts++;
+      st.alerts.push({
+        at: decoded.at,
+        signature: ev.rule?.name,
+        sensor: ev.observer?.name ?? ev.observer?.product,
+        dataset: ev.event.dataset,
+        id: ev.event.id,
+        severity: ev.event.severity,
+      });
+      return;
+    }
+    if (ev.event.outcome !== 'success') {
+      this.stats.failedEvents++;
+      return;
+    }
+    let st = this.byIp.get(ip);
+    if (!st) {
+      if (this.sealed) {
+        this.stats.unalertedEvents++;
+        return;
+      }
+      st = this.state(ip);
+    }
+    if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) return;
+    this.stats.qualifyingEvents++;
+    st.events.push({
+      role,
+      at: decoded.at,
+      user: ev.user?.name ?? ev.user?.email,
+      app: ev.client?.app,
+      client: ev.client?.client_app,
+      userAgent: ev.user_agent?.original,
+      category: ev.crosswatch.category,
+      action: ev.event.action,
+      dataset: ev.event.dataset,
+      id: ev.event.id,
+    });
+  }
+
+  /** Number of IPs with state: the correlator's memory is proportional to this. */
+  get stateSize(): number {
+    return this.byIp.size;
+  }
+
+  /** End of input: every episode, ordered by start time, then rule, then IP. */
+  finish(): Episode[] {
+    const out: Episode[] = [];
+    for (const [ip, st] of this.byIp) {
+      if (st.alerts.length === 0 || st.events.length === 0) continue;
+      out.push(...this.episodesFor(ip, st));
+    }
+    out.sort((a, b) => compareInstants(a.start, b.start) || a.rule.localeCompare(b.rule) || a.ip.localeCompare(b.ip));
+    return out;
+  }
+
+  private state(ip: string): IpState {
+    let st = this.byIp.get(ip);
+    if (!st) {
+      st = { alerts: [], events: [], seen: new Set() };
+      this.byIp.set(ip, st);
+    }
+    return st;
+  }
+
+  private isDuplicate(st: IpState, key: string): boolean {
+    if (st.seen.has(key)) {
+      this.stats.duplicateRecords++;
+      return true;
+    }
+    st.seen.add(key);
+    return false;
+  }
+
+  private excluded(ip: string): boolean {
+    let reason: ExclusionReason | null = null;
+    if (specialPurpose.match(ip)) reason = 'special-purpose';
+    else if (this.config.allow.match(ip)) reason = 'allowlist';
+    if (reason === null) return false;
+    this.noteExcluded(ip, reason);
+    return true;
+  }
+
+  private noteExcluded(ip: string, reason: ExclusionReason): void {
+    if (this.excludedSeen.get(ip) === reason) return;
+    this.excludedSeen.set(ip, reason);
+    this.stats.excludedIps[reason]++;
+    const samples = this.stats.excludedSamples[reason];
+    if (samples.length < MAX_SAMPLES) samples.push(ip);
+  }
+
+  /**
+   * The episodes of one IP. A network alert is "live" unless more than
+   * maxUsersPerIp distinct users succeed from the IP in [tA, tA + window] (or, in
+   * compatibility mode, more than maxEventsPerIp qualifying events). A qualifying
+   * event matches when a live alert lies in [tE - window, tE]. Matches of one
+   * rule fold into episodes anchored on the earliest live alert that matches the
+   * first unassigned event; the episode takes every matched event up to
+   * anchor + window. The anchor makes the id deterministic whatever the arrival order.
+   */
+  private episodesFor(ip: string, st: IpState): Episode[] {
+    const w = this.config.windowMs;
+    const alerts = [...st.alerts].sort((a, b) => compareInstants(a.at, b.at));
+    const events = [...st.events].sort((a, b) => compareInstants(a.at, b.at));
+
+    const live = alerts.filter((a) => {
+      const end = addMs(a.at, w);
+      const users = new Set<string>();
+      let count = 0;
+      // Binary search would do; events per alerted IP are few, and clarity wins here.
+      for (const e of events) {
+        if (compareInstants(e.at, a.at) < 0) continue;
+        if (compareInstants(e.at, end) > 0) break;
+        count++;
+        users.add((e.user ?? '').toLowerCase());
+      }
+      const capped = users.size > this.config.maxUsersPerIp ||
+        (this.config.maxEventsPerIp !== null && count > this.config.maxEventsPerIp);
+      return !capped;
+    });
+    if (live.length < alerts.length) this.noteExcluded(ip, 'shared-infrastructure');
+    if (live.length === 0) return [];
+
+    const out: Episode[] = [];
+    for (const role of ['signin', 'mail_access'] as const) {
+      const rule = RULE_FOR_ROLE[role];
+      let episode: Episode | null = null;
+      let episodeEnd: Instant | null = null;
+      for (const e of events) {
+        if (e.role !== role) continue;
+        const first = firstLiveAlertFor(live, e.at, w);
+        if (!first) continue;
+        if (!episode || !episodeEnd || compareInstants(e.at, episodeEnd) > 0) {
+          episode = {
+            id: episodeId(rule, ip, first.at),
+            rule,
+            ip,
+            start: first.at,
+            end: e.at,
+            networkAlerts: [],
+            events: [],
+            users: [],
+          };
+          episodeEnd = addMs(first.at, w);
+          out.push(episode);
+        }
+        episode.events.push(e);
+        episode.end = e.at;
+      }
+    }
+    for (const ep of out) {
+      const from = ep.start;
+      const to = ep.end;
+      ep.networkAlerts = live.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0);
+      ep.users = [...new Set(ep.events.map((e) => e.user).filter((u): u is string => !!u))].sort();
+      ep.events = ep.events.map((e) => {
+        const { role: _role, ...rest } = e as QualifyingEntry;
+        return rest;
+      });
+    }
+    return out;
+  }
+}
+
+/** The earliest live alert with tA in [t - window, t], or null. */
+function firstLiveAlertFor(live: NetworkAlertEvidence[], t: Instant, w: number): NetworkAlertEvidence | null {
+  const from = addMs(t, -w);
+  for (const a of live) {
+    if (compareInstants(a.at, from) < 0) continue;
+    if (compareInstants(a.at, t) > 0) return null;
+    return a;
+  }
+  return null;
+}
+
+function episodeId(rule: string, ip: string, anchor: Instant): string {
+  const h = createHash('sha256');
+  h.update(`${rule}\u0000${ip}\u0000${anchor.ms}.${anchor.ns}`);
+  return h.digest('hex').slice(0, 32);
+}

@@ -1,0 +1,427 @@
+// Framing: bytes of one input become records before any decoder sees them.
+// NDJSON lines, JSON documents (arrays, {"records":[…]} and {"value":[…]}
+// envelopes, pretty-printed single objects), CSV exports with a header row, and
+// plain text lines (syslog, fast.log, CEF). gzip, UTF-8 BOMs and UTF-16 exports
+// are unwrapped first. Problems are yielded with their place, never thrown.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse';
+import type { RawRecord, RecordOrigin, RejectReason } from '../decoders/types.js';
+
+/** A framing problem: a record that could not be cut out of the input. */
+export interface FramingProblem {
+  kind: 'problem';
+  origin: RecordOrigin;
+  reason: RejectReason | 'binary-file' | 'empty-file' | 'invalid-compression';
+  message: string;
+  /** The offending text, bounded (for `normalize`'s event.original). */
+  text?: string;
+}
+
+export type FramedItem = RawRecord | FramingProblem;
+
+export type InputFormat = 'ndjson' | 'json' | 'csv' | 'text' | 'binary' | 'empty';
+
+export interface FramingOptions {
+  /** Longest record (line, CSV row, JSON document element) accepted; longer ones are reported. */
+  maxRecordBytes: number;
+  /** Largest whole JSON document (arrays, pretty-printed envelopes) parsed in one piece. */
+  maxDocumentBytes: number;
+  /** Called with the number of (compressed, on-disk) bytes read so far. */
+  onBytes?: (bytes: number) => void;
+  /** Called once the input's format is known. */
+  onFormat?: (format: InputFormat) => void;
+}
+
+export const DEFAULT_FRAMING: FramingOptions = {
+  maxRecordBytes: 32 * 1024 * 1024,
+  maxDocumentBytes: 256 * 1024 * 1024,
+};
+
+const BATCH = 512;
+const ORIGINAL_MAX = 4096;
+
+function bounded(s: string, max = ORIGINAL_MAX): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** Opens a file as a byte stream, gunzipping when it starts with the gzip magic. */
+async function openBytes(path: string, opts: FramingOptions): Promise<Readable> {
+  const fh = await open(path, 'r');
+  const head = Buffer.alloc(2);
+  try {
+    await fh.read(head, 0, 2, 0);
+  } finally {
+    await fh.close();
+  }
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (opts.onBytes) {
+    let n = 0;
+    const cb = opts.onBytes;
+    raw.on('data', (c: Buffer | string) => {
+      n += c.length;
+      cb(n);
+    });
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) return raw.pipe(createGunzip());
+  return raw;
+}
+
+/** Re-encodes UTF-16 (by BOM) to UTF-8, chunk by chunk. */
+async function* utf16ToUtf8(first: Buffer, rest: AsyncIterator<Buffer>, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+  const dec = new TextDecoder(encoding);
+  yield Buffer.from(dec.decode(first.subarray(2), { stream: true }), 'utf8');
+  for (;;) {
+    const { value, done } = await rest.next();
+    if (done) break;
+    yield Buffer.from(dec.decode(value, { stream: true }), 'utf8');
+  }
+  const tail = dec.decode();
+  if (tail) yield Buffer.from(tail, 'utf8');
+}
+
+/**
+ * Yields batches of framed items for one file. `display` is the name used in
+ * origins ("-" for stdin that was spooled to `path`).
+ */
+export async function* frameFile(path: string, display: string, opts: FramingOptions = DEFAULT_FRAMING): AsyncGenerator<FramedItem[]> {
+  try {
+    yield* frameFileInner(path, display, opts);
+  } catch (err) {
+    if (!(err instanceof TooLarge)) throw err;
+    yield [{
+      kind: 'problem', origin: { source: display, line: 1 }, reason: 'record-too-large',
+      message: `JSON document ${err.message}; export it as one record per line (NDJSON) instead`,
+    }];
+  }
+}
+
+async function* frameFileInner(path: string, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
+  const stream = await openBytes(path, opts);
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: Buffer | undefined;
+  // Gather at least 64 KiB (or all of a small file) to decide the format.
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < 65536) {
+    const { value, done } = await it.next();
+    if (done) break;
+    parts.push(value);
+    have += value.length;
+  }
+  first = Buffer.concat(parts);
+  let chunks: AsyncIterable<Buffer>;
+  if (first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
+    const enc = first[0] === 0xff ? 'utf-16le' : 'utf-16be';
+    const conv = utf16ToUtf8(first, it, enc);
+    const c = await conv.next();
+    first = c.done ? Buffer.alloc(0) : c.value;
+    chunks = { [Symbol.asyncIterator]: () => conv };
+  } else {
+    chunks = { [Symbol.asyncIterator]: () => it };
+  }
+  // UTF-8 BOM
+  if (first.length >= 3 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) first = first.subarray(3);
+
+  const sniff = first.subarray(0, 8192);
+  if (sniff.includes(0)) {
+    opts.onFormat?.('binary');
+    stream.destroy();
+    yield [{ kind: 'problem', origin: { source: display, line: 1 }, reason: 'binary-file', message: 'binary data (NUL bytes), not a log export; skipped' }];
+    return;
+  }
+  const text = sniff.toString('utf8');
+  const start = text.search(/\S/);
+  if (start < 0 && first.length < 65536) {
+    // Whitespace only, or nothing at all (the rest of the stream may still have data).
+    const more = await collectRest(first, chunks, 1);
+    if (more.trim() === '') {
+      opts.onFormat?.('empty');
+      yield [{ kind: 'problem', origin: { source: display, line: 1 }, reason: 'empty-file', message: 'empty file' }];
+      return;
+    }
+  }
+  const lead = start >= 0 ? text[start] : '';
+  const firstLine = text.slice(Math.max(0, start)).split(/\r?\n/, 1)[0] ?? '';
+  const looksCsv =
+    /\.csv(\.gz)?$/i.test(path) || /\.csv(\.gz)?$/i.test(display) ||
+    (lead !== '{' && lead !== '[' && /^"?[\w .()]+"?(,"?[\w .()@]+"?){2,}$/.test(firstLine.trim()) && /AuditData|CreationDate|TimeGenerated|IPAddress|Date \(UTC\)/i.test(firstLine));
+
+  if (looksCsv) {
+    opts.onFormat?.('csv');
+    yield* frameCsv(first, chunks, display, opts);
+    return;
+  }
+  if (lead === '[') {
+    opts.onFormat?.('json');
+    yield* frameDocument(await collectRest(first, chunks, opts.maxDocumentBytes), display, opts);
+    return;
+  }
+  if (lead === '{') {
+    // A record per line unless the first line is not a whole JSON value: then it is one pretty-printed document.
+    if (!firstLineParses(first, start)) {
+      const all = await collectRest(first, chunks, opts.maxDocumentBytes);
+      const doc = tryParse(all);
+      if (doc.ok) {
+        opts.onFormat?.('json');
+        yield* frameDocumentValue(doc.value, display, all);
+        return;
+      }
+      opts.onFormat?.('ndjson');
+      yield* frameLines(singleChunk(Buffer.from(all, 'utf8')), display, opts);
+      return;
+    }
+    opts.onFormat?.('ndjson');
+  } else {
+    opts.onFormat?.('text');
+  }
+  yield* frameLines(prepend(first, chunks), display, opts);
+}
+
+function firstLineParses(buf: Buffer, start: number): boolean {
+  const nl = buf.indexOf(0x0a, start);
+  const line = buf.toString('utf8', start, nl < 0 ? buf.length : nl).trim();
+  return tryParse(line).ok;
+}
+
+function tryParse(s: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(s) as unknown };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+async function* prepend(first: Buffer, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  if (first.length > 0) yield first;
+  yield* rest;
+}
+
+async function* singleChunk(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+class TooLarge extends Error {}
+
+async function collectRest(first: Buffer, rest: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const parts = [first];
+  let n = first.length;
+  for await (const c of rest) {
+    n += c.length;
+    if (n > limit) throw new TooLarge(`larger than ${limit} bytes`);
+    parts.push(c);
+  }
+  return Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/** Splits a byte stream into lines without ever holding more than one over-long line's worth. */
+async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
+  let batch: FramedItem[] = [];
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  let skipping = false; // inside an over-long line
+  let lineNo = 0;
+  const max = opts.maxRecordBytes;
+
+  const emit = (buf: Buffer): void => {
+    lineNo++;
+    let end = buf.length;
+    if (end > 0 && buf[end - 1] === 0x0d) end--;
+    const line = buf.toString('utf8', 0, end);
+    frameLine(line, { source: display, line: lineNo }, batch);
+  };
+
+  for await (const chunk of chunks) {
+    let pos = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, pos);
+      if (nl < 0) {
+        if (!skipping) {
+          const piece = chunk.subarray(pos);
+          if (carryLen + piece.length > max) {
+            skipping = true;
+            carry = [];
+            carryLen = 0;
+          } else if (piece.length > 0) {
+            carry.push(piece);
+            carryLen += piece.length;
+          }
+        }
+        break;
+      }
+      if (skipping) {
+        lineNo++;
+        batch.push({
+          kind: 'problem', origin: { source: display, line: lineNo }, reason: 'record-too-large',
+          message: `line longer than ${max} bytes; skipped`,
+        });
+        skipping = false;
+      } else if (carryLen + (nl - pos) > max) {
+        lineNo++;
+        batch.push({
+          kind: 'problem', origin: { source: display, line: lineNo }, reason: 'record-too-large',
+          message: `line longer than ${max} bytes; skipped`,
+        });
+        carry = [];
+        carryLen = 0;
+      } else if (carryLen > 0) {
+        carry.push(chunk.subarray(pos, nl));
+        emit(Buffer.concat(carry));
+        carry = [];
+        carryLen = 0;
+      } else {
+        emit(chunk.subarray(pos, nl));
+      }
+      pos = nl + 1;
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (skipping) {
+    lineNo++;
+    batch.push({ kind: 'problem', origin: { source: display, line: lineNo }, reason: 'record-too-large', message: `line longer than ${max} bytes; skipped` });
+  } else if (carryLen > 0) {
+    emit(Buffer.concat(carry));
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Frames one text line: JSON (with envelopes expanded) or plain text. */
+export function frameLine(line: string, origin: RecordOrigin, out: FramedItem[]): void {
+  const t = line.trim();
+  if (t.length === 0) return;
+  const c = t.charCodeAt(0);
+  if (c !== 0x7b /* { */ && c !== 0x5b /* [ */) {
+    out.push({ kind: 'text', value: t, origin });
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch (err) {
+    out.push({
+      kind: 'problem', origin, reason: 'invalid-json',
+      message: `invalid JSON: ${(err as Error).message.slice(0, 160)}`, text: bounded(t),
+    });
+    return;
+  }
+  expandJson(value, origin, t, out);
+}
+
+/** The array inside a {"records":[…]} or {"value":[…]} envelope, or null. */
+function envelopeItems(o: Record<string, unknown>): unknown[] | null {
+  if (Array.isArray(o.records)) return o.records;
+  // Graph pages: {"@odata.context": …, "value": […]}; a bare {"value":[…]} too.
+  if (Array.isArray(o.value) && (Object.keys(o).every((k) => k === 'value' || k.startsWith('@odata')))) return o.value;
+  return null;
+}
+
+function expandJson(value: unknown, origin: RecordOrigin, text: string | undefined, out: FramedItem[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => pushItem(v, { ...origin, index: i }, out));
+    return;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const items = envelopeItems(value as Record<string, unknown>);
+    if (items) {
+      items.forEach((v, i) => pushItem(v, { ...origin, index: i }, out));
+      return;
+    }
+    out.push({ kind: 'json', value: value as Record<string, unknown>, origin, ...(text !== undefined ? { text } : {}) });
+    return;
+  }
+  out.push({ kind: 'problem', origin, reason: 'unknown-format', message: `a JSON ${typeof value}, not a record`, ...(text !== undefined ? { text: bounded(text) } : {}) });
+}
+
+function pushItem(v: unknown, origin: RecordOrigin, out: FramedItem[]): void {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const nested = envelopeItems(v as Record<string, unknown>);
+    if (nested) {
+      nested.forEach((x, j) => pushItem(x, { ...origin, index: j }, out));
+      return;
+    }
+    out.push({ kind: 'json', value: v as Record<string, unknown>, origin });
+    return;
+  }
+  out.push({
+    kind: 'problem', origin, reason: 'unknown-format',
+    message: `array element is a JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}, not a record`,
+    text: bounded(JSON.stringify(v) ?? ''),
+  });
+}
+
+async function* frameDocument(all: string, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
+  const doc = tryParse(all);
+  if (doc.ok) {
+    yield* frameDocumentValue(doc.value, display, all);
+    return;
+  }
+  // Not one document: maybe NDJSON whose lines start with '[' — frame line by line.
+  yield* frameLines(singleChunk(Buffer.from(all, 'utf8')), display, opts);
+}
+
+async function* frameDocumentValue(value: unknown, display: string, all: string): AsyncGenerator<FramedItem[]> {
+  const out: FramedItem[] = [];
+  const lead = all.search(/\S/);
+  const line = lead < 0 ? 1 : countLines(all, lead);
+  expandJson(value, { source: display, line }, undefined, out);
+  for (let i = 0; i < out.length; i += BATCH) yield out.slice(i, i + BATCH);
+}
+
+function countLines(s: string, upTo: number): number {
+  let n = 1;
+  for (let i = s.indexOf('\n'); i >= 0 && i < upTo; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** CSV exports with a header row (Purview audit search, Log Analytics, the Entra admin center). */
+async function* frameCsv(first: Buffer, rest: AsyncIterable<Buffer>, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
+  const problems: FramedItem[] = [];
+  let lastEndLine = 1; // the header's line
+  const parser = parseCsv({
+    bom: true,
+    columns: (header: string[]) => header.map((h) => h.trim()),
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: opts.maxRecordBytes,
+    info: true,
+    on_skip: (err) => {
+      const line = err && typeof (err as unknown as { lines?: number }).lines === 'number' ? (err as unknown as { lines: number }).lines : lastEndLine + 1;
+      problems.push({
+        kind: 'problem', origin: { source: display, line }, reason: 'invalid-csv',
+        message: `invalid CSV row: ${err?.message.slice(0, 160) ?? 'unknown error'}`,
+      });
+      return undefined;
+    },
+  });
+  const src = Readable.from(prepend(first, rest));
+  src.on('error', (err) => parser.destroy(err));
+  src.pipe(parser);
+  let batch: FramedItem[] = [];
+  try {
+    for await (const rec of parser as AsyncIterable<{ info: { lines: number }; record: Record<string, string> }>) {
+      const line = lastEndLine + 1;
+      // The parser reports a skipped row before we see the rows read ahead of it: keep input order.
+      while (problems.length > 0 && problems[0]!.origin.line < line) batch.push(problems.shift()!);
+      batch.push({ kind: 'csv', value: rec.record, origin: { source: display, line } });
+      lastEndLine = rec.info.lines;
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    batch.push({
+      kind: 'problem', origin: { source: display, line: lastEndLine + 1 }, reason: 'invalid-csv',
+      message: `CSV unreadable from here on: ${(err as Error).message.slice(0, 160)}`,
+    });
+  }
+  batch.push(...problems);
+  if (batch.length > 0) yield batch;
+}
+

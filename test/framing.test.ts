@@ -1,0 +1,102 @@
+// Framing: every container shape becomes records with their file:line, and bad
+// input becomes a located problem without losing the valid records around it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { frameFile, DEFAULT_FRAMING, type FramedItem, type FramingOptions } from '../src/sources/framing.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-framing-'));
+let n = 0;
+
+async function frame(content: string | Buffer, name = `f${n++}.json`, opts: Partial<FramingOptions> = {}): Promise<FramedItem[]> {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  const out: FramedItem[] = [];
+  for await (const b of frameFile(p, name, { ...DEFAULT_FRAMING, ...opts })) out.push(...b);
+  return out;
+}
+
+const where = (items: FramedItem[]): string[] =>
+  items.map((i) => `${i.kind}@${i.origin.line}${i.origin.index !== undefined ? `[${i.origin.index}]` : ''}`);
+
+test('NDJSON with CRLF, BOM and blank lines keeps line numbers', async () => {
+  const items = await frame('\uFEFF{"a":1}\r\n\r\n{"a":2}\r\n{"a":3}');
+  assert.deepEqual(where(items), ['json@1', 'json@3', 'json@4']);
+  assert.deepEqual(items.map((i) => (i.kind === 'json' ? i.value.a : null)), [1, 2, 3]);
+});
+
+test('an invalid or truncated line is a located problem; its neighbours survive', async () => {
+  const items = await frame('{"a":1}\n{"a":2,\n{"a":3}\n{"a":4');
+  assert.deepEqual(where(items), ['json@1', 'problem@2', 'json@3', 'problem@4']);
+  const p = items[1]!;
+  assert.equal(p.kind === 'problem' && p.reason, 'invalid-json');
+});
+
+test('JSON arrays, records/value envelopes (one line or pretty-printed) become one record per element', async () => {
+  assert.deepEqual(where(await frame('[{"a":1},{"a":2}]')), ['json@1[0]', 'json@1[1]']);
+  assert.deepEqual(where(await frame('{"records":[{"a":1},{"a":2}]}\n{"a":3}')), ['json@1[0]', 'json@1[1]', 'json@2']);
+  const pretty = JSON.stringify({ '@odata.context': 'x', value: [{ a: 1 }, { a: 2 }, { a: 3 }] }, null, 2);
+  assert.deepEqual(where(await frame(pretty)), ['json@1[0]', 'json@1[1]', 'json@1[2]']);
+  const single = JSON.stringify({ a: 1, b: { c: 2 } }, null, 2);
+  assert.deepEqual(where(await frame(single)), ['json@1']);
+  // An array element that is not an object is a problem, not a crash.
+  assert.deepEqual(where(await frame('[{"a":1}, 5, null]')), ['json@1[0]', 'problem@1[1]', 'problem@1[2]']);
+});
+
+test('binary and empty files are file-level problems', async () => {
+  const bin = Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00, 0x7b, 0x7d]);
+  const b = await frame(bin, 'blob.bin');
+  assert.equal(b.length, 1);
+  assert.equal(b[0]!.kind === 'problem' && b[0]!.reason, 'binary-file');
+  const e = await frame('', 'empty.json');
+  assert.equal(e[0]!.kind === 'problem' && e[0]!.reason, 'empty-file');
+  const ws = await frame('  \n\n ', 'blank.log');
+  assert.equal(ws[0]!.kind === 'problem' && ws[0]!.reason, 'empty-file');
+});
+
+test('gzip is unwrapped by its magic bytes, whatever the name', async () => {
+  const items = await frame(gzipSync('{"a":1}\n{"a":2}\n'), 'export.log');
+  assert.deepEqual(where(items), ['json@1', 'json@2']);
+});
+
+test('an over-long line is reported and skipped without holding it; the next line survives', async () => {
+  const huge = `{"a":"${'x'.repeat(3 * 1024 * 1024)}"}`;
+  const items = await frame(`{"a":1}\n${huge}\n{"a":3}\n`, 'long.json', { maxRecordBytes: 1024 * 1024 });
+  assert.deepEqual(where(items), ['json@1', 'problem@2', 'json@3']);
+  assert.equal(items[1]!.kind === 'problem' && items[1]!.reason, 'record-too-large');
+});
+
+test('CSV exports: BOM, CRLF, quoted JSON with doubled quotes and newlines; rows keep their first line', async () => {
+  // Pretty-printed: the cell spans four physical lines.
+  const audit = JSON.stringify({ Operation: 'MailItemsAccessed', Note: 'line2 "quoted"' }, null, 1);
+  const q = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+  const csv = `\uFEFFCreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00.0000000Z,a@x.com,MailItemsAccessed,${q(audit)}\r\n2026-03-02T11:00:00.0000000Z,b@x.com,UserLoggedIn,${q('{"x":1}')}\r\n`;
+  const items = await frame(csv, 'audit.csv');
+  assert.deepEqual(where(items), ['csv@2', 'csv@6']);
+  const first = items[0]!;
+  assert.ok(first.kind === 'csv');
+  assert.equal(first.value.UserIds, 'a@x.com');
+  assert.deepEqual(JSON.parse(first.value.AuditData!), { Operation: 'MailItemsAccessed', Note: 'line2 "quoted"' });
+});
+
+test('a CSV with an unterminated quote reports the problem and keeps earlier rows', async () => {
+  const csv = 'CreationDate,UserIds,Operations,AuditData\n2026-03-02,a,Op,"{""x"":1}"\n2026-03-02,b,Op,"{""broken\n';
+  const items = await frame(csv, 'broken.csv');
+  assert.equal(items[0]!.kind, 'csv');
+  assert.ok(items.some((i) => i.kind === 'problem' && i.reason === 'invalid-csv'));
+});
+
+test('UTF-16LE exports (with BOM) are read as text', async () => {
+  const text = '{"a":1}\n{"a":"é"}\n';
+  const buf = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const items = await frame(buf, 'u16.json');
+  assert.deepEqual(items.map((i) => (i.kind === 'json' ? i.value.a : null)), [1, 'é']);
+});
+
+test('plain text lines become text records', async () => {
+  const items = await frame('Jan  2 03:04:05 fw1 something\nsecond line\n', 'syslog.log');
+  assert.deepEqual(where(items), ['text@1', 'text@2']);
+});
