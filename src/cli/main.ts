@@ -7,7 +7,6 @@ import { UnreadableInput } from '../sources/inputs.js';
 import { RuleLoadError } from '../alerts/rules.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
 import { normalizeCommand } from './normalize.js';
-import { generateCommand, demoCommand } from './generate.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -66,6 +65,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--events <n>', 'number of records', '20000')
     .option('--seed <s>', 'random seed', '1')
     .action(async (flags: { out: string; events: string; seed: string }) => {
+      // Loaded on demand: hunt never needs the generator.
+      const { generateCommand } = await import('./generate.js');
       setCode(await generateCommand(flags, io));
     });
 
@@ -77,6 +78,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--keep <dir>', 'generate into this folder and keep it')
     .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
     .action(async (flags: { events: string; seed: string; keep?: string; format?: 'ndjson' | 'table' }) => {
+      const { demoCommand } = await import('./generate.js');
       setCode(await demoCommand(flags, io));
     });
   return prog;

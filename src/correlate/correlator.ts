@@ -128,7 +128,11 @@ export class Correlator {
     if (role === 'network_alert') {
       if (this.excluded(ip)) return;
       const st = this.state(ip);
-      if (ev.event.id !== undefined && this.isDuplicate(st, `a:${ev.event.dataset}:${ev.event.id}`)) return;
+      // IDS alerts rarely carry a record id: the same sensor, time and signature is the same alert.
+      const key = ev.event.id !== undefined
+        ? `a:${ev.event.dataset}:${ev.event.id}`
+        : `a:${ev.event.dataset}:${decoded.at.ms}.${decoded.at.ns}:${ev.observer?.name ?? ''}:${ev.rule?.id ?? ev.rule?.name ?? ''}`;
+      if (this.isDuplicate(st, key)) return;
       this.stats.networkAlerts++;
       st.alerts.push({
         at: decoded.at,
@@ -223,10 +227,10 @@ export class Correlator {
    * The episodes of one IP. A network alert is "live" unless more than
    * maxUsersPerIp distinct users succeed from the IP in [tA, tA + window] (or, in
    * compatibility mode, more than maxEventsPerIp qualifying events). A qualifying
-   * event matches when a live alert lies in [tE - window, tE]. Matches of one
-   * rule fold into episodes anchored on the earliest live alert that matches the
-   * first unassigned event; the episode takes every matched event up to
-   * anchor + window. The anchor makes the id deterministic whatever the arrival order.
+   * event matches when a live alert lies in [tE - window, tE]. Matched events of
+   * one rule, in time order, fold into one episode until a gap longer than the
+   * window; each episode is anchored on the earliest live alert matching its
+   * first event, which makes its id deterministic whatever the arrival order.
    */
   private episodesFor(ip: string, st: IpState): Episode[] {
     const w = this.config.windowMs;
@@ -271,11 +275,11 @@ export class Correlator {
             events: [],
             users: [],
           };
-          episodeEnd = addMs(first.at, w);
           out.push(episode);
         }
         episode.events.push(e);
         episode.end = e.at;
+        episodeEnd = addMs(e.at, w);
       }
     }
     for (const ep of out) {
