@@ -1,5 +1,9 @@
 // Small accessors shared by decoders: reading nested-or-dotted fields from JSON
 // records, and bounding attacker-controlled strings before they are kept.
+import { parseTime } from '../events/time.js';
+import type { Instant } from '../events/time.js';
+import type { DecodeContext, DecodeResult } from './types.js';
+import { reject } from './types.js';
 
 /** Longest string kept from a record field (user agents, signatures, names). */
 export const MAX_FIELD_CHARS = 1024;
@@ -70,4 +74,60 @@ export function jsonish(v: unknown): unknown {
   } catch {
     return v;
   }
+}
+
+/** A short, single-line rendering of a field value for error messages (~80 chars). */
+export function snippet(v: unknown, max = 80): string {
+  let s: string;
+  if (typeof v === 'string') s = JSON.stringify(v.length > max * 2 ? v.slice(0, max * 2) : v);
+  else if (v === undefined) s = 'undefined';
+  else {
+    try {
+      s = JSON.stringify(v) ?? String(v);
+    } catch {
+      s = Object.prototype.toString.call(v);
+    }
+  }
+  s = s.replace(/[\r\n\t]+/g, ' ');
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** True for "local@domain.tld" shapes (a UPN that is also a mail address). */
+export function looksLikeEmail(s: string | undefined): s is string {
+  return s !== undefined && s.length <= 320 && /^[^@\s]+@[^@\s]+\.[^@\s.]+$/.test(s);
+}
+
+/** A TCP/UDP port (0..65535) written as a number or numeric string, or undefined. */
+export function port(v: unknown): number | undefined {
+  const n = num(v);
+  return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
+}
+
+/** The first element of an array (ECS exports write some single values as arrays), or the value. */
+export function first(v: unknown): unknown {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A field value that counts as written: not undefined, null or a blank string. */
+export function present(v: unknown): boolean {
+  return v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+}
+
+export type TimeRead = { ok: true; at: Instant; field: string } | { ok: false; result: DecodeResult };
+
+/**
+ * Reads the event time from the first candidate field that is present (in order of
+ * preference). A present but unparseable value is an error naming the field; later
+ * candidates are fallbacks for an absent field only, never for a bad one.
+ */
+export function readTime(candidates: ReadonlyArray<readonly [string, unknown]>, ctx: DecodeContext): TimeRead {
+  for (const [name, value] of candidates) {
+    if (!present(value)) continue;
+    const at = parseTime(value, { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference });
+    if (at) return { ok: true, at, field: name };
+    return { ok: false, result: reject('invalid-time', `${name} is not a time: ${snippet(value)}`) };
+  }
+  const names = candidates.map(([n]) => n);
+  const uniq = [...new Set(names)];
+  return { ok: false, result: reject('missing-time', `no time field (looked for ${uniq.join(', ')})`) };
 }

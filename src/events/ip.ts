@@ -51,6 +51,31 @@ function canonicalBareIp(s: string): string | null {
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+/**
+ * Parses "a.b.c.d/n", "v6/n" or a bare address. ipaddr.js alone would read the
+ * shorthand "10/8" as 0.0.0.10/8 and "10.1" as 10.0.0.1; here an IPv4 prefix with
+ * fewer than four parts is zero-padded ("10/8" = 10.0.0.0/8, "192.168/16"), and
+ * addresses must be four-part decimal IPv4 or IPv6 without a zone.
+ */
+function parseStrictCidr(text: string): Cidr | null {
+  const m = /^([^/\s]+)(?:\/(\d{1,3}))?$/.exec(text);
+  if (!m) return null;
+  let addrText = m[1]!;
+  const bitsText = m[2];
+  if (addrText.includes(':')) {
+    if (addrText.includes('%') || !ipaddr.IPv6.isValid(addrText)) return null;
+  } else {
+    if (bitsText !== undefined && /^\d{1,3}(?:\.\d{1,3}){0,2}$/.test(addrText)) {
+      addrText = [...addrText.split('.'), '0', '0', '0'].slice(0, 4).join('.');
+    }
+    if (!ipaddr.IPv4.isValidFourPartDecimal(addrText)) return null;
+  }
+  const addr = ipaddr.parse(addrText);
+  const max = addr.kind() === 'ipv4' ? 32 : 128;
+  const bits = bitsText === undefined ? max : Number(bitsText);
+  return bits <= max ? [addr, bits] : null;
+}
+
 /** A set of CIDR ranges that canonical IPs are tested against. */
 export class CidrSet {
   private readonly v4: Array<[ipaddr.IPv4, number]> = [];
@@ -64,12 +89,8 @@ export class CidrSet {
   /** Adds a CIDR ("1.2.3.0/24") or a bare address; throws with the offending text. */
   add(cidr: string): void {
     const text = cidr.trim();
-    let parsed: Cidr;
-    try {
-      parsed = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), text.includes(':') ? 128 : 32];
-    } catch {
-      throw new Error(`not an IP address or CIDR range: "${text}"`);
-    }
+    const parsed = parseStrictCidr(text);
+    if (!parsed) throw new Error(`not an IP address or CIDR range: "${text}"`);
     let [addr, bits] = parsed;
     if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
       addr = (addr as ipaddr.IPv6).toIPv4Address();

@@ -44,6 +44,11 @@ export interface TimeOptions {
   defaultOffsetMinutes?: number;
 }
 
+/** The largest |epoch ms| a JavaScript Date represents. */
+const MAX_DATE_MS = 8.64e15;
+/** 400 Gregorian years: exactly 146097 days. */
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+
 const MONTHS: Record<string, number> = {
   jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
 };
@@ -83,10 +88,13 @@ function build(
 ): Instant | null {
   if (offset === null) return null;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60) return null;
-  const base = Date.UTC(y, mo - 1, d, h, mi, s);
+  // Date.UTC maps years 0..99 to 1900..1999; compute those 400 years (one Gregorian
+  // cycle, exactly 146097 days) later and shift back.
+  const shift = y < 100 ? 400 : 0;
+  const base = Date.UTC(y + shift, mo - 1, d, h, mi, s) - (shift / 400) * GREGORIAN_CYCLE_MS;
   if (!Number.isFinite(base)) return null;
   // Reject dates that Date.UTC silently rolls over (Feb 31 -> Mar 3).
-  const check = new Date(Date.UTC(y, mo - 1, d));
+  const check = new Date(Date.UTC(y + shift, mo - 1, d));
   if (check.getUTCDate() !== d) return null;
   const f = fractionToMsNs(frac);
   if (!f) return null;
@@ -119,11 +127,13 @@ export function parseEpoch(value: number | string): Instant | null {
   const secs = Number(secText);
   const f = fractionToMsNs(fracText);
   if (!f || !Number.isFinite(secs)) return null;
+  // Beyond what a Date can hold (±8.64e15 ms) is no time: formatInstant could not print it.
+  if (secs * 1000 > MAX_DATE_MS - 1000) return null;
   if (!neg) return { ms: secs * 1000 + f[0], ns: f[1] };
-  // Negative epochs: rare, but keep the arithmetic right.
+  // Negative epochs: rare, but keep the arithmetic right (and never produce -0).
   const totalNs = -(f[0] * 1e6 + f[1]);
   const ms = -secs * 1000 + Math.floor(totalNs / 1e6);
-  return { ms, ns: totalNs - Math.floor(totalNs / 1e6) * 1e6 };
+  return { ms: ms === 0 ? 0 : ms, ns: totalNs - Math.floor(totalNs / 1e6) * 1e6 + 0 };
 }
 
 export interface SyslogTimeOptions extends TimeOptions {

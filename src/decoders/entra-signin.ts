@@ -1,0 +1,178 @@
+// Microsoft Entra ID sign-in records, in the three shapes they are exported in:
+//  - Azure Monitor diagnostic settings (Event Hub / storage): top-level `category`
+//    (SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs,
+//    ManagedIdentitySignInLogs, ADFSSignInLogs, ...) and the sign-in in `properties`;
+//    some exporters write the top-level keys in PascalCase (`Category`, `CreatedDateTime`).
+//  - Log Analytics rows (`Type`: SigninLogs, AADNonInteractiveUserSignInLogs, ...), flat
+//    PascalCase columns, `TimeGenerated`.
+//  - Microsoft Graph `signIn` resources (auditLogs/signIns): flat camelCase.
+// The event time is the sign-in's createdDateTime, not the time the record was written.
+import type { NormalizedEvent, Outcome } from '../events/event.js';
+import { canonicalIp } from '../events/ip.js';
+import { formatInstant } from '../events/time.js';
+import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import { reject } from './types.js';
+import { isObject, jsonish, looksLikeEmail, num, present, readTime, str } from './fields.js';
+import type { JsonObject } from './fields.js';
+
+const NAME = 'entra-signin';
+
+/** "SignInLogs", "NonInteractiveUserSignInLogs", "AADManagedIdentitySignInLogs", "SigninLogs"... */
+function isSignInCategory(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 128 && /signinlogs$/i.test(v.trim());
+}
+
+function categoryOf(o: JsonObject): string | undefined {
+  for (const k of ['category', 'Category', 'Type', 'type']) {
+    const v = o[k];
+    if (isSignInCategory(v)) return v.trim();
+  }
+  return undefined;
+}
+
+/** A Microsoft Graph signIn resource: flat, createdDateTime plus sign-in fields. */
+function isGraphSignIn(o: JsonObject): boolean {
+  if (typeof o['createdDateTime'] !== 'string') return false;
+  if ('@timestamp' in o || 'event_type' in o) return false;
+  const odata = o['@odata.type'];
+  if (typeof odata === 'string' && /signin$/i.test(odata)) return true;
+  const hasWho = 'userPrincipalName' in o || 'servicePrincipalId' in o || 'appDisplayName' in o;
+  const hasWhat = isObject(o['status']) || 'ipAddress' in o;
+  return hasWho && hasWhat;
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/**
+ * Reads a sign-in property wherever this export put it: `properties.x`, top-level
+ * `x`, or top-level `X` (Log Analytics / PascalCase exports).
+ */
+function getter(o: JsonObject, props: JsonObject | undefined): (name: string) => unknown {
+  return (name: string) => {
+    if (props && present(props[name])) return props[name];
+    if (present(o[name])) return o[name];
+    const p = pascal(name);
+    if (present(o[p])) return o[p];
+    if (props && present(props[p])) return props[p];
+    return undefined;
+  };
+}
+
+/** status.errorCode 0 (number or "0") is success; else resultType "0"; else unknown. */
+function outcomeOf(get: (name: string) => unknown): { outcome: Outcome; code?: string } {
+  const status = jsonish(get('status'));
+  const errorCode = isObject(status) ? num(status['errorCode'] ?? status['ErrorCode']) : undefined;
+  if (errorCode !== undefined) {
+    return { outcome: errorCode === 0 ? 'success' : 'failure', code: String(errorCode) };
+  }
+  const resultType = str(get('resultType'), 32);
+  if (resultType !== undefined) {
+    return { outcome: resultType === '0' ? 'success' : 'failure', code: resultType };
+  }
+  return { outcome: 'unknown' };
+}
+
+function firstIp(values: readonly unknown[]): string | undefined {
+  for (const v of values) {
+    const ip = canonicalIp(v);
+    if (ip !== null) return ip;
+  }
+  return undefined;
+}
+
+function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+  if (record.kind !== 'json') return reject('unknown-format', 'entra-signin reads JSON records only');
+  const o = record.value;
+  const category = categoryOf(o);
+  const graph = category === undefined && isGraphSignIn(o);
+  const rawProps = jsonish(o['properties'] ?? o['Properties']);
+  const props = isObject(rawProps) ? rawProps : undefined;
+  const get = getter(o, props);
+
+  // The sign-in time first; the record's write time only when the sign-in time is absent.
+  const time = readTime(
+    graph
+      ? [['createdDateTime', o['createdDateTime']]]
+      : [
+          [props && present(props['createdDateTime']) ? 'properties.createdDateTime' : 'createdDateTime', get('createdDateTime')],
+          ['time', o['time'] ?? o['Time']],
+          ['TimeGenerated', o['TimeGenerated']],
+        ],
+    ctx,
+  );
+  if (!time.ok) return time.result;
+
+  // properties.ipAddress is the sign-in's own client address (Elastic's current
+  // pipeline reads it first); callerIpAddress is the diagnostic envelope's copy.
+  const ip = firstIp([get('ipAddress'), o['callerIpAddress'], o['CallerIpAddress'], o['IPAddress']]);
+  const { outcome, code } = outcomeOf(get);
+
+  const upn = str(get('userPrincipalName'));
+  const spName = str(get('servicePrincipalName'));
+  const userId = str(get('userId'));
+  const spId = str(get('servicePrincipalId'));
+  const userName = upn ?? spName;
+  const user: NonNullable<NormalizedEvent['user']> = {};
+  if (userName !== undefined) user.name = userName;
+  if (looksLikeEmail(upn)) {
+    user.email = upn;
+    user.domain = upn.slice(upn.lastIndexOf('@') + 1);
+  }
+  const uid = userId ?? (upn === undefined ? spId : undefined);
+  if (uid !== undefined) user.id = uid;
+
+  const action = str(o['operationName'] ?? o['OperationName']) ?? (graph ? 'Sign-in activity' : undefined);
+  const id = str(get('id'));
+  const app = str(get('appDisplayName')) ?? spName;
+  const clientApp = str(get('clientAppUsed'));
+  const ua = str(get('userAgent'));
+  const tenant = str(o['tenantId'] ?? o['TenantId'] ?? o['AADTenantId']) ?? str(get('resourceTenantId'));
+
+  const event: NormalizedEvent = {
+    '@timestamp': formatInstant(time.at),
+    event: {
+      kind: 'event',
+      dataset: 'azure.signinlogs',
+      module: 'azure',
+      category: ['authentication'],
+      type: ['info'],
+      outcome,
+    },
+    cloud: { provider: 'azure' },
+    crosswatch: { role: 'signin', decoder: NAME, category: category ?? 'Graph signIn' },
+  };
+  if (action !== undefined) event.event.action = action;
+  if (id !== undefined) event.event.id = id;
+  if (code !== undefined) event.event.code = code;
+  if (ip !== undefined) event.source = { ip };
+  if (Object.keys(user).length > 0) event.user = user;
+  if (ua !== undefined) event.user_agent = { original: ua };
+  if (app !== undefined || clientApp !== undefined) {
+    event.client = {};
+    if (app !== undefined) event.client.app = app;
+    if (clientApp !== undefined) event.client.client_app = clientApp;
+  }
+  if (tenant !== undefined) event.cloud = { provider: 'azure', account: { id: tenant } };
+  return { ok: true, event: { at: time.at, event } };
+}
+
+export const entraSignin: Decoder = {
+  name: NAME,
+  description: 'Microsoft Entra ID sign-ins: Azure Monitor diagnostic records (*SignInLogs), Log Analytics rows, Graph signIn objects',
+  accepts(record: RawRecord): boolean {
+    if (record.kind !== 'json' || !isObject(record.value)) return false;
+    const o = record.value;
+    if ('@timestamp' in o) return false; // ECS documents belong to the ecs decoder
+    return categoryOf(o) !== undefined || isGraphSignIn(o);
+  },
+  decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+    try {
+      return decode(record, ctx);
+    } catch (err) {
+      // Decoders never throw; an unexpected shape is a bad field, not a crash.
+      return reject('invalid-field', `entra-signin: ${(err as Error).message}`.slice(0, 200));
+    }
+  },
+};

@@ -1,0 +1,211 @@
+// Microsoft 365 unified audit log records, as:
+//  - Office 365 Management Activity API records (CreationTime, Id, Operation,
+//    Workload, RecordType, UserId, ClientIP / ClientIPAddress / ActorIpAddress,
+//    ResultStatus), also wrapped as {"o365audit": {...}} by Elastic Agent;
+//  - Purview audit search exports (CSV rows or their JSON form), where the real
+//    record is the JSON text in the AuditData column.
+// Numbers may be strings ("numbery") and some fields stringified JSON.
+import type { NormalizedEvent, Outcome, Role } from '../events/event.js';
+import { canonicalIp } from '../events/ip.js';
+import { formatInstant } from '../events/time.js';
+import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import { reject } from './types.js';
+import { firstStr, isObject, jsonish, looksLikeEmail, num, present, readTime, snippet, str } from './fields.js';
+import type { JsonObject } from './fields.js';
+
+const NAME = 'm365-audit';
+
+/** Longest AuditData text parsed (MailItemsAccessed with many folders is large, but bounded). */
+const MAX_AUDITDATA_CHARS = 4 * 1024 * 1024;
+
+// The RecordType numbers a reader meets in this tool's context (Management Activity API schema).
+const RECORD_TYPES: Record<string, string> = {
+  '1': 'ExchangeAdmin',
+  '2': 'ExchangeItem',
+  '3': 'ExchangeItemGroup',
+  '4': 'SharePoint',
+  '6': 'SharePointFileOperation',
+  '7': 'OneDrive',
+  '8': 'AzureActiveDirectory',
+  '9': 'AzureActiveDirectoryAccountLogon',
+  '14': 'SharePointSharingOperation',
+  '15': 'AzureActiveDirectoryStsLogon',
+  '18': 'SecurityComplianceCenterEOPCmdlet',
+  '20': 'PowerBIAudit',
+  '22': 'Yammer',
+  '25': 'MicrosoftTeams',
+  '28': 'ThreatIntelligence',
+  '40': 'SecurityComplianceAlerts',
+  '50': 'ExchangeItemAggregated',
+  '64': 'AirInvestigation',
+};
+
+const SUCCESS = new Set(['succeeded', 'success', 'partiallysucceeded', 'true']);
+const FAILURE = new Set(['failed', 'false', 'failure']);
+
+function isAuditRecord(o: JsonObject): boolean {
+  if ('@timestamp' in o || 'event_type' in o) return false;
+  if (present(o['CreationTime'])) return 'Operation' in o || 'RecordType' in o || 'Workload' in o || 'Id' in o;
+  // A record that lost its CreationTime is still recognised (and rejected as missing-time).
+  return 'Operation' in o && 'Workload' in o && 'RecordType' in o;
+}
+
+/** A Purview export row (CSV or its JSON form): the record is in AuditData. */
+function isExportRow(o: Record<string, unknown>): boolean {
+  if (!('AuditData' in o)) return false;
+  return 'CreationDate' in o || 'Operation' in o || 'Operations' in o || 'RecordType' in o || 'UserIds' in o || 'UserId' in o;
+}
+
+/** Resolves the audit record inside a framed record, or a rejection. */
+function auditRecordOf(record: RawRecord): { ok: true; rec: JsonObject; row?: Record<string, unknown> } | { ok: false; result: DecodeResult } {
+  if (record.kind === 'text') return { ok: false, result: reject('unknown-format', 'm365-audit reads JSON records and CSV rows only') };
+  const v: Record<string, unknown> = record.value;
+  if (record.kind === 'json' && isObject(v['o365audit'])) return { ok: true, rec: v['o365audit'] };
+  if (!('AuditData' in v)) return { ok: true, rec: v };
+  const raw = v['AuditData'];
+  let parsed: unknown = raw;
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_AUDITDATA_CHARS) {
+      return { ok: false, result: reject('record-too-large', `AuditData column holds ${raw.length} characters (limit ${MAX_AUDITDATA_CHARS})`) };
+    }
+    try {
+      parsed = JSON.parse(raw) as unknown;
+    } catch (err) {
+      return {
+        ok: false,
+        result: reject('invalid-json', `AuditData column is not valid JSON (${(err as Error).message.slice(0, 80)}): ${snippet(raw)}`),
+      };
+    }
+  }
+  if (!isObject(parsed)) {
+    return { ok: false, result: reject('invalid-json', `AuditData column does not hold a JSON object: ${snippet(raw)}`) };
+  }
+  return { ok: true, rec: parsed, row: v };
+}
+
+/** Elastic's o365 order: ClientIPAddress when written, else ClientIP, else ActorIpAddress. */
+function sourceIp(rec: JsonObject): string | undefined {
+  for (const k of ['ClientIPAddress', 'ClientIP', 'ActorIpAddress']) {
+    const v = rec[k];
+    if (!present(v)) continue;
+    // The first written field decides, as in the peer: a broken ClientIPAddress is no IP.
+    return canonicalIp(typeof v === 'number' ? String(v) : v) ?? undefined;
+  }
+  return undefined;
+}
+
+function outcomeOf(rec: JsonObject, operation: string | undefined): Outcome {
+  if (operation !== undefined && operation.toLowerCase() === 'userloginfailed') return 'failure';
+  const status = rec['ResultStatus'];
+  const s = typeof status === 'boolean' ? String(status) : str(status, 64)?.toLowerCase();
+  if (s !== undefined && SUCCESS.has(s)) {
+    // An STS logon that Azure AD answered with an error code is not a successful sign-in.
+    const errorNumber = num(rec['ErrorNumber']);
+    if (errorNumber !== undefined && errorNumber !== 0 && operation?.toLowerCase() === 'userloggedin') return 'failure';
+    return 'success';
+  }
+  if (s !== undefined && FAILURE.has(s)) return 'failure';
+  return 'unknown';
+}
+
+function roleOf(operation: string | undefined, workload: string | undefined, recordType: string | undefined): Role {
+  const op = operation?.toLowerCase();
+  if (op === 'mailitemsaccessed') return 'mail_access';
+  if (op === 'userloggedin' || op === 'userloginfailed') {
+    const wl = workload?.toLowerCase();
+    if (wl === 'azureactivedirectory' || (wl === undefined && (recordType === '15' || recordType === '9'))) return 'signin';
+  }
+  return 'other';
+}
+
+/** Name/Value lists (ExtendedProperties, OperationProperties), possibly stringified. */
+function nameValue(list: unknown, name: string): string | undefined {
+  const l = jsonish(list);
+  if (!Array.isArray(l)) return undefined;
+  for (const item of l) {
+    if (isObject(item) && item['Name'] === name) return str(item['Value']);
+  }
+  return undefined;
+}
+
+function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+  const found = auditRecordOf(record);
+  if (!found.ok) return found.result;
+  const { rec, row } = found;
+
+  const time = readTime(
+    [
+      ['CreationTime', rec['CreationTime']],
+      ...(row ? ([['CreationDate', row['CreationDate']]] as const) : []),
+    ],
+    ctx,
+  );
+  if (!time.ok) return time.result;
+
+  const operation = str(rec['Operation']) ?? (row ? firstStr(row, ['Operation', 'Operations']) : undefined);
+  const workload = str(rec['Workload']);
+  const recordTypeNum = num(rec['RecordType'] ?? row?.['RecordType']);
+  const recordType = recordTypeNum !== undefined ? String(recordTypeNum) : str(rec['RecordType'] ?? row?.['RecordType'], 64);
+  const role = roleOf(operation, workload, recordType);
+  const outcome = outcomeOf(rec, operation);
+  const ip = sourceIp(rec);
+  const userName = str(rec['UserId']) ?? (row ? firstStr(row, ['UserId', 'UserIds']) : undefined);
+  const id = str(rec['Id']) ?? (row ? str(row['RecordId']) : undefined);
+  const app = firstStr(rec, ['ClientInfoString', 'AppId', 'ApplicationId', 'ClientAppId']);
+  const ua = str(rec['UserAgent']) ?? nameValue(rec['ExtendedProperties'], 'UserAgent');
+  const org = str(rec['OrganizationId']);
+
+  const category =
+    role === 'mail_access' ? ['email'] : role === 'signin' ? ['authentication'] : workload?.toLowerCase() === 'exchange' ? ['web', 'email'] : ['web'];
+  const event: NormalizedEvent = {
+    '@timestamp': formatInstant(time.at),
+    event: {
+      kind: 'event',
+      dataset: 'o365.audit',
+      module: 'o365',
+      category,
+      type: role === 'signin' ? ['start'] : role === 'mail_access' ? ['access'] : ['info'],
+      outcome,
+    },
+    crosswatch: { role, decoder: NAME },
+  };
+  const cwCategory = operation ?? workload ?? (recordType !== undefined ? RECORD_TYPES[recordType] : undefined);
+  if (cwCategory !== undefined) event.crosswatch.category = cwCategory;
+  if (operation !== undefined) event.event.action = operation;
+  if (id !== undefined) event.event.id = id;
+  if (workload !== undefined) event.event.provider = workload;
+  if (recordType !== undefined) event.event.code = RECORD_TYPES[recordType] ?? recordType;
+  if (ip !== undefined) event.source = { ip };
+  if (userName !== undefined) {
+    event.user = { name: userName };
+    if (looksLikeEmail(userName)) {
+      event.user.email = userName;
+      event.user.domain = userName.slice(userName.lastIndexOf('@') + 1);
+    }
+  }
+  if (ua !== undefined) event.user_agent = { original: ua };
+  if (app !== undefined) event.client = { app };
+  if (org !== undefined) event.cloud = { provider: 'azure', account: { id: org } };
+  return { ok: true, event: { at: time.at, event } };
+}
+
+export const m365Audit: Decoder = {
+  name: NAME,
+  description: 'Microsoft 365 unified audit records (Management Activity API JSON, Purview export rows with AuditData)',
+  accepts(record: RawRecord): boolean {
+    if (record.kind === 'text') return false;
+    const v: unknown = record.value;
+    if (!isObject(v)) return false;
+    if (record.kind === 'csv') return isExportRow(v);
+    if ('@timestamp' in v) return false; // ECS documents belong to the ecs decoder
+    if (isObject(v['o365audit'])) return isAuditRecord(v['o365audit']);
+    return isAuditRecord(v) || isExportRow(v);
+  },
+  decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+    try {
+      return decode(record, ctx);
+    } catch (err) {
+      return reject('invalid-field', `m365-audit: ${(err as Error).message}`.slice(0, 200));
+    }
+  },
+};

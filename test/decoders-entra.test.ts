@@ -1,0 +1,291 @@
+// entra-signin: every Elastic azure/signinlogs test vector and the Graph signIn
+// example, compared with the peer's expected ECS output, plus the semantics
+// crosswatch relies on (outcome, role, ids, time forms, odd input).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { entraSignin } from '../src/decoders/entra-signin.js';
+import { ecsDocument } from '../src/decoders/ecs.js';
+import { m365Audit } from '../src/decoders/m365-audit.js';
+import { suricataEve } from '../src/decoders/suricata-eve.js';
+import { decodeRecord } from '../src/decoders/index.js';
+import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
+import type { DecodeResult, RawRecord } from '../src/decoders/types.js';
+import type { NormalizedEvent } from '../src/events/event.js';
+import { formatInstant } from '../src/events/time.js';
+import {
+  CTX, compareFolder, expandKnown, jsonRecord, loadGraphSignIns, loadRaw, sortDifferences,
+  type KnownDifference,
+} from './fixtures-helpers.js';
+
+const FOLDER = 'azure-signinlogs';
+
+// Where crosswatch deliberately differs from the peer. Any other difference fails.
+const KNOWN: KnownDifference[] = [
+  {
+    file: 'test-adfs-signin.log', indexes: [0], field: '@timestamp',
+    ours: Date.parse('2025-12-12T14:56:31Z'), peer: Date.parse('2025-12-12T15:03:58Z'),
+    reason: 'crosswatch uses the sign-in time (properties.createdDateTime); this peer version used `time`, when the record was written',
+  },
+  {
+    file: 'test-alternative-time-and-duration-as-string.log', indexes: [0], field: '@timestamp',
+    ours: Date.parse('2025-11-14T01:46:16.428Z'), peer: Date.parse('2025-11-14T01:48:53Z'),
+    reason: 'sign-in time (properties.createdDateTime) rather than the record write time `time`',
+  },
+  {
+    file: 'test-invalid-time.log', indexes: [0], field: 'event.outcome', ours: 'unknown', peer: 'success',
+    reason: 'no status.errorCode and no resultType: the peer defaults to success, crosswatch says unknown so that no sign-in qualifies on a guess',
+  },
+  {
+    file: 'test-time-formats-corner-cases.log', indexes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], field: 'event.outcome',
+    ours: 'unknown', peer: 'success',
+    reason: 'minimal records without status or resultType: unknown, not a defaulted success',
+  },
+  {
+    file: 'test-signinlogs.log', indexes: [1], field: 'source.ip', ours: '81.171.241.231', peer: '8.8.8.8',
+    reason: 'properties.ipAddress (the sign-in client address, read first by the current Elastic pipeline) wins over the envelope callerIpAddress; this 2020 peer version read callerIpAddress only',
+  },
+];
+
+function ok(r: DecodeResult): NormalizedEvent {
+  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
+  return r.event.event;
+}
+
+function decodeJson(value: Record<string, unknown>): DecodeResult {
+  const rec = jsonRecord(value);
+  assert.equal(entraSignin.accepts(rec), true, 'entra-signin accepts');
+  return entraSignin.decode(rec, CTX);
+}
+
+test('azure-signinlogs fixtures: agree with the peer except the listed differences', (t) => {
+  const cmp = compareFolder(FOLDER);
+  assert.deepEqual(cmp.differences, sortDifferences(expandKnown(KNOWN)));
+  for (const d of cmp.decoded) {
+    assert.equal(d.decoder, 'entra-signin', `${d.file}[${d.index}] taken by ${d.decoder}`);
+    const e = d.event.event;
+    assert.equal(e.crosswatch.role, 'signin');
+    assert.equal(e.crosswatch.decoder, 'entra-signin');
+    assert.equal(e.event.dataset, 'azure.signinlogs');
+    assert.deepEqual(e.event.category, ['authentication']);
+    assert.equal(e.cloud?.provider, 'azure');
+    assert.equal(e['@timestamp'], formatInstant(d.event.at));
+    // Record ids: the peer's event.id is properties.id.
+    const peerId = d.peer ? field(d.peer, 'event.id') : undefined;
+    if (peerId !== undefined) assert.equal(e.event.id, peerId, `${d.file}[${d.index}] event.id`);
+    // The peer's user.id is properties.userId.
+    const peerUserId = d.peer ? field(d.peer, 'user.id') : undefined;
+    if (peerUserId !== undefined) assert.equal(e.user?.id, peerUserId, `${d.file}[${d.index}] user.id`);
+  }
+  t.diagnostic(`${FOLDER}: ${cmp.records} records, ${cmp.agreements} agree on source.ip/outcome/action/@timestamp, ${cmp.differences.length} listed differences`);
+});
+
+test('categories: every *SignInLogs category is a sign-in, crosswatch.category keeps it', () => {
+  const cmp = compareFolder(FOLDER);
+  const cats = new Set(cmp.decoded.map((d) => d.event.event.crosswatch.category));
+  for (const c of ['SignInLogs', 'NonInteractiveUserSignInLogs', 'ServicePrincipalSignInLogs', 'ManagedIdentitySignInLogs', 'ADFSSignInLogs']) {
+    assert.ok(cats.has(c), `category ${c} seen`);
+  }
+});
+
+test('sign-in time: createdDateTime with 7 digits wins over `time`, 100 ns digits kept', () => {
+  const [first] = loadRaw(FOLDER, 'test-created-datetime-timestamp.log');
+  const r = entraSignin.decode(first!, CTX);
+  assert.ok(r.ok);
+  assert.equal(r.event.event['@timestamp'], '2026-07-10T20:01:51.9248761Z');
+  assert.deepEqual(r.event.at, { ms: Date.parse('2026-07-10T20:01:51.924Z'), ns: 876100 });
+  // Offsets are applied: 04:45:48.0729893-05:00 is 09:45:48.0729893Z.
+  const [raw] = loadRaw(FOLDER, 'test-signinlogs-raw.log');
+  assert.equal(ok(entraSignin.decode(raw!, CTX))['@timestamp'], '2019-10-18T09:45:48.0729893Z');
+});
+
+test('time forms of test-time-formats-corner-cases.log (all 09:41 UTC on 9 Jan 2007)', () => {
+  const expected = [
+    '2007-01-09T09:41:00.000Z', // 01/09/2007 09:41:00 (zone-less = UTC)
+    '2007-01-09T09:41:00.000Z', // 1/9/2007 09:41:00
+    '2007-01-09T09:41:00.000Z', // 01/09/2007 09:41:00 AM
+    '2007-01-09T09:41:00.000Z', // 1/9/2007 9:41:00 AM
+    '2007-01-09T09:41:00.000Z', // 1/9/2007 10:41:00 AM +01:00
+    '2007-01-09T09:41:00.000Z', // 2007-01-09T09:41:00
+    '2007-01-09T09:41:00.220Z', // .22Z
+    '2007-01-09T09:41:00.6816663Z', // 7 digits kept
+    '2007-01-09T09:41:00.535404056Z', // 9 digits kept
+    '2007-01-09T09:41:00.992099Z', // +00:00
+    '2007-01-09T09:41:00.000Z', // 11:41:00+02:00
+  ];
+  const recs = loadRaw(FOLDER, 'test-time-formats-corner-cases.log');
+  assert.equal(recs.length, expected.length);
+  recs.forEach((r, i) => {
+    const e = ok(entraSignin.decode(r, CTX));
+    assert.equal(e['@timestamp'], expected[i], `line ${i + 1}: ${JSON.stringify((r.value as Record<string, unknown>)['time'])}`);
+    assert.equal(e.source, undefined);
+    assert.equal(e.event.outcome, 'unknown');
+  });
+});
+
+test('Microsoft Graph signIn objects (docs example, trailing comma fixed in memory)', () => {
+  const [signIn] = loadGraphSignIns();
+  const rec = jsonRecord(signIn!);
+  const d = decodeRecord(rec, CTX);
+  assert.equal(d.decoder, 'entra-signin');
+  const e = ok(d.result);
+  assert.equal(e['@timestamp'], '2020-03-13T19:15:41.6195833Z');
+  assert.equal(e.source?.ip, '131.107.159.37');
+  assert.equal(e.event.outcome, 'success');
+  assert.equal(e.event.id, '66ea54eb-6301-4ee5-be62-ff5a759b0100');
+  assert.equal(e.event.action, 'Sign-in activity');
+  assert.equal(e.user?.name, 'testaccount1@contoso.com');
+  assert.equal(e.user?.email, 'testaccount1@contoso.com');
+  assert.equal(e.user?.id, '26be570a-ae82-4189-b4e2-a37c6808512d');
+  assert.equal(e.client?.app, 'Graph explorer');
+  assert.equal(e.client?.client_app, 'Browser');
+  assert.equal(e.crosswatch.role, 'signin');
+  assert.equal(e.crosswatch.category, 'Graph signIn');
+  // A failed Graph sign-in.
+  const failed = ok(decodeJson({ ...signIn!, status: { errorCode: 50126, failureReason: 'Invalid username or password' } }));
+  assert.equal(failed.event.outcome, 'failure');
+});
+
+test('outcome: status.errorCode 0 / "0" success, non-zero failure, else resultType, else unknown', () => {
+  const base = { category: 'SignInLogs', time: '2024-05-01T10:00:00Z', properties: { createdDateTime: '2024-05-01T09:59:59.1234567Z', ipAddress: '81.2.69.160' } };
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ properties: { ...base.properties, status: { errorCode: 0 } } }, 'success'],
+    [{ properties: { ...base.properties, status: { errorCode: '0' } } }, 'success'],
+    [{ properties: { ...base.properties, status: { errorCode: 50126 } } }, 'failure'],
+    [{ properties: { ...base.properties, status: { errorCode: '50140' } }, resultType: '0' }, 'failure'],
+    [{ properties: { ...base.properties, status: { errorCode: 0 } }, resultType: '50140' }, 'success'],
+    [{ resultType: '0' }, 'success'],
+    [{ resultType: 0 }, 'success'],
+    [{ resultType: '50126' }, 'failure'],
+    [{ properties: { ...base.properties, status: {} } }, 'unknown'],
+    [{}, 'unknown'],
+  ];
+  for (const [extra, want] of cases) {
+    const e = ok(decodeJson({ ...base, ...extra }));
+    assert.equal(e.event.outcome, want, JSON.stringify(extra));
+    assert.equal(e.crosswatch.role, 'signin');
+  }
+});
+
+test('service principal and managed identity sign-ins: user is the principal, no IP is not an error', () => {
+  const [sp] = loadRaw(FOLDER, 'test-service-principal-signinlogs-sample.log');
+  const e = ok(entraSignin.decode(sp!, CTX));
+  assert.equal(e.user?.name, 'Terraform-Datadog-CLI');
+  assert.equal(e.user?.id, 'b029d485-a308-4311-8720-fb3192e5284e');
+  assert.equal(e.user?.email, undefined);
+  assert.equal(e.event.outcome, 'success');
+  const [mi] = loadRaw(FOLDER, 'test-managed-identity-sample.log');
+  const m = ok(entraSignin.decode(mi!, CTX));
+  assert.equal(m.source, undefined, 'empty ipAddress is no IP');
+  assert.equal(m.event.outcome, 'success');
+  assert.equal(m.crosswatch.category, 'ManagedIdentitySignInLogs');
+  assert.equal(m.event.id, 'a08869a8-3b15-46e4-8de3-273849e60100');
+});
+
+test('interactive sign-in fields: user, app, user agent, tenant', () => {
+  const [s] = loadRaw(FOLDER, 'test-signinlogs-sample.log');
+  const e = ok(entraSignin.decode(s!, CTX));
+  const props = (s!.value as Record<string, Record<string, unknown>>)['properties']!;
+  assert.equal(e.user?.name, props['userPrincipalName']);
+  assert.equal(e.client?.app, props['appDisplayName']);
+  assert.equal(e.user_agent?.original, props['userAgent']);
+  assert.equal(e.cloud?.account?.id, (s!.value as Record<string, unknown>)['tenantId']);
+  assert.equal(e.source?.ip, '1.128.3.4');
+});
+
+test('Log Analytics rows (PascalCase, TimeGenerated, Status as JSON text)', () => {
+  const e = ok(decodeJson({
+    TimeGenerated: '2024-05-01T10:00:05Z', Type: 'AADNonInteractiveUserSignInLogs', CreatedDateTime: '2024-05-01T10:00:00.5Z',
+    IPAddress: '[2a02:cf40:0:0::1]:443', ResultType: '0', UserPrincipalName: 'Bob@Example.ORG', AppDisplayName: 'Outlook', Id: 'abc',
+    Status: '{"errorCode":0}',
+  }));
+  assert.equal(e['@timestamp'], '2024-05-01T10:00:00.500Z');
+  assert.equal(e.source?.ip, '2a02:cf40::1');
+  assert.equal(e.event.outcome, 'success');
+  assert.equal(e.user?.name, 'Bob@Example.ORG');
+  assert.equal(e.event.id, 'abc');
+  assert.equal(e.crosswatch.category, 'AADNonInteractiveUserSignInLogs');
+  // Write time only when the sign-in time is absent.
+  const w = ok(decodeJson({ TimeGenerated: '2024-05-01T10:00:05Z', Type: 'SigninLogs', ResultType: '50126' }));
+  assert.equal(w['@timestamp'], '2024-05-01T10:00:05.000Z');
+  assert.equal(w.event.outcome, 'failure');
+});
+
+test('IP choice: properties.ipAddress, then callerIpAddress; canonical forms', () => {
+  const rec = (props: Record<string, unknown>, caller?: unknown) =>
+    ({ category: 'SignInLogs', time: '2024-01-01T00:00:00Z', ...(caller === undefined ? {} : { callerIpAddress: caller }), properties: props });
+  assert.equal(ok(decodeJson(rec({ ipAddress: '81.2.69.160' }, '8.8.8.8'))).source?.ip, '81.2.69.160');
+  assert.equal(ok(decodeJson(rec({ ipAddress: '' }, '8.8.8.8:5050'))).source?.ip, '8.8.8.8');
+  assert.equal(ok(decodeJson(rec({ ipAddress: '2001:0DB8:0000::0001' }))).source?.ip, '2001:db8::1');
+  assert.equal(ok(decodeJson(rec({ ipAddress: '::ffff:81.2.69.160' }))).source?.ip, '81.2.69.160');
+  assert.equal(ok(decodeJson(rec({ ipAddress: 'Unknown' }))).source, undefined);
+  assert.equal(ok(decodeJson(rec({ ipAddress: 12345 }))).source, undefined);
+});
+
+test('errors: missing or unparseable time names the field and a bounded value', () => {
+  const missing = decodeJson({ category: 'SignInLogs', properties: { ipAddress: '81.2.69.160' } });
+  assert.equal(missing.ok, false);
+  if (!missing.ok) {
+    assert.equal(missing.error.reason, 'missing-time');
+    assert.match(missing.error.message, /createdDateTime/);
+  }
+  const huge = 'x'.repeat(100_000);
+  const bad = decodeJson({ category: 'SignInLogs', time: '2024-01-01T00:00:00Z', properties: { createdDateTime: huge } });
+  assert.equal(bad.ok, false);
+  if (!bad.ok) {
+    assert.equal(bad.error.reason, 'invalid-time');
+    assert.match(bad.error.message, /properties\.createdDateTime/);
+    assert.ok(bad.error.message.length < 200, `bounded message (${bad.error.message.length})`);
+  }
+  const odd = decodeJson({ category: 'SignInLogs', properties: { createdDateTime: { nested: true } } });
+  assert.equal(odd.ok, false);
+  if (!odd.ok) assert.equal(odd.error.reason, 'invalid-time');
+  const feb31 = decodeJson({ category: 'SignInLogs', properties: { createdDateTime: '2024-02-31T00:00:00Z' } });
+  assert.equal(feb31.ok, false);
+});
+
+test('odd types never throw; huge strings are bounded', () => {
+  const odd: unknown[] = [null, 42, 'SignInLogs', [], {}, { category: 7 }, { category: null }, { category: ['SignInLogs'] },
+    { category: 'SignInLogs', properties: [] }, { category: 'SignInLogs', properties: 'not json', time: 1_700_000_000 },
+    { createdDateTime: 5, userPrincipalName: {}, status: [] }, { category: 'SignInLogs', properties: { status: 'x', createdDateTime: '2024-01-01T00:00:00Z', userPrincipalName: { a: 1 }, id: ['a'] } }];
+  for (const value of odd) {
+    const rec = { kind: 'json', value, origin: { source: 't', line: 1 } } as unknown as RawRecord;
+    const accepted = entraSignin.accepts(rec);
+    if (accepted) entraSignin.decode(rec, CTX); // must not throw
+  }
+  assert.equal(entraSignin.accepts({ kind: 'text', value: '{"category":"SignInLogs"}', origin: { source: 't', line: 1 } }), false);
+  assert.equal(entraSignin.accepts({ kind: 'csv', value: { category: 'SignInLogs' }, origin: { source: 't', line: 1 } }), false);
+  // Epoch seconds in `time` work.
+  const epoch = ok(decodeJson({ category: 'SignInLogs', properties: 'not json', time: 1_700_000_000 }));
+  assert.equal(epoch['@timestamp'], '2023-11-14T22:13:20.000Z');
+  // Object-valued names are dropped, not stringified.
+  const o = ok(decodeJson({ category: 'SignInLogs', properties: { status: 'x', createdDateTime: '2024-01-01T00:00:00Z', userPrincipalName: { a: 1 } } }));
+  assert.equal(o.user, undefined);
+
+  const long = 'A'.repeat(200_000);
+  const big = ok(decodeJson({
+    category: 'SignInLogs',
+    properties: { createdDateTime: '2024-01-01T00:00:00Z', userAgent: long, userPrincipalName: `${long}@x.com`, appDisplayName: long, id: long },
+  }));
+  assert.equal(big.user_agent?.original?.length, MAX_FIELD_CHARS);
+  assert.ok((big.user?.name?.length ?? 0) <= MAX_FIELD_CHARS);
+  assert.ok((big.client?.app?.length ?? 0) <= MAX_FIELD_CHARS);
+  assert.ok((big.event.id?.length ?? 0) <= MAX_FIELD_CHARS);
+});
+
+test('shape tests: other decoders do not take Entra records, entra does not take the others', () => {
+  for (const file of ['test-signinlogs-sample.log', 'test-invalid-time.log', 'test-managed-identity-sample.log', 'test-time-formats-corner-cases.log']) {
+    for (const r of loadRaw(FOLDER, file)) {
+      assert.equal(ecsDocument.accepts(r), false, `ecs must not take raw ${file}`);
+      assert.equal(m365Audit.accepts(r), false, `m365 must not take ${file}`);
+      assert.equal(suricataEve.accepts(r), false, `suricata must not take ${file}`);
+    }
+  }
+  const graph = jsonRecord(loadGraphSignIns()[0]!);
+  assert.equal(ecsDocument.accepts(graph), false);
+  assert.equal(m365Audit.accepts(graph), false);
+  // ECS documents with @timestamp are not raw sign-ins.
+  assert.equal(entraSignin.accepts(jsonRecord({ '@timestamp': '2024-01-01T00:00:00Z', category: 'SignInLogs' })), false);
+  assert.equal(entraSignin.accepts(jsonRecord({ CreationTime: '2024-01-01T00:00:00', Operation: 'UserLoggedIn' })), false);
+  assert.equal(entraSignin.accepts(jsonRecord({ timestamp: '2024-01-01T00:00:00Z', event_type: 'alert' })), false);
+  assert.equal(entraSignin.accepts(jsonRecord({ category: 'AuditLogs', time: '2024-01-01T00:00:00Z' })), false);
+});
