@@ -59,10 +59,10 @@ describe('generate: determinism', () => {
     assert.ok(differs, 'another seed gives other data');
     assert.deepEqual(a.pairs, b.pairs);
     // Regenerating into a used folder leaves no stale blobs of an earlier, bigger run; other files stay.
-    await writeFile(join(root, 'det-c', 'm365', 'Audit.Exchange-0099.json'), '[]');
-    await writeFile(join(root, 'det-c', 'm365', 'notes.txt'), 'mine');
+    await writeFile(join(root, 'det-c', 'logs', 'm365', 'Audit.Exchange-0099.json'), '[]');
+    await writeFile(join(root, 'det-c', 'logs', 'm365', 'notes.txt'), 'mine');
     await generate({ outDir: join(root, 'det-c'), events: 200, seed: 8 });
-    const files = await listFiles(join(root, 'det-c', 'm365'));
+    const files = await listFiles(join(root, 'det-c', 'logs', 'm365'));
     assert.deepEqual(files, ['Audit.AzureActiveDirectory-0001.json', 'Audit.Exchange-0001.json', 'Audit.SharePoint-0001.json', 'notes.txt']);
     assert.equal(a.records, b.records);
     assert.ok(c.records > 0);

@@ -20,9 +20,8 @@ for (const seed of [1, 2, 3, 42]) {
     const dir = mkdtempSync(join(tmpdir(), `cw-truth-${seed}-`));
     const gen = await generate({ outDir: dir, events: 30_000, seed });
     const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
-    const inputs = await expandInputs([dir]);
-    // The truth file sits in the folder too; hunt must count it as unknown and go on.
-    const res = await runBatch(inputs.files.filter((f) => f.path !== gen.truthPath), {
+    const inputs = await expandInputs([gen.logsDir]);
+    const res = await runBatch(inputs.files, {
       config: buildConfig({}),
       rules,
       decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },

@@ -17,6 +17,7 @@ export async function generateCommand(flags: { out: string; events: string; seed
   const res = await generate({ outDir: flags.out, events: count('--events', flags.events), seed: count('--seed', flags.seed) });
   for (const f of res.files) io.stderr.write(`  ${f.path} (${f.format}, ${f.records} records)\n`);
   io.stderr.write(`crosswatch generate: ${res.records} records in ${res.files.length} files; ground truth (${res.pairs.length} alerts) in ${res.truthPath}\n`);
+  io.stderr.write(`hunt them with: crosswatch hunt ${res.logsDir}\n`);
   return 0;
 }
 
@@ -28,7 +29,7 @@ export async function demoCommand(
   try {
     const gen = await generate({ outDir: dir, events: count('--events', flags.events), seed: count('--seed', flags.seed) });
     io.stderr.write(`crosswatch demo: generated ${gen.records} records with ${gen.pairs.length} planted attacks in ${dir}\n\n`);
-    const result = await runHunt([dir], { format: flags.format ?? 'table' }, io, huntConfig({}));
+    const result = await runHunt([gen.logsDir], { format: flags.format ?? 'table' }, io, huntConfig({}));
     const found = new Set(result.alerts.map((a) => `${a.rule.id} ${a.source.ip}`));
     const expected = new Set(gen.pairs.map((p) => `${p.rule} ${p.ip}`));
     const missed = [...expected].filter((k) => !found.has(k));

@@ -3,15 +3,16 @@
 // facts of the records actually written. Deterministic (seeded PRNG, fixed base
 // date), streamed to disk with backpressure, bounded memory for any record count.
 //
-// Output layout (under outDir):
-//   entra/insights-logs-signinlogs.json                   NDJSON, SignInLogs
-//   entra/insights-logs-noninteractiveusersigninlogs.json NDJSON, NonInteractiveUserSignInLogs
-//   entra/records-serviceprincipal-NNNN.json              {"records":[...]}, ServicePrincipal + ManagedIdentity
-//   graph/signIns-page-NNNN.json                          Graph {"value":[...],"@odata.nextLink":...}
-//   m365/Audit.Exchange-NNNN.json, Audit.AzureActiveDirectory-NNNN.json, Audit.SharePoint-NNNN.json
+// Output layout: the raw exports under outDir/logs/ (what `hunt` reads), the truth
+// beside them so that hunting the logs folder never reads it:
+//   logs/entra/insights-logs-signinlogs.json                   NDJSON, SignInLogs
+//   logs/entra/insights-logs-noninteractiveusersigninlogs.json NDJSON, NonInteractiveUserSignInLogs
+//   logs/entra/records-serviceprincipal-NNNN.json              {"records":[...]}, ServicePrincipal + ManagedIdentity
+//   logs/graph/signIns-page-NNNN.json                          Graph {"value":[...],"@odata.nextLink":...}
+//   logs/m365/Audit.Exchange-NNNN.json, Audit.AzureActiveDirectory-NNNN.json, Audit.SharePoint-NNNN.json
 //                                                         Management Activity API content blobs (JSON arrays)
-//   purview/AuditLog_2026-03-02_2026-03-05.csv             Purview audit search export (BOM, CRLF)
-//   suricata/fw-edge-01/eve.json, suricata/ids-dmz-02/eve.json  EVE NDJSON (+0000 and +0100)
+//   logs/purview/AuditLog_2026-03-02_2026-03-05.csv             Purview audit search export (BOM, CRLF)
+//   logs/suricata/fw-edge-01/eve.json, suricata/ids-dmz-02/eve.json  EVE NDJSON (+0000 and +0100)
 //   truth.json
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +41,9 @@ export interface GenerateOptions {
 
 export interface GenerateResult {
   files: Array<{ path: string; format: string; records: number }>;
+  /** The folder of raw exports to hunt (outDir/logs). */
+  logsDir: string;
+  /** outDir/truth.json, outside logsDir. */
   truthPath: string;
   pairs: Array<{ rule: string; ip: string }>;
   records: number;
@@ -74,11 +78,12 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const seed = Math.trunc(opts.seed);
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const maxUsersPerIp = opts.maxUsersPerIp ?? 20;
-  await mkdir(opts.outDir, { recursive: true });
-  await removeStale(opts.outDir);
+  const logsDir = join(opts.outDir, 'logs');
+  await mkdir(logsDir, { recursive: true });
+  await removeStale(logsDir);
 
   const world = buildWorld(seed, events, RESERVED_PREFIXES);
-  const dir = new OutDir(opts.outDir);
+  const dir = new OutDir(logsDir);
   const pad = (n: number): string => String(n).padStart(4, '0');
   const sinks: Sinks = {
     signin: new NdjsonSink(dir, 'entra/insights-logs-signinlogs.json', 'entra-ndjson'),
@@ -133,7 +138,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const truth: Truth = { seed, events, windowMs, maxUsersPerIp, records: em.records, pairs, cases };
   const truthPath = join(opts.outDir, 'truth.json');
   await writeFile(truthPath, JSON.stringify(truth, null, 2) + '\n');
-  return { files: dir.files(), truthPath, pairs, records: em.records };
+  return { files: dir.files(), logsDir, truthPath, pairs, records: em.records };
 }
 
 /**
@@ -148,7 +153,6 @@ async function removeStale(outDir: string): Promise<void> {
     ['purview', /^AuditLog_[\d-]+_[\d-]+\.csv$/],
     ['suricata/fw-edge-01', /^eve\.json$/],
     ['suricata/ids-dmz-02', /^eve\.json$/],
-    ['.', /^truth\.json$/],
   ];
   for (const [sub, re] of ours) {
     const names = await readdir(join(outDir, sub)).catch(() => [] as string[]);
