@@ -100,3 +100,27 @@ test('plain text lines become text records', async () => {
   const items = await frame('Jan  2 03:04:05 fw1 something\nsecond line\n', 'syslog.log');
   assert.deepEqual(where(items), ['text@1', 'text@2']);
 });
+
+test('Zeek TSV logs: header lines name the columns; unset fields are left out, sets split', async () => {
+  const log = [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\tnotice',
+    '#fields\tts\tuid\tsrc\tdst\tnote\tmsg\tactions',
+    '#types\ttime\tstring\taddr\taddr\tenum\tstring\tset[enum]',
+    '1551393388.426472\t-\t89.160.20.156\t10.0.0.1\tScan::Port_Scan\tscanned ports\tNotice::ACTION_LOG,Notice::ACTION_EMAIL',
+    '1551393389.000000\tCx1\t89.160.20.157\t-\tSSH::Password_Guessing\t(empty)\tNotice::ACTION_LOG',
+    '1551393390.000000\ttoo-few-columns',
+    '#close\t2019-03-01-00-00-00',
+  ].join('\n');
+  const items = await frame(log, 'notice.log');
+  assert.deepEqual(where(items), ['json@8', 'json@9', 'problem@10']);
+  assert.deepEqual(items[0]!.kind === 'json' && items[0]!.value, {
+    _path: 'notice', ts: '1551393388.426472', src: '89.160.20.156', dst: '10.0.0.1', note: 'Scan::Port_Scan',
+    msg: 'scanned ports', actions: ['Notice::ACTION_LOG', 'Notice::ACTION_EMAIL'],
+  });
+  assert.equal(items[1]!.kind === 'json' && items[1]!.value.msg, '');
+  assert.equal(items[1]!.kind === 'json' && 'dst' in items[1]!.value, false);
+});

@@ -236,6 +236,11 @@ function looksEcs(v: Record<string, unknown>): boolean {
 }
 
 export const ecsDocument: Decoder = {
+  cues: [
+    { label: 'is a JSON object', test: (r) => r.kind === 'json' },
+    { label: 'has "@timestamp"', test: (r) => r.kind === 'json' && '@timestamp' in r.value },
+    { label: 'has an "event" object or "event.*" fields', test: (r) => r.kind === 'json' && (isObject(r.value['event']) || Object.keys(r.value).some((k) => k.startsWith('event.'))) },
+  ],
   name: NAME,
   description: 'ECS documents (Elasticsearch/Kibana exports): Entra sign-ins, O365 audit, alerts of network datasets',
   accepts(record: RawRecord): boolean {

@@ -159,6 +159,12 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const entraSignin: Decoder = {
+  cues: [
+    { label: 'is a JSON object', test: (r) => r.kind === 'json' },
+    { label: 'category/Category/Type names a *SignInLogs category', test: (r) => r.kind === 'json' && categoryOf(r.value) !== undefined },
+    { label: 'or is a Graph signIn (createdDateTime, userPrincipalName/appDisplayName, status/ipAddress)', test: (r) => r.kind === 'json' && isGraphSignIn(r.value) },
+    { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind === 'json' && !('@timestamp' in r.value) },
+  ],
   name: NAME,
   description: 'Microsoft Entra ID sign-ins: Azure Monitor diagnostic records (*SignInLogs), Log Analytics rows, Graph signIn objects',
   accepts(record: RawRecord): boolean {

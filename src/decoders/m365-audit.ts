@@ -190,6 +190,12 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const m365Audit: Decoder = {
+  cues: [
+    { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },
+    { label: 'has "CreationTime" with "Operation", "RecordType", "Workload" or "Id"', test: (r) => r.kind === 'json' && isAuditRecord(r.value) },
+    { label: 'or is a Purview export row ("AuditData" with "CreationDate"/"Operations"/"UserIds")', test: (r) => r.kind !== 'text' && isExportRow(r.value) },
+    { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind !== 'text' && !('@timestamp' in r.value) },
+  ],
   name: NAME,
   description: 'Microsoft 365 unified audit records (Management Activity API JSON, Purview export rows with AuditData)',
   accepts(record: RawRecord): boolean {

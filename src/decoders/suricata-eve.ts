@@ -86,6 +86,12 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const suricataEve: Decoder = {
+  cues: [
+    { label: 'is a JSON object', test: (r) => r.kind === 'json' },
+    { label: 'has "event_type" (text)', test: (r) => r.kind === 'json' && typeof r.value.event_type === 'string' },
+    { label: 'has "timestamp", "flow_id", "src_ip" or "in_iface"', test: (r) => r.kind === 'json' && ['timestamp', 'flow_id', 'src_ip', 'in_iface'].some((k) => k in r.value) },
+    { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind === 'json' && !('@timestamp' in r.value) },
+  ],
   name: NAME,
   description: 'Suricata EVE JSON (alert events are network alerts; other event types are counted)',
   accepts(record: RawRecord): boolean {

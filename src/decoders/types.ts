@@ -27,6 +27,11 @@ export type RawRecord =
 export interface DecodeContext {
   /** Offset in minutes east of UTC for zone-less device times (default 0 = UTC). */
   defaultOffsetMinutes: number;
+  /**
+   * A configured zone for zone-less device times ("+09:30" or an IANA name);
+   * pass it on as parseTime's `zone`. Unset means UTC (DESIGN.md §2).
+   */
+  zone?: string;
   /** When the record was read; used only to infer a missing year. */
   reference: Instant;
 }
@@ -48,6 +53,24 @@ export interface DecodeError {
 
 export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; error: DecodeError };
 
+/**
+ * A recognition cue, for `normalize --explain`: a short label ("has event_type")
+ * and a test. A decoder lists the cues its accepts() looks at; explain shows which
+ * hold for a record, so a user sees why a decoder took it or what it missed.
+ */
+export interface Cue {
+  label: string;
+  test(record: RawRecord): boolean;
+}
+
+/** A cue on a JSON/CSV record's top-level key (or dotted ECS path). */
+export function hasKey(key: string, label = `has "${key}"`): Cue {
+  return {
+    label,
+    test: (r) => r.kind !== 'text' && typeof r.value === 'object' && r.value !== null && key in r.value,
+  };
+}
+
 export interface Decoder {
   /** Stable name, shown in summaries and `normalize --explain` ("entra-signin"). */
   readonly name: string;
@@ -57,7 +80,9 @@ export interface Decoder {
    * Cheap shape test: does this record look like this decoder's format? Must not
    * throw. The first decoder in the registry that accepts a record decodes it.
    */
-  accepts(record: RawRecord): boolean;
+  accepts(record: RawRecord, ctx?: DecodeContext): boolean;
+  /** What accepts() looks for, for explanations (`normalize --explain`). */
+  readonly cues: readonly Cue[];
   /** Decodes an accepted record. Must not throw; bad fields become a DecodeError. */
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult;
 }

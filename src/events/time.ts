@@ -42,6 +42,47 @@ export interface TimeOptions {
    * default 0, i.e. UTC, whatever the machine's TZ).
    */
   defaultOffsetMinutes?: number;
+  /**
+   * A configured zone for zone-less device times: "+09:30", "UTC" or an IANA name
+   * ("America/Chicago", daylight saving applied). Wins over defaultOffsetMinutes.
+   */
+  zone?: string;
+}
+
+/** Checks a zone setting; returns an error message or null. */
+export function checkZone(zone: string): string | null {
+  if (FIXED_ZONE_RE.test(zone) || zone === 'UTC' || zone === 'Z') return null;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return null;
+  } catch {
+    return `unknown time zone "${zone}" (use an offset such as +09:30 or an IANA name such as America/Chicago)`;
+  }
+}
+
+const FIXED_ZONE_RE = /^[+-]\d{2}:?\d{2}$/;
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC in minutes at the instant `utcMs`. */
+export function zoneOffsetMinutes(zone: string, utcMs: number): number | null {
+  if (zone === 'UTC' || zone === 'Z') return 0;
+  if (FIXED_ZONE_RE.test(zone)) return fixedOffset(zone);
+  let fmt = zoneFormatters.get(zone);
+  if (!fmt) {
+    try {
+      fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+        hour: 'numeric', minute: 'numeric', second: 'numeric',
+      });
+    } catch {
+      return null;
+    }
+    zoneFormatters.set(zone, fmt);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of fmt.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
 }
 
 /** The largest |epoch ms| a JavaScript Date represents. */
@@ -63,15 +104,20 @@ const US_RE =
 const BSD_RE = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
 
-function offsetMinutes(zone: string | undefined, opts: TimeOptions | undefined): number | null {
-  if (zone === undefined) return opts?.defaultOffsetMinutes ?? 0;
-  if (zone === 'Z' || zone === 'z' || zone === 'UTC' || zone === 'GMT') return 0;
+function fixedOffset(zone: string): number | null {
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   const h = Number(digits.slice(0, 2));
   const m = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
   if (h > 23 || m > 59) return null;
   return sign * (h * 60 + m);
+}
+
+/** A written zone's offset; for no written zone, the configured zone (a string, resolved per instant) or offset. */
+function offsetMinutes(zone: string | undefined, opts: TimeOptions | undefined): number | string | null {
+  if (zone === undefined) return opts?.zone ?? opts?.defaultOffsetMinutes ?? 0;
+  if (zone === 'Z' || zone === 'z' || zone === 'UTC' || zone === 'GMT') return 0;
+  return fixedOffset(zone);
 }
 
 function fractionToMsNs(frac: string | undefined): [number, number] | null {
@@ -84,9 +130,19 @@ function fractionToMsNs(frac: string | undefined): [number, number] | null {
 
 function build(
   y: number, mo: number, d: number, h: number, mi: number, s: number,
-  frac: string | undefined, offset: number | null,
+  frac: string | undefined, offset: number | string | null,
 ): Instant | null {
   if (offset === null) return null;
+  if (typeof offset === 'string') {
+    // A zone name: find the offset in force at that local time (DST-aware, two steps).
+    const local = build(y, mo, d, h, mi, s, frac, 0);
+    if (!local) return null;
+    const first = zoneOffsetMinutes(offset, local.ms);
+    if (first === null) return null;
+    const second = zoneOffsetMinutes(offset, local.ms - first * 60_000);
+    if (second === null) return null;
+    return { ms: local.ms - second * 60_000, ns: local.ns };
+  }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60) return null;
   // Date.UTC maps years 0..99 to 1900..1999; compute those 400 years (one Gregorian
   // cycle, exactly 146097 days) later and shift back.

@@ -224,13 +224,16 @@ async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts:
   let skipping = false; // inside an over-long line
   let lineNo = 0;
   const max = opts.maxRecordBytes;
+  const zeek = new ZeekTsvHeader();
 
   const emit = (buf: Buffer): void => {
     lineNo++;
     let end = buf.length;
     if (end > 0 && buf[end - 1] === 0x0d) end--;
     const line = buf.toString('utf8', 0, end);
-    frameLine(line, { source: display, line: lineNo }, batch);
+    const origin = { source: display, line: lineNo };
+    if (zeek.take(line, origin, batch)) return;
+    frameLine(line, origin, batch);
   };
 
   for await (const chunk of chunks) {
@@ -288,6 +291,67 @@ async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts:
     emit(Buffer.concat(carry));
   }
   if (batch.length > 0) yield batch;
+}
+
+/**
+ * Zeek's tab-separated logs: `#separator`, `#set_separator`, `#path` and
+ * `#fields` header lines name the columns of the data lines that follow. Data
+ * lines become JSON-like records with Zeek's JSON field names ("-" unset fields
+ * left out, sets split), plus `_path` ("notice"), so one decoder reads both forms.
+ */
+export class ZeekTsvHeader {
+  private sep = '\t';
+  private setSep = ',';
+  private unset = '-';
+  private empty = '(empty)';
+  private path: string | undefined;
+  private fields: string[] | null = null;
+  private types: string[] = [];
+  private active = false;
+
+  /** Consumes the line when it is a Zeek header or data line; false otherwise. */
+  take(line: string, origin: RecordOrigin, out: FramedItem[]): boolean {
+    if (line.startsWith('#')) {
+      const m = /^#(\w+)[ \t](.*)$/.exec(line);
+      if (!m) return this.active;
+      const [, key, rawValue = ''] = m;
+      if (key === 'separator') {
+        this.sep = rawValue.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+        this.active = true;
+        return true;
+      }
+      if (!this.active) return false;
+      const value = rawValue.split(this.sep);
+      if (key === 'set_separator') this.setSep = value[0] ?? ',';
+      else if (key === 'unset_field') this.unset = value[0] ?? '-';
+      else if (key === 'empty_field') this.empty = value[0] ?? '(empty)';
+      else if (key === 'path') this.path = value[0];
+      else if (key === 'fields') this.fields = value;
+      else if (key === 'types') this.types = value;
+      return true;
+    }
+    if (!this.active || !this.fields || line.trim() === '') return false;
+    const cols = line.split(this.sep);
+    if (cols.length !== this.fields.length) {
+      out.push({
+        kind: 'problem', origin, reason: 'invalid-field',
+        message: `Zeek TSV line has ${cols.length} columns, the #fields header names ${this.fields.length}`,
+        text: bounded(line),
+      });
+      return true;
+    }
+    const value: Record<string, unknown> = {};
+    if (this.path) value._path = this.path;
+    this.fields.forEach((f, i) => {
+      const c = cols[i]!;
+      if (c === this.unset) return;
+      if (c === this.empty) value[f] = '';
+      else if (/^(set|vector)\[/.test(this.types[i] ?? '')) value[f] = c.split(this.setSep);
+      else value[f] = c;
+    });
+    out.push({ kind: 'json', value, origin, text: line });
+    return true;
+  }
 }
 
 /** Frames one text line: JSON (with envelopes expanded) or plain text. */
