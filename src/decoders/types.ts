@@ -34,6 +34,22 @@ export interface DecodeContext {
   zone?: string;
   /** When the record was read; used only to infer a missing year. */
   reference: Instant;
+  /** The user's mapping for JSON alert feeds no decoder knows (`--map`); see generic-json.ts. */
+  genericMap?: GenericMapping;
+}
+
+/** Which fields of an unknown JSON alert feed hold what (DESIGN.md: no user is stuck). */
+export interface GenericMapping {
+  /** Field holding the attacker-side IP (dotted path). */
+  ip: string;
+  /** Field holding the alert time. */
+  time: string;
+  /** Field holding the alert / threat name. */
+  name?: string;
+  severity?: string;
+  sensor?: string;
+  /** event.dataset to give the events (default "generic.alert"). */
+  dataset?: string;
 }
 
 /** Stable, low-cardinality reasons a record is rejected (also the metrics labels). */
