@@ -178,3 +178,48 @@ test('the installed binary reads stdin and gives the same alerts under a non-UTC
     assert.match(r.stderr, /-:1\b|records from 1 file/);
   }
 });
+
+test('normalize --explain names the decoder and its cues, or the closest decoders and what they lack', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-explain-'));
+  const f = join(dir, 'mixed.log');
+  const eve = readFileSync(join(SAMPLES, 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan', 'eve.json'), 'utf8').trim();
+  writeFileSync(f, [
+    eve,
+    '{"timestamp":"2026-03-02T10:00:00Z","src_ip":"81.2.69.160"}',
+    '{"colour":"blue"}',
+    'hello world',
+  ].join('\n'));
+  const r = await cli(['normalize', '--explain', f]);
+  assert.equal(r.code, 0);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 4);
+  assert.match(lines[0]!, /mixed\.log:1: suricata-eve, because it .*has "event_type".* → network_alert from 81\.2\.69\.160 at 2026-03-02T10:00:00\.000Z/);
+  // Close to EVE but without event_type: the explanation says what is missing.
+  assert.match(lines[1]!, /mixed\.log:2: no decoder; closest: .*suricata-eve \(has: .*lacks: [^)]*event_type/);
+  assert.match(lines[2]!, /mixed\.log:3: no decoder/);
+  assert.match(lines[3]!, /mixed\.log:4: no decoder/);
+});
+
+test('--device-timezone applies to zone-less device times only, and is validated', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-tz-'));
+  const f = join(dir, 'alert.json');
+  writeFileSync(f, '{"detected":"2026-03-02 10:00:00","attacker":"81.2.69.160","threat":"Known bad host"}\n');
+  const utc = await cli(['normalize', f, '--map', 'ip=attacker,time=detected,name=threat']);
+  assert.equal(utc.code, 0, utc.stderr);
+  const ev = JSON.parse(utc.stdout) as { '@timestamp': string; source: { ip: string }; rule: { name: string }; crosswatch: { role: string } };
+  assert.equal(ev['@timestamp'], '2026-03-02T10:00:00.000Z');
+  assert.equal(ev.source.ip, '81.2.69.160');
+  assert.equal(ev.rule.name, 'Known bad host');
+  assert.equal(ev.crosswatch.role, 'network_alert');
+  const tokyo = await cli(['normalize', f, '--map', 'ip=attacker,time=detected', '--device-timezone', 'Asia/Tokyo']);
+  assert.equal((JSON.parse(tokyo.stdout) as { '@timestamp': string })['@timestamp'], '2026-03-02T01:00:00.000Z');
+  const bad = await cli(['normalize', f, '--device-timezone', 'Mars/Olympus']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--device-timezone: unknown time zone/);
+  const badMap = await cli(['normalize', f, '--map', 'ip=attacker']);
+  assert.equal(badMap.code, 1);
+  assert.match(badMap.stderr, /--map: .*time/);
+  // Without --map the feed is unknown and rejected, not guessed.
+  const none = await cli(['normalize', f]);
+  assert.match(none.stdout, /"error"/);
+});

@@ -7,6 +7,7 @@ import type { DecodeContext, RawRecord } from '../src/decoders/types.js';
 import type { DecodedEvent } from '../src/events/event.js';
 import { field } from '../src/decoders/fields.js';
 import { decodeRecord } from '../src/decoders/index.js';
+import { LISTED_DIFFERENCES } from '../src/conformance/differences.js';
 
 /** `shared/fixtures/` lives beside the repository root (CI clones both side by side). */
 export const FIXTURES_URL = new URL('../../shared/fixtures/', import.meta.url);
@@ -178,4 +179,21 @@ export function compareFolder(folder: string, only?: (file: string) => boolean):
   }
   out.differences = sortDifferences(out.differences);
   return out;
+}
+
+/**
+ * The deliberate differences of a folder from the one list in
+ * src/conformance/differences.ts, restricted to the four fields compareFolder checks
+ * (@timestamp as epoch ms, as compareFolder compares it).
+ */
+export function listedKnown(folder: string): KnownDifference[] {
+  const four: readonly string[] = ['source.ip', 'event.outcome', 'event.action', '@timestamp'];
+  return LISTED_DIFFERENCES.filter((l) => l.folder === folder && four.includes(l.field)).map((l) => ({
+    file: l.file,
+    indexes: l.indexes,
+    field: l.field as Compared,
+    ours: l.field === '@timestamp' && typeof l.ours === 'string' ? Date.parse(l.ours) : l.ours,
+    peer: l.field === '@timestamp' && typeof l.peer === 'string' ? Date.parse(l.peer) : l.peer,
+    reason: l.reason,
+  }));
 }

@@ -124,3 +124,9 @@ test('Zeek TSV logs: header lines name the columns; unset fields are left out, s
   assert.equal(items[1]!.kind === 'json' && items[1]!.value.msg, '');
   assert.equal(items[1]!.kind === 'json' && 'dst' in items[1]!.value, false);
 });
+
+test('JSON behind a syslog header is framed as the JSON record', async () => {
+  const items = await frame('<134>Mar  2 10:00:00 ids01 suricata[812]: {"event_type":"alert","src_ip":"81.2.69.160"}\nMar  2 10:00:01 fw plain text {not json}\n', 'eve-syslog.log');
+  assert.deepEqual(where(items), ['json@1', 'text@2']);
+  assert.equal(items[0]!.kind === 'json' && items[0]!.value.src_ip, '81.2.69.160');
+});

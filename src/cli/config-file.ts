@@ -16,8 +16,23 @@ const KEYS: Record<string, keyof CorrelatorSettings> = {
   allowlist: 'allow',
 };
 
+/** Decoding settings from the file: the device zone and a generic alert-feed mapping. */
+export interface DecodeSettings {
+  deviceTimezone?: string;
+  /** A --map spec string, or a mapping object {ip, time, name, …}. */
+  map?: string | Record<string, string>;
+}
+
+const DECODE_KEYS: Record<string, keyof DecodeSettings> = {
+  deviceTimezone: 'deviceTimezone',
+  'device-timezone': 'deviceTimezone',
+  device_timezone: 'deviceTimezone',
+  map: 'map',
+};
+
 export interface FileSettings {
   settings: CorrelatorSettings;
+  decode: DecodeSettings;
   /** Which file key each setting came from, for error messages. */
   keys: Partial<Record<keyof CorrelatorSettings, string>>;
 }
@@ -35,21 +50,36 @@ export function readConfigFile(path: string): FileSettings {
   } catch (err) {
     throw new ConfigError(path, `not valid YAML: ${(err as Error).message}`);
   }
-  if (doc === null || doc === undefined) return { settings: {}, keys: {} };
+  if (doc === null || doc === undefined) return { settings: {}, decode: {}, keys: {} };
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(path, 'expected a mapping of settings');
   // Settings may sit at the top level or under `detection:`.
   const root = doc as Record<string, unknown>;
   const section = typeof root.detection === 'object' && root.detection !== null ? (root.detection as Record<string, unknown>) : root;
   const prefix = section === root ? '' : 'detection.';
   const settings: CorrelatorSettings = {};
+  const decode: DecodeSettings = {};
   const keys: FileSettings['keys'] = {};
   for (const [k, v] of Object.entries(section)) {
+    const decodeKey = DECODE_KEYS[k];
+    if (decodeKey === 'deviceTimezone') {
+      if (typeof v !== 'string') throw new ConfigError(`${path}: ${prefix}${k}`, 'expected a zone such as +09:30 or America/Chicago');
+      decode.deviceTimezone = v;
+      continue;
+    }
+    if (decodeKey === 'map') {
+      const okObject = typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+      if (typeof v !== 'string' && !okObject) {
+        throw new ConfigError(`${path}: ${prefix}${k}`, 'expected a mapping such as {ip: src.address, time: detected_at, name: threat.name}');
+      }
+      decode.map = v as string | Record<string, string>;
+      continue;
+    }
     const target = KEYS[k];
     if (!target) {
       if (section === root && k === 'detection') continue;
       // Keys of other sections (serve, sinks) are not the detection's business.
       if (section === root && typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
-      throw new ConfigError(`${path}: ${prefix}${k}`, `unknown setting (known: window, maxUsersPerIp, maxEventsPerIp, allow)`);
+      throw new ConfigError(`${path}: ${prefix}${k}`, `unknown setting (known: window, maxUsersPerIp, maxEventsPerIp, allow, deviceTimezone, map)`);
     }
     const where = `${path}: ${prefix}${k}`;
     if (target === 'allow') {
@@ -62,5 +92,5 @@ export function readConfigFile(path: string): FileSettings {
     (settings as Record<string, unknown>)[target] = v;
     keys[target] = where;
   }
-  return { settings, keys };
+  return { settings, decode, keys };
 }

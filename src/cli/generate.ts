@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generate/generator.js';
 import { ConfigError } from '../correlate/config.js';
-import { huntConfig, runHunt } from './hunt.js';
+import { runHunt } from './hunt.js';
+import { loadSettings } from './options.js';
 import type { Io } from './main.js';
 
 function count(key: string, v: string): number {
@@ -29,7 +30,7 @@ export async function demoCommand(
   try {
     const gen = await generate({ outDir: dir, events: count('--events', flags.events), seed: count('--seed', flags.seed) });
     io.stderr.write(`crosswatch demo: generated ${gen.records} records with ${gen.pairs.length} planted attacks in ${dir}\n\n`);
-    const result = await runHunt([gen.logsDir], { format: flags.format ?? 'table' }, io, huntConfig({}));
+    const result = await runHunt([gen.logsDir], { format: flags.format ?? 'table' }, io, loadSettings({}));
     const found = new Set(result.alerts.map((a) => `${a.rule.id} ${a.source.ip}`));
     const expected = new Set(gen.pairs.map((p) => `${p.rule} ${p.ip}`));
     const missed = [...expected].filter((k) => !found.has(k));

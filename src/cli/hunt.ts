@@ -1,43 +1,20 @@
 // `crosswatch hunt PATH...`: the batch detection over exported logs.
 import { SingleBar } from 'cli-progress';
 import { loadRules } from '../alerts/rules.js';
-import { buildConfig, type CorrelatorConfig, type CorrelatorSettings } from '../correlate/config.js';
 import { runBatch, type BatchResult } from '../pipeline/batch.js';
 import { expandInputs } from '../sources/inputs.js';
 import { alertsTable } from '../sinks/table.js';
 import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
-import { readConfigFile } from './config-file.js';
+import { loadSettings, type Settings, type SettingsFlags } from './options.js';
 import { huntSummary } from './summary.js';
 import type { Io } from './main.js';
 
-export interface HuntFlags {
-  window?: string;
-  maxUsersPerIp?: string;
-  maxEventsPerIp?: string;
-  allow?: string;
-  config?: string;
+export interface HuntFlags extends SettingsFlags {
   format?: 'ndjson' | 'table';
   out?: string;
   strict?: boolean;
   progress?: boolean;
   quiet?: boolean;
-}
-
-/** Config file first, flags over it; every error names its key or flag. */
-export function huntConfig(flags: HuntFlags): CorrelatorConfig {
-  const file = flags.config ? readConfigFile(flags.config) : { settings: {}, keys: {} };
-  const s: CorrelatorSettings = { ...file.settings };
-  const keys = { ...file.keys };
-  if (flags.window !== undefined) { s.window = flags.window; keys.window = '--window'; }
-  if (flags.maxUsersPerIp !== undefined) { s.maxUsersPerIp = flags.maxUsersPerIp; keys.maxUsersPerIp = '--max-users-per-ip'; }
-  if (flags.maxEventsPerIp !== undefined) { s.maxEventsPerIp = flags.maxEventsPerIp; keys.maxEventsPerIp = '--max-events-per-ip'; }
-  if (flags.allow !== undefined) {
-    // Flags add to the file's allowlist rather than replace it.
-    const fromFile = s.allow === undefined ? [] : Array.isArray(s.allow) ? s.allow : s.allow.split(',');
-    s.allow = [...fromFile, ...flags.allow.split(',')];
-    keys.allow = '--allow';
-  }
-  return buildConfig(s, keys);
 }
 
 /** Progress bar over bytes, on stderr, only on a terminal and only for inputs worth it. */
@@ -62,7 +39,7 @@ function progressBar(io: Io, totalBytes: number, enabled: boolean): { update(n: 
   };
 }
 
-export async function runHunt(paths: string[], flags: HuntFlags, io: Io, config: CorrelatorConfig): Promise<BatchResult> {
+export async function runHunt(paths: string[], flags: HuntFlags, io: Io, settings: Settings): Promise<BatchResult> {
   const rules = loadRules();
   const inputs = await expandInputs(paths, io.stdin);
   const started = Date.now();
@@ -73,9 +50,9 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, config:
     let result: BatchResult;
     try {
       result = await runBatch(inputs.files, {
-        config,
+        config: settings.config,
         rules,
-        decode: { defaultOffsetMinutes: 0, reference: { ms: started, ns: 0 } },
+        decode: settings.decode,
         onProgress: (n) => bar.update(n),
       });
     } finally {
@@ -98,8 +75,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, config:
 }
 
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
-  const config = huntConfig(flags);
-  const result = await runHunt(paths, flags, io, config);
+  const result = await runHunt(paths, flags, io, loadSettings(flags));
   if (flags.strict && (result.counters.totalRejected > 0 || result.counters.rejects.size > 0)) {
     io.stderr.write(`crosswatch: --strict: ${result.counters.totalRejected} record(s) rejected\n`);
     return 2;

@@ -6,7 +6,8 @@ import { ConfigError } from '../correlate/config.js';
 import { UnreadableInput } from '../sources/inputs.js';
 import { RuleLoadError } from '../alerts/rules.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
-import { normalizeCommand } from './normalize.js';
+import { normalizeCommand, type NormalizeFlags } from './normalize.js';
+import type { ServeFlags } from './serve.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -40,6 +41,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this (Elastic's cap)")
     .option('--allow <cidrs>', 'comma-separated CIDR allowlist (corporate egress, VPN, proxies)')
     .option('--config <file>', 'YAML config file')
+    .option('--device-timezone <zone>', 'zone for zone-less device times (PAN-OS, fast.log, syslog): +09:30 or an IANA name; default UTC')
+    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,severity=FIELD,sensor=FIELD,dataset=NAME]')
     .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
     .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout')
     .option('--strict', 'exit with code 2 if any record is rejected')
@@ -53,9 +56,37 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .command('normalize')
     .description('Print one JSON line per input record: the normalized event, or an error line.')
     .argument('<paths...>', 'files or folders to read; - reads stdin')
+    .option('--explain', 'instead: say which decoder takes each record and why, or which came closest and what they missed')
+    .option('--config <file>', 'YAML config file (deviceTimezone, map)')
+    .option('--device-timezone <zone>', 'zone for zone-less device times: +09:30 or an IANA name; default UTC')
+    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,…]')
     .option('--strict', 'exit with code 2 if any record is rejected')
-    .action(async (paths: string[], flags: { strict?: boolean }) => {
+    .action(async (paths: string[], flags: NormalizeFlags) => {
       setCode(await normalizeCommand(paths, flags, io));
+    });
+
+  prog
+    .command('serve')
+    .description('Run the detections continuously: HTTP ingest, SQLite store, alerts API, metrics.')
+    .option('--config <file>', 'YAML config file (detection keys at the top level, service keys under serve:)')
+    .option('--data-dir <dir>', 'where the SQLite store lives (default ./crosswatch-data)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8470)')
+    .option('--token <token>', 'API bearer token (or --token-file, or CROSSWATCH_TOKEN)')
+    .option('--token-file <file>', 'file holding the API bearer token')
+    .option('--allowed-lateness <duration>', 'how late an event may arrive and still match (default 24h)')
+    .option('--body-limit <bytes>', 'largest ingest request body (default 32 MiB)')
+    .option('--tail <dir>', 'follow new lines of the files in this folder')
+    .option('--tail-match <glob>', 'only files whose name matches (e.g. "*.log")')
+    .option('--syslog-udp <port>', 'receive syslog over UDP on this port')
+    .option('--syslog-tcp <port>', 'receive syslog over TCP on this port (octet-counted or newline framing)')
+    .option('--window <duration>', 'correlation window after a network alert (e.g. 8h)')
+    .option('--max-users-per-ip <n>', 'shared-infrastructure cap on distinct successful users')
+    .option('--allow <cidrs>', 'comma-separated CIDR allowlist')
+    .option('--device-timezone <zone>', 'zone for zone-less device times; default UTC')
+    .action(async (flags: ServeFlags) => {
+      const { serveCommand } = await import('./serve.js');
+      setCode(await serveCommand(flags, io));
     });
 
   prog

@@ -1,14 +1,22 @@
 // `crosswatch normalize PATH...`: exactly one JSON line per input record, in
 // input order — the normalized event, or an error line with error.message and
-// event.original for a record that cannot be decoded.
+// event.original for a record that cannot be decoded. With --explain, one line
+// per record saying which decoder took it and why, or which came closest.
 import { once } from 'node:events';
-import { decodeRecord } from '../decoders/index.js';
-import { formatOrigin } from '../decoders/types.js';
+import { decodeRecord, explainRecord } from '../decoders/index.js';
+import { formatOrigin, type RawRecord } from '../decoders/types.js';
 import { frameFile, type FramedItem } from '../sources/framing.js';
 import { expandInputs } from '../sources/inputs.js';
+import { printable } from '../sinks/table.js';
+import { loadSettings, type SettingsFlags } from './options.js';
 import type { Io } from './main.js';
 
 const ORIGINAL_MAX = 4096;
+
+export interface NormalizeFlags extends Pick<SettingsFlags, 'config' | 'deviceTimezone' | 'map'> {
+  strict?: boolean;
+  explain?: boolean;
+}
 
 function originalOf(item: FramedItem): string {
   let s: string;
@@ -18,13 +26,28 @@ function originalOf(item: FramedItem): string {
   return s.length > ORIGINAL_MAX ? `${s.slice(0, ORIGINAL_MAX)}…` : s;
 }
 
-export async function normalizeCommand(paths: string[], flags: { strict?: boolean }, io: Io): Promise<number> {
+function explainLine(item: RawRecord, ctx: Parameters<typeof explainRecord>[1]): string {
+  const where = formatOrigin(item.origin);
+  const ex = explainRecord(item, ctx);
+  if (ex.decoder) {
+    const { result } = decodeRecord(item, ctx);
+    const outcome = result.ok
+      ? `→ ${result.event.event.crosswatch.role}${result.event.event.source?.ip ? ` from ${result.event.event.source.ip}` : ''} at ${result.event.event['@timestamp']}`
+      : `→ rejected: ${result.error.reason}: ${printable(result.error.message, 160)}`;
+    return `${where}: ${ex.decoder}, because it ${ex.because.join('; ') || 'matches'} ${outcome}`;
+  }
+  if (ex.closest.length === 0) return `${where}: no decoder: nothing about it looks like a known format`;
+  const near = ex.closest.map((c) => `${c.decoder} (has: ${c.has.join('; ')}; lacks: ${c.lacks.join('; ')})`).join(' | ');
+  return `${where}: no decoder; closest: ${near}`;
+}
+
+export async function normalizeCommand(paths: string[], flags: NormalizeFlags, io: Io): Promise<number> {
+  const { decode: ctx } = loadSettings(flags);
   const inputs = await expandInputs(paths, io.stdin);
-  const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.now(), ns: 0 } };
   let rejected = 0;
   let records = 0;
-  const write = async (obj: unknown): Promise<void> => {
-    if (!io.stdout.write(`${JSON.stringify(obj)}\n`)) await once(io.stdout, 'drain');
+  const write = async (text: string): Promise<void> => {
+    if (!io.stdout.write(`${text}\n`)) await once(io.stdout, 'drain');
   };
   try {
     for (const f of inputs.files) {
@@ -37,22 +60,31 @@ export async function normalizeCommand(paths: string[], flags: { strict?: boolea
             }
             records++;
             rejected++;
-            await write({
-              error: { code: item.reason, message: `${formatOrigin(item.origin)}: ${item.message}` },
-              event: { original: originalOf(item) },
-            });
+            if (flags.explain) {
+              await write(`${formatOrigin(item.origin)}: not a record: ${item.reason}: ${printable(item.message, 160)}`);
+            } else {
+              await write(JSON.stringify({
+                error: { code: item.reason, message: `${formatOrigin(item.origin)}: ${item.message}` },
+                event: { original: originalOf(item) },
+              }));
+            }
             continue;
           }
           records++;
+          if (flags.explain) {
+            await write(explainLine(item, ctx));
+            if (!decodeRecord(item, ctx).result.ok) rejected++;
+            continue;
+          }
           const { decoder, result } = decodeRecord(item, ctx);
           if (result.ok) {
-            await write(result.event.event);
+            await write(JSON.stringify(result.event.event));
           } else {
             rejected++;
-            await write({
+            await write(JSON.stringify({
               error: { code: result.error.reason, message: `${formatOrigin(item.origin)}: ${result.error.message}`, ...(decoder ? { decoder } : {}) },
               event: { original: originalOf(item) },
-            });
+            }));
           }
         }
       }

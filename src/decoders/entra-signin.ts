@@ -3,8 +3,12 @@
 //    (SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs,
 //    ManagedIdentitySignInLogs, ADFSSignInLogs, ...) and the sign-in in `properties`;
 //    some exporters write the top-level keys in PascalCase (`Category`, `CreatedDateTime`).
-//  - Log Analytics rows (`Type`: SigninLogs, AADNonInteractiveUserSignInLogs, ...), flat
-//    PascalCase columns, `TimeGenerated`.
+//  - Log Analytics / Microsoft Sentinel rows (`Type`: SigninLogs,
+//    AADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs,
+//    AADManagedIdentitySignInLogs), flat PascalCase columns, `TimeGenerated`, as JSON
+//    (API / `az monitor log-analytics query`) or as the portal's "Export to CSV" (CSV rows:
+//    datetime columns headed "TimeGenerated [UTC]", values "9/19/2023, 1:45:17.287 PM";
+//    Status, DeviceDetail, LocationDetails as JSON text).
 //  - Microsoft Graph `signIn` resources (auditLogs/signIns): flat camelCase.
 // The event time is the sign-in's createdDateTime, not the time the record was written.
 import type { NormalizedEvent, Outcome } from '../events/event.js';
@@ -16,6 +20,50 @@ import { isObject, jsonish, looksLikeEmail, num, present, readTime, str } from '
 import type { JsonObject } from './fields.js';
 
 const NAME = 'entra-signin';
+
+/**
+ * A Log Analytics "Export to CSV" header names a datetime column with its display
+ * zone: "TimeGenerated [UTC]", "CreatedDateTime [UTC]" (or "[UTC+01:00]" when the
+ * portal showed another zone). Returns the bare column name and the zone, if any.
+ */
+function splitZoneHeader(key: string): { name: string; zone?: string } {
+  const m = /^(.*?)\s*\[(UTC|GMT)\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\]$/i.exec(key);
+  if (!m) return { name: key };
+  const [, name = key, , sign, hh, mm] = m;
+  if (sign === undefined) return { name, zone: '+00:00' };
+  return { name, zone: `${sign}${(hh ?? '0').padStart(2, '0')}:${mm ?? '00'}` };
+}
+
+/** A CSV row seen as a JSON record: "X [UTC]" columns renamed X (zone kept aside), blanks dropped. */
+function csvView(row: Record<string, string>): { o: JsonObject; zones: Map<string, string> } {
+  const o: JsonObject = {};
+  const zones = new Map<string, string>();
+  for (const [k, v] of Object.entries(row)) {
+    const { name, zone } = splitZoneHeader(k);
+    if (typeof v === 'string' && v.trim() === '') continue;
+    o[name] = v;
+    if (zone !== undefined) zones.set(name, zone);
+  }
+  return { o, zones };
+}
+
+/** The record as a JSON object (CSV rows converted), or undefined for text. */
+function asObject(record: RawRecord): { o: JsonObject; zones: Map<string, string> } | undefined {
+  if (record.kind === 'json') return isObject(record.value) ? { o: record.value, zones: new Map() } : undefined;
+  if (record.kind === 'csv') return csvView(record.value);
+  return undefined;
+}
+
+/**
+ * Log Analytics' CSV export writes "9/19/2023, 1:45:17.287 PM" (a comma after the
+ * date) and, under a "[UTC]" header, no zone: give it the header's zone.
+ */
+function exportTime(v: unknown, zone: string | undefined): unknown {
+  if (typeof v !== 'string') return v;
+  let t = v.trim().replace(/^(\d{1,2}\/\d{1,2}\/\d{4}),\s*/, '$1 ');
+  if (zone !== undefined && !/(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$/i.test(t)) t = `${t} ${zone}`;
+  return t;
+}
 
 /** "SignInLogs", "NonInteractiveUserSignInLogs", "AADManagedIdentitySignInLogs", "SigninLogs"... */
 function isSignInCategory(v: unknown): v is string {
@@ -83,8 +131,9 @@ function firstIp(values: readonly unknown[]): string | undefined {
 }
 
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-  if (record.kind !== 'json') return reject('unknown-format', 'entra-signin reads JSON records only');
-  const o = record.value;
+  const view = asObject(record);
+  if (!view) return reject('unknown-format', 'entra-signin reads JSON records and CSV rows only');
+  const { o, zones } = view;
   const category = categoryOf(o);
   const graph = category === undefined && isGraphSignIn(o);
   const rawProps = jsonish(o['properties'] ?? o['Properties']);
@@ -96,9 +145,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     graph
       ? [['createdDateTime', o['createdDateTime']]]
       : [
-          [props && present(props['createdDateTime']) ? 'properties.createdDateTime' : 'createdDateTime', get('createdDateTime')],
+          [props && present(props['createdDateTime']) ? 'properties.createdDateTime' : 'createdDateTime', exportTime(get('createdDateTime'), zones.get('CreatedDateTime'))],
           ['time', o['time'] ?? o['Time']],
-          ['TimeGenerated', o['TimeGenerated']],
+          ['TimeGenerated', exportTime(o['TimeGenerated'], zones.get('TimeGenerated'))],
         ],
     ctx,
   );
@@ -128,7 +177,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const app = str(get('appDisplayName')) ?? spName;
   const clientApp = str(get('clientAppUsed'));
   const ua = str(get('userAgent'));
-  const tenant = str(o['tenantId'] ?? o['TenantId'] ?? o['AADTenantId']) ?? str(get('resourceTenantId'));
+  // In Log Analytics rows `TenantId` is the workspace id; the Entra tenant is AADTenantId.
+  const logAnalytics = isSignInCategory(o['Type']) || 'TimeGenerated' in o;
+  const tenant = str(o['AADTenantId'] ?? o['tenantId'] ?? (logAnalytics ? undefined : o['TenantId'])) ?? str(get('resourceTenantId')) ?? str(get('homeTenantId'));
 
   const event: NormalizedEvent = {
     '@timestamp': formatInstant(time.at),
@@ -160,17 +211,19 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 
 export const entraSignin: Decoder = {
   cues: [
-    { label: 'is a JSON object', test: (r) => r.kind === 'json' },
-    { label: 'category/Category/Type names a *SignInLogs category', test: (r) => r.kind === 'json' && categoryOf(r.value) !== undefined },
+    { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },
+    { label: 'category/Category/Type names a *SignInLogs category', test: (r) => { const v = asObject(r); return v !== undefined && categoryOf(v.o) !== undefined; } },
     { label: 'or is a Graph signIn (createdDateTime, userPrincipalName/appDisplayName, status/ipAddress)', test: (r) => r.kind === 'json' && isGraphSignIn(r.value) },
-    { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind === 'json' && !('@timestamp' in r.value) },
+    { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind !== 'text' && !('@timestamp' in r.value) },
   ],
   name: NAME,
-  description: 'Microsoft Entra ID sign-ins: Azure Monitor diagnostic records (*SignInLogs), Log Analytics rows, Graph signIn objects',
+  description: 'Microsoft Entra ID sign-ins: Azure Monitor diagnostic records (*SignInLogs), Log Analytics / Sentinel rows (JSON or CSV export), Graph signIn objects',
   accepts(record: RawRecord): boolean {
-    if (record.kind !== 'json' || !isObject(record.value)) return false;
-    const o = record.value;
+    const view = asObject(record);
+    if (!view) return false;
+    const { o } = view;
     if ('@timestamp' in o) return false; // ECS documents belong to the ecs decoder
+    if (record.kind === 'csv') return categoryOf(o) !== undefined;
     return categoryOf(o) !== undefined || isGraphSignIn(o);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {

@@ -123,7 +123,7 @@ export type TimeRead = { ok: true; at: Instant; field: string } | { ok: false; r
 export function readTime(candidates: ReadonlyArray<readonly [string, unknown]>, ctx: DecodeContext): TimeRead {
   for (const [name, value] of candidates) {
     if (!present(value)) continue;
-    const at = parseTime(value, { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference });
+    const at = parseTime(value, { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference, ...(ctx.zone !== undefined ? { zone: ctx.zone } : {}) });
     if (at) return { ok: true, at, field: name };
     return { ok: false, result: reject('invalid-time', `${name} is not a time: ${snippet(value)}`) };
   }

@@ -1,18 +1,37 @@
 // The decoder registry: one line per format. Order matters only where shapes
 // overlap; the most specific decoder comes first. Adding a format is adding a
 // file in this folder and a line here.
-import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
+import { ecsDocument } from './ecs.js';
 import { entraSignin } from './entra-signin.js';
+import { entraPortalCsv } from './entra-portal-csv.js';
 import { m365Audit } from './m365-audit.js';
 import { suricataEve } from './suricata-eve.js';
-import { ecsDocument } from './ecs.js';
+import { snortJson } from './snort-json.js';
+import { zeekNotice } from './zeek-notice.js';
+import { cef } from './cef.js';
+import { panosThreat } from './panos.js';
+import { fortigate } from './fortigate.js';
+import { fastLog } from './fast-log.js';
+import { genericJson } from './generic-json.js';
 
 export const DECODERS: readonly Decoder[] = [
+  // JSON shapes
   ecsDocument,
   entraSignin,
+  entraPortalCsv,
   m365Audit,
   suricataEve,
+  snortJson,
+  zeekNotice,
+  // text lines (syslog payloads)
+  cef,
+  panosThreat,
+  fortigate,
+  fastLog,
+  // a user-configured mapping (--map) for any other JSON alert feed: last, so it never shadows a known format
+  genericJson,
 ];
 
 export interface Decoded {
@@ -24,7 +43,7 @@ export interface Decoded {
 /** Picks the first decoder that accepts the record and decodes it. */
 export function decodeRecord(record: RawRecord, ctx: DecodeContext): Decoded {
   for (const d of DECODERS) {
-    if (d.accepts(record)) return { decoder: d.name, result: d.decode(record, ctx) };
+    if (d.accepts(record, ctx)) return { decoder: d.name, result: d.decode(record, ctx) };
   }
   return {
     decoder: null,
@@ -36,4 +55,45 @@ function describeUnknown(record: RawRecord): string {
   if (record.kind === 'text') return `no decoder recognises this line (starts "${record.value.slice(0, 40)}")`;
   const keys = Object.keys(record.value).slice(0, 8).join(', ');
   return `no decoder recognises a ${record.kind === 'csv' ? 'CSV row' : 'JSON object'} with keys [${keys}]`;
+}
+
+export interface CueReport {
+  decoder: string;
+  has: string[];
+  lacks: string[];
+}
+
+export interface Explanation {
+  /** The decoder that took the record, or null. */
+  decoder: string | null;
+  /** Why it took it: its cues that hold. */
+  because: string[];
+  /** When none took it: the closest decoders (most cues holding), with what they missed. */
+  closest: CueReport[];
+}
+
+function cueReport(d: Decoder, record: RawRecord): CueReport {
+  const has: string[] = [];
+  const lacks: string[] = [];
+  for (const c of d.cues as readonly Cue[]) {
+    let ok = false;
+    try {
+      ok = c.test(record);
+    } catch {
+      ok = false;
+    }
+    (ok ? has : lacks).push(c.label);
+  }
+  return { decoder: d.name, has, lacks };
+}
+
+/** For `normalize --explain`: which decoder takes the record and why, or which came closest. */
+export function explainRecord(record: RawRecord, ctx: DecodeContext): Explanation {
+  for (const d of DECODERS) {
+    if (d.accepts(record, ctx)) return { decoder: d.name, because: cueReport(d, record).has, closest: [] };
+  }
+  const reports = DECODERS.map((d) => cueReport(d, record))
+    .filter((r) => r.has.length > 0)
+    .sort((a, b) => b.has.length / (b.has.length + b.lacks.length) - a.has.length / (a.has.length + a.lacks.length));
+  return { decoder: null, because: [], closest: reports.slice(0, 3) };
 }

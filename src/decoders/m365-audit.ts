@@ -3,7 +3,11 @@
 //    Workload, RecordType, UserId, ClientIP / ClientIPAddress / ActorIpAddress,
 //    ResultStatus), also wrapped as {"o365audit": {...}} by Elastic Agent;
 //  - Purview audit search exports (CSV rows or their JSON form), where the real
-//    record is the JSON text in the AuditData column.
+//    record is the JSON text in the AuditData column; old exports name the columns
+//    CreationDate, UserIds, Operations, AuditData; new ones RecordId, CreationDate,
+//    RecordType, Operation, UserId, AuditData;
+//  - Microsoft Sentinel / Log Analytics `OfficeActivity` rows (JSON or the portal's CSV
+//    export): the same fields flattened, OfficeWorkload for Workload, TimeGenerated.
 // Numbers may be strings ("numbery") and some fields stringified JSON.
 import type { NormalizedEvent, Outcome, Role } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
@@ -50,6 +54,34 @@ function isAuditRecord(o: JsonObject): boolean {
   return 'Operation' in o && 'Workload' in o && 'RecordType' in o;
 }
 
+/** A Sentinel / Log Analytics OfficeActivity row. */
+function isOfficeActivity(o: Record<string, unknown>): boolean {
+  const type = o['Type'];
+  if (typeof type === 'string' && type.trim() === 'OfficeActivity') return 'Operation' in o;
+  return 'OfficeWorkload' in o && 'Operation' in o && Object.keys(o).some((k) => k.startsWith('TimeGenerated'));
+}
+
+/**
+ * Log Analytics' CSV export heads datetime columns "TimeGenerated [UTC]" and writes
+ * "9/19/2023, 1:45:17.287 PM": the column under its bare name, zoned as its header says.
+ */
+function laTime(o: Record<string, unknown>, name: string): unknown {
+  for (const [k, v] of Object.entries(o)) {
+    if (k === name) return v;
+    const m = /^(.*?)\s*\[UTC\]$/i.exec(k);
+    if (m && m[1] === name && typeof v === 'string' && v.trim() !== '') {
+      const t = v.trim().replace(/^(\d{1,2}\/\d{1,2}\/\d{4}),\s*/, '$1 ');
+      return /(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$/i.test(t) ? t : `${t} UTC`;
+    }
+  }
+  return undefined;
+}
+
+/** Purview's CreationDate: ISO, or "3/1/2024, 8:00:00 AM" from some exports (UTC). */
+function exportDate(v: unknown): unknown {
+  return typeof v === 'string' ? v.trim().replace(/^(\d{1,2}\/\d{1,2}\/\d{4}),\s*/, '$1 ') : v;
+}
+
 /** A Purview export row (CSV or its JSON form): the record is in AuditData. */
 function isExportRow(o: Record<string, unknown>): boolean {
   if (!('AuditData' in o)) return false;
@@ -83,13 +115,17 @@ function auditRecordOf(record: RawRecord): { ok: true; rec: JsonObject; row?: Re
   return { ok: true, rec: parsed, row: v };
 }
 
-/** Elastic's o365 order: ClientIPAddress when written, else ClientIP, else ActorIpAddress. */
+/**
+ * Elastic's o365 order: ClientIPAddress, then ClientIP, then ActorIpAddress. Unlike
+ * the peer, a written field that holds no IP (a host name, "NAME (10.900.0.1)")
+ * does not hide a valid address in the next one: crosswatch must find every true case.
+ */
 function sourceIp(rec: JsonObject): string | undefined {
-  for (const k of ['ClientIPAddress', 'ClientIP', 'ActorIpAddress']) {
+  for (const k of ['ClientIPAddress', 'Client_IPAddress', 'ClientIP', 'ActorIpAddress']) {
     const v = rec[k];
     if (!present(v)) continue;
-    // The first written field decides, as in the peer: a broken ClientIPAddress is no IP.
-    return canonicalIp(typeof v === 'number' ? String(v) : v) ?? undefined;
+    const ip = canonicalIp(typeof v === 'number' ? String(v) : v);
+    if (ip !== null) return ip;
   }
   return undefined;
 }
@@ -136,14 +172,15 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const time = readTime(
     [
       ['CreationTime', rec['CreationTime']],
-      ...(row ? ([['CreationDate', row['CreationDate']]] as const) : []),
+      ...(row ? ([['CreationDate', exportDate(row['CreationDate'])]] as const) : []),
+      ...(!row && isOfficeActivity(rec) ? ([['TimeGenerated', laTime(rec, 'TimeGenerated')]] as const) : []),
     ],
     ctx,
   );
   if (!time.ok) return time.result;
 
   const operation = str(rec['Operation']) ?? (row ? firstStr(row, ['Operation', 'Operations']) : undefined);
-  const workload = str(rec['Workload']);
+  const workload = str(rec['Workload']) ?? str(rec['OfficeWorkload']);
   const recordTypeNum = num(rec['RecordType'] ?? row?.['RecordType']);
   const recordType = recordTypeNum !== undefined ? String(recordTypeNum) : str(rec['RecordType'] ?? row?.['RecordType'], 64);
   const role = roleOf(operation, workload, recordType);
@@ -153,7 +190,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const id = str(rec['Id']) ?? (row ? str(row['RecordId']) : undefined);
   const app = firstStr(rec, ['ClientInfoString', 'AppId', 'ApplicationId', 'ClientAppId']);
   const ua = str(rec['UserAgent']) ?? nameValue(rec['ExtendedProperties'], 'UserAgent');
-  const org = str(rec['OrganizationId']);
+  const org = str(rec['OrganizationId']) ?? str(rec['OrganizationId_']);
 
   const category =
     role === 'mail_access' ? ['email'] : role === 'signin' ? ['authentication'] : workload?.toLowerCase() === 'exchange' ? ['web', 'email'] : ['web'];
@@ -194,18 +231,19 @@ export const m365Audit: Decoder = {
     { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },
     { label: 'has "CreationTime" with "Operation", "RecordType", "Workload" or "Id"', test: (r) => r.kind === 'json' && isAuditRecord(r.value) },
     { label: 'or is a Purview export row ("AuditData" with "CreationDate"/"Operations"/"UserIds")', test: (r) => r.kind !== 'text' && isExportRow(r.value) },
+    { label: 'or is a Sentinel OfficeActivity row (Type "OfficeActivity", or OfficeWorkload + Operation + TimeGenerated)', test: (r) => r.kind !== 'text' && isOfficeActivity(r.value) },
     { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind !== 'text' && !('@timestamp' in r.value) },
   ],
   name: NAME,
-  description: 'Microsoft 365 unified audit records (Management Activity API JSON, Purview export rows with AuditData)',
+  description: 'Microsoft 365 unified audit records (Management Activity API JSON, Purview export rows with AuditData, Sentinel OfficeActivity rows)',
   accepts(record: RawRecord): boolean {
     if (record.kind === 'text') return false;
     const v: unknown = record.value;
     if (!isObject(v)) return false;
-    if (record.kind === 'csv') return isExportRow(v);
+    if (record.kind === 'csv') return isExportRow(v) || isOfficeActivity(v);
     if ('@timestamp' in v) return false; // ECS documents belong to the ecs decoder
     if (isObject(v['o365audit'])) return isAuditRecord(v['o365audit']);
-    return isAuditRecord(v) || isExportRow(v);
+    return isAuditRecord(v) || isExportRow(v) || isOfficeActivity(v);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     try {

@@ -97,9 +97,9 @@ const MONTHS: Record<string, number> = {
 // 2024-01-02T03:04:05.1234567+01:00 | 2024-01-02 03:04:05Z | 2024-01-02T03:04:05.123456+0000 | 2024-01-02T03:04Z
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,12}))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
-// 1/9/2007 9:41:00 AM +01:00 (the Azure portal and some Azure Monitor records)
+// 1/9/2007 9:41:00 AM +01:00 (the Azure portal and some Azure Monitor records); "3/2/2026, 10:11:12.123 AM" (Log Analytics CSV)
 const US_RE =
-  /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,12}))?)?(?:\s*([AaPp][Mm]))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,12}))?)?(?:\s*([AaPp][Mm]))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 // Syslog / fast.log forms without a year: "Jan  2 03:04:05" or "01/02-03:04:05.123456"
 const BSD_RE = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;

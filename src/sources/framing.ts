@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import type { RawRecord, RecordOrigin, RejectReason } from '../decoders/types.js';
+import { splitSyslog } from '../decoders/syslog.js';
 
 /** A framing problem: a record that could not be cut out of the input. */
 export interface FramingProblem {
@@ -87,8 +88,26 @@ async function* utf16ToUtf8(first: Buffer, rest: AsyncIterator<Buffer>, encoding
  * origins ("-" for stdin that was spooled to `path`).
  */
 export async function* frameFile(path: string, display: string, opts: FramingOptions = DEFAULT_FRAMING): AsyncGenerator<FramedItem[]> {
+  yield* guardSize(async function* () {
+    yield* frameStream(await openBytes(path, opts), display, path, opts);
+  }, display);
+}
+
+/**
+ * Frames an in-memory body (an HTTP request) exactly as a file: gzip by magic
+ * bytes, then the same format detection. `display` names it in origins.
+ */
+export async function* frameBuffer(body: Buffer, display: string, opts: FramingOptions = DEFAULT_FRAMING): AsyncGenerator<FramedItem[]> {
+  yield* guardSize(async function* () {
+    const src = Readable.from([body]);
+    const stream = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b ? src.pipe(createGunzip()) : src;
+    yield* frameStream(stream, display, display, opts);
+  }, display);
+}
+
+async function* guardSize(inner: () => AsyncGenerator<FramedItem[]>, display: string): AsyncGenerator<FramedItem[]> {
   try {
-    yield* frameFileInner(path, display, opts);
+    yield* inner();
   } catch (err) {
     if (!(err instanceof TooLarge)) throw err;
     yield [{
@@ -98,8 +117,7 @@ export async function* frameFile(path: string, display: string, opts: FramingOpt
   }
 }
 
-async function* frameFileInner(path: string, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
-  const stream = await openBytes(path, opts);
+async function* frameStream(stream: Readable, display: string, path: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let first: Buffer | undefined;
   // Gather at least 64 KiB (or all of a small file) to decide the format.
@@ -147,7 +165,7 @@ async function* frameFileInner(path: string, display: string, opts: FramingOptio
   const firstLine = text.slice(Math.max(0, start)).split(/\r?\n/, 1)[0] ?? '';
   const looksCsv =
     /\.csv(\.gz)?$/i.test(path) || /\.csv(\.gz)?$/i.test(display) ||
-    (lead !== '{' && lead !== '[' && /^"?[\w .()]+"?(,"?[\w .()@]+"?){2,}$/.test(firstLine.trim()) && /AuditData|CreationDate|TimeGenerated|IPAddress|Date \(UTC\)/i.test(firstLine));
+    (lead !== '{' && lead !== '[' && /^"?[\w .()[\]-]+"?(,"?[\w .()@[\]-]+"?){2,}$/.test(firstLine.trim()) && /AuditData|CreationDate|TimeGenerated|IPAddress|Date \(UTC\)/i.test(firstLine));
 
   if (looksCsv) {
     opts.onFormat?.('csv');
@@ -360,6 +378,18 @@ export function frameLine(line: string, origin: RecordOrigin, out: FramedItem[])
   if (t.length === 0) return;
   const c = t.charCodeAt(0);
   if (c !== 0x7b /* { */ && c !== 0x5b /* [ */) {
+    // JSON behind a syslog header ("<134>Mar  2 10:00:00 ids suricata[7]: {…}"): the JSON is the record.
+    if (t.endsWith('}') && t.indexOf('{') > 0) {
+      const payload = splitSyslog(t).message;
+      if (payload.startsWith('{')) {
+        try {
+          expandJson(JSON.parse(payload) as unknown, origin, payload, out);
+          return;
+        } catch {
+          // not JSON after all: a text record
+        }
+      }
+    }
     out.push({ kind: 'text', value: t, origin });
     return;
   }

@@ -1,0 +1,163 @@
+// `crosswatch serve`: the detection running continuously. Settings come from the
+// YAML config (`serve:` section, detection keys at the top level) with flags
+// over it; any error names its key and exits 1 before anything starts.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { loadRules } from '../alerts/rules.js';
+import { ConfigError } from '../correlate/config.js';
+import { parseDuration } from '../events/time.js';
+import { DEFAULT_ALLOWED_LATENESS_MS, StreamPipeline } from '../pipeline/stream.js';
+import { buildApp } from '../server/app.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { FolderTailer } from '../sources/tail.js';
+import { SyslogServer } from '../sources/syslog-server.js';
+import { loadSettings, type SettingsFlags } from './options.js';
+import type { Io } from './main.js';
+
+export interface ServeFlags extends SettingsFlags {
+  dataDir?: string;
+  host?: string;
+  port?: string;
+  token?: string;
+  tokenFile?: string;
+  allowedLateness?: string;
+  bodyLimit?: string;
+  tail?: string;
+  tailMatch?: string;
+  syslogUdp?: string;
+  syslogTcp?: string;
+}
+
+export interface ServeSettings {
+  dataDir: string;
+  host: string;
+  port: number;
+  token: string;
+  allowedLatenessMs: number;
+  bodyLimit: number;
+  tail?: { dir: string; pattern?: RegExp };
+  syslogUdp?: number;
+  syslogTcp?: number;
+}
+
+/** "*.log" → /^[^/]*\.log$/: the glob forms people write for file names. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.split('').map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`);
+}
+
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'bodyLimit', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp'] as const;
+
+function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
+  if (!path) return {};
+  const doc = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  if (typeof doc !== 'object' || doc === null) return {};
+  const s = (doc as Record<string, unknown>).serve;
+  if (s === undefined) return {};
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new ConfigError(`${path}: serve`, 'expected a mapping');
+  for (const k of Object.keys(s)) {
+    if (!(SERVE_KEYS as readonly string[]).includes(k)) {
+      throw new ConfigError(`${path}: serve.${k}`, `unknown setting (known: ${SERVE_KEYS.join(', ')})`);
+    }
+  }
+  return s as Record<string, unknown>;
+}
+
+export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeSettings {
+  const file = serveSection(flags.config);
+  const key = (k: string): string => (flags.config ? `${flags.config}: serve.${k}` : k);
+  const text = (v: unknown, k: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(key(k), 'expected text');
+    return String(v);
+  };
+  const dataDir = flags.dataDir ?? text(file.dataDir, 'dataDir') ?? './crosswatch-data';
+  const host = flags.host ?? text(file.host, 'host') ?? '127.0.0.1';
+  const portText = flags.port ?? text(file.port, 'port') ?? '8470';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(flags.port ? '--port' : key('port'), `expected a port number, got ${JSON.stringify(portText)}`);
+  const latText = flags.allowedLateness ?? text(file.allowedLateness, 'allowedLateness');
+  const allowedLatenessMs = latText === undefined ? DEFAULT_ALLOWED_LATENESS_MS : parseDuration(latText);
+  if (allowedLatenessMs === null || allowedLatenessMs < 0) {
+    throw new ConfigError(flags.allowedLateness ? '--allowed-lateness' : key('allowedLateness'), `expected a duration such as 24h, got ${JSON.stringify(latText)}`);
+  }
+  const limitText = flags.bodyLimit ?? text(file.bodyLimit, 'bodyLimit') ?? String(32 * 1024 * 1024);
+  const bodyLimit = Number(limitText);
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new ConfigError(flags.bodyLimit ? '--body-limit' : key('bodyLimit'), 'expected a size in bytes of at least 1024');
+  let token = flags.token ?? env.CROSSWATCH_TOKEN;
+  const tokenFile = flags.tokenFile ?? text(file.tokenFile, 'tokenFile');
+  if (token === undefined && tokenFile !== undefined) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(flags.tokenFile ? '--token-file' : key('tokenFile'), `cannot read: ${(err as Error).message}`);
+    }
+  }
+  token ??= text(file.token, 'token');
+  if (!token || token.length < 8) {
+    throw new ConfigError('token', 'set an API token of at least 8 characters with --token, --token-file or CROSSWATCH_TOKEN (alerts name users and addresses)');
+  }
+  const portOf = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(flag, `expected a port number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const syslogUdp = portOf(flags.syslogUdp ?? text(file.syslogUdp, 'syslogUdp'), flags.syslogUdp ? '--syslog-udp' : key('syslogUdp'));
+  const syslogTcp = portOf(flags.syslogTcp ?? text(file.syslogTcp, 'syslogTcp'), flags.syslogTcp ? '--syslog-tcp' : key('syslogTcp'));
+  const tailDir = flags.tail ?? text(file.tail, 'tail');
+  const tailMatch = flags.tailMatch ?? text(file.tailMatch, 'tailMatch');
+  const tail = tailDir === undefined ? undefined : { dir: tailDir, ...(tailMatch ? { pattern: globToRegExp(tailMatch) } : {}) };
+  return {
+    dataDir, host, port, token, allowedLatenessMs, bodyLimit,
+    ...(tail ? { tail } : {}),
+    ...(syslogUdp !== undefined ? { syslogUdp } : {}),
+    ...(syslogTcp !== undefined ? { syslogTcp } : {}),
+  };
+}
+
+export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+  const settings = loadSettings(flags);
+  const s = serveSettings(flags);
+  const rules = loadRules();
+  const store = new SqliteStore(s.dataDir);
+  const pipeline = new StreamPipeline(store, {
+    config: settings.config,
+    rules,
+    decode: settings.decode,
+    allowedLatenessMs: s.allowedLatenessMs,
+  });
+  const app = buildApp({ store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info' } });
+  const logError = (err: Error): void => app.log.error({ err }, 'input error');
+  const tailer = s.tail
+    ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
+    : null;
+  const syslog = s.syslogUdp !== undefined || s.syslogTcp !== undefined
+    ? new SyslogServer({ host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, ingest: (items) => pipeline.ingest(items), onError: logError })
+    : null;
+  await syslog?.start();
+  const address = await app.listen({ host: s.host, port: s.port });
+  tailer?.start();
+  const extras = [
+    syslog?.udpAddress ? `syslog udp ${syslog.udpAddress.port}` : '',
+    syslog?.tcpAddress ? `syslog tcp ${syslog.tcpAddress.port}` : '',
+    s.tail ? `tailing ${s.tail.dir}` : '',
+  ].filter(Boolean);
+  io.stderr.write(`crosswatch serve: listening on ${address}, data in ${s.dataDir}${extras.length ? `; ${extras.join('; ')}` : ''}\n`);
+  const evictTimer = setInterval(() => pipeline.evict(), 60_000);
+  evictTimer.unref();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      io.stderr.write(`crosswatch serve: ${signal}, draining\n`);
+      clearInterval(evictTimer);
+      // close() stops accepting and waits for in-flight requests to finish.
+      Promise.all([app.close(), tailer?.stop(), syslog?.stop()]).then(() => {
+        store.close();
+        resolve();
+      }, () => resolve());
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

@@ -1,0 +1,142 @@
+// The Microsoft Entra admin center's sign-in log download (Sign-in logs → Download →
+// CSV): InteractiveSignIns_*.csv, NonInteractiveSignIns_*.csv, and the service
+// principal / managed identity files. One row per sign-in, human column names
+// ("Date (UTC)", "Request ID", "IP address", "Status", "Sign-in error code", ...),
+// times in UTC ("2024-10-14T12:34:56Z"). Framing hands the rows over keyed by the
+// (trimmed) header; the admin center writes some names with a trailing space
+// ("Application ID ") and some twice ("Incoming token type").
+import type { NormalizedEvent, Outcome } from '../events/event.js';
+import { canonicalIp } from '../events/ip.js';
+import { formatInstant } from '../events/time.js';
+import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import { hasKey, reject } from './types.js';
+import { looksLikeEmail, num, present, readTime, str } from './fields.js';
+
+const NAME = 'entra-portal-csv';
+
+/** Column names, compared case- and space-insensitively. */
+function norm(k: string): string {
+  return k.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** A row with its columns looked up by normalized name. */
+function columns(row: Record<string, string>): (name: string) => string | undefined {
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(row)) {
+    const key = norm(k);
+    // The first non-blank value of a repeated column wins.
+    if (typeof v === 'string' && v.trim() !== '' && !map.has(key)) map.set(key, v);
+  }
+  return (name: string) => map.get(norm(name));
+}
+
+function hasCol(row: Record<string, string>, name: string): boolean {
+  const n = norm(name);
+  return Object.keys(row).some((k) => norm(k) === n);
+}
+
+/** The admin center's header: "Date (UTC)" plus the sign-in columns it always writes. */
+function isPortalRow(record: RawRecord): record is Extract<RawRecord, { kind: 'csv' }> {
+  if (record.kind !== 'csv') return false;
+  const row = record.value;
+  if (!hasCol(row, 'Date (UTC)')) return false;
+  const signinCols = ['Request ID', 'IP address', 'Status', 'Sign-in error code', 'Correlation ID', 'Username'];
+  return signinCols.filter((c) => hasCol(row, c)).length >= 2;
+}
+
+/** Success iff Status is "Success" or the error code is 0 (DESIGN.md §1); "Failure" / "Interrupted" or a non-zero code is not. */
+function outcomeOf(col: (name: string) => string | undefined): { outcome: Outcome; code?: string } {
+  const code = num(col('Sign-in error code'));
+  const status = str(col('Status'), 64)?.toLowerCase();
+  const codeText = code !== undefined ? String(code) : undefined;
+  if (status === 'success' || code === 0) return { outcome: 'success', code: codeText ?? '0' };
+  if (code !== undefined || status === 'failure' || status === 'interrupted') {
+    return codeText !== undefined ? { outcome: 'failure', code: codeText } : { outcome: 'failure' };
+  }
+  return { outcome: 'unknown' };
+}
+
+function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+  if (record.kind !== 'csv') return reject('unknown-format', 'entra-portal-csv reads CSV rows only');
+  const col = columns(record.value);
+  // "Date (UTC)" says UTC: a configured device zone never applies to it.
+  const time = readTime([['Date (UTC)', col('Date (UTC)')]], { ...ctx, defaultOffsetMinutes: 0, zone: undefined });
+  if (!time.ok) return time.result;
+
+  const { outcome, code } = outcomeOf(col);
+  const ip = canonicalIp(col('IP address')) ?? undefined;
+  const username = str(col('Username'));
+  const display = str(col('User'));
+  const userId = str(col('User ID'));
+  const spName = str(col('Service principal name'));
+  const userName = username ?? spName ?? display;
+  const user: NonNullable<NormalizedEvent['user']> = {};
+  if (userName !== undefined) user.name = userName;
+  if (looksLikeEmail(username)) {
+    user.email = username;
+    user.domain = username.slice(username.lastIndexOf('@') + 1);
+  }
+  const uid = userId ?? str(col('Service principal ID'));
+  if (uid !== undefined) user.id = uid;
+
+  const id = str(col('Request ID'), 256);
+  const app = str(col('Application')) ?? spName;
+  const clientApp = str(col('Client app'));
+  const ua = str(col('User agent'));
+  const tenant = str(col('Resource tenant ID'), 256) ?? str(col('Home tenant ID'), 256);
+  // The file says which log it is only through its columns.
+  const category = present(col('Service principal ID')) || present(col('Service principal name'))
+    ? (present(col('Managed Identity type')) ? 'ManagedIdentitySignInLogs' : 'ServicePrincipalSignInLogs')
+    : 'SignInLogs';
+
+  const event: NormalizedEvent = {
+    '@timestamp': formatInstant(time.at),
+    event: {
+      kind: 'event',
+      dataset: 'azure.signinlogs',
+      module: 'azure',
+      action: 'Sign-in activity',
+      category: ['authentication'],
+      type: ['info'],
+      outcome,
+    },
+    cloud: { provider: 'azure' },
+    crosswatch: { role: 'signin', decoder: NAME, category },
+  };
+  if (id !== undefined) event.event.id = id;
+  if (code !== undefined) event.event.code = code;
+  if (ip !== undefined) event.source = { ip };
+  if (Object.keys(user).length > 0) event.user = user;
+  if (ua !== undefined) event.user_agent = { original: ua };
+  if (app !== undefined || clientApp !== undefined) {
+    event.client = {};
+    if (app !== undefined) event.client.app = app;
+    if (clientApp !== undefined) event.client.client_app = clientApp;
+  }
+  if (tenant !== undefined) event.cloud = { provider: 'azure', account: { id: tenant } };
+  return { ok: true, event: { at: time.at, event } };
+}
+
+export const entraPortalCsv: Decoder = {
+  name: NAME,
+  description: 'Microsoft Entra admin center sign-in log download (CSV: "Date (UTC)", "IP address", "Status", ...)',
+  cues: [
+    { label: 'is a CSV row', test: (r) => r.kind === 'csv' },
+    hasKey('Date (UTC)'),
+    { label: 'has two of "Request ID", "IP address", "Status", "Sign-in error code", "Correlation ID", "Username"', test: (r) => isPortalRow(r) },
+  ],
+  accepts(record: RawRecord): boolean {
+    try {
+      return isPortalRow(record);
+    } catch {
+      return false;
+    }
+  },
+  decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+    try {
+      return decode(record, ctx);
+    } catch (err) {
+      return reject('invalid-field', `entra-portal-csv: ${(err as Error).message}`.slice(0, 200));
+    }
+  },
+};

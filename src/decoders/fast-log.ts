@@ -1,0 +1,235 @@
+// Snort / Suricata "fast" alert lines:
+//   MM/DD[/YY|/YYYY]-hh:mm:ss.uuuuuu  [Drop] [**] [gid:sid:rev] MSG [**] [Classification: C] [Priority: N] {PROTO} SRC[:PORT] -> DST[:PORT]
+// as written to fast.log (Snort 2/3, Suricata; "[Drop]"/"[wDrop]" only in
+// Suricata IPS mode), with or without a syslog header in front, and Snort's
+// alert_syslog form ("snort[pid]: [gid:sid:rev] MSG [Classification: C] [Priority: N] {PROTO} ...",
+// whose time is the syslog header's). Every line is a network alert keyed on SRC.
+import type { NormalizedEvent } from '../events/event.js';
+import { canonicalIp } from '../events/ip.js';
+import { formatInstant, parseTime, withInferredYear } from '../events/time.js';
+import type { Instant, SyslogTimeOptions } from '../events/time.js';
+import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import { reject } from './types.js';
+import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
+import { splitSyslog } from './syslog.js';
+
+const NAME = 'fast-log';
+
+/** Longest line read; a real fast.log line is a few hundred characters. */
+export const MAX_FAST_LINE = 16 * 1024;
+
+/** parseTime options for zone-less device times: the configured zone (else UTC) and the reference for year-less stamps. */
+export function timeOptions(ctx: DecodeContext): SyslogTimeOptions {
+  const opts: SyslogTimeOptions = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference };
+  if (ctx.zone !== undefined) opts.zone = ctx.zone;
+  return opts;
+}
+
+const SNORT_TS_RE = /^(\d{2})\/(\d{2})(?:\/(\d{2}|\d{4}))?-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+
+/**
+ * Snort / Suricata alert time "MM/DD-hh:mm:ss.uuuuuu" (year inferred from the
+ * reference), "MM/DD/YY-..." (Snort -y: 20YY) or "MM/DD/YYYY-..." (Suricata), in the
+ * configured zone (else UTC). Null when it is not such a time.
+ */
+export function snortTime(text: string, ctx: DecodeContext): Instant | null {
+  const m = SNORT_TS_RE.exec(text.trim());
+  if (!m) return null;
+  const [, mo, d, y, h, mi, s, frac] = m;
+  const opts = timeOptions(ctx);
+  if (y === undefined) {
+    return withInferredYear(Number(mo), Number(d), Number(h), Number(mi), Number(s), frac, opts);
+  }
+  const year = y.length === 2 ? 2000 + Number(y) : Number(y);
+  return parseTime(`${String(year).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ''}`, opts);
+}
+
+const BSD_YEAR_RE = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+(\d{4})$/;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** A syslog header's timestamp (RFC 3164 with or without a year, RFC 5424 / ISO), or null. */
+export function syslogTime(ts: string, ctx: DecodeContext): Instant | null {
+  const opts = timeOptions(ctx);
+  const m = BSD_YEAR_RE.exec(ts.trim());
+  if (m) {
+    const mon = MONTHS.indexOf(m[1]!.toLowerCase()) + 1;
+    if (mon === 0) return null;
+    return parseTime(`${m[4]}-${String(mon).padStart(2, '0')}-${m[2]!.padStart(2, '0')}T${m[3]}`, opts);
+  }
+  return parseTime(ts, opts);
+}
+
+// "[ts  ][Drop] [**] [gid:sid:rev] " at the start of the payload.
+const HEAD_RE =
+  /^(?:(\d{2}\/\d{2}(?:\/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+)?(?:\[(Drop|wDrop)\]\s*)?(\[\*\*\]\s*)?\[(\d{1,10}):(\d{1,10}):(\d{1,10})\]\s*/;
+// What follows the message: "[**] [Classification: C] [Priority: N] {PROTO} SRC -> DST" (each part optional).
+const TAIL_RE =
+  /^(?:\[\*\*\]\s*)?(?:\[Classification:\s*([^\]]{0,512})\]\s*)?(?:\[Priority:\s*(\d{1,5})\]\s*)?(?:\{([A-Za-z0-9_:.-]{1,32})\}\s+(\S{1,80})\s+->\s+(\S{1,80}))?\s*$/;
+const MARKERS = ['[**]', '[Classification:', '[Priority:'];
+
+interface Head {
+  ts?: string;
+  drop?: string;
+  stars: boolean;
+  gid: string;
+  sid: string;
+  rev: string;
+  rest: string;
+}
+
+function head(message: string): Head | null {
+  const m = HEAD_RE.exec(message);
+  if (!m) return null;
+  const h: Head = { stars: m[3] !== undefined, gid: m[4]!, sid: m[5]!, rev: m[6]!, rest: message.slice(m[0].length) };
+  if (m[1] !== undefined) h.ts = m[1];
+  if (m[2] !== undefined) h.drop = m[2];
+  return h;
+}
+
+/** Does the line look like a fast alert (cheap: a regex on the first characters)? */
+function looksLikeFast(line: string): boolean {
+  const sys = splitSyslog(line.length > 1024 ? line.slice(0, 1024) : line);
+  const h = head(sys.message);
+  if (!h) return false;
+  // Without its own time or "[**]", only Snort's syslog form, which has a syslog header.
+  return h.ts !== undefined || h.stars || h.drop !== undefined || sys.timestamp !== undefined;
+}
+
+/** "1.2.3.4:80", "1.2.3.4", "[2001:db8::1]:80", "2001:db8::1", "2001:db8::1:80" (Snort 2), full-form IPv6 + ":port". */
+function endpoint(text: string, withPorts: boolean): { ip: string; port?: number } | null {
+  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  if (bracket) {
+    const ip = canonicalIp(bracket[1]);
+    if (ip === null) return null;
+    const p = bracket[2] !== undefined ? port(bracket[2]) : undefined;
+    return p === undefined ? { ip } : { ip, port: p };
+  }
+  const colons = text.split(':').length - 1;
+  if (colons <= 1) {
+    // IPv4 with or without a port.
+    const [addr = '', portText] = text.split(':');
+    const ip = canonicalIp(addr);
+    if (ip === null || ip.includes(':')) return null;
+    if (portText === undefined) return { ip };
+    const p = /^\d{1,5}$/.test(portText) ? port(portText) : undefined;
+    return p === undefined ? null : { ip, port: p };
+  }
+  // Plain IPv6: on TCP/UDP lines the port is appended with one more colon
+  // ("2001:db8::1:80" from Snort 2, "2001:0db8:...:0001:80" full form), so the last
+  // group is the port when what precedes it is an address.
+  if (withPorts) {
+    const last = text.lastIndexOf(':');
+    const portText = text.slice(last + 1);
+    const ip = /^\d{1,5}$/.test(portText) ? canonicalIp(text.slice(0, last)) : null;
+    const p = port(portText);
+    if (ip !== null && p !== undefined) return { ip, port: p };
+  }
+  const ip = canonicalIp(text);
+  return ip === null ? null : { ip };
+}
+
+function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+  if (record.kind !== 'text') return reject('unknown-format', 'fast-log reads text lines only');
+  const line = record.value;
+  if (line.length > MAX_FAST_LINE) return reject('record-too-large', `fast.log line of ${line.length} characters (limit ${MAX_FAST_LINE})`);
+  const sys = splitSyslog(line);
+  const h = head(sys.message);
+  if (!h) return reject('invalid-field', `not a fast.log alert (no "[gid:sid:rev]"): ${snippet(sys.message)}`);
+
+  let end = -1;
+  for (const marker of MARKERS) {
+    const i = h.rest.indexOf(marker);
+    if (i >= 0 && (end < 0 || i < end)) end = i;
+  }
+  if (end < 0) return reject('invalid-field', `truncated fast.log line: nothing after the message ${snippet(h.rest)}`);
+  const msg = str(h.rest.slice(0, end));
+  const tail = TAIL_RE.exec(h.rest.slice(end));
+  if (!tail) return reject('invalid-field', `fast.log line does not end in "[Priority: N] {PROTO} SRC -> DST": ${snippet(h.rest.slice(end))}`);
+  const [, classification, priority, proto, srcText, dstText] = tail;
+
+  let at: Instant | null;
+  if (h.ts !== undefined) {
+    at = snortTime(h.ts, ctx);
+    if (!at) return reject('invalid-time', `not a fast.log time: ${snippet(h.ts)}`);
+  } else if (sys.timestamp !== undefined) {
+    at = syslogTime(sys.timestamp, ctx);
+    if (!at) return reject('invalid-time', `syslog header time is not a time: ${snippet(sys.timestamp)}`);
+  } else {
+    return reject('missing-time', 'fast.log line has no time and no syslog header');
+  }
+
+  const transport = proto?.toLowerCase();
+  const withPorts = transport === 'tcp' || transport === 'udp' || transport === 'sctp';
+  let src: ReturnType<typeof endpoint> = null;
+  let dst: ReturnType<typeof endpoint> = null;
+  if (srcText !== undefined && dstText !== undefined) {
+    src = endpoint(srcText, withPorts);
+    if (!src) return reject('invalid-field', `source is not an address: ${snippet(srcText)}`);
+    dst = endpoint(dstText, withPorts);
+    if (!dst) return reject('invalid-field', `destination is not an address: ${snippet(dstText)}`);
+  }
+
+  const app = sys.app?.toLowerCase();
+  const suricata = h.drop !== undefined || (h.ts !== undefined && /\/\d{4}-/.test(h.ts)) || (app?.includes('suricata') ?? false);
+  const snort = !suricata && (app?.includes('snort') ?? false);
+  const observer: NonNullable<NormalizedEvent['observer']> = { type: 'ids' };
+  if (suricata) Object.assign(observer, { vendor: 'OISF', product: 'Suricata' });
+  else if (snort) Object.assign(observer, { vendor: 'Cisco', product: 'Snort' });
+  if (sys.host !== undefined) observer.name = sys.host.slice(0, MAX_FIELD_CHARS);
+
+  const event: NormalizedEvent = {
+    '@timestamp': formatInstant(at),
+    event: {
+      kind: 'alert',
+      dataset: 'snort.log',
+      module: 'snort',
+      category: ['network', 'intrusion_detection'],
+      type: [h.drop === 'Drop' ? 'denied' : 'allowed'],
+      code: `${h.gid}:${h.sid}:${h.rev}`,
+    },
+    rule: { id: h.sid },
+    observer,
+    crosswatch: { role: 'network_alert', decoder: NAME, category: 'alert' },
+  };
+  if (h.drop !== undefined) event.event.action = h.drop === 'Drop' ? 'drop' : 'would_drop';
+  if (msg !== undefined) event.rule!.name = msg;
+  const cls = str(classification);
+  if (cls !== undefined && cls !== '(null)') event.rule!.category = cls;
+  if (priority !== undefined) event.event.severity = Number(priority);
+  if (src) event.source = src.port === undefined ? { ip: src.ip } : { ip: src.ip, port: src.port };
+  if (dst) event.destination = dst.port === undefined ? { ip: dst.ip } : { ip: dst.ip, port: dst.port };
+  if (transport !== undefined) event.network = { transport };
+  return { ok: true, event: { at, event } };
+}
+
+const text = (r: RawRecord): string | undefined => (r.kind === 'text' ? r.value : undefined);
+
+export const fastLog: Decoder = {
+  name: NAME,
+  description: 'Snort / Suricata fast.log alert lines, also syslog-wrapped and Snort alert_syslog (network alerts keyed on SRC)',
+  cues: [
+    { label: 'is a text line', test: (r) => r.kind === 'text' },
+    {
+      label: 'starts (after any syslog header) with "MM/DD-hh:mm:ss.uuuuuu" and/or "[**]" before "[gid:sid:rev]"',
+      test: (r) => {
+        const t = text(r);
+        return t !== undefined && head(splitSyslog(t.slice(0, 1024)).message) !== null;
+      },
+    },
+    { label: 'has "[Priority: N]" or "[Classification: ...]"', test: (r) => (text(r)?.slice(0, MAX_FAST_LINE) ?? '').search(/\[(?:Priority|Classification):/) >= 0 },
+  ] satisfies Cue[],
+  accepts(record: RawRecord): boolean {
+    try {
+      return record.kind === 'text' && looksLikeFast(record.value);
+    } catch {
+      return false;
+    }
+  },
+  decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
+    try {
+      return decode(record, ctx);
+    } catch (err) {
+      return reject('invalid-field', `fast-log: ${(err as Error).message}`.slice(0, 200));
+    }
+  },
+};

@@ -1,0 +1,202 @@
+// The service's HTTP app (DESIGN.md §4): ingest, alerts API, triage, health and
+// metrics. Built apart from `listen` so tests can also call app.inject().
+// Every route but /healthz and /readyz needs the bearer token: alerts name users
+// and addresses.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { frameBuffer, type FramedItem } from '../sources/framing.js';
+import type { StreamPipeline } from '../pipeline/stream.js';
+import { ALERT_STATUSES, TRIAGE_STATUSES, type AlertStatus, type SqliteStore, type StoredAlert } from '../store/sqlite-store.js';
+
+export interface AppOptions {
+  store: SqliteStore;
+  pipeline: StreamPipeline;
+  token: string;
+  /** Largest request body accepted, compressed or not (413 beyond). */
+  bodyLimit: number;
+  logger?: boolean | object;
+}
+
+const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
+
+function sameToken(given: string, expected: string): boolean {
+  // Hash both so the comparison is constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** An alert as the API returns it: the ECS document with its triage state. */
+function apiAlert(a: StoredAlert, full = false): Record<string, unknown> {
+  const doc = a.doc;
+  return {
+    ...doc,
+    crosswatch: {
+      ...doc.crosswatch,
+      status: a.status,
+      version: a.version,
+      updated_at: a.updatedAt,
+      ...(full ? { triage: a.triage } : {}),
+    },
+  };
+}
+
+export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { registry: Registry; ingestLatency: Histogram } {
+  const registry = new Registry();
+  const c = pipeline.counters;
+  new Counter({
+    name: 'crosswatch_records_total', help: 'Records decoded, by source and decoder.', labelNames: ['source', 'decoder'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [source, s] of c.sources) for (const [decoder, n] of Object.entries(s.byDecoder)) this.inc({ source, decoder }, n);
+    },
+  });
+  new Counter({
+    name: 'crosswatch_records_rejected_total', help: 'Records rejected, by reason.', labelNames: ['reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of c.rejects) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'crosswatch_events_total', help: 'Decoded events, by role.', labelNames: ['role'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [role, n] of Object.entries(c.roles)) this.inc({ role }, n);
+    },
+  });
+  new Gauge({
+    name: 'crosswatch_alerts', help: 'Stored alerts, by rule and status.', labelNames: ['rule', 'status'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of store.alertCounts()) this.set({ rule: r.rule, status: r.status }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'crosswatch_watermark_lag_seconds', help: 'Wall clock minus the latest event time seen.', registers: [registry],
+    collect() {
+      const wm = pipeline.watermark;
+      this.set(Number.isFinite(wm) ? (Date.now() - wm) / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'crosswatch_state_events', help: 'Correlatable events held in the store.', registers: [registry],
+    collect() {
+      this.set(store.eventCount());
+    },
+  });
+  const ingestLatency = new Histogram({
+    name: 'crosswatch_ingest_seconds', help: 'Time to accept one ingest request (decode, commit, correlate).',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  return { registry, ingestLatency };
+}
+
+export function buildApp(o: AppOptions): FastifyInstance {
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit });
+  const { registry, ingestLatency } = metricsFor(o.pipeline, o.store);
+
+  // Bodies are framed by crosswatch itself (NDJSON, arrays, envelopes, CSV, syslog lines).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?', 1)[0] ?? '';
+    if (OPEN_ROUTES.has(path)) return;
+    const auth = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(auth);
+    if (!m || !sameToken(m[1]!.trim(), o.token)) {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
+    }
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      o.store.getMeta('watermark_ms');
+      return { status: 'ready' };
+    } catch (err) {
+      return reply.code(503).send({ status: 'not ready', error: (err as Error).message });
+    }
+  });
+
+  app.post('/api/v1/ingest', async (req, reply) => {
+    const started = process.hrtime.bigint();
+    let body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
+    if (enc === 'gzip' || enc === 'x-gzip') {
+      try {
+        body = gunzipSync(body, { maxOutputLength: o.bodyLimit * 8 });
+      } catch (err) {
+        const tooBig = /maxOutputLength|Cannot create a Buffer/i.test((err as Error).message);
+        return reply.code(tooBig ? 413 : 400).send({ error: tooBig ? 'decompressed body too large' : `invalid gzip body: ${(err as Error).message}` });
+      }
+    } else if (enc !== '' && enc !== 'identity') {
+      return reply.code(415).send({ error: `unsupported Content-Encoding ${enc}` });
+    }
+    const items: FramedItem[] = [];
+    for await (const batch of frameBuffer(body, `request ${req.id}`)) items.push(...batch);
+    const res = o.pipeline.ingest(items);
+    ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return reply.code(200).send({
+      accepted: res.accepted,
+      rejected: res.rejected,
+      duplicates: res.duplicates,
+      errors: res.errors,
+      alerts: { created: res.alertsCreated, updated: res.alertsUpdated },
+    });
+  });
+
+  app.get('/api/v1/alerts', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 1000' });
+    if (q.status !== undefined && !ALERT_STATUSES.includes(q.status as AlertStatus)) {
+      return reply.code(400).send({ error: `status must be one of ${ALERT_STATUSES.join(', ')}` });
+    }
+    for (const k of ['since', 'until'] as const) {
+      if (q[k] !== undefined && Number.isNaN(Date.parse(q[k]!))) return reply.code(400).send({ error: `${k} must be an ISO 8601 time` });
+    }
+    try {
+      const page = o.store.listAlerts({
+        limit, rule: q.rule, ip: q.ip, user: q.user, status: q.status as AlertStatus | undefined,
+        since: q.since, until: q.until, cursor: q.cursor,
+      });
+      return { alerts: page.alerts.map((a) => apiAlert(a)), next: page.next };
+    } catch (err) {
+      return reply.code(400).send({ error: (err as Error).message });
+    }
+  });
+
+  app.get('/api/v1/alerts/:id', async (req, reply) => {
+    const a = o.store.getAlert((req.params as { id: string }).id);
+    if (!a) return reply.code(404).send({ error: 'no such alert' });
+    return apiAlert(a, true);
+  });
+
+  app.patch('/api/v1/alerts/:id', async (req, reply) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    } catch {
+      return reply.code(400).send({ error: 'expected a JSON body {"status": "acknowledged", "note": "...", "by": "..."}' });
+    }
+    const b = body as { status?: unknown; note?: unknown; by?: unknown };
+    if (typeof b.status !== 'string' || !TRIAGE_STATUSES.includes(b.status as AlertStatus)) {
+      return reply.code(400).send({ error: `status must be one of ${TRIAGE_STATUSES.join(', ')}` });
+    }
+    const note = typeof b.note === 'string' ? b.note.slice(0, 4000) : undefined;
+    const by = typeof b.by === 'string' ? b.by.slice(0, 200) : undefined;
+    const a = o.store.setStatus((req.params as { id: string }).id, b.status as AlertStatus, by, note, new Date().toISOString());
+    if (!a) return reply.code(404).send({ error: 'no such alert' });
+    return apiAlert(a, true);
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
+
+  return app;
+}

@@ -1,0 +1,193 @@
+// The service end to end on loopback, as a real process: token checks, ingest of
+// generated raw records in shuffled order over many requests (some gzipped, some
+// sent twice), a SIGKILL in the middle and a restart on the same data folder,
+// then the alerts API must list exactly the ground truth, each episode once —
+// the same pairs hunt finds on the same records.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { generate } from '../src/generate/generator.js';
+import { frameFile } from '../src/sources/framing.js';
+import { expandInputs } from '../src/sources/inputs.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'crosswatch.js');
+const TOKEN = 'test-token-0123456789';
+
+function ensureBuilt(): void {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'serve.js'))) {
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+  }
+}
+
+async function startServer(dataDir: string): Promise<{ proc: ChildProcess; base: string }> {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--token', TOKEN], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'America/New_York' },
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on (http:\/\/\S+),/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+  return { proc, base };
+}
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** Deterministic shuffle (mulberry32). */
+function shuffle<T>(xs: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+type ApiAlert = { rule: { id: string }; source: { ip: string }; event: { id: string; end: string } };
+
+async function allAlerts(base: string): Promise<ApiAlert[]> {
+  const out: ApiAlert[] = [];
+  let cursor: string | null = null;
+  do {
+    const r = await fetch(`${base}/api/v1/alerts?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+    assert.equal(r.status, 200);
+    const page = (await r.json()) as { alerts: ApiAlert[]; next: string | null };
+    out.push(...page.alerts);
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
+
+test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exactly the ground truth', { timeout: 180_000 }, async () => {
+  ensureBuilt();
+  const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-serve-gen-')), events: 6000, seed: 5 });
+  // Every raw record as one NDJSON/text line, in shuffled order.
+  const lines: string[] = [];
+  for (const f of (await expandInputs([gen.logsDir])).files) {
+    for await (const batch of frameFile(f.path, f.display)) {
+      for (const item of batch) {
+        if (item.kind === 'text') lines.push(item.value);
+        else if (item.kind === 'json' || item.kind === 'csv') lines.push(JSON.stringify(item.value));
+      }
+    }
+  }
+  const shuffled = shuffle(lines, 99);
+  const chunks: string[][] = [];
+  for (let i = 0; i < shuffled.length; i += 150) chunks.push(shuffled.slice(i, i + 150));
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-serve-data-'));
+
+  let { proc, base } = await startServer(dataDir);
+  try {
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/api/v1/alerts`)).status, 401);
+    assert.equal((await fetch(`${base}/api/v1/alerts`, { headers: { authorization: 'Bearer wrong-token-xx' } })).status, 401);
+    assert.equal((await fetch(`${base}/metrics`)).status, 401);
+
+    const post = async (chunk: string[], gzip: boolean): Promise<{ accepted: number; rejected: number }> => {
+      const body = chunk.join('\n') + '\n';
+      const r = await fetch(`${base}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/x-ndjson', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+        body: gzip ? gzipSync(body) : body,
+      });
+      assert.equal(r.status, 200, await r.clone().text());
+      return (await r.json()) as { accepted: number; rejected: number };
+    };
+    const half = Math.floor(chunks.length / 2);
+    let accepted = 0;
+    for (let i = 0; i < half; i++) accepted += (await post(chunks[i]!, i % 3 === 0)).accepted;
+    // Killed without warning, restarted on the same data folder.
+    proc.kill('SIGKILL');
+    await new Promise((r) => proc.once('exit', r));
+    ({ proc, base } = await startServer(dataDir));
+    for (let i = half; i < chunks.length; i++) accepted += (await post(chunks[i]!, i % 3 === 0)).accepted;
+    assert.equal(accepted, lines.length, 'every record accepted');
+    // Client retries: the same requests again raise nothing new.
+    const before = await allAlerts(base);
+    for (const i of [0, 1, half, chunks.length - 1]) await post(chunks[i]!, false);
+    const alerts = await allAlerts(base);
+    assert.deepEqual(alerts.map((a) => a.event.id).sort(), before.map((a) => a.event.id).sort());
+
+    const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
+    const found = [...new Set(alerts.map((a) => `${a.rule.id} ${a.source.ip}`))].sort();
+    assert.deepEqual(found, truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
+    assert.equal(new Set(alerts.map((a) => a.event.id)).size, alerts.length);
+    // Newest first.
+    const ends = alerts.map((a) => Date.parse(a.event.end));
+    assert.deepEqual(ends, [...ends].sort((x, y) => y - x));
+
+    // Triage and filters.
+    const one = alerts[0]!;
+    const p = await fetch(`${base}/api/v1/alerts/${one.event.id}`, {
+      method: 'PATCH', headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'acknowledged', note: 'looking', by: 'analyst@soc' }),
+    });
+    assert.equal(p.status, 200);
+    const got = (await (await fetch(`${base}/api/v1/alerts/${one.event.id}`, { headers: auth })).json()) as { crosswatch: { status: string; triage: Array<{ by: string }> } };
+    assert.equal(got.crosswatch.status, 'acknowledged');
+    assert.equal(got.crosswatch.triage[0]!.by, 'analyst@soc');
+    const ack = (await (await fetch(`${base}/api/v1/alerts?status=acknowledged`, { headers: auth })).json()) as { alerts: Array<{ event: { id: string } }> };
+    assert.deepEqual(ack.alerts.map((a) => a.event.id), [one.event.id]);
+    const byIp = (await (await fetch(`${base}/api/v1/alerts?ip=${encodeURIComponent(one.source.ip)}`, { headers: auth })).json()) as { alerts: Array<{ source: { ip: string } }> };
+    assert.ok(byIp.alerts.length >= 1 && byIp.alerts.every((a) => a.source.ip === one.source.ip));
+    assert.equal((await fetch(`${base}/api/v1/alerts/nope`, { headers: auth })).status, 404);
+
+    // Bad input in a request is counted and reported, valid records still accepted.
+    const mixed = await post(['{"broken": ', chunks[0]![0]!], false);
+    assert.equal(mixed.rejected, 1);
+    assert.equal(mixed.accepted, 1);
+    const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+    assert.match(metrics, /crosswatch_records_rejected_total\{reason="invalid-json"\} 1/);
+    assert.match(metrics, /crosswatch_alerts\{rule="cw-m365-mail-access-after-network-alert",status="open"\} \d+/);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+});
+
+test('serve: body limit, gzip errors and configuration errors', { timeout: 60_000 }, async () => {
+  ensureBuilt();
+  const noToken = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-serve-x-')), '--port', '0'], {
+    encoding: 'utf8', env: { ...process.env, CROSSWATCH_TOKEN: '' }, timeout: 20_000,
+  });
+  assert.equal(noToken.status, 1);
+  assert.match(noToken.stderr, /token/);
+  const badPort = spawnSync(process.execPath, [BIN, 'serve', '--port', 'eighty', '--token', TOKEN], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(badPort.status, 1);
+  assert.match(badPort.stderr, /--port: expected a port number/);
+
+  const { proc, base } = await startServer(mkdtempSync(join(tmpdir(), 'cw-serve-lim-')));
+  try {
+    const big = 'x'.repeat(40 * 1024 * 1024);
+    const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: auth, body: big });
+    assert.equal(r.status, 413);
+    const g = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { ...auth, 'content-encoding': 'gzip' }, body: 'not gzip' });
+    assert.equal(g.status, 400);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+});
