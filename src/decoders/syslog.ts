@@ -17,6 +17,8 @@ export interface SyslogHeader {
 const PRI_RE = /^<(\d{1,3})>/;
 const RFC5424_RE = /^1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?([\s\S]*)$/;
 const BSD_TS = /^([A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)?)(?: (\d{4}))? /;
+// "Mar 04 2024 10:00:00": the year before the time, as ArcSight, Check Point and Trend Micro senders write it.
+const BSD_YEAR_FIRST_TS = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{4}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) /;
 const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) /;
 // "HOST " then an optional "app[pid]: " tag.
 const HOST_TAG = /^(\S+) (?:([\w./-]+)(?:\[\d+\])?: )?/;
@@ -38,13 +40,19 @@ export function splitSyslog(line: string): SyslogHeader {
     out.message = r5424[7] ?? '';
     return out;
   }
-  const ts = BSD_TS.exec(rest) ?? ISO_TS.exec(rest);
-  if (!ts) {
+  const yf = BSD_YEAR_FIRST_TS.exec(rest);
+  const ts = yf ? null : BSD_TS.exec(rest) ?? ISO_TS.exec(rest);
+  if (yf) {
+    // Normalised to the "Mmm dd hh:mm:ss yyyy" form the decoders read.
+    out.timestamp = `${yf[1]} ${yf[2]} ${yf[4]} ${yf[3]}`;
+    rest = rest.slice(yf[0].length);
+  } else if (ts) {
+    out.timestamp = ts[2] ? `${ts[1]} ${ts[2]}` : ts[1];
+    rest = rest.slice(ts[0].length);
+  } else {
     out.message = rest;
     return out;
   }
-  out.timestamp = ts[2] ? `${ts[1]} ${ts[2]}` : ts[1];
-  rest = rest.slice(ts[0].length);
   const ht = HOST_TAG.exec(rest);
   // A payload that itself starts like "key=value" or "CEF:" has no host before it.
   if (ht && !ht[1]!.includes('=') && !ht[1]!.startsWith('CEF:') && !ht[1]!.startsWith('LEEF:')) {

@@ -38,6 +38,8 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
   const correlator = new Correlator(opts.config);
   const framing: FramingOptions = { ...DEFAULT_FRAMING, ...opts.framing };
   const withQualifying = new Set<InputFile>();
+  const withTextAlerts = new Set<InputFile>();
+  let latestDated: number | null = null;
   let done = 0;
 
   // Pass 1: count everything, feed network alerts.
@@ -68,11 +70,31 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
         }
         const role = result.event.event.crosswatch.role;
         counters.decoded(f.display, decoder ?? 'unknown', role);
-        if (role === 'network_alert') correlator.add(result.event);
-        else if (role === 'signin' || role === 'mail_access') withQualifying.add(f);
+        if (item.kind !== 'text') {
+          if (latestDated === null || result.event.at.ms > latestDated) latestDated = result.event.at.ms;
+        }
+        if (role === 'network_alert') {
+          // Text lines (fast.log, syslog) may lack the year: fed after this pass, once the data's own time is known.
+          if (item.kind === 'text') withTextAlerts.add(f);
+          else correlator.add(result.event);
+        } else if (role === 'signin' || role === 'mail_access') withQualifying.add(f);
       }
     }
     done = base + f.size;
+  }
+
+  // Year-less stamps take their year from the data, not from today: the latest
+  // time among records that carry a full date is the reference (DESIGN.md §2).
+  const decode2: DecodeContext = latestDated === null ? opts.decode : { ...opts.decode, reference: { ms: latestDated, ns: 0 } };
+  for (const f of files) {
+    if (!withTextAlerts.has(f)) continue;
+    for await (const batch of guard(frameFile(f.path, f.display, framing), f)) {
+      for (const item of batch) {
+        if (item.kind !== 'text') continue;
+        const { result } = decodeRecord(item, decode2);
+        if (result.ok && result.event.event.crosswatch.role === 'network_alert') correlator.add(result.event);
+      }
+    }
   }
   correlator.sealNetworkAlerts();
 
@@ -85,7 +107,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
       for await (const batch of guard(frames, f)) {
         for (const item of batch) {
           if (item.kind === 'problem') continue;
-          const { result } = decodeRecord(item, opts.decode);
+          const { result } = decodeRecord(item, decode2);
           if (!result.ok) continue;
           const role = result.event.event.crosswatch.role;
           if (role === 'signin' || role === 'mail_access') correlator.add(result.event);

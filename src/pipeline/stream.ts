@@ -77,6 +77,17 @@ export class StreamPipeline {
       res.rejected++;
       if (res.errors.length < MAX_ERRORS_REPORTED) res.errors.push({ where, reason, message });
     };
+    // Dated records first: year-less text stamps (fast.log, syslog) take their
+    // year from the data's own time (the watermark), not from the wall clock.
+    let latest = this.watermarkMs;
+    const decoded = new Map<FramedItem, ReturnType<typeof decodeRecord>>();
+    for (const item of items) {
+      if (item.kind !== 'json' && item.kind !== 'csv') continue;
+      const d = decodeRecord(item, this.opts.decode);
+      decoded.set(item, d);
+      if (d.result.ok && d.result.event.at.ms > latest) latest = d.result.event.at.ms;
+    }
+    const textCtx = Number.isFinite(latest) ? { ...this.opts.decode, reference: { ms: latest, ns: 0 } } : this.opts.decode;
     for (const item of items) {
       if (item.kind === 'problem') {
         if (item.reason === 'empty-file') continue;
@@ -84,7 +95,7 @@ export class StreamPipeline {
         note(formatOrigin(item.origin), item.reason, item.message);
         continue;
       }
-      const { decoder, result } = decodeRecord(item, this.opts.decode);
+      const { decoder, result } = decoded.get(item) ?? decodeRecord(item, textCtx);
       if (!result.ok) {
         this.counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
         note(formatOrigin(item.origin), result.error.reason, result.error.message);
