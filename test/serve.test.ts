@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/generator.js';
 import { frameFile } from '../src/sources/framing.js';
 import { expandInputs } from '../src/sources/inputs.js';
+import { loadRules } from '../src/alerts/rules.js';
+import { buildConfig } from '../src/correlate/config.js';
+import { runBatch } from '../src/pipeline/batch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'crosswatch.js');
@@ -26,24 +30,24 @@ function ensureBuilt(): void {
   }
 }
 
-async function startServer(dataDir: string): Promise<{ proc: ChildProcess; base: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--token', TOKEN], {
+async function startServer(dataDir: string, extra: string[] = []): Promise<{ proc: ChildProcess; base: string; line: string }> {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--token', TOKEN, ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'America/New_York' },
   });
-  const base = await new Promise<string>((resolve, reject) => {
+  const [base, line] = await new Promise<[string, string]>((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
     proc.stderr!.on('data', (c: Buffer) => {
       err += c.toString();
-      const m = /listening on (http:\/\/\S+),/.exec(err);
+      const m = /listening on (http:\/\/\S+),[^\n]*/.exec(err);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve([m[1]!, m[0]]);
       }
     });
     proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
   });
-  return { proc, base };
+  return { proc, base, line };
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -66,7 +70,7 @@ function shuffle<T>(xs: T[], seed: number): T[] {
   return out;
 }
 
-type ApiAlert = { rule: { id: string }; source: { ip: string }; event: { id: string; end: string } };
+type ApiAlert = { rule: { id: string }; source: { ip: string }; event: { id: string; start: string; end: string } };
 
 async function allAlerts(base: string): Promise<ApiAlert[]> {
   const out: ApiAlert[] = [];
@@ -134,6 +138,12 @@ test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exac
     const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
     const found = [...new Set(alerts.map((a) => `${a.rule.id} ${a.source.ip}`))].sort();
     assert.deepEqual(found, truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
+    // Parity: hunt over the same records gives the same alerts (rule, IP and first network alert).
+    const hunted = await runBatch((await expandInputs([gen.logsDir])).files, {
+      config: buildConfig({}), rules: loadRules(), decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+    });
+    const key = (a: { rule: { id: string }; source: { ip: string }; event: { start: string } }): string => `${a.rule.id} ${a.source.ip} ${a.event.start}`;
+    assert.deepEqual(alerts.map(key).sort(), hunted.alerts.map(key).sort());
     assert.equal(new Set(alerts.map((a) => a.event.id)).size, alerts.length);
     // Newest first.
     const ends = alerts.map((a) => Date.parse(a.event.end));
@@ -159,6 +169,11 @@ test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exac
     const mixed = await post(['{"broken": ', chunks[0]![0]!], false);
     assert.equal(mixed.rejected, 1);
     assert.equal(mixed.accepted, 1);
+    const status = spawnSync(process.execPath, [BIN, 'status', '--url', base], { encoding: 'utf8', env: { ...process.env, CROSSWATCH_TOKEN: TOKEN } });
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /watermark: 2026-03-0\d/);
+    assert.match(status.stdout, /rejected invalid-json: 1/);
+    assert.match(status.stdout, /cw-entra-signin-after-network-alert open: \d+/);
     const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
     assert.match(metrics, /crosswatch_records_rejected_total\{reason="invalid-json"\} 1/);
     assert.match(metrics, /crosswatch_alerts\{rule="cw-m365-mail-access-after-network-alert",status="open"\} \d+/);
@@ -168,7 +183,7 @@ test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exac
   }
 });
 
-test('serve: body limit, gzip errors and configuration errors', { timeout: 60_000 }, async () => {
+test('serve: syslog and tailed files feed it; body limit, gzip errors and configuration errors', { timeout: 60_000 }, async () => {
   ensureBuilt();
   const noToken = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-serve-x-')), '--port', '0'], {
     encoding: 'utf8', env: { ...process.env, CROSSWATCH_TOKEN: '' }, timeout: 20_000,
@@ -179,8 +194,25 @@ test('serve: body limit, gzip errors and configuration errors', { timeout: 60_00
   assert.equal(badPort.status, 1);
   assert.match(badPort.stderr, /--port: expected a port number/);
 
-  const { proc, base } = await startServer(mkdtempSync(join(tmpdir(), 'cw-serve-lim-')));
+  const root = mkdtempSync(join(tmpdir(), 'cw-serve-lim-'));
+  const tailDir = join(root, 'feeds');
+  mkdirSync(tailDir);
+  const { proc, base, line } = await startServer(join(root, 'data'), ['--tail', tailDir, '--tail-match', '*.log', '--syslog-udp', '0', '--syslog-tcp', '0']);
   try {
+    // A network alert arrives by syslog (UDP), the sign-in is appended to a tailed file.
+    const udpPort = Number(/syslog udp (\d+)/.exec(line)![1]);
+    const scenario = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.send(Buffer.from(`<134>${readFileSync(join(scenario, 'eve.json'), 'utf8').trim()}`), udpPort, '127.0.0.1', () => r()));
+    udp.close();
+    writeFileSync(join(tailDir, 'signins.log'), readFileSync(join(scenario, 'signins.json'), 'utf8'));
+    let live: Array<{ source: { ip: string } }> = [];
+    for (let i = 0; i < 100 && live.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      live = ((await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as { alerts: typeof live }).alerts;
+    }
+    assert.deepEqual(live.map((a) => a.source.ip), ['81.2.69.160']);
+
     const big = 'x'.repeat(40 * 1024 * 1024);
     const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: auth, body: big });
     assert.equal(r.status, 413);

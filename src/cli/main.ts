@@ -8,6 +8,7 @@ import { RuleLoadError } from '../alerts/rules.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
 import { normalizeCommand, type NormalizeFlags } from './normalize.js';
 import type { ServeFlags } from './serve.js';
+import type { StatusFlags } from './status.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -80,6 +81,10 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--tail-match <glob>', 'only files whose name matches (e.g. "*.log")')
     .option('--syslog-udp <port>', 'receive syslog over UDP on this port')
     .option('--syslog-tcp <port>', 'receive syslog over TCP on this port (octet-counted or newline framing)')
+    .option('--webhook <url>', 'POST every alert change to this URL (JSON, retried until accepted)')
+    .option('--webhook-secret <secret>', 'sign webhook bodies: X-Crosswatch-Signature: sha256=HMAC(secret, body)')
+    .option('--alerts-file <file>', 'append every alert change to this NDJSON file')
+    .option('--alerts-stdout', 'print every alert change to stdout as NDJSON')
     .option('--window <duration>', 'correlation window after a network alert (e.g. 8h)')
     .option('--max-users-per-ip <n>', 'shared-infrastructure cap on distinct successful users')
     .option('--allow <cidrs>', 'comma-separated CIDR allowlist')
@@ -87,6 +92,18 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .action(async (flags: ServeFlags) => {
       const { serveCommand } = await import('./serve.js');
       setCode(await serveCommand(flags, io));
+    });
+
+  prog
+    .command('status')
+    .description('Show what a running crosswatch serve is doing: records, rejects, watermark, state, alerts, sinks.')
+    .option('--url <url>', 'the service (default http://127.0.0.1:8470, or CROSSWATCH_URL)')
+    .option('--token <token>', 'API bearer token (or --token-file, or CROSSWATCH_TOKEN)')
+    .option('--token-file <file>', 'file holding the API bearer token')
+    .option('--json', 'print the raw status JSON')
+    .action(async (flags: StatusFlags) => {
+      const { statusCommand } = await import('./status.js');
+      setCode(await statusCommand(flags, io));
     });
 
   prog

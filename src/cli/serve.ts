@@ -11,6 +11,7 @@ import { buildApp } from '../server/app.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FolderTailer } from '../sources/tail.js';
 import { SyslogServer } from '../sources/syslog-server.js';
+import { NdjsonFileSink, OutboxDispatcher, StdoutSink, WebhookSink, type Sink } from '../sinks/outbox.js';
 import { loadSettings, type SettingsFlags } from './options.js';
 import type { Io } from './main.js';
 
@@ -26,6 +27,10 @@ export interface ServeFlags extends SettingsFlags {
   tailMatch?: string;
   syslogUdp?: string;
   syslogTcp?: string;
+  webhook?: string;
+  webhookSecret?: string;
+  alertsFile?: string;
+  alertsStdout?: boolean;
 }
 
 export interface ServeSettings {
@@ -38,6 +43,33 @@ export interface ServeSettings {
   tail?: { dir: string; pattern?: RegExp };
   syslogUdp?: number;
   syslogTcp?: number;
+  sinks: SinkSetting[];
+}
+
+export type SinkSetting =
+  | { type: 'webhook'; url: string; secret?: string }
+  | { type: 'file'; path: string }
+  | { type: 'stdout' };
+
+function sinkSettings(v: unknown, where: string): SinkSetting[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new ConfigError(where, 'expected a list of sinks ({type: webhook, url, secret} | {type: file, path} | {type: stdout})');
+  return v.map((x, i) => {
+    const k = `${where}[${i}]`;
+    if (typeof x !== 'object' || x === null) throw new ConfigError(k, 'expected a mapping');
+    const o = x as Record<string, unknown>;
+    if (o.type === 'webhook') {
+      if (typeof o.url !== 'string' || !/^https?:\/\//.test(o.url)) throw new ConfigError(`${k}.url`, 'expected an http(s) URL');
+      if (o.secret !== undefined && typeof o.secret !== 'string') throw new ConfigError(`${k}.secret`, 'expected text');
+      return { type: 'webhook', url: o.url, ...(typeof o.secret === 'string' ? { secret: o.secret } : {}) };
+    }
+    if (o.type === 'file') {
+      if (typeof o.path !== 'string') throw new ConfigError(`${k}.path`, 'expected a file path');
+      return { type: 'file', path: o.path };
+    }
+    if (o.type === 'stdout') return { type: 'stdout' };
+    throw new ConfigError(`${k}.type`, 'expected webhook, file or stdout');
+  });
 }
 
 /** "*.log" → /^[^/]*\.log$/: the glob forms people write for file names. */
@@ -46,7 +78,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'bodyLimit', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'bodyLimit', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -108,8 +140,15 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   const tailDir = flags.tail ?? text(file.tail, 'tail');
   const tailMatch = flags.tailMatch ?? text(file.tailMatch, 'tailMatch');
   const tail = tailDir === undefined ? undefined : { dir: tailDir, ...(tailMatch ? { pattern: globToRegExp(tailMatch) } : {}) };
+  const sinks = sinkSettings(file.sinks, key('sinks'));
+  if (flags.webhook !== undefined) {
+    if (!/^https?:\/\//.test(flags.webhook)) throw new ConfigError('--webhook', 'expected an http(s) URL');
+    sinks.push({ type: 'webhook', url: flags.webhook, ...(flags.webhookSecret ? { secret: flags.webhookSecret } : {}) });
+  }
+  if (flags.alertsFile !== undefined) sinks.push({ type: 'file', path: flags.alertsFile });
+  if (flags.alertsStdout) sinks.push({ type: 'stdout' });
   return {
-    dataDir, host, port, token, allowedLatenessMs, bodyLimit,
+    dataDir, host, port, token, allowedLatenessMs, bodyLimit, sinks,
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
@@ -127,7 +166,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     decode: settings.decode,
     allowedLatenessMs: s.allowedLatenessMs,
   });
-  const app = buildApp({ store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info' } });
+  // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
+  const app = buildApp({ store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });
   const logError = (err: Error): void => app.log.error({ err }, 'input error');
   const tailer = s.tail
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
@@ -135,6 +175,10 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const syslog = s.syslogUdp !== undefined || s.syslogTcp !== undefined
     ? new SyslogServer({ host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, ingest: (items) => pipeline.ingest(items), onError: logError })
     : null;
+  const dispatcher = new OutboxDispatcher(store, s.sinks.map((k): Sink =>
+    k.type === 'webhook' ? new WebhookSink(k) : k.type === 'file' ? new NdjsonFileSink(k.path) : new StdoutSink(),
+  ), { onError: (sink, err, attempts) => app.log.warn({ sink, attempts, err: err.message }, 'sink delivery failed; will retry') });
+  dispatcher.start();
   await syslog?.start();
   const address = await app.listen({ host: s.host, port: s.port });
   tailer?.start();
@@ -151,7 +195,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       io.stderr.write(`crosswatch serve: ${signal}, draining\n`);
       clearInterval(evictTimer);
       // close() stops accepting and waits for in-flight requests to finish.
-      Promise.all([app.close(), tailer?.stop(), syslog?.stop()]).then(() => {
+      Promise.all([app.close(), tailer?.stop(), syslog?.stop()]).then(() => dispatcher.stop()).then(() => {
         store.close();
         resolve();
       }, () => resolve());

@@ -82,6 +82,13 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { regi
     },
   });
   new Gauge({
+    name: 'crosswatch_outbox_pending', help: 'Alert changes waiting for delivery, by sink.', labelNames: ['sink'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of store.outboxBacklog()) this.set({ sink: r.sink }, r.n);
+    },
+  });
+  new Gauge({
     name: 'crosswatch_state_events', help: 'Correlatable events held in the store.', registers: [registry],
     collect() {
       this.set(store.eventCount());
@@ -192,6 +199,23 @@ export function buildApp(o: AppOptions): FastifyInstance {
     const a = o.store.setStatus((req.params as { id: string }).id, b.status as AlertStatus, by, note, new Date().toISOString());
     if (!a) return reply.code(404).send({ error: 'no such alert' });
     return apiAlert(a, true);
+  });
+
+  const startedAt = Date.now();
+  app.get('/api/v1/status', async () => {
+    const c = o.pipeline.counters;
+    const wm = o.pipeline.watermark;
+    return {
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      watermark: Number.isFinite(wm) ? new Date(wm).toISOString() : null,
+      watermark_lag_s: Number.isFinite(wm) ? Math.round((Date.now() - wm) / 1000) : null,
+      records: { total: c.totalRecords, rejected: c.totalRejected, by_role: c.roles },
+      rejects: Object.fromEntries(c.rejects),
+      sources: Object.fromEntries([...c.sources].map(([k, v]) => [k, { records: v.records, rejected: v.rejected, by_decoder: v.byDecoder }])),
+      state_events: o.store.eventCount(),
+      alerts: o.store.alertCounts(),
+      outbox: o.store.outboxBacklog(),
+    };
   });
 
   app.get('/metrics', async (_req, reply) => {

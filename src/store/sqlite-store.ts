@@ -85,7 +85,60 @@ export class SqliteStore {
       CREATE INDEX IF NOT EXISTS alerts_rule_ip ON alerts (rule, ip, start_ms);
       CREATE INDEX IF NOT EXISTS alerts_end ON alerts (end_ms, id);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (
+        -- AUTOINCREMENT: a delivery number is never reused, even after the outbox empties.
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        sink TEXT NOT NULL,
+        alert_id TEXT NOT NULL,
+        change TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
     `);
+  }
+
+  /**
+   * The sinks that get every alert change. Changes are queued in the outbox in
+   * the same transaction as the alert itself, so a crash between the two cannot
+   * lose a notification (delivery is at-least-once).
+   */
+  sinks: string[] = [];
+
+  private enqueue(alertId: string, change: string, now: string): void {
+    if (this.sinks.length === 0) return;
+    const row = this.db.prepare('SELECT doc, status, version FROM alerts WHERE id = ?').get(alertId) as { doc: string; status: string; version: number } | undefined;
+    if (!row) return;
+    const doc = JSON.parse(row.doc) as Record<string, unknown>;
+    const body = JSON.stringify({ change, status: row.status, version: row.version, at: now, alert: doc });
+    const ins = this.db.prepare('INSERT INTO outbox (sink, alert_id, change, doc) VALUES (?, ?, ?, ?)');
+    for (const sink of this.sinks) ins.run(sink, alertId, change, body);
+  }
+
+  /** Pending outbox entries of one sink that are due, oldest first. */
+  pendingOutbox(sink: string, nowMs: number, limit: number): Array<{ seq: number; alertId: string; change: string; body: string; attempts: number; nextAt: number }> {
+    const rows = this.db.prepare('SELECT seq, alert_id, change, doc, attempts, next_at FROM outbox WHERE sink = ? ORDER BY seq LIMIT ?').all(sink, limit) as Array<{ seq: number; alert_id: string; change: string; doc: string; attempts: number; next_at: number }>;
+    // In order: a sink waits on its oldest undelivered entry.
+    const out = [];
+    for (const r of rows) {
+      if (r.next_at > nowMs) break;
+      out.push({ seq: r.seq, alertId: r.alert_id, change: r.change, body: r.doc, attempts: r.attempts, nextAt: r.next_at });
+    }
+    return out;
+  }
+
+  outboxDelivered(seq: number): void {
+    this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+  }
+
+  outboxFailed(seq: number, nextAt: number, error: string): void {
+    this.db.prepare('UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE seq = ?').run(nextAt, error.slice(0, 500), seq);
+  }
+
+  outboxBacklog(): Array<{ sink: string; n: number }> {
+    return this.db.prepare('SELECT sink, count(*) AS n FROM outbox GROUP BY sink').all() as Array<{ sink: string; n: number }>;
   }
 
   close(): void {
@@ -162,6 +215,7 @@ export class SqliteStore {
         this.db.prepare(
           'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         ).run(doc.event.id, doc.rule.id, doc.source.ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
+        this.enqueue(doc.event.id, 'created', now);
         return { change: 'created' as const, id: doc.event.id };
       }
       const id = row.id;
@@ -175,6 +229,7 @@ export class SqliteStore {
         'UPDATE alerts SET start_ms = ?, end_ms = ?, users = ?, doc = ?, version = version + 1, updated_at = ? WHERE id = ?',
       ).run(Math.min(startMs, row.start_ms), Math.max(endMs, row.end_ms), JSON.stringify(doc.user.name), JSON.stringify(merged), now, id);
       if (revive) this.appendTriage(id, 'open', 'crosswatch', 'new evidence supports this alert again', now);
+      this.enqueue(id, 'updated', now);
       return { change: 'updated' as const, id };
     })();
   }
@@ -189,7 +244,10 @@ export class SqliteStore {
     return this.db.transaction(() => {
       const rows = this.db.prepare("SELECT id, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; start_ms: number }>;
       const gone = rows.filter((r) => r.start_ms >= horizon).map((r) => r.id).filter((id) => !keep.has(id));
-      for (const id of gone) this.appendTriage(id, 'withdrawn', 'crosswatch', reason, now);
+      for (const id of gone) {
+        this.appendTriage(id, 'withdrawn', 'crosswatch', reason, now);
+        this.enqueue(id, 'withdrawn', now);
+      }
       return gone;
     })();
   }

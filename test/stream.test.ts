@@ -1,0 +1,85 @@
+// The streaming pipeline's time handling: event time drives everything, late
+// events within the lateness still match, eviction bounds the state without
+// withdrawing alerts whose evidence it removed, and an IP that turns out to be
+// shared infrastructure has its early alert withdrawn.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadRules } from '../src/alerts/rules.js';
+import { buildConfig } from '../src/correlate/config.js';
+import { StreamPipeline } from '../src/pipeline/stream.js';
+import { frameLine, type FramedItem } from '../src/sources/framing.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
+const EVE = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as Record<string, unknown> & { timestamp: string; src_ip: string };
+const SIGNIN = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as {
+  callerIpAddress: string; properties: { id: string; createdDateTime: string; ipAddress: string; userPrincipalName: string };
+};
+
+function alert(ip: string, iso: string): string {
+  return JSON.stringify({ ...EVE, src_ip: ip, timestamp: iso.replace('Z', '+0000') });
+}
+let n = 0;
+function signin(ip: string, iso: string, user = 'megan.bowen@contoso.com'): string {
+  const s = structuredClone(SIGNIN);
+  s.callerIpAddress = ip;
+  s.properties.ipAddress = ip;
+  s.properties.id = `rec-${n++}`;
+  s.properties.createdDateTime = iso;
+  s.properties.userPrincipalName = user;
+  return JSON.stringify(s);
+}
+function items(...lines: string[]): FramedItem[] {
+  const out: FramedItem[] = [];
+  lines.forEach((l, i) => frameLine(l, { source: 'test', line: i + 1 }, out));
+  return out;
+}
+function setup(): { store: SqliteStore; p: StreamPipeline } {
+  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'cw-stream-')), 'data'));
+  const p = new StreamPipeline(store, {
+    config: buildConfig({ maxUsersPerIp: 3 }), rules: loadRules(), allowedLatenessMs: 24 * 3_600_000,
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+  });
+  return { store, p };
+}
+
+test('a late network alert still matches a sign-in that arrived before it', () => {
+  const { store, p } = setup();
+  p.ingest(items(signin('81.2.69.200', '2026-03-02T11:00:00Z')));
+  assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 0);
+  p.ingest(items(alert('81.2.69.200', '2026-03-02T10:00:00.000000Z')));
+  assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 1);
+  assert.equal(p.watermark, Date.parse('2026-03-02T11:00:00Z'), 'the watermark is event time, not arrival time');
+  store.close();
+});
+
+test('eviction drops state older than window + lateness, and keeps the alerts it had raised', () => {
+  const { store, p } = setup();
+  p.ingest(items(alert('81.2.69.201', '2026-03-02T10:00:00Z'), signin('81.2.69.201', '2026-03-02T11:00:00Z')));
+  assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 1);
+  // Three days of later traffic move the watermark on.
+  p.ingest(items(alert('81.2.69.202', '2026-03-05T10:00:00Z')));
+  assert.equal(p.evict(), 2);
+  assert.equal(store.eventCount(), 1);
+  // A late event for the old IP cannot see the evicted alert, and must not withdraw its alert.
+  p.ingest(items(signin('81.2.69.201', '2026-03-02T12:00:00Z')));
+  assert.deepEqual(store.listAlerts({ limit: 10 }).alerts.map((a) => [a.doc.source.ip, a.status]), [['81.2.69.201', 'open']]);
+  store.close();
+});
+
+test('an alert raised early is withdrawn when later sign-ins show the IP is shared infrastructure', () => {
+  const { store, p } = setup();
+  p.ingest(items(alert('81.2.69.203', '2026-03-02T10:00:00Z'), signin('81.2.69.203', '2026-03-02T11:00:00Z', 'a@contoso.com')));
+  assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 1);
+  p.ingest(items(...['b', 'c', 'd'].map((u) => signin('81.2.69.203', '2026-03-02T12:00:00Z', `${u}@contoso.com`))));
+  assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 0, 'withdrawn alerts are not listed');
+  const w = store.listAlerts({ limit: 10, status: 'withdrawn' }).alerts;
+  assert.equal(w.length, 1);
+  assert.match(w[0]!.triage.at(-1)!.note ?? '', /shared/);
+  store.close();
+});
