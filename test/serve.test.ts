@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -223,3 +224,41 @@ test('serve: syslog and tailed files feed it; body limit, gzip errors and config
     await new Promise((r) => proc.once('exit', r));
   }
 });
+
+test('serve: SIGTERM drains a request in flight; its records are there after a restart', { timeout: 60_000 }, async () => {
+  ensureBuilt();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-serve-term-'));
+  const { proc, base } = await startServer(dataDir);
+  const scenario = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
+  const eve = readFileSync(join(scenario, 'eve.json'), 'utf8').trim();
+  const signin = readFileSync(join(scenario, 'signins.json'), 'utf8').trim();
+  const url = new URL('/api/v1/ingest', base);
+  // The body is sent in two parts; SIGTERM arrives between them.
+  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' } }, (res) => {
+      let b = '';
+      res.on('data', (c: Buffer) => { b += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('error', reject);
+    req.write(`${eve}\n`);
+    setTimeout(() => {
+      proc.kill('SIGTERM');
+      setTimeout(() => req.end(`${signin}\n`), 200);
+    }, 200);
+  });
+  const r = await reply;
+  assert.equal(r.status, 200, r.body);
+  assert.equal((JSON.parse(r.body) as { accepted: number }).accepted, 2);
+  const code = await new Promise<number | null>((res) => proc.once('exit', (c) => res(c)));
+  assert.equal(code, 0);
+  const again = await startServer(dataDir);
+  try {
+    const alerts = (await (await fetch(`${again.base}/api/v1/alerts`, { headers: auth })).json()) as { alerts: Array<{ source: { ip: string } }> };
+    assert.deepEqual(alerts.alerts.map((a) => a.source.ip), ['81.2.69.160']);
+  } finally {
+    again.proc.kill('SIGTERM');
+    await new Promise((r) => again.proc.once('exit', r));
+  }
+});
+

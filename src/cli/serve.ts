@@ -126,8 +126,8 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
     }
   }
   token ??= text(file.token, 'token');
-  if (!token || token.length < 8) {
-    throw new ConfigError('token', 'set an API token of at least 8 characters with --token, --token-file or CROSSWATCH_TOKEN (alerts name users and addresses)');
+  if (!token) {
+    throw new ConfigError('token', 'set an API token with --token, --token-file or CROSSWATCH_TOKEN (alerts name users and addresses)');
   }
   const portOf = (v: string | undefined, flag: string): number | undefined => {
     if (v === undefined) return undefined;
@@ -180,6 +180,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   ), { onError: (sink, err, attempts) => app.log.warn({ sink, attempts, err: err.message }, 'sink delivery failed; will retry') });
   dispatcher.start();
   await syslog?.start();
+  if (s.token.length < 16) app.log.warn('the API token is shorter than 16 characters: use a long random one (openssl rand -hex 24)');
   const address = await app.listen({ host: s.host, port: s.port });
   tailer?.start();
   const extras = [
