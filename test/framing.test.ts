@@ -39,7 +39,8 @@ test('JSON arrays, records/value envelopes (one line or pretty-printed) become o
   assert.deepEqual(where(await frame('[{"a":1},{"a":2}]')), ['json@1[0]', 'json@1[1]']);
   assert.deepEqual(where(await frame('{"records":[{"a":1},{"a":2}]}\n{"a":3}')), ['json@1[0]', 'json@1[1]', 'json@2']);
   const pretty = JSON.stringify({ '@odata.context': 'x', value: [{ a: 1 }, { a: 2 }, { a: 3 }] }, null, 2);
-  assert.deepEqual(where(await frame(pretty)), ['json@1[0]', 'json@1[1]', 'json@1[2]']);
+  // Streamed element by element: each record keeps the line it starts on.
+  assert.deepEqual(where(await frame(pretty)), ['json@4[0]', 'json@7[1]', 'json@10[2]']);
   const single = JSON.stringify({ a: 1, b: { c: 2 } }, null, 2);
   assert.deepEqual(where(await frame(single)), ['json@1']);
   // An array element that is not an object is a problem, not a crash.
@@ -129,4 +130,32 @@ test('JSON behind a syslog header is framed as the JSON record', async () => {
   const items = await frame('<134>Mar  2 10:00:00 ids01 suricata[812]: {"event_type":"alert","src_ip":"81.2.69.160"}\nMar  2 10:00:01 fw plain text {not json}\n', 'eve-syslog.log');
   assert.deepEqual(where(items), ['json@1', 'text@2']);
   assert.equal(items[0]!.kind === 'json' && items[0]!.value.src_ip, '81.2.69.160');
+});
+
+test('streamed arrays: strings with brackets, quotes and escapes, any chunking, truncation keeps earlier records', async () => {
+  const { JsonArraySplitter } = await import('../src/sources/json-stream.js');
+  const records = [
+    { a: 'x], {"y": [1,2]}', b: 'quote \\" and backslash \\\\' },
+    { nested: { deep: [[{ k: '}' }]] }, s: '\n' },
+    { unicode: 'é ü 日本', emptyArr: [], emptyObj: {} },
+  ];
+  const doc = Buffer.from(`{"records": ${JSON.stringify(records, null, 1)}}`);
+  for (const size of [1, 2, 3, 7, 64, doc.length]) {
+    const sp = new JsonArraySplitter(1 << 20);
+    const got: unknown[] = [];
+    for (let i = 0; i < doc.length; i += size) {
+      for (const ev of sp.feed(doc.subarray(i, i + size))) if (ev.kind === 'element') got.push(JSON.parse(ev.element.text));
+    }
+    assert.deepEqual(got, records, `chunk size ${size}`);
+    assert.equal(sp.complete(), true);
+    assert.equal(sp.shape(), 'envelope');
+  }
+  const arr = JSON.stringify(records);
+  const truncated = await frame(arr.slice(0, arr.length - 20), 'cut.json');
+  assert.deepEqual(where(truncated).slice(0, 2), ['json@1[0]', 'json@1[1]']);
+  assert.ok(truncated.some((i) => i.kind === 'problem' && i.reason === 'invalid-json' && /ends early/.test(i.message)));
+  const big = await frame(`[{"a":1},{"b":"${'x'.repeat(5000)}"},{"c":3}]`, 'big.json', { maxRecordBytes: 1000 });
+  assert.deepEqual(where(big), ['json@1[0]', 'problem@1[1]', 'json@1[2]']);
+  // A pretty-printed single record is not an envelope: parsed whole.
+  assert.deepEqual(where(await frame(JSON.stringify({ category: 'SignInLogs', value: [1, 2] }, null, 2), 'one.json')), ['json@1']);
 });

@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import type { RawRecord, RecordOrigin, RejectReason } from '../decoders/types.js';
 import { splitSyslog } from '../decoders/syslog.js';
+import { JsonArraySplitter } from './json-stream.js';
 
 /** A framing problem: a record that could not be cut out of the input. */
 export interface FramingProblem {
@@ -172,9 +173,10 @@ async function* frameStream(stream: Readable, display: string, path: string, opt
     yield* frameCsv(first, chunks, display, opts);
     return;
   }
-  if (lead === '[') {
+  // Arrays and envelopes are streamed element by element: memory is one record, not the file.
+  if (lead === '[' || (lead === '{' && !firstLineParses(first, start) && ENVELOPE_HEAD.test(text.slice(start, start + 4096)))) {
     opts.onFormat?.('json');
-    yield* frameDocument(await collectRest(first, chunks, opts.maxDocumentBytes), display, opts);
+    yield* frameJsonStream(prepend(first, chunks), display, opts);
     return;
   }
   if (lead === '{') {
@@ -196,6 +198,43 @@ async function* frameStream(stream: Readable, display: string, path: string, opt
     opts.onFormat?.('text');
   }
   yield* frameLines(prepend(first, chunks), display, opts);
+}
+
+/** A document whose first key is an envelope's: {"records": […]}, {"value": […]}, or a Graph page ({"@odata.context": …}). */
+const ENVELOPE_HEAD = /^\{\s*"(records|value|@odata\.[A-Za-z]+)"\s*:/;
+
+async function* frameJsonStream(chunks: AsyncIterable<Buffer>, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
+  const splitter = new JsonArraySplitter(opts.maxRecordBytes);
+  let batch: FramedItem[] = [];
+  for await (const chunk of chunks) {
+    for (const ev of splitter.feed(chunk)) {
+      if (ev.kind === 'too-large') {
+        batch.push({
+          kind: 'problem', origin: { source: display, line: ev.line, index: ev.index }, reason: 'record-too-large',
+          message: `array element longer than ${opts.maxRecordBytes} bytes; skipped`,
+        });
+        continue;
+      }
+      const { text, line, index } = ev.element;
+      const origin = { source: display, line, index };
+      const parsed = tryParse(text);
+      if (parsed.ok) pushItem(parsed.value, origin, batch);
+      else batch.push({ kind: 'problem', origin, reason: 'invalid-json', message: `invalid JSON: ${parsed.error.slice(0, 160)}`, text: bounded(text) });
+    }
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (!splitter.complete()) {
+    batch.push({
+      kind: 'problem', origin: { source: display, line: 0 }, reason: 'invalid-json',
+      message: 'the JSON document ends early (truncated or unbalanced); the records before the damage were read',
+    });
+  } else if (splitter.shape() === 'object') {
+    batch.push({ kind: 'problem', origin: { source: display, line: 1 }, reason: 'unknown-format', message: 'a JSON object without a records/value array' });
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function firstLineParses(buf: Buffer, start: number): boolean {
