@@ -487,16 +487,6 @@ function pushItem(v: unknown, origin: RecordOrigin, out: FramedItem[]): void {
   });
 }
 
-async function* frameDocument(all: string, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
-  const doc = tryParse(all);
-  if (doc.ok) {
-    yield* frameDocumentValue(doc.value, display, all);
-    return;
-  }
-  // Not one document: maybe NDJSON whose lines start with '[' — frame line by line.
-  yield* frameLines(singleChunk(Buffer.from(all, 'utf8')), display, opts);
-}
-
 async function* frameDocumentValue(value: unknown, display: string, all: string): AsyncGenerator<FramedItem[]> {
   const out: FramedItem[] = [];
   const lead = all.search(/\S/);
