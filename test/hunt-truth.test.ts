@@ -44,3 +44,21 @@ for (const seed of [1, 2, 3, 42]) {
     assert.equal(res.counters.totalRejected, 0, JSON.stringify(res.counters.rejectSamples.slice(0, 3)));
   });
 }
+
+test('decode workers give exactly the single-threaded answer, counters and summary', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-threads-'));
+  const gen = await generate({ outDir: dir, events: 30_000, seed: 7 });
+  const files = (await expandInputs([gen.logsDir])).files;
+  const run = (threads: number) => runBatch(files, {
+    config: buildConfig({}), rules, threads, now: () => new Date('2026-06-01T00:00:00Z'),
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+  });
+  const one = await run(1);
+  const two = await run(2);
+  assert.equal(one.threads, 1);
+  assert.equal(two.threads, 2);
+  assert.ok(one.alerts.length > 0);
+  assert.deepEqual(two.alerts, one.alerts);
+  assert.deepEqual(two.counters.toData(), one.counters.toData());
+  assert.deepEqual(two.correlation, one.correlation);
+});

@@ -6,10 +6,12 @@ import { expandInputs } from '../sources/inputs.js';
 import { alertsTable } from '../sinks/table.js';
 import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
 import { loadSettings, type Settings, type SettingsFlags } from './options.js';
+import { ConfigError } from '../correlate/config.js';
 import { huntSummary } from './summary.js';
 import type { Io } from './main.js';
 
 export interface HuntFlags extends SettingsFlags {
+  threads?: string;
   format?: 'ndjson' | 'table';
   out?: string;
   strict?: boolean;
@@ -40,6 +42,11 @@ function progressBar(io: Io, totalBytes: number, enabled: boolean): { update(n: 
 }
 
 export async function runHunt(paths: string[], flags: HuntFlags, io: Io, settings: Settings): Promise<BatchResult> {
+  let threads: number | undefined;
+  if (flags.threads !== undefined) {
+    threads = Number(flags.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `expected a whole number from 1 to 64, got ${JSON.stringify(flags.threads)}`);
+  }
   const rules = loadRules();
   const inputs = await expandInputs(paths, io.stdin);
   const started = Date.now();
@@ -50,6 +57,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     let result: BatchResult;
     try {
       result = await runBatch(inputs.files, {
+        ...(threads !== undefined ? { threads } : {}),
         config: settings.config,
         rules,
         decode: settings.decode,

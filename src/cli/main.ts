@@ -46,6 +46,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,severity=FIELD,sensor=FIELD,dataset=NAME]')
     .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
     .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout')
+    .option('--threads <n>', 'decode threads (default: one per core for large inputs; 1: main thread only)')
     .option('--strict', 'exit with code 2 if any record is rejected')
     .option('--no-progress', 'no progress bar')
     .option('--quiet', 'no summary on stderr')

@@ -13,6 +13,7 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   const mb = r.bytes / 1e6;
   lines.push(
     `crosswatch hunt: ${n(c.totalRecords)} records from ${n(r.files)} file(s), ${mb.toFixed(1)} MB in ${formatDuration(elapsedMs)}` +
+      `${r.threads > 1 ? ` on ${r.threads} threads` : ''}` +
       (elapsedMs > 0 ? ` (${n(Math.round((c.totalRecords * 1000) / elapsedMs))} records/s)` : ''),
   );
   lines.push('sources:');

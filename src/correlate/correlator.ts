@@ -177,6 +177,13 @@ export class Correlator {
     return this.byIp.size;
   }
 
+  /** The IPs that have network alerts (after exclusions). */
+  alertedIps(): string[] {
+    const out: string[] = [];
+    for (const [ip, st] of this.byIp) if (st.alerts.length > 0) out.push(ip);
+    return out;
+  }
+
   /** End of input: every episode, ordered by start time, then rule, then IP. */
   finish(): Episode[] {
     const out: Episode[] = [];

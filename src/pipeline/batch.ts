@@ -1,24 +1,32 @@
 // The batch pipeline behind `crosswatch hunt`: sources → framing → decoders →
 // correlator → alert documents. Two passes over the files keep memory flat:
 // pass 1 decodes everything (for the counters) and feeds only network alerts;
-// the correlator is then sealed, and pass 2 feeds the sign-ins and mail
-// accesses, which it keeps only for IPs that had an alert. Files that held no
-// sign-in or mail access in pass 1 are not read again.
+// the correlator is then sealed, and pass 2 hands over only the sign-ins and
+// mail accesses of IPs that had an alert. Files that held no sign-in or mail
+// access in pass 1 are not read again. The per-file work (batch-file.ts) runs on
+// decode workers, one per core, when the input is large enough to pay for them;
+// results are merged in file order, so the answer and the summary are the same
+// whatever the number of threads.
+import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../alerts/rules.js';
 import { alertDocument, type AlertDocument } from '../alerts/document.js';
 import type { CorrelatorConfig } from '../correlate/config.js';
 import { Correlator, type CorrelatorStats } from '../correlate/correlator.js';
-import { decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
-import { frameFile, DEFAULT_FRAMING, type FramedItem, type FramingOptions } from '../sources/framing.js';
-import { UnreadableInput, type InputFile } from '../sources/inputs.js';
+import type { DecodedEvent } from '../events/event.js';
+import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
+import type { InputFile } from '../sources/inputs.js';
+import { qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan } from './batch-file.js';
 import { Counters } from './counters.js';
+import { DecodePool } from './pool.js';
 
 export interface BatchOptions {
   config: CorrelatorConfig;
   rules: RuleDefinition[];
   decode: DecodeContext;
   framing?: Partial<FramingOptions>;
+  /** Decode threads: 1 runs everything on the main thread; default: one per core for large inputs. */
+  threads?: number;
   /** Bytes read so far over both passes (for a progress bar); the total is 2 × input size at most. */
   onProgress?: (bytesDone: number) => void;
   /** When the alerts are raised (the documents' @timestamp). */
@@ -31,90 +39,114 @@ export interface BatchResult {
   correlation: CorrelatorStats;
   files: number;
   bytes: number;
+  threads: number;
+}
+
+/** Below this much input, starting workers costs more than it saves. */
+const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+
+export function defaultThreads(files: InputFile[]): number {
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  if (files.length < 2 || bytes < PARALLEL_MIN_BYTES) return 1;
+  return Math.max(1, Math.min(availableParallelism(), files.length));
+}
+
+/** Runs per-file tasks: on workers, or one at a time on this thread. */
+interface Executor {
+  scan(f: InputFile, decode: DecodeContext, progress: (n: number) => void): Promise<FileScan>;
+  text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
+  qualifying(f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, progress: (n: number) => void): Promise<QualifyingScan>;
+  setAlerted(ips: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+function localExecutor(framing: FramingOptions): Executor {
+  // One file at a time, so a folder of thousands of files never holds thousands open.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    scan: (f, decode, progress) => serial(() => scanFile(f, decode, framing, progress)),
+    text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
+    qualifying: (f, decode, alerted, progress) => serial(() => qualifyingOf(f, decode, framing, alerted, progress)),
+    setAlerted: async () => {},
+    close: async () => {},
+  };
+}
+
+function poolExecutor(size: number, framing: FramingOptions): Executor {
+  const pool = new DecodePool(size);
+  return {
+    scan: (file, decode, progress) => pool.run<FileScan>({ op: 'scan', file, decode, framing }, progress),
+    text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
+    qualifying: (file, decode, _alerted, progress) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing }, progress),
+    setAlerted: (ips) => pool.broadcast({ op: 'alerted', ips }),
+    close: () => pool.close(),
+  };
+}
+
+/** A promise awaited later: mark it handled now, so an early failure is not an unhandled rejection. */
+function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<BatchResult> {
   const counters = new Counters();
   const correlator = new Correlator(opts.config);
   const framing: FramingOptions = { ...DEFAULT_FRAMING, ...opts.framing };
-  const withQualifying = new Set<InputFile>();
-  const withTextAlerts = new Set<InputFile>();
-  let latestDated: number | null = null;
-  let done = 0;
-
-  // Pass 1: count everything, feed network alerts.
-  for (const f of files) {
-    const src = counters.source(f.display);
-    const base = done;
-    const frames = frameFile(f.path, f.display, {
-      ...framing,
-      onBytes: (n) => {
-        src.bytes = n;
-        opts.onProgress?.(base + n);
-      },
-      onFormat: (fmt) => {
-        src.format = fmt;
-      },
+  const threads = opts.threads ?? defaultThreads(files);
+  const exec = threads > 1 ? poolExecutor(threads, framing) : localExecutor(framing);
+  // Progress: bytes read per file and pass, summed.
+  const read = new Map<string, number>();
+  let total = 0;
+  const progress = (key: string) => (n: number): void => {
+    total += n - (read.get(key) ?? 0);
+    read.set(key, n);
+    opts.onProgress?.(total);
+  };
+  try {
+    // Pass 1: count everything, collect network alerts. Big files first, so the cores finish together.
+    const order = [...files].sort((a, b) => b.size - a.size);
+    const scanning = new Map(order.map((f) => [f, later(exec.scan(f, opts.decode, progress(`1:${f.path}`)))]));
+    const scans: FileScan[] = [];
+    for (const f of files) scans.push(await scanning.get(f)!);
+    let latestDated: number | null = null;
+    scans.forEach((s) => {
+      counters.merge(s.counters);
+      for (const a of s.alerts) correlator.add(a);
+      if (s.latestDated !== null && (latestDated === null || s.latestDated > latestDated)) latestDated = s.latestDated;
     });
-    for await (const batch of guard(frames, f)) {
-      for (const item of batch) {
-        if (item.kind === 'problem') {
-          if (item.reason === 'binary-file' || item.reason === 'empty-file' || item.reason === 'invalid-compression') counters.fileProblem(item.origin, item.reason, item.message);
-          else counters.rejected(item.origin, null, item.reason, item.message);
-          continue;
-        }
-        const { decoder, result } = decodeRecord(item, opts.decode);
-        if (!result.ok) {
-          counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
-          continue;
-        }
-        const role = result.event.event.crosswatch.role;
-        counters.decoded(f.display, decoder ?? 'unknown', role);
-        if (item.kind !== 'text') {
-          if (latestDated === null || result.event.at.ms > latestDated) latestDated = result.event.at.ms;
-        }
-        if (role === 'network_alert') {
-          // Text lines (fast.log, syslog) may lack the year: fed after this pass, once the data's own time is known.
-          if (item.kind === 'text') withTextAlerts.add(f);
-          else correlator.add(result.event);
-        } else if (role === 'signin' || role === 'mail_access') withQualifying.add(f);
-      }
-    }
-    done = base + f.size;
-  }
 
-  // Year-less stamps take their year from the data, not from today: the latest
-  // time among records that carry a full date is the reference (DESIGN.md §2).
-  const decode2: DecodeContext = latestDated === null ? opts.decode : { ...opts.decode, reference: { ms: latestDated, ns: 0 } };
-  for (const f of files) {
-    if (!withTextAlerts.has(f)) continue;
-    for await (const batch of guard(frameFile(f.path, f.display, framing), f)) {
-      for (const item of batch) {
-        if (item.kind !== 'text') continue;
-        const { result } = decodeRecord(item, decode2);
-        if (result.ok && result.event.event.crosswatch.role === 'network_alert') correlator.add(result.event);
-      }
-    }
-  }
-  correlator.sealNetworkAlerts();
+    // Year-less stamps take their year from the data, not from today: the latest
+    // time among records that carry a full date is the reference (DESIGN.md §2).
+    const decode2: DecodeContext = latestDated === null ? opts.decode : { ...opts.decode, reference: { ms: latestDated, ns: 0 } };
+    const withText = files.filter((_, i) => scans[i]!.textAlerts);
+    for (const alerts of await Promise.all(withText.map((f) => exec.text(f, decode2)))) for (const a of alerts) correlator.add(a);
+    correlator.sealNetworkAlerts();
 
-  // Pass 2: feed qualifying events; only IPs with network alerts keep state.
-  if (correlator.stateSize > 0) {
-    for (const f of files) {
-      if (!withQualifying.has(f)) continue;
-      const base = done;
-      const frames = frameFile(f.path, f.display, { ...framing, onBytes: (n) => opts.onProgress?.(base + n) });
-      for await (const batch of guard(frames, f)) {
-        for (const item of batch) {
-          if (item.kind === 'problem') continue;
-          const { result } = decodeRecord(item, decode2);
-          if (!result.ok) continue;
-          const role = result.event.event.crosswatch.role;
-          if (role === 'signin' || role === 'mail_access') correlator.add(result.event);
-        }
+    // Pass 2: only the qualifying events of alerted IPs come back.
+    const alerted = correlator.alertedIps();
+    if (alerted.length > 0) {
+      const set = new Set(alerted);
+      await exec.setAlerted(alerted);
+      const withQualifying = order.filter((f) => scans[files.indexOf(f)]!.qualifying);
+      const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, set, progress(`2:${f.path}`)))]));
+      for (const f of files) {
+        const q = running.get(f);
+        if (!q) continue;
+        const r = await q;
+        for (const e of r.events) correlator.add(e);
+        correlator.stats.failedEvents += r.failed;
+        correlator.stats.unalertedEvents += r.unalerted;
+        correlator.stats.withoutIp += r.withoutIp;
       }
-      done = base + f.size;
     }
+  } finally {
+    await exec.close();
   }
 
   const episodes = correlator.finish();
@@ -131,23 +163,6 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     correlation: correlator.stats,
     files: files.length,
     bytes: files.reduce((n, f) => n + f.size, 0),
+    threads,
   };
-}
-
-/** Turns a file that vanished or cannot be opened mid-run into UnreadableInput. */
-async function* guard(it: AsyncGenerator<FramedItem[]>, f: InputFile): AsyncGenerator<FramedItem[]> {
-  try {
-    yield* it;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EISDIR' || e.code === 'EIO') {
-      throw new UnreadableInput(f.display, e.message);
-    }
-    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message ?? '')) {
-      // A cut-off .gz keeps what was read before the damage; the rest is reported.
-      yield [{ kind: 'problem', origin: { source: f.display, line: 0 }, reason: 'invalid-compression', message: `corrupt or truncated gzip data: ${e.message}` }];
-      return;
-    }
-    throw err;
-  }
 }

@@ -22,6 +22,14 @@ export interface RejectSample {
 
 const MAX_REJECT_SAMPLES = 10;
 
+export interface CountersData {
+  sources: Array<[string, SourceCounter]>;
+  decoders: Array<[string, { received: number; emitted: number; rejected: number }]>;
+  rejects: Array<[string, number]>;
+  rejectSamples: RejectSample[];
+  roles: Record<Role, number>;
+}
+
 export class Counters {
   readonly sources = new Map<string, SourceCounter>();
   readonly decoders = new Map<string, { received: number; emitted: number; rejected: number }>();
@@ -81,6 +89,38 @@ export class Counters {
     let n = 0;
     for (const s of this.sources.values()) n += s.rejected;
     return n;
+  }
+
+  /** A plain copy, for sending between threads. */
+  toData(): CountersData {
+    return {
+      sources: [...this.sources],
+      decoders: [...this.decoders],
+      rejects: [...this.rejects],
+      rejectSamples: this.rejectSamples,
+      roles: this.roles,
+    };
+  }
+
+  /** Adds another instance's counts (a worker's, for one file) to these. */
+  merge(d: CountersData): void {
+    for (const [name, s] of d.sources) {
+      const t = this.source(name);
+      if (s.format !== 'unknown') t.format = s.format;
+      t.bytes += s.bytes;
+      t.records += s.records;
+      t.rejected += s.rejected;
+      for (const [k, n] of Object.entries(s.byDecoder)) t.byDecoder[k] = (t.byDecoder[k] ?? 0) + n;
+    }
+    for (const [name, c] of d.decoders) {
+      const t = this.decoder(name);
+      t.received += c.received;
+      t.emitted += c.emitted;
+      t.rejected += c.rejected;
+    }
+    for (const [k, n] of d.rejects) this.rejects.set(k, (this.rejects.get(k) ?? 0) + n);
+    for (const s of d.rejectSamples) if (this.rejectSamples.length < MAX_REJECT_SAMPLES) this.rejectSamples.push(s);
+    for (const r of Object.keys(d.roles) as Role[]) this.roles[r] += d.roles[r];
   }
 
   private decoder(name: string): { received: number; emitted: number; rejected: number } {

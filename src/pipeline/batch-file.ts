@@ -1,0 +1,125 @@
+// The per-file work of a batch hunt, the same whether it runs on the main thread
+// or in a decode worker: frame and decode one file, and hand back only what the
+// correlator needs (network alerts; later, the qualifying events of alerted IPs)
+// with the file's counters.
+import { decodeRecord } from '../decoders/index.js';
+import type { DecodeContext } from '../decoders/types.js';
+import type { DecodedEvent } from '../events/event.js';
+import { frameFile, type FramedItem, type FramingOptions } from '../sources/framing.js';
+import { UnreadableInput, type InputFile } from '../sources/inputs.js';
+import { Counters, type CountersData } from './counters.js';
+
+export interface FileScan {
+  counters: CountersData;
+  /** Network alerts from JSON/CSV records (text-line alerts wait for the data's reference year). */
+  alerts: DecodedEvent[];
+  textAlerts: boolean;
+  qualifying: boolean;
+  /** The latest event time among records that carry a full date, or null. */
+  latestDated: number | null;
+}
+
+/** Pass 1 over one file: every record decoded and counted; network alerts returned. */
+export async function scanFile(f: InputFile, decode: DecodeContext, framing: FramingOptions, onBytes?: (n: number) => void): Promise<FileScan> {
+  const counters = new Counters();
+  const src = counters.source(f.display);
+  const out: FileScan = { counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null };
+  const frames = frameFile(f.path, f.display, {
+    ...framing,
+    onBytes: (n) => {
+      src.bytes = n;
+      onBytes?.(n);
+    },
+    onFormat: (fmt) => {
+      src.format = fmt;
+    },
+  });
+  for await (const batch of guard(frames, f)) {
+    for (const item of batch) {
+      if (item.kind === 'problem') {
+        if (item.reason === 'binary-file' || item.reason === 'empty-file' || item.reason === 'invalid-compression') counters.fileProblem(item.origin, item.reason, item.message);
+        else counters.rejected(item.origin, null, item.reason, item.message);
+        continue;
+      }
+      const { decoder, result } = decodeRecord(item, decode);
+      if (!result.ok) {
+        counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
+        continue;
+      }
+      const role = result.event.event.crosswatch.role;
+      counters.decoded(f.display, decoder ?? 'unknown', role);
+      if (item.kind !== 'text' && (out.latestDated === null || result.event.at.ms > out.latestDated)) out.latestDated = result.event.at.ms;
+      if (role === 'network_alert') {
+        if (item.kind === 'text') out.textAlerts = true;
+        else out.alerts.push(result.event);
+      } else if (role === 'signin' || role === 'mail_access') {
+        out.qualifying = true;
+      }
+    }
+  }
+  out.counters = counters.toData();
+  return out;
+}
+
+/** The network alerts written as text lines, decoded with the data's reference time. */
+export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<DecodedEvent[]> {
+  const out: DecodedEvent[] = [];
+  for await (const batch of guard(frameFile(f.path, f.display, framing), f)) {
+    for (const item of batch) {
+      if (item.kind !== 'text') continue;
+      const { result } = decodeRecord(item, decode);
+      if (result.ok && result.event.event.crosswatch.role === 'network_alert') out.push(result.event);
+    }
+  }
+  return out;
+}
+
+export interface QualifyingScan {
+  /** Successful sign-ins and mail accesses from alerted IPs. */
+  events: DecodedEvent[];
+  /** What the correlator would have counted and dropped. */
+  failed: number;
+  unalerted: number;
+  withoutIp: number;
+}
+
+/** Pass 2 over one file: only the qualifying events of alerted IPs leave it. */
+export async function qualifyingOf(
+  f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, onBytes?: (n: number) => void,
+): Promise<QualifyingScan> {
+  const out: QualifyingScan = { events: [], failed: 0, unalerted: 0, withoutIp: 0 };
+  for await (const batch of guard(frameFile(f.path, f.display, { ...framing, ...(onBytes ? { onBytes } : {}) }), f)) {
+    for (const item of batch) {
+      if (item.kind === 'problem') continue;
+      const { result } = decodeRecord(item, decode);
+      if (!result.ok) continue;
+      const ev = result.event.event;
+      const role = ev.crosswatch.role;
+      if (role !== 'signin' && role !== 'mail_access') continue;
+      const ip = ev.source?.ip;
+      if (!ip) out.withoutIp++;
+      else if (ev.event.outcome !== 'success') out.failed++;
+      else if (!alerted.has(ip)) out.unalerted++;
+      else out.events.push(result.event);
+    }
+  }
+  return out;
+}
+
+/** Turns a file that vanished or cannot be opened mid-run into UnreadableInput; a cut-off .gz into a problem. */
+export async function* guard(it: AsyncGenerator<FramedItem[]>, f: InputFile): AsyncGenerator<FramedItem[]> {
+  try {
+    yield* it;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EISDIR' || e.code === 'EIO') {
+      throw new UnreadableInput(f.display, e.message);
+    }
+    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message ?? '')) {
+      // A cut-off .gz keeps what was read before the damage; the rest is reported.
+      yield [{ kind: 'problem', origin: { source: f.display, line: 0 }, reason: 'invalid-compression', message: `corrupt or truncated gzip data: ${e.message}` }];
+      return;
+    }
+    throw err;
+  }
+}
