@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/generator.js';
 import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
@@ -45,20 +46,25 @@ for (const seed of [1, 2, 3, 42]) {
   });
 }
 
-test('decode workers give exactly the single-threaded answer, counters and summary', async () => {
+test('fast path (prefilter, workers) gives exactly the straightforward answer, counters and summary', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-threads-'));
   const gen = await generate({ outDir: dir, events: 30_000, seed: 7 });
-  const files = (await expandInputs([gen.logsDir])).files;
-  const run = (threads: number) => runBatch(files, {
-    config: buildConfig({}), rules, threads, now: () => new Date('2026-06-01T00:00:00Z'),
-    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
-  });
-  const one = await run(1);
-  const two = await run(2);
-  assert.equal(one.threads, 1);
-  assert.equal(two.threads, 2);
-  assert.ok(one.alerts.length > 0);
-  assert.deepEqual(two.alerts, one.alerts);
-  assert.deepEqual(two.counters.toData(), one.counters.toData());
-  assert.deepEqual(two.correlation, one.correlation);
+  const fixtures = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
+  const samples = fileURLToPath(new URL('../rules/samples/', import.meta.url));
+  for (const input of [gen.logsDir, fixtures, samples]) {
+    const files = (await expandInputs([input])).files;
+    const run = (threads: number, prefilter: boolean) => runBatch(files, {
+      config: buildConfig({}), rules, threads, prefilter, now: () => new Date('2026-06-01T00:00:00Z'),
+      decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+    });
+    const straight = await run(1, false);
+    for (const [threads, prefilter] of [[1, true], [2, true], [2, false]] as const) {
+      const fast = await run(threads, prefilter);
+      assert.equal(fast.threads, threads);
+      assert.deepEqual(fast.alerts, straight.alerts, `${input} threads=${threads} prefilter=${prefilter}`);
+      assert.deepEqual(fast.counters.toData(), straight.counters.toData());
+      assert.deepEqual(fast.correlation, straight.correlation);
+    }
+    if (input === gen.logsDir) assert.ok(straight.alerts.length > 0);
+  }
 });

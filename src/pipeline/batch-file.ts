@@ -8,6 +8,7 @@ import type { DecodedEvent } from '../events/event.js';
 import { frameFile, type FramedItem, type FramingOptions } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { Counters, type CountersData } from './counters.js';
+import { ipPrefilter } from '../correlate/prefilter.js';
 
 export interface FileScan {
   counters: CountersData;
@@ -17,13 +18,20 @@ export interface FileScan {
   qualifying: boolean;
   /** The latest event time among records that carry a full date, or null. */
   latestDated: number | null;
+  /** Sign-ins and mail accesses: successful with a source IP, failed, without a source IP. */
+  qualifyingSuccess: number;
+  failed: number;
+  withoutIp: number;
 }
 
 /** Pass 1 over one file: every record decoded and counted; network alerts returned. */
 export async function scanFile(f: InputFile, decode: DecodeContext, framing: FramingOptions, onBytes?: (n: number) => void): Promise<FileScan> {
   const counters = new Counters();
   const src = counters.source(f.display);
-  const out: FileScan = { counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null };
+  const out: FileScan = {
+    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0,
+  };
   const frames = frameFile(f.path, f.display, {
     ...framing,
     onBytes: (n) => {
@@ -54,6 +62,9 @@ export async function scanFile(f: InputFile, decode: DecodeContext, framing: Fra
         else out.alerts.push(result.event);
       } else if (role === 'signin' || role === 'mail_access') {
         out.qualifying = true;
+        if (!result.event.event.source?.ip) out.withoutIp++;
+        else if (result.event.event.event.outcome !== 'success') out.failed++;
+        else out.qualifyingSuccess++;
       }
     }
   }
@@ -77,30 +88,40 @@ export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing:
 export interface QualifyingScan {
   /** Successful sign-ins and mail accesses from alerted IPs. */
   events: DecodedEvent[];
-  /** What the correlator would have counted and dropped. */
-  failed: number;
-  unalerted: number;
-  withoutIp: number;
+  /** Records the prefilter let go without parsing: they name no alerted IP. */
+  skipped: number;
 }
 
-/** Pass 2 over one file: only the qualifying events of alerted IPs leave it. */
+/**
+ * Pass 2 over one file: only the successful qualifying events of alerted IPs
+ * leave it. With `prefilter`, records whose raw text cannot name an alerted IP
+ * are not even parsed (pass 1 has counted them already).
+ */
 export async function qualifyingOf(
-  f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, onBytes?: (n: number) => void,
+  f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, prefilter: boolean,
+  onBytes?: (n: number) => void,
 ): Promise<QualifyingScan> {
-  const out: QualifyingScan = { events: [], failed: 0, unalerted: 0, withoutIp: 0 };
-  for await (const batch of guard(frameFile(f.path, f.display, { ...framing, ...(onBytes ? { onBytes } : {}) }), f)) {
+  const out: QualifyingScan = { events: [], skipped: 0 };
+  const pass = prefilter ? ipPrefilter(alerted) : undefined;
+  const opts: FramingOptions = {
+    ...framing,
+    ...(onBytes ? { onBytes } : {}),
+    ...(pass ? { prefilter: pass, onSkip: () => { out.skipped++; } } : {}),
+  };
+  for await (const batch of guard(frameFile(f.path, f.display, opts), f)) {
     for (const item of batch) {
-      if (item.kind === 'problem') continue;
+      if (item.kind === 'problem' || item.kind === 'text') continue; // no text format carries sign-ins or mail access
+      if (pass && item.kind === 'csv' && !pass(Object.values(item.value).join('\u0001'))) {
+        out.skipped++;
+        continue;
+      }
       const { result } = decodeRecord(item, decode);
       if (!result.ok) continue;
       const ev = result.event.event;
       const role = ev.crosswatch.role;
       if (role !== 'signin' && role !== 'mail_access') continue;
       const ip = ev.source?.ip;
-      if (!ip) out.withoutIp++;
-      else if (ev.event.outcome !== 'success') out.failed++;
-      else if (!alerted.has(ip)) out.unalerted++;
-      else out.events.push(result.event);
+      if (ip && ev.event.outcome === 'success' && alerted.has(ip)) out.events.push(result.event);
     }
   }
   return out;

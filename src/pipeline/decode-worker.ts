@@ -9,7 +9,7 @@ import { qualifyingOf, scanFile, textAlertsOf } from './batch-file.js';
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
-  | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
+  | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean }
   | { id: number; op: 'alerted'; ips: string[] };
 
 export type WorkerReply =
@@ -32,7 +32,7 @@ if (port) {
         case 'text':
           return textAlertsOf(task.file, task.decode, task.framing);
         case 'qualifying':
-          return qualifyingOf(task.file, task.decode, task.framing, alerted, progress);
+          return qualifyingOf(task.file, task.decode, task.framing, alerted, task.prefilter, progress);
       }
     };
     work().then(

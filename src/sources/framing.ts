@@ -35,6 +35,13 @@ export interface FramingOptions {
   onBytes?: (bytes: number) => void;
   /** Called once the input's format is known. */
   onFormat?: (format: InputFormat) => void;
+  /**
+   * A test on a JSON record's raw text before it is parsed: false means the
+   * record cannot matter (hunt's second pass) and it is skipped unparsed.
+   */
+  prefilter?: (text: string) => boolean;
+  /** Called for each record the prefilter skipped. */
+  onSkip?: () => void;
 }
 
 export const DEFAULT_FRAMING: FramingOptions = {
@@ -217,6 +224,10 @@ async function* frameJsonStream(chunks: AsyncIterable<Buffer>, display: string, 
       }
       const { text, line, index } = ev.element;
       const origin = { source: display, line, index };
+      if (opts.prefilter && !opts.prefilter(text)) {
+        opts.onSkip?.();
+        continue;
+      }
       const parsed = tryParse(text);
       if (parsed.ok) pushItem(parsed.value, origin, batch);
       else batch.push({ kind: 'problem', origin, reason: 'invalid-json', message: `invalid JSON: ${parsed.error.slice(0, 160)}`, text: bounded(text) });
@@ -290,6 +301,10 @@ async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts:
     const line = buf.toString('utf8', 0, end);
     const origin = { source: display, line: lineNo };
     if (zeek.take(line, origin, batch)) return;
+    if (opts.prefilter && !opts.prefilter(line)) {
+      opts.onSkip?.();
+      return;
+    }
     frameLine(line, origin, batch);
   };
 
