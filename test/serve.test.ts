@@ -214,6 +214,22 @@ test('serve: syslog and tailed files feed it; body limit, gzip errors and config
     }
     assert.deepEqual(live.map((a) => a.source.ip), ['81.2.69.160']);
 
+    // Bodies in every export shape: a pretty-printed Graph page, a JSON array blob, a Purview CSV.
+    const graphPage = JSON.stringify({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: [
+      { id: 'g-1', createdDateTime: '2026-03-02T10:30:00Z', userPrincipalName: 'a@contoso.com', appDisplayName: 'Azure Portal', ipAddress: '81.2.69.160', status: { errorCode: 0 } },
+    ] }, null, 2);
+    const blob = JSON.stringify([{ CreationTime: '2026-03-02T10:40:00', Id: 'm-1', Operation: 'MailItemsAccessed', Workload: 'Exchange', RecordType: 50, ResultStatus: 'Succeeded', UserId: 'a@contoso.com', ClientIPAddress: '81.2.69.160' }]);
+    const csv = '\uFEFFCreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:50:00.0000000Z,b@contoso.com,MailItemsAccessed,"' +
+      JSON.stringify({ CreationTime: '2026-03-02T10:50:00', Id: 'm-2', Operation: 'MailItemsAccessed', Workload: 'Exchange', ResultStatus: 'Succeeded', UserId: 'b@contoso.com', ClientIPAddress: '81.2.69.160:443' }).replace(/"/g, '""') + '"\r\n';
+    for (const [body, type] of [[graphPage, 'application/json'], [blob, 'application/json'], [csv, 'text/csv']] as const) {
+      const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { ...auth, 'content-type': type }, body });
+      const j = (await r.json()) as { accepted: number; rejected: number };
+      assert.deepEqual([r.status, j.accepted, j.rejected], [200, 1, 0], body.slice(0, 60));
+    }
+    const both = ((await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as { alerts: Array<{ rule: { id: string }; user: { name: string[] } }> }).alerts;
+    assert.deepEqual(both.map((a) => a.rule.id).sort(), ['cw-entra-signin-after-network-alert', 'cw-m365-mail-access-after-network-alert']);
+    assert.deepEqual(both.find((a) => a.rule.id === 'cw-m365-mail-access-after-network-alert')!.user.name, ['a@contoso.com', 'b@contoso.com']);
+
     const big = 'x'.repeat(40 * 1024 * 1024);
     const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: auth, body: big });
     assert.equal(r.status, 413);
