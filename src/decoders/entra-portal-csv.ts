@@ -5,12 +5,12 @@
 // times in UTC ("2024-10-14T12:34:56Z"). Framing hands the rows over keyed by the
 // (trimmed) header; the admin center writes some names with a trailing space
 // ("Application ID ") and some twice ("Incoming token type").
-import type { NormalizedEvent, Outcome } from '../events/event.js';
+import type { Outcome } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
-import { formatInstant } from '../events/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { hasKey, reject } from './types.js';
-import { looksLikeEmail, num, present, readTime, str } from './fields.js';
+import { num, present, readTime, str } from './fields.js';
+import { signinEvent } from './entra-signin.js';
 
 const NAME = 'entra-portal-csv';
 
@@ -70,51 +70,17 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const userId = str(col('User ID'));
   const spName = str(col('Service principal name'));
   const userName = username ?? spName ?? display;
-  const user: NonNullable<NormalizedEvent['user']> = {};
-  if (userName !== undefined) user.name = userName;
-  if (looksLikeEmail(username)) {
-    user.email = username;
-    user.domain = username.slice(username.lastIndexOf('@') + 1);
-  }
-  const uid = userId ?? str(col('Service principal ID'));
-  if (uid !== undefined) user.id = uid;
-
-  const id = str(col('Request ID'), 256);
-  const app = str(col('Application')) ?? spName;
-  const clientApp = str(col('Client app'));
-  const ua = str(col('User agent'));
-  const tenant = str(col('Resource tenant ID'), 256) ?? str(col('Home tenant ID'), 256);
   // The file says which log it is only through its columns.
   const category = present(col('Service principal ID')) || present(col('Service principal name'))
     ? (present(col('Managed Identity type')) ? 'ManagedIdentitySignInLogs' : 'ServicePrincipalSignInLogs')
     : 'SignInLogs';
-
-  const event: NormalizedEvent = {
-    '@timestamp': formatInstant(time.at),
-    event: {
-      kind: 'event',
-      dataset: 'azure.signinlogs',
-      module: 'azure',
-      action: 'Sign-in activity',
-      category: ['authentication'],
-      type: ['info'],
-      outcome,
-    },
-    cloud: { provider: 'azure' },
-    crosswatch: { role: 'signin', decoder: NAME, category },
-  };
-  if (id !== undefined) event.event.id = id;
-  if (code !== undefined) event.event.code = code;
-  if (ip !== undefined) event.source = { ip };
-  if (Object.keys(user).length > 0) event.user = user;
-  if (ua !== undefined) event.user_agent = { original: ua };
-  if (app !== undefined || clientApp !== undefined) {
-    event.client = {};
-    if (app !== undefined) event.client.app = app;
-    if (clientApp !== undefined) event.client.client_app = clientApp;
-  }
-  if (tenant !== undefined) event.cloud = { provider: 'azure', account: { id: tenant } };
-  return { ok: true, event: { at: time.at, event } };
+  return signinEvent({
+    at: time.at, decoder: NAME, category, outcome, code, action: 'Sign-in activity',
+    id: str(col('Request ID'), 256), ip, userName, upn: username,
+    userId: userId ?? str(col('Service principal ID')),
+    app: str(col('Application')) ?? spName, clientApp: str(col('Client app')), ua: str(col('User agent')),
+    tenant: str(col('Resource tenant ID'), 256) ?? str(col('Home tenant ID'), 256),
+  });
 }
 
 export const entraPortalCsv: Decoder = {

@@ -13,7 +13,7 @@
 // The event time is the sign-in's createdDateTime, not the time the record was written.
 import type { NormalizedEvent, Outcome } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
-import { formatInstant } from '../events/time.js';
+import { formatInstant, type Instant } from '../events/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { isObject, jsonish, looksLikeEmail, num, present, readTime, str } from './fields.js';
@@ -163,50 +163,73 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const userId = str(get('userId'));
   const spId = str(get('servicePrincipalId'));
   const userName = upn ?? spName;
-  const user: NonNullable<NormalizedEvent['user']> = {};
-  if (userName !== undefined) user.name = userName;
-  if (looksLikeEmail(upn)) {
-    user.email = upn;
-    user.domain = upn.slice(upn.lastIndexOf('@') + 1);
-  }
   const uid = userId ?? (upn === undefined ? spId : undefined);
-  if (uid !== undefined) user.id = uid;
-
   const action = str(o['operationName'] ?? o['OperationName']) ?? (graph ? 'Sign-in activity' : undefined);
-  const id = str(get('id'));
-  const app = str(get('appDisplayName')) ?? spName;
-  const clientApp = str(get('clientAppUsed'));
-  const ua = str(get('userAgent'));
   // In Log Analytics rows `TenantId` is the workspace id; the Entra tenant is AADTenantId.
   const logAnalytics = isSignInCategory(o['Type']) || 'TimeGenerated' in o;
-  const tenant = str(o['AADTenantId'] ?? o['tenantId'] ?? (logAnalytics ? undefined : o['TenantId'])) ?? str(get('resourceTenantId')) ?? str(get('homeTenantId'));
+  return signinEvent({
+    at: time.at, decoder: NAME, category: category ?? 'Graph signIn', outcome, code, action,
+    id: str(get('id')), ip, userName, upn, userId: uid,
+    app: str(get('appDisplayName')) ?? spName, clientApp: str(get('clientAppUsed')), ua: str(get('userAgent')),
+    tenant: str(o['AADTenantId'] ?? o['tenantId'] ?? (logAnalytics ? undefined : o['TenantId'])) ?? str(get('resourceTenantId')) ?? str(get('homeTenantId')),
+  });
+}
 
+/** What both Entra sign-in decoders know about a sign-in, whatever the export. */
+export interface SigninParts {
+  at: Instant;
+  decoder: string;
+  category: string;
+  outcome: Outcome;
+  code?: string | undefined;
+  action?: string | undefined;
+  id?: string | undefined;
+  ip?: string | undefined;
+  userName?: string | undefined;
+  /** The UPN, when there is one: it becomes user.email and user.domain if it looks like an address. */
+  upn?: string | undefined;
+  userId?: string | undefined;
+  app?: string | undefined;
+  clientApp?: string | undefined;
+  ua?: string | undefined;
+  tenant?: string | undefined;
+}
+
+/** The normalized event of a sign-in (ECS azure.signinlogs fields), from its parts. */
+export function signinEvent(p: SigninParts): DecodeResult {
   const event: NormalizedEvent = {
-    '@timestamp': formatInstant(time.at),
+    '@timestamp': formatInstant(p.at),
     event: {
       kind: 'event',
       dataset: 'azure.signinlogs',
       module: 'azure',
       category: ['authentication'],
       type: ['info'],
-      outcome,
+      outcome: p.outcome,
     },
     cloud: { provider: 'azure' },
-    crosswatch: { role: 'signin', decoder: NAME, category: category ?? 'Graph signIn' },
+    crosswatch: { role: 'signin', decoder: p.decoder, category: p.category },
   };
-  if (action !== undefined) event.event.action = action;
-  if (id !== undefined) event.event.id = id;
-  if (code !== undefined) event.event.code = code;
-  if (ip !== undefined) event.source = { ip };
-  if (Object.keys(user).length > 0) event.user = user;
-  if (ua !== undefined) event.user_agent = { original: ua };
-  if (app !== undefined || clientApp !== undefined) {
-    event.client = {};
-    if (app !== undefined) event.client.app = app;
-    if (clientApp !== undefined) event.client.client_app = clientApp;
+  if (p.action !== undefined) event.event.action = p.action;
+  if (p.id !== undefined) event.event.id = p.id;
+  if (p.code !== undefined) event.event.code = p.code;
+  if (p.ip !== undefined) event.source = { ip: p.ip };
+  const user: NonNullable<NormalizedEvent['user']> = {};
+  if (p.userName !== undefined) user.name = p.userName;
+  if (looksLikeEmail(p.upn)) {
+    user.email = p.upn;
+    user.domain = p.upn.slice(p.upn.lastIndexOf('@') + 1);
   }
-  if (tenant !== undefined) event.cloud = { provider: 'azure', account: { id: tenant } };
-  return { ok: true, event: { at: time.at, event } };
+  if (p.userId !== undefined) user.id = p.userId;
+  if (Object.keys(user).length > 0) event.user = user;
+  if (p.ua !== undefined) event.user_agent = { original: p.ua };
+  if (p.app !== undefined || p.clientApp !== undefined) {
+    event.client = {};
+    if (p.app !== undefined) event.client.app = p.app;
+    if (p.clientApp !== undefined) event.client.client_app = p.clientApp;
+  }
+  if (p.tenant !== undefined) event.cloud = { provider: 'azure', account: { id: p.tenant } };
+  return { ok: true, event: { at: p.at, event } };
 }
 
 export const entraSignin: Decoder = {

@@ -103,6 +103,27 @@ export function port(v: unknown): number | undefined {
   return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
 }
 
+/**
+ * Sets source.* and destination.* from two endpoints: `key` is the side the
+ * correlation keys on (the attacker's), `other` the rest. Empty sides are left out.
+ */
+export function setEndpoints(
+  event: { source?: { ip?: string; port?: number }; destination?: { ip?: string; port?: number } },
+  key: { ip: string | null; port: number | undefined },
+  other: { ip: string | null; port: number | undefined },
+): void {
+  if (key.ip !== null || key.port !== undefined) {
+    event.source = {};
+    if (key.ip !== null) event.source.ip = key.ip;
+    if (key.port !== undefined) event.source.port = key.port;
+  }
+  if (other.ip !== null || other.port !== undefined) {
+    event.destination = {};
+    if (other.ip !== null) event.destination.ip = other.ip;
+    if (other.port !== undefined) event.destination.port = other.port;
+  }
+}
+
 /** The first element of an array (ECS exports write some single values as arrays), or the value. */
 export function first(v: unknown): unknown {
   return Array.isArray(v) ? v[0] : v;

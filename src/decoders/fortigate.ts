@@ -11,7 +11,7 @@ import { checkZone, formatInstant, parseTime } from '../events/time.js';
 import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
-import { port, snippet, str } from './fields.js';
+import { port, snippet, str, setEndpoints } from './fields.js';
 import { splitSyslog } from './syslog.js';
 
 const NAME = 'fortigate';
@@ -274,16 +274,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     ((kind === 'ips' || kind === 'virus' || kind === 'waf' || kind === 'virtual-patch') && direction === 'incoming');
   const a = serverSide ? { ip: dst, port: dport } : { ip: src, port: sport };
   const b = serverSide ? { ip: src, port: sport } : { ip: dst, port: dport };
-  if (a.ip !== null || a.port !== undefined) {
-    event.source = {};
-    if (a.ip !== null) event.source.ip = a.ip;
-    if (a.port !== undefined) event.source.port = a.port;
-  }
-  if (b.ip !== null || b.port !== undefined) {
-    event.destination = {};
-    if (b.ip !== null) event.destination.ip = b.ip;
-    if (b.port !== undefined) event.destination.port = b.port;
-  }
+  setEndpoints(event, a, b);
   const transport = TRANSPORTS[kv.get('proto') ?? ''];
   const service = nonEmpty(kv.get('service'), 64)?.toLowerCase();
   if (transport !== undefined || service !== undefined) {

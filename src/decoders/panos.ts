@@ -12,7 +12,7 @@ import { formatInstant, parseTime } from '../events/time.js';
 import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
-import { port, snippet, str } from './fields.js';
+import { port, snippet, str, setEndpoints } from './fields.js';
 import { splitSyslog } from './syslog.js';
 
 const NAME = 'panos-threat';
@@ -282,16 +282,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     const serverSide = isThreat && (subtype === 'url' || direction === 'server-to-client' || direction === '1');
     const a = serverSide ? { ip: dst, port: dport } : { ip: src, port: sport };
     const b = serverSide ? { ip: src, port: sport } : { ip: dst, port: dport };
-    if (a.ip !== null || a.port !== undefined) {
-      event.source = {};
-      if (a.ip !== null) event.source.ip = a.ip;
-      if (a.port !== undefined) event.source.port = a.port;
-    }
-    if (b.ip !== null || b.port !== undefined) {
-      event.destination = {};
-      if (b.ip !== null) event.destination.ip = b.ip;
-      if (b.port !== undefined) event.destination.port = b.port;
-    }
+    setEndpoints(event, a, b);
     const transport = value(f, F.proto, 16)?.toLowerCase();
     if (transport !== undefined) event.network = { transport };
   }
