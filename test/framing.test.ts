@@ -159,3 +159,23 @@ test('streamed arrays: strings with brackets, quotes and escapes, any chunking, 
   // A pretty-printed single record is not an envelope: parsed whole.
   assert.deepEqual(where(await frame(JSON.stringify({ category: 'SignInLogs', value: [1, 2] }, null, 2), 'one.json')), ['json@1']);
 });
+
+test('property: the streaming splitter cuts any array of records exactly, however the bytes are chunked', async () => {
+  const fc = (await import('fast-check')).default;
+  const { JsonArraySplitter } = await import('../src/sources/json-stream.js');
+  fc.assert(fc.property(
+    fc.array(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), { maxLength: 8 }),
+    fc.boolean(), fc.integer({ min: 1, max: 50 }), fc.constantFrom(0, 1, 2),
+    (records, envelope, size, indent) => {
+      const body = JSON.stringify(records, null, indent);
+      const doc = Buffer.from(envelope ? `{"records": ${body}}` : body);
+      const sp = new JsonArraySplitter(1 << 20);
+      const got: unknown[] = [];
+      for (let i = 0; i < doc.length; i += size) {
+        for (const ev of sp.feed(doc.subarray(i, i + size))) if (ev.kind === 'element') got.push(JSON.parse(ev.element.text));
+      }
+      assert.deepEqual(got, JSON.parse(body));
+      assert.equal(sp.complete(), true);
+    },
+  ), { numRuns: 300 });
+});

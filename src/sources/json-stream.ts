@@ -80,22 +80,38 @@ export class JsonArraySplitter {
     this.keyStart = this.keyStart >= 0 ? 0 : -1;
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
-      const b = chunk[i]!;
-      if (b === LF) this.line++;
       if (this.inString) {
-        if (this.escape) this.escape = false;
-        else if (b === BACKSLASH) this.escape = true;
-        else if (b === QUOTE) {
-          this.inString = false;
-          if (this.keyStart >= 0) {
-            this.keyParts.push(chunk.subarray(this.keyStart, i));
-            this.lastKey = Buffer.concat(this.keyParts).toString('utf8');
-            this.keyParts = [];
-            this.keyStart = -1;
-          }
+        if (this.escape) {
+          this.escape = false;
+          continue;
+        }
+        // Jump to the closing quote (native search): records are mostly string
+        // bytes, and a JSON string holds no raw newline, so nothing in between counts.
+        let q = chunk.indexOf(QUOTE, i);
+        while (q >= 0) {
+          let bs = 0;
+          for (let k = q - 1; k >= i && chunk[k] === BACKSLASH; k--) bs++;
+          if (bs % 2 === 0) break;
+          q = chunk.indexOf(QUOTE, q + 1);
+        }
+        if (q < 0) {
+          let bs = 0;
+          for (let k = n - 1; k >= i && chunk[k] === BACKSLASH; k--) bs++;
+          this.escape = bs % 2 === 1;
+          break;
+        }
+        i = q;
+        this.inString = false;
+        if (this.keyStart >= 0) {
+          this.keyParts.push(chunk.subarray(this.keyStart, i));
+          this.lastKey = Buffer.concat(this.keyParts).toString('utf8');
+          this.keyParts = [];
+          this.keyStart = -1;
         }
         continue;
       }
+      const b = chunk[i]!;
+      if (b === LF) this.line++;
       if (isSpace(b)) continue;
       // A new element of the target array starts at its first non-space byte.
       if (this.target > 0 && this.depth === this.target && !this.inElement && b !== COMMA && b !== CLOSE_ARR) {

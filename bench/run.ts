@@ -1,0 +1,535 @@
+// `npm run bench`: crosswatch hunt against DuckDB SQL, two floors and jq, side by
+// side in one run on the same generated files; then how hunt's time and memory grow
+// with the record count and with the number of alerted IPs. See docs/performance.md.
+//
+//   npm run bench                                   1M and 5M records, 3 timed runs each
+//   npm run bench -- --sizes 200000,1000000 --runs 3
+//   npm run bench -- --quick                        50k records, 1 run: a smoke check
+//   options: --seed S (1), --alerted 10,1000,100000 | none, --scale-size N (smallest size),
+//            --tools hunt,duckdb-untuned,duckdb-tuned,floor-bytes,floor-parse,jq, --regen,
+//            --crosswatch PATH/bin/crosswatch.js (another build to time, e.g. a clean HEAD)
+//   env: BENCH_SIZES, BENCH_RUNS, BENCH_SEED, BENCH_CROSSWATCH
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { version as duckdbVersion } from '@duckdb/node-api';
+import { BENCH_DIR, BYTES_PER_RECORD, DATA_DIR, buildAlerted, ensureDataset, freeBytes, isCached } from './datasets.js';
+import type { Dataset } from './datasets.js';
+import { listDataset } from './files.js';
+import { forEachLine } from './lines.js';
+import { median, runMeasured } from './measure.js';
+import type { RunSpec } from './measure.js';
+import { script } from './sql.js';
+import type { DatasetFiles } from './sql.js';
+
+const ROOT = join(BENCH_DIR, '..');
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+const TMP = join(DATA_DIR, 'tmp');
+const NODE = process.execPath;
+const JQ = '/usr/bin/jq';
+const JQ_FILTER = 'select(.event_type=="alert") | .src_ip';
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  sizes: number[];
+  runs: number;
+  seed: number;
+  quick: boolean;
+  alerted: number[];
+  scaleSize: number | null;
+  tools: ToolId[];
+  regen: boolean;
+  /** The crosswatch entry point to time (default: this checkout's bin/crosswatch.js, which runs dist/). */
+  crosswatch: string;
+}
+
+const TOOL_IDS = ['hunt', 'duckdb-untuned', 'duckdb-tuned', 'floor-bytes', 'floor-parse', 'jq'] as const;
+type ToolId = (typeof TOOL_IDS)[number];
+
+function numbers(flag: string, v: string): number[] {
+  const out = v.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => {
+    const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s);
+    if (!m) throw new Error(`${flag}: not a number: ${s}`);
+    const mult = m[2]!.toLowerCase() === 'k' ? 1e3 : m[2]!.toLowerCase() === 'm' ? 1e6 : 1;
+    return Math.round(Number(m[1]) * mult);
+  });
+  if (out.length === 0) throw new Error(`${flag}: empty list`);
+  return out;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    sizes: numbers('BENCH_SIZES', process.env['BENCH_SIZES'] ?? '1000000,5000000'),
+    runs: Number(process.env['BENCH_RUNS'] ?? 3),
+    seed: Number(process.env['BENCH_SEED'] ?? 1),
+    quick: false,
+    alerted: [10, 1000, 100000],
+    scaleSize: null,
+    tools: [...TOOL_IDS],
+    regen: false,
+    crosswatch: process.env['BENCH_CROSSWATCH'] ?? join(ROOT, 'bin', 'crosswatch.js'),
+  };
+  let sizesGiven = false;
+  let runsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--sizes') {
+      o.sizes = numbers(a, val());
+      sizesGiven = true;
+    } else if (a === '--runs') {
+      o.runs = Number(val());
+      runsGiven = true;
+    }
+    else if (a === '--seed') o.seed = Number(val());
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--alerted') {
+      const v = val();
+      o.alerted = v === 'none' ? [] : numbers(a, v);
+    } else if (a === '--scale-size') o.scaleSize = numbers(a, val())[0]!;
+    else if (a === '--tools') {
+      const ts = val().split(',').map((s) => s.trim());
+      for (const t of ts) if (!(TOOL_IDS as readonly string[]).includes(t)) throw new Error(`--tools: unknown tool ${t} (${TOOL_IDS.join(', ')})`);
+      o.tools = ts as ToolId[];
+    } else if (a === '--regen') o.regen = true;
+    else if (a === '--crosswatch') o.crosswatch = resolve(val());
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 12).join('\n') + '\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  if (o.quick) {
+    if (!sizesGiven) o.sizes = [50000];
+    if (!runsGiven) o.runs = 1;
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs: a whole number >= 1');
+  if (!Number.isInteger(o.seed)) throw new Error('--seed: a whole number');
+  o.sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
+  return o;
+}
+
+// ---------------------------------------------------------------- tools
+
+interface ToolRun {
+  wallS: number;
+  /** The time the tool reports for its own work (DuckDB query, floor loop), when it does. */
+  selfS: number | null;
+  rssMB: number;
+  pairs: string[] | null;
+  outputLines?: number;
+}
+
+interface ToolDef {
+  id: ToolId;
+  label: string;
+  /** What is timed for the table: the whole process, or the tool's own loop/query. */
+  timed: 'process' | 'self';
+  /** The input it reads: every file, or the EVE files only (jq). */
+  input: 'all' | 'eve';
+  spec(ds: Dataset, files: DatasetFiles, out: string): RunSpec;
+  collect(out: string): { selfS: number | null; pairs: string[] | null; outputLines?: number };
+}
+
+const TSX = ['--import', 'tsx'];
+/** Set from the options before any run. */
+let crosswatchBin = join(ROOT, 'bin', 'crosswatch.js');
+
+function pairKey(rule: string, ip: string): string {
+  return `${rule} ${ipKey(ip)}`;
+}
+
+/** The SQL's key form: IPv4 dotted quad, IPv6 fully expanded and zero-padded. */
+export function ipKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const a = ipaddr.parse(ip);
+  if (a.kind() !== 'ipv6') return a.toString();
+  return (a as ipaddr.IPv6).toNormalizedString().split(':').map((g) => g.padStart(4, '0')).join(':');
+}
+
+function duckTool(id: 'duckdb-untuned' | 'duckdb-tuned', variant: 'untuned' | 'tuned', label: string): ToolDef {
+  return {
+    id, label, timed: 'self', input: 'all',
+    spec: (ds, _f, out) => ({ cmd: NODE, args: [...TSX, join(BENCH_DIR, 'duckdb-run.ts'), variant, ds.logsDir, out], stdoutTo: null, cwd: ROOT }),
+    collect: (out) => {
+      const r = JSON.parse(readFileSync(out, 'utf8')) as { queryMs: number; pairs: Array<{ rule: string; ip: string }> };
+      return { selfS: r.queryMs / 1000, pairs: r.pairs.map((p) => pairKey(p.rule, p.ip)) };
+    },
+  };
+}
+
+function floorTool(id: 'floor-bytes' | 'floor-parse', mode: 'bytes' | 'parse', label: string): ToolDef {
+  return {
+    id, label, timed: 'self', input: 'all',
+    spec: (ds, _f, out) => ({ cmd: NODE, args: [...TSX, join(BENCH_DIR, 'floors.ts'), mode, ds.logsDir, out], stdoutTo: null, cwd: ROOT }),
+    collect: (out) => {
+      const r = JSON.parse(readFileSync(out, 'utf8')) as { ms: number };
+      return { selfS: r.ms / 1000, pairs: null };
+    },
+  };
+}
+
+const TOOLS: Record<ToolId, ToolDef> = {
+  hunt: {
+    id: 'hunt', label: 'crosswatch hunt', timed: 'process', input: 'all',
+    spec: (ds, _f, out) => ({
+      cmd: NODE,
+      args: [crosswatchBin, 'hunt', ds.logsDir, '--format', 'ndjson', '--quiet', '--no-progress', '--out', out],
+      stdoutTo: null, cwd: ROOT,
+    }),
+    collect: (out) => {
+      const pairs = new Set<string>();
+      let lines = 0;
+      for (const line of readFileSync(out, 'utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        lines++;
+        const a = JSON.parse(line) as { rule: { id: string }; source: { ip: string } };
+        pairs.add(pairKey(a.rule.id, a.source.ip));
+      }
+      return { selfS: null, pairs: [...pairs].sort(), outputLines: lines };
+    },
+  },
+  'duckdb-untuned': duckTool('duckdb-untuned', 'untuned', 'DuckDB SQL, untuned'),
+  'duckdb-tuned': duckTool('duckdb-tuned', 'tuned', 'DuckDB SQL, tuned'),
+  'floor-bytes': floorTool('floor-bytes', 'bytes', 'floor: read bytes'),
+  'floor-parse': floorTool('floor-parse', 'parse', 'floor: JSON.parse'),
+  jq: {
+    id: 'jq', label: 'jq alert IPs (EVE only)', timed: 'process', input: 'eve',
+    spec: (_ds, f, out) => ({ cmd: JQ, args: ['-r', JQ_FILTER, ...f.eve], stdoutTo: out }),
+    collect: (out) => {
+      let n = 0;
+      const text = readFileSync(out, 'utf8');
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+      return { selfS: null, pairs: null, outputLines: n };
+    },
+  },
+};
+
+async function runTool(tool: ToolDef, ds: Dataset, files: DatasetFiles): Promise<ToolRun> {
+  mkdirSync(TMP, { recursive: true });
+  const out = join(TMP, `${tool.id}-${ds.name}.out`);
+  rmSync(out, { force: true });
+  const s = await runMeasured(tool.spec(ds, files, out), join(TMP, 'time.txt'));
+  const c = tool.collect(out);
+  return { wallS: s.wallS, selfS: c.selfS, rssMB: s.rssMB, pairs: c.pairs, ...(c.outputLines === undefined ? {} : { outputLines: c.outputLines }) };
+}
+
+// ---------------------------------------------------------------- stats
+
+interface Stat {
+  tool: ToolId;
+  label: string;
+  dataset: string;
+  size: number;
+  timed: 'process' | 'self';
+  runs: ToolRun[];
+  medianS: number;
+  minS: number;
+  maxS: number;
+  medianWallS: number;
+  recordsPerS: number;
+  mbPerS: number;
+  inputRecords: number;
+  inputBytes: number;
+  peakRssMB: number;
+}
+
+function stat(tool: ToolDef, ds: Dataset, runs: ToolRun[], input: { records: number; bytes: number }): Stat {
+  const ts = runs.map((r) => (tool.timed === 'self' && r.selfS !== null ? r.selfS : r.wallS));
+  const med = median(ts);
+  return {
+    tool: tool.id, label: tool.label, dataset: ds.name, size: ds.size, timed: tool.timed, runs,
+    medianS: med, minS: Math.min(...ts), maxS: Math.max(...ts), medianWallS: median(runs.map((r) => r.wallS)),
+    recordsPerS: input.records / med, mbPerS: input.bytes / 1e6 / med, inputRecords: input.records, inputBytes: input.bytes,
+    peakRssMB: Math.max(...runs.map((r) => r.rssMB)),
+  };
+}
+
+function fmt(n: number, digits = 2): string {
+  if (!Number.isFinite(n)) return '-';
+  return n.toFixed(digits);
+}
+
+function human(n: number): string {
+  return n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- answers
+
+interface AnswerCheck {
+  dataset: string;
+  truth: number | null;
+  counts: Record<string, number>;
+  agree: boolean;
+  disagreements: string[];
+}
+
+function diff(aName: string, a: string[], bName: string, b: string[]): string[] {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  const out: string[] = [];
+  for (const k of sa) if (!sb.has(k)) out.push(`in ${aName}, not in ${bName}: ${k}`);
+  for (const k of sb) if (!sa.has(k)) out.push(`in ${bName}, not in ${aName}: ${k}`);
+  return out;
+}
+
+function checkAnswers(ds: Dataset, byTool: Map<ToolId, ToolRun[]>): AnswerCheck {
+  const answers: Array<[string, string[]]> = [];
+  const problems: string[] = [];
+  if (ds.truth !== null) answers.push(['truth', [...new Set(ds.truth.map((p) => pairKey(p.rule, p.ip)))].sort()]);
+  for (const [id, runs] of byTool) {
+    const first = runs[0]?.pairs;
+    if (!first) continue;
+    runs.forEach((r, i) => {
+      if (r.pairs && r.pairs.join('\n') !== first.join('\n')) problems.push(`${id}: run ${i + 1} answered differently from run 1`);
+    });
+    answers.push([id, first]);
+  }
+  const [ref, ...rest] = answers;
+  if (ref) for (const [name, a] of rest) problems.push(...diff(ref[0], ref[1], name, a));
+  return {
+    dataset: ds.name,
+    truth: ds.truth === null ? null : answers[0]![1].length,
+    counts: Object.fromEntries(answers.map(([n, a]) => [n, a.length])),
+    agree: problems.length === 0,
+    disagreements: problems,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  let lscpu: string | null = null;
+  try {
+    lscpu = execFileSync('lscpu', [], { encoding: 'utf8' }).split('\n').filter((l) => /^(Model name|CPU\(s\)|Thread|Core|L3)/.test(l)).join('; ');
+  } catch {
+    lscpu = null;
+  }
+  let jq: string | null = null;
+  try {
+    jq = execFileSync(JQ, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    jq = null;
+  }
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, availableParallelism: os.availableParallelism(),
+    totalMemoryGB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: os.platform(), arch: os.arch(),
+    kernel: os.release(), osVersion: os.version(), node: process.version, duckdb: duckdbVersion(), jq, lscpu,
+    loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+/** A fingerprint of the build that `hunt` runs (names, sizes, mtimes of the .js under dist/), to notice a rebuild mid-run. */
+function distFingerprint(distDir: string): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) {
+        const st = statSync(p);
+        h.update(`${relative(distDir, p)} ${st.size} ${st.mtimeMs}\n`);
+      }
+    }
+  };
+  if (existsSync(distDir)) walk(distDir);
+  return h.digest('hex').slice(0, 16);
+}
+
+function eveInput(files: DatasetFiles): { records: number; bytes: number } {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let records = 0;
+  let bytes = 0;
+  for (const f of files.eve) {
+    forEachLine(f, buf, (b, s, e) => {
+      bytes += e - s + 1;
+      records++;
+    });
+  }
+  return { records, bytes };
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const log = (s: string): void => void process.stderr.write(s + '\n');
+  crosswatchBin = opts.crosswatch;
+  const distDir = join(dirname(crosswatchBin), '..', 'dist');
+  if (!existsSync(crosswatchBin) || !existsSync(join(distDir, 'cli', 'main.js'))) {
+    throw new Error(`${crosswatchBin} or its dist/ is missing: run \`npm run build\` first (the bench times bin/crosswatch.js)`);
+  }
+  log(`timing ${relative(process.cwd(), crosswatchBin) || crosswatchBin}`);
+  for (const t of opts.tools) if (t === 'jq' && !existsSync(JQ)) throw new Error(`${JQ} not found (apt-get install jq), or leave jq out with --tools`);
+
+  // Disk: the datasets not yet cached, at about 2.2 KB per record.
+  const missing = opts.sizes.filter((n) => opts.regen || !isCached(n, opts.seed));
+  const need = missing.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
+  const free = freeBytes();
+  log(`disk: ${(free / 1e9).toFixed(1)} GB free in ${relative(process.cwd(), DATA_DIR) || DATA_DIR}; ` +
+    `${missing.length === 0 ? 'all datasets cached' : `about ${(need / 1e9).toFixed(1)} GB needed for ${missing.map(human).join(', ')} records`}`);
+  if (need * 1.1 > free) {
+    log(`not enough disk space: need about ${(need * 1.1 / 1e9).toFixed(1)} GB (with 10 % margin), have ${(free / 1e9).toFixed(1)} GB. ` +
+      'Choose smaller sizes (--sizes 200000,1000000) or free space in bench/data/.');
+    process.exit(2);
+  }
+  const totalBytes = opts.sizes.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
+  if (totalBytes > os.totalmem() * 0.8) log(`note: the datasets (~${(totalBytes / 1e9).toFixed(1)} GB) may not all stay in the page cache (${(os.totalmem() / 1e9).toFixed(1)} GB RAM)`);
+
+  const mach = machine();
+  log(`machine: ${String(mach['cpuModel'])} x${String(mach['cpuCount'])}, ${String(mach['totalMemoryGB'])} GiB, node ${process.version}, duckdb ${String(mach['duckdb'])}, kernel ${os.release()}`);
+  const startedAt = new Date();
+  const distAtStart = distFingerprint(distDir);
+
+  const datasets: Dataset[] = [];
+  for (const n of opts.sizes) datasets.push(await ensureDataset(n, opts.seed, opts.regen, log));
+
+  // Side by side: a warm-up round (untimed: fills the page cache, JITs nothing across
+  // processes but loads binaries), then `runs` rounds, each tool once per round.
+  const stats: Stat[] = [];
+  const answers: AnswerCheck[] = [];
+  const tools = opts.tools.map((t) => TOOLS[t]);
+  for (const ds of datasets) {
+    const listing = listDataset(ds.logsDir);
+    const eve = tools.some((t) => t.input === 'eve') ? eveInput(listing.files) : { records: 0, bytes: 0 };
+    const byTool = new Map<ToolId, ToolRun[]>(tools.map((t) => [t.id, []]));
+    log(`\n${ds.name}: ${ds.records} records, ${(listing.bytes / 1e9).toFixed(2)} GB in ${listing.all.length} files`);
+    for (let round = 0; round <= opts.runs; round++) {
+      for (const t of tools) {
+        const r = await runTool(t, ds, listing.files);
+        const shown = t.timed === 'self' && r.selfS !== null ? `${fmt(r.selfS)} s (process ${fmt(r.wallS)} s)` : `${fmt(r.wallS)} s`;
+        log(`  ${round === 0 ? 'warm-up' : `run ${round}/${opts.runs}`}  ${t.label.padEnd(26)} ${shown}, peak RSS ${fmt(r.rssMB, 0)} MB`);
+        if (round > 0) byTool.get(t.id)!.push(r);
+      }
+    }
+    for (const t of tools) {
+      const input = t.input === 'eve' ? eve : { records: ds.records, bytes: listing.bytes };
+      stats.push(stat(t, ds, byTool.get(t.id)!, input));
+    }
+    const check = checkAnswers(ds, byTool);
+    answers.push(check);
+    log(`  answers (distinct (rule, ip) pairs): ${Object.entries(check.counts).map(([k, v]) => `${k} ${v}`).join(', ')} — ${check.agree ? 'all agree' : 'DISAGREE'}`);
+    for (const d of check.disagreements) log(`    ${d}`);
+  }
+
+  // Scale: hunt over the sizes above, and with more alerted IPs on one size.
+  const scaleBase = opts.scaleSize === null ? datasets[0]! : datasets.find((d) => d.size === opts.scaleSize);
+  if (!scaleBase) throw new Error(`--scale-size ${String(opts.scaleSize)} is not one of --sizes`);
+  const alertedStats: Array<Stat & { extraAlertedIps: number; fromSignins: number; synthetic: number; alerts: number }> = [];
+  if (opts.alerted.length > 0 && opts.tools.includes('hunt')) {
+    log(`\nscale: hunt on ${scaleBase.name} with extra alerted IPs (${opts.alerted.join(', ')})`);
+    for (const k of opts.alerted) {
+      const ds = await buildAlerted(scaleBase, k, log);
+      const listing = listDataset(ds.logsDir);
+      const runs: ToolRun[] = [];
+      for (let round = 0; round <= opts.runs; round++) {
+        const r = await runTool(TOOLS.hunt, ds, listing.files);
+        log(`  ${round === 0 ? 'warm-up' : `run ${round}/${opts.runs}`}  +${k} alerted IPs  ${fmt(r.wallS)} s, peak RSS ${fmt(r.rssMB, 0)} MB, ${String(r.outputLines)} alerts`);
+        if (round > 0) runs.push(r);
+      }
+      const s = stat(TOOLS.hunt, ds, runs, { records: ds.records, bytes: listing.bytes });
+      alertedStats.push({ ...s, extraAlertedIps: k, fromSignins: ds.alerted?.fromSignins ?? 0, synthetic: ds.alerted?.synthetic ?? 0, alerts: runs[0]?.outputLines ?? 0 });
+    }
+  }
+
+  // ---------------------------------------------------------------- report
+  const rows = stats.map((s) => [
+    s.label, human(s.size), fmt(s.medianS), fmt(s.minS), fmt(s.maxS), human(Math.round(s.recordsPerS)), fmt(s.mbPerS, 0), fmt(s.peakRssMB, 0),
+  ]);
+  const out: string[] = [];
+  out.push('', `crosswatch bench — ${opts.runs} timed run(s) after a warm-up, median [min, max]; DuckDB and floors: in-process time (start-up excluded), hunt and jq: whole process`);
+  out.push(table(['tool', 'records', 'median s', 'min', 'max', 'records/s', 'MB/s', 'peak RSS MB'], rows));
+  const ratios: Array<Record<string, unknown>> = [];
+  for (const ds of datasets) {
+    const get = (id: ToolId): Stat | undefined => stats.find((s) => s.tool === id && s.dataset === ds.name);
+    const hunt = get('hunt');
+    if (!hunt) continue;
+    const r: Record<string, unknown> = { dataset: ds.name, size: ds.size };
+    const parts: string[] = [];
+    for (const id of ['duckdb-untuned', 'duckdb-tuned', 'floor-parse', 'floor-bytes', 'jq'] as const) {
+      const o = get(id);
+      if (!o) continue;
+      const x = o.medianS / hunt.medianS;
+      r[`${id}_over_hunt`] = +x.toFixed(3);
+      parts.push(`${o.label}: ${x >= 1 ? `hunt ${fmt(x)}x faster` : `hunt ${fmt(1 / x)}x slower`} (${fmt(o.medianS)} s vs ${fmt(hunt.medianS)} s)`);
+    }
+    ratios.push(r);
+    out.push('', `ratios at ${human(ds.size)} records (other tool's median / hunt's median):`, ...parts.map((p) => `  ${p}`));
+  }
+  const huntBySize = stats.filter((s) => s.tool === 'hunt');
+  if (huntBySize.length > 0) {
+    out.push('', 'scale — hunt by record count:');
+    out.push(table(['records', 'GB', 'median s', 's per 1M records', 'peak RSS MB'],
+      huntBySize.map((s) => [human(s.size), fmt(s.inputBytes / 1e9), fmt(s.medianS), fmt((s.medianS / s.inputRecords) * 1e6), fmt(s.peakRssMB, 0)])));
+  }
+  if (alertedStats.length > 0) {
+    const base = huntBySize.find((s) => s.dataset === scaleBase.name);
+    out.push('', `scale — hunt on ${human(scaleBase.size)} records with extra alerted IPs:`);
+    const rowsA = base ? [['+0', '0', '0', fmt(base.medianS), fmt(base.minS), fmt(base.maxS), fmt(base.peakRssMB, 0), String(base.runs[0]?.outputLines ?? '-')]] : [];
+    for (const s of alertedStats) rowsA.push([`+${human(s.extraAlertedIps)}`, String(s.fromSignins), String(s.synthetic), fmt(s.medianS), fmt(s.minS), fmt(s.maxS), fmt(s.peakRssMB, 0), String(s.alerts)]);
+    out.push(table(['alerted IPs', 'from sign-ins', 'synthetic', 'median s', 'min', 'max', 'peak RSS MB', 'alerts'], rowsA));
+  }
+  for (const a of answers) {
+    out.push('', `answer check ${a.dataset}: ${a.agree ? 'crosswatch, DuckDB (both) and truth.json agree' : 'DISAGREEMENT'} — ${Object.entries(a.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const d of a.disagreements) out.push(`  ${d}`);
+  }
+  const distAtEnd = distFingerprint(distDir);
+  if (distAtEnd !== distAtStart) out.push('', 'WARNING: dist/ changed during the run (a rebuild): hunt timings may mix two builds');
+  process.stdout.write(out.join('\n') + '\n');
+
+  const globFiles: DatasetFiles = {
+    eve: ['LOGS/suricata/*/eve.json'], entraNdjson: ['LOGS/entra/insights-logs-*.json'], entraRecords: ['LOGS/entra/records-*.json'],
+    graph: ['LOGS/graph/*.json'], m365: ['LOGS/m365/Audit.*.json'], purview: ['LOGS/purview/*.csv'],
+  };
+  const result = {
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
+    options: { ...opts }, machine: { ...mach, loadAverageAtEnd: os.loadavg().map((x) => +x.toFixed(2)) }, huntBuild: { bin: crosswatchBin, distAtStart, distAtEnd, changedDuringRun: distAtStart !== distAtEnd },
+    method: {
+      warmup: 'one untimed round of every tool before the timed rounds (page cache warm)',
+      rounds: 'each timed round runs every tool once, in the order of options.tools',
+      timed: 'hunt and jq: whole process wall time; DuckDB: the query (settings + view + detection) inside its process, excluding node/tsx start-up and instance creation; floors: their loop inside their process',
+      peakRss: 'GNU time %M of the child process (max resident set size)',
+      jq: `jq -r '${JQ_FILTER}' over the EVE files only; its records/s and MB/s are over the EVE input`,
+    },
+    datasets: datasets.map((d) => ({ name: d.name, size: d.size, seed: d.seed, records: d.records, bytes: d.bytes, truthPairs: d.truth?.length ?? null, generatedS: d.generatedS ?? null })),
+    // Answers are checked above; the results keep their counts, not every pair of every run.
+    results: stats.map(slim), ratios, answers,
+    scale: { base: scaleBase.name, bySize: huntBySize.map((s) => ({ size: s.size, records: s.inputRecords, bytes: s.inputBytes, medianS: s.medianS, peakRssMB: s.peakRssMB })), alerted: alertedStats.map(slim) },
+    sql: { untuned: script('untuned', globFiles), tuned: script('tuned', globFiles) },
+  };
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  if (opts.quick) {
+    mkdirSync(DATA_DIR, { recursive: true });
+    writeFileSync(join(DATA_DIR, 'results-quick.json'), JSON.stringify(result, null, 2) + '\n');
+    log(`\nquick mode: results in ${relative(process.cwd(), join(DATA_DIR, 'results-quick.json'))} (not in bench/results/)`);
+  } else {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, `${stamp}.json`), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    log(`\nresults: ${relative(process.cwd(), join(RESULTS_DIR, `${stamp}.json`))} and latest.json`);
+  }
+  rmSync(TMP, { recursive: true, force: true });
+  if (answers.some((a) => !a.agree)) process.exitCode = 3;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
+
+/** A tool's statistics without the answer lists of each run (kept as counts). */
+function slim<T extends { runs: Array<{ pairs: string[] | null }> }>(st: T): T {
+  return { ...st, runs: st.runs.map(({ pairs, ...r }) => ({ ...r, pairCount: pairs ? pairs.length : null })) } as unknown as T;
+}
