@@ -388,17 +388,9 @@ export const cef: Decoder = {
     { label: 'payload (after any syslog header and up to two plain tokens) starts with "CEF:"', test: (r) => cefOffset(r) >= 0 },
   ] satisfies Cue[],
   accepts(record: RawRecord): boolean {
-    try {
-      return cefOffset(record) >= 0;
-    } catch {
-      return false;
-    }
+    return cefOffset(record) >= 0;
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `cef: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

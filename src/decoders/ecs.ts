@@ -247,17 +247,9 @@ export const ecsDocument: Decoder = {
     if (record.kind === 'text') return false;
     const v: unknown = record.value;
     if (!isObject(v)) return false;
-    try {
-      return looksEcs(v);
-    } catch {
-      return false;
-    }
+    return looksEcs(v);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `ecs: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

@@ -92,17 +92,9 @@ export const entraPortalCsv: Decoder = {
     { label: 'has two of "Request ID", "IP address", "Status", "Sign-in error code", "Correlation ID", "Username"', test: (r) => isPortalRow(r) },
   ],
   accepts(record: RawRecord): boolean {
-    try {
-      return isPortalRow(record);
-    } catch {
-      return false;
-    }
+    return isPortalRow(record);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `entra-portal-csv: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

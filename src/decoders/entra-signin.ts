@@ -250,11 +250,6 @@ export const entraSignin: Decoder = {
     return categoryOf(o) !== undefined || isGraphSignIn(o);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      // Decoders never throw; an unexpected shape is a bad field, not a crash.
-      return reject('invalid-field', `entra-signin: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

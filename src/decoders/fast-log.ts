@@ -219,17 +219,9 @@ export const fastLog: Decoder = {
     { label: 'has "[Priority: N]" or "[Classification: ...]"', test: (r) => (text(r)?.slice(0, MAX_FAST_LINE) ?? '').search(/\[(?:Priority|Classification):/) >= 0 },
   ] satisfies Cue[],
   accepts(record: RawRecord): boolean {
-    try {
-      return record.kind === 'text' && looksLikeFast(record.value);
-    } catch {
-      return false;
-    }
+    return record.kind === 'text' && looksLikeFast(record.value);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `fast-log: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

@@ -337,18 +337,10 @@ export const fortigate: Decoder = {
   description: 'Fortinet FortiGate key=value syslog (IPS, anomaly, antivirus, WAF and threat web-filter/app-control entries are network alerts; traffic and event logs are counted)',
   cues,
   accepts(record: RawRecord): boolean {
-    try {
-      const t = textStart(record);
-      return t !== null && looksLikeFortigate(t);
-    } catch {
-      return false;
-    }
+    const t = textStart(record);
+    return t !== null && looksLikeFortigate(t);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `fortigate: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

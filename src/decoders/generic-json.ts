@@ -125,19 +125,11 @@ export const genericJson: Decoder = {
   description: 'any JSON alert feed, through the --map mapping (ip, time, name, severity, sensor, dataset)',
   cues,
   accepts(record: RawRecord, ctx?: DecodeContext): boolean {
-    try {
-      const map = mappingOf(ctx);
-      if (!map || record.kind !== 'json' || !isObject(record.value)) return false;
-      return present(first(field(record.value, map.ip))) && present(first(field(record.value, map.time)));
-    } catch {
-      return false;
-    }
+    const map = mappingOf(ctx);
+    if (!map || record.kind !== 'json' || !isObject(record.value)) return false;
+    return present(first(field(record.value, map.ip))) && present(first(field(record.value, map.time)));
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `generic-json: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

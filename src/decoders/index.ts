@@ -40,10 +40,31 @@ export interface Decoded {
   result: DecodeResult;
 }
 
+/**
+ * Decoders are written not to throw; this is the one place that makes sure: a
+ * record with a shape no decoder expected (a number where text was, a getter
+ * that throws) becomes a rejection naming the decoder, never a crashed run.
+ */
+function accepts(d: Decoder, record: RawRecord, ctx: DecodeContext): boolean {
+  try {
+    return d.accepts(record, ctx);
+  } catch {
+    return false;
+  }
+}
+
+function decodeWith(d: Decoder, record: RawRecord, ctx: DecodeContext): DecodeResult {
+  try {
+    return d.decode(record, ctx);
+  } catch (err) {
+    return reject('invalid-field', `${d.name}: ${(err as Error).message}`.slice(0, 200));
+  }
+}
+
 /** Picks the first decoder that accepts the record and decodes it. */
 export function decodeRecord(record: RawRecord, ctx: DecodeContext): Decoded {
   for (const d of DECODERS) {
-    if (d.accepts(record, ctx)) return { decoder: d.name, result: d.decode(record, ctx) };
+    if (accepts(d, record, ctx)) return { decoder: d.name, result: decodeWith(d, record, ctx) };
   }
   return {
     decoder: null,
@@ -90,7 +111,7 @@ function cueReport(d: Decoder, record: RawRecord): CueReport {
 /** For `normalize --explain`: which decoder takes the record and why, or which came closest. */
 export function explainRecord(record: RawRecord, ctx: DecodeContext): Explanation {
   for (const d of DECODERS) {
-    if (d.accepts(record, ctx)) return { decoder: d.name, because: cueReport(d, record).has, closest: [] };
+    if (accepts(d, record, ctx)) return { decoder: d.name, because: cueReport(d, record).has, closest: [] };
   }
   const reports = DECODERS.map((d) => cueReport(d, record))
     .filter((r) => r.has.length > 0)

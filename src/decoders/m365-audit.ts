@@ -246,10 +246,6 @@ export const m365Audit: Decoder = {
     return isAuditRecord(v) || isExportRow(v) || isOfficeActivity(v);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `m365-audit: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

@@ -336,18 +336,10 @@ export const panosThreat: Decoder = {
   description: 'Palo Alto Networks PAN-OS syslog CSV (THREAT entries are network alerts; TRAFFIC, SYSTEM, CONFIG, … are counted)',
   cues,
   accepts(record: RawRecord): boolean {
-    try {
-      const t = textStart(record);
-      return t !== null && logType(t) !== null;
-    } catch {
-      return false;
-    }
+    const t = textStart(record);
+    return t !== null && logType(t) !== null;
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `panos-threat: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

@@ -160,17 +160,9 @@ export const snortJson: Decoder = {
     { label: 'has no "@timestamp" or "event_type" (not ECS, not EVE)', test: (r) => isJson(r) && !('@timestamp' in r.value) && !('event_type' in r.value) },
   ] satisfies Cue[],
   accepts(record: RawRecord): boolean {
-    try {
-      return isJson(record) && looksLikeSnort(record.value);
-    } catch {
-      return false;
-    }
+    return isJson(record) && looksLikeSnort(record.value);
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `snort-json: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

@@ -102,10 +102,6 @@ export const suricataEve: Decoder = {
     return 'timestamp' in o || 'flow_id' in o || 'src_ip' in o || 'in_iface' in o;
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
-    try {
-      return decode(record, ctx);
-    } catch (err) {
-      return reject('invalid-field', `suricata-eve: ${(err as Error).message}`.slice(0, 200));
-    }
+    return decode(record, ctx);
   },
 };

@@ -93,13 +93,14 @@ export interface Decoder {
   /** One line: what it reads. */
   readonly description: string;
   /**
-   * Cheap shape test: does this record look like this decoder's format? Must not
-   * throw. The first decoder in the registry that accepts a record decodes it.
+   * Cheap shape test: does this record look like this decoder's format? The
+   * first decoder in the registry that accepts a record decodes it. (The
+   * registry treats a throw as "no".)
    */
   accepts(record: RawRecord, ctx?: DecodeContext): boolean;
   /** What accepts() looks for, for explanations (`normalize --explain`). */
   readonly cues: readonly Cue[];
-  /** Decodes an accepted record. Must not throw; bad fields become a DecodeError. */
+  /** Decodes an accepted record; bad fields become a DecodeError (the registry turns a throw into one too). */
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult;
 }
 
