@@ -58,17 +58,30 @@ test('a late network alert still matches a sign-in that arrived before it', () =
   store.close();
 });
 
-test('eviction drops state older than window + lateness, and keeps the alerts it had raised', () => {
+test('eviction is per IP: old state of an IP goes, another feed\'s dates never evict it, and raised alerts stand', () => {
   const { store, p } = setup();
   p.ingest(items(alert('81.2.69.201', '2026-03-02T10:00:00Z'), signin('81.2.69.201', '2026-03-02T11:00:00Z')));
   assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 1);
-  // Three days of later traffic move the watermark on.
+  // Another feed, days later (a second replayed export, say): nothing of .201 goes.
   p.ingest(items(alert('81.2.69.202', '2026-03-05T10:00:00Z')));
+  assert.equal(p.evict(), 0);
+  assert.equal(store.eventCount(), 3);
+  // .201 itself moves on by more than window + lateness: its old events go.
+  p.ingest(items(signin('81.2.69.201', '2026-03-04T12:00:00Z')));
   assert.equal(p.evict(), 2);
-  assert.equal(store.eventCount(), 1);
-  // A late event for the old IP cannot see the evicted alert, and must not withdraw its alert.
+  assert.equal(store.eventCount(), 2);
+  // A late event for .201 cannot see the evicted alert, and must not withdraw the alert raised from it.
   p.ingest(items(signin('81.2.69.201', '2026-03-02T12:00:00Z')));
   assert.deepEqual(store.listAlerts({ limit: 10 }).alerts.map((a) => [a.doc.source.ip, a.status]), [['81.2.69.201', 'open']]);
+  store.close();
+});
+
+test('retention bounds the state of quiet IPs behind the newest event overall', () => {
+  const { store, p } = setup();
+  p.ingest(items(alert('81.2.69.204', '2026-01-01T10:00:00Z')));
+  p.ingest(items(alert('81.2.69.205', '2026-03-05T10:00:00Z')));
+  assert.equal(p.evict(), 1, 'more than 30 days behind the newest event');
+  assert.equal(store.eventCount(), 1);
   store.close();
 });
 

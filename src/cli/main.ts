@@ -77,6 +77,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--token <token>', 'API bearer token (or --token-file, or CROSSWATCH_TOKEN)')
     .option('--token-file <file>', 'file holding the API bearer token')
     .option('--allowed-lateness <duration>', 'how late an event may arrive and still match (default 24h)')
+    .option('--retention <duration>', 'keep no event older than the newest one by more than this (default 30d)')
     .option('--body-limit <bytes>', 'largest ingest request body (default 32 MiB)')
     .option('--tail <dir>', 'follow new lines of the files in this folder')
     .option('--tail-match <glob>', 'only files whose name matches (e.g. "*.log")')

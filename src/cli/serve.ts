@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadRules } from '../alerts/rules.js';
 import { ConfigError } from '../correlate/config.js';
 import { parseDuration } from '../events/time.js';
-import { DEFAULT_ALLOWED_LATENESS_MS, StreamPipeline } from '../pipeline/stream.js';
+import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../pipeline/stream.js';
 import { buildApp } from '../server/app.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FolderTailer } from '../sources/tail.js';
@@ -22,6 +22,7 @@ export interface ServeFlags extends SettingsFlags {
   token?: string;
   tokenFile?: string;
   allowedLateness?: string;
+  retention?: string;
   bodyLimit?: string;
   tail?: string;
   tailMatch?: string;
@@ -39,6 +40,7 @@ export interface ServeSettings {
   port: number;
   token: string;
   allowedLatenessMs: number;
+  retentionMs: number;
   bodyLimit: number;
   tail?: { dir: string; pattern?: RegExp };
   syslogUdp?: number;
@@ -78,7 +80,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'bodyLimit', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'sinks'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'retention', 'bodyLimit', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -112,6 +114,11 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   const allowedLatenessMs = latText === undefined ? DEFAULT_ALLOWED_LATENESS_MS : parseDuration(latText);
   if (allowedLatenessMs === null || allowedLatenessMs < 0) {
     throw new ConfigError(flags.allowedLateness ? '--allowed-lateness' : key('allowedLateness'), `expected a duration such as 24h, got ${JSON.stringify(latText)}`);
+  }
+  const retText = flags.retention ?? text(file.retention, 'retention');
+  const retentionMs = retText === undefined ? DEFAULT_RETENTION_MS : parseDuration(retText);
+  if (retentionMs === null || retentionMs <= 0) {
+    throw new ConfigError(flags.retention ? '--retention' : key('retention'), `expected a duration such as 30d, got ${JSON.stringify(retText)}`);
   }
   const limitText = flags.bodyLimit ?? text(file.bodyLimit, 'bodyLimit') ?? String(32 * 1024 * 1024);
   const bodyLimit = Number(limitText);
@@ -148,7 +155,7 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   if (flags.alertsFile !== undefined) sinks.push({ type: 'file', path: flags.alertsFile });
   if (flags.alertsStdout) sinks.push({ type: 'stdout' });
   return {
-    dataDir, host, port, token, allowedLatenessMs, bodyLimit, sinks,
+    dataDir, host, port, token, allowedLatenessMs, retentionMs, bodyLimit, sinks,
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
@@ -165,6 +172,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     rules,
     decode: settings.decode,
     allowedLatenessMs: s.allowedLatenessMs,
+    retentionMs: s.retentionMs,
   });
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const app = buildApp({ store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });

@@ -18,13 +18,17 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from './counters.js';
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 24 * 3_600_000;
+/** How far behind the newest event overall an IP's events are kept at most (a quiet IP's last events). */
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
 
 export interface StreamOptions {
   config: CorrelatorConfig;
   rules: RuleDefinition[];
   decode: DecodeContext;
-  /** How late (behind the watermark) an event may arrive and still match. */
+  /** How late (behind the newest event of its IP) an event may arrive and still match. */
   allowedLatenessMs: number;
+  /** Events older than the newest event overall by more than this are dropped whatever their IP (default 30 days). */
+  retentionMs?: number;
   /** Called for every alert created or updated (sinks, metrics). */
   onAlert?: (change: 'created' | 'updated' | 'withdrawn', alert: import('../alerts/document.js').AlertDocument) => void;
   now?: () => Date;
@@ -159,12 +163,16 @@ export class StreamPipeline {
   }
 
   /**
-   * Drops events that can no longer match anything: older than the watermark by
-   * more than window + allowed lateness. Memory and disk stay bounded on an
-   * endless stream.
+   * Drops events that can no longer match anything: per IP, those older than the
+   * IP's newest event by more than window + allowed lateness; and, so that quiet
+   * IPs do not keep their last events forever, anything older than the newest
+   * event overall by more than the retention. Keying the first rule per IP means
+   * two feeds (or replayed exports) of different dates never evict each other's
+   * state. Disk and memory stay bounded on an endless stream.
    */
   evict(): number {
-    if (!Number.isFinite(this.watermarkMs)) return 0;
-    return this.store.evictBefore(this.watermarkMs - this.opts.config.windowMs - this.opts.allowedLatenessMs);
+    const perIp = this.store.evictPerIp(this.opts.config.windowMs + this.opts.allowedLatenessMs);
+    if (!Number.isFinite(this.watermarkMs)) return perIp;
+    return perIp + this.store.evictBefore(this.watermarkMs - (this.opts.retentionMs ?? DEFAULT_RETENTION_MS));
   }
 }

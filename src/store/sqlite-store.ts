@@ -85,6 +85,8 @@ export class SqliteStore {
       CREATE INDEX IF NOT EXISTS alerts_rule_ip ON alerts (rule, ip, start_ms);
       CREATE INDEX IF NOT EXISTS alerts_end ON alerts (end_ms, id);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      -- Per IP: events before this time were evicted, so alerts reaching back before it stand as they are.
+      CREATE TABLE IF NOT EXISTS evicted (ip TEXT PRIMARY KEY, before_ms INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS outbox (
         -- AUTOINCREMENT: a delivery number is never reused, even after the outbox empties.
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -175,6 +177,29 @@ export class SqliteStore {
   }
 
   /** Deletes events whose time is before `beforeMs`; returns how many. */
+  /**
+   * Per IP, deletes the events older than that IP's newest event by more than
+   * `horizonMs`: they can no longer meet anything that may still arrive for it.
+   * Keyed per IP, so one feed's (or one replayed export's) time never evicts
+   * another's. Returns how many were deleted.
+   */
+  evictPerIp(horizonMs: number): number {
+    return this.db.transaction(() => {
+      const stale = this.db.prepare(
+        `SELECT l.ip AS ip, l.m - ? AS before FROM (SELECT ip, max(at_ms) AS m FROM events GROUP BY ip) l
+         WHERE EXISTS (SELECT 1 FROM events e WHERE e.ip = l.ip AND e.at_ms < l.m - ?)`,
+      ).all(horizonMs, horizonMs) as Array<{ ip: string; before: number }>;
+      const mark = this.db.prepare('INSERT INTO evicted (ip, before_ms) VALUES (?, ?) ON CONFLICT(ip) DO UPDATE SET before_ms = max(before_ms, excluded.before_ms)');
+      const del = this.db.prepare('DELETE FROM events WHERE ip = ? AND at_ms < ?');
+      let n = 0;
+      for (const r of stale) {
+        mark.run(r.ip, r.before);
+        n += del.run(r.ip, r.before).changes;
+      }
+      return n;
+    })();
+  }
+
   evictBefore(beforeMs: number): number {
     return this.db.transaction(() => {
       const prev = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
@@ -240,7 +265,8 @@ export class SqliteStore {
    */
   withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string): string[] {
     // Alerts whose evidence reaches back before evicted events cannot be recomputed: they stand.
-    const horizon = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
+    const ipHorizon = (this.db.prepare('SELECT before_ms FROM evicted WHERE ip = ?').get(ip) as { before_ms: number } | undefined)?.before_ms;
+    const horizon = Math.max(Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY), ipHorizon ?? Number.NEGATIVE_INFINITY);
     return this.db.transaction(() => {
       const rows = this.db.prepare("SELECT id, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; start_ms: number }>;
       const gone = rows.filter((r) => r.start_ms >= horizon).map((r) => r.id).filter((id) => !keep.has(id));
