@@ -82,8 +82,9 @@ export class StreamPipeline {
       if (res.errors.length < MAX_ERRORS_REPORTED) res.errors.push({ where, reason, message });
     };
     // Dated records first: year-less text stamps (fast.log, syslog) take their
-    // year from the data's own time (the watermark), not from the wall clock.
-    let latest = this.watermarkMs;
+    // year from the data's own time — this batch's when it has dated records
+    // (one export replayed), else the watermark — never from the wall clock.
+    let latest = Number.NEGATIVE_INFINITY;
     const decoded = new Map<FramedItem, ReturnType<typeof decodeRecord>>();
     for (const item of items) {
       if (item.kind !== 'json' && item.kind !== 'csv') continue;
@@ -91,6 +92,7 @@ export class StreamPipeline {
       decoded.set(item, d);
       if (d.result.ok && d.result.event.at.ms > latest) latest = d.result.event.at.ms;
     }
+    if (!Number.isFinite(latest)) latest = this.watermarkMs;
     const textCtx = Number.isFinite(latest) ? { ...this.opts.decode, reference: { ms: latest, ns: 0 } } : this.opts.decode;
     for (const item of items) {
       if (item.kind === 'problem') {
