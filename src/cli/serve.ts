@@ -175,7 +175,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     retentionMs: s.retentionMs,
   });
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
-  const app = buildApp({ store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });
+  const app = buildApp({ rules, store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });
   const logError = (err: Error): void => app.log.error({ err }, 'input error');
   const tailer = s.tail
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })

@@ -7,10 +7,13 @@ import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { frameBuffer, type FramedItem } from '../sources/framing.js';
+import type { RuleDefinition } from '../alerts/rules.js';
+import { LOGIN_HTML, UI_CSP, UI_HTML, UI_JS } from './ui.js';
 import type { StreamPipeline } from '../pipeline/stream.js';
 import { ALERT_STATUSES, TRIAGE_STATUSES, type AlertStatus, type SqliteStore, type StoredAlert } from '../store/sqlite-store.js';
 
 export interface AppOptions {
+  rules?: RuleDefinition[];
   store: SqliteStore;
   pipeline: StreamPipeline;
   token: string;
@@ -20,6 +23,23 @@ export interface AppOptions {
 }
 
 const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
+/** The browser UI authenticates with this cookie (HttpOnly, SameSite=Strict), set by POST /login. */
+const COOKIE = 'crosswatch_token';
+
+function cookieToken(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) {
+      try {
+        return decodeURIComponent(v.join('='));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
 
 function sameToken(given: string, expected: string): boolean {
   // Hash both so the comparison is constant-time whatever the lengths.
@@ -111,13 +131,38 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? '';
-    if (OPEN_ROUTES.has(path)) return;
-    const auth = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(auth);
-    if (!m || !sameToken(m[1]!.trim(), o.token)) {
+    // /login takes the token in its body and checks it itself.
+    if (OPEN_ROUTES.has(path) || (path === '/login' && req.method === 'POST')) return;
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const given = m ? m[1]!.trim() : cookieToken(req.headers.cookie);
+    if (given === null || !sameToken(given, o.token)) {
+      // A person at the UI gets the sign-in form (it shows no data); programs get JSON.
+      if (path === '/' && req.method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''))) {
+        await reply.code(401).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
+        return;
+      }
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
     }
   });
+
+  app.get('/', async (_req, reply) =>
+    reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).header('x-content-type-options', 'nosniff').send(UI_HTML));
+  app.get('/ui.js', async (_req, reply) =>
+    reply.header('content-type', 'text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(UI_JS));
+  app.post('/login', async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const token = new URLSearchParams(body).get('token') ?? '';
+    if (!token || !sameToken(token, o.token)) {
+      return reply.code(401).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
+    }
+    return reply.code(303)
+      .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
+      .header('location', '/')
+      .send();
+  });
+  app.get('/api/v1/rules', async () => ({
+    rules: (o.rules ?? []).map((r) => ({ id: r.id, name: r.name, description: r.description, severity: r.severity, risk_score: r.risk_score, threat: r.threat, guide: r.guide })),
+  }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -1,0 +1,173 @@
+// The web UI served by `crosswatch serve` at `/`: an alert queue with filters,
+// an alert's evidence and investigation guide, and triage. Plain HTML and one
+// script; every value from an alert (user agents, signatures, names: attacker-
+// controlled) is put on the page with textContent, never as HTML, and the
+// Content-Security-Policy allows no inline or foreign script.
+
+export const UI_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+const STYLE = `
+body { font: 14px system-ui, sans-serif; margin: 0; color: #1d2327; background: #f6f7f7; }
+header { background: #1d2327; color: #fff; padding: 10px 16px; display: flex; gap: 16px; align-items: center; }
+header h1 { font-size: 16px; margin: 0; }
+main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px; padding: 12px; }
+section { background: #fff; border: 1px solid #dcdcde; border-radius: 4px; padding: 10px; overflow: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eee; vertical-align: top; word-break: break-word; }
+tbody tr { cursor: pointer; } tbody tr:hover { background: #f0f6fc; } tr.selected { background: #dbeafe; }
+form.filters { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px; }
+input, select, button, textarea { font: inherit; }
+.status { font-size: 12px; padding: 1px 6px; border-radius: 8px; background: #eee; }
+pre { white-space: pre-wrap; background: #f6f7f7; padding: 8px; }
+.muted { color: #646970; }
+`;
+
+export const UI_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>crosswatch</title><style>${STYLE}</style></head>
+<body>
+<header><h1>crosswatch</h1><span class="muted" id="summary"></span></header>
+<main>
+<section>
+<form class="filters" id="filters">
+  <select name="rule"><option value="">all rules</option></select>
+  <input name="ip" placeholder="source IP" size="16">
+  <input name="user" placeholder="user" size="22">
+  <select name="status"><option value="">open, acknowledged, closed</option><option>open</option><option>acknowledged</option><option>closed</option><option>withdrawn</option></select>
+  <button type="submit">Filter</button>
+</form>
+<table><thead><tr><th>last event</th><th>rule</th><th>source IP</th><th>users</th><th>first network alert</th><th>status</th></tr></thead>
+<tbody id="alerts"></tbody></table>
+<p><button id="more" hidden>More</button></p>
+</section>
+<section id="detail"><p class="muted">Select an alert to see why it fired.</p></section>
+</main>
+<script src="/ui.js"></script>
+</body></html>
+`;
+
+export const LOGIN_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>crosswatch: sign in</title><style>${STYLE}</style></head>
+<body><header><h1>crosswatch</h1></header>
+<main style="display:block;max-width:420px">
+<section>
+<p>Alerts name users and addresses: enter the API token the service was started with.</p>
+<form method="post" action="/login">
+  <input type="password" name="token" autocomplete="current-password" required size="40" aria-label="API token">
+  <button type="submit">Sign in</button>
+</form>
+</section></main></body></html>
+`;
+
+// The page's script. Only textContent and DOM nodes: no innerHTML anywhere.
+export const UI_JS = `'use strict';
+const $ = (id) => document.getElementById(id);
+const el = (tag, text, attrs) => {
+  const n = document.createElement(tag);
+  if (text !== undefined && text !== null) n.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) n.setAttribute(k, v);
+  return n;
+};
+let rules = {};
+let next = null;
+let selected = null;
+
+async function api(path, init) {
+  const r = await fetch(path, Object.assign({ credentials: 'same-origin' }, init || {}));
+  if (r.status === 401) { location.href = '/'; throw new Error('signed out'); }
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  return r.json();
+}
+
+function query() {
+  const q = new URLSearchParams();
+  for (const [k, v] of new FormData($('filters'))) if (v) q.set(k, String(v));
+  q.set('limit', '50');
+  return q;
+}
+
+function row(a) {
+  const tr = el('tr', undefined, { 'data-id': a.event.id });
+  const first = (a.crosswatch.evidence.network_alerts[0] || {});
+  tr.append(
+    el('td', a.event.end),
+    el('td', a.rule.name),
+    el('td', a.source.ip),
+    el('td', a.user.name.slice(0, 3).join(', ') + (a.user.name.length > 3 ? ' +' + (a.user.name.length - 3) : '')),
+    el('td', (first.signature || '') + (first['@timestamp'] ? ' (' + first['@timestamp'] + ')' : '')),
+    el('td', a.crosswatch.status),
+  );
+  tr.addEventListener('click', () => show(a.event.id));
+  return tr;
+}
+
+async function load(append) {
+  const q = query();
+  if (append && next) q.set('cursor', next);
+  const page = await api('/api/v1/alerts?' + q);
+  const body = $('alerts');
+  if (!append) body.replaceChildren();
+  for (const a of page.alerts) body.append(row(a));
+  next = page.next;
+  $('more').hidden = !next;
+  $('summary').textContent = body.children.length + ' alert(s) shown';
+}
+
+function table(headers, rows) {
+  const t = el('table');
+  const h = el('tr');
+  for (const x of headers) h.append(el('th', x));
+  t.append(el('thead'));
+  t.tHead.append(h);
+  const b = el('tbody');
+  for (const r of rows) { const tr = el('tr'); for (const c of r) tr.append(el('td', c === undefined ? '' : c)); b.append(tr); }
+  t.append(b);
+  return t;
+}
+
+async function show(id) {
+  selected = id;
+  for (const tr of $('alerts').children) tr.classList.toggle('selected', tr.getAttribute('data-id') === id);
+  const a = await api('/api/v1/alerts/' + encodeURIComponent(id));
+  const ev = a.crosswatch.evidence;
+  const d = $('detail');
+  d.replaceChildren(
+    el('h2', a.rule.name),
+    el('p', a.message),
+    el('p', 'Source IP ' + a.source.ip + ' · users ' + a.user.name.join(', ') + ' · status ' + a.crosswatch.status),
+    el('h3', 'Network alerts (' + ev.network_alert_count + ')'),
+    table(['time', 'signature', 'sensor', 'dataset'], ev.network_alerts.map((n) => [n['@timestamp'], n.signature, n.sensor, n.dataset])),
+    el('h3', 'Sign-ins and mail access (' + ev.event_count + ')'),
+    table(['time', 'user', 'app', 'client', 'user agent'], ev.events.map((e) => [e['@timestamp'], e.user, e.app || e.action, e.client || e.category, e.user_agent])),
+  );
+  const triage = el('form', undefined, { id: 'triage' });
+  const note = el('input', undefined, { name: 'note', placeholder: 'note', size: '30' });
+  const by = el('input', undefined, { name: 'by', placeholder: 'analyst', size: '14' });
+  triage.append(note, by);
+  for (const status of ['acknowledged', 'closed', 'open']) {
+    const b = el('button', status === 'open' ? 'Reopen' : status === 'closed' ? 'Close' : 'Acknowledge', { type: 'button', 'data-status': status });
+    b.addEventListener('click', async () => {
+      await api('/api/v1/alerts/' + encodeURIComponent(id), {
+        method: 'PATCH', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status, note: note.value || undefined, by: by.value || undefined }),
+      });
+      await load(false);
+      await show(id);
+    });
+    triage.append(b);
+  }
+  d.append(el('h3', 'Triage'), triage);
+  if ((a.crosswatch.triage || []).length) d.append(table(['when', 'status', 'by', 'note'], a.crosswatch.triage.map((t) => [t.at, t.status, t.by, t.note])));
+  const rule = rules[a.rule.id];
+  if (rule) d.append(el('h3', 'Investigation guide'), el('pre', rule.guide));
+}
+
+async function main() {
+  const list = await api('/api/v1/rules');
+  const select = document.querySelector('select[name=rule]');
+  for (const r of list.rules) { rules[r.id] = r; select.append(el('option', r.name, { value: r.id })); }
+  $('filters').addEventListener('submit', (e) => { e.preventDefault(); load(false); });
+  $('more').addEventListener('click', () => load(true));
+  await load(false);
+}
+main().catch((err) => { $('summary').textContent = 'error: ' + err.message; });
+`;

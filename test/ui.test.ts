@@ -1,0 +1,92 @@
+// The web UI in a real browser (Debian's Chromium through playwright-core)
+// against the real service on loopback: sign in with the token, see the alert
+// queue, open an alert's evidence and guide, triage it — and attacker-controlled
+// strings (signature, user agent) show as text, never run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'crosswatch.js');
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'ui-test-token-0123456789abcdef';
+const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
+
+test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay text', { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs it)` }, async () => {
+  if (!existsSync(join(ROOT, 'dist', 'server', 'ui.js'))) {
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+  }
+  const proc = spawn(process.execPath, [BIN, 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-ui-')), '--port', '0', '--token', TOKEN], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on (http:\/\/\S+),/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    const eve = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as { alert: { signature: string } };
+    eve.alert.signature = 'ET SCAN <script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
+    const signin = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as { properties: { userAgent: string } };
+    signin.properties.userAgent = '<img src=x onerror="window.__pwned=3">Mozilla/5.0';
+    const ingest = await fetch(`${base}/api/v1/ingest`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: `${JSON.stringify(eve)}\n${JSON.stringify(signin)}\n`,
+    });
+    assert.equal(ingest.status, 200);
+
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    await page.goto(`${base}/`);
+    // Not signed in: the sign-in form, and no data.
+    assert.equal(await page.locator('input[name=token]').count(), 1);
+    assert.equal(await page.locator('#alerts').count(), 0);
+    await page.fill('input[name=token]', 'wrong-token');
+    await page.click('button[type=submit]');
+    assert.equal(await page.locator('#alerts').count(), 0, 'a wrong token does not sign in');
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#alerts tr');
+    const row = page.locator('#alerts tr').first();
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[1], 'Detect Entra ID Sign-in After Network Alert');
+    assert.equal(cells[2], '81.2.69.160');
+    assert.equal(cells[5], 'open');
+    assert.match(cells[4]!, /<script>window.__pwned=1<\/script>/, 'the signature shows as text');
+
+    await row.click();
+    await page.waitForSelector('#detail h2');
+    const detail = (await page.locator('#detail').textContent()) ?? '';
+    assert.match(detail, /<img src=x onerror="window.__pwned=3">Mozilla/);
+    assert.match(detail, /Investigation guide/);
+    assert.match(detail, /Check the IP/);
+    assert.equal(await page.evaluate('window.__pwned'), undefined);
+    assert.equal(await page.locator('img').count(), 0);
+    assert.deepEqual(dialogs, []);
+
+    await page.fill('#triage input[name=note]', 'phishing confirmed');
+    await page.fill('#triage input[name=by]', 'analyst1');
+    await page.click('#triage button[data-status=acknowledged]');
+    await page.waitForFunction(() => document.querySelector('#alerts tr td:last-child')?.textContent === 'acknowledged');
+    await page.waitForSelector('#detail >> text=phishing confirmed');
+    await page.screenshot({ path: join(tmpdir(), 'crosswatch-ui.png'), fullPage: true });
+    // The API still wants the token from programs.
+    assert.equal((await fetch(`${base}/api/v1/alerts`)).status, 401);
+  } finally {
+    await browser.close();
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+});
