@@ -79,8 +79,8 @@ test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay 
     await page.fill('#triage input[name=note]', 'phishing confirmed');
     await page.fill('#triage input[name=by]', 'analyst1');
     await page.click('#triage button[data-status=acknowledged]');
-    // A string: it runs in the page, where `document` is (the tests compile without the DOM types).
-    await page.waitForFunction("document.querySelector('#alerts tr td:last-child')?.textContent === 'acknowledged'");
+    // A locator waits without evaluating script in the page (the CSP forbids eval there).
+    await page.locator('#alerts tr td:last-child', { hasText: /^acknowledged$/ }).waitFor();
     await page.waitForSelector('#detail >> text=phishing confirmed');
     await page.screenshot({ path: join(tmpdir(), 'crosswatch-ui.png'), fullPage: true });
     // The API still wants the token from programs.
