@@ -47,8 +47,6 @@ test('records naming no alerted IP are dropped', () => {
   for (const ips of [['81.2.69.160'], Array.from({ length: 100 }, (_, i) => `81.2.${i}.160`)]) {
     const pass = ipPrefilter(ips);
     assert.equal(pass(JSON.stringify({ ClientIP: '81.2.69.16', UserId: 'a@contoso.com' })), false);
-    // A longer number holding the address lets the record through: a false positive costs only a parse.
-    assert.equal(pass(JSON.stringify({ ClientIP: '81.2.69.16', Note: '181.2.69.1600' })), true);
     assert.equal(pass(JSON.stringify({ ClientIP: '93.184.216.34' })), false);
   }
   assert.equal(ipPrefilter([])('{"ClientIP":"81.2.69.160"}'), false);

@@ -43,25 +43,49 @@ export function ipPrefilter(ips: Iterable<string>): Prefilter {
       return v4List.length > 0 && (text.includes('ffff:') || text.includes('FFFF:'));
     };
   }
-  const V4_TOKEN = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
-  const V6_HEAD = /[23][0-9A-Fa-f]{3}:/g;
+  // Many alerted IPs: jump from dot to dot (a native search) and look up each
+  // dotted-quad-shaped token, instead of searching the text once per IP.
+  const v6Heads = [...v6];
+  const v6HeadsUpper = v6Heads.map((h) => h.toUpperCase());
   return (text) => {
     if (v4.size > 0) {
-      V4_TOKEN.lastIndex = 0;
-      for (let m = V4_TOKEN.exec(text); m; m = V4_TOKEN.exec(text)) {
-        if (v4.has(m[0])) return true;
-        // Overlapping candidates: "181.2.69.160" also holds "81.2.69.160".
-        V4_TOKEN.lastIndex = m.index + 1;
-      }
+      if (hasV4Token(text, v4)) return true;
       if (text.includes('ffff:') || text.includes('FFFF:')) return true;
     }
-    if (v6.size > 0) {
-      V6_HEAD.lastIndex = 0;
-      for (let m = V6_HEAD.exec(text); m; m = V6_HEAD.exec(text)) {
-        if (v6.has(m[0].slice(0, 4).toLowerCase())) return true;
-        V6_HEAD.lastIndex = m.index + 1;
-      }
-    }
+    for (let i = 0; i < v6Heads.length; i++) if (text.includes(v6Heads[i]!) || text.includes(v6HeadsUpper[i]!)) return true;
     return false;
   };
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Does `text` hold a dotted quad that is in `ips`? Every maximal run of digits
+ * and dots around a dot is examined once; within a run, every window of four
+ * dot-separated numbers is tried ("181.2.69.160" holds "81.2.69.160" only as a
+ * suffix of a number, so each start inside the first number is tried too).
+ */
+export function hasV4Token(text: string, ips: ReadonlySet<string>): boolean {
+  let pos = 0;
+  for (;;) {
+    const dot = text.indexOf('.', pos);
+    if (dot < 0) return false;
+    let start = dot;
+    while (start > 0 && (isDigit(text.charCodeAt(start - 1)) || text.charCodeAt(start - 1) === 46)) start--;
+    let end = dot + 1;
+    while (end < text.length && (isDigit(text.charCodeAt(end)) || text.charCodeAt(end) === 46)) end++;
+    if (end - start >= 7) {
+      const run = text.slice(start, end);
+      const parts = run.split('.');
+      for (let k = 0; k + 4 <= parts.length; k++) {
+        const a = parts[k]!;
+        const rest = `${parts[k + 1]}.${parts[k + 2]}.${parts[k + 3]}`;
+        // The first number may be the tail of a longer one: try its last 1 to 3 digits.
+        for (let len = 1; len <= 3 && len <= a.length; len++) {
+          if (ips.has(`${a.slice(a.length - len)}.${rest}`)) return true;
+        }
+      }
+    }
+    pos = end + 1;
+  }
 }
