@@ -3,13 +3,13 @@
 // requests of N records from one client, and checks the alerts against truth.json.
 //   node --import tsx bench/serve-load.ts [DATASET_DIR] [RECORDS_PER_REQUEST]
 // (DATASET_DIR defaults to bench/data/n200000-s1, made by `npm run bench -- --sizes 200000`.)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frameFile } from '../src/sources/framing.js';
 import { expandInputs } from '../src/sources/inputs.js';
+import { startServe } from '../test/serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dataset = process.argv[2] ?? join(ROOT, 'bench', 'data', 'n200000-s1');
@@ -25,18 +25,7 @@ for (const f of (await expandInputs([join(dataset, 'logs')])).files) {
     }
   }
 }
-const proc = spawn(process.execPath, [join(ROOT, 'bin', 'crosswatch.js'), 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-load-')), '--port', '0', '--token', TOKEN], {
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
-const base = await new Promise<string>((resolve, reject) => {
-  let err = '';
-  proc.stderr!.on('data', (c: Buffer) => {
-    err += c.toString();
-    const m = /listening on (http:\/\/\S+),/.exec(err);
-    if (m) resolve(m[1]!);
-  });
-  proc.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-});
+const { proc, base } = await startServe(['--data-dir', mkdtempSync(join(tmpdir(), 'cw-load-')), '--token', TOKEN]);
 const auth = { authorization: `Bearer ${TOKEN}` };
 const latencies: number[] = [];
 const t0 = performance.now();

@@ -10,27 +10,10 @@ import { zeekNotice } from '../src/decoders/zeek-notice.js';
 import { snortJson } from '../src/decoders/snort-json.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
-import type { DecodeContext, DecodeResult, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
+import type { DecodeContext, DecodeResult } from '../src/decoders/types.js';
+
 import { formatInstant } from '../src/events/time.js';
-import { CTX, jsonRecord, loadExpected, readFixture } from './fixtures-helpers.js';
-
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
-}
-
-function fails(r: DecodeResult, reason: string, pattern?: RegExp): void {
-  assert.equal(r.ok, false, 'expected a rejection');
-  if (!r.ok) {
-    assert.equal(r.error.reason, reason, r.error.message);
-    if (pattern) assert.match(r.error.message, pattern);
-  }
-}
-
-function textRecord(value: string): RawRecord {
-  return { kind: 'text', value, origin: { source: 'test', line: 1 } };
-}
+import { CTX, fails, jsonRecord, loadExpected, ok, readFixture, textRecord } from './fixtures-helpers.js';
 
 function decodeText(line: string, ctx: DecodeContext = CTX): DecodeResult {
   const rec = textRecord(line);

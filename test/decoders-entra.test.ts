@@ -10,22 +10,14 @@ import { suricataEve } from '../src/decoders/suricata-eve.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { DecodeResult, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
+
 import { formatInstant } from '../src/events/time.js';
-import {
-  CTX, compareFolder, expandKnown, jsonRecord, loadGraphSignIns, loadRaw, sortDifferences,
-  listedKnown, type KnownDifference,
-} from './fixtures-helpers.js';
+import { CTX, compareFolder, expandKnown, jsonRecord, listedKnown, loadGraphSignIns, loadRaw, ok, sortDifferences, type KnownDifference } from './fixtures-helpers.js';
 
 const FOLDER = 'azure-signinlogs';
 
 // Where crosswatch deliberately differs from the peer: the one list in src/conformance/differences.ts.
 const KNOWN: KnownDifference[] = listedKnown(FOLDER);
-
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
-}
 
 function decodeJson(value: Record<string, unknown>): DecodeResult {
   const rec = jsonRecord(value);

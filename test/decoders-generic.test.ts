@@ -5,14 +5,9 @@ import assert from 'node:assert/strict';
 import { genericJson, parseMapSpec } from '../src/decoders/generic-json.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS } from '../src/decoders/fields.js';
-import type { DecodeContext, DecodeResult, GenericMapping, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
-import { CTX, jsonRecord } from './fixtures-helpers.js';
+import type { DecodeContext, GenericMapping, RawRecord } from '../src/decoders/types.js';
 
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
-}
+import { CTX, jsonRecord, ok } from './fixtures-helpers.js';
 
 const SPEC = 'ip=attacker.address,time=detected_at,name=threat.name,severity=level,sensor=sensor.id,dataset=acme.alerts';
 const MAP: GenericMapping = parseMapSpec(SPEC);

@@ -8,23 +8,15 @@ import { entraSignin } from '../src/decoders/entra-signin.js';
 import { suricataEve } from '../src/decoders/suricata-eve.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
-import type { DecodeResult, RawRecord } from '../src/decoders/types.js';
+import type { RawRecord } from '../src/decoders/types.js';
 import type { NormalizedEvent } from '../src/events/event.js';
-import {
-  CTX, compareFolder, expandKnown, jsonRecord, loadRaw, rawFixtureFiles, sortDifferences,
-  listedKnown, type KnownDifference,
-} from './fixtures-helpers.js';
+import { CTX, compareFolder, expandKnown, jsonRecord, listedKnown, loadRaw, ok, rawFixtureFiles, sortDifferences, type KnownDifference } from './fixtures-helpers.js';
 
 const FOLDER = 'o365-audit';
 
 
 // Where crosswatch deliberately differs from the peer: the one list in src/conformance/differences.ts.
 const KNOWN: KnownDifference[] = listedKnown(FOLDER);
-
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
-}
 
 function decodeJson(value: Record<string, unknown>): NormalizedEvent {
   const rec = jsonRecord(value);

@@ -10,17 +10,12 @@ import { panosThreat, splitPanosCsv } from '../src/decoders/panos.js';
 import { fortigate, parseFortigateKv } from '../src/decoders/fortigate.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
-import type { DecodeContext, DecodeResult, Decoder, RawRecord } from '../src/decoders/types.js';
+import type { DecodeContext, Decoder, RawRecord } from '../src/decoders/types.js';
 import type { NormalizedEvent } from '../src/events/event.js';
-import { CTX, jsonRecord, loadExpected, peerIp, peerMs, readFixture } from './fixtures-helpers.js';
+import { CTX, jsonRecord, loadExpected, ok, peerIp, peerMs, readFixture } from './fixtures-helpers.js';
 
 function text(value: string, source = 'test'): RawRecord {
   return { kind: 'text', value, origin: { source, line: 1 } };
-}
-
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
 }
 
 function decodeWith(d: Decoder, line: string, ctx: DecodeContext = CTX): NormalizedEvent {

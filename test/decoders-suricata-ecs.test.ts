@@ -9,22 +9,14 @@ import { entraSignin } from '../src/decoders/entra-signin.js';
 import { m365Audit } from '../src/decoders/m365-audit.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
-import type { DecodeResult, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
-import {
-  CTX, compareFolder, expandKnown, jsonRecord, loadExpected, loadRaw, peerIp, peerMs, rawFixtureFiles, sortDifferences,
-  type KnownDifference,
-} from './fixtures-helpers.js';
+import type { RawRecord } from '../src/decoders/types.js';
+
+import { CTX, compareFolder, expandKnown, jsonRecord, loadExpected, loadRaw, ok, peerIp, peerMs, rawFixtureFiles, sortDifferences, type KnownDifference } from './fixtures-helpers.js';
 
 const FOLDER = 'suricata-eve';
 
 // Where crosswatch deliberately differs from the peer: nowhere, for EVE.
 const KNOWN: KnownDifference[] = [];
-
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
-}
 
 const ALERT = {
   timestamp: '2024-05-01T12:00:00.123456+0200',

@@ -15,27 +15,10 @@ import { entraSignin } from '../src/decoders/entra-signin.js';
 import { m365Audit } from '../src/decoders/m365-audit.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
-import type { DecodeContext, DecodeResult, Decoder, RawRecord } from '../src/decoders/types.js';
+import type { DecodeContext, Decoder, RawRecord } from '../src/decoders/types.js';
 import type { NormalizedEvent } from '../src/events/event.js';
 import { formatInstant } from '../src/events/time.js';
-import { CTX, jsonRecord, loadExpected, loadRaw, readFixture } from './fixtures-helpers.js';
-
-function ok(r: DecodeResult): NormalizedEvent {
-  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
-  return r.event.event;
-}
-
-function fails(r: DecodeResult, reason: string, pattern?: RegExp): void {
-  assert.equal(r.ok, false, 'expected a rejection');
-  if (!r.ok) {
-    assert.equal(r.error.reason, reason, r.error.message);
-    if (pattern) assert.match(r.error.message, pattern);
-  }
-}
-
-function textRecord(value: string): RawRecord {
-  return { kind: 'text', value, origin: { source: 'test', line: 1 } };
-}
+import { CTX, fails, jsonRecord, loadExpected, loadRaw, ok, readFixture, textRecord } from './fixtures-helpers.js';
 
 function ctxWith(zone: string | undefined, reference: string): DecodeContext {
   const ctx: DecodeContext = { defaultOffsetMinutes: 0, reference: { ms: Date.parse(reference), ns: 0 } };

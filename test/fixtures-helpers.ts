@@ -3,8 +3,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import type { DecodeContext, RawRecord } from '../src/decoders/types.js';
-import type { DecodedEvent } from '../src/events/event.js';
+import assert from 'node:assert/strict';
+import type { DecodeContext, DecodeResult, RawRecord } from '../src/decoders/types.js';
+import type { DecodedEvent, NormalizedEvent } from '../src/events/event.js';
 import { field } from '../src/decoders/fields.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { LISTED_DIFFERENCES } from '../src/conformance/differences.js';
@@ -196,4 +197,26 @@ export function listedKnown(folder: string): KnownDifference[] {
     peer: l.field === '@timestamp' && typeof l.peer === 'string' ? Date.parse(l.peer) : l.peer,
     reason: l.reason,
   }));
+}
+
+// --- Assertions shared by the decoder tests -----------------------------------
+
+/** The decoded event, or a test failure naming the rejection. */
+export function ok(r: DecodeResult): NormalizedEvent {
+  if (!r.ok) assert.fail(`decode failed: ${r.error.reason}: ${r.error.message}`);
+  return r.event.event;
+}
+
+/** Asserts a rejection with this reason (and message pattern). */
+export function fails(r: DecodeResult, reason: string, pattern?: RegExp): void {
+  assert.equal(r.ok, false, 'expected a rejection');
+  if (!r.ok) {
+    assert.equal(r.error.reason, reason, r.error.message);
+    if (pattern) assert.match(r.error.message, pattern);
+  }
+}
+
+/** A text line as framing hands it to the decoders. */
+export function textRecord(value: string): RawRecord {
+  return { kind: 'text', value, origin: { source: 'test', line: 1 } };
 }

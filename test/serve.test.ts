@@ -5,7 +5,7 @@
 // the same pairs hunt finds on the same records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
@@ -19,9 +19,9 @@ import { expandInputs } from '../src/sources/inputs.js';
 import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
+import { BIN, startServe, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'crosswatch.js');
 const TOKEN = 'test-token-0123456789';
 
 function ensureBuilt(): void {
@@ -31,24 +31,8 @@ function ensureBuilt(): void {
   }
 }
 
-async function startServer(dataDir: string, extra: string[] = []): Promise<{ proc: ChildProcess; base: string; line: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--token', TOKEN, ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'America/New_York' },
-  });
-  const [base, line] = await new Promise<[string, string]>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
-    proc.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /listening on (http:\/\/\S+),[^\n]*/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve([m[1]!, m[0]]);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-  return { proc, base, line };
+function startServer(dataDir: string, extra: string[] = []): Promise<Served> {
+  return startServe(['--data-dir', dataDir, '--token', TOKEN, ...extra], { ...process.env, TZ: 'America/New_York' });
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };

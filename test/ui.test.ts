@@ -4,15 +4,15 @@
 // strings (signature, user agent) show as text, never run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServe } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'crosswatch.js');
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'ui-test-token-0123456789abcdef';
 const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
@@ -22,16 +22,7 @@ test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay 
     const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(b.status, 0, b.stderr);
   }
-  const proc = spawn(process.execPath, [BIN, 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-ui-')), '--port', '0', '--token', TOKEN], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const base = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    proc.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /listening on (http:\/\/\S+),/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
+  const { proc, base } = await startServe(['--data-dir', mkdtempSync(join(tmpdir(), 'cw-ui-')), '--token', TOKEN]);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
