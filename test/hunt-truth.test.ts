@@ -53,17 +53,28 @@ test('fast path (prefilter, workers) gives exactly the straightforward answer, c
   const samples = fileURLToPath(new URL('../rules/samples/', import.meta.url));
   for (const input of [gen.logsDir, fixtures, samples]) {
     const files = (await expandInputs([input])).files;
-    const run = (threads: number, prefilter: boolean) => runBatch(files, {
-      config: buildConfig({}), rules, threads, prefilter, now: () => new Date('2026-06-01T00:00:00Z'),
+    const run = (threads: number, prefilter: boolean, fastScan = false) => runBatch(files, {
+      config: buildConfig({}), rules, threads, prefilter, fastScan, now: () => new Date('2026-06-01T00:00:00Z'),
       decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
     });
     const straight = await run(1, false);
+    assert.equal(straight.fastScan, false);
     for (const [threads, prefilter] of [[1, true], [2, true], [2, false]] as const) {
       const fast = await run(threads, prefilter);
       assert.equal(fast.threads, threads);
       assert.deepEqual(fast.alerts, straight.alerts, `${input} threads=${threads} prefilter=${prefilter}`);
       assert.deepEqual(fast.counters.toData(), straight.counters.toData());
       assert.deepEqual(fast.correlation, straight.correlation);
+    }
+    // The fast first pass: same alerts and records; what it did not parse is counted as such.
+    for (const threads of [1, 2]) {
+      const scan = await run(threads, true, true);
+      assert.equal(scan.fastScan, true);
+      assert.deepEqual(scan.alerts, straight.alerts, `${input} fast scan, threads=${threads}`);
+      assert.equal(scan.counters.totalRecords, straight.counters.totalRecords);
+      assert.equal(scan.correlation.networkAlerts, straight.correlation.networkAlerts);
+      assert.equal(scan.correlation.qualifyingEvents, straight.correlation.qualifyingEvents);
+      if (input === gen.logsDir) assert.ok(scan.counters.totalUnparsed > straight.counters.totalRecords / 2, 'most records go unparsed');
     }
     if (input === gen.logsDir) assert.ok(straight.alerts.length > 0);
   }

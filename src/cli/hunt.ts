@@ -12,6 +12,7 @@ import type { Io } from './main.js';
 
 export interface HuntFlags extends SettingsFlags {
   threads?: string;
+  fullScan?: boolean;
   format?: 'ndjson' | 'table';
   out?: string;
   strict?: boolean;
@@ -58,6 +59,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     try {
       result = await runBatch(inputs.files, {
         ...(threads !== undefined ? { threads } : {}),
+        ...(flags.fullScan ? { fastScan: false } : {}),
         config: settings.config,
         rules,
         decode: settings.decode,

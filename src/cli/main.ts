@@ -47,6 +47,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
     .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout')
     .option('--threads <n>', 'decode threads (default: one per core for large inputs; 1: main thread only)')
+    .option('--full-scan', 'parse and check every record even on large inputs (default: from 64 MB, records that cannot matter are only counted)')
     .option('--strict', 'exit with code 2 if any record is rejected')
     .option('--no-progress', 'no progress bar')
     .option('--quiet', 'no summary on stderr')

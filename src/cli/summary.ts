@@ -19,11 +19,17 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   lines.push('sources:');
   for (const [name, s] of c.sources) {
     const dec = Object.entries(s.byDecoder).map(([d, k]) => `${d} ${n(k)}`).join(', ');
-    lines.push(`  ${name} [${s.format}]: ${n(s.records)} records${s.rejected ? `, ${n(s.rejected)} rejected` : ''}${dec ? ` (${dec})` : ''}`);
+    lines.push(`  ${name} [${s.format}]: ${n(s.records)} records${s.rejected ? `, ${n(s.rejected)} rejected` : ''}${dec ? ` (${dec}${s.unparsed ? `, ${n(s.unparsed)} not parsed` : ''})` : s.unparsed ? ` (${n(s.unparsed)} not parsed)` : ''}`);
   }
   lines.push(
     `events: ${n(c.roles.network_alert)} network alerts, ${n(c.roles.signin)} sign-ins, ${n(c.roles.mail_access)} mail accesses, ${n(c.roles.other)} other`,
   );
+  if (r.fastScan) {
+    lines.push(
+      `fast scan: ${n(c.totalUnparsed)} records could not be network alerts and were counted without being parsed; ` +
+        'of those, only the ones naming an alerted IP were read in full (use --full-scan to parse and check every record)',
+    );
+  }
   const corr = r.correlation;
   lines.push(
     `correlation: ${n(corr.qualifyingEvents)} successful sign-ins/mail accesses from alerted IPs, ` +

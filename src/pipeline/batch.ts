@@ -33,6 +33,12 @@ export interface BatchOptions {
    * one is tested against.
    */
   prefilter?: boolean;
+  /**
+   * Fast first pass: JSON records without a network-alert marker and CSV rows
+   * are counted, not parsed (alert-markers.ts). Default: on for inputs of 64 MB
+   * or more (and off with a --map mapping, whose fields are the user's).
+   */
+  fastScan?: boolean;
   /** Bytes read so far over both passes (for a progress bar); the total is 2 × input size at most. */
   onProgress?: (bytesDone: number) => void;
   /** When the alerts are raised (the documents' @timestamp). */
@@ -46,10 +52,19 @@ export interface BatchResult {
   files: number;
   bytes: number;
   threads: number;
+  /** Whether the fast first pass ran (the summary then says what it did not parse). */
+  fastScan: boolean;
 }
 
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+/** From this much input on, the first pass parses only what can be a network alert. */
+const FAST_SCAN_MIN_BYTES = 64 * 1024 * 1024;
+/**
+ * The fast pass dates the data from each file's first records only: a year-less
+ * stamp may then be up to this much later than the reference and keep its year.
+ */
+const FAST_REFERENCE_SLACK_MS = 45 * 86_400_000;
 
 export function defaultThreads(files: InputFile[]): number {
   const bytes = files.reduce((n, f) => n + f.size, 0);
@@ -59,7 +74,7 @@ export function defaultThreads(files: InputFile[]): number {
 
 /** Runs per-file tasks: on workers, or one at a time on this thread. */
 interface Executor {
-  scan(f: InputFile, decode: DecodeContext, progress: (n: number) => void): Promise<FileScan>;
+  scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void): Promise<FileScan>;
   text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
   qualifying(f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void): Promise<QualifyingScan>;
   setAlerted(ips: string[]): Promise<void>;
@@ -75,7 +90,7 @@ function localExecutor(framing: FramingOptions): Executor {
     return next;
   };
   return {
-    scan: (f, decode, progress) => serial(() => scanFile(f, decode, framing, progress)),
+    scan: (f, decode, fast, progress) => serial(() => scanFile(f, decode, framing, fast, progress)),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
     qualifying: (f, decode, alerted, prefilter, progress) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress)),
     setAlerted: async () => {},
@@ -86,7 +101,7 @@ function localExecutor(framing: FramingOptions): Executor {
 function poolExecutor(size: number, framing: FramingOptions): Executor {
   const pool = new DecodePool(size);
   return {
-    scan: (file, decode, progress) => pool.run<FileScan>({ op: 'scan', file, decode, framing }, progress),
+    scan: (file, decode, fast, progress) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast }, progress),
     text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
     qualifying: (file, decode, _alerted, prefilter, progress) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter }, progress),
     setAlerted: (ips) => pool.broadcast({ op: 'alerted', ips }),
@@ -105,6 +120,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
   const correlator = new Correlator(opts.config);
   const framing: FramingOptions = { ...DEFAULT_FRAMING, ...opts.framing };
   const threads = opts.threads ?? defaultThreads(files);
+  const fast = opts.fastScan ?? (files.reduce((n, f) => n + f.size, 0) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);
   const exec = threads > 1 ? poolExecutor(threads, framing) : localExecutor(framing);
   // Progress: bytes read per file and pass, summed.
   const read = new Map<string, number>();
@@ -117,7 +133,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
   try {
     // Pass 1: count everything, collect network alerts. Big files first, so the cores finish together.
     const order = [...files].sort((a, b) => b.size - a.size);
-    const scanning = new Map(order.map((f) => [f, later(exec.scan(f, opts.decode, progress(`1:${f.path}`)))]));
+    const scanning = new Map(order.map((f) => [f, later(exec.scan(f, opts.decode, fast, progress(`1:${f.path}`)))]));
     const scans: FileScan[] = [];
     for (const f of files) scans.push(await scanning.get(f)!);
     let latestDated: number | null = null;
@@ -133,7 +149,8 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
 
     // Year-less stamps take their year from the data, not from today: the latest
     // time among records that carry a full date is the reference (DESIGN.md §2).
-    const decode2: DecodeContext = latestDated === null ? opts.decode : { ...opts.decode, reference: { ms: latestDated, ns: 0 } };
+    const reference: number | null = latestDated === null ? null : latestDated + (fast ? FAST_REFERENCE_SLACK_MS : 0);
+    const decode2: DecodeContext = reference === null ? opts.decode : { ...opts.decode, reference: { ms: reference, ns: 0 } };
     const withText = files.filter((_, i) => scans[i]!.textAlerts);
     for (const alerts of await Promise.all(withText.map((f) => exec.text(f, decode2)))) for (const a of alerts) correlator.add(a);
     correlator.sealNetworkAlerts();
@@ -153,8 +170,9 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
         handedOver += r.events.length;
         for (const e of r.events) correlator.add(e);
       }
-      correlator.stats.unalertedEvents += qualifyingSuccess - handedOver;
-    } else {
+      // (In the fast pass, qualifying records were not all parsed: their split is unknown.)
+      if (!fast) correlator.stats.unalertedEvents += qualifyingSuccess - handedOver;
+    } else if (!fast) {
       correlator.stats.unalertedEvents += qualifyingSuccess;
     }
   } finally {
@@ -176,5 +194,6 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     files: files.length,
     bytes: files.reduce((n, f) => n + f.size, 0),
     threads,
+    fastScan: fast,
   };
 }

@@ -10,6 +10,8 @@ export interface SourceCounter {
   bytes: number;
   records: number;
   rejected: number;
+  /** Records the fast first pass did not parse (no network-alert marker); see alert-markers.ts. */
+  unparsed: number;
   /** Records per decoder that took them. */
   byDecoder: Record<string, number>;
 }
@@ -40,7 +42,7 @@ export class Counters {
   source(name: string): SourceCounter {
     let s = this.sources.get(name);
     if (!s) {
-      s = { format: 'unknown', bytes: 0, records: 0, rejected: 0, byDecoder: {} };
+      s = { format: 'unknown', bytes: 0, records: 0, rejected: 0, unparsed: 0, byDecoder: {} };
       this.sources.set(name, s);
     }
     return s;
@@ -54,6 +56,19 @@ export class Counters {
     d.received++;
     d.emitted++;
     this.roles[role]++;
+  }
+
+  /** A record counted without being parsed (fast first pass). */
+  unparsedRecord(source: string): void {
+    const s = this.source(source);
+    s.records++;
+    s.unparsed++;
+  }
+
+  get totalUnparsed(): number {
+    let n = 0;
+    for (const s of this.sources.values()) n += s.unparsed;
+    return n;
   }
 
   rejected(origin: RecordOrigin, decoder: string | null, reason: string, message: string): void {
@@ -110,6 +125,7 @@ export class Counters {
       t.bytes += s.bytes;
       t.records += s.records;
       t.rejected += s.rejected;
+      t.unparsed += s.unparsed;
       for (const [k, n] of Object.entries(s.byDecoder)) t.byDecoder[k] = (t.byDecoder[k] ?? 0) + n;
     }
     for (const [name, c] of d.decoders) {

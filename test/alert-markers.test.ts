@@ -1,0 +1,42 @@
+// The fast first pass may skip a JSON record only if it cannot be a network
+// alert: every network alert of every JSON format in the fixtures and the rule
+// samples, and every record that is not one whole JSON object, must pass.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mayBeNetworkAlert } from '../src/pipeline/alert-markers.js';
+import { decodeRecord } from '../src/decoders/index.js';
+import { frameFile } from '../src/sources/framing.js';
+import { expandInputs } from '../src/sources/inputs.js';
+import { fileURLToPath } from 'node:url';
+
+const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
+
+test('every JSON network alert in the fixtures and rule samples carries a marker', async () => {
+  const dirs = [fileURLToPath(new URL('../../shared/fixtures/', import.meta.url)), fileURLToPath(new URL('../rules/samples/', import.meta.url))];
+  let alerts = 0;
+  let skippable = 0;
+  for (const f of (await expandInputs(dirs)).files) {
+    for await (const batch of frameFile(f.path, f.display)) {
+      for (const item of batch) {
+        if (item.kind !== 'json') continue;
+        const text = JSON.stringify(item.value);
+        const { result } = decodeRecord(item, ctx);
+        if (result.ok && result.event.event.crosswatch.role === 'network_alert') {
+          alerts++;
+          assert.ok(mayBeNetworkAlert(text), `${f.display}:${item.origin.line} is an alert without a marker`);
+        } else if (!mayBeNetworkAlert(text)) {
+          skippable++;
+        }
+      }
+    }
+  }
+  assert.ok(alerts >= 10, `${alerts} JSON alerts seen`);
+  assert.ok(skippable >= 50, 'sign-in and audit records are skippable');
+});
+
+test('text lines and damaged JSON always pass; identity records do not', () => {
+  assert.ok(mayBeNetworkAlert('CEF:0|Vendor|IDS|1|100|Port scan|8|src=81.2.69.160'));
+  assert.ok(mayBeNetworkAlert('{"CreationTime":"2026-03-02T10:00:00","Operation":"MailItemsAccessed"'), 'truncated');
+  assert.ok(mayBeNetworkAlert('  {"event": {"kind": "ALERT"}}  '));
+  assert.equal(mayBeNetworkAlert('{"CreationTime":"2026-03-02T10:00:00","Operation":"MailItemsAccessed","ClientIPAddress":"81.2.69.160"}'), false);
+});
