@@ -22,6 +22,22 @@ export interface Io {
 
 const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 
+/** The detection settings hunt and serve share (config-file keys of the same names). */
+function detectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML config file')
+    .option('--window <duration>', 'correlation window after a network alert (e.g. 8h, 90m)')
+    .option('--max-users-per-ip <n>', 'drop matches from IPs with more distinct successful users than this in the window')
+    .option('--allow <cidrs>', 'comma-separated CIDR allowlist (corporate egress, VPN, proxies)');
+}
+
+/** How records are read, shared by hunt, normalize and serve. */
+function decodeOptions(cmd: Command): Command {
+  return cmd
+    .option('--device-timezone <zone>', 'zone for zone-less device times (PAN-OS, fast.log, syslog): +09:30 or an IANA name; default UTC')
+    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,severity=FIELD,sensor=FIELD,dataset=NAME]');
+}
+
 function program(io: Io, setCode: (c: number) => void): Command {
   const prog = new Command('crosswatch')
     .description('Finds cloud sign-ins and mailbox access from IPs that network sensors alerted on shortly before.')
@@ -33,17 +49,11 @@ function program(io: Io, setCode: (c: number) => void): Command {
     })
     .showHelpAfterError('(run crosswatch --help for usage)');
 
-  prog
+  decodeOptions(detectionOptions(prog
     .command('hunt')
     .description('Run both detections over exported logs (files, folders, .gz, - for stdin).')
-    .argument('<paths...>', 'files or folders to read; - reads stdin')
-    .option('--window <duration>', 'correlation window after a network alert (e.g. 8h, 90m)')
-    .option('--max-users-per-ip <n>', 'drop matches from IPs with more distinct successful users than this in the window')
+    .argument('<paths...>', 'files or folders to read; - reads stdin')))
     .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this (Elastic's cap)")
-    .option('--allow <cidrs>', 'comma-separated CIDR allowlist (corporate egress, VPN, proxies)')
-    .option('--config <file>', 'YAML config file')
-    .option('--device-timezone <zone>', 'zone for zone-less device times (PAN-OS, fast.log, syslog): +09:30 or an IANA name; default UTC')
-    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,severity=FIELD,sensor=FIELD,dataset=NAME]')
     .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
     .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout')
     .option('--threads <n>', 'decode threads (default: one per core for large inputs; 1: main thread only)')
@@ -55,23 +65,20 @@ function program(io: Io, setCode: (c: number) => void): Command {
       setCode(await huntCommand(paths, flags, io));
     });
 
-  prog
+  decodeOptions(prog
     .command('normalize')
     .description('Print one JSON line per input record: the normalized event, or an error line.')
-    .argument('<paths...>', 'files or folders to read; - reads stdin')
+    .argument('<paths...>', 'files or folders to read; - reads stdin'))
     .option('--explain', 'instead: say which decoder takes each record and why, or which came closest and what they missed')
     .option('--config <file>', 'YAML config file (deviceTimezone, map)')
-    .option('--device-timezone <zone>', 'zone for zone-less device times: +09:30 or an IANA name; default UTC')
-    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,…]')
     .option('--strict', 'exit with code 2 if any record is rejected')
     .action(async (paths: string[], flags: NormalizeFlags) => {
       setCode(await normalizeCommand(paths, flags, io));
     });
 
-  prog
+  decodeOptions(detectionOptions(prog
     .command('serve')
-    .description('Run the detections continuously: HTTP ingest, SQLite store, alerts API, metrics.')
-    .option('--config <file>', 'YAML config file (detection keys at the top level, service keys under serve:)')
+    .description('Run the detections continuously: HTTP ingest, SQLite store, alerts API, web UI, metrics.')))
     .option('--data-dir <dir>', 'where the SQLite store lives (default ./crosswatch-data)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8470)')
@@ -88,10 +95,6 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--webhook-secret <secret>', 'sign webhook bodies: X-Crosswatch-Signature: sha256=HMAC(secret, body)')
     .option('--alerts-file <file>', 'append every alert change to this NDJSON file')
     .option('--alerts-stdout', 'print every alert change to stdout as NDJSON')
-    .option('--window <duration>', 'correlation window after a network alert (e.g. 8h)')
-    .option('--max-users-per-ip <n>', 'shared-infrastructure cap on distinct successful users')
-    .option('--allow <cidrs>', 'comma-separated CIDR allowlist')
-    .option('--device-timezone <zone>', 'zone for zone-less device times; default UTC')
     .action(async (flags: ServeFlags) => {
       const { serveCommand } = await import('./serve.js');
       setCode(await serveCommand(flags, io));

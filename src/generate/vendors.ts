@@ -86,8 +86,8 @@ const CA_NOT_APPLIED = caPolicies(['notApplied', 'notApplied', 'notApplied', 'no
 const CA_FAILURE = caPolicies(['notApplied', 'notApplied', 'notApplied', 'failure']);
 const CA_MFA_PENDING = caPolicies(['failure', 'notApplied', 'notApplied', 'notApplied']);
 
-export interface EntraSignin {
-  category: 'SignInLogs' | 'NonInteractiveUserSignInLogs';
+/** What every Entra sign-in record of the generator has: ids, times, the address. */
+interface EntraRecordBase {
   id: string;
   correlationId: string;
   ms: number;
@@ -97,6 +97,10 @@ export interface EntraSignin {
   delayMs: number;
   ipText: string;
   ip: GenIp;
+}
+
+export interface EntraSignin extends EntraRecordBase {
+  category: 'SignInLogs' | 'NonInteractiveUserSignInLogs';
   user: GenUser;
   app: App;
   device: Device;
@@ -152,14 +156,7 @@ export function entraUserRecord(p: EntraSignin): string {
   );
 }
 
-export interface EntraSpSignin {
-  id: string;
-  correlationId: string;
-  ms: number;
-  ns: number;
-  delayMs: number;
-  ipText: string;
-  ip: GenIp;
+export interface EntraSpSignin extends EntraRecordBase {
   sp: ServicePrincipal;
   error: SigninError | null;
   uti: string;
