@@ -1,0 +1,173 @@
+// The SIMD scan kernel against plain-JS answers: where quoted words and alerted
+// IPs occur, and where records end in JSON arrays and CSV — on generated text
+// full of the things that trip byte scanners (escaped quotes, brackets and
+// commas inside strings, quoted newlines, records cut across calls).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ScanKernel, SEPARATOR_CLOSES, ipv4Number } from '../src/sources/scan-kernel.js';
+
+const kernel = new ScanKernel();
+
+function load(text: string): number {
+  const b = Buffer.from(text, 'utf8');
+  kernel.ensure(b.length);
+  b.copy(kernel.buffer);
+  kernel.pad(b.length);
+  return b.length;
+}
+
+function allIndexes(hay: string, needle: string): number[] {
+  const out: number[] = [];
+  const h = hay.toLowerCase();
+  for (let i = h.indexOf(needle); i >= 0; i = h.indexOf(needle, i + 1)) out.push(i);
+  return out;
+}
+
+const WORDS = ['"alert"', '"signal"', '"note"', '"rule"', '"sid"'];
+const filler = fc.stringMatching(/^[ -~]{0,40}$/); // printable ASCII, quotes included
+
+test('quoted words: every occurrence, any case, nothing else', () => {
+  assert.ok(kernel.configure(WORDS, [], []));
+  fc.assert(fc.property(
+    fc.array(fc.tuple(filler, fc.constantFrom(...WORDS, '"alerts"', '"signa"', 'alert', '"ALERT"', '"Note"', '"sid')), { maxLength: 30 }),
+    filler,
+    (parts, tail) => {
+      const text = parts.map(([f, w]) => f + w).join('') + tail;
+      const n = load(text);
+      const got = [...kernel.findHits(0, n)];
+      const want = [...new Set(WORDS.flatMap((w) => allIndexes(text, w)))].sort((a, b) => a - b);
+      assert.deepEqual(got, want);
+    },
+  ), { numRuns: 300 });
+});
+
+test('other needles: IPv6 heads, case-insensitive', () => {
+  assert.ok(kernel.configure([], ['2a02', 'ffff:'], []));
+  const text = 'x 2A02:1:: y 2a0 ffff ffFF: 12a02';
+  const n = load(text);
+  assert.deepEqual([...kernel.findHits(0, n)], [text.indexOf('2A02'), text.indexOf('ffFF:'), text.indexOf('2a02', 20)]);
+});
+
+const octet = fc.integer({ min: 0, max: 255 });
+const ip = fc.tuple(fc.integer({ min: 1, max: 223 }), octet, octet, octet).map((p) => p.join('.'));
+
+function spell(addr: string, how: number): string {
+  const n = ipv4Number(addr)!;
+  const hex = `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  switch (how) {
+    case 0: return addr;
+    case 1: return `${addr}:443`;
+    case 2: return `[${addr}]:8080`;
+    case 3: return `::ffff:${addr}`;
+    case 4: return `::ffff:${hex}`;
+    case 5: return `::FFFF:${hex.toUpperCase()}`;
+    default: return `host (${addr})`;
+  }
+}
+
+test('alerted IPv4 in every spelling is found inside its record; other addresses are not', () => {
+  fc.assert(fc.property(
+    fc.uniqueArray(ip, { minLength: 2, maxLength: 40 }),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), fc.boolean(), fc.stringMatching(/^[a-z0-9":,{}. -]{0,30}$/)), { minLength: 1, maxLength: 40 }),
+    (ips, recs) => {
+      const alerted = ips.slice(0, Math.ceil(ips.length / 2));
+      assert.ok(kernel.configure([], [], alerted.map((a) => ipv4Number(a)!)));
+      // One record per line: text, an address (alerted or not) in some spelling, text.
+      const lines = recs.map(([pick, how, isAlerted, f]) => {
+        const pool = isAlerted ? alerted : ips.slice(alerted.length);
+        const addr = pool.length > 0 ? pool[pick % pool.length]! : undefined;
+        return { line: `{"t":"2026-03-02T10:00:00.123Z",${f}"ip":"${addr ? spell(addr, how) : 'none'}"}`, alerted: addr !== undefined && isAlerted };
+      });
+      const text = lines.map((l) => l.line).join('\n');
+      const n = load(text);
+      const hits = [...kernel.findHits(0, n)];
+      let start = 0;
+      for (const l of lines) {
+        const end = start + Buffer.byteLength(l.line);
+        const hit = hits.some((h) => h >= start && h < end);
+        // Filler digits can form an alerted quad by chance only with dots, which the filler lacks in runs of four.
+        if (l.alerted) assert.ok(hit, `missed: ${l.line}`);
+        else assert.equal(hit, false, `false hit: ${l.line}`);
+        start = end + 1;
+      }
+    },
+  ), { numRuns: 200 });
+});
+
+test('a quad whose first number is the tail of a longer one is still tried', () => {
+  assert.ok(kernel.configure([], [], [ipv4Number('81.2.69.160')!]));
+  for (const [text, want] of [['a181.2.69.160b', true], ['x81.2.69.1600', false], ['81.2.69.16', false], ['0081.2.69.160', true]] as const) {
+    const n = load(text);
+    assert.equal(kernel.findHits(0, n).length > 0, want, text);
+  }
+});
+
+// JSON text with everything a splitter must not mistake for structure.
+const tricky = fc.stringMatching(/^[a-z,{}[\]:" \\\n]{0,12}$/);
+const record = fc.dictionary(fc.stringMatching(/^[a-zA-Z_]{1,8}$/), fc.oneof(tricky, fc.integer(), fc.array(tricky, { maxLength: 3 }), fc.constant(null)), { maxKeys: 6 });
+
+function separatorsOf(text: string, target: number, csv: boolean, step: number): Array<[number, number]> {
+  const n = load(text);
+  kernel.resetStructure(target, target, 1);
+  const out: Array<[number, number]> = [];
+  // Feed it in pieces (multiples of 64 bytes): the state must carry over. JSON starts inside the array.
+  for (let from = csv ? 0 : 1; from < n; from += step) {
+    const s = kernel.findSeparators(from, Math.min(n, from + step), csv);
+    for (let i = 0; i < s.pos.length; i++) out.push([s.pos[i]!, s.line[i]!]);
+  }
+  return out;
+}
+
+test('JSON array separators: the commas between elements and the closing bracket, with their lines', () => {
+  fc.assert(fc.property(fc.array(record, { maxLength: 12 }), fc.boolean(), fc.integer({ min: 1, max: 4 }), (elems, pretty, blocks) => {
+    const texts = elems.map((e) => JSON.stringify(e, null, pretty ? 2 : undefined));
+    const sep = pretty ? ',\n' : ',';
+    const body = `[${pretty ? '\n' : ''}${texts.join(sep)}${pretty ? '\n' : ''}]`;
+    const got = separatorsOf(body, 1, false, 64 * blocks).map(([p, l]) => [p, l]);
+    // Where they must be: after each element (bytes), and the closing bracket last.
+    const bytes = Buffer.from(body);
+    const lineAt = (pos: number): number => 1 + bytes.subarray(0, pos).filter((b) => b === 0x0a).length;
+    const want: Array<[number, number]> = [];
+    let at = 1 + (pretty ? 1 : 0);
+    texts.slice(0, -1).forEach((t) => {
+      at += Buffer.byteLength(t);
+      want.push([at, lineAt(at)]);
+      at += sep.length;
+    });
+    want.push([(bytes.length - 1) | SEPARATOR_CLOSES, lineAt(bytes.length - 1)]);
+    assert.deepEqual(got, want.map(([p, l]) => [p >>> 0, l]));
+  }), { numRuns: 300 });
+});
+
+test('an envelope array: separators at depth 2 only, and the depth at the end', () => {
+  const text = '{"records":[{"a":[1,2],"b":"x,]"},{"c":{"d":"\\"]"}}],"next":"y"}';
+  const start = text.indexOf('[') + 1;
+  const n = load(text);
+  kernel.resetStructure(2, 2, 1);
+  const s = kernel.findSeparators(start, n, false);
+  const pos = [...s.pos].map((p) => (p & SEPARATOR_CLOSES ? `]${(p & ~SEPARATOR_CLOSES) >>> 0}` : `,${p}`));
+  assert.deepEqual(pos, [`,${text.indexOf('},{') + 1}`, `]${text.indexOf('}],') + 1}`]);
+  assert.equal(kernel.depth, 0);
+  assert.equal(kernel.inString, false);
+});
+
+test('CSV rows end at newlines outside quotes; "" and quoted newlines stay inside', () => {
+  const cell = fc.stringMatching(/^[a-z,"\n {}]{0,10}$/).map((s) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s));
+  fc.assert(fc.property(fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 3 }), (rows, blocks) => {
+    const lines = rows.map((r) => r.join(','));
+    const text = lines.join('\n') + '\n';
+    const got = separatorsOf(text, 0, true, 64 * blocks);
+    const want: Array<[number, number]> = [];
+    let at = 0;
+    let line = 1;
+    for (const l of lines) {
+      at += Buffer.byteLength(l);
+      line += (l.match(/\n/g) ?? []).length;
+      want.push([at, line]);
+      at += 1;
+      line += 1;
+    }
+    assert.deepEqual(got, want);
+  }), { numRuns: 300 });
+});
