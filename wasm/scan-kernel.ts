@@ -10,41 +10,43 @@
 //                 (newlines outside quotes) — the structure a JSON.parse would see.
 
 // Memory layout (byte offsets); byte-scan.ts has the same numbers.
-const NEEDLES: usize = 0; //        32 needles × 32 bytes: len, 3 probe offsets, 16 folded bytes at +16
-const PROBES: usize = 1024; //      32 needles × 3 splatted probe bytes (v128), filled by configure()
-const WORD_LETTERS: usize = 2560; // up to 8 splatted first letters of the quoted words (v128)
+const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
+const LETTERS: usize = 1024; //     32-byte bitmap of the words' case-folded first letters (after the quote)
 const HITS: usize = 4096; //        u32 positions, HIT_CAP of them
 const HIT_CAP: i32 = 262144;
 const SEP_POS: usize = HITS + 4 * <usize>HIT_CAP; // u32 positions, SEP_CAP
 const SEP_CAP: i32 = 262144;
 const SEP_LINE: usize = SEP_POS + 4 * <usize>SEP_CAP; // u32 line numbers
 const TABLE: usize = 4 << 20; //    u32 open-addressing set of alerted IPv4 addresses (0 = empty)
-// The data buffer starts at 8 MiB (64 zero bytes before it, 64 bytes of padding after).
+// The data buffer starts at 8 MiB + 64 KiB (zero bytes before it, 128 bytes of padding after).
 
-let needleCount: i32 = 0;
-let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findHits' word filter
+let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
+let wordDistances: u64 = 0; // bit d set when a word's closing quote is d bytes after its opening one
 let tableMask: u32 = 0; // capacity - 1; 0 = no IPv4 lookups
+let v6Heads = false;
 let tableShift: u32 = 32;
 /** Where the last call stopped (== `to` unless its output filled up). */
 let stoppedAt: usize = 0;
 
 /**
- * `needles` needles are in NEEDLES; the first `words` (at most 8) of them are
- * quoted words ("alert", quotes included). tableLog2 > 0: the IPv4 table holds
- * 2^tableLog2 slots.
+ * `words` quoted words ("alert", quotes included, at most 8) are in NEEDLES.
+ * tableLog2 > 0: the table holds 2^tableLog2 slots, of IPv4 addresses and, when
+ * `v6`, of IPv6 first groups (their four case-folded ASCII bytes as a
+ * little-endian u32).
  */
-export function configure(needles: i32, words: i32, tableLog2: i32): void {
-  needleCount = needles;
+export function configure(words: i32, tableLog2: i32, v6: i32): void {
   wordCount = words;
-  for (let k = 0; k < words; k++) v128.store(WORD_LETTERS + (<usize>k << 4), i8x16.splat(load<u8>(NEEDLES + (<usize>k << 5) + 17)));
-  for (let k = 0; k < needles; k++) {
+  wordDistances = 0;
+  memory.fill(LETTERS, 0, 32);
+  for (let k = 0; k < words; k++) {
     const base = NEEDLES + (<usize>k << 5);
-    for (let j: usize = 0; j < 3; j++) {
-      v128.store(PROBES + (<usize>k * 48) + (j << 4), i8x16.splat(load<u8>(base + 16 + <usize>load<u8>(base + 1 + j))));
-    }
+    wordDistances |= (<u64>1) << (<u64>load<u8>(base) - 1);
+    const c = <usize>load<u8>(base + 17);
+    store<u8>(LETTERS + (c >> 3), load<u8>(LETTERS + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
   }
   tableMask = tableLog2 > 0 ? (<u32>1 << <u32>tableLog2) - 1 : 0;
   tableShift = 32 - <u32>tableLog2;
+  v6Heads = v6 != 0;
 }
 
 export function stopped(): usize {
@@ -143,6 +145,7 @@ function quadAt(dot: usize): bool {
 
 /** "ffff:HHHH:HHHH" with its colon at `colon`: is that IPv4 address in the table? */
 function mappedAt(colon: usize): bool {
+  for (let i: usize = 1; i <= 4; i++) if ((load<u8>(colon - i) | 0x20) != 0x66) return false;
   const k = hexGroup(colon + 1);
   if (k == 0) return false;
   const hi = num;
@@ -162,107 +165,97 @@ function mappedAt(colon: usize): bool {
   return true;
 }
 
+@inline function bits4(a: v128, b: v128, c: v128, d: v128): u64 {
+  return <u64>i8x16.bitmask(a) | (<u64>i8x16.bitmask(b) << 16) | (<u64>i8x16.bitmask(c) << 32) | (<u64>i8x16.bitmask(d) << 48);
+}
+
+/** Bit i set when the byte at p + i is c (i < 64). */
+@inline function mask64(p: usize, c: u8): u64 {
+  const s = i8x16.splat(c);
+  return bits4(i8x16.eq(v128.load(p), s), i8x16.eq(v128.load(p + 16), s), i8x16.eq(v128.load(p + 32), s), i8x16.eq(v128.load(p + 48), s));
+}
+
+@inline function push(n: i32, at: usize): i32 {
+  store<u32>(HITS + (<usize>n << 2), <u32>at);
+  return n + 1;
+}
+
 /**
- * Hits in [from, to): the start of every needle occurrence and the first dot of
- * every dotted quad in the table, in ascending 16-byte blocks (not sorted
- * within a block). Returns how many were written to HITS; stops early, at a
- * block boundary, when the output is nearly full (see stopped()).
+ * The quoted words (the first wordCount needles) in [from, to): every pair of
+ * quotes as far apart as a word is long is a candidate, then compared. Reads up
+ * to 128 bytes past `to` (the padding). Returns the count written to HITS; stops
+ * early at a block boundary when HITS is nearly full (see stopped()).
  */
-export function findHits(from: usize, to: usize): i32 {
+export function findWords(from: usize, to: usize): i32 {
   let n = 0;
-  const dot = i8x16.splat(0x2e);
+  let p = from;
+  let next = mask64(p, 0x22);
+  for (; p < to; p += 64) {
+    if (n > HIT_CAP - 64) break;
+    const q = next;
+    next = mask64(p + 64, 0x22);
+    let cand: u64 = 0;
+    let d = wordDistances;
+    while (d != 0) {
+      const k = ctz(d);
+      d &= d - 1;
+      cand |= q & ((q >> k) | (next << (64 - k)));
+    }
+    while (cand != 0) {
+      const at = p + <usize>ctz(cand);
+      cand &= cand - 1;
+      if (at >= to) break;
+      const c = <usize>(load<u8>(at + 1) | 0x20);
+      if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
+      for (let k = 0; k < wordCount; k++) {
+        if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
+          n = push(n, at);
+          break;
+        }
+      }
+    }
+  }
+  stoppedAt = p < to ? p : to;
+  return n;
+}
+
+/**
+ * Alerted addresses in [from, to): every dot is tried as the first dot of a
+ * dotted quad; every colon after "ffff" as an IPv4-mapped address in hex, and
+ * (with v6) after four bytes that may be an alerted IPv6's first group. The hit
+ * is that dot or colon. As findWords.
+ */
+export function findIps(from: usize, to: usize): i32 {
+  let n = 0;
+  let p = from;
   const zero = i8x16.splat(0x30);
   const ten = i8x16.splat(10);
-  const quote = i8x16.splat(0x22);
-  let p = from;
-  for (; p < to; p += 16) {
-    if (n > HIT_CAP - 16 * (needleCount + 1)) break;
-    if (wordCount > 0) {
-      // An opening quote, a word's first letter after it and a quote where the word would end;
-      // then the whole word is compared.
-      const next = fold(v128.load(p + 1));
-      let m = i8x16.eq(next, v128.load(WORD_LETTERS));
-      m = v128.and(m, i8x16.eq(v128.load(p + <usize>load<u8>(NEEDLES) - 1), quote));
-      for (let k = 1; k < wordCount; k++) {
-        const len = <usize>load<u8>(NEEDLES + (<usize>k << 5));
-        m = v128.or(m, v128.and(i8x16.eq(next, v128.load(WORD_LETTERS + (<usize>k << 4))), i8x16.eq(v128.load(p + len - 1), quote)));
-      }
-      m = v128.and(m, i8x16.eq(v128.load(p), quote));
-      if (v128.any_true(m)) {
-        let bits = <u32>i8x16.bitmask(m);
-        while (bits != 0) {
-          const at = p + <usize>ctz(bits);
-          bits &= bits - 1;
-          for (let k = 0; k < wordCount; k++) {
-            if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
-              store<u32>(HITS + (<usize>n << 2), <u32>at);
-              n++;
-              break;
-            }
-          }
-        }
-      }
+  const f = i8x16.splat(0x66);
+  for (; p < to; p += 64) {
+    if (n > HIT_CAP - 128) break;
+    // Dots with a digit after them, colons after an "f" (or after anything, when IPv6 heads are wanted).
+    const digitAfter = bits4(
+      i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
+      i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
+    let dots = mask64(p, 0x2e) & digitAfter;
+    while (dots != 0) {
+      const at = p + <usize>ctz(dots);
+      dots &= dots - 1;
+      if (at >= to) break;
+      if (quadAt(at)) n = push(n, at);
     }
-    for (let k = wordCount; k < needleCount; k++) {
-      const base = NEEDLES + (<usize>k << 5);
-      const probes = PROBES + <usize>k * 48;
-      const len = <usize>load<u8>(base);
-      const m = v128.and(
-        v128.and(
-          i8x16.eq(fold(v128.load(p + <usize>load<u8>(base + 1))), v128.load(probes)),
-          i8x16.eq(fold(v128.load(p + <usize>load<u8>(base + 2))), v128.load(probes + 16)),
-        ),
-        i8x16.eq(fold(v128.load(p + <usize>load<u8>(base + 3))), v128.load(probes + 32)),
-      );
-      if (v128.any_true(m)) {
-        let bits = <u32>i8x16.bitmask(m);
-        while (bits != 0) {
-          const at = p + <usize>ctz(bits);
-          bits &= bits - 1;
-          if (at + len <= to && needleAt(at, k)) {
-            store<u32>(HITS + (<usize>n << 2), <u32>at);
-            n++;
-          }
-        }
-      }
+    let colons = mask64(p, 0x3a);
+    if (!v6Heads) {
+      colons &= bits4(
+        i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
+        i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
     }
-    if (tableMask != 0) {
-      const v = v128.load(p);
-      const m = v128.and(
-        i8x16.eq(v, dot),
-        v128.and(
-          i8x16.lt_u(i8x16.sub(v128.load(p - 1), zero), ten),
-          i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten),
-        ),
-      );
-      // IPv4-mapped IPv6 in hex ("::ffff:5102:45a0"): the colon after "ffff".
-      const f = i8x16.splat(0x66);
-      const mapped = v128.and(
-        v128.and(i8x16.eq(v, i8x16.splat(0x3a)), i8x16.eq(fold(v128.load(p - 1)), f)),
-        v128.and(i8x16.eq(fold(v128.load(p - 2)), f), i8x16.eq(fold(v128.load(p - 4)), f)),
-      );
-      if (v128.any_true(mapped)) {
-        let bits = <u32>i8x16.bitmask(mapped);
-        while (bits != 0) {
-          const at = p + <usize>ctz(bits);
-          bits &= bits - 1;
-          if (at < to && mappedAt(at)) {
-            store<u32>(HITS + (<usize>n << 2), <u32>at);
-            n++;
-          }
-        }
-      }
-      if (v128.any_true(m)) {
-        let bits = <u32>i8x16.bitmask(m);
-        while (bits != 0) {
-          const at = p + <usize>ctz(bits);
-          bits &= bits - 1;
-          if (at < to && quadAt(at)) {
-            store<u32>(HITS + (<usize>n << 2), <u32>at);
-            n++;
-          }
-        }
-      }
+    while (colons != 0) {
+      const at = p + <usize>ctz(colons);
+      colons &= colons - 1;
+      if (at >= to) break;
+      if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
+      else if (v6Heads && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
     }
   }
   stoppedAt = p < to ? p : to;
@@ -296,13 +289,6 @@ export function structureLine(): u32 {
   return line;
 }
 
-@inline function mask64(p: usize, c: u8): u64 {
-  const s = i8x16.splat(c);
-  return <u64>i8x16.bitmask(i8x16.eq(v128.load(p), s))
-    | (<u64>i8x16.bitmask(i8x16.eq(v128.load(p + 16), s)) << 16)
-    | (<u64>i8x16.bitmask(i8x16.eq(v128.load(p + 32), s)) << 32)
-    | (<u64>i8x16.bitmask(i8x16.eq(v128.load(p + 48), s)) << 48);
-}
 
 @inline function prefixXor(x: u64): u64 {
   x ^= x << 1;
@@ -329,12 +315,19 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
   let p = from;
   for (; p < to; p += 64) {
     if (n > SEP_CAP - 64) break;
-    const quote = mask64(p, 0x22);
-    const nl = mask64(p, 0x0a);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p + 16);
+    const v2 = v128.load(p + 32);
+    const v3 = v128.load(p + 48);
+    const qs = i8x16.splat(0x22);
+    const ns = i8x16.splat(0x0a);
+    const quote = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
+    const nl = bits4(i8x16.eq(v0, ns), i8x16.eq(v1, ns), i8x16.eq(v2, ns), i8x16.eq(v3, ns));
     let q = quote;
     if (csv == 0) {
       // A quote is escaped when an odd run of backslashes precedes it.
-      const bs = mask64(p, 0x5c);
+      const bss = i8x16.splat(0x5c);
+      const bs = bits4(i8x16.eq(v0, bss), i8x16.eq(v1, bss), i8x16.eq(v2, bss), i8x16.eq(v3, bss));
       if (bs != 0 || escaped != 0) {
         let esc: u64 = escaped;
         let b = bs & ~esc;
@@ -357,7 +350,17 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
     inString = <u64>(<i64>strMask >> 63);
     let structural: u64;
     if (csv == 0) {
-      structural = (mask64(p, 0x7b) | mask64(p, 0x7d) | mask64(p, 0x5b) | mask64(p, 0x5d) | mask64(p, 0x2c)) & ~strMask;
+      // "{" and "[" differ only in bit 0x20, as do "}" and "]": one compare each on folded bytes.
+      const f0 = fold(v0);
+      const f1 = fold(v1);
+      const f2 = fold(v2);
+      const f3 = fold(v3);
+      const os = i8x16.splat(0x7b);
+      const cs = i8x16.splat(0x7d);
+      const ms = i8x16.splat(0x2c);
+      structural = (bits4(i8x16.eq(f0, os), i8x16.eq(f1, os), i8x16.eq(f2, os), i8x16.eq(f3, os))
+        | bits4(i8x16.eq(f0, cs), i8x16.eq(f1, cs), i8x16.eq(f2, cs), i8x16.eq(f3, cs))
+        | bits4(i8x16.eq(v0, ms), i8x16.eq(v1, ms), i8x16.eq(v2, ms), i8x16.eq(v3, ms))) & ~strMask;
     } else {
       structural = nl & ~strMask;
     }

@@ -9,7 +9,9 @@ import { frameFile, type FramedItem, type FramingOptions } from '../sources/fram
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { Counters, type CountersData } from './counters.js';
 import { ipPrefilter } from '../correlate/prefilter.js';
-import { mayBeNetworkAlert } from './alert-markers.js';
+import { fastFrameFile, NeedsFullFraming } from '../sources/fast-frames.js';
+import { ipv4Number, withKernel } from '../sources/scan-kernel.js';
+import { MARKER_WORDS, mayBeNetworkAlert } from './alert-markers.js';
 
 export interface FileScan {
   counters: CountersData;
@@ -36,21 +38,39 @@ const FAST_SAMPLE = 100;
 export async function scanFile(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, fast: boolean, onBytes?: (n: number) => void,
 ): Promise<FileScan> {
-  const counters = new Counters();
-  const src = counters.source(f.display);
-  const out: FileScan = {
-    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0,
-  };
+  if (fast) {
+    // Byte-level first: JSON records without a marker are never decoded to strings.
+    const done = await withKernel(async (kernel) => {
+      if (!kernel.configure(MARKER_WORDS, [])) return null;
+      return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
+        kernel, maxRecordBytes: framing.maxRecordBytes, sample: FAST_SAMPLE, frameDamaged: true, csvHits: false,
+        onSkip: () => {
+          counters.unparsedRecord(f.display);
+          out.qualifying = true;
+        },
+        onBytes: (n) => {
+          counters.source(f.display).bytes = n;
+          onBytes?.(n);
+        },
+        onFormat: (fmt) => {
+          counters.source(f.display).format = fmt;
+        },
+      }), () => false).catch((err: unknown) => {
+        if (err instanceof NeedsFullFraming) return null;
+        throw err;
+      });
+    });
+    if (done) return done;
+  }
   let sample = FAST_SAMPLE;
-  const frames = frameFile(f.path, f.display, {
+  return scanFrames(f, decode, (counters, out) => frameFile(f.path, f.display, {
     ...framing,
     onBytes: (n) => {
-      src.bytes = n;
+      counters.source(f.display).bytes = n;
       onBytes?.(n);
     },
     onFormat: (fmt) => {
-      src.format = fmt;
+      counters.source(f.display).format = fmt;
     },
     ...(fast ? {
       prefilter: (text: string) => sample-- > 0 || mayBeNetworkAlert(text),
@@ -59,8 +79,22 @@ export async function scanFile(
         out.qualifying = true;
       },
     } : {}),
-  });
-  for await (const batch of guard(frames, f)) {
+  }), fast ? () => sample-- <= 0 : () => false);
+}
+
+/** Pass 1's bookkeeping over the framed items of one file. `skipCsv`: count this CSV row unparsed. */
+async function scanFrames(
+  f: InputFile, decode: DecodeContext,
+  frames: (counters: Counters, out: FileScan) => AsyncGenerator<FramedItem[]>,
+  skipCsv: () => boolean,
+): Promise<FileScan> {
+  const counters = new Counters();
+  counters.source(f.display);
+  const out: FileScan = {
+    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0,
+  };
+  for await (const batch of guard(frames(counters, out), f)) {
     for (const item of batch) {
       if (item.kind === 'problem') {
         if (item.reason === 'binary-file' || item.reason === 'empty-file' || item.reason === 'invalid-compression') counters.fileProblem(item.origin, item.reason, item.message);
@@ -68,7 +102,7 @@ export async function scanFile(
         continue;
       }
       // CSV exports (Purview, Log Analytics, the admin center) carry no network alerts.
-      if (fast && item.kind === 'csv' && sample-- <= 0) {
+      if (item.kind === 'csv' && skipCsv()) {
         counters.unparsedRecord(f.display);
         out.qualifying = true;
         continue;
@@ -125,6 +159,25 @@ export async function qualifyingOf(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, prefilter: boolean,
   onBytes?: (n: number) => void,
 ): Promise<QualifyingScan> {
+  if (prefilter) {
+    // Byte-level first: only records where the kernel sees an alerted IP are decoded.
+    const targets = kernelTargets(alerted);
+    const done = targets && await withKernel(async (kernel) => {
+      if (!kernel.configure([], targets.ipv4, targets.v6Heads)) return null;
+      const out: QualifyingScan = { events: [], skipped: 0 };
+      return qualifyingFrames(fastFrameFile(f.path, f.display, {
+        kernel, maxRecordBytes: framing.maxRecordBytes, sample: 0, frameDamaged: false, csvHits: true,
+        onSkip: () => {
+          out.skipped++;
+        },
+        ...(onBytes ? { onBytes } : {}),
+      }), f, decode, alerted, out, undefined).catch((err: unknown) => {
+        if (err instanceof NeedsFullFraming) return null;
+        throw err;
+      });
+    });
+    if (done) return done;
+  }
   const out: QualifyingScan = { events: [], skipped: 0 };
   const pass = prefilter ? ipPrefilter(alerted) : undefined;
   const opts: FramingOptions = {
@@ -132,7 +185,14 @@ export async function qualifyingOf(
     ...(onBytes ? { onBytes } : {}),
     ...(pass ? { prefilter: pass, onSkip: () => { out.skipped++; } } : {}),
   };
-  for await (const batch of guard(frameFile(f.path, f.display, opts), f)) {
+  return qualifyingFrames(frameFile(f.path, f.display, opts), f, decode, alerted, out, pass);
+}
+
+async function qualifyingFrames(
+  frames: AsyncGenerator<FramedItem[]>, f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>,
+  out: QualifyingScan, pass: ((text: string) => boolean) | undefined,
+): Promise<QualifyingScan> {
+  for await (const batch of guard(frames, f)) {
     for (const item of batch) {
       if (item.kind === 'problem' || item.kind === 'text') continue; // no text format carries sign-ins or mail access
       if (pass && item.kind === 'csv' && !pass(Object.values(item.value).join('\u0001'))) {
@@ -149,6 +209,34 @@ export async function qualifyingOf(
     }
   }
   return out;
+}
+
+/**
+ * What the scan kernel looks for so that no record naming an alerted IP is
+ * missed (the same spellings as correlate/prefilter.ts): IPv4 as numbers (dotted
+ * quads and hex IPv4-mapped IPv6), public IPv6 by their first group. Null when
+ * that cannot be done (an IPv6 outside 2000::/3).
+ */
+const targetsCache = new WeakMap<ReadonlySet<string>, { v6Heads: string[]; ipv4: number[] } | null>();
+
+function kernelTargets(alerted: ReadonlySet<string>): { v6Heads: string[]; ipv4: number[] } | null {
+  if (targetsCache.has(alerted)) return targetsCache.get(alerted)!;
+  const heads = new Set<string>();
+  const ipv4: number[] = [];
+  let ok = true;
+  for (const ip of alerted) {
+    const n = ipv4Number(ip);
+    if (n !== null) {
+      ipv4.push(n);
+      continue;
+    }
+    const head = ip.split(':', 1)[0]!;
+    if (!/^[23][0-9a-f]{3}$/.test(head)) ok = false;
+    heads.add(head);
+  }
+  const t = ok ? { v6Heads: [...heads], ipv4 } : null;
+  targetsCache.set(alerted, t);
+  return t;
 }
 
 /** Turns a file that vanished or cannot be opened mid-run into UnreadableInput; a cut-off .gz into a problem. */

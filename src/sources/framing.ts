@@ -170,18 +170,13 @@ async function* frameStream(stream: Readable, display: string, path: string, opt
     }
   }
   const lead = start >= 0 ? text[start] : '';
-  const firstLine = text.slice(Math.max(0, start)).split(/\r?\n/, 1)[0] ?? '';
-  const looksCsv =
-    /\.csv(\.gz)?$/i.test(path) || /\.csv(\.gz)?$/i.test(display) ||
-    (lead !== '{' && lead !== '[' && /^"?[\w .()[\]-]+"?(,"?[\w .()@[\]-]+"?){2,}$/.test(firstLine.trim()) && /AuditData|CreationDate|TimeGenerated|IPAddress|Date \(UTC\)/i.test(firstLine));
-
-  if (looksCsv) {
+  if (looksCsv(text, start, path, display)) {
     opts.onFormat?.('csv');
     yield* frameCsv(first, chunks, display, opts);
     return;
   }
   // Arrays and envelopes are streamed element by element: memory is one record, not the file.
-  if (lead === '[' || (lead === '{' && !firstLineParses(first, start) && ENVELOPE_HEAD.test(text.slice(start, start + 4096)))) {
+  if (isJsonStream(first, text, start)) {
     opts.onFormat?.('json');
     yield* frameJsonStream(prepend(first, chunks), display, opts);
     return;
@@ -207,6 +202,49 @@ async function* frameStream(stream: Readable, display: string, path: string, opt
   yield* frameLines(prepend(first, chunks), display, opts);
 }
 
+function looksCsv(text: string, start: number, path: string, display: string): boolean {
+  const lead = start >= 0 ? text[start] : '';
+  const firstLine = text.slice(Math.max(0, start)).split(/\r?\n/, 1)[0] ?? '';
+  return /\.csv(\.gz)?$/i.test(path) || /\.csv(\.gz)?$/i.test(display) ||
+    (lead !== '{' && lead !== '[' && /^"?[\w .()[\]-]+"?(,"?[\w .()@[\]-]+"?){2,}$/.test(firstLine.trim()) && /AuditData|CreationDate|TimeGenerated|IPAddress|Date \(UTC\)/i.test(firstLine));
+}
+
+/** A JSON array, or an envelope that is not all on its first line: streamed element by element. */
+function isJsonStream(first: Buffer, text: string, start: number): boolean {
+  const lead = start >= 0 ? text[start] : '';
+  return lead === '[' || (lead === '{' && !firstLineParses(first, start) && ENVELOPE_HEAD.test(text.slice(start, start + 4096)));
+}
+
+export type FastLayout = 'csv' | 'json-stream' | 'ndjson';
+
+/**
+ * The layout frameStream would choose for a plain (not gzipped, not UTF-16)
+ * input, from its first bytes (`head`, at least 64 KiB or the whole file), or
+ * null when it is anything the byte-level fast scan does not read (text lines,
+ * one pretty-printed document, binary or blank starts). `offset` skips a UTF-8 BOM.
+ */
+export function fastLayout(head: Buffer, path: string, display: string): { layout: FastLayout; offset: number } | null {
+  if (head.length >= 2 && ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return null;
+  const offset = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  const first = head.subarray(offset);
+  const sniff = first.subarray(0, 8192);
+  if (sniff.includes(0)) return null;
+  const text = sniff.toString('utf8');
+  const start = text.search(/\S/);
+  if (start < 0) return null;
+  if (looksCsv(text, start, path, display)) return { layout: 'csv', offset };
+  if (isJsonStream(first, text, start)) return { layout: 'json-stream', offset };
+  if (text[start] === '{' && firstLineParses(first, start)) return { layout: 'ndjson', offset };
+  return null;
+}
+
+/** One element of a streamed JSON array, framed as frameJsonStream frames it. */
+export function frameElement(text: string, origin: RecordOrigin, out: FramedItem[]): void {
+  const parsed = tryParse(text);
+  if (parsed.ok) pushItem(parsed.value, origin, out);
+  else out.push({ kind: 'problem', origin, reason: 'invalid-json', message: `invalid JSON: ${parsed.error.slice(0, 160)}`, text: bounded(text) });
+}
+
 /** A document whose first key is an envelope's: {"records": […]}, {"value": […]}, or a Graph page ({"@odata.context": …}). */
 const ENVELOPE_HEAD = /^\{\s*"(records|value|@odata\.[A-Za-z]+)"\s*:/;
 
@@ -228,9 +266,7 @@ async function* frameJsonStream(chunks: AsyncIterable<Buffer>, display: string, 
         opts.onSkip?.();
         continue;
       }
-      const parsed = tryParse(text);
-      if (parsed.ok) pushItem(parsed.value, origin, batch);
-      else batch.push({ kind: 'problem', origin, reason: 'invalid-json', message: `invalid JSON: ${parsed.error.slice(0, 160)}`, text: bounded(text) });
+      frameElement(text, origin, batch);
     }
     if (batch.length >= BATCH) {
       yield batch;

@@ -5,13 +5,12 @@
 // to strings (docs/performance.md explains the passes).
 //
 // Memory layout (byte offsets; the kernel has the same constants):
-//   0        needles: 32 × 32 bytes — length, 3 probe offsets, 12 spare, 16 case-folded bytes
-//   1024     probe vectors (the kernel fills them)
-//   2560     first-letter vectors of the quoted words (the kernel fills them)
+//   0        quoted words: 8 × 32 bytes — length, 15 spare, 16 case-folded bytes
+//   1024     bitmap of the words' first letters (the kernel fills it)
 //   4096     hits: u32 positions (HIT_CAP)
 //   …        separators: u32 positions, then their u32 line numbers (SEP_CAP each)
 //   4 MiB    IPv4 set: open addressing, u32 addresses, 0 = empty slot
-//   8 MiB    data buffer: 64 zero bytes before it, 64 bytes of padding after the data
+//   8 MiB+64K data buffer: 128 zero bytes before it, 128 bytes of padding after the data
 import { readFileSync } from 'node:fs';
 
 const HITS = 4096;
@@ -21,17 +20,17 @@ const SEP_CAP = 262144;
 const SEP_LINE = SEP_POS + 4 * SEP_CAP;
 const TABLE = 4 << 20;
 const TABLE_MAX_LOG2 = 20; // 1 Mi slots: up to 512 Ki alerted IPv4 addresses
-const BUF = 8 << 20;
-const PAD = 64;
+const BUF = (8 << 20) + 65536; // after the table, with room for the zeros before it
+const PAD = 128;
 const PAGE = 65536;
-const MAX_NEEDLES = 32;
 const MAX_WORDS = 8;
 
 interface Exports {
   memory: WebAssembly.Memory;
-  configure(needles: number, words: number, tableLog2: number): void;
+  configure(words: number, tableLog2: number, v6: number): void;
   stopped(): number;
-  findHits(from: number, to: number): number;
+  findWords(from: number, to: number): number;
+  findIps(from: number, to: number): number;
   resetStructure(depth: number, target: number, line: number): void;
   structureDepth(): number;
   structureInString(): number;
@@ -58,12 +57,11 @@ function module(): WebAssembly.Module {
 /** Folds ASCII letters to lower case the way the kernel does (byte | 0x20). */
 const fold = (b: number): number => b | 0x20;
 
-/** How common a byte is in JSON logs: probes go to the rarest positions of a needle. */
-function commonness(b: number): number {
-  if (b === 0x22) return 3;
-  if (b >= 0x30 && b <= 0x39) return 2;
-  if ('etaoinsr'.includes(String.fromCharCode(b))) return 1;
-  return 0;
+/** An IPv6 first group ("2a02") as the kernel reads it before a colon: four folded bytes, little-endian. */
+function headKey(head: string): number {
+  const b = Buffer.from(head.toLowerCase(), 'latin1');
+  if (b.length !== 4) throw new Error(`IPv6 first group ${JSON.stringify(head)} must be 4 hex digits`);
+  return (fold(b[0]!) | (fold(b[1]!) << 8) | (fold(b[2]!) << 16) | (fold(b[3]!) << 24)) >>> 0;
 }
 
 /** IPv4 dotted quad → u32, or null. */
@@ -87,6 +85,7 @@ export class ScanKernel {
   /** A view of the whole memory; renewed when the memory grows. */
   private view: Buffer;
   private cap: number;
+  private finders: Array<(from: number, to: number) => number> = [];
 
   constructor() {
     const instance = new WebAssembly.Instance(module(), { env: { abort: () => { throw new Error('scan kernel abort'); } } });
@@ -117,43 +116,40 @@ export class ScanKernel {
 
   /**
    * What findHits looks for: `words` are quoted words matched case-insensitively
-   * with their quotes ('"alert"'), `needles` any other short strings (case-
-   * insensitive too), `ipv4` alerted addresses (dotted quads, and IPv4-mapped
-   * IPv6 in hex). Returns false when there are too many to look for.
+   * with their quotes ('"alert"'); `ipv4` alerted addresses (numbers: found as
+   * dotted quads and as IPv4-mapped IPv6 in hex); `v6Heads` the first groups of
+   * alerted public IPv6 addresses ("2a02", found before a colon, any case).
+   * Returns false when there are too many to look for.
    */
-  configure(words: string[], needles: string[], ipv4: number[]): boolean {
-    const all = [...words, ...needles];
-    if (words.length > MAX_WORDS || all.length > MAX_NEEDLES) return false;
+  configure(words: string[], ipv4: number[], v6Heads: string[] = []): boolean {
+    if (words.length > MAX_WORDS) return false;
     const v = this.view;
-    all.forEach((s, k) => {
-      const b = Buffer.from(s, 'latin1');
-      if (b.length < 3 || b.length > 16) throw new Error(`needle ${JSON.stringify(s)} must be 3 to 16 bytes`);
+    words.forEach((w, k) => {
+      const b = Buffer.from(w, 'latin1');
+      if (b.length < 3 || b.length > 16 || b[0] !== 0x22 || b[b.length - 1] !== 0x22) throw new Error(`word ${JSON.stringify(w)} must be quoted, 1 to 14 bytes`);
       const base = k * 32;
       v.fill(0, base, base + 32);
       v[base] = b.length;
       for (let i = 0; i < b.length; i++) v[base + 16 + i] = fold(b[i]!);
-      // Probes: the first and last bytes and the rarest one in between.
-      let mid = 1;
-      for (let i = 1; i < b.length - 1; i++) if (commonness(fold(b[i]!)) < commonness(fold(b[mid]!))) mid = i;
-      v[base + 1] = 0;
-      v[base + 2] = b.length - 1;
-      v[base + 3] = mid;
     });
+    const keys = [...ipv4.filter((ip) => ip !== 0), ...v6Heads.map(headKey)];
     let log2 = 0;
-    if (ipv4.length > 0) {
-      log2 = Math.max(4, Math.ceil(Math.log2(ipv4.length * 2 + 1)));
+    if (keys.length > 0) {
+      log2 = Math.max(4, Math.ceil(Math.log2(keys.length * 2 + 1)));
       if (log2 > TABLE_MAX_LOG2) return false;
       const slots = new Uint32Array(this.x.memory.buffer, TABLE, 1 << log2);
       slots.fill(0);
       const mask = (1 << log2) - 1;
-      for (const ip of ipv4) {
-        if (ip === 0) continue;
-        let h = Math.imul(ip, 0x9e3779b1) >>> (32 - log2);
-        while (slots[h] !== 0 && slots[h] !== ip) h = (h + 1) & mask;
-        slots[h] = ip;
+      for (const key of keys) {
+        let h = Math.imul(key, 0x9e3779b1) >>> (32 - log2);
+        while (slots[h] !== 0 && slots[h] !== key) h = (h + 1) & mask;
+        slots[h] = key;
       }
     }
-    this.x.configure(all.length, words.length, log2);
+    this.x.configure(words.length, log2, v6Heads.length > 0 ? 1 : 0);
+    this.finders = [];
+    if (words.length > 0) this.finders.push(this.x.findWords);
+    if (log2 > 0) this.finders.push(this.x.findIps);
     return true;
   }
 
@@ -163,15 +159,22 @@ export class ScanKernel {
    */
   findHits(from: number, to: number): Uint32Array {
     const parts: Uint32Array[] = [];
-    let at = BUF + from;
-    const end = BUF + to;
-    while (at < end) {
-      const n = this.x.findHits(at, end);
-      parts.push(new Uint32Array(this.x.memory.buffer, HITS, n).slice());
-      at = this.x.stopped();
+    let total = 0;
+    for (const find of this.finders) {
+      let at = BUF + from;
+      const end = BUF + to;
+      while (at < end) {
+        const n = find(at, end);
+        if (n > 0) parts.push(new Uint32Array(this.x.memory.buffer, HITS, n).slice());
+        total += n;
+        at = this.x.stopped();
+      }
     }
-    const all = parts.length === 1 ? parts[0]! : Uint32Array.from(parts.flatMap((p) => [...p]));
-    for (let i = 0; i < all.length; i++) all[i] = all[i]! - BUF;
+    const all = new Uint32Array(total);
+    let i = 0;
+    for (const p of parts) {
+      for (let j = 0; j < p.length; j++) all[i++] = p[j]! - BUF;
+    }
     return all.sort();
   }
 
@@ -181,7 +184,7 @@ export class ScanKernel {
   }
 
   resetStructure(depth: number, target: number, line: number): void {
-    // The 64 bytes before the buffer must read as zeros (the kernels look one byte back).
+    // The bytes before the buffer must read as zeros (the kernels look a few bytes back).
     this.view.fill(0, BUF - PAD, BUF);
     this.x.resetStructure(depth, target, line);
   }
@@ -224,3 +227,15 @@ export class ScanKernel {
 }
 
 export const SEPARATOR_CLOSES = 0x80000000;
+
+// Kernels are reused (their memory is the file buffer), one file at a time each.
+const idle: ScanKernel[] = [];
+
+export async function withKernel<T>(fn: (k: ScanKernel) => Promise<T>): Promise<T> {
+  const k = idle.pop() ?? new ScanKernel();
+  try {
+    return await fn(k);
+  } finally {
+    idle.push(k);
+  }
+}

@@ -1,0 +1,387 @@
+// hunt's fast framing: the records of an NDJSON file, a streamed JSON array or
+// envelope, or a CSV export, cut out at the byte level by the scan kernel
+// (scan-kernel.ts), and only the ones that can matter decoded to strings and
+// framed — the same items, with the same origins, that frameFile would give for
+// them. The others are only counted (onSkip). A record is framed when
+//   - the kernel found a hit in it (a network-alert marker in pass 1, an alerted
+//     IP in pass 2: the caller configures the kernel),
+//   - it is one of the file's first `sample` records,
+//   - `frameDamaged` is set and it is not shaped like one JSON object ({…}),
+//     so damage is still reported,
+// and CSV rows only on a hit when `csvHits` is set (pass 1: never; CSV exports
+// carry no network alerts). Inputs it does not read this way (gzip, UTF-16,
+// text lines, one pretty-printed document) make it throw NeedsFullFraming
+// before it yields anything; so does an oddly shaped JSON document found later
+// (the caller then frames the file again in full).
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import type { RecordOrigin } from '../decoders/types.js';
+import { fastLayout, frameElement, frameLine, type FramedItem, type InputFormat } from './framing.js';
+import { ScanKernel, SEPARATOR_CLOSES } from './scan-kernel.js';
+
+export class NeedsFullFraming extends Error {}
+
+export interface FastFramingOptions {
+  kernel: ScanKernel;
+  maxRecordBytes: number;
+  sample: number;
+  frameDamaged: boolean;
+  csvHits: boolean;
+  onSkip: () => void;
+  onBytes?: (bytes: number) => void;
+  onFormat?: (format: InputFormat) => void;
+}
+
+const CHUNK = 1 << 20;
+const YIELD_EVERY = 64 << 20;
+const HEAD = 65536;
+const LF = 0x0a;
+const CR = 0x0d;
+
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/**
+ * The file's bytes in the kernel's buffer: [0, len), refilled a chunk at a time.
+ * Reads are synchronous (an async read per megabyte costs more than it reads
+ * from the page cache); every YIELD_EVERY bytes the event loop gets a turn, so
+ * a progress bar on this thread still moves.
+ */
+class Reader {
+  len = 0;
+  eof = false;
+  private pos = 0;
+  private sinceYield = 0;
+
+  constructor(private readonly fd: number, private readonly k: ScanKernel, private readonly onBytes?: (n: number) => void) {}
+
+  /** Appends the next chunk; the kernel buffer may be reallocated (re-read k.buffer after). */
+  async fill(): Promise<void> {
+    this.k.ensure(this.len + CHUNK);
+    const bytesRead = readSync(this.fd, this.k.buffer, this.len, CHUNK, this.pos);
+    this.sinceYield += bytesRead;
+    if (this.sinceYield >= YIELD_EVERY) {
+      this.sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.pos += bytesRead;
+    this.len += bytesRead;
+    if (bytesRead === 0) this.eof = true;
+    this.onBytes?.(this.pos);
+    this.k.pad(this.len);
+  }
+
+  /** Drops [0, from): what is left moves to the start of the buffer. */
+  shift(from: number): void {
+    if (from <= 0) return;
+    const b = this.k.buffer;
+    b.copy(b, 0, from, this.len);
+    this.len -= from;
+    this.k.pad(this.len);
+  }
+}
+
+/** Which records of the sorted `hits` fall in [from, to)? A cursor over them. */
+class HitCursor {
+  private i = 0;
+  constructor(private hits: Uint32Array) {}
+  reset(hits: Uint32Array): void {
+    this.hits = hits;
+    this.i = 0;
+  }
+  any(from: number, to: number): boolean {
+    const h = this.hits;
+    while (this.i < h.length && h[this.i]! < from) this.i++;
+    return this.i < h.length && h[this.i]! < to;
+  }
+}
+
+export async function* fastFrameFile(path: string, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
+  const fd = openSync(path, 'r');
+  try {
+    const r = new Reader(fd, o.kernel, o.onBytes);
+    while (!r.eof && r.len < HEAD) await r.fill();
+    const found = fastLayout(o.kernel.buffer.subarray(0, Math.min(r.len, HEAD)), path, display);
+    if (!found) throw new NeedsFullFraming();
+    if (found.layout === 'ndjson') {
+      o.onFormat?.('ndjson');
+      yield* ndjson(r, found.offset, display, o);
+    } else if (found.layout === 'json-stream') {
+      const start = arrayStart(o.kernel.buffer, found.offset, r.len);
+      if (!start) throw new NeedsFullFraming();
+      o.onFormat?.('json');
+      yield* jsonStream(r, start, display, o);
+    } else {
+      o.onFormat?.('csv');
+      yield* csv(r, found.offset, display, o);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(origin: RecordOrigin, what: string, max: number): FramedItem {
+  return { kind: 'problem', origin, reason: 'record-too-large', message: `${what} longer than ${max} bytes; skipped` };
+}
+
+async function* ndjson(r: Reader, offset: number, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
+  const k = o.kernel;
+  const hits = new HitCursor(new Uint32Array(0));
+  let from = offset;
+  let lineNo = 0;
+  let ordinal = 0;
+  let skipping = false; // inside a line longer than maxRecordBytes
+  for (;;) {
+    const batch: FramedItem[] = [];
+    let buf = k.buffer;
+    // Whole lines lie in [from, end).
+    let end = r.len;
+    if (!r.eof) {
+      const nl = r.len > from ? buf.lastIndexOf(LF, r.len - 1) : -1;
+      end = nl >= from ? nl + 1 : from;
+    }
+    if (skipping) {
+      // The rest of an over-long line: dropped up to its newline.
+      const nl = buf.indexOf(LF, from);
+      if (nl >= 0 && nl < end) {
+        lineNo++;
+        batch.push(tooLarge({ source: display, line: lineNo }, 'line', o.maxRecordBytes));
+        from = nl + 1;
+        skipping = false;
+      } else {
+        from = r.len;
+        end = r.len;
+      }
+    }
+    if (from < end) {
+      hits.reset(k.findHits(from, end));
+      buf = k.buffer;
+    }
+    for (let pos = from; pos < end;) {
+      let nl = buf.indexOf(LF, pos);
+      if (nl < 0 || nl >= end) nl = end;
+      lineNo++;
+      let e = nl;
+      if (e > pos && buf[e - 1] === CR) e--;
+      let s = pos;
+      while (s < e && isSpace(buf[s]!)) s++;
+      if (s < e) {
+        if (e - pos > o.maxRecordBytes) {
+          batch.push(tooLarge({ source: display, line: lineNo }, 'line', o.maxRecordBytes));
+        } else {
+          let last = e - 1;
+          while (last > s && isSpace(buf[last]!)) last--;
+          const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[last] !== 0x7d);
+          if (hits.any(pos, nl) || ordinal < o.sample || damaged) {
+            const line = buf.toString('utf8', pos, e);
+            if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
+            frameLine(line, { source: display, line: lineNo }, batch);
+          } else {
+            o.onSkip();
+          }
+          ordinal++;
+        }
+      }
+      pos = nl + 1;
+    }
+    from = end;
+    if (batch.length > 0) yield batch;
+    if (r.eof) return;
+    r.shift(from);
+    from = 0;
+    if (!skipping && r.len > o.maxRecordBytes) {
+      // No newline in more than a record's worth of bytes: the line is too long; drop what we have.
+      skipping = true;
+      r.shift(r.len);
+    }
+    await r.fill();
+  }
+}
+
+/**
+ * Where the streamed array's elements start: after the opening bracket of a
+ * bare array, or of the "records"/"value" array of an envelope (the first one
+ * at depth 1, as JsonArraySplitter picks it), with its depth and line.
+ */
+function arrayStart(buf: Buffer, from: number, len: number): { at: number; target: number; line: number } | null {
+  let i = from;
+  while (i < len && isSpace(buf[i]!)) i++;
+  if (buf[i] === 0x5b) return { at: i + 1, target: 1, line: lineAt(buf, i) };
+  if (buf[i] !== 0x7b) return null;
+  let depth = 0;
+  let key = '';
+  let expectKey = false;
+  for (; i < len; i++) {
+    const b = buf[i]!;
+    if (b === 0x22) {
+      let j = i + 1;
+      while (j < len && buf[j] !== 0x22) j += buf[j] === 0x5c ? 2 : 1;
+      if (j >= len) return null;
+      if (depth === 1 && expectKey) key = buf.toString('utf8', i + 1, j);
+      expectKey = false;
+      i = j;
+      continue;
+    }
+    if (b === 0x7b || b === 0x5b) {
+      if (depth === 1 && b === 0x5b && (key === 'records' || key === 'value')) return { at: i + 1, target: 2, line: lineAt(buf, i) };
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (b === 0x7d || b === 0x5d) {
+      depth--;
+      if (depth <= 0) return null;
+    } else if (b === 0x2c && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return null;
+}
+
+function lineAt(buf: Buffer, pos: number): number {
+  let n = 1;
+  for (let i = buf.indexOf(LF); i >= 0 && i < pos; i = buf.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
+async function* jsonStream(r: Reader, start: { at: number; target: number; line: number }, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
+  const k = o.kernel;
+  k.resetStructure(start.target, start.target, start.line);
+  const hits = new HitCursor(new Uint32Array(0));
+  let scanned = start.at; // the structure scan has reached here
+  let elemFrom = start.at; // the current element's segment starts here
+  let elemLine = start.line; // the line of the separator before it
+  let index = 0;
+  let closed = false;
+  let dropping = false; // the current element is too long: its bytes are not kept
+  for (;;) {
+    const batch: FramedItem[] = [];
+    const structEnd = r.eof ? r.len : scanned + Math.floor((r.len - scanned) / 64) * 64;
+    const seps = k.findSeparators(scanned, structEnd, false);
+    scanned = structEnd;
+    if (seps.pos.length > 0) {
+      const lastSep = seps.pos[seps.pos.length - 1]! & ~SEPARATOR_CLOSES;
+      hits.reset(k.findHits(elemFrom, lastSep));
+    }
+    const buf = k.buffer;
+    for (let i = 0; i < seps.pos.length; i++) {
+      const raw = seps.pos[i]!;
+      const sep = (raw & ~SEPARATOR_CLOSES) >>> 0;
+      if (closed) throw new NeedsFullFraming(); // a second array at the target depth
+      if (dropping) {
+        batch.push(tooLarge({ source: display, line: elemLine, index }, 'array element', o.maxRecordBytes));
+        index++;
+        dropping = false;
+      } else {
+        let s = elemFrom;
+        let line = elemLine;
+        while (s < sep && isSpace(buf[s]!)) {
+          if (buf[s] === LF) line++;
+          s++;
+        }
+        let e = sep;
+        while (e > s && isSpace(buf[e - 1]!)) e--;
+        if (s < e) {
+          const origin = { source: display, line, index };
+          if (e - s > o.maxRecordBytes) {
+            batch.push(tooLarge(origin, 'array element', o.maxRecordBytes));
+          } else {
+            const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
+            if (hits.any(s, e) || index < o.sample || damaged) frameElement(buf.toString('utf8', s, e), origin, batch);
+            else o.onSkip();
+          }
+          index++;
+        }
+      }
+      elemFrom = sep + 1;
+      elemLine = seps.line[i]!;
+      if (raw & SEPARATOR_CLOSES) closed = true;
+    }
+    if (batch.length > 0) yield batch;
+    if (r.eof) break;
+    // Keep the unfinished element (or, past the array, nothing) and what is not yet scanned.
+    let keep = closed || dropping ? scanned : elemFrom;
+    if (!closed && !dropping && r.len - elemFrom > o.maxRecordBytes) {
+      dropping = true; // the element goes on past the limit: report it at its end, keep nothing of it
+      keep = scanned;
+    }
+    r.shift(keep);
+    scanned -= keep;
+    elemFrom = Math.max(0, elemFrom - keep);
+    await r.fill();
+  }
+  if (!closed || k.depth !== 0 || k.inString) {
+    yield [{
+      kind: 'problem', origin: { source: display, line: 0 }, reason: 'invalid-json',
+      message: 'the JSON document ends early (truncated or unbalanced); the records before the damage were read',
+    }];
+  }
+}
+
+const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true } as const;
+
+async function* csv(r: Reader, offset: number, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
+  const k = o.kernel;
+  k.resetStructure(0, 0, 1);
+  const hits = new HitCursor(new Uint32Array(0));
+  let scanned = offset;
+  let rowFrom = offset;
+  let rowLine = 1;
+  let header: string[] | null = null;
+  let ordinal = 0;
+  let dropping = false;
+  for (;;) {
+    const batch: FramedItem[] = [];
+    const structEnd = r.eof ? r.len : scanned + Math.floor((r.len - scanned) / 64) * 64;
+    const seps = k.findSeparators(scanned, structEnd, true);
+    scanned = structEnd;
+    const ends = Array.from(seps.pos);
+    const lines = Array.from(seps.line, (l) => l + 1);
+    // The last row may end at the end of the file rather than at a newline.
+    const lastEnd = ends.length > 0 ? ends[ends.length - 1]! + 1 : rowFrom;
+    if (r.eof && lastEnd < r.len) {
+      ends.push(r.len);
+      lines.push(0);
+    }
+    if (ends.length > 0 && o.csvHits) hits.reset(k.findHits(rowFrom, ends[ends.length - 1]!));
+    const buf = k.buffer;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      const origin = { source: display, line: rowLine };
+      let e = end;
+      if (e > rowFrom && buf[e - 1] === CR) e--;
+      if (dropping) {
+        batch.push(tooLarge(origin, 'CSV row', o.maxRecordBytes));
+        dropping = false;
+      } else if (e > rowFrom) {
+        if (e - rowFrom > o.maxRecordBytes) {
+          batch.push(tooLarge(origin, 'CSV row', o.maxRecordBytes));
+        } else if (header === null) {
+          header = (parseCsvSync(buf.toString('utf8', rowFrom, e)) as string[][])[0]?.map((h) => h.trim()) ?? [];
+        } else {
+          if (ordinal < o.sample || (o.csvHits && hits.any(rowFrom, e))) {
+            try {
+              const rows = parseCsvSync(buf.toString('utf8', rowFrom, e), { ...CSV_OPTIONS, columns: header }) as Array<Record<string, string>>;
+              for (const value of rows) batch.push({ kind: 'csv', value, origin });
+            } catch (err) {
+              batch.push({ kind: 'problem', origin, reason: 'invalid-csv', message: `invalid CSV row: ${(err as Error).message.slice(0, 160)}` });
+            }
+          } else {
+            o.onSkip();
+          }
+          ordinal++;
+        }
+      }
+      rowFrom = end + 1;
+      rowLine = lines[i]!;
+    }
+    if (batch.length > 0) yield batch;
+    if (r.eof) return;
+    let keep = dropping ? scanned : rowFrom;
+    if (!dropping && r.len - rowFrom > o.maxRecordBytes) {
+      dropping = true;
+      keep = scanned;
+    }
+    r.shift(keep);
+    scanned -= keep;
+    rowFrom = Math.max(0, rowFrom - keep);
+    await r.fill();
+  }
+}
