@@ -30,6 +30,8 @@ export interface FastFramingOptions {
   onSkip: () => void;
   onBytes?: (bytes: number) => void;
   onFormat?: (format: InputFormat) => void;
+  /** Bytes read at a time (tests use tiny ones to cut records across reads). */
+  chunkBytes?: number;
 }
 
 const CHUNK = 1 << 20;
@@ -52,12 +54,14 @@ class Reader {
   private pos = 0;
   private sinceYield = 0;
 
-  constructor(private readonly fd: number, private readonly k: ScanKernel, private readonly onBytes?: (n: number) => void) {}
+  constructor(
+    private readonly fd: number, private readonly k: ScanKernel, private readonly chunk: number, private readonly onBytes?: (n: number) => void,
+  ) {}
 
   /** Appends the next chunk; the kernel buffer may be reallocated (re-read k.buffer after). */
   async fill(): Promise<void> {
-    this.k.ensure(this.len + CHUNK);
-    const bytesRead = readSync(this.fd, this.k.buffer, this.len, CHUNK, this.pos);
+    this.k.ensure(this.len + this.chunk);
+    const bytesRead = readSync(this.fd, this.k.buffer, this.len, this.chunk, this.pos);
     this.sinceYield += bytesRead;
     if (this.sinceYield >= YIELD_EVERY) {
       this.sinceYield = 0;
@@ -98,7 +102,7 @@ class HitCursor {
 export async function* fastFrameFile(path: string, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
   const fd = openSync(path, 'r');
   try {
-    const r = new Reader(fd, o.kernel, o.onBytes);
+    const r = new Reader(fd, o.kernel, o.chunkBytes ?? CHUNK, o.onBytes);
     while (!r.eof && r.len < HEAD) await r.fill();
     const found = fastLayout(o.kernel.buffer.subarray(0, Math.min(r.len, HEAD)), path, display);
     if (!found) throw new NeedsFullFraming();

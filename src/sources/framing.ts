@@ -556,6 +556,7 @@ function countLines(s: string, upTo: number): number {
 async function* frameCsv(first: Buffer, rest: AsyncIterable<Buffer>, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
   const problems: FramedItem[] = [];
   let lastEndLine = 1; // the header's line
+  let emptyLines = 0; // blank lines skipped so far: a row after one starts a line later
   const parser = parseCsv({
     bom: true,
     columns: (header: string[]) => header.map((h) => h.trim()),
@@ -578,8 +579,9 @@ async function* frameCsv(first: Buffer, rest: AsyncIterable<Buffer>, display: st
   src.pipe(parser);
   let batch: FramedItem[] = [];
   try {
-    for await (const rec of parser as AsyncIterable<{ info: { lines: number }; record: Record<string, string> }>) {
-      const line = lastEndLine + 1;
+    for await (const rec of parser as AsyncIterable<{ info: { lines: number; empty_lines: number }; record: Record<string, string> }>) {
+      const line = lastEndLine + 1 + (rec.info.empty_lines - emptyLines);
+      emptyLines = rec.info.empty_lines;
       // The parser reports a skipped row before we see the rows read ahead of it: keep input order.
       while (problems.length > 0 && problems[0]!.origin.line < line) batch.push(problems.shift()!);
       batch.push({ kind: 'csv', value: rec.record, origin: { source: display, line } });

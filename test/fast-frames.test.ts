@@ -1,0 +1,89 @@
+// The byte-level framing must cut out exactly the records, with exactly the
+// origins, that the full framing does: every record is framed here (sample =
+// all), the file is read in pieces small enough to cut records, strings and
+// CRLFs in two, and the items are compared with frameFile's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fastFrameFile, NeedsFullFraming } from '../src/sources/fast-frames.js';
+import { frameFile, type FramedItem } from '../src/sources/framing.js';
+import { ScanKernel } from '../src/sources/scan-kernel.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-fast-frames-'));
+const kernel = new ScanKernel();
+const MAX = 400; // maxRecordBytes: small, so over-long records occur
+
+const signin = (i: number, extra = ''): string =>
+  JSON.stringify({ time: `2026-03-02T10:00:0${i % 10}Z`, properties: { ipAddress: `81.2.69.${i}`, userPrincipalName: `u${i}@contoso.com`, note: `é "quoted" \\ back],{"x":1}${extra}` } });
+
+const FILES: Record<string, string | Buffer> = {
+  'lines.json': [signin(1), '', signin(2), '   ', `${signin(3)}\r`, '{"truncated": ', '<134>Mar  2 10:00:00 ids suricata[7]: {"event_type":"alert","src_ip":"81.2.69.9"}', signin(4, 'x'.repeat(500)), signin(5)].join('\n'),
+  'lines-crlf.json': `\uFEFF${[signin(1), signin(2), signin(3)].join('\r\n')}\r\n`,
+  'array.json': `[${[1, 2, 3, 4].map((i) => signin(i)).join(',')}]`,
+  'array-pretty.json': JSON.stringify([1, 2, 3].map((i) => JSON.parse(signin(i)) as unknown), null, 2),
+  'array-odd.json': `[ ${signin(1)} , "a string" , 42 , {"records":[${signin(2)},${signin(3)}]}, ${signin(4, 'y'.repeat(600))} ,${signin(5)}]\n`,
+  'array-truncated.json': `[${signin(1)},${signin(2)},{"time":"2026-`,
+  'envelope.json': `{"records": [\n${[1, 2, 3].map((i) => signin(i)).join(',\n')}\n]}`,
+  'graph.json': JSON.stringify({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: [1, 2].map((i) => JSON.parse(signin(i)) as unknown), '@odata.nextLink': 'https://graph.microsoft.com/next' }, null, 2),
+  'empty-array.json': '[]',
+  'audit.csv': `\uFEFFCreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a@contoso.com,MailItemsAccessed,"{""CreationTime"":""2026-03-02T10:00:00"",""ClientIPAddress"":""81.2.69.1""}"\r\n\r\n2026-03-02T10:00:01Z,b@contoso.com,UserLoggedIn,"{""Note"":""two\nlines""}"\r\n2026-03-02T10:00:02Z,c@contoso.com,MailItemsAccessed,"{}"`,
+};
+
+async function collect(gen: AsyncGenerator<FramedItem[]>): Promise<FramedItem[]> {
+  const out: FramedItem[] = [];
+  for await (const batch of gen) out.push(...batch);
+  return out;
+}
+
+/** What a reader of the records sees: problems compared by place and reason (messages differ in wording). */
+function comparable(items: FramedItem[]): unknown[] {
+  return items.map((it) => (it.kind === 'problem' ? { problem: it.reason, origin: it.origin } : { kind: it.kind, value: it.value, origin: it.origin }));
+}
+
+for (const [name, content] of Object.entries(FILES)) {
+  test(`fast framing = full framing: ${name}`, async () => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    const full = comparable(await collect(frameFile(path, name, { maxRecordBytes: MAX, maxDocumentBytes: 1 << 20 })));
+    assert.ok(kernel.configure(['"alert"'], []));
+    for (const chunkBytes of [7, 64, 333, 1 << 20]) {
+      let skipped = 0;
+      const fast = comparable(await collect(fastFrameFile(path, name, {
+        kernel, maxRecordBytes: MAX, sample: Infinity, frameDamaged: true, csvHits: false, chunkBytes,
+        onSkip: () => { skipped++; },
+      })));
+      assert.equal(skipped, 0);
+      assert.deepEqual(fast, full, `${name}, read ${chunkBytes} bytes at a time`);
+    }
+  });
+}
+
+test('records without a hit are counted, not framed; those with one are framed', async () => {
+  const path = join(dir, 'mixed.json');
+  const alert = '{"event_type":"alert","src_ip":"81.2.69.9","timestamp":"2026-03-02T10:00:00Z"}';
+  writeFileSync(path, [signin(1), alert, signin(2), signin(3), alert].join('\n'));
+  assert.ok(kernel.configure(['"alert"'], []));
+  let skipped = 0;
+  const items = await collect(fastFrameFile(path, 'mixed.json', {
+    kernel, maxRecordBytes: 1 << 20, sample: 0, frameDamaged: true, csvHits: false, chunkBytes: 50,
+    onSkip: () => { skipped++; },
+  }));
+  assert.deepEqual(items.map((i) => i.origin.line), [2, 5]);
+  assert.equal(skipped, 3);
+});
+
+test('inputs it does not read at the byte level are handed back before anything is framed', async () => {
+  const cases: Record<string, string> = {
+    'syslog.log': '<134>Mar  2 10:00:00 fw CEF:0|Vendor|IDS|1|100|Port scan|8|src=81.2.69.160\n',
+    'doc.json': '{\n  "time": "2026-03-02T10:00:00Z",\n  "ipAddress": "81.2.69.1"\n}\n',
+    'blank.json': '   \n\n',
+  };
+  for (const [name, content] of Object.entries(cases)) {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    const gen = fastFrameFile(path, name, { kernel, maxRecordBytes: MAX, sample: Infinity, frameDamaged: true, csvHits: false, onSkip: () => {} });
+    await assert.rejects(gen.next(), NeedsFullFraming, name);
+  }
+});
