@@ -87,3 +87,24 @@ test('inputs it does not read at the byte level are handed back before anything 
     await assert.rejects(gen.next(), NeedsFullFraming, name);
   }
 });
+
+test('pass 2 over a long array: reading only the stretches with a hit gives what reading it all gives', async () => {
+  const path = join(dir, 'long-array.json');
+  const n = 30_000; // ~4.6 MB: several sync points
+  writeFileSync(path, `{"records":[\n${Array.from({ length: n }, (_, i) => signin(i % 250)).join(',\n')}\n]}`);
+  const syncs: import('../src/sources/fast-frames.js').SyncPoint[] = [];
+  assert.ok(kernel.configure(['"alert"'], []));
+  await collect(fastFrameFile(path, 'long-array.json', {
+    kernel, maxRecordBytes: 1 << 20, sample: 0, frameDamaged: true, csvHits: false, onSkip: () => {}, onSync: (s) => syncs.push(s),
+  }));
+  assert.ok(syncs.length >= 2, JSON.stringify(syncs));
+  // 81.2.69.7 and 81.2.69.77 (not 81.2.69.177: the quad must match whole).
+  assert.ok(kernel.configure([], [(81 << 24 | 2 << 16 | 69 << 8 | 7) >>> 0, (81 << 24 | 2 << 16 | 69 << 8 | 77) >>> 0]));
+  const pass2 = (withSyncs: boolean) => collect(fastFrameFile(path, 'long-array.json', {
+    kernel, maxRecordBytes: 1 << 20, sample: 0, frameDamaged: false, csvHits: true, onSkip: () => {}, ...(withSyncs ? { syncs } : {}),
+  }));
+  const all = comparable(await pass2(false));
+  const segmented = comparable(await pass2(true));
+  assert.equal(all.length, 2 * Math.ceil(n / 250));
+  assert.deepEqual(segmented, all);
+});

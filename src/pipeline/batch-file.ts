@@ -9,7 +9,7 @@ import { frameFile, type FramedItem, type FramingOptions } from '../sources/fram
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { Counters, type CountersData } from './counters.js';
 import { ipPrefilter } from '../correlate/prefilter.js';
-import { fastFrameFile, NeedsFullFraming } from '../sources/fast-frames.js';
+import { fastFrameFile, NeedsFullFraming, type SyncPoint } from '../sources/fast-frames.js';
 import { ipv4Number, withKernel } from '../sources/scan-kernel.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from './alert-markers.js';
 
@@ -25,6 +25,8 @@ export interface FileScan {
   qualifyingSuccess: number;
   failed: number;
   withoutIp: number;
+  /** Element boundaries of a streamed JSON array, for pass 2 (fast-frames.ts); empty otherwise. */
+  syncs: SyncPoint[];
 }
 
 /** Records of each file decoded in full even in the fast first pass: they date the data and name its decoders. */
@@ -54,6 +56,9 @@ export async function scanFile(
         },
         onFormat: (fmt) => {
           counters.source(f.display).format = fmt;
+        },
+        onSync: (sync) => {
+          out.syncs.push(sync);
         },
       }), () => false).catch((err: unknown) => {
         if (err instanceof NeedsFullFraming) return null;
@@ -92,7 +97,7 @@ async function scanFrames(
   counters.source(f.display);
   const out: FileScan = {
     counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [],
   };
   for await (const batch of guard(frames(counters, out), f)) {
     for (const item of batch) {
@@ -157,7 +162,7 @@ export interface QualifyingScan {
  */
 export async function qualifyingOf(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, prefilter: boolean,
-  onBytes?: (n: number) => void,
+  onBytes?: (n: number) => void, syncs?: SyncPoint[],
 ): Promise<QualifyingScan> {
   if (prefilter) {
     // Byte-level first: only records where the kernel sees an alerted IP are decoded.
@@ -167,6 +172,7 @@ export async function qualifyingOf(
       const out: QualifyingScan = { events: [], skipped: 0 };
       return qualifyingFrames(fastFrameFile(f.path, f.display, {
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: 0, frameDamaged: false, csvHits: true,
+        ...(syncs && syncs.length > 0 ? { syncs } : {}),
         onSkip: () => {
           out.skipped++;
         },

@@ -15,6 +15,7 @@ import { Correlator, type CorrelatorStats } from '../correlate/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../events/event.js';
 import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
+import type { SyncPoint } from '../sources/fast-frames.js';
 import type { InputFile } from '../sources/inputs.js';
 import { qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan } from './batch-file.js';
 import { Counters } from './counters.js';
@@ -76,7 +77,9 @@ export function defaultThreads(files: InputFile[]): number {
 interface Executor {
   scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void): Promise<FileScan>;
   text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
-  qualifying(f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void): Promise<QualifyingScan>;
+  qualifying(
+    f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
+  ): Promise<QualifyingScan>;
   setAlerted(ips: string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,7 +95,7 @@ function localExecutor(framing: FramingOptions): Executor {
   return {
     scan: (f, decode, fast, progress) => serial(() => scanFile(f, decode, framing, fast, progress)),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
-    qualifying: (f, decode, alerted, prefilter, progress) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress)),
+    qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs)),
     setAlerted: async () => {},
     close: async () => {},
   };
@@ -103,7 +106,7 @@ function poolExecutor(size: number, framing: FramingOptions): Executor {
   return {
     scan: (file, decode, fast, progress) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast }, progress),
     text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
-    qualifying: (file, decode, _alerted, prefilter, progress) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter }, progress),
+    qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
     setAlerted: (ips) => pool.broadcast({ op: 'alerted', ips }),
     close: () => pool.close(),
   };
@@ -161,7 +164,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
       const set = new Set(alerted);
       await exec.setAlerted(alerted);
       const withQualifying = order.filter((f) => scans[files.indexOf(f)]!.qualifying);
-      const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, set, opts.prefilter ?? true, progress(`2:${f.path}`)))]));
+      const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, set, opts.prefilter ?? true, progress(`2:${f.path}`), scans[files.indexOf(f)]!.syncs))]));
       let handedOver = 0;
       for (const f of files) {
         const q = running.get(f);

@@ -2,6 +2,7 @@
 // another core and sends back only what the correlator needs.
 import { parentPort } from 'node:worker_threads';
 import type { DecodeContext } from '../decoders/types.js';
+import type { SyncPoint } from '../sources/fast-frames.js';
 import type { FramingOptions } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { qualifyingOf, scanFile, textAlertsOf } from './batch-file.js';
@@ -9,7 +10,7 @@ import { qualifyingOf, scanFile, textAlertsOf } from './batch-file.js';
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
-  | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean }
+  | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean; syncs: SyncPoint[] }
   | { id: number; op: 'alerted'; ips: string[] };
 
 export type WorkerReply =
@@ -32,7 +33,7 @@ if (port) {
         case 'text':
           return textAlertsOf(task.file, task.decode, task.framing);
         case 'qualifying':
-          return qualifyingOf(task.file, task.decode, task.framing, alerted, task.prefilter, progress);
+          return qualifyingOf(task.file, task.decode, task.framing, alerted, task.prefilter, progress, task.syncs);
       }
     };
     work().then(

@@ -17,7 +17,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { RecordOrigin } from '../decoders/types.js';
 import { fastLayout, frameElement, frameLine, type FramedItem, type InputFormat } from './framing.js';
-import { ScanKernel, SEPARATOR_CLOSES } from './scan-kernel.js';
+import { ScanKernel, SEPARATOR_CLOSES, type Separators } from './scan-kernel.js';
 
 export class NeedsFullFraming extends Error {}
 
@@ -32,9 +32,25 @@ export interface FastFramingOptions {
   onFormat?: (format: InputFormat) => void;
   /** Bytes read at a time (tests use tiny ones to cut records across reads). */
   chunkBytes?: number;
+  /** Pass 1: called with element boundaries of streamed arrays, about every SYNC_EVERY bytes. */
+  onSync?: (s: SyncPoint) => void;
+  /** Pass 2: those boundaries, so stretches without a hit need no structure scan. */
+  syncs?: SyncPoint[];
+}
+
+/** A place in a streamed JSON array where an element's segment starts (right after a separator). */
+export interface SyncPoint {
+  /** File offset. */
+  offset: number;
+  /** Line of the separator before it. */
+  line: number;
+  /** Index of the next element. */
+  index: number;
 }
 
 const CHUNK = 1 << 20;
+/** Pass 1 gives out a sync point (an element boundary) about this often in a streamed array. */
+const SYNC_EVERY = 1 << 20;
 const YIELD_EVERY = 64 << 20;
 const HEAD = 65536;
 const LF = 0x0a;
@@ -71,6 +87,32 @@ class Reader {
     this.len += bytesRead;
     if (bytesRead === 0) this.eof = true;
     this.onBytes?.(this.pos);
+    this.k.pad(this.len);
+  }
+
+  /** File offset of the buffer's first byte. */
+  get base(): number {
+    return this.pos - this.len;
+  }
+
+  /** Replaces the buffer's contents with the file's bytes [from, to) (to the end when to is null). */
+  async load(from: number, to: number | null): Promise<void> {
+    this.len = 0;
+    this.pos = from;
+    this.eof = false;
+    if (to === null) {
+      while (!this.eof) await this.fill();
+      return;
+    }
+    const want = to - from;
+    this.k.ensure(want);
+    while (this.len < want && !this.eof) {
+      const n = readSync(this.fd, this.k.buffer, this.len, want - this.len, this.pos);
+      if (n === 0) this.eof = true;
+      this.pos += n;
+      this.len += n;
+      this.onBytes?.(this.pos);
+    }
     this.k.pad(this.len);
   }
 
@@ -245,16 +287,75 @@ function lineAt(buf: Buffer, pos: number): number {
   return n;
 }
 
+/** Where the elements of a streamed array stand: the segment being cut, its line, the next index. */
+interface ElementCursor {
+  from: number;
+  line: number;
+  index: number;
+  closed: boolean;
+  /** The current element is too long: its bytes are not kept, it is reported at its end. */
+  dropping: boolean;
+  /** File offset of the last sync point given out. */
+  lastSync: number;
+}
+
+/** Frames or counts the elements that end at `seps` (positions in the kernel buffer, whose byte 0 is file offset `base`). */
+function takeElements(
+  seps: Separators, hits: HitCursor, cur: ElementCursor, base: number, display: string, o: FastFramingOptions, batch: FramedItem[],
+): void {
+  const buf = o.kernel.buffer;
+  for (let i = 0; i < seps.pos.length; i++) {
+    const raw = seps.pos[i]!;
+    const sep = (raw & ~SEPARATOR_CLOSES) >>> 0;
+    if (cur.closed) throw new NeedsFullFraming(); // a second array at the target depth
+    if (cur.dropping) {
+      batch.push(tooLarge({ source: display, line: cur.line, index: cur.index }, 'array element', o.maxRecordBytes));
+      cur.index++;
+      cur.dropping = false;
+    } else {
+      let s = cur.from;
+      let line = cur.line;
+      while (s < sep && isSpace(buf[s]!)) {
+        if (buf[s] === LF) line++;
+        s++;
+      }
+      let e = sep;
+      while (e > s && isSpace(buf[e - 1]!)) e--;
+      if (s < e) {
+        const origin = { source: display, line, index: cur.index };
+        if (e - s > o.maxRecordBytes) {
+          batch.push(tooLarge(origin, 'array element', o.maxRecordBytes));
+        } else {
+          const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
+          if (hits.any(s, e) || cur.index < o.sample || damaged) frameElement(buf.toString('utf8', s, e), origin, batch);
+          else o.onSkip();
+        }
+        cur.index++;
+      }
+    }
+    cur.from = sep + 1;
+    cur.line = seps.line[i]!;
+    if (raw & SEPARATOR_CLOSES) cur.closed = true;
+    else if (o.onSync && base + cur.from - cur.lastSync >= SYNC_EVERY) {
+      cur.lastSync = base + cur.from;
+      o.onSync({ offset: cur.lastSync, line: cur.line, index: cur.index });
+    }
+  }
+}
+
 async function* jsonStream(r: Reader, start: { at: number; target: number; line: number }, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
   const k = o.kernel;
+  if (o.syncs) {
+    const segments = usableSyncs(o.syncs, r.base + start.at, o.maxRecordBytes);
+    if (segments) {
+      yield* jsonSegments(r, start, segments, display, o);
+      return;
+    }
+  }
   k.resetStructure(start.target, start.target, start.line);
   const hits = new HitCursor(new Uint32Array(0));
   let scanned = start.at; // the structure scan has reached here
-  let elemFrom = start.at; // the current element's segment starts here
-  let elemLine = start.line; // the line of the separator before it
-  let index = 0;
-  let closed = false;
-  let dropping = false; // the current element is too long: its bytes are not kept
+  const cur: ElementCursor = { from: start.at, line: start.line, index: 0, closed: false, dropping: false, lastSync: r.base + start.at };
   for (;;) {
     const batch: FramedItem[] = [];
     const structEnd = r.eof ? r.len : scanned + Math.floor((r.len - scanned) / 64) * 64;
@@ -262,60 +363,69 @@ async function* jsonStream(r: Reader, start: { at: number; target: number; line:
     scanned = structEnd;
     if (seps.pos.length > 0) {
       const lastSep = seps.pos[seps.pos.length - 1]! & ~SEPARATOR_CLOSES;
-      hits.reset(k.findHits(elemFrom, lastSep));
+      hits.reset(k.findHits(cur.from, lastSep));
     }
-    const buf = k.buffer;
-    for (let i = 0; i < seps.pos.length; i++) {
-      const raw = seps.pos[i]!;
-      const sep = (raw & ~SEPARATOR_CLOSES) >>> 0;
-      if (closed) throw new NeedsFullFraming(); // a second array at the target depth
-      if (dropping) {
-        batch.push(tooLarge({ source: display, line: elemLine, index }, 'array element', o.maxRecordBytes));
-        index++;
-        dropping = false;
-      } else {
-        let s = elemFrom;
-        let line = elemLine;
-        while (s < sep && isSpace(buf[s]!)) {
-          if (buf[s] === LF) line++;
-          s++;
-        }
-        let e = sep;
-        while (e > s && isSpace(buf[e - 1]!)) e--;
-        if (s < e) {
-          const origin = { source: display, line, index };
-          if (e - s > o.maxRecordBytes) {
-            batch.push(tooLarge(origin, 'array element', o.maxRecordBytes));
-          } else {
-            const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
-            if (hits.any(s, e) || index < o.sample || damaged) frameElement(buf.toString('utf8', s, e), origin, batch);
-            else o.onSkip();
-          }
-          index++;
-        }
-      }
-      elemFrom = sep + 1;
-      elemLine = seps.line[i]!;
-      if (raw & SEPARATOR_CLOSES) closed = true;
-    }
+    takeElements(seps, hits, cur, r.base, display, o, batch);
     if (batch.length > 0) yield batch;
     if (r.eof) break;
     // Keep the unfinished element (or, past the array, nothing) and what is not yet scanned.
-    let keep = closed || dropping ? scanned : elemFrom;
-    if (!closed && !dropping && r.len - elemFrom > o.maxRecordBytes) {
-      dropping = true; // the element goes on past the limit: report it at its end, keep nothing of it
+    let keep = cur.closed || cur.dropping ? scanned : cur.from;
+    if (!cur.closed && !cur.dropping && r.len - cur.from > o.maxRecordBytes) {
+      cur.dropping = true;
       keep = scanned;
     }
     r.shift(keep);
     scanned -= keep;
-    elemFrom = Math.max(0, elemFrom - keep);
+    cur.from = Math.max(0, cur.from - keep);
     await r.fill();
   }
-  if (!closed || k.depth !== 0 || k.inString) {
+  if (!cur.closed || k.depth !== 0 || k.inString) {
     yield [{
       kind: 'problem', origin: { source: display, line: 0 }, reason: 'invalid-json',
       message: 'the JSON document ends early (truncated or unbalanced); the records before the damage were read',
     }];
+  }
+}
+
+/** The sync points as segment starts after the array's start, or null when one segment would be too long to hold. */
+function usableSyncs(syncs: SyncPoint[], arrayAt: number, maxRecordBytes: number): SyncPoint[] | null {
+  let prev = arrayAt;
+  for (const s of syncs) {
+    if (s.offset <= prev || s.offset - prev > maxRecordBytes + 4 * SYNC_EVERY) return null;
+    prev = s.offset;
+  }
+  return syncs;
+}
+
+/**
+ * Pass 2 over a streamed array whose element boundaries pass 1 recorded: each
+ * stretch between two sync points is read whole and searched for hits, and only
+ * a stretch with a hit is cut into elements — the rest is never scanned for
+ * structure. (No completeness check: pass 1 reported the document's damage.)
+ */
+async function* jsonSegments(
+  r: Reader, start: { at: number; target: number; line: number }, syncs: SyncPoint[], display: string, o: FastFramingOptions,
+): AsyncGenerator<FramedItem[]> {
+  const k = o.kernel;
+  const hits = new HitCursor(new Uint32Array(0));
+  const starts: SyncPoint[] = [{ offset: r.base + start.at, line: start.line, index: 0 }, ...syncs];
+  for (let i = 0; i < starts.length; i++) {
+    const seg = starts[i]!;
+    const end = i + 1 < starts.length ? starts[i + 1]!.offset : null;
+    await r.load(seg.offset, end);
+    const found = k.findHits(0, r.len);
+    if (found.length === 0) continue;
+    hits.reset(found);
+    k.resetStructure(start.target, start.target, seg.line);
+    const seps = k.findSeparators(0, r.len, false);
+    const cur: ElementCursor = { from: 0, line: seg.line, index: seg.index, closed: false, dropping: false, lastSync: Infinity };
+    const batch: FramedItem[] = [];
+    try {
+      takeElements(seps, hits, cur, r.base, display, { ...o, sample: 0 }, batch);
+    } catch (err) {
+      if (!(err instanceof NeedsFullFraming)) throw err;
+    }
+    if (batch.length > 0) yield batch;
   }
 }
 
