@@ -4,7 +4,7 @@
 // once, whatever the machine's TZ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +78,29 @@ test('fast path (prefilter, workers) gives exactly the straightforward answer, c
     }
     if (input === gen.logsDir) assert.ok(straight.alerts.length > 0);
   }
+});
+
+test('network alerts hiding in a file that starts like a sign-in export: the fast hunt still finds every case', async () => {
+  // The fast hunt scans files that look like alert sources first and searches the
+  // rest for their IPs in the same pass; alerts found only there must send the
+  // files back for those IPs. Here every IDS alert is appended to an Entra export.
+  const dir = mkdtempSync(join(tmpdir(), 'cw-hidden-'));
+  const gen = await generate({ outDir: dir, events: 20_000, seed: 5 });
+  const files = (await expandInputs([gen.logsDir])).files;
+  const eve = files.filter((f) => f.path.endsWith('eve.json'));
+  const entra = files.find((f) => f.path.endsWith('insights-logs-signinlogs.json'))!;
+  assert.ok(eve.length > 0 && entra);
+  appendFileSync(entra.path, eve.map((f) => readFileSync(f.path, 'utf8')).join(''));
+  for (const f of eve) rmSync(f.path);
+  const inputs = (await expandInputs([gen.logsDir])).files;
+  const run = (fastScan: boolean) => runBatch(inputs, {
+    config: buildConfig({}), rules, threads: 1, fastScan, now: () => new Date('2026-06-01T00:00:00Z'),
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+  });
+  const straight = await run(false);
+  const fast = await run(true);
+  assert.ok(straight.alerts.length > 5);
+  assert.deepEqual(fast.alerts, straight.alerts);
+  const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
+  assert.deepEqual([...new Set(fast.alerts.map((a) => `${a.rule.id} ${a.source.ip}`))].sort(), truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
 });

@@ -20,20 +20,29 @@ export interface HuntFlags extends SettingsFlags {
   quiet?: boolean;
 }
 
-/** Progress bar over bytes, on stderr, only on a terminal and only for inputs worth it. */
-function progressBar(io: Io, totalBytes: number, enabled: boolean): { update(n: number): void; stop(): void } {
-  if (!enabled || !io.stderr.isTTY || totalBytes < 8 * 1024 * 1024) return { update: () => {}, stop: () => {} };
+/**
+ * Progress bar over bytes, on stderr, only on a terminal and only for inputs
+ * worth it. The total is what the passes planned so far will read: it grows
+ * when a fast hunt needs another pass.
+ */
+function progressBar(io: Io, inputBytes: number, enabled: boolean): { update(n: number, total: number): void; stop(): void } {
+  if (!enabled || !io.stderr.isTTY || inputBytes < 8 * 1024 * 1024) return { update: () => {}, stop: () => {} };
   const bar = new SingleBar({
     stream: io.stderr as NodeJS.WritableStream as never,
     format: 'hunting [{bar}] {percentage}% | {value_mb}/{total_mb} MB | ETA {eta}s',
     hideCursor: true,
     clearOnComplete: true,
   });
-  const total = totalBytes;
+  let total = inputBytes;
   bar.start(total, 0, { value_mb: '0', total_mb: (total / 1e6).toFixed(0) });
   let last = 0;
   return {
-    update: (n) => {
+    update: (n, planned) => {
+      if (planned !== total) {
+        total = planned;
+        bar.setTotal(total);
+        bar.update({ total_mb: (total / 1e6).toFixed(0) });
+      }
       if (n - last < total / 500 && n < total) return;
       last = n;
       bar.update(Math.min(n, total), { value_mb: (n / 1e6).toFixed(0) });
@@ -52,9 +61,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
   const inputs = await expandInputs(paths, io.stdin);
   const started = Date.now();
   try {
-    // Two passes at most: the bar measures both.
-    const total = inputs.files.reduce((n, f) => n + f.size, 0) * 2;
-    const bar = progressBar(io, total, flags.progress !== false);
+    const bar = progressBar(io, inputs.files.reduce((n, f) => n + f.size, 0), flags.progress !== false);
     let result: BatchResult;
     try {
       result = await runBatch(inputs.files, {
@@ -63,7 +70,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
         config: settings.config,
         rules,
         decode: settings.decode,
-        onProgress: (n) => bar.update(n),
+        onProgress: (n, planned) => bar.update(n, planned),
       });
     } finally {
       bar.stop();

@@ -177,6 +177,11 @@ export class Correlator {
     return this.byIp.size;
   }
 
+  /** Would a network alert from this IP be set aside (special-purpose range, allowlist)? No side effects. */
+  excludes(ip: string): boolean {
+    return specialPurpose.match(ip) !== null || this.config.allow.match(ip) !== null;
+  }
+
   /** The IPs that have network alerts (after exclusions). */
   alertedIps(): string[] {
     const out: string[] = [];

@@ -37,7 +37,11 @@ export function canonicalIp(value: unknown): string | null {
   return canonicalBareIp(s);
 }
 
+/** A dotted quad already in canonical form (no leading zeros): most addresses in logs. */
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 function canonicalBareIp(s: string): string | null {
+  if (CANONICAL_V4.test(s)) return s;
   if (s.includes(':')) {
     if (!ipaddr.IPv6.isValid(s)) return null;
     const v6 = ipaddr.IPv6.parse(s);

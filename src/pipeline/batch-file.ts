@@ -27,10 +27,12 @@ export interface FileScan {
   withoutIp: number;
   /** Element boundaries of a streamed JSON array, for pass 2 (fast-frames.ts); empty otherwise. */
   syncs: SyncPoint[];
+  /** With `collect`: the successful sign-ins and mail accesses of those IPs, found in the same pass. */
+  events: DecodedEvent[];
 }
 
 /** Records of each file decoded in full even in the fast first pass: they date the data and name its decoders. */
-const FAST_SAMPLE = 100;
+const FAST_SAMPLE = 10;
 
 /**
  * Pass 1 over one file: every record counted; network alerts returned. In the
@@ -39,13 +41,16 @@ const FAST_SAMPLE = 100;
  */
 export async function scanFile(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, fast: boolean, onBytes?: (n: number) => void,
+  collect?: ReadonlySet<string>,
 ): Promise<FileScan> {
   if (fast) {
-    // Byte-level first: JSON records without a marker are never decoded to strings.
-    const done = await withKernel(async (kernel) => {
-      if (!kernel.configure(MARKER_WORDS, [])) return null;
+    // Byte-level first: JSON records without a marker (or, with `collect`, one of
+    // those IPs) are never decoded to strings.
+    const targets = collect ? kernelTargets(collect) : { ipv4: [], v6Heads: [] };
+    const done = targets && await withKernel(async (kernel) => {
+      if (!kernel.configure(MARKER_WORDS, targets.ipv4, targets.v6Heads)) return null;
       return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
-        kernel, maxRecordBytes: framing.maxRecordBytes, sample: FAST_SAMPLE, frameDamaged: true, csvHits: false,
+        kernel, maxRecordBytes: framing.maxRecordBytes, sample: FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
         onSkip: () => {
           counters.unparsedRecord(f.display);
           out.qualifying = true;
@@ -60,7 +65,7 @@ export async function scanFile(
         onSync: (sync) => {
           out.syncs.push(sync);
         },
-      }), () => false).catch((err: unknown) => {
+      }), () => false, collect).catch((err: unknown) => {
         if (err instanceof NeedsFullFraming) return null;
         throw err;
       });
@@ -68,6 +73,7 @@ export async function scanFile(
     if (done) return done;
   }
   let sample = FAST_SAMPLE;
+  const pass = collect ? ipPrefilter(collect) : undefined;
   return scanFrames(f, decode, (counters, out) => frameFile(f.path, f.display, {
     ...framing,
     onBytes: (n) => {
@@ -78,26 +84,68 @@ export async function scanFile(
       counters.source(f.display).format = fmt;
     },
     ...(fast ? {
-      prefilter: (text: string) => sample-- > 0 || mayBeNetworkAlert(text),
+      prefilter: (text: string) => sample-- > 0 || mayBeNetworkAlert(text) || (pass !== undefined && pass(text)),
       onSkip: () => {
         counters.unparsedRecord(f.display);
         out.qualifying = true;
       },
     } : {}),
-  }), fast ? () => sample-- <= 0 : () => false);
+  }), fast ? (row) => sample-- <= 0 && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect);
+}
+
+/** Records of each file decoded before deciding the order of a fast hunt (mayHoldAlerts). */
+const SNIFF = 10;
+
+/** Decoders whose records are never network alerts. */
+const IDENTITY_DECODERS = new Set(['entra-signin', 'entra-portal-csv', 'm365-audit']);
+
+/**
+ * Can this file hold network alerts? Judged from its first records: a record of
+ * a network format (even a flow), a text line, or a record no decoder takes
+ * says yes. A wrong "no" costs time (another pass for the IPs it turns out to
+ * alert on), never an answer.
+ */
+export async function mayHoldAlerts(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<boolean> {
+  const judge = async (frames: AsyncGenerator<FramedItem[]>): Promise<boolean> => {
+    let seen = 0;
+    for await (const batch of frames) {
+      for (const item of batch) {
+        if (item.kind === 'problem' || item.kind === 'text') return true;
+        const { decoder, result } = decodeRecord(item, decode);
+        if (!result.ok || decoder === null || !IDENTITY_DECODERS.has(decoder)) return true;
+        if (++seen >= SNIFF) return false;
+      }
+    }
+    return seen === 0;
+  };
+  try {
+    return await withKernel(async (kernel) => {
+      kernel.configure([], []);
+      return judge(fastFrameFile(f.path, f.display, {
+        kernel, maxRecordBytes: framing.maxRecordBytes, sample: SNIFF, frameDamaged: true, csvHits: false, onSkip: () => {},
+      }));
+    });
+  } catch (err) {
+    if (!(err instanceof NeedsFullFraming)) return true; // unreadable: the scan reports it
+  }
+  try {
+    return await judge(frameFile(f.path, f.display, framing));
+  } catch {
+    return true;
+  }
 }
 
 /** Pass 1's bookkeeping over the framed items of one file. `skipCsv`: count this CSV row unparsed. */
 async function scanFrames(
   f: InputFile, decode: DecodeContext,
   frames: (counters: Counters, out: FileScan) => AsyncGenerator<FramedItem[]>,
-  skipCsv: () => boolean,
+  skipCsv: (row: Record<string, string>) => boolean, collect?: ReadonlySet<string>,
 ): Promise<FileScan> {
   const counters = new Counters();
   counters.source(f.display);
   const out: FileScan = {
     counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [],
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [],
   };
   for await (const batch of guard(frames(counters, out), f)) {
     for (const item of batch) {
@@ -107,7 +155,7 @@ async function scanFrames(
         continue;
       }
       // CSV exports (Purview, Log Analytics, the admin center) carry no network alerts.
-      if (item.kind === 'csv' && skipCsv()) {
+      if (item.kind === 'csv' && skipCsv(item.value)) {
         counters.unparsedRecord(f.display);
         out.qualifying = true;
         continue;
@@ -125,9 +173,13 @@ async function scanFrames(
         else out.alerts.push(result.event);
       } else if (role === 'signin' || role === 'mail_access') {
         out.qualifying = true;
-        if (!result.event.event.source?.ip) out.withoutIp++;
+        const ip = result.event.event.source?.ip;
+        if (!ip) out.withoutIp++;
         else if (result.event.event.event.outcome !== 'success') out.failed++;
-        else out.qualifyingSuccess++;
+        else {
+          out.qualifyingSuccess++;
+          if (collect?.has(ip)) out.events.push(result.event);
+        }
       }
     }
   }

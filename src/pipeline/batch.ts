@@ -17,7 +17,7 @@ import type { DecodedEvent } from '../events/event.js';
 import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
 import type { SyncPoint } from '../sources/fast-frames.js';
 import type { InputFile } from '../sources/inputs.js';
-import { qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan } from './batch-file.js';
+import { mayHoldAlerts, qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan } from './batch-file.js';
 import { Counters } from './counters.js';
 import { DecodePool } from './pool.js';
 
@@ -40,8 +40,8 @@ export interface BatchOptions {
    * or more (and off with a --map mapping, whose fields are the user's).
    */
   fastScan?: boolean;
-  /** Bytes read so far over both passes (for a progress bar); the total is 2 × input size at most. */
-  onProgress?: (bytesDone: number) => void;
+  /** Bytes read so far over all passes, and the bytes the passes planned so far will read (for a progress bar). */
+  onProgress?: (bytesDone: number, bytesPlanned: number) => void;
   /** When the alerts are raised (the documents' @timestamp). */
   now?: () => Date;
 }
@@ -75,7 +75,8 @@ export function defaultThreads(files: InputFile[]): number {
 
 /** Runs per-file tasks: on workers, or one at a time on this thread. */
 interface Executor {
-  scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void): Promise<FileScan>;
+  /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers). */
+  scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan>;
   text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
   qualifying(
     f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
@@ -93,7 +94,7 @@ function localExecutor(framing: FramingOptions): Executor {
     return next;
   };
   return {
-    scan: (f, decode, fast, progress) => serial(() => scanFile(f, decode, framing, fast, progress)),
+    scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect)),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
     qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs)),
     setAlerted: async () => {},
@@ -104,7 +105,7 @@ function localExecutor(framing: FramingOptions): Executor {
 function poolExecutor(size: number, framing: FramingOptions): Executor {
   const pool = new DecodePool(size);
   return {
-    scan: (file, decode, fast, progress) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast }, progress),
+    scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress),
     text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
     qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
     setAlerted: (ips) => pool.broadcast({ op: 'alerted', ips }),
@@ -125,59 +126,116 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
   const threads = opts.threads ?? defaultThreads(files);
   const fast = opts.fastScan ?? (files.reduce((n, f) => n + f.size, 0) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);
   const exec = threads > 1 ? poolExecutor(threads, framing) : localExecutor(framing);
-  // Progress: bytes read per file and pass, summed.
+  // Fast hunts search for alerted IPs while counting (see below); the straightforward path reads twice.
+  const fused = fast && (opts.prefilter ?? true);
+  const size = (fs: InputFile[]): number => fs.reduce((n, f) => n + f.size, 0);
+  // Progress: bytes read per file and pass, summed, against the bytes the passes planned so far will read.
   const read = new Map<string, number>();
-  let total = 0;
+  let done = 0;
+  let planned = fused ? size(files) : 2 * size(files);
   const progress = (key: string) => (n: number): void => {
-    total += n - (read.get(key) ?? 0);
+    done += n - (read.get(key) ?? 0);
     read.set(key, n);
-    opts.onProgress?.(total);
+    opts.onProgress?.(done, Math.max(planned, done));
   };
   try {
     // Pass 1: count everything, collect network alerts. Big files first, so the cores finish together.
     const order = [...files].sort((a, b) => b.size - a.size);
-    const scanning = new Map(order.map((f) => [f, later(exec.scan(f, opts.decode, fast, progress(`1:${f.path}`)))]));
-    const scans: FileScan[] = [];
-    for (const f of files) scans.push(await scanning.get(f)!);
-    let latestDated: number | null = null;
+    const at = new Map(files.map((f, i) => [f, i]));
+    const scans: FileScan[] = new Array<FileScan>(files.length);
+    const scanAll = async (fs: InputFile[], collect?: ReadonlySet<string>): Promise<void> => {
+      const running = fs.map((f) => later(exec.scan(f, opts.decode, fast, progress(`1:${f.path}`), collect)));
+      for (let i = 0; i < fs.length; i++) scans[at.get(fs[i]!)!] = await running[i]!;
+    };
+    const latestOf = (fs: FileScan[]): number | null => fs.reduce<number | null>((m, s) => (s.latestDated !== null && (m === null || s.latestDated > m) ? s.latestDated : m), null);
+    // Year-less stamps take their year from the data, not from today: the latest
+    // time among records that carry a full date is the reference (DESIGN.md §2).
+    const contextFor = (latest: number | null): DecodeContext =>
+      latest === null ? opts.decode : { ...opts.decode, reference: { ms: latest + (fast ? FAST_REFERENCE_SLACK_MS : 0), ns: 0 } };
+    const textAlerts = new Map<InputFile, { reference: number | null; alerts: DecodedEvent[] }>();
+    const decodeText = async (fs: InputFile[], latest: number | null): Promise<void> => {
+      const ctx = contextFor(latest);
+      const decoded = await Promise.all(fs.map((f) => exec.text(f, ctx)));
+      fs.forEach((f, i) => textAlerts.set(f, { reference: latest, alerts: decoded[i]! }));
+    };
+
+    // A fast hunt reads most files once: the files that may hold network alerts
+    // (judged from their first records) are scanned first; the rest are scanned
+    // for markers and, in the same pass, for the IPs alerted so far. Only IPs
+    // first alerted on in that second group send the files back for another pass.
+    let first = order;
+    let rest: InputFile[] = [];
+    let searched: ReadonlySet<string> | null = null;
+    if (fused) {
+      first = [];
+      for (const f of order) (await mayHoldAlerts(f, opts.decode, framing) ? first : rest).push(f);
+      await scanAll(first);
+      // The IPs alerted on so far, less those the correlator will set aside (internal addresses are in every sign-in log).
+      const early = new Set<string>();
+      const note = (a: DecodedEvent): void => {
+        const ip = a.event.source?.ip;
+        if (ip && !correlator.excludes(ip)) early.add(ip);
+      };
+      for (const f of first) scans[at.get(f)!]!.alerts.forEach(note);
+      await decodeText(first.filter((f) => scans[at.get(f)!]!.textAlerts), latestOf(first.map((f) => scans[at.get(f)!]!)));
+      for (const { alerts } of textAlerts.values()) alerts.forEach(note);
+      searched = early;
+      await exec.setAlerted([...early]);
+      await scanAll(rest, early);
+    } else {
+      await scanAll(order);
+    }
+
     let qualifyingSuccess = 0;
     scans.forEach((s) => {
       counters.merge(s.counters);
       for (const a of s.alerts) correlator.add(a);
-      if (s.latestDated !== null && (latestDated === null || s.latestDated > latestDated)) latestDated = s.latestDated;
       qualifyingSuccess += s.qualifyingSuccess;
       correlator.stats.failedEvents += s.failed;
       correlator.stats.withoutIp += s.withoutIp;
     });
-
-    // Year-less stamps take their year from the data, not from today: the latest
-    // time among records that carry a full date is the reference (DESIGN.md §2).
-    const reference: number | null = latestDated === null ? null : latestDated + (fast ? FAST_REFERENCE_SLACK_MS : 0);
-    const decode2: DecodeContext = reference === null ? opts.decode : { ...opts.decode, reference: { ms: reference, ns: 0 } };
-    const withText = files.filter((_, i) => scans[i]!.textAlerts);
-    for (const alerts of await Promise.all(withText.map((f) => exec.text(f, decode2)))) for (const a of alerts) correlator.add(a);
+    const latest = latestOf(scans);
+    const decode2 = contextFor(latest);
+    // Text alerts decoded early keep their times only if the reference did not move since.
+    const stale = files.filter((f) => scans[at.get(f)!]!.textAlerts && textAlerts.get(f)?.reference !== latest);
+    await decodeText(stale, latest);
+    for (const f of files) for (const a of textAlerts.get(f)?.alerts ?? []) correlator.add(a);
     correlator.sealNetworkAlerts();
 
     // Pass 2: only the qualifying events of alerted IPs come back.
     const alerted = correlator.alertedIps();
-    if (alerted.length > 0) {
-      const set = new Set(alerted);
-      await exec.setAlerted(alerted);
-      const withQualifying = order.filter((f) => scans[files.indexOf(f)]!.qualifying);
-      const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, set, opts.prefilter ?? true, progress(`2:${f.path}`), scans[files.indexOf(f)]!.syncs))]));
-      let handedOver = 0;
+    const set = new Set(alerted);
+    let handedOver = 0;
+    const pass2 = async (fs: InputFile[], ips: ReadonlySet<string>): Promise<void> => {
+      const withQualifying = fs.filter((f) => scans[at.get(f)!]!.qualifying);
+      if (withQualifying.length === 0 || ips.size === 0) return;
+      planned += size(withQualifying);
+      await exec.setAlerted([...ips]);
+      const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, ips, opts.prefilter ?? true, progress(`2:${f.path}`), scans[at.get(f)!]!.syncs))]));
       for (const f of files) {
         const q = running.get(f);
         if (!q) continue;
         const r = await q;
-        handedOver += r.events.length;
-        for (const e of r.events) correlator.add(e);
+        for (const e of r.events) {
+          if (!set.has(e.event.source!.ip!)) continue;
+          handedOver++;
+          correlator.add(e);
+        }
       }
-      // (In the fast pass, qualifying records were not all parsed: their split is unknown.)
-      if (!fast) correlator.stats.unalertedEvents += qualifyingSuccess - handedOver;
-    } else if (!fast) {
-      correlator.stats.unalertedEvents += qualifyingSuccess;
+    };
+    if (searched) {
+      for (const f of rest) {
+        for (const e of scans[at.get(f)!]!.events) {
+          if (set.has(e.event.source!.ip!)) correlator.add(e);
+        }
+      }
+      await pass2(first, set);
+      await pass2(rest, new Set(alerted.filter((ip) => !searched.has(ip))));
+    } else {
+      await pass2(order, set);
     }
+    // (In the fast pass, qualifying records were not all parsed: their split is unknown.)
+    if (!fast) correlator.stats.unalertedEvents += qualifyingSuccess - handedOver;
   } finally {
     await exec.close();
   }

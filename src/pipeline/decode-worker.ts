@@ -8,7 +8,7 @@ import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { qualifyingOf, scanFile, textAlertsOf } from './batch-file.js';
 
 export type WorkerTask =
-  | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean }
+  | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
   | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean; syncs: SyncPoint[] }
   | { id: number; op: 'alerted'; ips: string[] };
@@ -29,7 +29,7 @@ if (port) {
           alerted = new Set(task.ips);
           return null;
         case 'scan':
-          return scanFile(task.file, task.decode, task.framing, task.fast, progress);
+          return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? alerted : undefined);
         case 'text':
           return textAlertsOf(task.file, task.decode, task.framing);
         case 'qualifying':

@@ -23,6 +23,8 @@ const TABLE_MAX_LOG2 = 20; // 1 Mi slots: up to 512 Ki alerted IPv4 addresses
 const BUF = (8 << 20) + 65536; // after the table, with room for the zeros before it
 const PAD = 128;
 const PAGE = 65536;
+/** Set on a separator that closes the array (bit 31). */
+export const SEPARATOR_CLOSES = 0x80000000;
 const MAX_WORDS = 8;
 
 interface Exports {
@@ -207,26 +209,35 @@ export class ScanKernel {
    * over between calls, so `to - from` must be a multiple of 64 except at the end.
    */
   findSeparators(from: number, to: number, csv: boolean): Separators {
-    const pos: number[] = [];
-    const line: number[] = [];
+    const pos: Uint32Array[] = [];
+    const line: Uint32Array[] = [];
     let at = BUF + from;
     const end = BUF + to;
     while (at < end) {
       const n = this.x.findSeparators(at, end, csv ? 1 : 0);
-      const p = new Uint32Array(this.x.memory.buffer, SEP_POS, n);
-      const l = new Uint32Array(this.x.memory.buffer, SEP_LINE, n);
+      const p = new Uint32Array(this.x.memory.buffer, SEP_POS, n).slice();
       for (let i = 0; i < n; i++) {
         const v = p[i]!;
-        pos.push(v & 0x80000000 ? ((((v & 0x7fffffff) - BUF) | 0x80000000) >>> 0) : v - BUF);
-        line.push(l[i]!);
+        p[i] = v & SEPARATOR_CLOSES ? (((v & 0x7fffffff) - BUF) | SEPARATOR_CLOSES) >>> 0 : v - BUF;
       }
+      pos.push(p);
+      line.push(new Uint32Array(this.x.memory.buffer, SEP_LINE, n).slice());
       at = this.x.stopped();
     }
-    return { pos: Uint32Array.from(pos), line: Uint32Array.from(line) };
+    if (pos.length === 1) return { pos: pos[0]!, line: line[0]! };
+    return { pos: concat(pos), line: concat(line) };
   }
 }
 
-export const SEPARATOR_CLOSES = 0x80000000;
+function concat(parts: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 // Kernels are reused (their memory is the file buffer), one file at a time each.
 const idle: ScanKernel[] = [];
