@@ -164,7 +164,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     // for markers and, in the same pass, for the IPs alerted so far. Only IPs
     // first alerted on in that second group send the files back for another pass.
     let first = order;
-    let rest: InputFile[] = [];
+    const rest: InputFile[] = [];
     let searched: ReadonlySet<string> | null = null;
     if (fused) {
       first = [];
