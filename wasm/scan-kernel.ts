@@ -231,13 +231,19 @@ export function findIps(from: usize, to: usize): i32 {
   const zero = i8x16.splat(0x30);
   const ten = i8x16.splat(10);
   const f = i8x16.splat(0x66);
+  let nextDots = mask64(p, 0x2e);
   for (; p < to; p += 64) {
     if (n > HIT_CAP - 128) break;
-    // Dots with a digit after them, colons after an "f" (or after anything, when IPv6 heads are wanted).
+    // Dots with a digit after them and another dot 2 to 4 bytes on (as in every dotted quad,
+    // and not in "10:00:30.3385092Z"); colons after an "f" (or after anything but a
+    // quote, when IPv6 heads are wanted).
+    const allDots = nextDots;
+    nextDots = mask64(p + 64, 0x2e);
     const digitAfter = bits4(
       i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
       i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
-    let dots = mask64(p, 0x2e) & digitAfter;
+    const dotSoon = (allDots >> 2) | (nextDots << 62) | (allDots >> 3) | (nextDots << 61) | (allDots >> 4) | (nextDots << 60);
+    let dots = allDots & digitAfter & dotSoon;
     while (dots != 0) {
       const at = p + <usize>ctz(dots);
       dots &= dots - 1;
@@ -249,13 +255,17 @@ export function findIps(from: usize, to: usize): i32 {
       colons &= bits4(
         i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
         i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
+    } else {
+      // Not the colon after a JSON key ("key":), which is most of them.
+      const q = i8x16.splat(0x22);
+      colons &= ~bits4(i8x16.eq(v128.load(p - 1), q), i8x16.eq(v128.load(p + 15), q), i8x16.eq(v128.load(p + 31), q), i8x16.eq(v128.load(p + 47), q));
     }
     while (colons != 0) {
       const at = p + <usize>ctz(colons);
       colons &= colons - 1;
       if (at >= to) break;
       if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
-      else if (v6Heads && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
+      else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
     }
   }
   stoppedAt = p < to ? p : to;
