@@ -180,8 +180,9 @@ const TOOLS: Record<ToolId, ToolDef> = {
   hunt: {
     id: 'hunt', label: 'crosswatch hunt', timed: 'process', input: 'all',
     spec: (ds, _f, out) => ({
-      cmd: NODE,
-      args: [crosswatchBin, 'hunt', ds.logsDir, '--format', 'ndjson', '--quiet', '--no-progress', '--out', out],
+      // Run as installed (its shebang sets its Node flags), not as `node bin/crosswatch.js`.
+      cmd: crosswatchBin,
+      args: ['hunt', ds.logsDir, '--format', 'ndjson', '--quiet', '--no-progress', '--out', out],
       stdoutTo: null, cwd: ROOT,
     }),
     collect: (out) => {

@@ -170,7 +170,7 @@ async function scanFrames(
       if (item.kind !== 'text' && (out.latestDated === null || result.event.at.ms > out.latestDated)) out.latestDated = result.event.at.ms;
       if (role === 'network_alert') {
         if (item.kind === 'text') out.textAlerts = true;
-        else out.alerts.push(result.event);
+        else out.alerts.push(slimAlert(result.event));
       } else if (role === 'signin' || role === 'mail_access') {
         out.qualifying = true;
         const ip = result.event.event.source?.ip;
@@ -187,6 +187,34 @@ async function scanFrames(
   return out;
 }
 
+/**
+ * A network alert as the correlator reads it (its IP, time, identity and the
+ * evidence an alert quotes), without the rest of the event: a hunt holds every
+ * network alert until the second pass, so this is what its memory grows with.
+ */
+export function slimAlert(d: DecodedEvent): DecodedEvent {
+  const e = d.event;
+  const slim: DecodedEvent['event'] = {
+    '@timestamp': e['@timestamp'],
+    event: { kind: e.event.kind, dataset: e.event.dataset },
+    crosswatch: { role: e.crosswatch.role, decoder: e.crosswatch.decoder },
+  };
+  if (e.event.id !== undefined) slim.event.id = e.event.id;
+  if (e.event.severity !== undefined) slim.event.severity = e.event.severity;
+  if (e.source?.ip !== undefined) slim.source = { ip: e.source.ip };
+  if (e.rule?.id !== undefined || e.rule?.name !== undefined) {
+    slim.rule = {};
+    if (e.rule.id !== undefined) slim.rule.id = e.rule.id;
+    if (e.rule.name !== undefined) slim.rule.name = e.rule.name;
+  }
+  if (e.observer?.name !== undefined || e.observer?.product !== undefined) {
+    slim.observer = {};
+    if (e.observer.name !== undefined) slim.observer.name = e.observer.name;
+    if (e.observer.product !== undefined) slim.observer.product = e.observer.product;
+  }
+  return { at: d.at, event: slim };
+}
+
 /** The network alerts written as text lines, decoded with the data's reference time. */
 export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<DecodedEvent[]> {
   const out: DecodedEvent[] = [];
@@ -194,7 +222,7 @@ export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing:
     for (const item of batch) {
       if (item.kind !== 'text') continue;
       const { result } = decodeRecord(item, decode);
-      if (result.ok && result.event.event.crosswatch.role === 'network_alert') out.push(result.event);
+      if (result.ok && result.event.event.crosswatch.role === 'network_alert') out.push(slimAlert(result.event));
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // A decode worker: runs the per-file work of a batch hunt (batch-file.ts) on
-// another core and sends back only what the correlator needs.
+// another core and sends back only what the correlator needs. runTask is also
+// what the pool runs on the main thread, which takes tasks like a worker.
 import { parentPort } from 'node:worker_threads';
 import type { DecodeContext } from '../decoders/types.js';
 import type { SyncPoint } from '../sources/fast-frames.js';
@@ -18,25 +19,32 @@ export type WorkerReply =
   | { id: number; result: unknown }
   | { id: number; error: { unreadable?: string; message: string; stack?: string } };
 
-let alerted: ReadonlySet<string> = new Set();
+/** What a runner keeps between tasks: the alerted IPs of the last 'alerted' task. */
+export interface RunnerState {
+  alerted: ReadonlySet<string>;
+}
+
+/** Runs one task, on a worker or on the main thread (pool.ts uses both). */
+export function runTask(task: WorkerTask, state: RunnerState, progress: (n: number) => void): Promise<unknown> {
+  switch (task.op) {
+    case 'alerted':
+      state.alerted = new Set(task.ips);
+      return Promise.resolve(null);
+    case 'scan':
+      return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.alerted : undefined);
+    case 'text':
+      return textAlertsOf(task.file, task.decode, task.framing);
+    case 'qualifying':
+      return qualifyingOf(task.file, task.decode, task.framing, state.alerted, task.prefilter, progress, task.syncs);
+  }
+}
+
 const port = parentPort;
 if (port) {
+  const state: RunnerState = { alerted: new Set() };
   port.on('message', (task: WorkerTask) => {
     const progress = (n: number): void => port.postMessage({ id: task.id, progress: n } satisfies WorkerReply);
-    const work = async (): Promise<unknown> => {
-      switch (task.op) {
-        case 'alerted':
-          alerted = new Set(task.ips);
-          return null;
-        case 'scan':
-          return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? alerted : undefined);
-        case 'text':
-          return textAlertsOf(task.file, task.decode, task.framing);
-        case 'qualifying':
-          return qualifyingOf(task.file, task.decode, task.framing, alerted, task.prefilter, progress, task.syncs);
-      }
-    };
-    work().then(
+    runTask(task, state, progress).then(
       (result) => port.postMessage({ id: task.id, result } satisfies WorkerReply),
       (err: Error) => port.postMessage({
         id: task.id,

@@ -1,19 +1,28 @@
-// A small pool of decode workers (worker_threads), one per core: tasks go to
-// whichever worker is free; progress and errors come back by task id.
+// A small pool of decode workers (worker_threads), one per core, the main thread
+// being one of them (it has nothing else to do during a hunt, and every isolate
+// costs memory): tasks go to whichever is free; progress and errors come back
+// by task id.
 import { Worker } from 'node:worker_threads';
 import { UnreadableInput } from '../sources/inputs.js';
-import type { WorkerReply, WorkerTask } from './decode-worker.js';
+import { runTask, type RunnerState, type WorkerReply, type WorkerTask } from './decode-worker.js';
+
+const YOUNG_GENERATION_MB = 12; // about the main thread's, see bin/crosswatch.js
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (n: number) => void };
 type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
 
+/** The main thread's slot in the pool. */
+const MAIN = 'main';
+
 export class DecodePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  private readonly idle: Array<Worker | typeof MAIN> = [MAIN];
+  private readonly mainState: RunnerState = { alerted: new Set() };
   private readonly queue: Array<{ task: WorkerTask; pending: Pending }> = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
+  /** `size` threads in all: the main thread and size - 1 workers. */
   constructor(size: number) {
     // The compiled worker sits beside this file (dist/pipeline/decode-worker.js); when
     // running from source under tsx (tests), beside it is the .ts, and the worker
@@ -22,8 +31,11 @@ export class DecodePool {
     const url = new URL(fromSource ? './decode-worker.ts' : './decode-worker.js', import.meta.url);
     // From source (tests under tsx), the worker registers tsx itself before loading the .ts.
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-    for (let i = 0; i < size; i++) {
-      const w = fromSource ? new Worker(boot, { eval: true }) : new Worker(url);
+    for (let i = 1; i < size; i++) {
+      // A small young generation: what a worker allocates dies young (records it parsed), and
+      // V8's default semi-spaces would hold tens of MB per worker for nothing.
+      const options = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+      const w = fromSource ? new Worker(boot, { eval: true, ...options }) : new Worker(url, options);
       w.on('message', (m: WorkerReply) => this.reply(w, m));
       w.on('error', (err) => {
         for (const p of this.pending.values()) p.reject(err);
@@ -35,7 +47,7 @@ export class DecodePool {
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.workers.length + 1;
   }
 
   run<T>(body: TaskBody, onProgress?: (n: number) => void): Promise<T> {
@@ -48,6 +60,7 @@ export class DecodePool {
 
   /** Sends the same task to every worker (shared state such as the alerted IPs). */
   async broadcast(body: TaskBody): Promise<void> {
+    await runTask({ ...body, id: 0 } as WorkerTask, this.mainState, () => {});
     await Promise.all(this.workers.map((w) => new Promise<void>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: () => resolve(), reject });
@@ -63,7 +76,13 @@ export class DecodePool {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const w = this.idle.pop()!;
       const { task, pending } = this.queue.shift()!;
-      this.pending.set(task.id, { ...pending, resolve: (v) => { this.idle.push(w); pending.resolve(v); this.dispatch(); }, reject: (e) => { this.idle.push(w); pending.reject(e); this.dispatch(); } });
+      const done = { resolve: (v: unknown) => { this.idle.push(w); pending.resolve(v); this.dispatch(); }, reject: (e: Error) => { this.idle.push(w); pending.reject(e); this.dispatch(); } };
+      if (w === MAIN) {
+        // Started on a later turn, so the caller can queue the rest first and the workers get theirs.
+        setImmediate(() => runTask(task, this.mainState, (n) => pending.onProgress?.(n)).then(done.resolve, done.reject));
+        continue;
+      }
+      this.pending.set(task.id, { ...pending, ...done });
       w.postMessage(task);
     }
   }
