@@ -36,8 +36,11 @@ const FAST_SAMPLE = 10;
 
 /**
  * Pass 1 over one file: every record counted; network alerts returned. In the
- * fast mode, JSON records without a network-alert marker (alert-markers.ts) and
- * CSV rows are counted but not parsed, after the first FAST_SAMPLE of the file.
+ * fast mode, records are cut out of raw bytes (sources/fast-frames.ts) and only
+ * those with a network-alert marker (alert-markers.ts), or with `collect` one of
+ * those IPs, are parsed, after the first FAST_SAMPLE of the file; CSV rows
+ * carry no alerts and are parsed only for `collect`. The qualifying events of
+ * `collect`'s IPs come back in `events`.
  */
 export async function scanFile(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, fast: boolean, onBytes?: (n: number) => void,
@@ -170,7 +173,7 @@ async function scanFrames(
       if (item.kind !== 'text' && (out.latestDated === null || result.event.at.ms > out.latestDated)) out.latestDated = result.event.at.ms;
       if (role === 'network_alert') {
         if (item.kind === 'text') out.textAlerts = true;
-        else out.alerts.push(slimAlert(result.event));
+        else out.alerts.push(slimEvent(result.event));
       } else if (role === 'signin' || role === 'mail_access') {
         out.qualifying = true;
         const ip = result.event.event.source?.ip;
@@ -178,7 +181,7 @@ async function scanFrames(
         else if (result.event.event.event.outcome !== 'success') out.failed++;
         else {
           out.qualifyingSuccess++;
-          if (collect?.has(ip)) out.events.push(result.event);
+          if (collect?.has(ip)) out.events.push(slimEvent(result.event));
         }
       }
     }
@@ -188,30 +191,41 @@ async function scanFrames(
 }
 
 /**
- * A network alert as the correlator reads it (its IP, time, identity and the
- * evidence an alert quotes), without the rest of the event: a hunt holds every
- * network alert until the second pass, so this is what its memory grows with.
+ * An event as the correlator reads it (IP, time, role, outcome, identity and the
+ * evidence an alert quotes), without the rest: a hunt holds every network
+ * alert, and the sign-ins and mail accesses of alerted IPs, until it correlates,
+ * so this is what its memory grows with.
  */
-export function slimAlert(d: DecodedEvent): DecodedEvent {
+export function slimEvent(d: DecodedEvent): DecodedEvent {
   const e = d.event;
   const slim: DecodedEvent['event'] = {
     '@timestamp': e['@timestamp'],
     event: { kind: e.event.kind, dataset: e.event.dataset },
     crosswatch: { role: e.crosswatch.role, decoder: e.crosswatch.decoder },
   };
-  if (e.event.id !== undefined) slim.event.id = e.event.id;
-  if (e.event.severity !== undefined) slim.event.severity = e.event.severity;
-  if (e.source?.ip !== undefined) slim.source = { ip: e.source.ip };
-  if (e.rule?.id !== undefined || e.rule?.name !== undefined) {
-    slim.rule = {};
-    if (e.rule.id !== undefined) slim.rule.id = e.rule.id;
-    if (e.rule.name !== undefined) slim.rule.name = e.rule.name;
-  }
-  if (e.observer?.name !== undefined || e.observer?.product !== undefined) {
-    slim.observer = {};
-    if (e.observer.name !== undefined) slim.observer.name = e.observer.name;
-    if (e.observer.product !== undefined) slim.observer.product = e.observer.product;
-  }
+  const pick = <T extends object>(from: T | undefined, keys: Array<keyof T>): T | undefined => {
+    if (!from) return undefined;
+    const out: Partial<T> = {};
+    let any = false;
+    for (const k of keys) {
+      if (from[k] !== undefined) {
+        out[k] = from[k];
+        any = true;
+      }
+    }
+    return any ? (out as T) : undefined;
+  };
+  Object.assign(slim.event, pick(e.event, ['id', 'severity', 'outcome', 'action']));
+  if (e.crosswatch.category !== undefined) slim.crosswatch.category = e.crosswatch.category;
+  const parts = {
+    source: pick(e.source, ['ip']),
+    rule: pick(e.rule, ['id', 'name']),
+    observer: pick(e.observer, ['name', 'product']),
+    user: pick(e.user, ['name', 'email']),
+    client: pick(e.client, ['app', 'client_app']),
+    user_agent: pick(e.user_agent, ['original']),
+  };
+  for (const [k, v] of Object.entries(parts)) if (v !== undefined) (slim as unknown as Record<string, unknown>)[k] = v;
   return { at: d.at, event: slim };
 }
 
@@ -222,7 +236,7 @@ export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing:
     for (const item of batch) {
       if (item.kind !== 'text') continue;
       const { result } = decodeRecord(item, decode);
-      if (result.ok && result.event.event.crosswatch.role === 'network_alert') out.push(slimAlert(result.event));
+      if (result.ok && result.event.event.crosswatch.role === 'network_alert') out.push(slimEvent(result.event));
     }
   }
   return out;
@@ -291,7 +305,7 @@ async function qualifyingFrames(
       const role = ev.crosswatch.role;
       if (role !== 'signin' && role !== 'mail_access') continue;
       const ip = ev.source?.ip;
-      if (ip && ev.event.outcome === 'success' && alerted.has(ip)) out.events.push(result.event);
+      if (ip && ev.event.outcome === 'success' && alerted.has(ip)) out.events.push(slimEvent(result.event));
     }
   }
   return out;

@@ -1,12 +1,14 @@
 // The batch pipeline behind `crosswatch hunt`: sources → framing → decoders →
-// correlator → alert documents. Two passes over the files keep memory flat:
-// pass 1 decodes everything (for the counters) and feeds only network alerts;
-// the correlator is then sealed, and pass 2 hands over only the sign-ins and
-// mail accesses of IPs that had an alert. Files that held no sign-in or mail
-// access in pass 1 are not read again. The per-file work (batch-file.ts) runs on
-// decode workers, one per core, when the input is large enough to pay for them;
-// results are merged in file order, so the answer and the summary are the same
-// whatever the number of threads.
+// correlator → alert documents. Passes over the files keep memory flat: pass 1
+// decodes everything (for the counters) and feeds only network alerts; the
+// correlator is then sealed, and pass 2 hands over only the sign-ins and mail
+// accesses of IPs that had an alert. Files that held no sign-in or mail access
+// in pass 1 are not read again. Large inputs take the fast way (docs/detections.md,
+// "Memory and speed"): records found in raw bytes, and most files read once —
+// alert sources first, then the rest searched for markers and alerted IPs
+// together. The per-file work (batch-file.ts) runs on several threads when the
+// input is large enough to pay for them; results are merged in file order, so
+// the answer and the summary are the same whatever the number of threads.
 import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../alerts/rules.js';
 import { alertDocument, type AlertDocument } from '../alerts/document.js';

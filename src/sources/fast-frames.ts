@@ -49,8 +49,13 @@ export interface SyncPoint {
 }
 
 const CHUNK = 1 << 20;
-/** Pass 1 gives out a sync point (an element boundary) about this often in a streamed array. */
-const SYNC_EVERY = 1 << 20;
+/**
+ * Pass 1 gives out a sync point (an element boundary) about this often in a
+ * streamed array: small enough that most stretches hold no alerted IP even when
+ * thousands are alerted, large enough that the points cost little memory
+ * (16 per MB of arrays).
+ */
+const SYNC_EVERY = 64 << 10;
 const YIELD_EVERY = 64 << 20;
 const HEAD = 65536;
 const LF = 0x0a;
