@@ -14,20 +14,27 @@ export interface Served {
   line: string;
 }
 
-export async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+/** `nodeArgs` go to node before the script (e.g. --cpu-prof for the benchmark); `bin` is another build's entry point. */
+export async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = [], bin = BIN): Promise<Served> {
+  const proc = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const [base, line] = await new Promise<[string, string]>((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    proc.stderr!.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       err += c.toString();
       const m = /listening on (http:\/\/\S+),[^\n]*/.exec(err);
       if (m) {
         clearTimeout(timer);
+        // From now on its logs are read and dropped (a long run would otherwise pile them up here).
+        proc.stderr!.off('data', onData);
+        proc.stderr!.resume();
+        proc.off('exit', onExit);
         resolve([m[1]!, m[0]]);
       }
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    };
+    const onExit = (code: number | null): void => reject(new Error(`serve exited ${code}: ${err}`));
+    proc.stderr!.on('data', onData);
+    proc.on('exit', onExit);
   });
   return { proc, base, line };
 }

@@ -87,6 +87,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--allowed-lateness <duration>', 'how late an event may arrive and still match (default 24h)')
     .option('--retention <duration>', 'keep no event older than the newest one by more than this (default 30d)')
     .option('--body-limit <bytes>', 'largest ingest request body (default 32 MiB)')
+    .option('--ingest-threads <n>', 'worker threads decoding HTTP bodies; 0 decodes on the main thread (default: one per core, at most 4)')
+    .option('--synchronous <mode>', 'store durability: full survives power loss, normal a killed process and is faster (default full)')
     .option('--tail <dir>', 'follow new lines of the files in this folder')
     .option('--tail-match <glob>', 'only files whose name matches (e.g. "*.log")')
     .option('--syslog-udp <port>', 'receive syslog over UDP on this port')

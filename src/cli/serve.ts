@@ -2,12 +2,14 @@
 // YAML config (`serve:` section, detection keys at the top level) with flags
 // over it; any error names its key and exits 1 before anything starts.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { loadRules } from '../alerts/rules.js';
 import { ConfigError } from '../correlate/config.js';
 import { parseDuration } from '../events/time.js';
 import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../pipeline/stream.js';
 import { buildApp } from '../server/app.js';
+import { IngestPool } from '../server/ingest-pool.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FolderTailer } from '../sources/tail.js';
 import { SyslogServer } from '../sources/syslog-server.js';
@@ -32,6 +34,10 @@ export interface ServeFlags extends SettingsFlags {
   webhookSecret?: string;
   alertsFile?: string;
   alertsStdout?: boolean;
+  /** --ingest-threads, or serve.ingestThreads in the config file. */
+  ingestThreads?: string;
+  /** --synchronous, or serve.synchronous in the config file. */
+  synchronous?: string;
 }
 
 export interface ServeSettings {
@@ -42,6 +48,10 @@ export interface ServeSettings {
   allowedLatenessMs: number;
   retentionMs: number;
   bodyLimit: number;
+  /** Worker threads decoding HTTP bodies; 0 decodes them on the main thread. */
+  ingestThreads: number;
+  /** SQLite synchronous: full (survives power loss) or normal (survives a killed process). */
+  synchronous: 'full' | 'normal';
   tail?: { dir: string; pattern?: RegExp };
   syslogUdp?: number;
   syslogTcp?: number;
@@ -74,13 +84,18 @@ function sinkSettings(v: unknown, where: string): SinkSetting[] {
   });
 }
 
+/** One ingest worker per core, at most 4: the main thread stores and correlates beside them. */
+export function defaultIngestThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
 /** "*.log" → /^[^/]*\.log$/: the glob forms people write for file names. */
 export function globToRegExp(glob: string): RegExp {
   const body = glob.split('').map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'retention', 'bodyLimit', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'sinks'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -123,6 +138,16 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   const limitText = flags.bodyLimit ?? text(file.bodyLimit, 'bodyLimit') ?? String(32 * 1024 * 1024);
   const bodyLimit = Number(limitText);
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new ConfigError(flags.bodyLimit ? '--body-limit' : key('bodyLimit'), 'expected a size in bytes of at least 1024');
+  const threadsText = flags.ingestThreads ?? text(file.ingestThreads, 'ingestThreads');
+  const ingestThreads = threadsText === undefined ? defaultIngestThreads() : Number(threadsText);
+  if (!Number.isInteger(ingestThreads) || ingestThreads < 0 || ingestThreads > 64) {
+    throw new ConfigError(flags.ingestThreads ? '--ingest-threads' : key('ingestThreads'), `expected a whole number from 0 to 64, got ${JSON.stringify(threadsText)}`);
+  }
+  const syncText = (flags.synchronous ?? text(file.synchronous, 'synchronous') ?? 'full').toLowerCase();
+  if (syncText !== 'full' && syncText !== 'normal') {
+    throw new ConfigError(flags.synchronous ? '--synchronous' : key('synchronous'), `expected full or normal, got ${JSON.stringify(syncText)}`);
+  }
+  const synchronous: 'full' | 'normal' = syncText;
   let token = flags.token ?? env.CROSSWATCH_TOKEN;
   const tokenFile = flags.tokenFile ?? text(file.tokenFile, 'tokenFile');
   if (token === undefined && tokenFile !== undefined) {
@@ -155,7 +180,7 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   if (flags.alertsFile !== undefined) sinks.push({ type: 'file', path: flags.alertsFile });
   if (flags.alertsStdout) sinks.push({ type: 'stdout' });
   return {
-    dataDir, host, port, token, allowedLatenessMs, retentionMs, bodyLimit, sinks,
+    dataDir, host, port, token, allowedLatenessMs, retentionMs, bodyLimit, ingestThreads, synchronous, sinks,
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
@@ -166,7 +191,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const settings = loadSettings(flags);
   const s = serveSettings(flags);
   const rules = loadRules();
-  const store = new SqliteStore(s.dataDir);
+  const store = new SqliteStore(s.dataDir, { synchronous: s.synchronous, checkpointThread: true });
   const pipeline = new StreamPipeline(store, {
     config: settings.config,
     rules,
@@ -175,7 +200,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     retentionMs: s.retentionMs,
   });
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
-  const app = buildApp({ rules, store, pipeline, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });
+  const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
+  const app = buildApp({ rules, store, pipeline, pool, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });
   const logError = (err: Error): void => app.log.error({ err }, 'input error');
   const tailer = s.tail
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
@@ -197,14 +223,19 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     s.tail ? `tailing ${s.tail.dir}` : '',
   ].filter(Boolean);
   io.stderr.write(`crosswatch serve: listening on ${address}, data in ${s.dataDir}${extras.length ? `; ${extras.join('; ')}` : ''}\n`);
-  const evictTimer = setInterval(() => pipeline.evict(), 60_000);
+  // Eviction runs in steps between requests (see StreamPipeline.evictSteps).
+  const evictTimer = setInterval(() => {
+    pipeline.evictInBackground().catch((err: Error) => app.log.error({ err }, 'eviction failed'));
+  }, 10_000);
   evictTimer.unref();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       io.stderr.write(`crosswatch serve: ${signal}, draining\n`);
       clearInterval(evictTimer);
       // close() stops accepting and waits for in-flight requests to finish.
-      Promise.all([app.close(), tailer?.stop(), syslog?.stop()]).then(() => dispatcher.stop()).then(() => {
+      Promise.all([app.close(), tailer?.stop(), syslog?.stop()]).then(() => dispatcher.stop()).then(async () => {
+        await pool?.close();
+        await pipeline.drain();
         store.close();
         resolve();
       }, () => resolve());

@@ -1,21 +1,33 @@
 // The streaming pipeline behind `crosswatch serve`: framed records → decoders →
 // durable store → correlator → alerts. It runs the same decoders and the same
-// Correlator as hunt: after each ingest, every IP the batch touched that has a
-// network alert is recomputed from its stored events, so arrival order, retries
-// and restarts give the alerts hunt gives on the same records. Time comes from
-// the events (the watermark is the latest event time seen), never the wall clock.
-import { createHash } from 'node:crypto';
+// Correlator as hunt, and gives the alerts hunt gives on the same records
+// whatever the arrival order, retries and restarts: every IP whose state a
+// commit can change is recomputed from its stored events.
+//
+// Decoding (stream-decode.ts) is apart from committing, so HTTP bodies can be
+// decoded on worker threads; decoded batches that are ready together are
+// committed together (group commit): one transaction — events, alerts, outbox —
+// and one fsync for all of them, and each request's reply waits for it.
+//
+// Which IPs are recomputed: the pipeline keeps the times of the stored network
+// alerts in memory, per IP. A new network alert makes its IP dirty; a new
+// sign-in or mail access does only when it lies within [tA, tA + window] of one
+// of its IP's alerts — outside every window an event neither matches nor counts
+// towards the shared-infrastructure cap, so it cannot change an alert. Events
+// of IPs without a network alert are only stored (a late alert finds them).
+// Time comes from the events (the watermark is the latest event time seen),
+// never the wall clock.
 import type { RuleDefinition } from '../alerts/rules.js';
-import { alertDocument } from '../alerts/document.js';
+import { alertDocument, type AlertDocument } from '../alerts/document.js';
 import type { CorrelatorConfig } from '../correlate/config.js';
 import { Correlator } from '../correlate/correlator.js';
-import { decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
-import { formatOrigin } from '../decoders/types.js';
-import type { DecodedEvent } from '../events/event.js';
 import type { FramedItem } from '../sources/framing.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from './counters.js';
+import { decodeBatch, recordKey, type DecodedBatch } from './stream-decode.js';
+
+export { recordKey };
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 24 * 3_600_000;
 /** How far behind the newest event overall an IP's events are kept at most (a quiet IP's last events). */
@@ -29,8 +41,8 @@ export interface StreamOptions {
   allowedLatenessMs: number;
   /** Events older than the newest event overall by more than this are dropped whatever their IP (default 30 days). */
   retentionMs?: number;
-  /** Called for every alert created or updated (sinks, metrics). */
-  onAlert?: (change: 'created' | 'updated' | 'withdrawn', alert: import('../alerts/document.js').AlertDocument) => void;
+  /** Called for every alert created or updated (sinks, metrics), after its commit. */
+  onAlert?: (change: 'created' | 'updated' | 'withdrawn', alert: AlertDocument) => void;
   now?: () => Date;
 }
 
@@ -39,29 +51,52 @@ export interface IngestResult {
   rejected: number;
   /** The first few rejects, with their place. */
   errors: Array<{ where: string; reason: string; message: string }>;
-  /** Accepted records already stored before (a retry): counted once. */
+  /** Correlatable records stored by this batch (new ones). */
+  stored: number;
+  /** Correlatable records already stored before (a retry): counted once. */
   duplicates: number;
   alertsCreated: number;
   alertsUpdated: number;
 }
 
-const MAX_ERRORS_REPORTED = 10;
+/** IPs looked at per eviction step. */
+const EVICT_PAGE = 256;
+/** Events deleted per eviction step (one transaction) at most. */
+const EVICT_ROWS = 20_000;
+/** Stale events gathered before they are deleted in row order. */
+const EVICT_GROUP_ROWS = 500_000;
 
-/** A stable key for "the same source record": its id when it has one, else its content. */
-function recordKey(d: DecodedEvent): string {
-  const ev = d.event;
-  const role = ev.crosswatch.role;
-  if (ev.event.id !== undefined) return `${role}:${ev.event.dataset}:${ev.event.id}`;
-  return `${role}:h:${createHash('sha256').update(JSON.stringify(ev)).digest('base64url')}`;
+const ALERT_ROLE = 0; // ROW_ROLES.indexOf('network_alert')
+
+/** Index of the first element >= x in a sorted array. */
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(a: number[], x: number): void {
+  a.splice(lowerBound(a, x), 0, x);
 }
 
 export class StreamPipeline {
   readonly counters = new Counters();
   private watermarkMs: number;
+  /** Per IP, the sorted times (ms) of its stored network alerts. */
+  private readonly alertTimes: Map<string, number[]>;
+  private queue: Array<{ batch: DecodedBatch; resolve(r: IngestResult): void; reject(e: Error): void }> = [];
+  private flushScheduled = false;
+  private evicting: Promise<number> | null = null;
 
   constructor(private readonly store: SqliteStore, private readonly opts: StreamOptions) {
     const wm = store.getMeta('watermark_ms');
     this.watermarkMs = wm === undefined ? Number.NEGATIVE_INFINITY : Number(wm);
+    this.alertTimes = store.networkAlertTimes();
   }
 
   /** The latest event time seen (ms), or -Infinity before any event. */
@@ -69,73 +104,141 @@ export class StreamPipeline {
     return this.watermarkMs;
   }
 
-  /**
-   * Decodes, stores and correlates one batch of framed records. Synchronous after
-   * framing: when it returns, accepted records are committed and alerts are
-   * queryable.
-   */
-  ingest(items: FramedItem[]): IngestResult {
-    const res: IngestResult = { accepted: 0, rejected: 0, errors: [], duplicates: 0, alertsCreated: 0, alertsUpdated: 0 };
-    const toStore: Array<{ key: string; decoded: DecodedEvent }> = [];
-    const note = (where: string, reason: string, message: string): void => {
-      res.rejected++;
-      if (res.errors.length < MAX_ERRORS_REPORTED) res.errors.push({ where, reason, message });
-    };
-    // Dated records first: year-less text stamps (fast.log, syslog) take their
-    // year from the data's own time — this batch's when it has dated records
-    // (one export replayed), else the watermark — never from the wall clock.
-    let latest = Number.NEGATIVE_INFINITY;
-    const decoded = new Map<FramedItem, ReturnType<typeof decodeRecord>>();
-    for (const item of items) {
-      if (item.kind !== 'json' && item.kind !== 'csv') continue;
-      const d = decodeRecord(item, this.opts.decode);
-      decoded.set(item, d);
-      if (d.result.ok && d.result.event.at.ms > latest) latest = d.result.event.at.ms;
-    }
-    if (!Number.isFinite(latest)) latest = this.watermarkMs;
-    const textCtx = Number.isFinite(latest) ? { ...this.opts.decode, reference: { ms: latest, ns: 0 } } : this.opts.decode;
-    for (const item of items) {
-      if (item.kind === 'problem') {
-        if (item.reason === 'empty-file') continue;
-        this.counters.rejected(item.origin, null, item.reason, item.message);
-        note(formatOrigin(item.origin), item.reason, item.message);
-        continue;
-      }
-      const { decoder, result } = decoded.get(item) ?? decodeRecord(item, textCtx);
-      if (!result.ok) {
-        this.counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
-        note(formatOrigin(item.origin), result.error.reason, result.error.message);
-        continue;
-      }
-      const role = result.event.event.crosswatch.role;
-      this.counters.decoded(item.origin.source, decoder ?? 'unknown', role);
-      res.accepted++;
-      if (role !== 'other' && result.event.event.source?.ip) toStore.push({ key: recordKey(result.event), decoded: result.event });
-    }
-    if (toStore.length === 0) return res;
-    const fresh = this.store.insertEvents(toStore);
-    res.duplicates = toStore.length - fresh.length;
-    let wm = this.watermarkMs;
-    const touched = new Set<string>();
-    for (const d of fresh) {
-      if (d.at.ms > wm) wm = d.at.ms;
-      touched.add(d.event.source!.ip!);
-    }
-    if (wm !== this.watermarkMs) {
-      this.watermarkMs = wm;
-      this.store.setMeta('watermark_ms', String(wm));
-    }
-    for (const ip of touched) {
-      const r = this.correlateIp(ip);
-      res.alertsCreated += r.created;
-      res.alertsUpdated += r.updated;
-    }
-    return res;
+  /** The decode settings (for decoding on workers). */
+  get decodeContext(): DecodeContext {
+    return this.opts.decode;
   }
 
-  /** Recomputes one IP's episodes from its stored events and stores their alerts. */
-  correlateIp(ip: string): { created: number; updated: number } {
-    if (!this.store.hasNetworkAlert(ip)) return { created: 0, updated: 0 };
+  /** How many IPs have stored network alerts (kept in memory). */
+  get alertedIps(): number {
+    return this.alertTimes.size;
+  }
+
+  /**
+   * Decodes, stores and correlates one batch of framed records on this thread
+   * (tailed files, syslog). Synchronous: when it returns, accepted records are
+   * committed and alerts are queryable. `source` names the counters' source
+   * (default: each record's own origin).
+   */
+  ingest(items: FramedItem[], source?: string): IngestResult {
+    return this.commit([decodeBatch(items, this.opts.decode, this.watermarkMs, source)])[0]!;
+  }
+
+  /**
+   * Commits a batch decoded elsewhere (an HTTP body on a worker). Batches that
+   * are submitted while a commit runs go into the next one together. Resolves
+   * once the batch is committed and its alerts are queryable.
+   */
+  submit(batch: DecodedBatch): Promise<IngestResult> {
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // After the I/O callbacks of this turn: the bodies decoded meanwhile join.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const q = this.queue;
+    this.queue = [];
+    if (q.length === 0) return;
+    let results: IngestResult[];
+    try {
+      results = this.commit(q.map((x) => x.batch));
+    } catch (err) {
+      for (const x of q) x.reject(err as Error);
+      return;
+    }
+    q.forEach((x, i) => x.resolve(results[i]!));
+  }
+
+  /**
+   * Stores decoded batches and recomputes the IPs whose alerts they can change,
+   * all in one transaction. Returns one result per batch.
+   */
+  commit(batches: DecodedBatch[]): IngestResult[] {
+    const results: IngestResult[] = batches.map((b) => ({
+      accepted: b.accepted, rejected: b.rejected, errors: b.errors, stored: 0, duplicates: 0, alertsCreated: 0, alertsUpdated: 0,
+    }));
+    const w = this.opts.config.windowMs;
+    const newAlerts = new Map<string, number[]>();
+    const notes: Array<['created' | 'updated' | 'withdrawn', string]> = [];
+    let wm = this.watermarkMs;
+    if (batches.some((b) => b.rows.n > 0)) {
+      this.store.transaction(() => {
+        // Which batch first touched each dirty IP (its reply counts the IP's alert changes).
+        const dirty = new Map<string, number>();
+        const fresh = batches.map((b) => this.store.insertRows(b.rows));
+        batches.forEach((b, bi) => {
+          const rows = b.rows;
+          const f = fresh[bi]!;
+          let stored = 0;
+          for (let i = 0; i < rows.n; i++) {
+            if (!f[i]) continue;
+            stored++;
+            const at = rows.atMs[i]!;
+            if (at > wm) wm = at;
+            if (rows.roles[i] !== ALERT_ROLE) continue;
+            const ip = rows.ips[i]!;
+            let a = newAlerts.get(ip);
+            if (!a) newAlerts.set(ip, (a = []));
+            insertSorted(a, at);
+            if (!dirty.has(ip)) dirty.set(ip, bi);
+          }
+          results[bi]!.stored = stored;
+          results[bi]!.duplicates = rows.n - stored;
+        });
+        // Sign-ins and mail accesses: dirty only within a window of one of their IP's alerts.
+        // (Milliseconds, with a millisecond of slack each side for the nanoseconds: a superset is harmless.)
+        const inWindow = (times: number[] | undefined, at: number): boolean => {
+          if (!times) return false;
+          const j = lowerBound(times, at - w - 1);
+          return j < times.length && times[j]! <= at + 1;
+        };
+        batches.forEach((b, bi) => {
+          const rows = b.rows;
+          const f = fresh[bi]!;
+          for (let i = 0; i < rows.n; i++) {
+            if (!f[i] || rows.roles[i] === ALERT_ROLE) continue;
+            const ip = rows.ips[i]!;
+            if (dirty.has(ip)) continue;
+            const at = rows.atMs[i]!;
+            if (inWindow(this.alertTimes.get(ip), at) || inWindow(newAlerts.get(ip), at)) dirty.set(ip, bi);
+          }
+        });
+        if (wm !== this.watermarkMs) this.store.setMeta('watermark_ms', String(wm));
+        for (const [ip, bi] of dirty) {
+          const r = this.correlateIp(ip, notes);
+          results[bi]!.alertsCreated += r.created;
+          results[bi]!.alertsUpdated += r.updated;
+        }
+      });
+    }
+    // Committed: now the in-memory state follows.
+    this.watermarkMs = wm;
+    for (const [ip, times] of newAlerts) {
+      const a = this.alertTimes.get(ip);
+      if (!a) this.alertTimes.set(ip, times);
+      else for (const t of times) insertSorted(a, t);
+    }
+    for (const b of batches) this.counters.merge(b.counters);
+    if (this.opts.onAlert) {
+      for (const [change, id] of notes) {
+        const stored = this.store.getAlert(id);
+        if (stored) this.opts.onAlert(change, stored.doc);
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Recomputes one IP's episodes from its stored events and stores their alerts
+   * (call inside the commit's transaction). Changes are noted for onAlert.
+   */
+  private correlateIp(ip: string, notes: Array<['created' | 'updated' | 'withdrawn', string]>): { created: number; updated: number } {
     const c = new Correlator(this.opts.config);
     for (const d of this.store.eventsForIp(ip)) c.add(d);
     const byId = new Map(this.opts.rules.map((r) => [r.id, r]));
@@ -152,14 +255,12 @@ export class StreamPipeline {
       if (r.change === 'unchanged') continue;
       if (r.change === 'created') created++;
       else updated++;
-      const stored = this.store.getAlert(r.id);
-      if (stored) this.opts.onAlert?.(r.change, stored.doc);
+      notes.push([r.change, r.id]);
     }
     // Alerts raised earlier that the full evidence no longer supports (the IP
     // turned out to be shared infrastructure, say) are withdrawn, not left open.
     for (const id of this.store.withdrawAlertsExcept(ip, produced, 'withdrawn: later events no longer support it (e.g. the IP is shared by too many users)', now.toISOString())) {
-      const stored = this.store.getAlert(id);
-      if (stored) this.opts.onAlert?.('withdrawn', stored.doc);
+      notes.push(['withdrawn', id]);
     }
     return { created, updated };
   }
@@ -171,10 +272,101 @@ export class StreamPipeline {
    * event overall by more than the retention. Keying the first rule per IP means
    * two feeds (or replayed exports) of different dates never evict each other's
    * state. Disk and memory stay bounded on an endless stream.
+   *
+   * In steps, so ingest goes on between them: the IPs' new horizons are recorded
+   * first (from then on their older events no longer count, so a recomputation
+   * in between sees what it will see after the eviction), then the stale rows are
+   * deleted in row order, EVICT_ROWS per transaction (rows of one IP are spread
+   * over the table; in row order each page is written once), then each IP's
+   * count and oldest time are settled. evict() runs all the steps at once.
    */
+  *evictSteps(): Generator<number, number> {
+    const horizon = this.opts.config.windowMs + this.opts.allowedLatenessMs;
+    const retentionBefore = Number.isFinite(this.watermarkMs)
+      ? this.watermarkMs - (this.opts.retentionMs ?? DEFAULT_RETENTION_MS)
+      : Number.MIN_SAFE_INTEGER;
+    if (Number.isFinite(this.watermarkMs)) this.store.markEvictedBefore(retentionBefore);
+    let total = 0;
+    let after: string | null = '';
+    while (after !== null) {
+      // A group of stale IPs, up to EVICT_GROUP_ROWS rows (or one IP's, however many).
+      const group: Array<{ ip: string; before: number; deleted: number }> = [];
+      const rows: number[] = [];
+      const owner: number[] = [];
+      while (after !== null && rows.length < EVICT_GROUP_ROWS) {
+        const page = this.store.evictionPage(after, EVICT_PAGE, horizon, retentionBefore);
+        after = page.next;
+        for (const st of page.stale) {
+          for (const seq of this.store.staleRows(st.ip, st.before)) {
+            rows.push(seq);
+            owner.push(group.length);
+          }
+          group.push({ ...st, deleted: 0 });
+        }
+        if (page.stale.length > 0) yield 0;
+      }
+      if (group.length === 0) continue;
+      this.store.markEvicted(group);
+      // Marked (committed): the alert times in memory follow.
+      for (const { ip, before } of group) {
+        const a = this.alertTimes.get(ip);
+        if (!a) continue;
+        const keep = lowerBound(a, before);
+        if (keep === a.length) this.alertTimes.delete(ip);
+        else if (keep > 0) a.splice(0, keep);
+      }
+      const order = rows.map((_, i) => i).sort((x, y) => rows[x]! - rows[y]!);
+      const seqs = Float64Array.from(order, (i) => rows[i]!);
+      for (let i = 0; i < seqs.length; i += EVICT_ROWS) {
+        const end = Math.min(seqs.length, i + EVICT_ROWS);
+        const n = this.store.deleteRows(seqs, i, end);
+        total += n;
+        yield n;
+      }
+      for (const i of order) group[owner[i]!]!.deleted++;
+      this.store.settleEvicted(group);
+    }
+    return total;
+  }
+
+  /** Waits for a background eviction run to finish (before closing the store). */
+  async drain(): Promise<void> {
+    await this.evicting?.catch(() => 0);
+  }
+
+  /** Evicts everything due now, synchronously; returns how many events went. */
   evict(): number {
-    const perIp = this.store.evictPerIp(this.opts.config.windowMs + this.opts.allowedLatenessMs);
-    if (!Number.isFinite(this.watermarkMs)) return perIp;
-    return perIp + this.store.evictBefore(this.watermarkMs - (this.opts.retentionMs ?? DEFAULT_RETENTION_MS));
+    const it = this.evictSteps();
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * Evicts in steps, yielding to the event loop between them so ingest goes on.
+   * One run at a time; resolves to how many events went.
+   */
+  evictInBackground(): Promise<number> {
+    if (this.evicting) return this.evicting;
+    const it = this.evictSteps();
+    this.evicting = new Promise<number>((resolve, reject) => {
+      const step = (): void => {
+        try {
+          const r = it.next();
+          if (r.done) {
+            this.evicting = null;
+            resolve(r.value);
+            return;
+          }
+          setImmediate(step);
+        } catch (err) {
+          this.evicting = null;
+          reject(err as Error);
+        }
+      };
+      step();
+    });
+    return this.evicting;
   }
 }

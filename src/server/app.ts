@@ -3,10 +3,11 @@
 // Every route but /healthz and /readyz needs the bearer token: alerts name users
 // and addresses.
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { frameBuffer, type FramedItem } from '../sources/framing.js';
+import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../pipeline/stream-decode.js';
+import { BodyBuffers } from './body-buffers.js';
+import type { IngestPool } from './ingest-pool.js';
 import type { RuleDefinition } from '../alerts/rules.js';
 import { LOGIN_HTML, UI_CSP, UI_HTML, UI_JS } from './ui.js';
 import type { StreamPipeline } from '../pipeline/stream.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   token: string;
   /** Largest request body accepted, compressed or not (413 beyond). */
   bodyLimit: number;
+  /** Ingest workers that decode request bodies; without, bodies are decoded on the main thread. */
+  pool?: IngestPool | null;
   logger?: boolean | object;
 }
 
@@ -126,8 +129,49 @@ export function buildApp(o: AppOptions): FastifyInstance {
   const { registry, ingestLatency } = metricsFor(o.pipeline, o.store);
 
   // Bodies are framed by crosswatch itself (NDJSON, arrays, envelopes, CSV, syslog lines).
+  // They are read into reused buffers (body-buffers.ts), each its own ArrayBuffer so it
+  // can move to an ingest worker and back.
+  const buffers = new BodyBuffers();
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (req, payload, done) => {
+    const tooLarge = (): Error => Object.assign(new Error(`request body larger than ${o.bodyLimit} bytes`), { statusCode: 413 });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > o.bodyLimit) {
+      done(tooLarge(), undefined);
+      return;
+    }
+    let ab = buffers.take(Number.isFinite(declared) && declared > 0 ? declared : 64 * 1024);
+    let buf = new Uint8Array(ab);
+    let n = 0;
+    let failed = false;
+    payload.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      if (n + chunk.length > o.bodyLimit) {
+        failed = true;
+        done(tooLarge(), undefined);
+        return;
+      }
+      if (n + chunk.length > buf.length) {
+        // No (or a wrong) Content-Length: grow.
+        const bigger = buffers.take(Math.max(n + chunk.length, buf.length * 2));
+        new Uint8Array(bigger).set(buf.subarray(0, n));
+        buffers.give(ab);
+        ab = bigger;
+        buf = new Uint8Array(ab);
+      }
+      buf.set(chunk, n);
+      n += chunk.length;
+    });
+    payload.on('end', () => {
+      if (!failed) done(null, Buffer.from(ab, 0, n));
+    });
+    payload.on('error', (err) => {
+      if (!failed) {
+        failed = true;
+        done(err, undefined);
+      }
+    });
+  });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? '';
@@ -176,25 +220,32 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   app.post('/api/v1/ingest', async (req, reply) => {
     const started = process.hrtime.bigint();
-    let body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(new ArrayBuffer(0));
     const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
-    if (enc === 'gzip' || enc === 'x-gzip') {
-      try {
-        body = gunzipSync(body, { maxOutputLength: o.bodyLimit * 8 });
-      } catch (err) {
-        const tooBig = /maxOutputLength|Cannot create a Buffer/i.test((err as Error).message);
-        return reply.code(tooBig ? 413 : 400).send({ error: tooBig ? 'decompressed body too large' : `invalid gzip body: ${(err as Error).message}` });
-      }
-    } else if (enc !== '' && enc !== 'identity') {
-      return reply.code(415).send({ error: `unsupported Content-Encoding ${enc}` });
+    const gzip = enc === 'gzip' || enc === 'x-gzip';
+    if (!gzip && enc !== '' && enc !== 'identity') return reply.code(415).send({ error: `unsupported Content-Encoding ${enc}` });
+    // Framing and decoding run on an ingest worker when there are workers; the
+    // main thread stores and correlates (grouped with the requests decoded meanwhile).
+    const task: BodyTask = {
+      body, gzip, display: `request ${req.id}`, source: 'http', decode: o.pipeline.decodeContext,
+      watermarkMs: o.pipeline.watermark, maxBytes: o.bodyLimit * 8,
+    };
+    let decoded: DecodedBatch | BodyError;
+    if (o.pool) {
+      const d = await o.pool.decode(task);
+      if (d.body) buffers.give(d.body);
+      decoded = d.result;
+    } else {
+      decoded = await decodeBody(task);
+      buffers.give(body.buffer as ArrayBuffer);
     }
-    const items: FramedItem[] = [];
-    for await (const batch of frameBuffer(body, `request ${req.id}`)) items.push(...batch);
-    const res = o.pipeline.ingest(items);
+    if ('status' in decoded) return reply.code(decoded.status).send({ error: decoded.error });
+    const res = await o.pipeline.submit(decoded);
     ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return reply.code(200).send({
       accepted: res.accepted,
       rejected: res.rejected,
+      stored: res.stored,
       duplicates: res.duplicates,
       errors: res.errors,
       alerts: { created: res.alertsCreated, updated: res.alertsUpdated },
@@ -258,6 +309,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
       rejects: Object.fromEntries(c.rejects),
       sources: Object.fromEntries([...c.sources].map(([k, v]) => [k, { records: v.records, rejected: v.rejected, by_decoder: v.byDecoder }])),
       state_events: o.store.eventCount(),
+      alerted_ips: o.pipeline.alertedIps,
+      memory_mb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10])),
       alerts: o.store.alertCounts(),
       outbox: o.store.outboxBacklog(),
     };

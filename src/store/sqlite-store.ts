@@ -7,7 +7,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertDocument } from '../alerts/document.js';
-import type { DecodedEvent, NormalizedEvent } from '../events/event.js';
+import type { DecodedEvent } from '../events/event.js';
+import { ROW_ROLES, storedEvent, type DecodedRows } from '../pipeline/stream-decode.js';
+import { Checkpointer } from './checkpointer.js';
 
 /**
  * Triage states, plus `withdrawn`: set by crosswatch itself when later (late)
@@ -43,63 +45,154 @@ export interface AlertFilter {
   cursor?: string;
 }
 
-interface EventRow { doc: string; at_ms: number; at_ns: number }
+interface EventRow { role: string; doc: string; at_ms: number; at_ns: number }
 interface AlertRow { id: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number }
+
+export interface StoreOptions {
+  /**
+   * SQLite's synchronous setting in WAL mode. `full` (the default): a commit is
+   * on disk before the ingest reply, and survives a power loss or a machine
+   * crash. `normal`: a commit survives the process being killed (SIGKILL, a
+   * crash) but the last commits before a power loss or kernel crash may be lost;
+   * fewer fsyncs. See docs/serve.md, "Throughput".
+   */
+  synchronous?: 'full' | 'normal';
+  /**
+   * Checkpoint the write-ahead log on a thread of its own (checkpointer.ts), so
+   * commits on this thread do not copy pages into the database file themselves.
+   * The service turns it on; by default the connection checkpoints itself.
+   */
+  checkpointThread?: boolean;
+}
+
+/** The store's schema version (meta key schema_version); older stores are migrated on open. */
+const SCHEMA_VERSION = '2';
 
 export class SqliteStore {
   readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private checkpointer: Checkpointer | null = null;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, opts: StoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'crosswatch.sqlite'));
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit survives a machine crash, not only a killed process.
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS events (
-        seq INTEGER PRIMARY KEY,
-        record_key TEXT NOT NULL UNIQUE,
-        ip TEXT NOT NULL,
-        role TEXT NOT NULL,
-        at_ms INTEGER NOT NULL,
-        at_ns INTEGER NOT NULL,
-        doc TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS events_ip ON events (ip, at_ms);
-      CREATE INDEX IF NOT EXISTS events_at ON events (at_ms);
-      CREATE TABLE IF NOT EXISTS alerts (
-        id TEXT PRIMARY KEY,
-        rule TEXT NOT NULL,
-        ip TEXT NOT NULL,
-        start_ms INTEGER NOT NULL,
-        end_ms INTEGER NOT NULL,
-        users TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'open',
-        triage TEXT NOT NULL DEFAULT '[]',
-        version INTEGER NOT NULL DEFAULT 1,
-        doc TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS alerts_rule_ip ON alerts (rule, ip, start_ms);
-      CREATE INDEX IF NOT EXISTS alerts_end ON alerts (end_ms, id);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      -- Per IP: events before this time were evicted, so alerts reaching back before it stand as they are.
-      CREATE TABLE IF NOT EXISTS evicted (ip TEXT PRIMARY KEY, before_ms INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox (
-        -- AUTOINCREMENT: a delivery number is never reused, even after the outbox empties.
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        sink TEXT NOT NULL,
-        alert_id TEXT NOT NULL,
-        change TEXT NOT NULL,
-        doc TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_at INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
-      );
-      CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
-    `);
+    // A larger page cache than the 2 MB default: the indexes of recent events stay in memory.
+    this.db.pragma('cache_size = -32768');
+    // The schema, and the migration of an older store, in one transaction.
+    this.db.transaction(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      const version = this.getMeta('schema_version');
+      const hadEvents = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
+      if (hadEvents && version !== SCHEMA_VERSION) {
+        // Its indexes keep their names through the rename: dropped, so the new table gets its own.
+        this.db.exec('ALTER TABLE events RENAME TO events_v1; DROP INDEX IF EXISTS events_ip; DROP INDEX IF EXISTS events_at; DROP INDEX IF EXISTS events_alerts;');
+      }
+      // A record is stored once per (time, key): the unique index leads with the time,
+      // so a commit's new entries land together (a random key alone would spread every
+      // commit over the whole index). The same record delivered again has the same
+      // time and key; copies of one id with different times are both kept, and the
+      // correlator counts an id once per IP.
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS events (
+          seq INTEGER PRIMARY KEY,
+          record_key TEXT NOT NULL,
+          ip TEXT NOT NULL,
+          role TEXT NOT NULL,
+          at_ms INTEGER NOT NULL,
+          at_ns INTEGER NOT NULL,
+          doc TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (at_ms, record_key);
+        CREATE INDEX IF NOT EXISTS events_ip ON events (ip, at_ms);
+        -- The network alerts (few among the events), for loading their times at start.
+        CREATE INDEX IF NOT EXISTS events_alerts ON events (ip, at_ms) WHERE role = 'network_alert';
+        -- Per IP: its stored events' count and time span, for eviction without scanning the events.
+        CREATE TABLE IF NOT EXISTS ips (
+          ip TEXT PRIMARY KEY,
+          n INTEGER NOT NULL,
+          min_ms INTEGER NOT NULL,
+          max_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS alerts (
+          id TEXT PRIMARY KEY,
+          rule TEXT NOT NULL,
+          ip TEXT NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER NOT NULL,
+          users TEXT NOT NULL,
+          status TEXT NOT NULL DEFAULT 'open',
+          triage TEXT NOT NULL DEFAULT '[]',
+          version INTEGER NOT NULL DEFAULT 1,
+          doc TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS alerts_rule_ip ON alerts (rule, ip, start_ms);
+        CREATE INDEX IF NOT EXISTS alerts_ip ON alerts (ip, status);
+        CREATE INDEX IF NOT EXISTS alerts_end ON alerts (end_ms, id);
+        -- Per IP: events before this time were evicted, so alerts reaching back before it stand as they are.
+        CREATE TABLE IF NOT EXISTS evicted (ip TEXT PRIMARY KEY, before_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS outbox (
+          -- AUTOINCREMENT: a delivery number is never reused, even after the outbox empties.
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          sink TEXT NOT NULL,
+          alert_id TEXT NOT NULL,
+          change TEXT NOT NULL,
+          doc TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_at INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT
+        );
+        CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
+      `);
+      if (version !== SCHEMA_VERSION) {
+        // Version 1: events unique by key alone, no ips table.
+        {
+          if (hadEvents) {
+            this.db.exec(`
+              INSERT OR IGNORE INTO events (seq, record_key, ip, role, at_ms, at_ns, doc)
+                SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events_v1 ORDER BY seq;
+              DROP TABLE events_v1;
+            `);
+          }
+          this.db.exec(`
+            DELETE FROM ips;
+            INSERT INTO ips (ip, n, min_ms, max_ms) SELECT ip, count(*), min(at_ms), max(at_ms) FROM events GROUP BY ip;
+          `);
+          this.setMeta('schema_version', SCHEMA_VERSION);
+        }
+      }
+    })();
+    if (opts.checkpointThread) {
+      // The checkpoint thread keeps the log short; this connection checkpoints only if it
+      // grows past 50,000 pages (~200 MB) all the same, and a reset log is cut back to 64 MB.
+      this.db.pragma('wal_autocheckpoint = 50000');
+      this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      this.checkpointer = new Checkpointer(join(dataDir, 'crosswatch.sqlite'), opts.synchronous === 'normal' ? 'NORMAL' : 'FULL');
+    } else {
+      // Checkpoints (WAL → database file) every 4,000 pages rather than SQLite's 1,000:
+      // a hot page is copied once per checkpoint, however many commits changed it.
+      this.db.pragma('wal_autocheckpoint = 4000');
+    }
+  }
+
+  /** A prepared statement, prepared once. */
+  private st(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs fn in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   /**
@@ -111,17 +204,17 @@ export class SqliteStore {
 
   private enqueue(alertId: string, change: string, now: string): void {
     if (this.sinks.length === 0) return;
-    const row = this.db.prepare('SELECT doc, status, version FROM alerts WHERE id = ?').get(alertId) as { doc: string; status: string; version: number } | undefined;
+    const row = this.st('SELECT doc, status, version FROM alerts WHERE id = ?').get(alertId) as { doc: string; status: string; version: number } | undefined;
     if (!row) return;
     const doc = JSON.parse(row.doc) as Record<string, unknown>;
     const body = JSON.stringify({ change, status: row.status, version: row.version, at: now, alert: doc });
-    const ins = this.db.prepare('INSERT INTO outbox (sink, alert_id, change, doc) VALUES (?, ?, ?, ?)');
+    const ins = this.st('INSERT INTO outbox (sink, alert_id, change, doc) VALUES (?, ?, ?, ?)');
     for (const sink of this.sinks) ins.run(sink, alertId, change, body);
   }
 
   /** Pending outbox entries of one sink that are due, oldest first. */
   pendingOutbox(sink: string, nowMs: number, limit: number): Array<{ seq: number; alertId: string; change: string; body: string; attempts: number; nextAt: number }> {
-    const rows = this.db.prepare('SELECT seq, alert_id, change, doc, attempts, next_at FROM outbox WHERE sink = ? ORDER BY seq LIMIT ?').all(sink, limit) as Array<{ seq: number; alert_id: string; change: string; doc: string; attempts: number; next_at: number }>;
+    const rows = this.st('SELECT seq, alert_id, change, doc, attempts, next_at FROM outbox WHERE sink = ? ORDER BY seq LIMIT ?').all(sink, limit) as Array<{ seq: number; alert_id: string; change: string; doc: string; attempts: number; next_at: number }>;
     // In order: a sink waits on its oldest undelivered entry.
     const out = [];
     for (const r of rows) {
@@ -132,92 +225,154 @@ export class SqliteStore {
   }
 
   outboxDelivered(seq: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+    this.st('DELETE FROM outbox WHERE seq = ?').run(seq);
   }
 
   outboxFailed(seq: number, nextAt: number, error: string): void {
-    this.db.prepare('UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE seq = ?').run(nextAt, error.slice(0, 500), seq);
+    this.st('UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE seq = ?').run(nextAt, error.slice(0, 500), seq);
   }
 
   outboxBacklog(): Array<{ sink: string; n: number }> {
-    return this.db.prepare('SELECT sink, count(*) AS n FROM outbox GROUP BY sink').all() as Array<{ sink: string; n: number }>;
+    return this.st('SELECT sink, count(*) AS n FROM outbox GROUP BY sink').all() as Array<{ sink: string; n: number }>;
   }
 
   close(): void {
+    // The checkpoint thread is stopped, not waited for: an interrupted checkpoint is harmless.
+    void this.checkpointer?.stop();
+    this.checkpointer = null;
     this.db.close();
   }
 
   /**
-   * Stores correlatable events durably; the same record (same key) delivered
-   * again is ignored. Returns the events that were new.
+   * Stores a batch of correlatable events (one decoded batch's rows); the same
+   * record (same key) delivered again is ignored. Returns, per row, 1 when it
+   * was new. Call inside a transaction (transaction()) with the rest of the
+   * commit; alone, it runs in its own.
    */
-  insertEvents(events: Array<{ key: string; decoded: DecodedEvent }>): DecodedEvent[] {
-    const insert = this.db.prepare(
-      'INSERT OR IGNORE INTO events (record_key, ip, role, at_ms, at_ns, doc) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const fresh: DecodedEvent[] = [];
-    this.db.transaction(() => {
-      for (const { key, decoded } of events) {
-        const ev = decoded.event;
-        const r = insert.run(key, ev.source?.ip ?? '', ev.crosswatch.role, decoded.at.ms, decoded.at.ns, JSON.stringify(ev));
-        if (r.changes > 0) fresh.push(decoded);
+  insertRows(rows: DecodedRows): Uint8Array {
+    const fresh = new Uint8Array(rows.n);
+    if (rows.n === 0) return fresh;
+    const insert = this.st('INSERT OR IGNORE INTO events (record_key, ip, role, at_ms, at_ns, doc) VALUES (?, ?, ?, ?, ?, ?)');
+    const span = new Map<string, { n: number; min: number; max: number }>();
+    this.transaction(() => {
+      for (let i = 0; i < rows.n; i++) {
+        const ip = rows.ips[i]!;
+        const at = rows.atMs[i]!;
+        if (insert.run(rows.keys[i]!, ip, ROW_ROLES[rows.roles[i]!]!, at, rows.atNs[i]!, rows.docs[i]!).changes === 0) continue;
+        fresh[i] = 1;
+        const s = span.get(ip);
+        if (!s) span.set(ip, { n: 1, min: at, max: at });
+        else {
+          s.n++;
+          if (at < s.min) s.min = at;
+          if (at > s.max) s.max = at;
+        }
       }
-    })();
+      const up = this.st(
+        'INSERT INTO ips (ip, n, min_ms, max_ms) VALUES (?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET n = n + excluded.n, ' +
+        'min_ms = min(min_ms, excluded.min_ms), max_ms = max(max_ms, excluded.max_ms)',
+      );
+      for (const [ip, s] of span) up.run(ip, s.n, s.min, s.max);
+    });
     return fresh;
   }
 
-  /** Every stored event of one IP, for recomputing its episodes. */
-  eventsForIp(ip: string): DecodedEvent[] {
-    const rows = this.db.prepare('SELECT doc, at_ms, at_ns FROM events WHERE ip = ? ORDER BY at_ms, at_ns, seq').all(ip) as EventRow[];
-    return rows.map((r) => ({ at: { ms: r.at_ms, ns: r.at_ns }, event: JSON.parse(r.doc) as NormalizedEvent }));
-  }
-
-  hasNetworkAlert(ip: string): boolean {
-    return this.db.prepare("SELECT 1 FROM events WHERE ip = ? AND role = 'network_alert' LIMIT 1").get(ip) !== undefined;
-  }
-
-  /** Deletes events whose time is before `beforeMs`; returns how many. */
   /**
-   * Per IP, deletes the events older than that IP's newest event by more than
-   * `horizonMs`: they can no longer meet anything that may still arrive for it.
-   * Keyed per IP, so one feed's (or one replayed export's) time never evicts
-   * another's. Returns how many were deleted.
+   * The stored events of one IP from its eviction horizon on (older ones are
+   * being or have been evicted: the IP is recomputed as if they were gone), for
+   * recomputing its episodes.
    */
-  evictPerIp(horizonMs: number): number {
-    return this.db.transaction(() => {
-      const stale = this.db.prepare(
-        `SELECT l.ip AS ip, l.m - ? AS before FROM (SELECT ip, max(at_ms) AS m FROM events GROUP BY ip) l
-         WHERE EXISTS (SELECT 1 FROM events e WHERE e.ip = l.ip AND e.at_ms < l.m - ?)`,
-      ).all(horizonMs, horizonMs) as Array<{ ip: string; before: number }>;
-      const mark = this.db.prepare('INSERT INTO evicted (ip, before_ms) VALUES (?, ?) ON CONFLICT(ip) DO UPDATE SET before_ms = max(before_ms, excluded.before_ms)');
-      const del = this.db.prepare('DELETE FROM events WHERE ip = ? AND at_ms < ?');
-      let n = 0;
-      for (const r of stale) {
-        mark.run(r.ip, r.before);
-        n += del.run(r.ip, r.before).changes;
-      }
-      return n;
-    })();
+  eventsForIp(ip: string): DecodedEvent[] {
+    const rows = this.st('SELECT role, doc, at_ms, at_ns FROM events WHERE ip = ? AND at_ms >= ? ORDER BY at_ms, at_ns, seq').all(ip, this.horizon(ip)) as EventRow[];
+    return rows.map((r) => storedEvent(r.role, ip, r.at_ms, r.at_ns, r.doc));
   }
 
-  evictBefore(beforeMs: number): number {
-    return this.db.transaction(() => {
-      const prev = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
-      if (beforeMs > prev) this.setMeta('evicted_before_ms', String(beforeMs));
-      return this.db.prepare('DELETE FROM events WHERE at_ms < ?').run(beforeMs).changes;
-    })();
+  /** Before this time (ms) an IP's events are evicted, or about to be. */
+  horizon(ip: string): number {
+    const ipHorizon = (this.st('SELECT before_ms FROM evicted WHERE ip = ?').get(ip) as { before_ms: number } | undefined)?.before_ms;
+    return Math.max(Number(this.getMeta('evicted_before_ms') ?? Number.MIN_SAFE_INTEGER), ipHorizon ?? Number.MIN_SAFE_INTEGER);
+  }
+
+  /** The times (ms) of every stored network alert, by IP: the pipeline keeps them in memory. */
+  networkAlertTimes(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const r of this.st("SELECT ip, at_ms FROM events WHERE role = 'network_alert' ORDER BY ip, at_ms").iterate() as IterableIterator<{ ip: string; at_ms: number }>) {
+      let a = out.get(r.ip);
+      if (!a) out.set(r.ip, (a = []));
+      a.push(r.at_ms);
+    }
+    return out;
+  }
+
+  /**
+   * One page of the IPs (in IP order, after `after`) that hold events older
+   * than their horizon: per IP, `horizonMs` behind its newest event, and never
+   * before `retentionBeforeMs`. `next` is the cursor for the next page, null at
+   * the end.
+   */
+  evictionPage(after: string, limit: number, horizonMs: number, retentionBeforeMs: number): { stale: Array<{ ip: string; before: number }>; next: string | null } {
+    const rows = this.st('SELECT ip, min_ms, max_ms FROM ips WHERE ip > ? ORDER BY ip LIMIT ?').all(after, limit) as Array<{ ip: string; min_ms: number; max_ms: number }>;
+    const stale: Array<{ ip: string; before: number }> = [];
+    for (const r of rows) {
+      const before = Math.max(r.max_ms - horizonMs, retentionBeforeMs);
+      if (r.min_ms < before) stale.push({ ip: r.ip, before });
+    }
+    return { stale, next: rows.length < limit ? null : rows[rows.length - 1]!.ip };
+  }
+
+  /**
+   * Eviction, first step: records the IPs' new horizons (events before them no
+   * longer count, and alerts reaching back before them stand as they are).
+   */
+  markEvicted(stale: ReadonlyArray<{ ip: string; before: number }>): void {
+    const up = this.st('INSERT INTO evicted (ip, before_ms) VALUES (?, ?) ON CONFLICT(ip) DO UPDATE SET before_ms = max(before_ms, excluded.before_ms)');
+    this.transaction(() => {
+      for (const { ip, before } of stale) up.run(ip, before);
+    });
+  }
+
+  /** The row ids of one IP's events before `before`. */
+  staleRows(ip: string, before: number): number[] {
+    return this.st('SELECT seq FROM events WHERE ip = ? AND at_ms < ?').pluck().all(ip, before) as number[];
+  }
+
+  /** Deletes events by row id (in one transaction; sorted ids touch each page once). Returns how many went. */
+  deleteRows(seqs: ArrayLike<number>, from: number, to: number): number {
+    const del = this.st('DELETE FROM events WHERE seq = ?');
+    return this.transaction(() => {
+      let n = 0;
+      for (let i = from; i < to; i++) n += del.run(seqs[i]!).changes;
+      return n;
+    });
+  }
+
+  /** Eviction, last step: each IP's count and oldest time after `deleted` of its events went. */
+  settleEvicted(ips: ReadonlyArray<{ ip: string; deleted: number }>): void {
+    this.transaction(() => {
+      for (const { ip, deleted } of ips) {
+        const min = (this.st('SELECT min(at_ms) AS m FROM events WHERE ip = ?').get(ip) as { m: number | null }).m;
+        if (min === null) this.st('DELETE FROM ips WHERE ip = ?').run(ip);
+        else this.st('UPDATE ips SET n = max(0, n - ?), min_ms = ? WHERE ip = ?').run(deleted, min, ip);
+      }
+    });
+  }
+
+  /** Records that nothing before `beforeMs` is kept for any IP (the retention). */
+  markEvictedBefore(beforeMs: number): void {
+    const prev = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
+    if (beforeMs > prev) this.setMeta('evicted_before_ms', String(beforeMs));
   }
 
   eventCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    return (this.st('SELECT coalesce(sum(n), 0) AS n FROM ips').get() as { n: number }).n;
   }
 
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.st('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /**
@@ -230,14 +385,14 @@ export class SqliteStore {
     const startMs = Date.parse(doc.event.start);
     const endMs = Date.parse(doc.event.end);
     return this.db.transaction(() => {
-      let row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(doc.event.id) as AlertRow | undefined;
+      let row = this.st('SELECT * FROM alerts WHERE id = ?').get(doc.event.id) as AlertRow | undefined;
       if (!row) {
-        row = this.db.prepare(
+        row = this.st(
           'SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms + ? >= ? ORDER BY start_ms LIMIT 1',
         ).get(doc.rule.id, doc.source.ip, endMs + windowMs, windowMs, startMs) as AlertRow | undefined;
       }
       if (!row) {
-        this.db.prepare(
+        this.st(
           'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         ).run(doc.event.id, doc.rule.id, doc.source.ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
         this.enqueue(doc.event.id, 'created', now);
@@ -250,7 +405,7 @@ export class SqliteStore {
       merged['@timestamp'] = old['@timestamp'];
       const revive = row.status === 'withdrawn';
       if (!revive && JSON.stringify(old) === JSON.stringify(merged)) return { change: 'unchanged' as const, id };
-      this.db.prepare(
+      this.st(
         'UPDATE alerts SET start_ms = ?, end_ms = ?, users = ?, doc = ?, version = version + 1, updated_at = ? WHERE id = ?',
       ).run(Math.min(startMs, row.start_ms), Math.max(endMs, row.end_ms), JSON.stringify(doc.user.name), JSON.stringify(merged), now, id);
       if (revive) this.appendTriage(id, 'open', 'crosswatch', 'new evidence supports this alert again', now);
@@ -265,10 +420,9 @@ export class SqliteStore {
    */
   withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string): string[] {
     // Alerts whose evidence reaches back before evicted events cannot be recomputed: they stand.
-    const ipHorizon = (this.db.prepare('SELECT before_ms FROM evicted WHERE ip = ?').get(ip) as { before_ms: number } | undefined)?.before_ms;
-    const horizon = Math.max(Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY), ipHorizon ?? Number.NEGATIVE_INFINITY);
+    const horizon = this.horizon(ip);
     return this.db.transaction(() => {
-      const rows = this.db.prepare("SELECT id, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; start_ms: number }>;
+      const rows = this.st("SELECT id, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; start_ms: number }>;
       const gone = rows.filter((r) => r.start_ms >= horizon).map((r) => r.id).filter((id) => !keep.has(id));
       for (const id of gone) {
         this.appendTriage(id, 'withdrawn', 'crosswatch', reason, now);
@@ -279,16 +433,16 @@ export class SqliteStore {
   }
 
   private appendTriage(id: string, status: AlertStatus, by: string | undefined, note: string | undefined, now: string): void {
-    const row = this.db.prepare('SELECT triage FROM alerts WHERE id = ?').get(id) as { triage: string } | undefined;
+    const row = this.st('SELECT triage FROM alerts WHERE id = ?').get(id) as { triage: string } | undefined;
     if (!row) return;
     const triage = JSON.parse(row.triage) as StoredAlert['triage'];
     triage.push({ at: now, status, ...(by ? { by } : {}), ...(note ? { note } : {}) });
-    this.db.prepare('UPDATE alerts SET status = ?, triage = ?, version = version + 1, updated_at = ? WHERE id = ?')
+    this.st('UPDATE alerts SET status = ?, triage = ?, version = version + 1, updated_at = ? WHERE id = ?')
       .run(status, JSON.stringify(triage), now, id);
   }
 
   getAlert(id: string): StoredAlert | null {
-    const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    const row = this.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
     return row ? toStored(row) : null;
   }
 
@@ -308,7 +462,7 @@ export class SqliteStore {
       args.push(endMs, endMs, id);
     }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY end_ms DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, f.limit + 1) as AlertRow[];
+    const rows = this.st(sql).all(...args, f.limit + 1) as AlertRow[];
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     return { alerts: page.map(toStored), next: rows.length > f.limit && last ? encodeCursor(last.end_ms, last.id) : null };
@@ -317,15 +471,15 @@ export class SqliteStore {
   /** Triage: set the status with a note and who; returns the updated alert or null if unknown. */
   setStatus(id: string, status: AlertStatus, by: string | undefined, note: string | undefined, now: string): StoredAlert | null {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT id FROM alerts WHERE id = ?').get(id) as { id: string } | undefined;
+      const row = this.st('SELECT id FROM alerts WHERE id = ?').get(id) as { id: string } | undefined;
       if (!row) return null;
       this.appendTriage(id, status, by, note, now);
-      return toStored(this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow);
+      return toStored(this.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow);
     })();
   }
 
   alertCounts(): Array<{ rule: string; status: string; n: number }> {
-    return this.db.prepare('SELECT rule, status, count(*) AS n FROM alerts GROUP BY rule, status').all() as Array<{ rule: string; status: string; n: number }>;
+    return this.st('SELECT rule, status, count(*) AS n FROM alerts GROUP BY rule, status').all() as Array<{ rule: string; status: string; n: number }>;
   }
 }
 

@@ -1,0 +1,271 @@
+// The service's fast ingest path, in process: bodies decoded on ingest workers
+// give exactly what decoding on the main thread gives (records, rejects,
+// counters, stored rows) and the same alerts; batches committed together (group
+// commit) are answered each for itself; a store of the previous schema is
+// migrated on open; bodies of any size and without Content-Length are read;
+// eviction in steps keeps the in-memory alert times in line with the store; and
+// the compact stored form of an event gives the alerts the whole event gives.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { generate } from '../src/generate/generator.js';
+import { frameFile, frameLine, type FramedItem } from '../src/sources/framing.js';
+import { expandInputs } from '../src/sources/inputs.js';
+import { loadRules } from '../src/alerts/rules.js';
+import { buildConfig } from '../src/correlate/config.js';
+import { StreamPipeline } from '../src/pipeline/stream.js';
+import { decodeBatch, decodeBody, rowEvent, type BodyTask, type DecodedBatch } from '../src/pipeline/stream-decode.js';
+import { Correlator } from '../src/correlate/correlator.js';
+import { decodeRecord } from '../src/decoders/index.js';
+import { alertDocument } from '../src/alerts/document.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { IngestPool } from '../src/server/ingest-pool.js';
+import { buildApp } from '../src/server/app.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
+const EVE = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as Record<string, unknown>;
+const SIGNIN = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as Record<string, unknown> & { properties: Record<string, unknown> };
+const DECODE = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
+
+function alertLine(ip: string, iso: string): string {
+  return JSON.stringify({ ...EVE, src_ip: ip, timestamp: iso.replace('Z', '+0000') });
+}
+let n = 0;
+function signinLine(ip: string, iso: string, user = 'megan.bowen@contoso.com'): string {
+  const s = structuredClone(SIGNIN);
+  s.callerIpAddress = ip;
+  s.properties.ipAddress = ip;
+  s.properties.id = `ingest-${n++}`;
+  s.properties.createdDateTime = iso;
+  s.properties.userPrincipalName = user;
+  return JSON.stringify(s);
+}
+function items(...lines: string[]): FramedItem[] {
+  const out: FramedItem[] = [];
+  lines.forEach((l, i) => frameLine(l, { source: 'test', line: i + 1 }, out));
+  return out;
+}
+function pipeline(dir = mkdtempSync(join(tmpdir(), 'cw-ingest-'))): { store: SqliteStore; p: StreamPipeline; dir: string } {
+  const store = new SqliteStore(join(dir, 'data'));
+  const p = new StreamPipeline(store, { config: buildConfig({}), rules: loadRules(), allowedLatenessMs: 24 * 3_600_000, decode: DECODE });
+  return { store, p, dir };
+}
+function task(body: string | Buffer, gzip = false): BodyTask {
+  const b = typeof body === 'string' ? Buffer.from(body) : body;
+  // Its own ArrayBuffer, as the server's body reader makes them.
+  const own = new Uint8Array(new ArrayBuffer(b.length));
+  own.set(b);
+  return { body: own, gzip, display: 'request t-1', source: 'http', decode: DECODE, watermarkMs: Number.NEGATIVE_INFINITY, maxBytes: 1 << 26 };
+}
+/** Plain values of a decoded batch, for comparing across threads. */
+function plain(b: DecodedBatch): unknown {
+  return { ...b, rows: { ...b.rows, roles: [...b.rows.roles], atMs: [...b.rows.atMs], atNs: [...b.rows.atNs] } };
+}
+type Pair = { rule: string; ip: string; start: string; users: string[] };
+function alertsOf(store: SqliteStore): Pair[] {
+  return store.listAlerts({ limit: 1000 }).alerts
+    .map((a) => ({ rule: a.doc.rule.id, ip: a.doc.source.ip, start: a.doc.event.start, users: a.doc.user.name }))
+    .sort((a, b) => `${a.rule} ${a.ip} ${a.start}`.localeCompare(`${b.rule} ${b.ip} ${b.start}`));
+}
+
+test('ingest workers decode a body exactly as the main thread does, and give the same alerts', { timeout: 120_000 }, async () => {
+  const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-ingest-gen-')), events: 4000, seed: 11 });
+  const lines: string[] = [];
+  for (const f of (await expandInputs([gen.logsDir])).files) {
+    for await (const batch of frameFile(f.path, f.display)) {
+      for (const it of batch) {
+        if (it.kind === 'text') lines.push(it.value);
+        else if (it.kind === 'json' || it.kind === 'csv') lines.push(JSON.stringify(it.value));
+      }
+    }
+  }
+  // Some damage, a fast.log line (year-less: dated from the body's records) and a gzipped body.
+  lines.splice(7, 0, '{"broken": ', '03/02-10:15:00.000000  [**] [1:2403341:4] ET CINS Poor Reputation IP [**] [Classification: Misc Attack] [Priority: 2] {TCP} 81.2.69.77:51515 -> 10.20.0.15:443');
+  const bodies: Array<{ text: string; gzip: boolean }> = [];
+  for (let i = 0; i < lines.length; i += 700) bodies.push({ text: lines.slice(i, i + 700).join('\n') + '\n', gzip: bodies.length % 3 === 1 });
+
+  const pool = new IngestPool(2);
+  const viaWorkers = pipeline();
+  const onMain = pipeline();
+  try {
+    for (const b of bodies) {
+      const raw = b.gzip ? gzipSync(b.text) : Buffer.from(b.text);
+      const [w, m] = await Promise.all([pool.decode(task(raw, b.gzip)), decodeBody(task(raw, b.gzip))]);
+      assert.ok(w.body instanceof ArrayBuffer && w.body.byteLength === raw.length, 'the body buffer comes back');
+      assert.ok('rows' in w.result && 'rows' in m);
+      assert.deepEqual(plain(w.result as DecodedBatch), plain(m as DecodedBatch));
+      // Committed: on the worker path through group commit, on the other as tail/syslog do.
+      await viaWorkers.p.submit(w.result as DecodedBatch);
+    }
+    // The main-thread path, in another order: the alerts are the same.
+    for (const b of [...bodies].reverse()) {
+      const framed: FramedItem[] = [];
+      b.text.split('\n').forEach((l, i) => frameLine(l, { source: 'request x', line: i + 1 }, framed));
+      onMain.p.ingest(framed, 'http');
+    }
+    const got = alertsOf(viaWorkers.store);
+    assert.deepEqual(got, alertsOf(onMain.store));
+    const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
+    assert.deepEqual([...new Set(got.map((a) => `${a.rule} ${a.ip}`))].sort(), truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
+    assert.equal(viaWorkers.p.counters.totalRecords, lines.length);
+    assert.deepEqual([...viaWorkers.p.counters.sources.keys()], ['http'], 'one counter source for all requests');
+    assert.equal(viaWorkers.p.counters.rejects.get('invalid-json'), 1);
+    assert.equal(viaWorkers.store.eventCount(), onMain.store.eventCount());
+  } finally {
+    await pool.close();
+    viaWorkers.store.close();
+    onMain.store.close();
+  }
+});
+
+test('decodeBody: reject reports in input order with their place; bad gzip is 400, too much is 413', async () => {
+  const body = ['{"nope": 1}', alertLine('81.2.69.90', '2026-03-02T10:00:00Z'), 'not a record at all', '{"broken": '].join('\n');
+  const r = await decodeBody(task(body));
+  assert.ok('rows' in r);
+  assert.equal(r.accepted, 1);
+  assert.equal(r.rejected, 3);
+  assert.deepEqual(r.errors.map((e) => e.where), ['request t-1:1', 'request t-1:3', 'request t-1:4']);
+  assert.deepEqual(await decodeBody(task('not gzip', true)).then((x) => 'status' in x && x.status), 400);
+  assert.deepEqual(await decodeBody({ ...task(gzipSync(Buffer.alloc(1 << 20)), true), maxBytes: 1000 }).then((x) => 'status' in x && x.status), 413);
+});
+
+test('group commit: batches submitted together share one commit, each answered for itself', async () => {
+  const { store, p } = pipeline();
+  const a = decodeBatch(items(alertLine('81.2.69.91', '2026-03-02T10:00:00Z')), DECODE, p.watermark, 'http');
+  const same = signinLine('81.2.69.91', '2026-03-02T11:00:00Z');
+  const b = decodeBatch(items(same, same), DECODE, p.watermark, 'http');
+  const c = decodeBatch(items(same, signinLine('81.2.69.92', '2026-03-02T11:00:00Z')), DECODE, p.watermark, 'http');
+  const [ra, rb, rc] = await Promise.all([p.submit(a), p.submit(b), p.submit(c)]);
+  assert.deepEqual([ra!.stored, ra!.duplicates, rb!.stored, rb!.duplicates, rc!.stored, rc!.duplicates], [1, 0, 1, 1, 1, 1]);
+  // The alert is counted once, in the reply of the first batch that touched its IP.
+  assert.equal(ra!.alertsCreated + rb!.alertsCreated + rc!.alertsCreated, 1);
+  assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 1);
+  assert.equal(p.counters.totalRecords, 5);
+  store.close();
+});
+
+test('failed sign-ins are counted, not stored; events outside every window of their IP store without recomputing it', () => {
+  const { store, p } = pipeline();
+  const failed = JSON.parse(signinLine('81.2.69.93', '2026-03-02T11:00:00Z')) as { properties: { status: { errorCode: number } }; resultType: string };
+  failed.properties.status.errorCode = 50126;
+  failed.resultType = '50126';
+  const r = p.ingest(items(JSON.stringify(failed), alertLine('81.2.69.93', '2026-03-02T10:00:00Z')));
+  assert.deepEqual([r.accepted, r.stored], [2, 1]);
+  assert.equal(p.counters.roles.signin, 1);
+  // A day later: outside the alert's window, nothing to recompute.
+  const late = p.ingest(items(signinLine('81.2.69.93', '2026-03-03T11:00:00Z')));
+  assert.deepEqual([late.stored, late.alertsCreated], [1, 0]);
+  const inside = p.ingest(items(signinLine('81.2.69.93', '2026-03-02T18:00:00Z')));
+  assert.deepEqual([inside.stored, inside.alertsCreated], [1, 1]);
+  store.close();
+});
+
+test('eviction in steps, in the background, keeps the alert times in memory in line with the store', async () => {
+  const { store, p, dir } = pipeline();
+  p.ingest(items(alertLine('81.2.69.94', '2026-03-02T10:00:00Z'), signinLine('81.2.69.94', '2026-03-02T11:00:00Z')));
+  p.ingest(items(signinLine('81.2.69.94', '2026-03-05T11:00:00Z')));
+  assert.equal(p.alertedIps, 1);
+  assert.equal(await p.evictInBackground(), 2);
+  assert.equal(p.alertedIps, 0, 'the evicted alert is forgotten');
+  assert.equal(store.eventCount(), 1);
+  // A sign-in inside the evicted alert's window changes nothing (the alert stands as raised).
+  const r = p.ingest(items(signinLine('81.2.69.94', '2026-03-02T12:00:00Z')));
+  assert.equal(r.alertsCreated + r.alertsUpdated, 0);
+  assert.deepEqual(store.listAlerts({ limit: 10 }).alerts.map((a) => a.status), ['open']);
+  store.close();
+  // Reopened: the alert times come from the store.
+  const again = pipeline(dir);
+  assert.equal(again.p.alertedIps, 0);
+  again.store.close();
+});
+
+test('a store of the first schema is migrated on open: events kept, deduplication by record still holds', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'cw-ingest-mig-')), 'data');
+  const { store: s0, p: p0 } = pipeline(join(dir, '..'));
+  const ev = signinLine('81.2.69.95', '2026-03-02T11:00:00Z');
+  p0.ingest(items(alertLine('81.2.69.95', '2026-03-02T10:00:00Z'), ev));
+  const rows = s0.db.prepare('SELECT record_key, ip, role, at_ms, at_ns, doc FROM events').all() as Array<Record<string, unknown>>;
+  s0.close();
+  // Rebuild it as version 1 wrote it: key unique alone, an index on time, no ips table, no version.
+  const v1 = new Database(join(dir, 'crosswatch.sqlite'));
+  v1.exec(`DROP TABLE events; DROP TABLE ips; DELETE FROM meta WHERE key = 'schema_version';
+    CREATE TABLE events (seq INTEGER PRIMARY KEY, record_key TEXT NOT NULL UNIQUE, ip TEXT NOT NULL, role TEXT NOT NULL, at_ms INTEGER NOT NULL, at_ns INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX events_ip ON events (ip, at_ms); CREATE INDEX events_at ON events (at_ms);`);
+  const ins = v1.prepare('INSERT INTO events (record_key, ip, role, at_ms, at_ns, doc) VALUES (@record_key, @ip, @role, @at_ms, @at_ns, @doc)');
+  for (const r of rows) ins.run(r);
+  v1.close();
+  const { store, p } = pipeline(join(dir, '..'));
+  assert.equal(store.eventCount(), 2);
+  assert.equal(p.alertedIps, 1);
+  const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name).sort();
+  assert.deepEqual(indexes, ['events_alerts', 'events_ip', 'events_key']);
+  const again = p.ingest(items(ev));
+  assert.deepEqual([again.stored, again.duplicates], [0, 1]);
+  store.close();
+});
+
+test('HTTP bodies of any size, with or without Content-Length, on workers or not', { timeout: 60_000 }, async () => {
+  const lines: string[] = [alertLine('81.2.69.96', '2026-03-02T10:00:00Z')];
+  for (let i = 0; lines.join('\n').length < 3.5 * 1024 * 1024; i++) lines.push(signinLine('81.2.69.96', `2026-03-02T${String(10 + (i % 8)).padStart(2, '0')}:00:00Z`, `u${i % 5}@contoso.com`));
+  const body = lines.join('\n') + '\n';
+  for (const threads of [0, 1]) {
+    const { store, p } = pipeline();
+    const pool = threads > 0 ? new IngestPool(threads) : null;
+    const app = buildApp({ store, pipeline: p, pool, token: 'tok-0123456789abcdef', bodyLimit: 8 * 1024 * 1024, rules: loadRules() });
+    try {
+      const headers = { authorization: 'Bearer tok-0123456789abcdef' };
+      // Streamed without Content-Length, in small pieces: the body grows through the size classes.
+      const pieces = body.match(/[\s\S]{1,65536}/g)!;
+      const chunked = await app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { ...headers, 'transfer-encoding': 'chunked' }, payload: Readable.from(pieces.map((s) => Buffer.from(s))) });
+      assert.equal(chunked.statusCode, 200, chunked.body);
+      assert.equal((chunked.json() as { accepted: number }).accepted, lines.length);
+      // Again, with a length: all duplicates; and a small one.
+      const again = await app.inject({ method: 'POST', url: '/api/v1/ingest', headers, payload: body });
+      assert.deepEqual((again.json() as { stored: number; duplicates: number }).duplicates, lines.length);
+      const small = await app.inject({ method: 'POST', url: '/api/v1/ingest', headers, payload: signinLine('81.2.69.96', '2026-03-02T10:30:00Z') });
+      assert.equal((small.json() as { stored: number }).stored, 1);
+      const tooBig = await app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { ...headers, 'transfer-encoding': 'chunked' }, payload: Readable.from([Buffer.alloc(5 << 20, 0x20), Buffer.alloc(5 << 20, 0x20)]) });
+      assert.equal(tooBig.statusCode, 413);
+      assert.equal(store.listAlerts({ limit: 10 }).alerts.length, 1);
+    } finally {
+      await app.close();
+      await pool?.close();
+      store.close();
+    }
+  }
+});
+
+test('the stored form of an event gives the same alerts, evidence and all, as the whole event', async () => {
+  const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-ingest-doc-')), events: 3000, seed: 12 });
+  const full = new Correlator(buildConfig({}));
+  const stored = new Correlator(buildConfig({}));
+  let n = 0;
+  for (const f of (await expandInputs([gen.logsDir])).files) {
+    for await (const batch of frameFile(f.path, f.display)) {
+      const b = decodeBatch(batch, DECODE, Number.NEGATIVE_INFINITY);
+      for (let i = 0; i < b.rows.n; i++) {
+        const back = rowEvent(b.rows, i);
+        stored.add(back);
+        n++;
+      }
+      for (const it of batch) {
+        if (it.kind === 'problem') continue;
+        const d = decodeRecord(it, DECODE);
+        if (d.result.ok) full.add(d.result.event);
+      }
+    }
+  }
+  assert.ok(n > 1000);
+  const rules = new Map(loadRules().map((r) => [r.id, r]));
+  const docs = (c: Correlator): unknown[] => c.finish().map((ep) => alertDocument(ep, rules.get(ep.rule)!, 8 * 3_600_000, new Date(0)));
+  const a = docs(full);
+  assert.ok(a.length > 0);
+  assert.deepEqual(docs(stored), a);
+});
