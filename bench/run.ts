@@ -1,13 +1,15 @@
 // `npm run bench`: crosswatch hunt against DuckDB SQL, two floors and jq, side by
 // side in one run on the same generated files; then how hunt's time and memory grow
-// with the record count and with the number of alerted IPs. See docs/performance.md.
-//
+// with the record count and with the number of alerted IPs; then `serve` over HTTP
+// ingest with a soak (bench/serve-bench.ts). See docs/performance.md, docs/serve.md.
 //   npm run bench                                   1M and 5M records, 3 timed runs each
 //   npm run bench -- --sizes 200000,1000000 --runs 3
-//   npm run bench -- --quick                        50k records, 1 run: a smoke check
+//   npm run bench -- --quick                        50k records, 1 run, a 20 s soak: a smoke check
 //   options: --seed S (1), --alerted 10,1000,100000 | none, --scale-size N (smallest size),
 //            --tools hunt,duckdb-untuned,duckdb-tuned,floor-bytes,floor-parse,jq, --regen,
-//            --crosswatch PATH/bin/crosswatch.js (another build to time, e.g. a clean HEAD)
+//            --crosswatch PATH/bin/crosswatch.js (another build to time, e.g. a clean HEAD),
+//            --no-serve, --soak-minutes N (10; 0: no soak), --serve-size N (200000),
+//            --serve-clients N (4), --serve-batch N (records per request, 2000)
 //   env: BENCH_SIZES, BENCH_RUNS, BENCH_SEED, BENCH_CROSSWATCH
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +25,7 @@ import { forEachLine } from './lines.js';
 import { median, runMeasured } from './measure.js';
 import type { RunSpec } from './measure.js';
 import { script } from './sql.js';
+import { runServeBench, serveReport, type ServeBenchResult } from './serve-bench.js';
 import type { DatasetFiles } from './sql.js';
 
 const ROOT = join(BENCH_DIR, '..');
@@ -45,6 +48,12 @@ interface Options {
   regen: boolean;
   /** The crosswatch entry point to time (default: this checkout's bin/crosswatch.js, which runs dist/). */
   crosswatch: string;
+  /** The serve section (HTTP ingest, probe, soak): on by default. */
+  serve: boolean;
+  soakMinutes: number;
+  serveSize: number;
+  serveClients: number;
+  serveBatch: number;
 }
 
 const TOOL_IDS = ['hunt', 'duckdb-untuned', 'duckdb-tuned', 'floor-bytes', 'floor-parse', 'jq'] as const;
@@ -72,7 +81,14 @@ function parseOptions(argv: string[]): Options {
     tools: [...TOOL_IDS],
     regen: false,
     crosswatch: process.env['BENCH_CROSSWATCH'] ?? join(ROOT, 'bin', 'crosswatch.js'),
+    serve: true,
+    soakMinutes: 10,
+    serveSize: 200000,
+    serveClients: 4,
+    serveBatch: 2000,
   };
+  let soakGiven = false;
+  let serveSizeGiven = false;
   let sizesGiven = false;
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -101,15 +117,30 @@ function parseOptions(argv: string[]): Options {
       o.tools = ts as ToolId[];
     } else if (a === '--regen') o.regen = true;
     else if (a === '--crosswatch') o.crosswatch = resolve(val());
+    else if (a === '--serve') o.serve = true;
+    else if (a === '--no-serve') o.serve = false;
+    else if (a === '--soak-minutes') {
+      o.soakMinutes = Number(val());
+      soakGiven = true;
+    } else if (a === '--serve-size') {
+      o.serveSize = numbers(a, val())[0]!;
+      serveSizeGiven = true;
+    } else if (a === '--serve-clients') o.serveClients = Number(val());
+    else if (a === '--serve-batch') o.serveBatch = Number(val());
     else if (a === '-h' || a === '--help') {
-      process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 12).join('\n') + '\n');
+      process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 14).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (o.quick) {
     if (!sizesGiven) o.sizes = [50000];
     if (!runsGiven) o.runs = 1;
+    if (!soakGiven) o.soakMinutes = 1 / 3;
+    if (!serveSizeGiven) o.serveSize = 50000;
   }
+  if (!Number.isFinite(o.soakMinutes) || o.soakMinutes < 0) throw new Error('--soak-minutes: a number >= 0');
+  if (!Number.isInteger(o.serveClients) || o.serveClients < 1) throw new Error('--serve-clients: a whole number >= 1');
+  if (!Number.isInteger(o.serveBatch) || o.serveBatch < 1) throw new Error('--serve-batch: a whole number >= 1');
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs: a whole number >= 1');
   if (!Number.isInteger(o.seed)) throw new Error('--seed: a whole number');
   o.sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
@@ -366,6 +397,8 @@ function eveInput(files: DatasetFiles): { records: number; bytes: number } {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  // Checked now, not after an hour of measuring.
+  if (opts.scaleSize !== null && !opts.sizes.includes(opts.scaleSize)) throw new Error(`--scale-size ${opts.scaleSize} is not one of --sizes`);
   const log = (s: string): void => void process.stderr.write(s + '\n');
   crosswatchBin = opts.crosswatch;
   const distDir = join(dirname(crosswatchBin), '..', 'dist');
@@ -376,7 +409,8 @@ async function main(): Promise<void> {
   for (const t of opts.tools) if (t === 'jq' && !existsSync(JQ)) throw new Error(`${JQ} not found (apt-get install jq), or leave jq out with --tools`);
 
   // Disk: the datasets not yet cached, at about 2.2 KB per record.
-  const missing = opts.sizes.filter((n) => opts.regen || !isCached(n, opts.seed));
+  const wanted = opts.serve && !opts.sizes.includes(opts.serveSize) ? [...opts.sizes, opts.serveSize] : opts.sizes;
+  const missing = wanted.filter((n) => opts.regen || !isCached(n, opts.seed));
   const need = missing.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
   const free = freeBytes();
   log(`disk: ${(free / 1e9).toFixed(1)} GB free in ${relative(process.cwd(), DATA_DIR) || DATA_DIR}; ` +
@@ -445,6 +479,17 @@ async function main(): Promise<void> {
     }
   }
 
+  // Serve: HTTP ingest from concurrent clients, a probe for accept→queryable, a soak with RSS sampled.
+  let serve: ServeBenchResult | null = null;
+  if (opts.serve) {
+    const ds = datasets.find((d) => d.size === opts.serveSize) ?? await ensureDataset(opts.serveSize, opts.seed, false, log);
+    log(`\nserve: crosswatch serve on loopback, ${opts.serveClients} clients, ${opts.serveBatch} records per request, soak ${+opts.soakMinutes.toFixed(2)} min`);
+    serve = await runServeBench({
+      datasetDir: ds.dir, perRequest: opts.serveBatch, clients: opts.serveClients, soakMinutes: opts.soakMinutes,
+      bin: crosswatchBin, log: (line) => log(`  ${line}`),
+    });
+  }
+
   // ---------------------------------------------------------------- report
   const rows = stats.map((s) => [
     s.label, human(s.size), fmt(s.medianS), fmt(s.minS), fmt(s.maxS), human(Math.round(s.recordsPerS)), fmt(s.mbPerS, 0), fmt(s.peakRssMB, 0),
@@ -486,6 +531,7 @@ async function main(): Promise<void> {
     out.push('', `answer check ${a.dataset}: ${a.agree ? 'crosswatch, DuckDB (both) and truth.json agree' : 'DISAGREEMENT'} — ${Object.entries(a.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const d of a.disagreements) out.push(`  ${d}`);
   }
+  if (serve) out.push('', ...serveReport(serve));
   const distAtEnd = distFingerprint(distDir);
   if (distAtEnd !== distAtStart) out.push('', 'WARNING: dist/ changed during the run (a rebuild): hunt timings may mix two builds');
   process.stdout.write(out.join('\n') + '\n');
@@ -509,6 +555,7 @@ async function main(): Promise<void> {
     results: stats.map(slim), ratios, answers,
     scale: { base: scaleBase.name, bySize: huntBySize.map((s) => ({ size: s.size, records: s.inputRecords, bytes: s.inputBytes, medianS: s.medianS, peakRssMB: s.peakRssMB })), alerted: alertedStats.map(slim) },
     sql: { untuned: script('untuned', globFiles), tuned: script('tuned', globFiles) },
+    serve,
   };
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   if (opts.quick) {
@@ -523,6 +570,7 @@ async function main(): Promise<void> {
   }
   rmSync(TMP, { recursive: true, force: true });
   if (answers.some((a) => !a.agree)) process.exitCode = 3;
+  if (serve && (!serve.answers.agree || (serve.soak && !serve.soak.answers.agree))) process.exitCode = 3;
 }
 
 main().catch((e: unknown) => {

@@ -1,56 +1,40 @@
-// Serve ingest throughput, a first measure for issue #5 (not yet part of `npm run bench`):
-// starts `crosswatch serve` on loopback, POSTs every record of a generated dataset in
-// requests of N records from one client, and checks the alerts against truth.json.
+// The serve measurement on its own (bench/serve-bench.ts; `npm run bench` runs it
+// too, after the hunt tools):
 //   node --import tsx bench/serve-load.ts [DATASET_DIR] [RECORDS_PER_REQUEST]
-// (DATASET_DIR defaults to bench/data/n200000-s1, made by `npm run bench -- --sizes 200000`.)
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+//        [--clients N] [--soak-minutes M] [--threads N] [--synchronous full|normal] [--json FILE] [--bin PATH/bin/crosswatch.js]
+// DATASET_DIR defaults to bench/data/n200000-s1 (made by `npm run bench -- --sizes 200000`),
+// RECORDS_PER_REQUEST to 2000, --clients to 4, --soak-minutes to 0 (no soak).
+// SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { frameFile } from '../src/sources/framing.js';
-import { expandInputs } from '../src/sources/inputs.js';
-import { startServe } from '../test/serve-process.js';
+import { runServeBench, serveReport } from './serve-bench.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const dataset = process.argv[2] ?? join(ROOT, 'bench', 'data', 'n200000-s1');
-const perRequest = Number(process.argv[3] ?? 5000);
-const TOKEN = 'serve-load-token-0123456789';
-
-const lines: string[] = [];
-for (const f of (await expandInputs([join(dataset, 'logs')])).files) {
-  for await (const batch of frameFile(f.path, f.display)) {
-    for (const it of batch) {
-      if (it.kind === 'text') lines.push(it.value);
-      else if (it.kind === 'json' || it.kind === 'csv') lines.push(JSON.stringify(it.value));
-    }
-  }
+const positional: string[] = [];
+const flags: Record<string, string> = {};
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  if (a.startsWith('--')) {
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${a} needs a value`);
+    flags[a.slice(2)] = v;
+  } else positional.push(a);
 }
-const { proc, base } = await startServe(['--data-dir', mkdtempSync(join(tmpdir(), 'cw-load-')), '--token', TOKEN]);
-const auth = { authorization: `Bearer ${TOKEN}` };
-const latencies: number[] = [];
-const t0 = performance.now();
-let accepted = 0;
-for (let i = 0; i < lines.length; i += perRequest) {
-  const t = performance.now();
-  const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: auth, body: lines.slice(i, i + perRequest).join('\n') });
-  accepted += ((await r.json()) as { accepted: number }).accepted;
-  latencies.push(performance.now() - t);
-}
-const seconds = (performance.now() - t0) / 1000;
-latencies.sort((a, b) => a - b);
-const alerts: Array<{ rule: { id: string }; source: { ip: string } }> = [];
-let cursor: string | null = null;
-do {
-  const page = (await (await fetch(`${base}/api/v1/alerts?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })).json()) as { alerts: typeof alerts; next: string | null };
-  alerts.push(...page.alerts);
-  cursor = page.next;
-} while (cursor);
-proc.kill('SIGTERM');
-const truth = JSON.parse(readFileSync(join(dataset, 'truth.json'), 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
-const got = [...new Set(alerts.map((a) => `${a.rule.id} ${a.source.ip}`))].sort();
-const want = truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort();
-const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!;
-console.log(`${accepted} of ${lines.length} records accepted in ${seconds.toFixed(1)} s: ${Math.round(accepted / seconds)} records/s; ` +
-  `request p99 ${p99.toFixed(0)} ms (${perRequest} records each); alerts ${alerts.length}, pairs ${got.length}, truth ${want.length}: ` +
-  (JSON.stringify(got) === JSON.stringify(want) ? 'agree' : 'DISAGREE'));
-if (JSON.stringify(got) !== JSON.stringify(want)) process.exitCode = 3;
+for (const k of Object.keys(flags)) if (!['clients', 'soak-minutes', 'threads', 'synchronous', 'json', 'bin'].includes(k)) throw new Error(`unknown option --${k}`);
+const sync = flags['synchronous'];
+if (sync !== undefined && sync !== 'full' && sync !== 'normal') throw new Error('--synchronous: full or normal');
+const result = await runServeBench({
+  datasetDir: positional[0] ?? join(ROOT, 'bench', 'data', 'n200000-s1'),
+  perRequest: Number(positional[1] ?? 2000),
+  clients: Number(flags['clients'] ?? 4),
+  soakMinutes: Number(flags['soak-minutes'] ?? 0),
+  ...(flags['threads'] !== undefined ? { ingestThreads: Number(flags['threads']) } : {}),
+  ...(sync !== undefined ? { synchronous: sync } : {}),
+  nodeArgs: (process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+  ...(flags['bin'] !== undefined ? { bin: resolve(flags['bin']) } : {}),
+});
+console.log(serveReport(result).join('\n'));
+if (flags['json']) writeFileSync(flags['json'], JSON.stringify(result, null, 2) + '\n');
+if (!result.answers.agree || (result.soak && !result.soak.answers.agree)) process.exitCode = 3;
