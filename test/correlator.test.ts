@@ -219,3 +219,25 @@ test('batch mode keeps no state for IPs without network alerts', () => {
   assert.equal(c.stateSize, 1);
   assert.equal(c.stats.unalertedEvents, 10_000);
 });
+
+test('batch mode keeps only the events within a window of their IP\'s alerts, with the same episodes as streaming', () => {
+  const w = 8 * H;
+  const specs: Spec[] = [
+    { role: 'network_alert', ip: IP, at: at(0) },
+    { role: 'network_alert', ip: IP, at: at(30 * H) },
+    // before the first alert, inside, at the edges, between the windows, a second before the second alert
+    ...[-H, 0, 4 * H, w, 20 * H, 30 * H - 1000, 30 * H + w].map((ms, i) => ({ role: 'signin' as const, ip: IP, at: at(ms), user: `u${i}`, id: `s${i}` })),
+    { role: 'mail_access', ip: IP, at: at(w, 1), user: 'edge-ns', id: 'm1' },
+    { role: 'mail_access', ip: IP, at: at(30 * H + w, 0), user: 'edge', id: 'm2' },
+  ];
+  const batch = new Correlator(buildConfig({}));
+  for (const s of specs) if (s.role === 'network_alert') batch.add(ev(s));
+  batch.sealNetworkAlerts();
+  for (const s of specs) if (s.role !== 'network_alert') batch.add(ev(s));
+  // In windows: 0, 4h, 8h (sign-ins), 38h (sign-in), 38h (mail); 8h + 100 ns is kept too (ms slack) but matches nothing.
+  assert.equal(batch.stats.qualifyingEvents, 6);
+  const ids = (eps: Episode[]): string[] => eps.map((e) => `${e.rule} ${e.id} ${e.events.map((x) => x.id).join(',')}`).sort();
+  const episodes = batch.finish();
+  assert.deepEqual(ids(episodes), ids(run(specs)));
+  assert.deepEqual(episodes.flatMap((e) => e.events.map((x) => x.id)).sort(), ['m2', 's1', 's2', 's3', 's6']);
+});

@@ -4,7 +4,7 @@
 // once, whatever the machine's TZ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,4 +103,42 @@ test('network alerts hiding in a file that starts like a sign-in export: the fas
   assert.deepEqual(fast.alerts, straight.alerts);
   const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
   assert.deepEqual([...new Set(fast.alerts.map((a) => `${a.rule.id} ${a.source.ip}`))].sort(), truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
+});
+
+test('an IP alerted early whose telling alert is found later: the fast hunt looks for it again in that alert\'s window', async () => {
+  // The fast hunt keeps, from the second group of files, only the events of early
+  // IPs that fall in a window of the alerts known so far. Here each true IP's
+  // first-group alert is a decoy a day before, and its real alerts hide in an
+  // Entra export: the events after the real alerts must still be found.
+  const dir = mkdtempSync(join(tmpdir(), 'cw-late-window-'));
+  const gen = await generate({ outDir: dir, events: 20_000, seed: 7 });
+  const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
+  const trueIps = new Set(truth.pairs.map((p) => p.ip));
+  const files = (await expandInputs([gen.logsDir])).files;
+  const eve = files.filter((f) => f.path.endsWith('eve.json'));
+  const entra = files.find((f) => f.path.endsWith('insights-logs-signinlogs.json'))!;
+  const lines = eve.flatMap((f) => readFileSync(f.path, 'utf8').split('\n').filter((l) => l.trim() !== ''));
+  const decoys: string[] = [];
+  const hidden: string[] = [];
+  for (const line of lines) {
+    const r = JSON.parse(line) as { event_type: string; src_ip: string; timestamp: string };
+    if (r.event_type !== 'alert' || !trueIps.has(r.src_ip)) continue;
+    hidden.push(line);
+    const day = new Date(Date.parse(r.timestamp.slice(0, 10)) - 86_400_000).toISOString().slice(0, 10);
+    decoys.push(JSON.stringify({ ...r, timestamp: day + r.timestamp.slice(10) }));
+  }
+  assert.ok(decoys.length >= trueIps.size);
+  for (const f of eve) writeFileSync(f.path, lines.filter((l) => !hidden.includes(l)).join('\n') + '\n');
+  appendFileSync(eve[0]!.path, decoys.join('\n') + '\n');
+  appendFileSync(entra.path, hidden.join('\n') + '\n');
+  const inputs = (await expandInputs([gen.logsDir])).files;
+  const run = (fastScan: boolean, threads: number) => runBatch(inputs, {
+    config: buildConfig({}), rules, threads, fastScan, now: () => new Date('2026-06-01T00:00:00Z'),
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+  });
+  const straight = await run(false, 1);
+  assert.deepEqual((await run(true, 1)).alerts, straight.alerts);
+  assert.deepEqual((await run(true, 2)).alerts, straight.alerts);
+  const pairs = new Set(straight.alerts.map((a) => `${a.rule.id} ${a.source.ip}`));
+  for (const p of truth.pairs) assert.ok(pairs.has(`${p.rule} ${p.ip}`), `${p.rule} ${p.ip}`);
 });

@@ -300,6 +300,11 @@ export function structureLine(): u32 {
 }
 
 
+/** The low k bits set (k from 0 to 64). */
+@inline function lowBits(k: i32): u64 {
+  return k >= 64 ? ~(<u64>0) : ((<u64>1) << <u64>k) - 1;
+}
+
 @inline function prefixXor(x: u64): u64 {
   x ^= x << 1;
   x ^= x << 2;
@@ -358,8 +363,19 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
     }
     const strMask = prefixXor(q) ^ inString;
     inString = <u64>(<i64>strMask >> 63);
-    let structural: u64;
-    if (csv == 0) {
+    // The last block of a file may run past `to`: ignore what lies beyond.
+    let valid: u64 = ~(<u64>0);
+    if (p + 64 > to) valid = lowBits(<i32>(to - p));
+    if (csv != 0) {
+      let rows = nl & ~strMask & valid;
+      while (rows != 0) {
+        const i = ctz(rows);
+        rows &= rows - 1;
+        store<u32>(SEP_POS + (<usize>n << 2), <u32>(p + <usize>i));
+        store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(nl & lowBits(<i32>i)));
+        n++;
+      }
+    } else {
       // "{" and "[" differ only in bit 0x20, as do "}" and "]": one compare each on folded bytes.
       const f0 = fold(v0);
       const f1 = fold(v1);
@@ -368,45 +384,40 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
       const os = i8x16.splat(0x7b);
       const cs = i8x16.splat(0x7d);
       const ms = i8x16.splat(0x2c);
-      structural = (bits4(i8x16.eq(f0, os), i8x16.eq(f1, os), i8x16.eq(f2, os), i8x16.eq(f3, os))
-        | bits4(i8x16.eq(f0, cs), i8x16.eq(f1, cs), i8x16.eq(f2, cs), i8x16.eq(f3, cs))
-        | bits4(i8x16.eq(v0, ms), i8x16.eq(v1, ms), i8x16.eq(v2, ms), i8x16.eq(v3, ms))) & ~strMask;
-    } else {
-      structural = nl & ~strMask;
-    }
-    // The last block of a file may run past `to`: ignore what lies beyond.
-    if (p + 64 > to) {
-      const keep = <u64>(to - p);
-      const valid: u64 = keep >= 64 ? ~(<u64>0) : ((<u64>1) << keep) - 1;
-      structural &= valid;
-    }
-    while (structural != 0) {
-      const i = ctz(structural);
-      structural &= structural - 1;
-      const at = p + <usize>i;
-      const below: u64 = i == 0 ? 0 : nl & (~(<u64>0) >> (64 - i));
-      if (csv != 0) {
-        store<u32>(SEP_POS + (<usize>n << 2), <u32>at);
-        store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(below));
-        n++;
-        continue;
-      }
-      const c = load<u8>(at);
-      if (c == 0x2c) {
+      const outside = ~strMask & valid;
+      const opens = bits4(i8x16.eq(f0, os), i8x16.eq(f1, os), i8x16.eq(f2, os), i8x16.eq(f3, os)) & outside;
+      const closes = bits4(i8x16.eq(f0, cs), i8x16.eq(f1, cs), i8x16.eq(f2, cs), i8x16.eq(f3, cs)) & outside;
+      const commas = bits4(i8x16.eq(v0, ms), i8x16.eq(v1, ms), i8x16.eq(v2, ms), i8x16.eq(v3, ms)) & outside;
+      // Only brackets change the depth, so only they are stepped through one by one;
+      // commas are looked at only in the stretches at the target depth (most commas
+      // are inside the records, deeper, and cost nothing).
+      let brackets = opens | closes;
+      let prev = 0;
+      for (;;) {
+        const i = brackets != 0 ? <i32>ctz(brackets) : 64;
         if (depth == target) {
-          store<u32>(SEP_POS + (<usize>n << 2), <u32>at);
-          store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(below));
-          n++;
+          let cm = commas & lowBits(i) & ~lowBits(prev);
+          while (cm != 0) {
+            const j = ctz(cm);
+            cm &= cm - 1;
+            store<u32>(SEP_POS + (<usize>n << 2), <u32>(p + <usize>j));
+            store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(nl & lowBits(<i32>j)));
+            n++;
+          }
         }
-      } else if (c == 0x7b || c == 0x5b) {
-        depth++;
-      } else {
-        if (depth == target) {
-          store<u32>(SEP_POS + (<usize>n << 2), <u32>at | 0x80000000);
-          store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(below));
-          n++;
+        if (i == 64) break;
+        brackets &= brackets - 1;
+        if (((opens >> <u64>i) & 1) != 0) {
+          depth++;
+        } else {
+          if (depth == target) {
+            store<u32>(SEP_POS + (<usize>n << 2), <u32>(p + <usize>i) | 0x80000000);
+            store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(nl & lowBits(i)));
+            n++;
+          }
+          depth--;
         }
-        depth--;
+        prev = i + 1;
       }
     }
     if (p + 64 > to) {

@@ -4,7 +4,9 @@
 // for batch and stream: events arrive in any order, and the caller says when
 // input ends (finish). In batch, `sealNetworkAlerts()` says every network alert
 // has been seen, so qualifying events for IPs that never had one are dropped on
-// arrival and memory does not grow with them.
+// arrival and memory does not grow with them; nor with the events of alerted
+// IPs that lie outside every window [tA, tA + window] of their IP's alerts,
+// which can neither match nor count towards the shared-infrastructure cap.
 import { createHash } from 'node:crypto';
 import type { DecodedEvent, Role } from '../events/event.js';
 import { specialPurpose } from '../events/ip.js';
@@ -61,8 +63,9 @@ export type ExclusionReason = 'special-purpose' | 'allowlist' | 'shared-infrastr
 
 export interface CorrelatorStats {
   networkAlerts: number;
+  /** Successful sign-ins / mail accesses kept: from an alerted IP (in batch mode: within a window of one of its alerts). */
   qualifyingEvents: number;
-  /** Qualifying events dropped on arrival in batch mode: their IP never had a network alert. */
+  /** Successful qualifying events set aside in batch mode: their IP never had a network alert (or, when counted by the straightforward pass, none near them). */
   unalertedEvents: number;
   failedEvents: number;
   duplicateRecords: number;
@@ -82,6 +85,8 @@ interface IpState {
   events: QualifyingEntry[];
   /** Record ids already counted (role-prefixed), so a redelivered record counts once. */
   seen: Set<string>;
+  /** Batch mode, once sealed: the alerts' times (ms), sorted, for the window test on arrival. */
+  alertMs?: Float64Array;
 }
 
 const MAX_SAMPLES = 5;
@@ -111,6 +116,8 @@ export class Correlator {
       if (st.alerts.length === 0) {
         this.stats.unalertedEvents += st.events.length;
         this.byIp.delete(ip);
+      } else {
+        st.alertMs = Float64Array.from(st.alerts, (a) => a.at.ms).sort();
       }
     }
   }
@@ -134,6 +141,8 @@ export class Correlator {
         : `a:${ev.event.dataset}:${decoded.at.ms}.${decoded.at.ns}:${ev.observer?.name ?? ''}:${ev.rule?.id ?? ev.rule?.name ?? ''}`;
       if (this.isDuplicate(st, key)) return;
       this.stats.networkAlerts++;
+      // An alert after sealing (not how batch runs, but allowed): no window test for its IP any more.
+      delete st.alertMs;
       st.alerts.push({
         at: decoded.at,
         signature: ev.rule?.name,
@@ -156,6 +165,8 @@ export class Correlator {
       }
       st = this.state(ip);
     }
+    // Outside every window of its IP's alerts an event cannot change an alert: not kept.
+    if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.config.windowMs)) return;
     if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) return;
     this.stats.qualifyingEvents++;
     st.events.push({
@@ -180,6 +191,11 @@ export class Correlator {
   /** Would a network alert from this IP be set aside (special-purpose range, allowlist)? No side effects. */
   excludes(ip: string): boolean {
     return specialPurpose.match(ip) !== null || this.config.allow.match(ip) !== null;
+  }
+
+  /** Once sealed: an alerted IP's alert times (ms, sorted), for filtering events before they get here. */
+  alertTimesOf(ip: string): Float64Array | undefined {
+    return this.byIp.get(ip)?.alertMs;
   }
 
   /** The IPs that have network alerts (after exclusions). */
@@ -306,6 +322,23 @@ export class Correlator {
     }
     return out;
   }
+}
+
+/**
+ * Is there an alert time tA (ms, sorted) with tA <= t <= tA + window? Milliseconds,
+ * with a millisecond of slack each side for the nanoseconds: a few events too many
+ * are harmless (episodesFor compares exactly), one too few is not.
+ */
+export function withinAWindow(alertMs: ArrayLike<number>, t: number, windowMs: number): boolean {
+  let lo = 0;
+  let hi = alertMs.length;
+  const from = t - windowMs - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (alertMs[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < alertMs.length && alertMs[lo]! <= t + 1;
 }
 
 /** The earliest live alert with tA in [t - window, t], or null. */

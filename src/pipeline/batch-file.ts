@@ -44,7 +44,7 @@ const FAST_SAMPLE = 10;
  */
 export async function scanFile(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, fast: boolean, onBytes?: (n: number) => void,
-  collect?: ReadonlySet<string>,
+  collect?: ReadonlySet<string>, wants?: WantsEvent,
 ): Promise<FileScan> {
   if (fast) {
     // Byte-level first: JSON records without a marker (or, with `collect`, one of
@@ -54,8 +54,8 @@ export async function scanFile(
       if (!kernel.configure(MARKER_WORDS, targets.ipv4, targets.v6Heads)) return null;
       return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
-        onSkip: () => {
-          counters.unparsedRecord(f.display);
+        onSkip: (records) => {
+          counters.unparsedRecords(f.display, records);
           out.qualifying = true;
         },
         onBytes: (n) => {
@@ -68,7 +68,7 @@ export async function scanFile(
         onSync: (sync) => {
           out.syncs.push(sync);
         },
-      }), () => false, collect).catch((err: unknown) => {
+      }), () => false, collect, wants).catch((err: unknown) => {
         if (err instanceof NeedsFullFraming) return null;
         throw err;
       });
@@ -93,11 +93,20 @@ export async function scanFile(
         out.qualifying = true;
       },
     } : {}),
-  }), fast ? (row) => sample-- <= 0 && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect);
+  }), fast ? (row) => sample-- <= 0 && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect, wants);
 }
+
+/**
+ * Which events of the alerted IPs a pass hands over: those within a window of one
+ * of their IP's alerts (the others cannot change an alert, and the busiest
+ * addresses have hundreds of thousands). Without it, all of them.
+ */
+export type WantsEvent = (ip: string, atMs: number) => boolean;
 
 /** Records of each file decoded before deciding the order of a fast hunt (mayHoldAlerts). */
 const SNIFF = 10;
+/** Bytes read at a time while sniffing (a record longer than that reads on). */
+const SNIFF_CHUNK = 64 * 1024;
 
 /** Decoders whose records are never network alerts. */
 const IDENTITY_DECODERS = new Set(['entra-signin', 'entra-portal-csv', 'm365-audit']);
@@ -125,7 +134,8 @@ export async function mayHoldAlerts(f: InputFile, decode: DecodeContext, framing
     return await withKernel(async (kernel) => {
       kernel.configure([], []);
       return judge(fastFrameFile(f.path, f.display, {
-        kernel, maxRecordBytes: framing.maxRecordBytes, sample: SNIFF, frameDamaged: true, csvHits: false, onSkip: () => {},
+        // A small first read: ten records are what it looks at, not the first megabyte of every file.
+        kernel, maxRecordBytes: framing.maxRecordBytes, sample: SNIFF, frameDamaged: true, csvHits: false, onSkip: () => {}, chunkBytes: SNIFF_CHUNK,
       }));
     });
   } catch (err) {
@@ -142,7 +152,7 @@ export async function mayHoldAlerts(f: InputFile, decode: DecodeContext, framing
 async function scanFrames(
   f: InputFile, decode: DecodeContext,
   frames: (counters: Counters, out: FileScan) => AsyncGenerator<FramedItem[]>,
-  skipCsv: (row: Record<string, string>) => boolean, collect?: ReadonlySet<string>,
+  skipCsv: (row: Record<string, string>) => boolean, collect?: ReadonlySet<string>, wants?: WantsEvent,
 ): Promise<FileScan> {
   const counters = new Counters();
   counters.source(f.display);
@@ -181,7 +191,7 @@ async function scanFrames(
         else if (result.event.event.event.outcome !== 'success') out.failed++;
         else {
           out.qualifyingSuccess++;
-          if (collect?.has(ip)) out.events.push(slimEvent(result.event));
+          if (collect?.has(ip) && (!wants || wants(ip, result.event.at.ms))) out.events.push(slimEvent(result.event));
         }
       }
     }
@@ -256,7 +266,7 @@ export interface QualifyingScan {
  */
 export async function qualifyingOf(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, prefilter: boolean,
-  onBytes?: (n: number) => void, syncs?: SyncPoint[],
+  onBytes?: (n: number) => void, syncs?: SyncPoint[], wants?: WantsEvent,
 ): Promise<QualifyingScan> {
   if (prefilter) {
     // Byte-level first: only records where the kernel sees an alerted IP are decoded.
@@ -267,11 +277,11 @@ export async function qualifyingOf(
       return qualifyingFrames(fastFrameFile(f.path, f.display, {
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: 0, frameDamaged: false, csvHits: true,
         ...(syncs && syncs.length > 0 ? { syncs } : {}),
-        onSkip: () => {
-          out.skipped++;
+        onSkip: (records) => {
+          out.skipped += records;
         },
         ...(onBytes ? { onBytes } : {}),
-      }), f, decode, alerted, out, undefined).catch((err: unknown) => {
+      }), f, decode, alerted, out, undefined, wants).catch((err: unknown) => {
         if (err instanceof NeedsFullFraming) return null;
         throw err;
       });
@@ -285,12 +295,12 @@ export async function qualifyingOf(
     ...(onBytes ? { onBytes } : {}),
     ...(pass ? { prefilter: pass, onSkip: () => { out.skipped++; } } : {}),
   };
-  return qualifyingFrames(frameFile(f.path, f.display, opts), f, decode, alerted, out, pass);
+  return qualifyingFrames(frameFile(f.path, f.display, opts), f, decode, alerted, out, pass, wants);
 }
 
 async function qualifyingFrames(
   frames: AsyncGenerator<FramedItem[]>, f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>,
-  out: QualifyingScan, pass: ((text: string) => boolean) | undefined,
+  out: QualifyingScan, pass: ((text: string) => boolean) | undefined, wants?: WantsEvent,
 ): Promise<QualifyingScan> {
   for await (const batch of guard(frames, f)) {
     for (const item of batch) {
@@ -305,7 +315,7 @@ async function qualifyingFrames(
       const role = ev.crosswatch.role;
       if (role !== 'signin' && role !== 'mail_access') continue;
       const ip = ev.source?.ip;
-      if (ip && ev.event.outcome === 'success' && alerted.has(ip)) out.events.push(slimEvent(result.event));
+      if (ip && ev.event.outcome === 'success' && alerted.has(ip) && (!wants || wants(ip, result.event.at.ms))) out.events.push(slimEvent(result.event));
     }
   }
   return out;

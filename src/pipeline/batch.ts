@@ -19,8 +19,9 @@ import type { DecodedEvent } from '../events/event.js';
 import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
 import type { SyncPoint } from '../sources/fast-frames.js';
 import type { InputFile } from '../sources/inputs.js';
-import { mayHoldAlerts, qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan } from './batch-file.js';
+import { mayHoldAlerts, qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan, type WantsEvent } from './batch-file.js';
 import { Counters } from './counters.js';
+import { wantsWithin } from './decode-worker.js';
 import { DecodePool } from './pool.js';
 
 export interface BatchOptions {
@@ -83,23 +84,31 @@ interface Executor {
   qualifying(
     f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
   ): Promise<QualifyingScan>;
-  setAlerted(ips: string[]): Promise<void>;
+  /** The alerted IPs later passes look for, and (with `times`) the windows their events must fall in. */
+  setAlerted(ips: string[], times?: AlertTimes): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Per alerted IP, its alerts' times (ms, sorted), and the window after each. */
+interface AlertTimes { byIp: ReadonlyMap<string, ArrayLike<number>>; windowMs: number }
 
 function localExecutor(framing: FramingOptions): Executor {
   // One file at a time, so a folder of thousands of files never holds thousands open.
   let chain: Promise<unknown> = Promise.resolve();
+  let wants: WantsEvent | undefined;
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn, fn);
     chain = next.catch(() => undefined);
     return next;
   };
   return {
-    scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect)),
+    scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect, collect && wants)),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
-    qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs)),
-    setAlerted: async () => {},
+    qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs, wants)),
+    setAlerted: async (_ips, times) => {
+      // (Tasks already queued run with the windows of their turn: setAlerted is awaited before the next pass is queued.)
+      wants = times ? wantsWithin(times.byIp, times.windowMs) : undefined;
+    },
     close: async () => {},
   };
 }
@@ -110,7 +119,9 @@ function poolExecutor(size: number, framing: FramingOptions): Executor {
     scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress),
     text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
     qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
-    setAlerted: (ips) => pool.broadcast({ op: 'alerted', ips }),
+    setAlerted: (ips, times) => pool.broadcast({
+      op: 'alerted', ips, ...(times ? { alertMs: ips.map((ip) => Array.from(times.byIp.get(ip) ?? [])), windowMs: times.windowMs } : {}),
+    }),
     close: () => pool.close(),
   };
 }
@@ -168,22 +179,45 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     let first = order;
     const rest: InputFile[] = [];
     let searched: ReadonlySet<string> | null = null;
+    let earlyTimes: ReadonlyMap<string, number[]> = new Map();
+    /** The first group's events of the IPs searched for early (found while the rest was scanned). */
+    const earlyEvents = new Map<InputFile, Promise<QualifyingScan>>();
     if (fused) {
       first = [];
       for (const f of order) (await mayHoldAlerts(f, opts.decode, framing) ? first : rest).push(f);
       await scanAll(first);
-      // The IPs alerted on so far, less those the correlator will set aside (internal addresses are in every sign-in log).
-      const early = new Set<string>();
+      // The IPs alerted on so far, less those the correlator will set aside (internal
+      // addresses are in every sign-in log), and when: the rest hands over only their
+      // events within a window of those alerts.
+      const early = new Map<string, number[]>();
       const note = (a: DecodedEvent): void => {
         const ip = a.event.source?.ip;
-        if (ip && !correlator.excludes(ip)) early.add(ip);
+        if (!ip || correlator.excludes(ip)) return;
+        const times = early.get(ip);
+        if (times) times.push(a.at.ms);
+        else early.set(ip, [a.at.ms]);
       };
       for (const f of first) scans[at.get(f)!]!.alerts.forEach(note);
       await decodeText(first.filter((f) => scans[at.get(f)!]!.textAlerts), latestOf(first.map((f) => scans[at.get(f)!]!)));
       for (const { alerts } of textAlerts.values()) alerts.forEach(note);
-      searched = early;
-      await exec.setAlerted([...early]);
-      await scanAll(rest, early);
+      for (const times of early.values()) times.sort((a, b) => a - b);
+      earlyTimes = early;
+      searched = new Set(early.keys());
+      await exec.setAlerted([...searched], { byIp: early, windowMs: opts.config.windowMs });
+      // In the same round, the first group's own sign-ins and mail accesses from those
+      // IPs (a file that starts with network records may hold some): one queue,
+      // biggest first, so the threads finish together.
+      const ctx1 = contextFor(latestOf(first.map((f) => scans[at.get(f)!]!)));
+      const firstQualifying = first.filter((f) => scans[at.get(f)!]!.qualifying);
+      planned += size(firstQualifying);
+      const jobs = [...rest.map((f) => ({ f, scan: true })), ...firstQualifying.map((f) => ({ f, scan: false }))].sort((a, b) => b.f.size - a.f.size);
+      const scanning = new Map<InputFile, Promise<FileScan>>();
+      for (const { f, scan } of jobs) {
+        if (scan) scanning.set(f, later(exec.scan(f, opts.decode, fast, progress(`1:${f.path}`), searched)));
+        else earlyEvents.set(f, later(exec.qualifying(f, ctx1, searched, true, progress(`2:${f.path}`), scans[at.get(f)!]!.syncs)));
+      }
+      for (const f of rest) scans[at.get(f)!] = await scanning.get(f)!;
+      for (const q of earlyEvents.values()) await q;
     } else {
       await scanAll(order);
     }
@@ -204,15 +238,16 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     for (const f of files) for (const a of textAlerts.get(f)?.alerts ?? []) correlator.add(a);
     correlator.sealNetworkAlerts();
 
-    // Pass 2: only the qualifying events of alerted IPs come back.
+    // Pass 2: only the qualifying events of alerted IPs come back, within a window of their alerts.
     const alerted = correlator.alertedIps();
     const set = new Set(alerted);
+    const finalTimes: AlertTimes = { byIp: new Map(alerted.map((ip) => [ip, correlator.alertTimesOf(ip) ?? []])), windowMs: opts.config.windowMs };
     let handedOver = 0;
     const pass2 = async (fs: InputFile[], ips: ReadonlySet<string>): Promise<void> => {
       const withQualifying = fs.filter((f) => scans[at.get(f)!]!.qualifying);
       if (withQualifying.length === 0 || ips.size === 0) return;
       planned += size(withQualifying);
-      await exec.setAlerted([...ips]);
+      await exec.setAlerted([...ips], finalTimes);
       const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, ips, opts.prefilter ?? true, progress(`2:${f.path}`), scans[at.get(f)!]!.syncs))]));
       for (const f of files) {
         const q = running.get(f);
@@ -226,13 +261,24 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
       }
     };
     if (searched) {
-      for (const f of rest) {
-        for (const e of scans[at.get(f)!]!.events) {
-          if (set.has(e.event.source!.ip!)) correlator.add(e);
+      // An IP searched for early whose alerts now include a time it was not searched
+      // with (an alert found in the rest, or a text alert re-dated) may have events
+      // in a window the first search did not keep: the rest is read again for it.
+      const stale = new Set(alerted.filter((ip) => {
+        if (!searched.has(ip)) return false;
+        const was = new Set(earlyTimes.get(ip));
+        return Array.from(finalTimes.byIp.get(ip)!).some((t) => !was.has(t));
+      }));
+      const found = [...rest.map((f) => scans[at.get(f)!]!.events), ...await Promise.all(first.map(async (f) => (await earlyEvents.get(f))?.events ?? []))];
+      for (const events of found) {
+        for (const e of events) {
+          const ip = e.event.source!.ip!;
+          if (set.has(ip) && !stale.has(ip)) correlator.add(e);
         }
       }
-      await pass2(first, set);
-      await pass2(rest, new Set(alerted.filter((ip) => !searched.has(ip))));
+      const again = new Set(alerted.filter((ip) => !searched.has(ip) || stale.has(ip)));
+      await pass2(first, again);
+      await pass2(rest, again);
     } else {
       await pass2(order, set);
     }

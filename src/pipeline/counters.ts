@@ -60,9 +60,13 @@ export class Counters {
 
   /** A record counted without being parsed (fast first pass). */
   unparsedRecord(source: string): void {
+    this.unparsedRecords(source, 1);
+  }
+
+  unparsedRecords(source: string, n: number): void {
     const s = this.source(source);
-    s.records++;
-    s.unparsed++;
+    s.records += n;
+    s.unparsed += n;
   }
 
   get totalUnparsed(): number {

@@ -6,36 +6,51 @@ import type { DecodeContext } from '../decoders/types.js';
 import type { SyncPoint } from '../sources/fast-frames.js';
 import type { FramingOptions } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
-import { qualifyingOf, scanFile, textAlertsOf } from './batch-file.js';
+import { withinAWindow } from '../correlate/correlator.js';
+import { qualifyingOf, scanFile, textAlertsOf, type WantsEvent } from './batch-file.js';
 
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
   | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean; syncs: SyncPoint[] }
-  | { id: number; op: 'alerted'; ips: string[] };
+  /** `alertMs[i]`: the alert times (ms, sorted) of `ips[i]`; an event is wanted within `windowMs` after one. */
+  | { id: number; op: 'alerted'; ips: string[]; alertMs?: number[][]; windowMs?: number };
 
 export type WorkerReply =
   | { id: number; progress: number }
   | { id: number; result: unknown }
   | { id: number; error: { unreadable?: string; message: string; stack?: string } };
 
-/** What a runner keeps between tasks: the alerted IPs of the last 'alerted' task. */
+/** What a runner keeps between tasks: the alerted IPs of the last 'alerted' task, and their windows. */
 export interface RunnerState {
   alerted: ReadonlySet<string>;
+  wants?: WantsEvent;
+}
+
+/** The window test for events of alerted IPs: within windowMs after one of their IP's alerts. */
+export function wantsWithin(times: ReadonlyMap<string, ArrayLike<number>>, windowMs: number): WantsEvent {
+  return (ip, ms) => {
+    const t = times.get(ip);
+    return t !== undefined && withinAWindow(t, ms, windowMs);
+  };
 }
 
 /** Runs one task, on a worker or on the main thread (pool.ts uses both). */
 export function runTask(task: WorkerTask, state: RunnerState, progress: (n: number) => void): Promise<unknown> {
   switch (task.op) {
-    case 'alerted':
+    case 'alerted': {
       state.alerted = new Set(task.ips);
+      const { alertMs, windowMs } = task;
+      if (alertMs && windowMs !== undefined) state.wants = wantsWithin(new Map(task.ips.map((ip, i) => [ip, alertMs[i]!])), windowMs);
+      else delete state.wants;
       return Promise.resolve(null);
+    }
     case 'scan':
-      return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.alerted : undefined);
+      return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.alerted : undefined, state.wants);
     case 'text':
       return textAlertsOf(task.file, task.decode, task.framing);
     case 'qualifying':
-      return qualifyingOf(task.file, task.decode, task.framing, state.alerted, task.prefilter, progress, task.syncs);
+      return qualifyingOf(task.file, task.decode, task.framing, state.alerted, task.prefilter, progress, task.syncs, state.wants);
   }
 }
 

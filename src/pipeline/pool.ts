@@ -42,7 +42,9 @@ export class DecodePool {
         this.pending.clear();
       });
       this.workers.push(w);
-      this.idle.push(w);
+      // Behind the main thread: the first (biggest) task goes to the thread that is
+      // ready now, not to a worker still starting (loading modules, compiling the kernel).
+      this.idle.unshift(w);
     }
   }
 

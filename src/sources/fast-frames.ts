@@ -27,7 +27,8 @@ export interface FastFramingOptions {
   sample: number;
   frameDamaged: boolean;
   csvHits: boolean;
-  onSkip: () => void;
+  /** Records counted without being framed: called with how many, once per stretch read (a call per record cost more than the counting). */
+  onSkip: (records: number) => void;
   onBytes?: (bytes: number) => void;
   onFormat?: (format: InputFormat) => void;
   /** Bytes read at a time (tests use tiny ones to cut records across reads). */
@@ -56,7 +57,13 @@ const CHUNK = 1 << 20;
  * (16 per MB of arrays).
  */
 const SYNC_EVERY = 64 << 10;
-const YIELD_EVERY = 64 << 20;
+/**
+ * The event loop gets a turn this often. Often enough that on the main thread,
+ * which decodes files beside the workers, a worker's "done" is heard within a few
+ * milliseconds and it gets its next file (it waited for the main thread's whole
+ * file before); a turn costs microseconds.
+ */
+const YIELD_EVERY = 4 << 20;
 const HEAD = 65536;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -181,6 +188,7 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
   let lineNo = 0;
   let ordinal = 0;
   let skipping = false; // inside a line longer than maxRecordBytes
+  let skipped = 0;
   for (;;) {
     const batch: FramedItem[] = [];
     let buf = k.buffer;
@@ -227,7 +235,7 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
             if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
             frameLine(line, { source: display, line: lineNo }, batch);
           } else {
-            o.onSkip();
+            skipped++;
           }
           ordinal++;
         }
@@ -235,6 +243,8 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
       pos = nl + 1;
     }
     from = end;
+    if (skipped > 0) o.onSkip(skipped);
+    skipped = 0;
     if (batch.length > 0) yield batch;
     if (r.eof) return;
     r.shift(from);
@@ -309,6 +319,7 @@ function takeElements(
   seps: Separators, hits: HitCursor, cur: ElementCursor, base: number, display: string, o: FastFramingOptions, batch: FramedItem[],
 ): void {
   const buf = o.kernel.buffer;
+  let skipped = 0;
   for (let i = 0; i < seps.pos.length; i++) {
     const raw = seps.pos[i]!;
     const sep = (raw & ~SEPARATOR_CLOSES) >>> 0;
@@ -327,13 +338,12 @@ function takeElements(
       let e = sep;
       while (e > s && isSpace(buf[e - 1]!)) e--;
       if (s < e) {
-        const origin = { source: display, line, index: cur.index };
         if (e - s > o.maxRecordBytes) {
-          batch.push(tooLarge(origin, 'array element', o.maxRecordBytes));
+          batch.push(tooLarge({ source: display, line, index: cur.index }, 'array element', o.maxRecordBytes));
         } else {
           const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
-          if (hits.any(s, e) || cur.index < o.sample || damaged) frameElement(buf.toString('utf8', s, e), origin, batch);
-          else o.onSkip();
+          if (hits.any(s, e) || cur.index < o.sample || damaged) frameElement(buf.toString('utf8', s, e), { source: display, line, index: cur.index }, batch);
+          else skipped++;
         }
         cur.index++;
       }
@@ -346,6 +356,7 @@ function takeElements(
       o.onSync({ offset: cur.lastSync, line: cur.line, index: cur.index });
     }
   }
+  if (skipped > 0) o.onSkip(skipped);
 }
 
 async function* jsonStream(r: Reader, start: { at: number; target: number; line: number }, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
@@ -446,6 +457,7 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
   let header: string[] | null = null;
   let ordinal = 0;
   let dropping = false;
+  let skipped = 0;
   for (;;) {
     const batch: FramedItem[] = [];
     const structEnd = r.eof ? r.len : scanned + Math.floor((r.len - scanned) / 64) * 64;
@@ -463,27 +475,28 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
     const buf = k.buffer;
     for (let i = 0; i < ends.length; i++) {
       const end = ends[i]!;
-      const origin = { source: display, line: rowLine };
+      const origin = (): { source: string; line: number } => ({ source: display, line: rowLine });
       let e = end;
       if (e > rowFrom && buf[e - 1] === CR) e--;
       if (dropping) {
-        batch.push(tooLarge(origin, 'CSV row', o.maxRecordBytes));
+        batch.push(tooLarge(origin(), 'CSV row', o.maxRecordBytes));
         dropping = false;
       } else if (e > rowFrom) {
         if (e - rowFrom > o.maxRecordBytes) {
-          batch.push(tooLarge(origin, 'CSV row', o.maxRecordBytes));
+          batch.push(tooLarge(origin(), 'CSV row', o.maxRecordBytes));
         } else if (header === null) {
           header = (parseCsvSync(buf.toString('utf8', rowFrom, e)) as string[][])[0]?.map((h) => h.trim()) ?? [];
         } else {
           if (ordinal < o.sample || (o.csvHits && hits.any(rowFrom, e))) {
             try {
               const rows = parseCsvSync(buf.toString('utf8', rowFrom, e), { ...CSV_OPTIONS, columns: header }) as Array<Record<string, string>>;
-              for (const value of rows) batch.push({ kind: 'csv', value, origin });
+              const at = origin();
+              for (const value of rows) batch.push({ kind: 'csv', value, origin: at });
             } catch (err) {
-              batch.push({ kind: 'problem', origin, reason: 'invalid-csv', message: `invalid CSV row: ${(err as Error).message.slice(0, 160)}` });
+              batch.push({ kind: 'problem', origin: origin(), reason: 'invalid-csv', message: `invalid CSV row: ${(err as Error).message.slice(0, 160)}` });
             }
           } else {
-            o.onSkip();
+            skipped++;
           }
           ordinal++;
         }
@@ -491,6 +504,8 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
       rowFrom = end + 1;
       rowLine = lines[i]!;
     }
+    if (skipped > 0) o.onSkip(skipped);
+    skipped = 0;
     if (batch.length > 0) yield batch;
     if (r.eof) return;
     let keep = dropping ? scanned : rowFrom;
