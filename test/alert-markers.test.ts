@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mayBeNetworkAlert } from '../src/pipeline/alert-markers.js';
-import { decodeRecord } from '../src/decoders/index.js';
+import { decodeIfIdentity, decodeRecord } from '../src/decoders/index.js';
 import { frameFile } from '../src/sources/framing.js';
 import { expandInputs } from '../src/sources/inputs.js';
 import { fileURLToPath } from 'node:url';
@@ -39,4 +39,30 @@ test('text lines and damaged JSON always pass; identity records do not', () => {
   assert.ok(mayBeNetworkAlert('{"CreationTime":"2026-03-02T10:00:00","Operation":"MailItemsAccessed"'), 'truncated');
   assert.ok(mayBeNetworkAlert('  {"event": {"kind": "ALERT"}}  '));
   assert.equal(mayBeNetworkAlert('{"CreationTime":"2026-03-02T10:00:00","Operation":"MailItemsAccessed","ClientIPAddress":"81.2.69.160"}'), false);
+});
+
+test('a pass for sign-ins and mail access skips only records that cannot be one: network-only decoders never yield them', async () => {
+  // decodeIfIdentity lets the hunt's second pass drop the flow records of alerted IPs
+  // undecoded; it must give every sign-in and mail access that decodeRecord gives.
+  const dirs = [fileURLToPath(new URL('../../shared/fixtures/', import.meta.url)), fileURLToPath(new URL('../rules/samples/', import.meta.url))];
+  let identity = 0;
+  let skipped = 0;
+  for (const f of (await expandInputs(dirs)).files) {
+    for await (const batch of frameFile(f.path, f.display)) {
+      for (const item of batch) {
+        if (item.kind === 'problem') continue;
+        const full = decodeRecord(item, ctx);
+        const role = full.result.ok ? full.result.event.event.crosswatch.role : null;
+        const quick = decodeIfIdentity(item, ctx);
+        if (role === 'signin' || role === 'mail_access') {
+          identity++;
+          assert.deepEqual(quick, full, `${f.display}:${item.origin.line}`);
+        } else if (quick === null) {
+          skipped++;
+        }
+      }
+    }
+  }
+  assert.ok(identity >= 20, `${identity} sign-ins and mail accesses seen`);
+  assert.ok(skipped >= 50, `${skipped} network records skipped undecoded`);
 });

@@ -239,11 +239,14 @@ export function findIps(from: usize, to: usize): i32 {
     // quote, when IPv6 heads are wanted).
     const allDots = nextDots;
     nextDots = mask64(p + 64, 0x2e);
-    const digitAfter = bits4(
-      i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
-      i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
     const dotSoon = (allDots >> 2) | (nextDots << 62) | (allDots >> 3) | (nextDots << 61) | (allDots >> 4) | (nextDots << 60);
-    let dots = allDots & digitAfter & dotSoon;
+    let dots = allDots & dotSoon;
+    // The digit test only where a dot has another soon after (most blocks have none).
+    if (dots != 0) {
+      dots &= bits4(
+        i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
+        i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
+    }
     while (dots != 0) {
       const at = p + <usize>ctz(dots);
       dots &= dots - 1;
@@ -251,6 +254,7 @@ export function findIps(from: usize, to: usize): i32 {
       if (quadAt(at)) n = push(n, at);
     }
     let colons = mask64(p, 0x3a);
+    if (colons == 0) continue;
     if (!v6Heads) {
       colons &= bits4(
         i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),

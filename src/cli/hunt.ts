@@ -1,9 +1,7 @@
 // `crosswatch hunt PATH...`: the batch detection over exported logs.
-import { SingleBar } from 'cli-progress';
 import { loadRules } from '../alerts/rules.js';
 import { runBatch, type BatchResult } from '../pipeline/batch.js';
 import { expandInputs } from '../sources/inputs.js';
-import { alertsTable } from '../sinks/table.js';
 import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
 import { loadSettings, type Settings, type SettingsFlags } from './options.js';
 import { ConfigError } from '../correlate/config.js';
@@ -25,8 +23,10 @@ export interface HuntFlags extends SettingsFlags {
  * worth it. The total is what the passes planned so far will read: it grows
  * when a fast hunt needs another pass.
  */
-function progressBar(io: Io, inputBytes: number, enabled: boolean): { update(n: number, total: number): void; stop(): void } {
+async function progressBar(io: Io, inputBytes: number, enabled: boolean): Promise<{ update(n: number, total: number): void; stop(): void }> {
   if (!enabled || !io.stderr.isTTY || inputBytes < 8 * 1024 * 1024) return { update: () => {}, stop: () => {} };
+  // Loaded only when shown, as the table below: every module costs start-up time on every hunt.
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
     stream: io.stderr as NodeJS.WritableStream as never,
     format: 'hunting [{bar}] {percentage}% | {value_mb}/{total_mb} MB | ETA {eta}s',
@@ -61,7 +61,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
   const inputs = await expandInputs(paths, io.stdin);
   const started = Date.now();
   try {
-    const bar = progressBar(io, inputs.files.reduce((n, f) => n + f.size, 0), flags.progress !== false);
+    const bar = await progressBar(io, inputs.files.reduce((n, f) => n + f.size, 0), flags.progress !== false);
     let result: BatchResult;
     try {
       result = await runBatch(inputs.files, {
@@ -78,7 +78,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     const format = flags.format ?? (io.stdout.isTTY && !flags.out ? 'table' : 'ndjson');
     if (flags.out) await writeNdjsonFile(result.alerts, flags.out);
     if (!flags.out || flags.format) {
-      if (format === 'table') io.stdout.write(alertsTable(result.alerts));
+      if (format === 'table') io.stdout.write((await import('../sinks/table.js')).alertsTable(result.alerts));
       else if (!flags.out) await writeNdjson(result.alerts, io.stdout as never);
     }
     if (!flags.quiet) {

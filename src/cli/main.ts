@@ -6,7 +6,7 @@ import { ConfigError } from '../correlate/config.js';
 import { UnreadableInput } from '../sources/inputs.js';
 import { RuleLoadError } from '../alerts/rules.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
-import { normalizeCommand, type NormalizeFlags } from './normalize.js';
+import type { NormalizeFlags } from './normalize.js';
 import type { ServeFlags } from './serve.js';
 import type { StatusFlags } from './status.js';
 
@@ -73,6 +73,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--config <file>', 'YAML config file (deviceTimezone, map)')
     .option('--strict', 'exit with code 2 if any record is rejected')
     .action(async (paths: string[], flags: NormalizeFlags) => {
+      // Loaded when used (as serve and status): each module costs every hunt start-up time.
+      const { normalizeCommand } = await import('./normalize.js');
       setCode(await normalizeCommand(paths, flags, io));
     });
 

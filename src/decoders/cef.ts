@@ -381,6 +381,7 @@ function cefOffset(r: RawRecord): number {
 }
 
 export const cef: Decoder = {
+  networkOnly: true,
   name: NAME,
   description: 'ArcSight CEF lines, bare or after a syslog header (threat records are network alerts; traffic/audit records are counted)',
   cues: [

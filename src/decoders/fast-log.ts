@@ -205,6 +205,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 const text = (r: RawRecord): string | undefined => (r.kind === 'text' ? r.value : undefined);
 
 export const fastLog: Decoder = {
+  networkOnly: true,
   name: NAME,
   description: 'Snort / Suricata fast.log alert lines, also syslog-wrapped and Snort alert_syslog (network alerts keyed on SRC)',
   cues: [

@@ -333,6 +333,7 @@ const cues: readonly Cue[] = [
 ];
 
 export const fortigate: Decoder = {
+  networkOnly: true,
   name: NAME,
   description: 'Fortinet FortiGate key=value syslog (IPS, anomaly, antivirus, WAF and threat web-filter/app-control entries are network alerts; traffic and event logs are counted)',
   cues,

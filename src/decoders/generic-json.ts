@@ -121,6 +121,7 @@ const cues: readonly Cue[] = [
 ];
 
 export const genericJson: Decoder = {
+  networkOnly: true,
   name: NAME,
   description: 'any JSON alert feed, through the --map mapping (ip, time, name, severity, sensor, dataset)',
   cues,

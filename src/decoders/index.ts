@@ -72,6 +72,19 @@ export function decodeRecord(record: RawRecord, ctx: DecodeContext): Decoded {
   };
 }
 
+/**
+ * As decodeRecord, for a pass that wants only sign-ins and mail accesses: null
+ * when the record is not one (its decoder is network-only, or none takes it),
+ * without decoding it.
+ */
+export function decodeIfIdentity(record: RawRecord, ctx: DecodeContext): Decoded | null {
+  for (const d of DECODERS) {
+    if (!accepts(d, record, ctx)) continue;
+    return d.networkOnly ? null : { decoder: d.name, result: decodeWith(d, record, ctx) };
+  }
+  return null;
+}
+
 function describeUnknown(record: RawRecord): string {
   if (record.kind === 'text') return `no decoder recognises this line (starts "${record.value.slice(0, 40)}")`;
   const keys = Object.keys(record.value).slice(0, 8).join(', ');

@@ -332,6 +332,7 @@ const cues: readonly Cue[] = [
 ];
 
 export const panosThreat: Decoder = {
+  networkOnly: true,
   name: NAME,
   description: 'Palo Alto Networks PAN-OS syslog CSV (THREAT entries are network alerts; TRAFFIC, SYSTEM, CONFIG, … are counted)',
   cues,

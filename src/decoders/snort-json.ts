@@ -150,6 +150,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 const isJson = (r: RawRecord): r is Extract<RawRecord, { kind: 'json' }> => r.kind === 'json' && isObject(r.value);
 
 export const snortJson: Decoder = {
+  networkOnly: true,
   name: NAME,
   description: 'Snort 3 alert_json (every record is a network alert keyed on src_addr / src_ap)',
   cues: [

@@ -86,6 +86,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const suricataEve: Decoder = {
+  networkOnly: true,
   cues: [
     { label: 'is a JSON object', test: (r) => r.kind === 'json' },
     { label: 'has "event_type" (text)', test: (r) => r.kind === 'json' && typeof r.value.event_type === 'string' },

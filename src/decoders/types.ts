@@ -102,6 +102,12 @@ export interface Decoder {
   readonly cues: readonly Cue[];
   /** Decodes an accepted record; bad fields become a DecodeError (the registry turns a throw into one too). */
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult;
+  /**
+   * Its records are network records (alerts, flows, logs), never sign-ins or mail
+   * access: a pass that looks only for those need not decode them (a hunt's second
+   * pass meets many flow records of alerted IPs).
+   */
+  readonly networkOnly?: boolean;
 }
 
 export function reject(reason: RejectReason, message: string): DecodeResult {

@@ -2,7 +2,7 @@
 // or in a decode worker: frame and decode one file, and hand back only what the
 // correlator needs (network alerts; later, the qualifying events of alerted IPs)
 // with the file's counters.
-import { decodeRecord } from '../decoders/index.js';
+import { decodeIfIdentity, decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../events/event.js';
 import { frameFile, type FramedItem, type FramingOptions } from '../sources/framing.js';
@@ -309,8 +309,9 @@ async function qualifyingFrames(
         out.skipped++;
         continue;
       }
-      const { result } = decodeRecord(item, decode);
-      if (!result.ok) continue;
+      const decoded = decodeIfIdentity(item, decode);
+      if (!decoded?.result.ok) continue;
+      const result = decoded.result;
       const ev = result.event.event;
       const role = ev.crosswatch.role;
       if (role !== 'signin' && role !== 'mail_access') continue;
