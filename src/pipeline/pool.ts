@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { UnreadableInput } from '../sources/inputs.js';
 import { runTask, type RunnerState, type WorkerReply, type WorkerTask } from './decode-worker.js';
 
-const YOUNG_GENERATION_MB = 12; // about the main thread's, see bin/crosswatch.js
+const YOUNG_GENERATION_MB = 24; // about the main thread's (semi-spaces of 8 MB), see bin/crosswatch.js
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (n: number) => void };
 type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
