@@ -12,9 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from '../src/generate/generator.js';
-import { frameFile } from '../src/sources/framing.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { generatedLines } from './scenario-lines.js';
 import { startServe } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,16 +26,7 @@ for (const synchronous of ['full', 'normal'] as const) test(`serve (synchronous=
     const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(b.status, 0, b.stderr);
   }
-  const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-dur-gen-')), events: 5000, seed: 21 });
-  const lines: string[] = [];
-  for (const f of (await expandInputs([gen.logsDir])).files) {
-    for await (const batch of frameFile(f.path, f.display)) {
-      for (const it of batch) {
-        if (it.kind === 'text') lines.push(it.value);
-        else if (it.kind === 'json' || it.kind === 'csv') lines.push(JSON.stringify(it.value));
-      }
-    }
-  }
+  const { lines, truthPath } = await generatedLines(mkdtempSync(join(tmpdir(), 'cw-dur-gen-')), 5000, 21);
   const chunks: string[] = [];
   for (let i = 0; i < lines.length; i += 80) chunks.push(lines.slice(i, i + 80).join('\n') + '\n');
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-dur-data-'));
@@ -95,7 +84,7 @@ for (const synchronous of ['full', 'normal'] as const) test(`serve (synchronous=
       alerts.push(...page.alerts);
       cursor = page.next;
     } while (cursor);
-    const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
+    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
     assert.deepEqual([...new Set(alerts.map((a) => `${a.rule.id} ${a.source.ip}`))].sort(), truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
   } finally {
     served.proc.kill('SIGTERM');

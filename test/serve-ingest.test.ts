@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { generate } from '../src/generate/generator.js';
 import { frameFile, frameLine, type FramedItem } from '../src/sources/framing.js';
@@ -26,32 +25,10 @@ import { decodeRecord } from '../src/decoders/index.js';
 import { alertDocument } from '../src/alerts/document.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { IngestPool } from '../src/server/ingest-pool.js';
+import { alertLine, generatedLines, items, signinLine } from './scenario-lines.js';
 import { buildApp } from '../src/server/app.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
-const EVE = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as Record<string, unknown>;
-const SIGNIN = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as Record<string, unknown> & { properties: Record<string, unknown> };
 const DECODE = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
-
-function alertLine(ip: string, iso: string): string {
-  return JSON.stringify({ ...EVE, src_ip: ip, timestamp: iso.replace('Z', '+0000') });
-}
-let n = 0;
-function signinLine(ip: string, iso: string, user = 'megan.bowen@contoso.com'): string {
-  const s = structuredClone(SIGNIN);
-  s.callerIpAddress = ip;
-  s.properties.ipAddress = ip;
-  s.properties.id = `ingest-${n++}`;
-  s.properties.createdDateTime = iso;
-  s.properties.userPrincipalName = user;
-  return JSON.stringify(s);
-}
-function items(...lines: string[]): FramedItem[] {
-  const out: FramedItem[] = [];
-  lines.forEach((l, i) => frameLine(l, { source: 'test', line: i + 1 }, out));
-  return out;
-}
 function pipeline(dir = mkdtempSync(join(tmpdir(), 'cw-ingest-'))): { store: SqliteStore; p: StreamPipeline; dir: string } {
   const store = new SqliteStore(join(dir, 'data'));
   const p = new StreamPipeline(store, { config: buildConfig({}), rules: loadRules(), allowedLatenessMs: 24 * 3_600_000, decode: DECODE });
@@ -76,16 +53,7 @@ function alertsOf(store: SqliteStore): Pair[] {
 }
 
 test('ingest workers decode a body exactly as the main thread does, and give the same alerts', { timeout: 120_000 }, async () => {
-  const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-ingest-gen-')), events: 4000, seed: 11 });
-  const lines: string[] = [];
-  for (const f of (await expandInputs([gen.logsDir])).files) {
-    for await (const batch of frameFile(f.path, f.display)) {
-      for (const it of batch) {
-        if (it.kind === 'text') lines.push(it.value);
-        else if (it.kind === 'json' || it.kind === 'csv') lines.push(JSON.stringify(it.value));
-      }
-    }
-  }
+  const { lines, truthPath } = await generatedLines(mkdtempSync(join(tmpdir(), 'cw-ingest-gen-')), 4000, 11);
   // Some damage, a fast.log line (year-less: dated from the body's records) and a gzipped body.
   lines.splice(7, 0, '{"broken": ', '03/02-10:15:00.000000  [**] [1:2403341:4] ET CINS Poor Reputation IP [**] [Classification: Misc Attack] [Priority: 2] {TCP} 81.2.69.77:51515 -> 10.20.0.15:443');
   const bodies: Array<{ text: string; gzip: boolean }> = [];
@@ -112,7 +80,7 @@ test('ingest workers decode a body exactly as the main thread does, and give the
     }
     const got = alertsOf(viaWorkers.store);
     assert.deepEqual(got, alertsOf(onMain.store));
-    const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
+    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> };
     assert.deepEqual([...new Set(got.map((a) => `${a.rule} ${a.ip}`))].sort(), truth.pairs.map((p) => `${p.rule} ${p.ip}`).sort());
     assert.equal(viaWorkers.p.counters.totalRecords, lines.length);
     assert.deepEqual([...viaWorkers.p.counters.sources.keys()], ['http'], 'one counter source for all requests');

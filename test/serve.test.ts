@@ -13,12 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { generate } from '../src/generate/generator.js';
-import { frameFile } from '../src/sources/framing.js';
 import { expandInputs } from '../src/sources/inputs.js';
 import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
+import { generatedLines } from './scenario-lines.js';
 import { BIN, startServe, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -72,18 +71,9 @@ async function allAlerts(base: string): Promise<ApiAlert[]> {
 
 test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exactly the ground truth', { timeout: 180_000 }, async () => {
   ensureBuilt();
-  const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-serve-gen-')), events: 6000, seed: 5 });
   // Every raw record as one NDJSON/text line, in shuffled order.
-  const lines: string[] = [];
-  for (const f of (await expandInputs([gen.logsDir])).files) {
-    for await (const batch of frameFile(f.path, f.display)) {
-      for (const item of batch) {
-        if (item.kind === 'text') lines.push(item.value);
-        else if (item.kind === 'json' || item.kind === 'csv') lines.push(JSON.stringify(item.value));
-      }
-    }
-  }
-  const shuffled = shuffle(lines, 99);
+  const gen = await generatedLines(mkdtempSync(join(tmpdir(), 'cw-serve-gen-')), 6000, 5);
+  const shuffled = shuffle(gen.lines, 99);
   const chunks: string[][] = [];
   for (let i = 0; i < shuffled.length; i += 150) chunks.push(shuffled.slice(i, i + 150));
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-serve-data-'));
@@ -113,7 +103,7 @@ test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exac
     await new Promise((r) => proc.once('exit', r));
     ({ proc, base } = await startServer(dataDir));
     for (let i = half; i < chunks.length; i++) accepted += (await post(chunks[i]!, i % 3 === 0)).accepted;
-    assert.equal(accepted, lines.length, 'every record accepted');
+    assert.equal(accepted, gen.lines.length, 'every record accepted');
     // Client retries: the same requests again raise nothing new.
     const before = await allAlerts(base);
     for (const i of [0, 1, half, chunks.length - 1]) await post(chunks[i]!, false);

@@ -4,41 +4,15 @@
 // shared infrastructure has its early alert withdrawn.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { StreamPipeline } from '../src/pipeline/stream.js';
-import { frameLine, type FramedItem } from '../src/sources/framing.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import { alertLine as alert, items, signinLine as signin } from './scenario-lines.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
-const EVE = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as Record<string, unknown> & { timestamp: string; src_ip: string };
-const SIGNIN = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as {
-  callerIpAddress: string; properties: { id: string; createdDateTime: string; ipAddress: string; userPrincipalName: string };
-};
-
-function alert(ip: string, iso: string): string {
-  return JSON.stringify({ ...EVE, src_ip: ip, timestamp: iso.replace('Z', '+0000') });
-}
-let n = 0;
-function signin(ip: string, iso: string, user = 'megan.bowen@contoso.com'): string {
-  const s = structuredClone(SIGNIN);
-  s.callerIpAddress = ip;
-  s.properties.ipAddress = ip;
-  s.properties.id = `rec-${n++}`;
-  s.properties.createdDateTime = iso;
-  s.properties.userPrincipalName = user;
-  return JSON.stringify(s);
-}
-function items(...lines: string[]): FramedItem[] {
-  const out: FramedItem[] = [];
-  lines.forEach((l, i) => frameLine(l, { source: 'test', line: i + 1 }, out));
-  return out;
-}
 function setup(): { store: SqliteStore; p: StreamPipeline } {
   const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'cw-stream-')), 'data'));
   const p = new StreamPipeline(store, {
