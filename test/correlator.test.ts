@@ -241,3 +241,16 @@ test('batch mode keeps only the events within a window of their IP\'s alerts, wi
   assert.deepEqual(ids(episodes), ids(run(specs)));
   assert.deepEqual(episodes.flatMap((e) => e.events.map((x) => x.id)).sort(), ['m2', 's1', 's2', 's3', 's6']);
 });
+
+test('events at the same instant give the same evidence, in the same order, whatever order they arrive in', () => {
+  const specs: Spec[] = [
+    { role: 'network_alert', ip: IP, at: at(0) },
+    ...['b', 'a', 'c'].map((u, i) => ({ role: 'mail_access' as const, ip: IP, at: at(H), user: `${u}@contoso.com`, id: `m${2 - i}` })),
+    { role: 'mail_access', ip: IP, at: at(H), user: 'no-id@contoso.com' },
+  ];
+  const forward = run(specs, {}, 'batch');
+  assert.equal(forward.length, 1);
+  assert.deepEqual(run([...specs].reverse(), {}, 'batch'), forward);
+  assert.deepEqual(run([specs[0]!, specs[3]!, specs[1]!, specs[4]!, specs[2]!]), forward);
+  assert.deepEqual(forward[0]!.events.map((e) => e.id ?? '-'), ['-', 'm0', 'm1', 'm2']);
+});

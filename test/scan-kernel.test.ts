@@ -97,6 +97,26 @@ test('alerted IPv4 in every spelling is found inside its record; other addresses
   ), { numRuns: 200 });
 });
 
+test('words and addresses searched together (one pass) give exactly the hits of each searched alone', () => {
+  fc.assert(fc.property(
+    fc.uniqueArray(ip, { minLength: 1, maxLength: 20 }),
+    fc.array(fc.tuple(filler, fc.constantFrom(...WORDS, '"alerts"', '"Note"', 'x'), fc.nat(), fc.integer({ min: 0, max: 6 })), { maxLength: 60 }),
+    fc.nat({ max: 63 }),
+    (ips, parts, shift) => {
+      // Long enough to span many 64-byte blocks, started at every alignment.
+      const text = ' '.repeat(shift) + parts.map(([f, w, pick, how]) => `${f}${w}{"ip":"${spell(ips[pick % ips.length]!, how)}"}`).join('\n');
+      const n = load(text);
+      const v4 = ips.slice(0, Math.ceil(ips.length / 2)).map((a) => ipv4Number(a)!);
+      assert.ok(kernel.configure(WORDS, []));
+      const words = [...kernel.findHits(0, n)];
+      assert.ok(kernel.configure([], v4));
+      const addresses = [...kernel.findHits(0, n)];
+      assert.ok(kernel.configure(WORDS, v4));
+      assert.deepEqual([...kernel.findHits(0, n)], [...new Set([...words, ...addresses])].sort((x, y) => x - y));
+    },
+  ), { numRuns: 300 });
+});
+
 test('a quad whose first number is the tail of a longer one is still tried', () => {
   assert.ok(kernel.configure([], [ipv4Number('81.2.69.160')!]));
   for (const [text, want] of [['a181.2.69.160b', true], ['x81.2.69.1600', false], ['81.2.69.16', false], ['0081.2.69.160', true]] as const) {

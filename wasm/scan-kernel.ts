@@ -276,6 +276,97 @@ export function findIps(from: usize, to: usize): i32 {
   return n;
 }
 
+/**
+ * findWords and findIps in one pass, for the scans that look for both: one set
+ * of loads per block, and the bytes are gone through once. Hits come out per
+ * block, words before addresses (the caller sorts). As findWords.
+ */
+export function findBoth(from: usize, to: usize): i32 {
+  let n = 0;
+  let p = from;
+  const zero = i8x16.splat(0x30);
+  const ten = i8x16.splat(10);
+  const f = i8x16.splat(0x66);
+  const qs = i8x16.splat(0x22);
+  const ds = i8x16.splat(0x2e);
+  const cs = i8x16.splat(0x3a);
+  let v0 = v128.load(p);
+  let v1 = v128.load(p + 16);
+  let v2 = v128.load(p + 32);
+  let v3 = v128.load(p + 48);
+  let nextQ = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
+  let nextDots = bits4(i8x16.eq(v0, ds), i8x16.eq(v1, ds), i8x16.eq(v2, ds), i8x16.eq(v3, ds));
+  for (; p < to; p += 64) {
+    if (n > HIT_CAP - 192) break;
+    const c0 = v128.load(p + 64);
+    const c1 = v128.load(p + 80);
+    const c2 = v128.load(p + 96);
+    const c3 = v128.load(p + 112);
+    const q = nextQ;
+    const allDots = nextDots;
+    nextQ = bits4(i8x16.eq(c0, qs), i8x16.eq(c1, qs), i8x16.eq(c2, qs), i8x16.eq(c3, qs));
+    nextDots = bits4(i8x16.eq(c0, ds), i8x16.eq(c1, ds), i8x16.eq(c2, ds), i8x16.eq(c3, ds));
+    // Words: quote pairs as far apart as a word is long (see findWords).
+    let cand: u64 = 0;
+    let d = wordDistances;
+    while (d != 0) {
+      const k = ctz(d);
+      d &= d - 1;
+      cand |= q & ((q >> k) | (nextQ << (64 - k)));
+    }
+    while (cand != 0) {
+      const at = p + <usize>ctz(cand);
+      cand &= cand - 1;
+      if (at >= to) break;
+      const c = <usize>(load<u8>(at + 1) | 0x20);
+      if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
+      for (let k = 0; k < wordCount; k++) {
+        if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
+          n = push(n, at);
+          break;
+        }
+      }
+    }
+    // Addresses (see findIps).
+    const dotSoon = (allDots >> 2) | (nextDots << 62) | (allDots >> 3) | (nextDots << 61) | (allDots >> 4) | (nextDots << 60);
+    let dots = allDots & dotSoon;
+    if (dots != 0) {
+      dots &= bits4(
+        i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
+        i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
+    }
+    while (dots != 0) {
+      const at = p + <usize>ctz(dots);
+      dots &= dots - 1;
+      if (at >= to) break;
+      if (quadAt(at)) n = push(n, at);
+    }
+    let colons = bits4(i8x16.eq(v0, cs), i8x16.eq(v1, cs), i8x16.eq(v2, cs), i8x16.eq(v3, cs));
+    if (colons != 0) {
+      if (!v6Heads) {
+        colons &= bits4(
+          i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
+          i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
+      } else {
+        colons &= ~bits4(i8x16.eq(v128.load(p - 1), qs), i8x16.eq(v128.load(p + 15), qs), i8x16.eq(v128.load(p + 31), qs), i8x16.eq(v128.load(p + 47), qs));
+      }
+      while (colons != 0) {
+        const at = p + <usize>ctz(colons);
+        colons &= colons - 1;
+        if (at >= to) break;
+        if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
+        else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
+      }
+    }
+    v0 = c0;
+    v1 = c1;
+    v2 = c2;
+    v3 = c3;
+  }
+  stoppedAt = p < to ? p : to;
+  return n;
+}
+
 // Structure state, kept between calls (a file is fed in pieces).
 let inString: u64 = 0; // all ones while inside a string/quoted field
 let escaped: u64 = 0; // 1 when the next byte is escaped by a backslash

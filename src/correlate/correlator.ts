@@ -263,7 +263,10 @@ export class Correlator {
   private episodesFor(ip: string, st: IpState): Episode[] {
     const w = this.config.windowMs;
     const alerts = [...st.alerts].sort((a, b) => compareInstants(a.at, b.at));
-    const events = [...st.events].sort((a, b) => compareInstants(a.at, b.at));
+    // Ties in time are ordered by the records themselves, not by arrival (which differs
+    // between threads, passes and the fast and straightforward paths): same evidence, same order.
+    const events = [...st.events].sort((a, b) => compareInstants(a.at, b.at) || byText(a.id, b.id) || byText(a.dataset, b.dataset) ||
+      byText(a.role, b.role) || byText(a.user, b.user) || byText(a.action, b.action) || byText(a.app, b.app));
 
     const live = alerts.filter((a) => {
       const end = addMs(a.at, w);
@@ -339,6 +342,12 @@ export function withinAWindow(alertMs: ArrayLike<number>, t: number, windowMs: n
     else hi = mid;
   }
   return lo < alertMs.length && alertMs[lo]! <= t + 1;
+}
+
+function byText(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The earliest live alert with tA in [t - window, t], or null. */

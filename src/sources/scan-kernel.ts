@@ -35,6 +35,7 @@ interface Exports {
   stopped(): number;
   findWords(from: number, to: number): number;
   findIps(from: number, to: number): number;
+  findBoth(from: number, to: number): number;
   resetStructure(depth: number, target: number, line: number): void;
   structureDepth(): number;
   structureInString(): number;
@@ -152,8 +153,9 @@ export class ScanKernel {
     }
     this.x.configure(words.length, log2, v6Heads.length > 0 ? 1 : 0);
     this.finders = [];
-    if (words.length > 0) this.finders.push(this.x.findWords);
-    if (log2 > 0) this.finders.push(this.x.findIps);
+    if (words.length > 0 && log2 > 0) this.finders.push(this.x.findBoth);
+    else if (words.length > 0) this.finders.push(this.x.findWords);
+    else if (log2 > 0) this.finders.push(this.x.findIps);
     return true;
   }
 
