@@ -181,107 +181,15 @@ function mappedAt(colon: usize): bool {
 }
 
 /**
- * The quoted words (the first wordCount needles) in [from, to): every pair of
- * quotes as far apart as a word is long is a candidate, then compared. Reads up
- * to 128 bytes past `to` (the padding). Returns the count written to HITS; stops
- * early at a block boundary when HITS is nearly full (see stopped()).
+ * The configured quoted words (the first wordCount needles) and alerted addresses
+ * in [from, to), 64 bytes at a time, from one set of loads per block when both are
+ * wanted. A word hit is its opening quote; an address hit the dot or colon after
+ * its first group. Reads up to 128 bytes past `to` (the padding) and 1 before
+ * `from`. Returns the count written to HITS, per block words before addresses
+ * (the caller sorts); stops early at a block boundary when HITS is nearly full
+ * (see stopped()). Specialised by the three exports below.
  */
-export function findWords(from: usize, to: usize): i32 {
-  let n = 0;
-  let p = from;
-  let next = mask64(p, 0x22);
-  for (; p < to; p += 64) {
-    if (n > HIT_CAP - 64) break;
-    const q = next;
-    next = mask64(p + 64, 0x22);
-    let cand: u64 = 0;
-    let d = wordDistances;
-    while (d != 0) {
-      const k = ctz(d);
-      d &= d - 1;
-      cand |= q & ((q >> k) | (next << (64 - k)));
-    }
-    while (cand != 0) {
-      const at = p + <usize>ctz(cand);
-      cand &= cand - 1;
-      if (at >= to) break;
-      const c = <usize>(load<u8>(at + 1) | 0x20);
-      if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
-      for (let k = 0; k < wordCount; k++) {
-        if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
-          n = push(n, at);
-          break;
-        }
-      }
-    }
-  }
-  stoppedAt = p < to ? p : to;
-  return n;
-}
-
-/**
- * Alerted addresses in [from, to): every dot is tried as the first dot of a
- * dotted quad; every colon after "ffff" as an IPv4-mapped address in hex, and
- * (with v6) after four bytes that may be an alerted IPv6's first group. The hit
- * is that dot or colon. As findWords.
- */
-export function findIps(from: usize, to: usize): i32 {
-  let n = 0;
-  let p = from;
-  const zero = i8x16.splat(0x30);
-  const ten = i8x16.splat(10);
-  const f = i8x16.splat(0x66);
-  let nextDots = mask64(p, 0x2e);
-  for (; p < to; p += 64) {
-    if (n > HIT_CAP - 128) break;
-    // Dots with a digit after them and another dot 2 to 4 bytes on (as in every dotted quad,
-    // and not in "10:00:30.3385092Z"); colons after an "f" (or after anything but a
-    // quote, when IPv6 heads are wanted).
-    const allDots = nextDots;
-    nextDots = mask64(p + 64, 0x2e);
-    const dotSoon = (allDots >> 2) | (nextDots << 62) | (allDots >> 3) | (nextDots << 61) | (allDots >> 4) | (nextDots << 60);
-    let dots = allDots & dotSoon;
-    // The digit test only where a dot has another soon after (most blocks have none).
-    if (dots != 0) {
-      dots &= bits4(
-        i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
-        i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
-    }
-    while (dots != 0) {
-      const at = p + <usize>ctz(dots);
-      dots &= dots - 1;
-      if (at >= to) break;
-      if (quadAt(at)) n = push(n, at);
-    }
-    let colons = mask64(p, 0x3a);
-    if (colons == 0) continue;
-    if (!v6Heads) {
-      colons &= bits4(
-        i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
-        i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
-    } else {
-      // Not the colon after a JSON key ("key":), which is most of them.
-      const q = i8x16.splat(0x22);
-      colons &= ~bits4(i8x16.eq(v128.load(p - 1), q), i8x16.eq(v128.load(p + 15), q), i8x16.eq(v128.load(p + 31), q), i8x16.eq(v128.load(p + 47), q));
-    }
-    while (colons != 0) {
-      const at = p + <usize>ctz(colons);
-      colons &= colons - 1;
-      if (at >= to) break;
-      if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
-      else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
-    }
-  }
-  stoppedAt = p < to ? p : to;
-  return n;
-}
-
-/**
- * findWords and findIps in one pass, for the scans that look for both: one set
- * of loads per block, and the bytes are gone through once. Hits come out per
- * block, words before addresses (the caller sorts). As findWords.
- */
-export function findBoth(from: usize, to: usize): i32 {
+@inline function find(from: usize, to: usize, words: bool, ips: bool): i32 {
   let n = 0;
   let p = from;
   const zero = i8x16.splat(0x30);
@@ -306,56 +214,64 @@ export function findBoth(from: usize, to: usize): i32 {
     const allDots = nextDots;
     nextQ = bits4(i8x16.eq(c0, qs), i8x16.eq(c1, qs), i8x16.eq(c2, qs), i8x16.eq(c3, qs));
     nextDots = bits4(i8x16.eq(c0, ds), i8x16.eq(c1, ds), i8x16.eq(c2, ds), i8x16.eq(c3, ds));
-    // Words: quote pairs as far apart as a word is long (see findWords).
-    let cand: u64 = 0;
-    let d = wordDistances;
-    while (d != 0) {
-      const k = ctz(d);
-      d &= d - 1;
-      cand |= q & ((q >> k) | (nextQ << (64 - k)));
-    }
-    while (cand != 0) {
-      const at = p + <usize>ctz(cand);
-      cand &= cand - 1;
-      if (at >= to) break;
-      const c = <usize>(load<u8>(at + 1) | 0x20);
-      if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
-      for (let k = 0; k < wordCount; k++) {
-        if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
-          n = push(n, at);
-          break;
+    // Words: every pair of quotes as far apart as a word is long is a candidate, then compared.
+    if (words) {
+      let cand: u64 = 0;
+      let d = wordDistances;
+      while (d != 0) {
+        const k = ctz(d);
+        d &= d - 1;
+        cand |= q & ((q >> k) | (nextQ << (64 - k)));
+      }
+      while (cand != 0) {
+        const at = p + <usize>ctz(cand);
+        cand &= cand - 1;
+        if (at >= to) break;
+        const c = <usize>(load<u8>(at + 1) | 0x20);
+        if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
+        for (let k = 0; k < wordCount; k++) {
+          if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
+            n = push(n, at);
+            break;
+          }
         }
       }
     }
-    // Addresses (see findIps).
-    const dotSoon = (allDots >> 2) | (nextDots << 62) | (allDots >> 3) | (nextDots << 61) | (allDots >> 4) | (nextDots << 60);
-    let dots = allDots & dotSoon;
-    if (dots != 0) {
-      dots &= bits4(
-        i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
-        i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
-    }
-    while (dots != 0) {
-      const at = p + <usize>ctz(dots);
-      dots &= dots - 1;
-      if (at >= to) break;
-      if (quadAt(at)) n = push(n, at);
-    }
-    let colons = bits4(i8x16.eq(v0, cs), i8x16.eq(v1, cs), i8x16.eq(v2, cs), i8x16.eq(v3, cs));
-    if (colons != 0) {
-      if (!v6Heads) {
-        colons &= bits4(
-          i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
-          i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
-      } else {
-        colons &= ~bits4(i8x16.eq(v128.load(p - 1), qs), i8x16.eq(v128.load(p + 15), qs), i8x16.eq(v128.load(p + 31), qs), i8x16.eq(v128.load(p + 47), qs));
+    // Addresses: every dot with a digit after it and another dot 2 to 4 bytes on
+    // (as in every dotted quad, and not in "10:00:30.3385092Z") is tried as the
+    // first dot of a dotted quad; every colon after an "f" as an IPv4-mapped
+    // address in hex ("ffff:c0a8:0101"), and (with v6) every colon not after a
+    // quote as the end of an alerted IPv6's first group.
+    if (ips) {
+      const dotSoon = (allDots >> 2) | (nextDots << 62) | (allDots >> 3) | (nextDots << 61) | (allDots >> 4) | (nextDots << 60);
+      let dots = allDots & dotSoon;
+      if (dots != 0) {
+        dots &= bits4(
+          i8x16.lt_u(i8x16.sub(v128.load(p + 1), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 17), zero), ten),
+          i8x16.lt_u(i8x16.sub(v128.load(p + 33), zero), ten), i8x16.lt_u(i8x16.sub(v128.load(p + 49), zero), ten));
       }
-      while (colons != 0) {
-        const at = p + <usize>ctz(colons);
-        colons &= colons - 1;
+      while (dots != 0) {
+        const at = p + <usize>ctz(dots);
+        dots &= dots - 1;
         if (at >= to) break;
-        if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
-        else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
+        if (quadAt(at)) n = push(n, at);
+      }
+      let colons = bits4(i8x16.eq(v0, cs), i8x16.eq(v1, cs), i8x16.eq(v2, cs), i8x16.eq(v3, cs));
+      if (colons != 0) {
+        if (!v6Heads) {
+          colons &= bits4(
+            i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
+            i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
+        } else {
+          colons &= ~bits4(i8x16.eq(v128.load(p - 1), qs), i8x16.eq(v128.load(p + 15), qs), i8x16.eq(v128.load(p + 31), qs), i8x16.eq(v128.load(p + 47), qs));
+        }
+        while (colons != 0) {
+          const at = p + <usize>ctz(colons);
+          colons &= colons - 1;
+          if (at >= to) break;
+          if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
+          else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
+        }
       }
     }
     v0 = c0;
@@ -365,6 +281,18 @@ export function findBoth(from: usize, to: usize): i32 {
   }
   stoppedAt = p < to ? p : to;
   return n;
+}
+
+export function findWords(from: usize, to: usize): i32 {
+  return find(from, to, true, false);
+}
+
+export function findIps(from: usize, to: usize): i32 {
+  return find(from, to, false, true);
+}
+
+export function findBoth(from: usize, to: usize): i32 {
+  return find(from, to, true, true);
 }
 
 // Structure state, kept between calls (a file is fed in pieces).
