@@ -61,11 +61,16 @@ function decodeWith(d: Decoder, record: RawRecord, ctx: DecodeContext): DecodeRe
   }
 }
 
+/** The first decoder in the registry that accepts the record, or null. */
+function pick(record: RawRecord, ctx: DecodeContext): Decoder | null {
+  for (const d of DECODERS) if (accepts(d, record, ctx)) return d;
+  return null;
+}
+
 /** Picks the first decoder that accepts the record and decodes it. */
 export function decodeRecord(record: RawRecord, ctx: DecodeContext): Decoded {
-  for (const d of DECODERS) {
-    if (accepts(d, record, ctx)) return { decoder: d.name, result: decodeWith(d, record, ctx) };
-  }
+  const d = pick(record, ctx);
+  if (d) return { decoder: d.name, result: decodeWith(d, record, ctx) };
   return {
     decoder: null,
     result: reject('unknown-format', describeUnknown(record)),
@@ -78,11 +83,8 @@ export function decodeRecord(record: RawRecord, ctx: DecodeContext): Decoded {
  * without decoding it.
  */
 export function decodeIfIdentity(record: RawRecord, ctx: DecodeContext): Decoded | null {
-  for (const d of DECODERS) {
-    if (!accepts(d, record, ctx)) continue;
-    return d.networkOnly ? null : { decoder: d.name, result: decodeWith(d, record, ctx) };
-  }
-  return null;
+  const d = pick(record, ctx);
+  return d && !d.networkOnly ? { decoder: d.name, result: decodeWith(d, record, ctx) } : null;
 }
 
 function describeUnknown(record: RawRecord): string {

@@ -2,6 +2,7 @@
 // or in a decode worker: frame and decode one file, and hand back only what the
 // correlator needs (network alerts; later, the qualifying events of alerted IPs)
 // with the file's counters.
+import { withinAWindow } from '../correlate/correlator.js';
 import { decodeIfIdentity, decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../events/event.js';
@@ -102,6 +103,14 @@ export async function scanFile(
  * addresses have hundreds of thousands). Without it, all of them.
  */
 export type WantsEvent = (ip: string, atMs: number) => boolean;
+
+/** WantsEvent for alert times (ms, sorted, per IP): within windowMs after one of the IP's alerts. */
+export function wantsWithin(times: ReadonlyMap<string, ArrayLike<number>>, windowMs: number): WantsEvent {
+  return (ip, ms) => {
+    const t = times.get(ip);
+    return t !== undefined && withinAWindow(t, ms, windowMs);
+  };
+}
 
 /** Records of each file decoded before deciding the order of a fast hunt (mayHoldAlerts). */
 const SNIFF = 10;

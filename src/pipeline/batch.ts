@@ -19,9 +19,8 @@ import type { DecodedEvent } from '../events/event.js';
 import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
 import type { SyncPoint } from '../sources/fast-frames.js';
 import type { InputFile } from '../sources/inputs.js';
-import { mayHoldAlerts, qualifyingOf, scanFile, textAlertsOf, type FileScan, type QualifyingScan, type WantsEvent } from './batch-file.js';
+import { mayHoldAlerts, qualifyingOf, scanFile, textAlertsOf, wantsWithin, type FileScan, type QualifyingScan, type WantsEvent } from './batch-file.js';
 import { Counters } from './counters.js';
-import { wantsWithin } from './decode-worker.js';
 import { DecodePool } from './pool.js';
 
 export interface BatchOptions {

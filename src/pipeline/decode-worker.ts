@@ -6,8 +6,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import type { SyncPoint } from '../sources/fast-frames.js';
 import type { FramingOptions } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
-import { withinAWindow } from '../correlate/correlator.js';
-import { qualifyingOf, scanFile, textAlertsOf, type WantsEvent } from './batch-file.js';
+import { qualifyingOf, scanFile, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
 
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }
@@ -25,14 +24,6 @@ export type WorkerReply =
 export interface RunnerState {
   alerted: ReadonlySet<string>;
   wants?: WantsEvent;
-}
-
-/** The window test for events of alerted IPs: within windowMs after one of their IP's alerts. */
-export function wantsWithin(times: ReadonlyMap<string, ArrayLike<number>>, windowMs: number): WantsEvent {
-  return (ip, ms) => {
-    const t = times.get(ip);
-    return t !== undefined && withinAWindow(t, ms, windowMs);
-  };
 }
 
 /** Runs one task, on a worker or on the main thread (pool.ts uses both). */

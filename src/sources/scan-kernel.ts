@@ -25,8 +25,6 @@ const PAD = 128;
 const PAGE = 65536;
 /** Set on a separator that closes the array (bit 31). */
 export const SEPARATOR_CLOSES = 0x80000000;
-/** Bytes searched by one finder before the next takes the same stretch (a multiple of 64). */
-const STRIDE = 128 * 1024;
 const MAX_WORDS = 8;
 
 interface Exports {
@@ -90,7 +88,8 @@ export class ScanKernel {
   /** A view of the whole memory; renewed when the memory grows. */
   private view: Buffer;
   private cap: number;
-  private finders: Array<(from: number, to: number) => number> = [];
+  /** The kernel function for what configure() named: words, addresses or both in one pass. */
+  private finder: ((from: number, to: number) => number) | null = null;
 
   constructor() {
     const instance = new WebAssembly.Instance(module(), { env: { abort: () => { throw new Error('scan kernel abort'); } } });
@@ -152,10 +151,7 @@ export class ScanKernel {
       }
     }
     this.x.configure(words.length, log2, v6Heads.length > 0 ? 1 : 0);
-    this.finders = [];
-    if (words.length > 0 && log2 > 0) this.finders.push(this.x.findBoth);
-    else if (words.length > 0) this.finders.push(this.x.findWords);
-    else if (log2 > 0) this.finders.push(this.x.findIps);
+    this.finder = words.length > 0 ? (log2 > 0 ? this.x.findBoth : this.x.findWords) : log2 > 0 ? this.x.findIps : null;
     return true;
   }
 
@@ -166,19 +162,12 @@ export class ScanKernel {
   findHits(from: number, to: number): Uint32Array {
     const parts: Uint32Array[] = [];
     let total = 0;
-    // Each finder over the same STRIDE bytes in turn, so that the second reads them
-    // from the core's cache rather than memory.
-    for (let lo = BUF + from, end = BUF + to; lo < end; lo += STRIDE) {
-      const hi = Math.min(end, lo + STRIDE);
-      for (const find of this.finders) {
-        let at = lo;
-        while (at < hi) {
-          const n = find(at, hi);
-          if (n > 0) parts.push(new Uint32Array(this.x.memory.buffer, HITS, n).slice());
-          total += n;
-          at = this.x.stopped();
-        }
-      }
+    const find = this.finder;
+    // The finder stops early when its output is nearly full: called again from there.
+    for (let at = BUF + from, end = BUF + to; find && at < end; at = this.x.stopped()) {
+      const n = find(at, end);
+      if (n > 0) parts.push(new Uint32Array(this.x.memory.buffer, HITS, n).slice());
+      total += n;
     }
     const all = new Uint32Array(total);
     let i = 0;
