@@ -32,7 +32,7 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   }
   const corr = r.correlation;
   lines.push(
-    `correlation: ${n(corr.qualifyingEvents)} successful sign-ins/mail accesses from alerted IPs, ` +
+    `correlation: ${n(corr.qualifyingEvents)} successful sign-ins/mail accesses from alerted IPs within a window of their alerts, ` +
       `${n(corr.failedEvents)} failed, ${n(corr.duplicateRecords)} duplicate records counted once, ${n(corr.withoutIp)} without a source IP`,
   );
   if (c.rejects.size > 0) {

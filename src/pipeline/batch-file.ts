@@ -262,7 +262,7 @@ export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing:
 }
 
 export interface QualifyingScan {
-  /** Successful sign-ins and mail accesses from alerted IPs. */
+  /** Successful sign-ins and mail accesses from alerted IPs (within a window of their alerts, when the pass was given the times). */
   events: DecodedEvent[];
   /** Records the prefilter let go without parsing: they name no alerted IP. */
   skipped: number;
