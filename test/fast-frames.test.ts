@@ -108,3 +108,57 @@ test('pass 2 over a long array: reading only the stretches with a hit gives what
   assert.equal(all.length, 2 * Math.ceil(n / 250));
   assert.deepEqual(segmented, all);
 });
+
+/** The items (all framed) of an NDJSON file read in ranges cut at `cuts`, each range's lines moved on by the lines of those before it, and the bytes each range counted. */
+async function inRanges(path: string, name: string, cuts: number[], chunkBytes: number): Promise<{ items: unknown[]; bytes: number[] }> {
+  const bounds = [0, ...cuts, Infinity];
+  const items: FramedItem[] = [];
+  const bytes: number[] = [];
+  let before = 0;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    let lines = -1;
+    let read = 0;
+    const part = await collect(fastFrameFile(path, name, {
+      kernel, maxRecordBytes: MAX, sample: Infinity, frameDamaged: true, csvHits: false, chunkBytes,
+      range: { from: bounds[i]!, to: bounds[i + 1]! }, onLines: (n) => { lines = n; }, onBytes: (n) => { read = n; }, onSkip: () => {},
+    }));
+    assert.ok(lines >= 0, `range ${i} reported its lines`);
+    for (const it of part) items.push({ ...it, origin: { ...it.origin, line: it.origin.line + before } } as FramedItem);
+    before += lines;
+    bytes.push(read);
+  }
+  return { items: comparable(items), bytes };
+}
+
+test('an NDJSON file read in ranges gives the items of reading it whole, wherever the cuts fall', async () => {
+  // Cuts inside lines, on newlines, inside CRLFs, inside over-long lines, on blank lines.
+  const content = [signin(1), '', signin(2), '   ', `${signin(3)}\r`, '{"truncated": ', signin(4, 'x'.repeat(900)), signin(5), signin(6)].join('\n') + '\n';
+  const path = join(dir, 'ranges.json');
+  writeFileSync(path, content);
+  const size = Buffer.byteLength(content);
+  const whole = comparable(await collect(frameFile(path, 'ranges.json', { maxRecordBytes: MAX, maxDocumentBytes: 1 << 20 })));
+  assert.ok(kernel.configure(['"alert"'], []));
+  for (let cut = 1; cut < size; cut++) {
+    const r = await inRanges(path, 'ranges.json', [cut], cut % 2 === 0 ? 64 : 1 << 20);
+    assert.deepEqual(r.items, whole, `cut at byte ${cut}`);
+    assert.deepEqual(r.bytes, [cut, size - cut], `bytes counted, cut at ${cut}`);
+  }
+  // Many ranges, some holding no line start at all (inside the over-long line).
+  const cuts = Array.from({ length: 40 }, (_, i) => Math.floor(((i + 1) * size) / 41));
+  const many = await inRanges(path, 'ranges.json', cuts, 50);
+  assert.deepEqual(many.items, whole);
+  assert.equal(many.bytes.reduce((a, b) => a + b, 0), size);
+});
+
+test('a range of a file that is not NDJSON, or a Zeek log, is handed back for a whole read', async () => {
+  const array = join(dir, 'array-range.json');
+  writeFileSync(array, `[${[1, 2, 3].map((i) => signin(i)).join(',')}]`);
+  const zeek = join(dir, 'zeek-range.log');
+  writeFileSync(zeek, `${signin(1)}\n#separator \\x09\n#fields\tts\n`);
+  assert.ok(kernel.configure(['"alert"'], []));
+  const read = (path: string, from: number) => collect(fastFrameFile(path, 'x', {
+    kernel, maxRecordBytes: MAX, sample: Infinity, frameDamaged: true, csvHits: false, onSkip: () => {}, range: { from, to: Infinity },
+  }));
+  await assert.rejects(read(array, 0), NeedsFullFraming);
+  await assert.rejects(read(zeek, 10), NeedsFullFraming);
+});

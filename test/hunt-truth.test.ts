@@ -13,6 +13,7 @@ import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
 import { expandInputs } from '../src/sources/inputs.js';
+import { alertLine, signinLine } from './scenario-lines.js';
 
 const rules = loadRules();
 
@@ -53,8 +54,8 @@ test('fast path (prefilter, workers) gives exactly the straightforward answer, c
   const samples = fileURLToPath(new URL('../rules/samples/', import.meta.url));
   for (const input of [gen.logsDir, fixtures, samples]) {
     const files = (await expandInputs([input])).files;
-    const run = (threads: number, prefilter: boolean, fastScan = false) => runBatch(files, {
-      config: buildConfig({}), rules, threads, prefilter, fastScan, now: () => new Date('2026-06-01T00:00:00Z'),
+    const run = (threads: number, prefilter: boolean, fastScan = false, pieceBytes?: number) => runBatch(files, {
+      config: buildConfig({}), rules, threads, prefilter, fastScan, now: () => new Date('2026-06-01T00:00:00Z'), ...(pieceBytes ? { pieceBytes } : {}),
       decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
     });
     const straight = await run(1, false);
@@ -76,7 +77,44 @@ test('fast path (prefilter, workers) gives exactly the straightforward answer, c
       assert.equal(scan.correlation.qualifyingEvents, straight.correlation.qualifyingEvents);
       if (input === gen.logsDir) assert.ok(scan.counters.totalUnparsed > straight.counters.totalRecords / 2, 'most records go unparsed');
     }
+    // NDJSON files read in pieces by both threads: the same as one thread reading them whole,
+    // to the counters. (Pieces hold more than the ten records each file's first is sampled by.)
+    const whole = await run(1, true, true);
+    const pieces = await run(2, true, true, 64 * 1024);
+    assert.deepEqual(pieces.alerts, whole.alerts, `${input} in pieces`);
+    assert.deepEqual(pieces.counters.toData(), whole.counters.toData(), `${input} in pieces`);
+    assert.deepEqual(pieces.correlation, whole.correlation, `${input} in pieces`);
     if (input === gen.logsDir) assert.ok(straight.alerts.length > 0);
+  }
+});
+
+test('a big eve.json read in pieces: the same alerts, counters and file:line of rejected records as read whole', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-pieces-'));
+  const eve = join(dir, 'eve.json');
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const ip = `81.2.${i % 7}.${(i * 13) % 250 + 1}`;
+    const at = new Date(Date.UTC(2026, 2, 2, 8, 0, i)).toISOString();
+    if (i % 97 === 50) lines.push(i % 2 === 0 ? '{"event_type":"alert","src_ip": ' : 'neither JSON nor a log line we know');
+    else if (i % 5 === 0) lines.push(alertLine(ip, at));
+    else lines.push(JSON.stringify({ timestamp: at.replace('Z', '+0000'), event_type: 'flow', src_ip: ip, dest_ip: '10.0.0.5', proto: 'TCP' }));
+  }
+  writeFileSync(eve, lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'signins.json'), Array.from({ length: 400 }, (_, i) =>
+    signinLine(`81.2.${i % 7}.${(i * 13) % 250 + 1}`, new Date(Date.UTC(2026, 2, 2, 9, 0, i)).toISOString())).join('\n') + '\n');
+  const files = (await expandInputs([dir])).files;
+  const run = (threads: number, pieceBytes?: number) => runBatch(files, {
+    config: buildConfig({}), rules, threads, fastScan: true, now: () => new Date('2026-06-01T00:00:00Z'), ...(pieceBytes ? { pieceBytes } : {}),
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+  });
+  const whole = await run(1);
+  assert.ok(whole.alerts.length > 0);
+  assert.ok(whole.counters.rejectSamples.length >= 5, 'some records are rejected, with their places');
+  for (const pieceBytes of [20_000, 64 * 1024]) {
+    const pieces = await run(2, pieceBytes);
+    assert.deepEqual(pieces.alerts, whole.alerts, `pieces of ${pieceBytes}`);
+    assert.deepEqual(pieces.counters.toData(), whole.counters.toData(), `pieces of ${pieceBytes}`);
+    assert.deepEqual(pieces.correlation, whole.correlation, `pieces of ${pieceBytes}`);
   }
 });
 

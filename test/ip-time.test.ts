@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CidrSet, SPECIAL_PURPOSE_RANGES, canonicalIp, specialPurpose } from '../src/events/ip.js';
+import { CidrSet, SPECIAL_PURPOSE_RANGES, canonicalIp, ipv4Number, specialPurpose } from '../src/events/ip.js';
 import {
   addMs, compareInstants, diffMs, formatDuration, formatInstant, parseDuration, parseEpoch, parseTime,
 } from '../src/events/time.js';
@@ -97,6 +97,21 @@ test('CidrSet: CIDRs, bare addresses, mapped v6, shorthand prefixes; bad input t
   for (const bad of ['nope', '10.1', '0x7f.0.0.1', '1.2.3.4/33', '2001:db8::/129', '1.2.3.4/', 'fe80::1%eth0', '1.2.3.4/24/8', '']) {
     assert.throws(() => new CidrSet([bad]), /not an IP address or CIDR range/, bad);
   }
+});
+
+test('ipv4Number: canonical dotted quads only; CidrSet matches other spellings as ipaddr.js reads them', () => {
+  assert.equal(ipv4Number('0.0.0.0'), 0);
+  assert.equal(ipv4Number('255.255.255.255'), 0xffffffff);
+  assert.equal(ipv4Number('81.2.69.160'), (81 << 24 | 2 << 16 | 69 << 8 | 160) >>> 0);
+  for (const bad of ['010.1.2.3', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.', '.1.2.3', '1.2.3.4 ', '1234.1.1.1', '::1', '']) {
+    assert.equal(ipv4Number(bad), null, bad);
+  }
+  // Not canonical, so not the fast path: matched as ipaddr.js reads it (a leading zero is octal: 8.1.2.3).
+  const set = new CidrSet(['10.0.0.0/8', '8.0.0.0/8']);
+  assert.equal(set.match('010.1.2.3'), '8.0.0.0/8');
+  assert.equal(new CidrSet(['0.0.0.0/0']).match('203.0.113.9'), '0.0.0.0/0');
+  assert.equal(new CidrSet(['128.0.0.0/1']).match('200.1.1.1'), '128.0.0.0/1');
+  assert.equal(new CidrSet(['128.0.0.0/1']).match('127.255.255.255'), null);
 });
 
 // --- Time ------------------------------------------------------------------

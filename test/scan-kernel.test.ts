@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ScanKernel, SEPARATOR_CLOSES, ipv4Number } from '../src/sources/scan-kernel.js';
+import { ScanKernel, SEPARATOR_CLOSES } from '../src/sources/scan-kernel.js';
+import { ipv4Number } from '../src/events/ip.js';
 
 const kernel = new ScanKernel();
 

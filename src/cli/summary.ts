@@ -1,6 +1,7 @@
 // The summary `hunt` prints on stderr: records per source and format, rejects
 // with samples, IPs excluded and why, alerts per rule.
 import type { BatchResult } from '../pipeline/batch.js';
+import { formatOrigin } from '../decoders/types.js';
 import { formatDuration } from '../events/time.js';
 
 function n(x: number): string {
@@ -38,7 +39,7 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   if (c.rejects.size > 0) {
     const by = [...c.rejects.entries()].map(([k, v]) => `${k} ${n(v)}`).join(', ');
     lines.push(`rejected: ${by}`);
-    for (const s of c.rejectSamples) lines.push(`  ${s.where}: ${s.reason}: ${s.message}`);
+    for (const s of c.rejectSamples) lines.push(`  ${formatOrigin(s.origin)}: ${s.reason}: ${s.message}`);
   }
   const ex = corr.excludedIps;
   const exTotal = ex['special-purpose'] + ex.allowlist + ex['shared-infrastructure'];

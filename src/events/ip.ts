@@ -37,6 +37,31 @@ export function canonicalIp(value: unknown): string | null {
   return canonicalBareIp(s);
 }
 
+/** A canonical dotted quad (no leading zeros) as a 32-bit number, or null for anything else. */
+export function ipv4Number(s: string): number | null {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return null;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && part === 0) return null; // a leading zero
+      part = part * 10 + (c - 0x30);
+      if (++digits > 3 || part > 255) return null;
+    } else {
+      return null;
+    }
+  }
+  return dots === 3 && digits > 0 ? n * 256 + part : null;
+}
+
 /** A dotted quad already in canonical form (no leading zeros): most addresses in logs. */
 const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
@@ -82,7 +107,8 @@ function parseStrictCidr(text: string): Cidr | null {
 
 /** A set of CIDR ranges that canonical IPs are tested against. */
 export class CidrSet {
-  private readonly v4: Array<[ipaddr.IPv4, number]> = [];
+  /** IPv4 ranges as numbers: a canonical dotted quad is matched without ipaddr.js (which costs microseconds an address). */
+  private readonly v4: Array<{ net: number; mask: number; text: string }> = [];
   private readonly v6: Array<[ipaddr.IPv6, number]> = [];
   readonly cidrs: string[] = [];
 
@@ -100,26 +126,31 @@ export class CidrSet {
       addr = (addr as ipaddr.IPv6).toIPv4Address();
       bits -= 96;
     }
-    if (addr.kind() === 'ipv4') this.v4.push([addr as ipaddr.IPv4, bits]);
-    else this.v6.push([addr as ipaddr.IPv6, bits]);
+    if (addr.kind() === 'ipv4') {
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      const net = (ipv4Number(addr.toString())! & mask) >>> 0;
+      this.v4.push({ net, mask, text: `${addr.toString()}/${bits}` });
+    } else {
+      this.v6.push([addr as ipaddr.IPv6, bits]);
+    }
     this.cidrs.push(text);
   }
 
   /** Returns the first range containing the canonical IP, or null. */
   match(ip: string): string | null {
-    let addr: ipaddr.IPv4 | ipaddr.IPv6;
-    try {
-      addr = ipaddr.parse(ip);
-    } catch {
-      return null;
-    }
-    if (addr.kind() === 'ipv4') {
-      const list = this.v4;
-      for (let i = 0; i < list.length; i++) {
-        const [net, bits] = list[i]!;
-        if ((addr as ipaddr.IPv4).match(net, bits)) return `${net.toString()}/${bits}`;
+    let n = ipv4Number(ip);
+    let addr: ipaddr.IPv4 | ipaddr.IPv6 | null = null;
+    if (n === null) {
+      try {
+        addr = ipaddr.parse(ip);
+      } catch {
+        return null;
       }
-    } else {
+      if (addr.kind() === 'ipv4') n = ipv4Number(addr.toString());
+    }
+    if (n !== null) {
+      for (const r of this.v4) if (((n & r.mask) >>> 0) === r.net) return r.text;
+    } else if (addr) {
       const list = this.v6;
       for (let i = 0; i < list.length; i++) {
         const [net, bits] = list[i]!;

@@ -6,12 +6,13 @@ import { withinAWindow } from '../correlate/correlator.js';
 import { decodeIfIdentity, decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../events/event.js';
-import { frameFile, type FramedItem, type FramingOptions } from '../sources/framing.js';
+import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { Counters, type CountersData } from './counters.js';
 import { ipPrefilter } from '../correlate/prefilter.js';
-import { fastFrameFile, NeedsFullFraming, type SyncPoint } from '../sources/fast-frames.js';
-import { ipv4Number, withKernel } from '../sources/scan-kernel.js';
+import { fastFrameFile, NeedsFullFraming, type ByteRange, type SyncPoint } from '../sources/fast-frames.js';
+import { withKernel } from '../sources/scan-kernel.js';
+import { ipv4Number } from '../events/ip.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from './alert-markers.js';
 
 export interface FileScan {
@@ -30,6 +31,8 @@ export interface FileScan {
   syncs: SyncPoint[];
   /** With `collect`: the successful sign-ins and mail accesses of those IPs, found in the same pass. */
   events: DecodedEvent[];
+  /** A scan of a range (scanRange): the lines that started in it. */
+  lines: number;
 }
 
 /** Records of each file decoded in full even in the fast first pass: they date the data and name its decoders. */
@@ -47,35 +50,8 @@ export async function scanFile(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, fast: boolean, onBytes?: (n: number) => void,
   collect?: ReadonlySet<string>, wants?: WantsEvent,
 ): Promise<FileScan> {
-  if (fast) {
-    // Byte-level first: JSON records without a marker (or, with `collect`, one of
-    // those IPs) are never decoded to strings.
-    const targets = collect ? kernelTargets(collect) : { ipv4: [], v6Heads: [] };
-    const done = targets && await withKernel(async (kernel) => {
-      if (!kernel.configure(MARKER_WORDS, targets.ipv4, targets.v6Heads)) return null;
-      return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
-        kernel, maxRecordBytes: framing.maxRecordBytes, sample: FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
-        onSkip: (records) => {
-          counters.unparsedRecords(f.display, records);
-          out.qualifying = true;
-        },
-        onBytes: (n) => {
-          counters.source(f.display).bytes = n;
-          onBytes?.(n);
-        },
-        onFormat: (fmt) => {
-          counters.source(f.display).format = fmt;
-        },
-        onSync: (sync) => {
-          out.syncs.push(sync);
-        },
-      }), () => false, collect, wants).catch((err: unknown) => {
-        if (err instanceof NeedsFullFraming) return null;
-        throw err;
-      });
-    });
-    if (done) return done;
-  }
+  const done = fast ? await fastScan(f, decode, framing, onBytes, collect, wants) : null;
+  if (done) return done;
   let sample = FAST_SAMPLE;
   const pass = collect ? ipPrefilter(collect) : undefined;
   return scanFrames(f, decode, (counters, out) => frameFile(f.path, f.display, {
@@ -95,6 +71,78 @@ export async function scanFile(
       },
     } : {}),
   }), fast ? (row) => sample-- <= 0 && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect, wants);
+}
+
+/**
+ * scanFile's fast pass over the lines of an NDJSON file that start in `range`
+ * (so that threads can share a big file; mergeScans puts the parts together).
+ * Null when the file cannot be read that way after all (then scan it whole).
+ */
+export function scanRange(
+  f: InputFile, range: ByteRange, decode: DecodeContext, framing: FramingOptions, onBytes?: (n: number) => void,
+  collect?: ReadonlySet<string>, wants?: WantsEvent,
+): Promise<FileScan | null> {
+  return fastScan(f, decode, framing, onBytes, collect, wants, range);
+}
+
+/** The byte-level scan (fast-frames.ts), or null when the file or the IPs searched for need the full framing. */
+async function fastScan(
+  f: InputFile, decode: DecodeContext, framing: FramingOptions, onBytes?: (n: number) => void,
+  collect?: ReadonlySet<string>, wants?: WantsEvent, range?: ByteRange,
+): Promise<FileScan | null> {
+  // Byte-level first: JSON records without a marker (or, with `collect`, one of
+  // those IPs) are never decoded to strings.
+  const targets = collect ? kernelTargets(collect) : { ipv4: [], v6Heads: [] };
+  if (!targets) return null;
+  return withKernel(async (kernel) => {
+    if (!kernel.configure(MARKER_WORDS, targets.ipv4, targets.v6Heads)) return null;
+    return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
+      // (Of a file read in pieces, the first piece holds the records sampled.)
+      kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
+      ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
+      onSkip: (records) => {
+        counters.unparsedRecords(f.display, records);
+        out.qualifying = true;
+      },
+      onBytes: (n) => {
+        counters.source(f.display).bytes = n;
+        onBytes?.(n);
+      },
+      onFormat: (fmt) => {
+        counters.source(f.display).format = fmt;
+      },
+      onSync: (sync) => {
+        out.syncs.push(sync);
+      },
+    }), () => false, collect, wants).catch((err: unknown) => {
+      if (err instanceof NeedsFullFraming) return null;
+      throw err;
+    });
+  });
+}
+
+/** The scans of a file's ranges, in file order, as one scan of the file. */
+export function mergeScans(parts: FileScan[]): FileScan {
+  const counters = new Counters();
+  const out: FileScan = {
+    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0,
+  };
+  for (const p of parts) {
+    // Each range numbered its lines from its own start.
+    counters.merge(p.counters, out.lines);
+    out.lines += p.lines;
+    for (const a of p.alerts) out.alerts.push(a);
+    for (const e of p.events) out.events.push(e);
+    out.textAlerts ||= p.textAlerts;
+    out.qualifying ||= p.qualifying;
+    if (p.latestDated !== null && (out.latestDated === null || p.latestDated > out.latestDated)) out.latestDated = p.latestDated;
+    out.qualifyingSuccess += p.qualifyingSuccess;
+    out.failed += p.failed;
+    out.withoutIp += p.withoutIp;
+  }
+  out.counters = counters.toData();
+  return out;
 }
 
 /**
@@ -120,13 +168,19 @@ const SNIFF_CHUNK = 64 * 1024;
 /** Decoders whose records are never network alerts. */
 const IDENTITY_DECODERS = new Set(['entra-signin', 'entra-portal-csv', 'm365-audit']);
 
-/**
- * Can this file hold network alerts? Judged from its first records: a record of
- * a network format (even a flow), a text line, or a record no decoder takes
- * says yes. A wrong "no" costs time (another pass for the IPs it turns out to
- * alert on), never an answer.
- */
-export async function mayHoldAlerts(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<boolean> {
+/** What the first records of a file say (sniffFile). */
+export interface FileSniff {
+  /**
+   * Can this file hold network alerts? A record of a network format (even a
+   * flow), a text line, or a record no decoder takes says yes. A wrong "no"
+   * costs time (another pass for the IPs it turns out to alert on), never an answer.
+   */
+  mayHoldAlerts: boolean;
+  /** Plain NDJSON, which the fast pass can read in ranges (scanRange). */
+  ndjson: boolean;
+}
+
+export async function sniffFile(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<FileSniff> {
   const judge = async (frames: AsyncGenerator<FramedItem[]>): Promise<boolean> => {
     let seen = 0;
     for await (const batch of frames) {
@@ -139,21 +193,26 @@ export async function mayHoldAlerts(f: InputFile, decode: DecodeContext, framing
     }
     return seen === 0;
   };
+  let format: InputFormat | null = null;
   try {
-    return await withKernel(async (kernel) => {
+    const mayHoldAlerts = await withKernel(async (kernel) => {
       kernel.configure([], []);
       return judge(fastFrameFile(f.path, f.display, {
         // A small first read: ten records are what it looks at, not the first megabyte of every file.
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: SNIFF, frameDamaged: true, csvHits: false, onSkip: () => {}, chunkBytes: SNIFF_CHUNK,
+        onFormat: (fmt) => {
+          format = fmt;
+        },
       }));
     });
+    return { mayHoldAlerts, ndjson: format === 'ndjson' };
   } catch (err) {
-    if (!(err instanceof NeedsFullFraming)) return true; // unreadable: the scan reports it
+    if (!(err instanceof NeedsFullFraming)) return { mayHoldAlerts: true, ndjson: false }; // unreadable: the scan reports it
   }
   try {
-    return await judge(frameFile(f.path, f.display, framing));
+    return { mayHoldAlerts: await judge(frameFile(f.path, f.display, framing)), ndjson: false };
   } catch {
-    return true;
+    return { mayHoldAlerts: true, ndjson: false };
   }
 }
 
@@ -167,7 +226,7 @@ async function scanFrames(
   counters.source(f.display);
   const out: FileScan = {
     counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [],
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0,
   };
   for await (const batch of guard(frames(counters, out), f)) {
     for (const item of batch) {

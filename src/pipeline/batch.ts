@@ -17,9 +17,11 @@ import { Correlator, type CorrelatorStats } from '../correlate/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../events/event.js';
 import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
-import type { SyncPoint } from '../sources/fast-frames.js';
+import type { ByteRange, SyncPoint } from '../sources/fast-frames.js';
 import type { InputFile } from '../sources/inputs.js';
-import { mayHoldAlerts, qualifyingOf, scanFile, textAlertsOf, wantsWithin, type FileScan, type QualifyingScan, type WantsEvent } from './batch-file.js';
+import {
+  mergeScans, qualifyingOf, scanFile, scanRange, sniffFile, textAlertsOf, wantsWithin, type FileScan, type FileSniff, type QualifyingScan, type WantsEvent,
+} from './batch-file.js';
 import { Counters } from './counters.js';
 import { DecodePool } from './pool.js';
 
@@ -42,6 +44,8 @@ export interface BatchOptions {
    * or more (and off with a --map mapping, whose fields are the user's).
    */
   fastScan?: boolean;
+  /** The size of the pieces big NDJSON files are read in by several threads (default: from the input, see PIECES_PER_THREAD); tests set small ones. */
+  pieceBytes?: number;
   /** Bytes read so far over all passes, and the bytes the passes planned so far will read (for a progress bar). */
   onProgress?: (bytesDone: number, bytesPlanned: number) => void;
   /** When the alerts are raised (the documents' @timestamp). */
@@ -58,6 +62,16 @@ export interface BatchResult {
   /** Whether the fast first pass ran (the summary then says what it did not parse). */
   fastScan: boolean;
 }
+
+/**
+ * A fast hunt cuts big NDJSON files into about this many pieces per thread (of
+ * the bytes a group of files holds), so that one big file does not keep one
+ * thread busy while the others wait: the alert sources are read before
+ * anything else can be, and are often one big eve.json. Pieces are no smaller
+ * than MIN_PIECE_BYTES, where a task's own cost starts to show.
+ */
+const PIECES_PER_THREAD = 4;
+const MIN_PIECE_BYTES = 8 * 1024 * 1024;
 
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
@@ -79,6 +93,8 @@ export function defaultThreads(files: InputFile[]): number {
 interface Executor {
   /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers). */
   scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan>;
+  /** The fast scan of the lines of an NDJSON file that start in `range`; null: scan the file whole. */
+  range(f: InputFile, range: ByteRange, decode: DecodeContext, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan | null>;
   text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
   qualifying(
     f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
@@ -102,6 +118,7 @@ function localExecutor(framing: FramingOptions): Executor {
   };
   return {
     scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect, collect && wants)),
+    range: (f, range, decode, progress, collect) => serial(() => scanRange(f, range, decode, framing, progress, collect, collect && wants)),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
     qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs, wants)),
     setAlerted: async (_ips, times) => {
@@ -116,6 +133,7 @@ function poolExecutor(size: number, framing: FramingOptions): Executor {
   const pool = new DecodePool(size);
   return {
     scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress),
+    range: (file, range, decode, progress, collect) => pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress),
     text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
     qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
     setAlerted: (ips, times) => pool.broadcast({
@@ -155,8 +173,33 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     const order = [...files].sort((a, b) => b.size - a.size);
     const at = new Map(files.map((f, i) => [f, i]));
     const scans: FileScan[] = new Array<FileScan>(files.length);
+    const sniffs = new Map<InputFile, FileSniff>();
+    /** The pieces a file is read in, when it is NDJSON and big for its group (null: whole). */
+    const piecesOf = (f: InputFile, groupBytes: number): ByteRange[] | null => {
+      if (threads < 2 || !sniffs.get(f)?.ndjson) return null;
+      const piece = opts.pieceBytes ?? Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (threads * PIECES_PER_THREAD)));
+      const n = Math.floor(f.size / piece);
+      if (n < 2) return null;
+      // (The last piece runs to the end, wherever that is by then, as a whole-file read would.)
+      return Array.from({ length: n }, (_, i) => ({ from: Math.floor((i * f.size) / n), to: i === n - 1 ? Infinity : Math.floor(((i + 1) * f.size) / n) }));
+    };
+    /** Pass 1 over a file, in pieces when that helps; queued now, awaited later. */
+    const scanOf = (f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): Promise<FileScan> => {
+      const key = `1:${f.path}`;
+      const pieces = piecesOf(f, groupBytes);
+      if (!pieces) return later(exec.scan(f, opts.decode, fast, progress(key), collect));
+      const parts = pieces.map((r, i) => later(exec.range(f, r, opts.decode, progress(`${key}#${i}`), collect)));
+      return later((async () => {
+        const done = await Promise.all(parts);
+        if (done.every((p): p is FileScan => p !== null)) return mergeScans(done);
+        // Not readable in pieces after all (say, a Zeek header further down): whole.
+        planned += f.size;
+        return exec.scan(f, opts.decode, fast, progress(`${key}#whole`), collect);
+      })());
+    };
     const scanAll = async (fs: InputFile[], collect?: ReadonlySet<string>): Promise<void> => {
-      const running = fs.map((f) => later(exec.scan(f, opts.decode, fast, progress(`1:${f.path}`), collect)));
+      const bytes = size(fs);
+      const running = fs.map((f) => scanOf(f, bytes, collect));
       for (let i = 0; i < fs.length; i++) scans[at.get(fs[i]!)!] = await running[i]!;
     };
     const latestOf = (fs: FileScan[]): number | null => fs.reduce<number | null>((m, s) => (s.latestDated !== null && (m === null || s.latestDated > m) ? s.latestDated : m), null);
@@ -183,7 +226,11 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     const earlyEvents = new Map<InputFile, Promise<QualifyingScan>>();
     if (fused) {
       first = [];
-      for (const f of order) (await mayHoldAlerts(f, opts.decode, framing) ? first : rest).push(f);
+      for (const f of order) {
+        const sniff = await sniffFile(f, opts.decode, framing);
+        sniffs.set(f, sniff);
+        (sniff.mayHoldAlerts ? first : rest).push(f);
+      }
       await scanAll(first);
       // The IPs alerted on so far, less those the correlator will set aside (internal
       // addresses are in every sign-in log), and when: the rest hands over only their
@@ -211,8 +258,9 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
       planned += size(firstQualifying);
       const jobs = [...rest.map((f) => ({ f, scan: true })), ...firstQualifying.map((f) => ({ f, scan: false }))].sort((a, b) => b.f.size - a.f.size);
       const scanning = new Map<InputFile, Promise<FileScan>>();
+      const jobBytes = size(jobs.map((j) => j.f));
       for (const { f, scan } of jobs) {
-        if (scan) scanning.set(f, later(exec.scan(f, opts.decode, fast, progress(`1:${f.path}`), searched)));
+        if (scan) scanning.set(f, scanOf(f, jobBytes, searched));
         else earlyEvents.set(f, later(exec.qualifying(f, ctx1, searched, true, progress(`2:${f.path}`), scans[at.get(f)!]!.syncs)));
       }
       for (const f of rest) scans[at.get(f)!] = await scanning.get(f)!;

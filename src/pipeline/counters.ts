@@ -3,7 +3,6 @@
 // summary, later /metrics, and the tests all read these.
 import type { Role } from '../events/event.js';
 import type { RecordOrigin } from '../decoders/types.js';
-import { formatOrigin } from '../decoders/types.js';
 
 export interface SourceCounter {
   format: string;
@@ -17,7 +16,8 @@ export interface SourceCounter {
 }
 
 export interface RejectSample {
-  where: string;
+  /** Where it came from (formatOrigin shows it as file:line). */
+  origin: RecordOrigin;
   reason: string;
   message: string;
 }
@@ -86,7 +86,7 @@ export class Counters {
     }
     this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + 1);
     if (this.rejectSamples.length < MAX_REJECT_SAMPLES) {
-      this.rejectSamples.push({ where: formatOrigin(origin), reason, message });
+      this.rejectSamples.push({ origin, reason, message });
     }
   }
 
@@ -94,7 +94,7 @@ export class Counters {
   fileProblem(origin: RecordOrigin, reason: string, message: string): void {
     this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + 1);
     if (this.rejectSamples.length < MAX_REJECT_SAMPLES) {
-      this.rejectSamples.push({ where: formatOrigin(origin), reason, message });
+      this.rejectSamples.push({ origin, reason, message });
     }
   }
 
@@ -121,8 +121,12 @@ export class Counters {
     };
   }
 
-  /** Adds another instance's counts (a worker's, for one file) to these. */
-  merge(d: CountersData): void {
+  /**
+   * Adds another instance's counts (a worker's, for one file) to these. `lineShift`:
+   * those counts are of a range of a file whose lines were numbered from the range's
+   * start; this many lines came before it.
+   */
+  merge(d: CountersData, lineShift = 0): void {
     for (const [name, s] of d.sources) {
       const t = this.source(name);
       if (s.format !== 'unknown') t.format = s.format;
@@ -139,7 +143,11 @@ export class Counters {
       t.rejected += c.rejected;
     }
     for (const [k, n] of d.rejects) this.rejects.set(k, (this.rejects.get(k) ?? 0) + n);
-    for (const s of d.rejectSamples) if (this.rejectSamples.length < MAX_REJECT_SAMPLES) this.rejectSamples.push(s);
+    for (const s of d.rejectSamples) {
+      if (this.rejectSamples.length >= MAX_REJECT_SAMPLES) break;
+      // (Line 0 is the file as a whole.)
+      this.rejectSamples.push(lineShift !== 0 && s.origin.line > 0 ? { ...s, origin: { ...s.origin, line: s.origin.line + lineShift } } : s);
+    }
     for (const r of Object.keys(d.roles) as Role[]) this.roles[r] += d.roles[r];
   }
 

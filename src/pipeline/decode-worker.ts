@@ -3,13 +3,14 @@
 // what the pool runs on the main thread, which takes tasks like a worker.
 import { parentPort } from 'node:worker_threads';
 import type { DecodeContext } from '../decoders/types.js';
-import type { SyncPoint } from '../sources/fast-frames.js';
+import type { ByteRange, SyncPoint } from '../sources/fast-frames.js';
 import type { FramingOptions } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
-import { qualifyingOf, scanFile, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
+import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
 
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }
+  | { id: number; op: 'range'; file: InputFile; range: ByteRange; decode: DecodeContext; framing: FramingOptions; collect: boolean }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
   | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean; syncs: SyncPoint[] }
   /** `alertMs[i]`: the alert times (ms, sorted) of `ips[i]`; an event is wanted within `windowMs` after one. */
@@ -38,6 +39,8 @@ export function runTask(task: WorkerTask, state: RunnerState, progress: (n: numb
     }
     case 'scan':
       return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.alerted : undefined, state.wants);
+    case 'range':
+      return scanRange(task.file, task.range, task.decode, task.framing, progress, task.collect ? state.alerted : undefined, state.wants);
     case 'text':
       return textAlertsOf(task.file, task.decode, task.framing);
     case 'qualifying':

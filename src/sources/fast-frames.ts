@@ -37,6 +37,21 @@ export interface FastFramingOptions {
   onSync?: (s: SyncPoint) => void;
   /** Pass 2: those boundaries, so stretches without a hit need no structure scan. */
   syncs?: SyncPoint[];
+  /**
+   * NDJSON only (anything else throws NeedsFullFraming): frame just the lines
+   * that start in [from, to), so threads can share one big file. Lines are
+   * numbered from the range's first (the caller adds the lines of the ranges
+   * before, which onLines reports); onBytes counts from `from`.
+   */
+  range?: ByteRange;
+  /** With `range`: how many lines started in it (called once, at its end). */
+  onLines?: (lines: number) => void;
+}
+
+/** Byte offsets [from, to) in a file. */
+export interface ByteRange {
+  from: number;
+  to: number;
 }
 
 /** A place in a streamed JSON array where an element's segment starts (right after a separator). */
@@ -79,12 +94,20 @@ const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d |
 class Reader {
   len = 0;
   eof = false;
-  private pos = 0;
+  private pos: number;
   private sinceYield = 0;
 
+  /** Reads from `start`; bytes are reported from `origin` (a range's start) up to `limit` (its end). */
   constructor(
     private readonly fd: number, private readonly k: ScanKernel, private readonly chunk: number, private readonly onBytes?: (n: number) => void,
-  ) {}
+    start = 0, private readonly origin = start, private readonly limit = Infinity,
+  ) {
+    this.pos = start;
+  }
+
+  private report(): void {
+    this.onBytes?.(Math.max(0, Math.min(this.pos, this.limit) - this.origin));
+  }
 
   /** Appends the next chunk; the kernel buffer may be reallocated (re-read k.buffer after). */
   async fill(): Promise<void> {
@@ -98,7 +121,7 @@ class Reader {
     this.pos += bytesRead;
     this.len += bytesRead;
     if (bytesRead === 0) this.eof = true;
-    this.onBytes?.(this.pos);
+    this.report();
     this.k.pad(this.len);
   }
 
@@ -123,7 +146,7 @@ class Reader {
       if (n === 0) this.eof = true;
       this.pos += n;
       this.len += n;
-      this.onBytes?.(this.pos);
+      this.report();
     }
     this.k.pad(this.len);
   }
@@ -156,10 +179,29 @@ class HitCursor {
 export async function* fastFrameFile(path: string, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
   const fd = openSync(path, 'r');
   try {
-    const r = new Reader(fd, o.kernel, o.chunkBytes ?? CHUNK, o.onBytes);
+    const chunk = o.chunkBytes ?? CHUNK;
+    if (o.range && o.range.from > 0) {
+      // Mid-file: the line under `from` began in the range before; ours start after its newline.
+      const r = new Reader(fd, o.kernel, chunk, o.onBytes, o.range.from - 1, o.range.from, o.range.to);
+      for (;;) {
+        await r.fill();
+        const nl = o.kernel.buffer.indexOf(LF);
+        if (nl >= 0 && nl < r.len) {
+          o.onFormat?.('ndjson');
+          yield* ndjson(r, nl + 1, display, o);
+          return;
+        }
+        if (r.eof) {
+          o.onLines?.(0);
+          return;
+        }
+        r.shift(r.len);
+      }
+    }
+    const r = new Reader(fd, o.kernel, chunk, o.onBytes, 0, 0, o.range?.to);
     while (!r.eof && r.len < HEAD) await r.fill();
     const found = fastLayout(o.kernel.buffer.subarray(0, Math.min(r.len, HEAD)), path, display);
-    if (!found) throw new NeedsFullFraming();
+    if (!found || (o.range && found.layout !== 'ndjson')) throw new NeedsFullFraming();
     if (found.layout === 'ndjson') {
       o.onFormat?.('ndjson');
       yield* ndjson(r, found.offset, display, o);
@@ -189,9 +231,13 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
   let ordinal = 0;
   let skipping = false; // inside a line longer than maxRecordBytes
   let skipped = 0;
+  const to = o.range?.to ?? Infinity;
   for (;;) {
     const batch: FramedItem[] = [];
     let buf = k.buffer;
+    // Lines that start at or after this (in the buffer) are the next range's.
+    const stop = to - r.base;
+    let past = false;
     // Whole lines lie in [from, end).
     let end = r.len;
     if (!r.eof) {
@@ -216,6 +262,10 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
       buf = k.buffer;
     }
     for (let pos = from; pos < end;) {
+      if (pos >= stop) {
+        past = true;
+        break;
+      }
       let nl = buf.indexOf(LF, pos);
       if (nl < 0 || nl >= end) nl = end;
       lineNo++;
@@ -246,7 +296,10 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
     if (skipped > 0) o.onSkip(skipped);
     skipped = 0;
     if (batch.length > 0) yield batch;
-    if (r.eof) return;
+    if (r.eof || past) {
+      o.onLines?.(lineNo);
+      return;
+    }
     r.shift(from);
     from = 0;
     if (!skipping && r.len > o.maxRecordBytes) {

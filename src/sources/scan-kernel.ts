@@ -67,15 +67,6 @@ function headKey(head: string): number {
   return (fold(b[0]!) | (fold(b[1]!) << 8) | (fold(b[2]!) << 16) | (fold(b[3]!) << 24)) >>> 0;
 }
 
-/** IPv4 dotted quad → u32, or null. */
-export function ipv4Number(ip: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return null;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
 export interface Separators {
   /** Positions relative to the buffer; bit 31 set on the bracket that closes the array. */
   pos: Uint32Array;
