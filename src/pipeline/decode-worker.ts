@@ -1,7 +1,7 @@
 // A decode worker: runs the per-file work of a batch hunt (batch-file.ts) on
 // another core and sends back only what the correlator needs. runTask is also
 // what the pool runs on the main thread, which takes tasks like a worker.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { DecodeContext } from '../decoders/types.js';
 import type { ByteRange, SyncPoint } from '../sources/fast-frames.js';
 import type { FramingOptions } from '../sources/framing.js';
@@ -48,7 +48,9 @@ export function runTask(task: WorkerTask, state: RunnerState, progress: (n: numb
   }
 }
 
-const port = parentPort;
+// Only in the thread the pool started for it: this module is also loaded on the
+// main thread (runTask), and bundled with code other threads load (scripts/bundle.mjs).
+const port = (workerData as { decodeWorker?: boolean } | null)?.decodeWorker ? parentPort : null;
 if (port) {
   const state: RunnerState = { alerted: new Set() };
   port.on('message', (task: WorkerTask) => {

@@ -34,7 +34,7 @@ export class DecodePool {
     for (let i = 1; i < size; i++) {
       // A small young generation: what a worker allocates dies young (records it parsed), and
       // V8's default semi-spaces would hold tens of MB per worker for nothing.
-      const options = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+      const options = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }, workerData: { decodeWorker: true } };
       const w = fromSource ? new Worker(boot, { eval: true, ...options }) : new Worker(url, options);
       w.on('message', (m: WorkerReply) => this.reply(w, m));
       w.on('error', (err) => {

@@ -38,7 +38,8 @@ export class Checkpointer {
 
   constructor(file: string, synchronous: 'FULL' | 'NORMAL', intervalMs = 200) {
     const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(import.meta.url);
+    // This file, run as the thread (beside the code calling it, compiled or bundled: scripts/bundle.mjs).
+    const url = new URL(fromSource ? './checkpointer.ts' : './checkpointer.js', import.meta.url);
     const checkpointer: Config = { file, intervalMs, synchronous };
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
     this.worker = fromSource ? new Worker(boot, { eval: true, workerData: { checkpointer } }) : new Worker(url, { workerData: { checkpointer } });
