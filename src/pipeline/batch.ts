@@ -7,8 +7,9 @@
 // "Memory and speed"): records found in raw bytes, and most files read once —
 // alert sources first, then the rest searched for markers and alerted IPs
 // together. The per-file work (batch-file.ts) runs on several threads when the
-// input is large enough to pay for them; results are merged in file order, so
-// the answer and the summary are the same whatever the number of threads.
+// input is large enough to pay for them, big NDJSON files in pieces; results are
+// merged in file order, so the answer and the summary are the same whatever the
+// number of threads.
 import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../alerts/rules.js';
 import { alertDocument, type AlertDocument } from '../alerts/document.js';
