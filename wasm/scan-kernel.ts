@@ -338,6 +338,13 @@ export function structureLine(): u32 {
   return x;
 }
 
+/** Records separator n: its position and line. */
+@inline function pushSeparator(n: i32, at: usize, line: u32): i32 {
+  store<u32>(SEP_POS + (<usize>n << 2), <u32>at);
+  store<u32>(SEP_LINE + (<usize>n << 2), line);
+  return n + 1;
+}
+
 /**
  * Record separators in [from, to), 64 bytes at a time; `to - from` must be a
  * multiple of 64 except on a file's last call (the state carries over between
@@ -394,9 +401,7 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
       while (rows != 0) {
         const i = ctz(rows);
         rows &= rows - 1;
-        store<u32>(SEP_POS + (<usize>n << 2), <u32>(p + <usize>i));
-        store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(nl & lowBits(<i32>i)));
-        n++;
+        n = pushSeparator(n, p + <usize>i, line + <u32>popcnt(nl & lowBits(<i32>i)));
       }
     } else {
       // "{" and "[" differ only in bit 0x20, as do "}" and "]": one compare each on folded bytes.
@@ -423,9 +428,7 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
           while (cm != 0) {
             const j = ctz(cm);
             cm &= cm - 1;
-            store<u32>(SEP_POS + (<usize>n << 2), <u32>(p + <usize>j));
-            store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(nl & lowBits(<i32>j)));
-            n++;
+            n = pushSeparator(n, p + <usize>j, line + <u32>popcnt(nl & lowBits(<i32>j)));
           }
         }
         if (i == 64) break;
@@ -434,9 +437,7 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
           depth++;
         } else {
           if (depth == target) {
-            store<u32>(SEP_POS + (<usize>n << 2), <u32>(p + <usize>i) | 0x80000000);
-            store<u32>(SEP_LINE + (<usize>n << 2), line + <u32>popcnt(nl & lowBits(i)));
-            n++;
+            n = pushSeparator(n, (p + <usize>i) | 0x80000000, line + <u32>popcnt(nl & lowBits(i)));
           }
           depth--;
         }

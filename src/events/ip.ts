@@ -62,11 +62,9 @@ export function ipv4Number(s: string): number | null {
   return dots === 3 && digits > 0 ? n * 256 + part : null;
 }
 
-/** A dotted quad already in canonical form (no leading zeros): most addresses in logs. */
-const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
 function canonicalBareIp(s: string): string | null {
-  if (CANONICAL_V4.test(s)) return s;
+  // A dotted quad already in canonical form: most addresses in logs.
+  if (ipv4Number(s) !== null) return s;
   if (s.includes(':')) {
     if (!ipaddr.IPv6.isValid(s)) return null;
     const v6 = ipaddr.IPv6.parse(s);

@@ -35,6 +35,14 @@ export interface FileScan {
   lines: number;
 }
 
+/** A scan that has found nothing yet. */
+function emptyScan(counters: Counters): FileScan {
+  return {
+    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0,
+  };
+}
+
 /** Records of each file decoded in full even in the fast first pass: they date the data and name its decoders. */
 const FAST_SAMPLE = 10;
 
@@ -124,10 +132,7 @@ async function fastScan(
 /** The scans of a file's ranges, in file order, as one scan of the file. */
 export function mergeScans(parts: FileScan[]): FileScan {
   const counters = new Counters();
-  const out: FileScan = {
-    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0,
-  };
+  const out = emptyScan(counters);
   for (const p of parts) {
     // Each range numbered its lines from its own start.
     counters.merge(p.counters, out.lines);
@@ -160,7 +165,7 @@ export function wantsWithin(times: ReadonlyMap<string, ArrayLike<number>>, windo
   };
 }
 
-/** Records of each file decoded before deciding the order of a fast hunt (mayHoldAlerts). */
+/** Records of each file decoded before deciding the order of a fast hunt (sniffFile). */
 const SNIFF = 10;
 /** Bytes read at a time while sniffing (a record longer than that reads on). */
 const SNIFF_CHUNK = 64 * 1024;
@@ -224,10 +229,7 @@ async function scanFrames(
 ): Promise<FileScan> {
   const counters = new Counters();
   counters.source(f.display);
-  const out: FileScan = {
-    counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0,
-  };
+  const out = emptyScan(counters);
   for await (const batch of guard(frames(counters, out), f)) {
     for (const item of batch) {
       if (item.kind === 'problem') {

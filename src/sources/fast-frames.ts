@@ -185,8 +185,8 @@ export async function* fastFrameFile(path: string, display: string, o: FastFrami
       const r = new Reader(fd, o.kernel, chunk, o.onBytes, o.range.from - 1, o.range.from, o.range.to);
       for (;;) {
         await r.fill();
-        const nl = o.kernel.buffer.indexOf(LF);
-        if (nl >= 0 && nl < r.len) {
+        const nl = o.kernel.buffer.subarray(0, r.len).indexOf(LF);
+        if (nl >= 0) {
           o.onFormat?.('ndjson');
           yield* ndjson(r, nl + 1, display, o);
           return;
