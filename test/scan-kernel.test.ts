@@ -52,6 +52,22 @@ test('IPv6 first groups: before a colon, any case', () => {
   assert.deepEqual([...kernel.findHits(0, n)], [colonAfter('2A02:'), colonAfter('[2a02:'), colonAfter('12a02:'), colonAfter('3FFF:')]);
 });
 
+test('IPv6 first groups at every alignment, among quotes, colons and other groups: exactly the colons after a head', () => {
+  const heads = ['2a02', '3fff', '2001'];
+  assert.ok(kernel.configure([], [], heads));
+  fc.assert(fc.property(
+    fc.array(fc.tuple(fc.stringMatching(/^[":0-9a-fA-F x]{0,12}$/), fc.constantFrom('2A02:', '"2a02:', '[3fff::1]', '2001"', '2002:', '"":', '::')), { maxLength: 40 }),
+    fc.nat({ max: 63 }),
+    (parts, shift) => {
+      const text = ' '.repeat(shift) + parts.map(([f, w]) => f + w).join('');
+      const n = load(text);
+      const want: number[] = [];
+      for (let i = 4; i < text.length; i++) if (text[i] === ':' && heads.includes(text.slice(i - 4, i).toLowerCase())) want.push(i);
+      assert.deepEqual([...kernel.findHits(0, n)], want);
+    },
+  ), { numRuns: 300 });
+});
+
 const octet = fc.integer({ min: 0, max: 255 });
 const ip = fc.tuple(fc.integer({ min: 1, max: 223 }), octet, octet, octet).map((p) => p.join('.'));
 

@@ -11,13 +11,14 @@
 
 // Memory layout (byte offsets); byte-scan.ts has the same numbers.
 const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
-const LETTERS: usize = 1024; //     32-byte bitmap of the words' case-folded first letters (after the quote)
+const LETTERS: usize = 1024; //     128-byte bitmap of the words' first two letters (see letterPair)
 const HITS: usize = 4096; //        u32 positions, HIT_CAP of them
 const HIT_CAP: i32 = 262144;
 const SEP_POS: usize = HITS + 4 * <usize>HIT_CAP; // u32 positions, SEP_CAP
 const SEP_CAP: i32 = 262144;
 const SEP_LINE: usize = SEP_POS + 4 * <usize>SEP_CAP; // u32 line numbers
 const TABLE: usize = 4 << 20; //    u32 open-addressing set of alerted IPv4 addresses (0 = empty)
+const TAILS: usize = 8 << 20; //    8192-byte bitmap of the last two octets (c.d of a.b.c.d) of the table's entries
 // The data buffer starts at 8 MiB + 64 KiB (zero bytes before it, 128 bytes of padding after).
 
 let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
@@ -37,16 +38,36 @@ let stoppedAt: usize = 0;
 export function configure(words: i32, tableLog2: i32, v6: i32): void {
   wordCount = words;
   wordDistances = 0;
-  memory.fill(LETTERS, 0, 32);
+  memory.fill(LETTERS, 0, 128);
   for (let k = 0; k < words; k++) {
     const base = NEEDLES + (<usize>k << 5);
     wordDistances |= (<u64>1) << (<u64>load<u8>(base) - 1);
-    const c = <usize>load<u8>(base + 17);
+    const c = letterPair(load<u8>(base + 17), load<u8>(base + 18));
     store<u8>(LETTERS + (c >> 3), load<u8>(LETTERS + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
   }
   tableMask = tableLog2 > 0 ? (<u32>1 << <u32>tableLog2) - 1 : 0;
+  // Most dotted quads in the data are not alerted: their last two octets rule them out with one load.
+  memory.fill(TAILS, 0, 8192);
+  if (tableLog2 > 0) {
+    for (let i: u32 = 0; i <= tableMask; i++) {
+      const v = load<u32>(TABLE + (<usize>i << 2));
+      if (v != 0) {
+        const t = <usize>(v & 0xffff);
+        store<u8>(TAILS + (t >> 3), load<u8>(TAILS + (t >> 3)) | <u8>(1 << <u8>(t & 7)));
+      }
+    }
+  }
   tableShift = 32 - <u32>tableLog2;
   v6Heads = v6 != 0;
+}
+
+/**
+ * A word's bit in LETTERS: the low 5 bits of its first two bytes after the quote,
+ * the same for either case (other bytes share them too, which only lets more
+ * candidates through to the byte-by-byte compare).
+ */
+@inline function letterPair(a: u8, b: u8): usize {
+  return <usize>(((<u32>a & 31) << 5) | (<u32>b & 31));
 }
 
 export function stopped(): usize {
@@ -108,6 +129,8 @@ function quadAt(dot: usize): bool {
   k = octet(p + 1);
   if (k == 0) return false;
   const d = num;
+  const cd = <usize>((c << 8) | d);
+  if (((load<u8>(TAILS + (cd >> 3)) >> <u8>(cd & 7)) & 1) == 0) return false;
   const tail = (b << 16) | (c << 8) | d;
   let a: u32 = 0;
   let scale: u32 = 1;
@@ -204,6 +227,8 @@ function mappedAt(colon: usize): bool {
   let v3 = v128.load(p + 48);
   let nextQ = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
   let nextDots = bits4(i8x16.eq(v0, ds), i8x16.eq(v1, ds), i8x16.eq(v2, ds), i8x16.eq(v3, ds));
+  // Bit 0 set when the byte before the block is a quote (the last block's mask after the first).
+  let lastQuote: u64 = load<u8>(p - 1) == 0x22 ? 1 : 0;
   for (; p < to; p += 64) {
     if (n > HIT_CAP - 192) break;
     const c0 = v128.load(p + 64);
@@ -212,9 +237,12 @@ function mappedAt(colon: usize): bool {
     const c3 = v128.load(p + 112);
     const q = nextQ;
     const allDots = nextDots;
+    const prevQuote = lastQuote;
+    lastQuote = q >> 63;
     nextQ = bits4(i8x16.eq(c0, qs), i8x16.eq(c1, qs), i8x16.eq(c2, qs), i8x16.eq(c3, qs));
     nextDots = bits4(i8x16.eq(c0, ds), i8x16.eq(c1, ds), i8x16.eq(c2, ds), i8x16.eq(c3, ds));
-    // Words: every pair of quotes as far apart as a word is long is a candidate, then compared.
+    // Words: every pair of quotes as far apart as a word is long, with a word's first two
+    // letters after the first, is a candidate, then compared.
     if (words) {
       let cand: u64 = 0;
       let d = wordDistances;
@@ -227,7 +255,7 @@ function mappedAt(colon: usize): bool {
         const at = p + <usize>ctz(cand);
         cand &= cand - 1;
         if (at >= to) break;
-        const c = <usize>(load<u8>(at + 1) | 0x20);
+        const c = letterPair(load<u8>(at + 1), load<u8>(at + 2));
         if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
         for (let k = 0; k < wordCount; k++) {
           if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
@@ -263,7 +291,7 @@ function mappedAt(colon: usize): bool {
             i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
             i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
         } else {
-          colons &= ~bits4(i8x16.eq(v128.load(p - 1), qs), i8x16.eq(v128.load(p + 15), qs), i8x16.eq(v128.load(p + 31), qs), i8x16.eq(v128.load(p + 47), qs));
+          colons &= ~((q << 1) | prevQuote); // not after a quote
         }
         while (colons != 0) {
           const at = p + <usize>ctz(colons);

@@ -6,10 +6,11 @@
 //
 // Memory layout (byte offsets; the kernel has the same constants):
 //   0        quoted words: 8 × 32 bytes — length, 15 spare, 16 case-folded bytes
-//   1024     bitmap of the words' first letters (the kernel fills it)
+//   1024     bitmap of the words' first two letters (the kernel fills it)
 //   4096     hits: u32 positions (HIT_CAP)
 //   …        separators: u32 positions, then their u32 line numbers (SEP_CAP each)
 //   4 MiB    IPv4 set: open addressing, u32 addresses, 0 = empty slot
+//   8 MiB    bitmap of the alerted IPv4s' last two octets (the kernel fills it)
 //   8 MiB+64K data buffer: 128 zero bytes before it, 128 bytes of padding after the data
 import { readFileSync } from 'node:fs';
 
