@@ -110,11 +110,13 @@ test('a big eve.json read in pieces: the same alerts, counters and file:line of 
   const whole = await run(1);
   assert.ok(whole.alerts.length > 0);
   assert.ok(whole.counters.rejectSamples.length >= 5, 'some records are rejected, with their places');
-  for (const pieceBytes of [20_000, 64 * 1024]) {
-    const pieces = await run(2, pieceBytes);
-    assert.deepEqual(pieces.alerts, whole.alerts, `pieces of ${pieceBytes}`);
-    assert.deepEqual(pieces.counters.toData(), whole.counters.toData(), `pieces of ${pieceBytes}`);
-    assert.deepEqual(pieces.correlation, whole.correlation, `pieces of ${pieceBytes}`);
+  // (Three threads: two workers, each sent pieces ahead while it reads one.)
+  for (const [threads, pieceBytes] of [[2, 20_000], [2, 64 * 1024], [3, 20_000]] as const) {
+    const pieces = await run(threads, pieceBytes);
+    const what = `${threads} threads, pieces of ${pieceBytes}`;
+    assert.deepEqual(pieces.alerts, whole.alerts, what);
+    assert.deepEqual(pieces.counters.toData(), whole.counters.toData(), what);
+    assert.deepEqual(pieces.correlation, whole.correlation, what);
   }
 });
 

@@ -18,6 +18,8 @@ export type WorkerTask =
 
 export type WorkerReply =
   | { id: number; progress: number }
+  /** Sent before the result: the pool may send the next task while it reads a big result. */
+  | { id: number; ready: true }
   | { id: number; result: unknown }
   | { id: number; error: { unreadable?: string; message: string; stack?: string } };
 
@@ -53,14 +55,22 @@ export function runTask(task: WorkerTask, state: RunnerState, progress: (n: numb
 const port = (workerData as { decodeWorker?: boolean } | null)?.decodeWorker ? parentPort : null;
 if (port) {
   const state: RunnerState = { alerted: new Set() };
-  port.on('message', (task: WorkerTask) => {
+  // One task at a time, in the order sent (the pool sends one ahead).
+  let queue: Promise<void> = Promise.resolve();
+  const run = (task: WorkerTask): Promise<void> => {
     const progress = (n: number): void => port.postMessage({ id: task.id, progress: n } satisfies WorkerReply);
-    runTask(task, state, progress).then(
-      (result) => port.postMessage({ id: task.id, result } satisfies WorkerReply),
+    return runTask(task, state, progress).then(
+      (result) => {
+        port.postMessage({ id: task.id, ready: true } satisfies WorkerReply);
+        port.postMessage({ id: task.id, result } satisfies WorkerReply);
+      },
       (err: Error) => port.postMessage({
         id: task.id,
         error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(err instanceof UnreadableInput ? { unreadable: err.path } : {}) },
       } satisfies WorkerReply),
     );
+  };
+  port.on('message', (task: WorkerTask) => {
+    queue = queue.then(() => run(task));
   });
 }

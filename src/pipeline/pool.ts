@@ -2,21 +2,34 @@
 // being one of them (it has nothing else to do during a hunt, and every isolate
 // costs memory): tasks go to whichever is free; progress and errors come back
 // by task id.
+//
+// The main thread hears from the workers only between its own stretches of work
+// (and takes a while to read a big result), so a worker that waited for its next
+// task after each one sat idle for that long (~150 ms of a 1M-record hunt). So a
+// worker is sent its next task while it still works on one, as long as plenty are
+// queued, and says it is ready before it sends its result.
 import { Worker } from 'node:worker_threads';
 import { UnreadableInput } from '../sources/inputs.js';
 import { runTask, type RunnerState, type WorkerReply, type WorkerTask } from './decode-worker.js';
 
 const YOUNG_GENERATION_MB = 24; // about the main thread's (semi-spaces of 8 MB), see bin/crosswatch.js
 
-type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (n: number) => void };
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (n: number) => void; ready?: () => void };
 type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
 
 /** The main thread's slot in the pool. */
 const MAIN = 'main';
+/**
+ * A worker is sent a second task only while at least this many are queued: near
+ * the end, one queued behind another on a worker could leave the main thread idle.
+ */
+const AHEAD_MIN_QUEUED = 3;
 
 export class DecodePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Array<Worker | typeof MAIN> = [MAIN];
+  /** Tasks sent to each worker and not yet done (at most 2). */
+  private readonly sent = new Map<Worker, number>();
+  private mainBusy = false;
   private readonly mainState: RunnerState = { alerted: new Set() };
   private readonly queue: Array<{ task: WorkerTask; pending: Pending }> = [];
   private readonly pending = new Map<number, Pending>();
@@ -42,9 +55,7 @@ export class DecodePool {
         this.pending.clear();
       });
       this.workers.push(w);
-      // Behind the main thread: the first (biggest) task goes to the thread that is
-      // ready now, not to a worker still starting (loading modules, compiling the kernel).
-      this.idle.unshift(w);
+      this.sent.set(w, 0);
     }
   }
 
@@ -74,24 +85,64 @@ export class DecodePool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
+  /**
+   * Where the next task goes: the main thread first when it is free (the first,
+   * biggest task goes to the thread that is ready now, not to a worker still
+   * starting), then a worker with nothing to do, then one task ahead to a busy one.
+   */
+  private nextThread(): Worker | typeof MAIN | null {
+    if (!this.mainBusy) return MAIN;
+    let ahead: Worker | null = null;
+    for (const w of this.workers) {
+      const n = this.sent.get(w)!;
+      if (n === 0) return w;
+      if (n === 1 && this.queue.length >= AHEAD_MIN_QUEUED) ahead ??= w;
+    }
+    return ahead;
+  }
+
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const w = this.idle.pop()!;
+    for (let w = this.nextThread(); w && this.queue.length > 0; w = this.nextThread()) {
       const { task, pending } = this.queue.shift()!;
-      const done = { resolve: (v: unknown) => { this.idle.push(w); pending.resolve(v); this.dispatch(); }, reject: (e: Error) => { this.idle.push(w); pending.reject(e); this.dispatch(); } };
       if (w === MAIN) {
+        this.mainBusy = true;
+        const free = (): void => {
+          this.mainBusy = false;
+          this.dispatch();
+        };
         // Started on a later turn, so the caller can queue the rest first and the workers get theirs.
-        setImmediate(() => runTask(task, this.mainState, (n) => pending.onProgress?.(n)).then(done.resolve, done.reject));
+        setImmediate(() => runTask(task, this.mainState, (n) => pending.onProgress?.(n)).then(
+          (v) => { free(); pending.resolve(v); },
+          (e: Error) => { free(); pending.reject(e); },
+        ));
         continue;
       }
-      this.pending.set(task.id, { ...pending, ...done });
-      w.postMessage(task);
+      const worker = w;
+      this.sent.set(worker, this.sent.get(worker)! + 1);
+      let freed = false;
+      const ready = (): void => {
+        if (freed) return;
+        freed = true;
+        this.sent.set(worker, this.sent.get(worker)! - 1);
+        this.dispatch();
+      };
+      this.pending.set(task.id, {
+        ...pending,
+        ready,
+        resolve: (v) => { ready(); pending.resolve(v); },
+        reject: (e) => { ready(); pending.reject(e); },
+      });
+      worker.postMessage(task);
     }
   }
 
   private reply(_w: Worker, m: WorkerReply): void {
     const p = this.pending.get(m.id);
     if (!p) return;
+    if ('ready' in m) {
+      p.ready?.();
+      return;
+    }
     if ('progress' in m) {
       p.onProgress?.(m.progress);
       return;

@@ -1,0 +1,65 @@
+// The decode pool sends a busy worker its next task ahead of time (pool.ts): every
+// result must still reach the caller that asked for it, a task that fails must not
+// hold up the ones queued behind it, and the pool must not stall with tasks left.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DecodePool } from '../src/pipeline/pool.js';
+import { runTask } from '../src/pipeline/decode-worker.js';
+import { DEFAULT_FRAMING } from '../src/sources/framing.js';
+import { UnreadableInput, type InputFile } from '../src/sources/inputs.js';
+import type { DecodedEvent } from '../src/events/event.js';
+
+const decode = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
+
+function fixture(rel: string): InputFile {
+  const path = fileURLToPath(new URL(`../../shared/fixtures/${rel}`, import.meta.url));
+  return { path, display: rel, size: statSync(path).size };
+}
+
+/** A Snort fast.log of `n` alerts from 81.2.<k>.x: each file's alerts are its own. */
+function fastLog(dir: string, k: number, n: number): InputFile {
+  const path = join(dir, `fast-${k}.log`);
+  writeFileSync(path, Array.from({ length: n }, (_, i) =>
+    `05/30-19:${String(i % 60).padStart(2, '0')}:10.917356  [**] [1:2012811:2] ET DNS Query to a .tk domain [**] [Classification: Potentially Bad Traffic] [Priority: 2] {UDP} 81.2.${k}.${i + 1}:1029 -> 10.0.0.3:53`).join('\n') + '\n');
+  return { path, display: `fast-${k}.log`, size: statSync(path).size };
+}
+
+// Text logs whose network alerts differ from file to file.
+const dir = mkdtempSync(join(tmpdir(), 'cw-pool-'));
+const FILES = [fixture('snort/test-log-fast.log'), fixture('fortinet-fortigate/test-fortinet-fix.log'), fastLog(dir, 1, 40), fastLog(dir, 2, 400)];
+
+test('tasks sent ahead to busy workers: each result reaches its own caller; a failing task stalls none behind it', async () => {
+  // What each file gives on this thread, the way the pool's main-thread slot runs it.
+  const want = await Promise.all(FILES.map(async (file) =>
+    await runTask({ id: 0, op: 'text', file, decode, framing: DEFAULT_FRAMING }, { alerted: new Set() }, () => {}) as DecodedEvent[]));
+  assert.ok(want.every((w) => w.length > 0), 'every fixture holds network alerts');
+  assert.equal(new Set(want.map((w) => JSON.stringify(w))).size, FILES.length);
+
+  const pool = new DecodePool(3);
+  try {
+    const missing: InputFile = { path: '/nonexistent/crosswatch/eve.json', display: 'gone/eve.json', size: 1 };
+    // Many more tasks than threads (so workers get tasks ahead), the missing file among them.
+    const order = Array.from({ length: 24 }, (_, i) => (i === 7 ? -1 : i % FILES.length));
+    const runs = order.map((k) => pool.run<DecodedEvent[]>({ op: 'text', file: k < 0 ? missing : FILES[k]!, decode, framing: DEFAULT_FRAMING })
+      .then((events) => ({ events }), (err: unknown) => ({ err })));
+    const got = await Promise.all(runs);
+    order.forEach((k, i) => {
+      const r = got[i]!;
+      if (k < 0) {
+        assert.ok('err' in r && r.err instanceof UnreadableInput, `task ${i}: the missing file is reported as unreadable`);
+        assert.match((r.err as Error).message, /gone\/eve\.json/);
+      } else {
+        assert.ok('events' in r, `task ${i} failed: ${'err' in r ? String(r.err) : ''}`);
+        assert.deepEqual(r.events, want[k], `task ${i}: ${FILES[k]!.display}`);
+      }
+    });
+    // The pool still takes work after a failure.
+    assert.deepEqual(await pool.run<DecodedEvent[]>({ op: 'text', file: FILES[2]!, decode, framing: DEFAULT_FRAMING }), want[2]);
+  } finally {
+    await pool.close();
+  }
+});
