@@ -173,9 +173,35 @@ test('a store of the first schema is migrated on open: events kept, deduplicatio
   assert.equal(store.eventCount(), 2);
   assert.equal(p.alertedIps, 1);
   const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name).sort();
-  assert.deepEqual(indexes, ['events_alerts', 'events_ip', 'events_key']);
+  assert.deepEqual(indexes, ['events_alerts', 'events_hour_ip', 'events_key']);
   const again = p.ingest(items(ev));
   assert.deepEqual([again.stored, again.duplicates], [0, 1]);
+  store.close();
+});
+
+test('a store of the second schema (events indexed by IP alone) is migrated on open: lookups by IP and eviction work as before', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'cw-ingest-mig2-'));
+  const { store: s0, p: p0 } = pipeline(root);
+  // An IP with events over three days (many hours apart), and an alert.
+  p0.ingest(items(alertLine('81.2.69.97', '2026-03-02T10:00:00Z'), signinLine('81.2.69.97', '2026-03-02T11:00:00Z')));
+  p0.ingest(items(signinLine('81.2.69.97', '2026-03-05T11:00:00Z', 'later@contoso.com')));
+  const rows = s0.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all();
+  s0.db.exec(`DROP INDEX events_hour_ip; CREATE INDEX events_ip ON events (ip, at_ms); UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
+  s0.close();
+  const { store, p } = pipeline(root);
+  const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name).sort();
+  assert.deepEqual(indexes, ['events_alerts', 'events_hour_ip', 'events_key']);
+  assert.equal(store.getMeta('schema_version'), '3');
+  assert.deepEqual(store.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all(), rows, 'events kept as they were');
+  assert.deepEqual(store.eventsForIp('81.2.69.97').map((e) => e.at.ms), [Date.parse('2026-03-02T10:00:00Z'), Date.parse('2026-03-02T11:00:00Z'), Date.parse('2026-03-05T11:00:00Z')]);
+  // A new sign-in in the alert's window, hours after the first: found with the alert, the alert updated.
+  const r = p.ingest(items(signinLine('81.2.69.97', '2026-03-02T16:00:00Z', 'second@contoso.com')));
+  assert.equal(r.alertsUpdated, 1);
+  assert.deepEqual([...store.listAlerts({ limit: 10 }).alerts[0]!.doc.user.name].sort(), ['megan.bowen@contoso.com', 'second@contoso.com']);
+  // Eviction finds the IP's old events through the new index.
+  assert.equal(await p.evictInBackground(), 3);
+  assert.deepEqual(store.eventsForIp('81.2.69.97').map((e) => e.at.ms), [Date.parse('2026-03-05T11:00:00Z')]);
+  assert.equal(store.eventCount(), 1);
   store.close();
 });
 

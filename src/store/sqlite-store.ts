@@ -66,7 +66,23 @@ export interface StoreOptions {
 }
 
 /** The store's schema version (meta key schema_version); older stores are migrated on open. */
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
+
+/**
+ * Events are indexed for lookups by IP under the hour they fall in (at_ms / HOUR_MS,
+ * SQLite's integer division): an index led by the IP alone took each commit's new
+ * entries to pages all over it (one per IP), and inserting into it was most of the
+ * cost of a commit; led by the hour, a commit's entries land together. A lookup by
+ * IP then seeks once per hour of the IP's span (the ips table has it; eviction keeps
+ * it to about the window).
+ */
+const HOUR_MS = 3_600_000;
+
+/** Hours as SQLite's at_ms / 3600000 gives them (truncated toward zero). */
+const hourOf = (ms: number): number => Math.trunc(ms / HOUR_MS);
+
+/** The CTE `hours`: the hours from the first parameter to the second. */
+const HOURS = 'WITH RECURSIVE hours(h) AS (SELECT ? UNION ALL SELECT h + 1 FROM hours WHERE h < ?) ';
 
 export class SqliteStore {
   readonly db: Database.Database;
@@ -87,10 +103,13 @@ export class SqliteStore {
       this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       const version = this.getMeta('schema_version');
       const hadEvents = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
-      if (hadEvents && version !== SCHEMA_VERSION) {
+      // Version 1: events unique by key alone, no ips table. Version 2: events indexed by (ip, at_ms).
+      const fromV1 = hadEvents && version !== '2' && version !== SCHEMA_VERSION;
+      if (fromV1) {
         // Its indexes keep their names through the rename: dropped, so the new table gets its own.
         this.db.exec('ALTER TABLE events RENAME TO events_v1; DROP INDEX IF EXISTS events_ip; DROP INDEX IF EXISTS events_at; DROP INDEX IF EXISTS events_alerts;');
       }
+      if (version === '2') this.db.exec('DROP INDEX IF EXISTS events_ip');
       // A record is stored once per (time, key): the unique index leads with the time,
       // so a commit's new entries land together (a random key alone would spread every
       // commit over the whole index). The same record delivered again has the same
@@ -107,7 +126,8 @@ export class SqliteStore {
           doc TEXT NOT NULL
         );
         CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (at_ms, record_key);
-        CREATE INDEX IF NOT EXISTS events_ip ON events (ip, at_ms);
+        -- By IP under the hour (HOUR_MS); the expression must be written the same in queries.
+        CREATE INDEX IF NOT EXISTS events_hour_ip ON events (at_ms / 3600000, ip, at_ms);
         -- The network alerts (few among the events), for loading their times at start.
         CREATE INDEX IF NOT EXISTS events_alerts ON events (ip, at_ms) WHERE role = 'network_alert';
         -- Per IP: its stored events' count and time span, for eviction without scanning the events.
@@ -150,21 +170,20 @@ export class SqliteStore {
         CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
       `);
       if (version !== SCHEMA_VERSION) {
-        // Version 1: events unique by key alone, no ips table.
-        {
-          if (hadEvents) {
-            this.db.exec(`
-              INSERT OR IGNORE INTO events (seq, record_key, ip, role, at_ms, at_ns, doc)
-                SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events_v1 ORDER BY seq;
-              DROP TABLE events_v1;
-            `);
-          }
+        if (fromV1) {
+          this.db.exec(`
+            INSERT OR IGNORE INTO events (seq, record_key, ip, role, at_ms, at_ns, doc)
+              SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events_v1 ORDER BY seq;
+            DROP TABLE events_v1;
+          `);
+        }
+        if (version !== '2') {
           this.db.exec(`
             DELETE FROM ips;
             INSERT INTO ips (ip, n, min_ms, max_ms) SELECT ip, count(*), min(at_ms), max(at_ms) FROM events GROUP BY ip;
           `);
-          this.setMeta('schema_version', SCHEMA_VERSION);
         }
+        this.setMeta('schema_version', SCHEMA_VERSION);
       }
     })();
     if (opts.checkpointThread) {
@@ -283,8 +302,18 @@ export class SqliteStore {
    * recomputing its episodes.
    */
   eventsForIp(ip: string): DecodedEvent[] {
-    const rows = this.st('SELECT role, doc, at_ms, at_ns FROM events WHERE ip = ? AND at_ms >= ? ORDER BY at_ms, at_ns, seq').all(ip, this.horizon(ip)) as EventRow[];
+    const span = this.span(ip);
+    const from = Math.max(span?.min ?? 0, this.horizon(ip));
+    if (!span || from > span.max) return [];
+    const rows = this.st(HOURS + 'SELECT role, doc, at_ms, at_ns FROM events WHERE at_ms / 3600000 IN hours AND ip = ? AND at_ms >= ? ORDER BY at_ms, at_ns, seq')
+      .all(hourOf(from), hourOf(span.max), ip, from) as EventRow[];
     return rows.map((r) => storedEvent(r.role, ip, r.at_ms, r.at_ns, r.doc));
+  }
+
+  /** The times of an IP's oldest and newest stored events, or wider (the ips table); null when it has none. */
+  private span(ip: string): { min: number; max: number } | null {
+    const r = this.st('SELECT min_ms, max_ms FROM ips WHERE ip = ?').get(ip) as { min_ms: number; max_ms: number } | undefined;
+    return r ? { min: r.min_ms, max: r.max_ms } : null;
   }
 
   /** Before this time (ms) an IP's events are evicted, or about to be. */
@@ -333,7 +362,10 @@ export class SqliteStore {
 
   /** The row ids of one IP's events before `before`. */
   staleRows(ip: string, before: number): number[] {
-    return this.st('SELECT seq FROM events WHERE ip = ? AND at_ms < ?').pluck().all(ip, before) as number[];
+    const span = this.span(ip);
+    if (!span || span.min >= before) return [];
+    return this.st(HOURS + 'SELECT seq FROM events WHERE at_ms / 3600000 IN hours AND ip = ? AND at_ms < ?').pluck()
+      .all(hourOf(span.min), hourOf(Math.min(span.max, before - 1)), ip, before) as number[];
   }
 
   /** Deletes events by row id (in one transaction; sorted ids touch each page once). Returns how many went. */
@@ -350,7 +382,9 @@ export class SqliteStore {
   settleEvicted(ips: ReadonlyArray<{ ip: string; deleted: number }>): void {
     this.transaction(() => {
       for (const { ip, deleted } of ips) {
-        const min = (this.st('SELECT min(at_ms) AS m FROM events WHERE ip = ?').get(ip) as { m: number | null }).m;
+        const span = this.span(ip);
+        const min = span && (this.st(HOURS + 'SELECT min(at_ms) AS m FROM events WHERE at_ms / 3600000 IN hours AND ip = ?')
+          .get(hourOf(span.min), hourOf(span.max), ip) as { m: number | null }).m;
         if (min === null) this.st('DELETE FROM ips WHERE ip = ?').run(ip);
         else this.st('UPDATE ips SET n = max(0, n - ?), min_ms = ? WHERE ip = ?').run(deleted, min, ip);
       }
