@@ -173,36 +173,82 @@ test('a store of the first schema is migrated on open: events kept, deduplicatio
   assert.equal(store.eventCount(), 2);
   assert.equal(p.alertedIps, 1);
   const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name).sort();
-  assert.deepEqual(indexes, ['events_alerts', 'events_hour_ip', 'events_key']);
+  assert.deepEqual(indexes, ['events_alerts', 'events_hour_ip', 'events_key_hash']);
   const again = p.ingest(items(ev));
   assert.deepEqual([again.stored, again.duplicates], [0, 1]);
   store.close();
 });
 
-test('a store of the second schema (events indexed by IP alone) is migrated on open: lookups by IP and eviction work as before', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'cw-ingest-mig2-'));
-  const { store: s0, p: p0 } = pipeline(root);
-  // An IP with events over three days (many hours apart), and an alert.
-  p0.ingest(items(alertLine('81.2.69.97', '2026-03-02T10:00:00Z'), signinLine('81.2.69.97', '2026-03-02T11:00:00Z')));
-  p0.ingest(items(signinLine('81.2.69.97', '2026-03-05T11:00:00Z', 'later@contoso.com')));
-  const rows = s0.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all();
-  s0.db.exec(`DROP INDEX events_hour_ip; CREATE INDEX events_ip ON events (ip, at_ms); UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
-  s0.close();
-  const { store, p } = pipeline(root);
-  const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name).sort();
-  assert.deepEqual(indexes, ['events_alerts', 'events_hour_ip', 'events_key']);
-  assert.equal(store.getMeta('schema_version'), '3');
-  assert.deepEqual(store.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all(), rows, 'events kept as they were');
-  assert.deepEqual(store.eventsForIp('81.2.69.97').map((e) => e.at.ms), [Date.parse('2026-03-02T10:00:00Z'), Date.parse('2026-03-02T11:00:00Z'), Date.parse('2026-03-05T11:00:00Z')]);
-  // A new sign-in in the alert's window, hours after the first: found with the alert, the alert updated.
-  const r = p.ingest(items(signinLine('81.2.69.97', '2026-03-02T16:00:00Z', 'second@contoso.com')));
-  assert.equal(r.alertsUpdated, 1);
-  assert.deepEqual([...store.listAlerts({ limit: 10 }).alerts[0]!.doc.user.name].sort(), ['megan.bowen@contoso.com', 'second@contoso.com']);
-  // Eviction finds the IP's old events through the new index.
-  assert.equal(await p.evictInBackground(), 3);
-  assert.deepEqual(store.eventsForIp('81.2.69.97').map((e) => e.at.ms), [Date.parse('2026-03-05T11:00:00Z')]);
-  assert.equal(store.eventCount(), 1);
+/** Rebuilds a store's events table as schema version 2 or 3 wrote it (no key hash; unique by time and key text). */
+function asOldSchema(db: Database.Database, version: '2' | '3'): void {
+  const rows = db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all();
+  db.exec(`DROP TABLE events;
+    CREATE TABLE events (seq INTEGER PRIMARY KEY, record_key TEXT NOT NULL, ip TEXT NOT NULL, role TEXT NOT NULL, at_ms INTEGER NOT NULL, at_ns INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE UNIQUE INDEX events_key ON events (at_ms, record_key);
+    ${version === '2' ? 'CREATE INDEX events_ip ON events (ip, at_ms);' : 'CREATE INDEX events_hour_ip ON events (at_ms / 3600000, ip, at_ms);'}
+    CREATE INDEX events_alerts ON events (ip, at_ms) WHERE role = 'network_alert';
+    UPDATE meta SET value = '${version}' WHERE key = 'schema_version';`);
+  const ins = db.prepare('INSERT INTO events (seq, record_key, ip, role, at_ms, at_ns, doc) VALUES (@seq, @record_key, @ip, @role, @at_ms, @at_ns, @doc)');
+  for (const r of rows) ins.run(r);
+}
+
+for (const version of ['2', '3'] as const) {
+  test(`a store of schema ${version} is migrated on open: events kept, found by IP across days, deduplicated and evicted as before`, async () => {
+    const root = mkdtempSync(join(tmpdir(), `cw-ingest-mig${version}-`));
+    const { store: s0, p: p0 } = pipeline(root);
+    // An IP with events over three days (many hours apart), and an alert.
+    const first = signinLine('81.2.69.97', '2026-03-02T11:00:00Z');
+    p0.ingest(items(alertLine('81.2.69.97', '2026-03-02T10:00:00Z'), first));
+    p0.ingest(items(signinLine('81.2.69.97', '2026-03-05T11:00:00Z', 'later@contoso.com')));
+    const rows = s0.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all();
+    asOldSchema(s0.db, version);
+    s0.close();
+    const { store, p } = pipeline(root);
+    const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name).sort();
+    assert.deepEqual(indexes, ['events_alerts', 'events_hour_ip', 'events_key_hash']);
+    assert.equal(store.getMeta('schema_version'), '4');
+    assert.deepEqual(store.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events ORDER BY seq').all(), rows, 'events kept as they were');
+    assert.deepEqual(store.eventsForIp('81.2.69.97').map((e) => e.at.ms), [Date.parse('2026-03-02T10:00:00Z'), Date.parse('2026-03-02T11:00:00Z'), Date.parse('2026-03-05T11:00:00Z')]);
+    const again = p.ingest(items(first));
+    assert.deepEqual([again.stored, again.duplicates], [0, 1], 'a record stored before the migration is still known');
+    // A new sign-in in the alert's window, hours after the first: found with the alert, the alert updated.
+    const r = p.ingest(items(signinLine('81.2.69.97', '2026-03-02T16:00:00Z', 'second@contoso.com')));
+    assert.equal(r.alertsUpdated, 1);
+    assert.deepEqual([...store.listAlerts({ limit: 10 }).alerts[0]!.doc.user.name].sort(), ['megan.bowen@contoso.com', 'second@contoso.com']);
+    // Eviction finds the IP's old events through the new index.
+    assert.equal(await p.evictInBackground(), 3);
+    assert.deepEqual(store.eventsForIp('81.2.69.97').map((e) => e.at.ms), [Date.parse('2026-03-05T11:00:00Z')]);
+    assert.equal(store.eventCount(), 1);
+    store.close();
+  });
+}
+
+test('records whose key hashes collide in the same millisecond are all stored, and each is still known when sent again', () => {
+  const root = mkdtempSync(join(tmpdir(), 'cw-ingest-collide-'));
+  // Every key hashes alike: each record after the first in a millisecond takes the next slot.
+  const open = (): { store: SqliteStore; p: StreamPipeline } => {
+    const store = new SqliteStore(join(root, 'data'), { keyHash: () => 7 });
+    return { store, p: new StreamPipeline(store, { config: buildConfig({}), rules: loadRules(), allowedLatenessMs: 24 * 3_600_000, decode: DECODE }) };
+  };
+  const lines = [
+    alertLine('81.2.69.98', '2026-03-02T10:00:00Z'),
+    ...['a', 'b', 'c', 'd'].map((u) => signinLine('81.2.69.98', '2026-03-02T11:00:00Z', `${u}@contoso.com`)),
+    signinLine('81.2.69.99', '2026-03-02T11:00:00Z'),
+    signinLine('81.2.69.98', '2026-03-02T12:00:00Z'),
+  ];
+  const { store, p } = open();
+  const r = p.ingest(items(...lines, lines[2]!));
+  assert.deepEqual([r.stored, r.duplicates], [7, 1]);
+  assert.equal(store.eventCount(), 7);
+  assert.deepEqual([...store.listAlerts({ limit: 10 }).alerts[0]!.doc.user.name].sort(), ['a@contoso.com', 'b@contoso.com', 'c@contoso.com', 'd@contoso.com', 'megan.bowen@contoso.com']);
+  asOldSchema(store.db, '3');
   store.close();
+  // Migrated with the same poor hash: every record kept, every one still a duplicate when sent again.
+  const { store: s2, p: p2 } = open();
+  assert.equal(s2.eventCount(), 7);
+  const again = p2.ingest(items(...[...lines].reverse()));
+  assert.deepEqual([again.stored, again.duplicates], [0, 7]);
+  s2.close();
 });
 
 test('HTTP bodies of any size, with or without Content-Length, on workers or not', { timeout: 60_000 }, async () => {

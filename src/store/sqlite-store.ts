@@ -63,10 +63,31 @@ export interface StoreOptions {
    * The service turns it on; by default the connection checkpoints itself.
    */
   checkpointThread?: boolean;
+  /** The hash of record keys (default recordKeyHash); tests give a poor one to force collisions. */
+  keyHash?: (key: string) => number;
 }
 
 /** The store's schema version (meta key schema_version); older stores are migrated on open. */
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
+
+/**
+ * A 53-bit hash of a record key (two 32-bit FNV-style hashes of its UTF-16 code
+ * units, 32 + 21 bits). The store deduplicates records by (time, hash): an index
+ * of ~60-character text keys cost a fifth of an insert. Two different keys with
+ * the same hash in the same millisecond are told apart by the key kept in the
+ * row (insertEvent), so no record is ever taken for another.
+ */
+export function recordKeyHash(key: string): number {
+  let a = 0x811c9dc5 | 0;
+  let b = 0x9747b28c | 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return (a >>> 0) * 2_097_152 + ((b >>> 0) >>> 11);
+}
 
 /**
  * Events are indexed for lookups by IP under the hour they fall in (at_ms / HOUR_MS,
@@ -88,8 +109,10 @@ export class SqliteStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private checkpointer: Checkpointer | null = null;
+  private readonly keyHash: (key: string) => number;
 
   constructor(dataDir: string, opts: StoreOptions = {}) {
+    this.keyHash = opts.keyHash ?? recordKeyHash;
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'crosswatch.sqlite'));
     this.db.pragma('journal_mode = WAL');
@@ -103,29 +126,31 @@ export class SqliteStore {
       this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       const version = this.getMeta('schema_version');
       const hadEvents = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
-      // Version 1: events unique by key alone, no ips table. Version 2: events indexed by (ip, at_ms).
-      const fromV1 = hadEvents && version !== '2' && version !== SCHEMA_VERSION;
-      if (fromV1) {
+      // Older events tables are copied into the current one: version 1 (events unique by
+      // key alone, no ips table), 2 (indexed by IP alone), 3 (unique by time and key text).
+      const migrating = hadEvents && version !== SCHEMA_VERSION;
+      if (migrating) {
         // Its indexes keep their names through the rename: dropped, so the new table gets its own.
-        this.db.exec('ALTER TABLE events RENAME TO events_v1; DROP INDEX IF EXISTS events_ip; DROP INDEX IF EXISTS events_at; DROP INDEX IF EXISTS events_alerts;');
+        this.db.exec(`ALTER TABLE events RENAME TO events_old; DROP INDEX IF EXISTS events_ip; DROP INDEX IF EXISTS events_at;
+          DROP INDEX IF EXISTS events_alerts; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_hour_ip;`);
       }
-      if (version === '2') this.db.exec('DROP INDEX IF EXISTS events_ip');
-      // A record is stored once per (time, key): the unique index leads with the time,
-      // so a commit's new entries land together (a random key alone would spread every
-      // commit over the whole index). The same record delivered again has the same
-      // time and key; copies of one id with different times are both kept, and the
-      // correlator counts an id once per IP.
+      // A record is stored once per (time, key): the unique index (of the key's hash,
+      // see recordKeyHash) leads with the time, so a commit's new entries land together
+      // (a random key alone would spread every commit over the whole index). The same
+      // record delivered again has the same time and key; copies of one id with
+      // different times are both kept, and the correlator counts an id once per IP.
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS events (
           seq INTEGER PRIMARY KEY,
           record_key TEXT NOT NULL,
+          key_hash INTEGER NOT NULL,
           ip TEXT NOT NULL,
           role TEXT NOT NULL,
           at_ms INTEGER NOT NULL,
           at_ns INTEGER NOT NULL,
           doc TEXT NOT NULL
         );
-        CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (at_ms, record_key);
+        CREATE UNIQUE INDEX IF NOT EXISTS events_key_hash ON events (at_ms, key_hash);
         -- By IP under the hour (HOUR_MS); the expression must be written the same in queries.
         CREATE INDEX IF NOT EXISTS events_hour_ip ON events (at_ms / 3600000, ip, at_ms);
         -- The network alerts (few among the events), for loading their times at start.
@@ -170,19 +195,22 @@ export class SqliteStore {
         CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
       `);
       if (version !== SCHEMA_VERSION) {
-        if (fromV1) {
-          this.db.exec(`
-            INSERT OR IGNORE INTO events (seq, record_key, ip, role, at_ms, at_ns, doc)
-              SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events_v1 ORDER BY seq;
-            DROP TABLE events_v1;
-          `);
+        if (migrating) {
+          // In pages (a statement cannot write while another reads on this connection).
+          const page = this.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events_old WHERE seq > ? ORDER BY seq LIMIT 10000');
+          for (let after = -Infinity; ;) {
+            const rows = page.all(after) as Array<{ seq: number; record_key: string; ip: string; role: string; at_ms: number; at_ns: number; doc: string }>;
+            if (rows.length === 0) break;
+            for (const r of rows) this.insertEvent(r.record_key, r.ip, r.role, r.at_ms, r.at_ns, r.doc, r.seq);
+            after = rows[rows.length - 1]!.seq;
+          }
+          this.db.exec('DROP TABLE events_old');
         }
-        if (version !== '2') {
-          this.db.exec(`
-            DELETE FROM ips;
-            INSERT INTO ips (ip, n, min_ms, max_ms) SELECT ip, count(*), min(at_ms), max(at_ms) FROM events GROUP BY ip;
-          `);
-        }
+        // (Version 1 had no ips table; rebuilt for every older store, it is exact.)
+        this.db.exec(`
+          DELETE FROM ips;
+          INSERT INTO ips (ip, n, min_ms, max_ms) SELECT ip, count(*), min(at_ms), max(at_ms) FROM events GROUP BY ip;
+        `);
         this.setMeta('schema_version', SCHEMA_VERSION);
       }
     })();
@@ -271,13 +299,12 @@ export class SqliteStore {
   insertRows(rows: DecodedRows): Uint8Array {
     const fresh = new Uint8Array(rows.n);
     if (rows.n === 0) return fresh;
-    const insert = this.st('INSERT OR IGNORE INTO events (record_key, ip, role, at_ms, at_ns, doc) VALUES (?, ?, ?, ?, ?, ?)');
     const span = new Map<string, { n: number; min: number; max: number }>();
     this.transaction(() => {
       for (let i = 0; i < rows.n; i++) {
         const ip = rows.ips[i]!;
         const at = rows.atMs[i]!;
-        if (insert.run(rows.keys[i]!, ip, ROW_ROLES[rows.roles[i]!]!, at, rows.atNs[i]!, rows.docs[i]!).changes === 0) continue;
+        if (!this.insertEvent(rows.keys[i]!, ip, ROW_ROLES[rows.roles[i]!]!, at, rows.atNs[i]!, rows.docs[i]!)) continue;
         fresh[i] = 1;
         const s = span.get(ip);
         if (!s) span.set(ip, { n: 1, min: at, max: at });
@@ -294,6 +321,21 @@ export class SqliteStore {
       for (const [ip, s] of span) up.run(ip, s.n, s.min, s.max);
     });
     return fresh;
+  }
+
+  /**
+   * Stores one event unless the same record (same time and key) is stored; returns
+   * whether it was new. Its slot is (time, hash of the key); a slot taken by another
+   * key (a hash collision, all but impossible) sends it on to the next hash value,
+   * where a copy of it would have gone too.
+   */
+  private insertEvent(key: string, ip: string, role: string, atMs: number, atNs: number, doc: string, seq: number | null = null): boolean {
+    const insert = this.st('INSERT OR IGNORE INTO events (seq, record_key, key_hash, ip, role, at_ms, at_ns, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const holder = this.st('SELECT record_key FROM events WHERE at_ms = ? AND key_hash = ?').pluck();
+    for (let h = this.keyHash(key); ; h++) {
+      if (insert.run(seq, key, h, ip, role, atMs, atNs, doc).changes === 1) return true;
+      if (holder.get(atMs, h) === key) return false;
+    }
   }
 
   /**
