@@ -119,6 +119,35 @@ test('group commit: batches submitted together share one commit, each answered f
   store.close();
 });
 
+test('a batch submitted while more bodies are being decoded waits briefly for them: one commit for both', async () => {
+  const { store, p } = pipeline();
+  const commits: number[] = [];
+  const commit = p.commit.bind(p);
+  p.commit = (batches) => {
+    commits.push(batches.length);
+    return commit(batches);
+  };
+  const batch = (ip: string): DecodedBatch => decodeBatch(items(signinLine(ip, '2026-03-02T11:00:00Z')), DECODE, p.watermark, 'http');
+  const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+  // Without more coming, batches a turn apart are committed apart.
+  const a = p.submit(batch('81.2.70.1'));
+  await tick();
+  await Promise.all([a, p.submit(batch('81.2.70.2'))]);
+  assert.deepEqual(commits, [1, 1]);
+  // With more coming, the first waits for the second.
+  commits.length = 0;
+  const c = p.submit(batch('81.2.70.3'), true);
+  await tick();
+  const [rc, rd] = await Promise.all([c, p.submit(batch('81.2.70.4'))]);
+  assert.deepEqual(commits, [2]);
+  assert.deepEqual([rc.stored, rd.stored], [1, 1]);
+  // And it does not wait for ever when nothing comes.
+  commits.length = 0;
+  assert.equal((await p.submit(batch('81.2.70.5'), true)).stored, 1);
+  assert.deepEqual(commits, [1]);
+  store.close();
+});
+
 test('failed sign-ins are counted, not stored; events outside every window of their IP store without recomputing it', () => {
   const { store, p } = pipeline();
   const failed = JSON.parse(signinLine('81.2.69.93', '2026-03-02T11:00:00Z')) as { properties: { status: { errorCode: number } }; resultType: string };

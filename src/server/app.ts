@@ -132,6 +132,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
   // They are read into reused buffers (body-buffers.ts), each its own ArrayBuffer so it
   // can move to an ingest worker and back.
   const buffers = new BodyBuffers();
+  /** Bodies on the ingest workers now (their commits are near). */
+  let decoding = 0;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (req, payload, done) => {
     const tooLarge = (): Error => Object.assign(new Error(`request body larger than ${o.bodyLimit} bytes`), { statusCode: 413 });
@@ -232,7 +234,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
     };
     let decoded: DecodedBatch | BodyError;
     if (o.pool) {
-      const d = await o.pool.decode(task);
+      decoding++;
+      const d = await o.pool.decode(task).finally(() => { decoding--; });
       if (d.body) buffers.give(d.body);
       decoded = d.result;
     } else {
@@ -240,7 +243,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
       buffers.give(body.buffer as ArrayBuffer);
     }
     if ('status' in decoded) return reply.code(decoded.status).send({ error: decoded.error });
-    const res = await o.pipeline.submit(decoded);
+    // Bodies still on the workers will want a commit soon: this one may wait for them.
+    const res = await o.pipeline.submit(decoded, decoding > 0);
     ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return reply.code(200).send({
       accepted: res.accepted,
