@@ -59,9 +59,9 @@ export interface IngestResult {
   alertsUpdated: number;
 }
 
-/** IPs looked at per eviction step. */
 /** How long a commit waits for bodies still being decoded (submit's moreComing). */
 const GROUP_COMMIT_WAIT_MS = 4;
+/** IPs looked at per eviction step. */
 const EVICT_PAGE = 256;
 /** Events deleted per eviction step (one transaction) at most. */
 const EVICT_ROWS = 20_000;

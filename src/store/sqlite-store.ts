@@ -104,6 +104,8 @@ const hourOf = (ms: number): number => Math.trunc(ms / HOUR_MS);
 
 /** The CTE `hours`: the hours from the first parameter to the second. */
 const HOURS = 'WITH RECURSIVE hours(h) AS (SELECT ? UNION ALL SELECT h + 1 FROM hours WHERE h < ?) ';
+/** One IP's rows in those hours, through events_hour_ip (its expression, written the same). */
+const IP_IN_HOURS = 'at_ms / 3600000 IN hours AND ip = ?';
 
 export class SqliteStore {
   readonly db: Database.Database;
@@ -331,10 +333,9 @@ export class SqliteStore {
    */
   private insertEvent(key: string, ip: string, role: string, atMs: number, atNs: number, doc: string, seq: number | null = null): boolean {
     const insert = this.st('INSERT OR IGNORE INTO events (seq, record_key, key_hash, ip, role, at_ms, at_ns, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const holder = this.st('SELECT record_key FROM events WHERE at_ms = ? AND key_hash = ?').pluck();
     for (let h = this.keyHash(key); ; h++) {
       if (insert.run(seq, key, h, ip, role, atMs, atNs, doc).changes === 1) return true;
-      if (holder.get(atMs, h) === key) return false;
+      if (this.st('SELECT record_key FROM events WHERE at_ms = ? AND key_hash = ?').pluck().get(atMs, h) === key) return false;
     }
   }
 
@@ -345,9 +346,10 @@ export class SqliteStore {
    */
   eventsForIp(ip: string): DecodedEvent[] {
     const span = this.span(ip);
-    const from = Math.max(span?.min ?? 0, this.horizon(ip));
-    if (!span || from > span.max) return [];
-    const rows = this.st(HOURS + 'SELECT role, doc, at_ms, at_ns FROM events WHERE at_ms / 3600000 IN hours AND ip = ? AND at_ms >= ? ORDER BY at_ms, at_ns, seq')
+    if (!span) return [];
+    const from = Math.max(span.min, this.horizon(ip));
+    if (from > span.max) return [];
+    const rows = this.st(`${HOURS}SELECT role, doc, at_ms, at_ns FROM events WHERE ${IP_IN_HOURS} AND at_ms >= ? ORDER BY at_ms, at_ns, seq`)
       .all(hourOf(from), hourOf(span.max), ip, from) as EventRow[];
     return rows.map((r) => storedEvent(r.role, ip, r.at_ms, r.at_ns, r.doc));
   }
@@ -406,7 +408,7 @@ export class SqliteStore {
   staleRows(ip: string, before: number): number[] {
     const span = this.span(ip);
     if (!span || span.min >= before) return [];
-    return this.st(HOURS + 'SELECT seq FROM events WHERE at_ms / 3600000 IN hours AND ip = ? AND at_ms < ?').pluck()
+    return this.st(`${HOURS}SELECT seq FROM events WHERE ${IP_IN_HOURS} AND at_ms < ?`).pluck()
       .all(hourOf(span.min), hourOf(Math.min(span.max, before - 1)), ip, before) as number[];
   }
 
@@ -425,7 +427,7 @@ export class SqliteStore {
     this.transaction(() => {
       for (const { ip, deleted } of ips) {
         const span = this.span(ip);
-        const min = span && (this.st(HOURS + 'SELECT min(at_ms) AS m FROM events WHERE at_ms / 3600000 IN hours AND ip = ?')
+        const min = span && (this.st(`${HOURS}SELECT min(at_ms) AS m FROM events WHERE ${IP_IN_HOURS}`)
           .get(hourOf(span.min), hourOf(span.max), ip) as { m: number | null }).m;
         if (min === null) this.st('DELETE FROM ips WHERE ip = ?').run(ip);
         else this.st('UPDATE ips SET n = max(0, n - ?), min_ms = ? WHERE ip = ?').run(deleted, min, ip);
