@@ -25,6 +25,11 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   lines.push(
     `events: ${n(c.roles.network_alert)} network alerts, ${n(c.roles.signin)} sign-ins, ${n(c.roles.mail_access)} mail accesses, ${n(c.roles.other)} other`,
   );
+  if (c.others.size > 0) {
+    // Read and counted, not errors: the log types that are not security alerts (docs/formats.md lists them per vendor).
+    const kinds = [...c.others.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${n(v)}`);
+    lines.push(`not alerts, counted and skipped: ${kinds.join(', ')}`);
+  }
   if (r.fastScan) {
     lines.push(
       `fast scan: ${n(c.totalUnparsed)} records could not be network alerts and were counted without being parsed; ` +

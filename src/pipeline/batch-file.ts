@@ -249,7 +249,7 @@ async function scanFrames(
         continue;
       }
       const role = result.event.event.crosswatch.role;
-      counters.decoded(f.display, decoder ?? 'unknown', role);
+      counters.decoded(f.display, decoder ?? 'unknown', role, result.event.event.crosswatch.category);
       if (item.kind !== 'text' && (out.latestDated === null || result.event.at.ms > out.latestDated)) out.latestDated = result.event.at.ms;
       if (role === 'network_alert') {
         if (item.kind === 'text') out.textAlerts = true;

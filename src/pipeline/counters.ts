@@ -23,6 +23,11 @@ export interface RejectSample {
 }
 
 const MAX_REJECT_SAMPLES = 10;
+/**
+ * Distinct kinds of non-alert records kept by name (a kind comes from the record,
+ * so a sender could invent any number); the rest are counted under one name.
+ */
+const MAX_OTHER_KINDS = 64;
 
 export interface CountersData {
   sources: Array<[string, SourceCounter]>;
@@ -30,6 +35,7 @@ export interface CountersData {
   rejects: Array<[string, number]>;
   rejectSamples: RejectSample[];
   roles: Record<Role, number>;
+  others: Array<[string, number]>;
 }
 
 export class Counters {
@@ -38,6 +44,12 @@ export class Counters {
   readonly rejects = new Map<string, number>();
   readonly rejectSamples: RejectSample[] = [];
   readonly roles: Record<Role, number> = { network_alert: 0, signin: 0, mail_access: 0, other: 0 };
+  /**
+   * Records that are neither network alerts nor qualifying events, by "decoder kind"
+   * (a PAN-OS TRAFFIC entry, a Suricata flow, a FortiGate event log): read and counted,
+   * never correlated, and not errors.
+   */
+  readonly others = new Map<string, number>();
 
   source(name: string): SourceCounter {
     let s = this.sources.get(name);
@@ -48,7 +60,8 @@ export class Counters {
     return s;
   }
 
-  decoded(source: string, decoder: string, role: Role): void {
+  /** `kind`: for a record of role 'other', what it is (its crosswatch.category). */
+  decoded(source: string, decoder: string, role: Role, kind?: string): void {
     const s = this.source(source);
     s.records++;
     s.byDecoder[decoder] = (s.byDecoder[decoder] ?? 0) + 1;
@@ -56,6 +69,14 @@ export class Counters {
     d.received++;
     d.emitted++;
     this.roles[role]++;
+    if (role === 'other') this.countOther(`${decoder} ${kind ?? 'unknown'}`, 1);
+  }
+
+  private countOther(key: string, n: number): void {
+    const known = this.others.get(key);
+    if (known !== undefined) this.others.set(key, known + n);
+    else if (this.others.size < MAX_OTHER_KINDS) this.others.set(key, n);
+    else this.others.set('(other kinds)', (this.others.get('(other kinds)') ?? 0) + n);
   }
 
   /** A record counted without being parsed (fast first pass). */
@@ -118,6 +139,7 @@ export class Counters {
       rejects: [...this.rejects],
       rejectSamples: this.rejectSamples,
       roles: this.roles,
+      others: [...this.others],
     };
   }
 
@@ -149,6 +171,7 @@ export class Counters {
       this.rejectSamples.push(lineShift !== 0 && s.origin.line > 0 ? { ...s, origin: { ...s.origin, line: s.origin.line + lineShift } } : s);
     }
     for (const r of Object.keys(d.roles) as Role[]) this.roles[r] += d.roles[r];
+    for (const [k, n] of d.others) this.countOther(k, n);
   }
 
   private decoder(name: string): { received: number; emitted: number; rejected: number } {

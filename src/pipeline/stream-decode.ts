@@ -202,7 +202,7 @@ export class BatchDecoder {
     }
     const ev = result.event.event;
     if (item.kind !== 'text' && result.event.at.ms > this.latest) this.latest = result.event.at.ms;
-    this.counters.decoded(item.origin.source, decoder ?? 'unknown', ev.crosswatch.role);
+    this.counters.decoded(item.origin.source, decoder ?? 'unknown', ev.crosswatch.role, ev.crosswatch.category);
     this.accepted++;
     if (correlatable(ev)) this.rows.add(result.event, at);
   }
