@@ -291,7 +291,7 @@ test('panos TRAFFIC, SYSTEM and CONFIG entries are role other, decoded minimally
   const s = decodeWith(panosThreat, SYSTEM);
   assert.equal(s.crosswatch.role, 'other');
   assert.equal(s.source, undefined);
-  assert.equal(s.crosswatch.category, 'SYSTEM/auth');
+  assert.equal(s.crosswatch.category, 'SYSTEM');
 
   const c = decodeWith(panosThreat, '1,2024/05/01 12:00:01,013201001234,CONFIG,0,2561,2024/05/01 12:00:00,10.0.0.9,,set,admin,Web,Succeeded,deviceconfig system,7365012401,0x0,,,,,,PA-3220');
   assert.equal(c.crosswatch.role, 'other');
@@ -483,7 +483,7 @@ test('fortigate alert rules per UTM kind (documented in docs/formats.md)', () =>
 
   const ev = decodeWith(fortigate, FGT_EVENT);
   assert.equal(ev.crosswatch.role, 'other');
-  assert.equal(ev.crosswatch.category, 'event/system');
+  assert.equal(ev.crosswatch.category, 'event');
 
   // FortiOS 5.x: the UTM kind as the type.
   const legacy = decodeWith(fortigate, FGT_IPS.replace('type="utm" subtype="ips"', 'type="ips" subtype="signature"'));

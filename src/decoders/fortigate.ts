@@ -3,11 +3,14 @@
 // ("<185>date=…") or after an RFC 3164 / RFC 5424 header. UTM detections (IPS,
 // anomaly/DoS, antivirus, WAF, and web filter / application control entries that
 // name a threat, see isFortigateAlert) are network alerts; traffic and event logs
-// are decoded minimally as 'other' so they are counted. FortiOS 5.x wrote the UTM
-// log kind as the type itself (type="ips", type="virus", …): both forms are read.
+// are decoded minimally as 'other' (category: the log type) so they are counted.
+// FortiOS 5.x wrote the UTM log kind as the type itself (type="ips", type="virus",
+// …): both forms are read. Lines forwarded by FortiAnalyzer or a syslog relay may
+// lack devname/devid: a line is recognised by its logid and type. The same
+// classification and time rules serve Fortinet CEF (cef.ts).
 import type { NormalizedEvent } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
-import { checkZone, formatInstant, parseTime } from '../events/time.js';
+import { formatInstant, parseTime, writtenZone } from '../events/time.js';
 import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
@@ -108,11 +111,14 @@ export function parseFortigateKv(text: string): KvParse {
   return { ok: true, pairs };
 }
 
-// Recognition: a FortiOS log id (10 digits) and a device name or id near the start.
+// Recognition: a FortiOS log id (10 digits), a type, and one more FortiOS key (a
+// device name or id, a subtype, or a time): relays and FortiAnalyzer forwarding
+// may drop devname/devid, and a line without any time is still FortiGate's (it is
+// then rejected as missing-time, not as an unknown format).
 const START_RE = /^[a-z_]{2,20}=/;
 const LOGID_RE = /(?:^| )logid="?\d{10}"?(?: |$)/;
-const DEV_RE = /(?:^| )(?:devid|devname)=/;
 const TYPE_RE = /(?:^| )type="?[a-z-]{2,20}"?(?: |$)/;
+const MORE_RE = /(?:^| )(?:devid|devname|subtype|eventtime|date)=/;
 
 function payloadOf(line: string): string {
   return START_RE.test(line) ? line : splitSyslog(line).message;
@@ -120,53 +126,69 @@ function payloadOf(line: string): string {
 
 function looksLikeFortigate(head: string): boolean {
   const p = payloadOf(head);
-  return START_RE.test(p) && LOGID_RE.test(p) && DEV_RE.test(p) && TYPE_RE.test(p);
+  return START_RE.test(p) && LOGID_RE.test(p) && TYPE_RE.test(p) && MORE_RE.test(p);
 }
 
-/**
- * The `tz` field as an offset ("-0500", "+01:00", "UTC+2:00", "GMT-3") or a zone
- * name; null when it is neither.
- */
-function tzZone(tz: string): string | null {
-  const t = tz.trim();
-  if (t === 'UTC' || t === 'GMT' || t === 'Z') return 'UTC';
-  const m = /^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(t);
-  if (m) return `${m[1]}${m[2]!.padStart(2, '0')}:${m[3] ?? '00'}`;
-  return checkZone(t) === null ? t : null;
-}
-
-type When = { ok: true; at: Instant } | { ok: false; result: DecodeResult };
+export type When = { ok: true; at: Instant } | { ok: false; result: DecodeResult };
 
 /**
- * Event time: `eventtime` (epoch s/ms/µs/ns, told apart by magnitude: FortiOS 6.2+
- * writes ns, zone-free) when present; else `date` + `time` in the `tz` zone, or in
- * the configured device zone, or UTC.
+ * Event time from FortiOS fields, read through `get` (the key=value map, or the
+ * FTNTFGT… extensions of Fortinet CEF; `prefix` names the fields in messages):
+ * `eventtime` when present and not 0 — epoch seconds (FortiOS 6.0), milliseconds,
+ * microseconds or nanoseconds (6.2+), told apart by magnitude; an epoch is
+ * zone-free, so `tz` does not move it — else `date` + `time` in the `tz` zone
+ * (-0500, +01:00, UTC+2:00, GMT-3, CEST, an IANA name), else in the configured
+ * device zone, else UTC. Neither: missing-time (arrival time is never used).
  */
-function eventTime(kv: Map<string, string>, ctx: DecodeContext): When {
-  const et = kv.get('eventtime')?.trim();
+export function fortigateTime(get: (key: string) => string | undefined, ctx: DecodeContext, prefix = ''): When {
+  const et = get('eventtime')?.trim();
   if (et !== undefined && et !== '' && et !== '0') {
-    if (!/^\d{1,20}$/.test(et)) return { ok: false, result: reject('invalid-time', `eventtime is not an epoch number: ${snippet(et)}`) };
+    if (!/^\d{1,20}$/.test(et)) return { ok: false, result: reject('invalid-time', `${prefix}eventtime is not an epoch number: ${snippet(et)}`) };
     const at = parseTime(et);
-    if (!at) return { ok: false, result: reject('invalid-time', `eventtime is not a time: ${snippet(et)}`) };
+    if (!at) return { ok: false, result: reject('invalid-time', `${prefix}eventtime is not a time: ${snippet(et)}`) };
     return { ok: true, at };
   }
-  const date = kv.get('date')?.trim();
-  const time = kv.get('time')?.trim();
-  if (!date || !time) return { ok: false, result: reject('missing-time', 'no eventtime and no date/time fields') };
+  const date = get('date')?.trim();
+  const time = get('time')?.trim();
+  if (!date || !time) return { ok: false, result: reject('missing-time', `no ${prefix}eventtime and no ${prefix}date/${prefix}time fields`) };
   if (!/^\d{4}[-/]\d{2}[-/]\d{2}$/.test(date) || !/^\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?$/.test(time)) {
-    return { ok: false, result: reject('invalid-time', `date/time is not a time: ${snippet(`${date} ${time}`)}`) };
+    return { ok: false, result: reject('invalid-time', `${prefix}date/${prefix}time is not a time: ${snippet(`${date} ${time}`)}`) };
   }
   const local = `${date.replace(/\//g, '-')} ${time}`;
-  const tz = kv.get('tz');
+  const tz = get('tz');
   let zone = ctx.zone;
   if (tz !== undefined && tz.trim() !== '') {
-    const z = tzZone(tz);
-    if (z === null) return { ok: false, result: reject('invalid-time', `tz is not a zone: ${snippet(tz)}`) };
+    const z = writtenZone(tz);
+    if (z === null) return { ok: false, result: reject('invalid-time', `${prefix}tz is not a zone: ${snippet(tz)}`) };
     zone = z;
   }
   const at = parseTime(local, { zone, defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference });
-  if (!at) return { ok: false, result: reject('invalid-time', `date/time is not a time: ${snippet(local)}`) };
+  if (!at) return { ok: false, result: reject('invalid-time', `${prefix}date/${prefix}time is not a time: ${snippet(local)}`) };
   return { ok: true, at };
+}
+
+/** The UTM kind of an entry: the subtype of type="utm", the legacy UTM type itself (FortiOS 5.x), else "". */
+export function fortigateKind(type: string, subtype: string): string {
+  return type === 'utm' ? subtype : UTM_KINDS.has(type) ? type : '';
+}
+
+/**
+ * crosswatch.category: "type/subtype" for UTM entries (alerts or not: the subtype is
+ * their kind, e.g. "utm/ips", "utm/dns"), else the log type alone ("traffic",
+ * "event"), the kind the run summary counts.
+ */
+export function fortigateCategory(type: string, subtype: string, kind: string): string {
+  return kind !== '' && subtype !== '' ? `${type}/${subtype}` : type;
+}
+
+/**
+ * Whether the threat side is the session's responder (dstip): always for web filter
+ * and application control (the site reached); for IPS, antivirus, WAF and virtual
+ * patching when direction="incoming" (a malicious download, a client-side exploit).
+ */
+export function fortigateServerSide(kind: string, direction: string): boolean {
+  return kind === 'webfilter' || kind === 'app-ctrl' ||
+    ((kind === 'ips' || kind === 'virus' || kind === 'waf' || kind === 'virtual-patch') && direction === 'incoming');
 }
 
 /**
@@ -217,9 +239,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const type = (nonEmpty(kv.get('type'), 32) ?? '').toLowerCase();
   if (type === '') return reject('invalid-field', 'FortiGate line without a type field');
   const subtype = (nonEmpty(kv.get('subtype'), 32) ?? '').toLowerCase();
-  const kind = type === 'utm' ? subtype : UTM_KINDS.has(type) ? type : '';
+  const kind = fortigateKind(type, subtype);
 
-  const when = eventTime(kv, ctx);
+  const when = fortigateTime((k) => kv.get(k), ctx);
   if (!when.ok) return when.result;
   const at = when.at;
 
@@ -235,7 +257,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
       module: 'fortinet_fortigate',
       category: alert ? (kind === 'virus' ? ['network', 'malware'] : ['network', 'intrusion_detection']) : ['network'],
     },
-    crosswatch: { role: alert ? 'network_alert' : 'other', decoder: NAME, category: subtype ? `${type}/${subtype}` : type },
+    crosswatch: { role: alert ? 'network_alert' : 'other', decoder: NAME, category: fortigateCategory(type, subtype, kind) },
   };
   // The peer's event.action is the event type (signature, infected, ftgd_blk, …); traffic logs have none: the action.
   const act = eventtype ?? action;
@@ -269,9 +291,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const dst = canonicalIp(nonEmpty(kv.get('dstip'), 256));
   const sport = port(kv.get('srcport'));
   const dport = port(kv.get('dstport'));
-  const direction = (kv.get('direction') ?? '').toLowerCase();
-  const serverSide = kind === 'webfilter' || kind === 'app-ctrl' ||
-    ((kind === 'ips' || kind === 'virus' || kind === 'waf' || kind === 'virtual-patch') && direction === 'incoming');
+  const serverSide = fortigateServerSide(kind, (kv.get('direction') ?? '').toLowerCase());
   const a = serverSide ? { ip: dst, port: dport } : { ip: src, port: sport };
   const b = serverSide ? { ip: src, port: sport } : { ip: dst, port: dport };
   setEndpoints(event, a, b);
@@ -328,8 +348,11 @@ const cues: readonly Cue[] = [
     },
   },
   { label: 'has logid="<10 digits>"', test: (r) => { const t = textStart(r); return t !== null && LOGID_RE.test(payloadOf(t)); } },
-  { label: 'has devid= or devname=', test: (r) => { const t = textStart(r); return t !== null && DEV_RE.test(payloadOf(t)); } },
   { label: 'has type=', test: (r) => { const t = textStart(r); return t !== null && TYPE_RE.test(payloadOf(t)); } },
+  {
+    label: 'has devid=, devname=, subtype=, eventtime= or date=',
+    test: (r) => { const t = textStart(r); return t !== null && MORE_RE.test(payloadOf(t)); },
+  },
 ];
 
 export const fortigate: Decoder = {

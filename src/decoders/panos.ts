@@ -2,8 +2,10 @@
 // 12:00:00,SERIAL,THREAT,vulnerability,…"), bare or after an RFC 3164 / RFC 5424
 // header. THREAT entries of the threat subtypes are network alerts; URL-filtering
 // and file/WildFire entries only when they say something about a threat (see
-// isAlert); TRAFFIC, SYSTEM, CONFIG and the other log types are decoded minimally
-// as 'other' so they are counted. Field positions follow the PAN-OS "Threat Log
+// isPanosAlert); TRAFFIC, SYSTEM, CONFIG, GLOBALPROTECT, HIPMATCH, USERID, IPTAG,
+// AUTHENTICATION, DECRYPTION, CORRELATION and the other log types are status and
+// audit logs, decoded minimally as 'other' (category: the log type) so they are
+// counted. The same classification serves PAN-OS CEF (cef.ts). Field positions follow the PAN-OS "Threat Log
 // Fields" / "Traffic Log Fields" syslog field descriptions (PAN-OS 8.x to 11.x
 // share the first 70 positions; later versions only append).
 import type { NormalizedEvent } from '../events/event.js';
@@ -48,8 +50,8 @@ const F = {
   threatCategory: 69,
 } as const;
 
-/** Log types PAN-OS writes to syslog (the 4th CSV field). */
-const LOG_TYPES = new Set([
+/** Log types PAN-OS writes to syslog (the 4th CSV field; the Name or Signature ID of PAN-OS CEF). */
+export const PANOS_LOG_TYPES: ReadonlySet<string> = new Set([
   'TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'HIPMATCH', 'HIP-MATCH', 'USERID', 'GLOBALPROTECT', 'DECRYPTION',
   'AUTHENTICATION', 'CORRELATION', 'GTP', 'IPTAG', 'SCTP', 'START', 'END', 'AUDIT', 'TUNNEL',
 ]);
@@ -60,6 +62,10 @@ const SESSION_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'GTP', 'SCTP',
 const HEAD_RE =
   /^[^,"\s]{0,32},(?:\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[^,]{0,40}),[^,"]{0,64},([A-Z][A-Z-]{1,19}),/;
 
+/** THREAT subtypes PAN-OS documents ("Threat/Content Type"). */
+export const PANOS_THREAT_SUBTYPES: ReadonlySet<string> = new Set([
+  'vulnerability', 'spyware', 'virus', 'wildfire-virus', 'ml-virus', 'scan', 'flood', 'packet', 'url', 'file', 'data', 'wildfire',
+]);
 /** THREAT subtypes that always describe an attack or malware. */
 const ALWAYS_ALERT = new Set(['vulnerability', 'spyware', 'virus', 'wildfire-virus', 'ml-virus', 'scan', 'flood', 'packet']);
 /** THREAT subtypes that never name an attacker: data filtering (DLP) matches the user's own uploads. */
@@ -156,7 +162,7 @@ function logType(line: string): string | null {
   const payload = payloadOf(line);
   if (payload === null) return null;
   const m = HEAD_RE.exec(payload);
-  return m && LOG_TYPES.has(m[1]!) ? m[1]! : null;
+  return m && PANOS_LOG_TYPES.has(m[1]!) ? m[1]! : null;
 }
 
 /** A PAN-OS device time ("2018/11/30 16:44:36" or ISO 8601); zone-less means the configured zone, else UTC. */
@@ -200,6 +206,15 @@ export function isPanosAlert(subtype: string, severity: number | undefined, acti
   return atLeastMedium;
 }
 
+/**
+ * crosswatch.category of a PAN-OS entry: "THREAT/<subtype>" for THREAT entries
+ * (alerts or not: the subtype is their kind), else the log type alone
+ * ("TRAFFIC", "GLOBALPROTECT", "HIPMATCH", …), the kind the run summary counts.
+ */
+export function panosCategory(type: string, subtype: string): string {
+  return type === 'THREAT' && subtype !== '' ? `THREAT/${subtype}` : type;
+}
+
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   if (record.kind !== 'text') return reject('unknown-format', 'panos-threat reads text lines only');
   const line = record.value;
@@ -241,7 +256,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
       dataset: 'panw.panos',
       module: 'panw',
     },
-    crosswatch: { role: alert ? 'network_alert' : 'other', decoder: NAME, category: subtype ? `${type}/${subtype}` : type },
+    crosswatch: { role: alert ? 'network_alert' : 'other', decoder: NAME, category: panosCategory(type, subtype) },
   };
 
   const observer: NonNullable<NormalizedEvent['observer']> = { vendor: 'Palo Alto Networks', product: 'PAN-OS', type: 'firewall' };

@@ -60,6 +60,37 @@ export function checkZone(zone: string): string | null {
   }
 }
 
+/** Zone abbreviations devices write after a time (CEF `zzz`, FortiOS `tz`), as fixed offsets. */
+const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  UTC: '+00:00', UT: '+00:00', GMT: '+00:00', Z: '+00:00', WET: '+00:00', WEST: '+01:00', BST: '+01:00',
+  CET: '+01:00', CEST: '+02:00', MET: '+01:00', MEST: '+02:00', EET: '+02:00', EEST: '+03:00', MSK: '+03:00',
+  IST: '+05:30', SGT: '+08:00', HKT: '+08:00', AWST: '+08:00', JST: '+09:00', KST: '+09:00', ACST: '+09:30',
+  ACDT: '+10:30', AEST: '+10:00', AEDT: '+11:00', NZST: '+12:00', NZDT: '+13:00',
+  EST: '-05:00', EDT: '-04:00', CST: '-06:00', CDT: '-05:00', MST: '-07:00', MDT: '-06:00',
+  PST: '-08:00', PDT: '-07:00', AKST: '-09:00', AKDT: '-08:00', HST: '-10:00',
+};
+
+/**
+ * A zone written next to a device time, as a TimeOptions zone: an abbreviation
+ * (UTC, GMT, CET, PST, ...), an offset ("+0100", "-05:00", "-5", "UTC+2:00",
+ * "GMT-03:00") or an IANA name ("Europe/Berlin"). Null when it is none of those.
+ */
+export function writtenZone(text: string): string | null {
+  const t = text.trim();
+  if (t.length === 0 || t.length > 64) return null;
+  const abbr = ZONE_ABBREVIATIONS[t.toUpperCase()];
+  if (abbr !== undefined) return abbr;
+  const off = /^(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(t);
+  if (off) {
+    const h = Number(off[2]);
+    const mi = Number(off[3] ?? 0);
+    if (h > 14 || mi > 59) return null;
+    return `${off[1]}${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}`;
+  }
+  if (/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/.test(t) && checkZone(t) === null) return t;
+  return null;
+}
+
 const FIXED_ZONE_RE = /^[+-]\d{2}:?\d{2}$/;
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
 
