@@ -1,4 +1,5 @@
 // `crosswatch generate` and `crosswatch demo`: sample data with known answers.
+import { colourFor } from './terminal.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,15 +31,17 @@ export async function demoCommand(
   try {
     const gen = await generate({ outDir: dir, events: count('--events', flags.events), seed: count('--seed', flags.seed) });
     io.stderr.write(`crosswatch demo: generated ${gen.records} records with ${gen.pairs.length} planted attacks in ${dir}\n\n`);
-    const result = await runHunt([gen.logsDir], { format: flags.format ?? 'table' }, io, loadSettings({}));
+    // As hunt: a table on a terminal, NDJSON when piped, unless --format says.
+    const result = await runHunt([gen.logsDir], flags.format ? { format: flags.format } : {}, io, loadSettings({}));
     const found = new Set(result.alerts.map((a) => `${a.rule.id} ${a.source.ip}`));
     const expected = new Set(gen.pairs.map((p) => `${p.rule} ${p.ip}`));
     const missed = [...expected].filter((k) => !found.has(k));
     const extra = [...found].filter((k) => !expected.has(k));
+    const exact = missed.length === 0 && extra.length === 0;
     io.stderr.write(
-      `\nground truth: ${expected.size} expected, ${found.size} found, ${missed.length} missed, ${extra.length} unexpected\n`,
+      `\n${colourFor(io.stderr)(exact ? 'green' : 'red', `ground truth: ${expected.size} expected, ${found.size} found, ${missed.length} missed, ${extra.length} unexpected`)}\n`,
     );
-    return missed.length === 0 && extra.length === 0 ? 0 : 1;
+    return exact ? 0 : 1;
   } finally {
     if (!flags.keep) await rm(dir, { recursive: true, force: true });
   }

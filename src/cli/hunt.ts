@@ -6,6 +6,8 @@ import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
 import { loadSettings, type Settings, type SettingsFlags } from './options.js';
 import { ConfigError } from '../correlate/config.js';
 import { huntSummary } from './summary.js';
+import { colourFor } from './terminal.js';
+import { OutputError, prepareOutputFile } from './output.js';
 import type { Io } from './main.js';
 
 export interface HuntFlags extends SettingsFlags {
@@ -26,7 +28,11 @@ export interface HuntFlags extends SettingsFlags {
 async function progressBar(io: Io, inputBytes: number, enabled: boolean): Promise<{ update(n: number, total: number): void; stop(): void }> {
   if (!enabled || !io.stderr.isTTY || inputBytes < 8 * 1024 * 1024) return { update: () => {}, stop: () => {} };
   // Loaded only when shown, as the table below: every module costs start-up time on every hunt.
-  const { SingleBar } = await import('cli-progress');
+  // cli-progress is CommonJS: its exports object is the module's default under
+  // Node's ESM loader and in the esbuild bundle alike, while named exports exist
+  // only in the former (bin/crosswatch.js runs the bundle: test/cli-tty.test.ts).
+  const cliProgress = (await import('cli-progress')) as unknown as { default: typeof import('cli-progress') };
+  const { SingleBar } = cliProgress.default;
   const bar = new SingleBar({
     stream: io.stderr as NodeJS.WritableStream as never,
     format: 'hunting [{bar}] {percentage}% | {value_mb}/{total_mb} MB | ETA {eta}s',
@@ -58,6 +64,8 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `expected a whole number from 1 to 64, got ${JSON.stringify(flags.threads)}`);
   }
   const rules = loadRules();
+  // Before any reading: a folder that cannot be made is named now, not after a long hunt.
+  if (flags.out) await prepareOutputFile(flags.out, '--out');
   const inputs = await expandInputs(paths, io.stdin);
   const started = Date.now();
   try {
@@ -76,14 +84,20 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
       bar.stop();
     }
     const format = flags.format ?? (io.stdout.isTTY && !flags.out ? 'table' : 'ndjson');
-    if (flags.out) await writeNdjsonFile(result.alerts, flags.out);
+    if (flags.out) {
+      try {
+        await writeNdjsonFile(result.alerts, flags.out);
+      } catch (err) {
+        throw new OutputError('--out', flags.out, err);
+      }
+    }
     if (!flags.out || flags.format) {
       if (format === 'table') io.stdout.write((await import('../sinks/table.js')).alertsTable(result.alerts));
       else if (!flags.out) await writeNdjson(result.alerts, io.stdout as never);
     }
     if (!flags.quiet) {
       const names = new Map(rules.map((r) => [r.id as string, r.name]));
-      io.stderr.write(huntSummary(result, Date.now() - started, names));
+      io.stderr.write(huntSummary(result, Date.now() - started, names, { skipped: inputs.skipped, colour: colourFor(io.stderr) }));
     }
     return result;
   } finally {

@@ -2,9 +2,12 @@
 // Exit codes: 0 success (with or without alerts), 1 usage or configuration
 // error, 2 input unreadable (or, with --strict, input with rejected records).
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../correlate/config.js';
+import { ConfigError, DEFAULT_MAX_USERS_PER_IP, DEFAULT_WINDOW_MS } from '../correlate/config.js';
+import { formatDuration } from '../events/time.js';
 import { UnreadableInput } from '../sources/inputs.js';
 import { RuleLoadError } from '../alerts/rules.js';
+import { OutputError } from './output.js';
+import { terminalSafe } from './terminal.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
 import type { NormalizeFlags } from './normalize.js';
 import type { ServeFlags } from './serve.js';
@@ -25,17 +28,17 @@ const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: p
 /** The detection settings hunt and serve share (config-file keys of the same names). */
 function detectionOptions(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'YAML config file')
-    .option('--window <duration>', 'correlation window after a network alert (e.g. 8h, 90m)')
-    .option('--max-users-per-ip <n>', 'drop matches from IPs with more distinct successful users than this in the window')
-    .option('--allow <cidrs>', 'comma-separated CIDR allowlist (corporate egress, VPN, proxies)');
+    .option('--config <file>', 'YAML config file; flags win over its keys (default: none)')
+    .option('--window <duration>', `correlation window after a network alert, e.g. 4h or 90m (default: ${formatDuration(DEFAULT_WINDOW_MS)})`)
+    .option('--max-users-per-ip <n>', `drop matches from IPs with more distinct successful users than this in the window (default: ${DEFAULT_MAX_USERS_PER_IP})`)
+    .option('--allow <cidrs>', 'comma-separated CIDR allowlist: corporate egress, VPN, proxies (default: none; special-purpose ranges are always excluded)');
 }
 
 /** How records are read, shared by hunt, normalize and serve. */
 function decodeOptions(cmd: Command): Command {
   return cmd
-    .option('--device-timezone <zone>', 'zone for zone-less device times (PAN-OS, fast.log, syslog): +09:30 or an IANA name; default UTC')
-    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,severity=FIELD,sensor=FIELD,dataset=NAME]');
+    .option('--device-timezone <zone>', 'zone for zone-less device times (PAN-OS, fast.log, syslog): +09:30 or an IANA name (default: UTC)')
+    .option('--map <spec>', 'read an unknown JSON alert feed: ip=FIELD,time=FIELD[,name=FIELD,severity=FIELD,sensor=FIELD,dataset=NAME] (default: none)');
 }
 
 function program(io: Io, setCode: (c: number) => void): Command {
@@ -53,14 +56,14 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .command('hunt')
     .description('Run both detections over exported logs (files, folders, .gz, - for stdin).')
     .argument('<paths...>', 'files or folders to read; - reads stdin')))
-    .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this (Elastic's cap)")
-    .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
-    .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout')
-    .option('--threads <n>', 'decode threads (default: one per core for large inputs; 1: main thread only)')
+    .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this, Elastic's cap (default: off)")
+    .addOption(new Option('--format <format>', 'alert output format (default: table on a terminal, else ndjson)').choices(['ndjson', 'table']))
+    .option('--out <file>', 'write alerts (NDJSON) to this file instead of stdout; its folder is made if missing (default: stdout)')
+    .option('--threads <n>', 'decode threads; 1: the main thread only (default: one per core for large inputs)')
     .option('--full-scan', 'parse and check every record even on large inputs (default: from 64 MB, records that cannot matter are only counted)')
-    .option('--strict', 'exit with code 2 if any record is rejected')
-    .option('--no-progress', 'no progress bar')
-    .option('--quiet', 'no summary on stderr')
+    .option('--strict', 'exit with code 2 if any record is rejected (default: rejected records are counted and reported)')
+    .option('--no-progress', 'no progress bar (default: a bar on a terminal for inputs from 8 MB)')
+    .option('--quiet', 'no summary on stderr (default: a summary)')
     .action(async (paths: string[], flags: HuntFlags) => {
       setCode(await huntCommand(paths, flags, io));
     });
@@ -70,7 +73,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .description('Print one JSON line per input record: the normalized event, or an error line.')
     .argument('<paths...>', 'files or folders to read; - reads stdin'))
     .option('--explain', 'instead: say which decoder takes each record and why, or which came closest and what they missed')
-    .option('--config <file>', 'YAML config file (deviceTimezone, map)')
+    .option('--config <file>', 'YAML config file: deviceTimezone, map (default: none)')
     .option('--strict', 'exit with code 2 if any record is rejected')
     .action(async (paths: string[], flags: NormalizeFlags) => {
       // Loaded when used (as serve and status): each module costs every hunt start-up time.
@@ -81,24 +84,24 @@ function program(io: Io, setCode: (c: number) => void): Command {
   decodeOptions(detectionOptions(prog
     .command('serve')
     .description('Run the detections continuously: HTTP ingest, SQLite store, alerts API, web UI, metrics.')))
-    .option('--data-dir <dir>', 'where the SQLite store lives (default ./crosswatch-data)')
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (default 8470)')
-    .option('--token <token>', 'API bearer token (or --token-file, or CROSSWATCH_TOKEN)')
+    .option('--data-dir <dir>', 'where the SQLite store lives (default: ./crosswatch-data)')
+    .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default: 8470)')
+    .option('--token <token>', 'API bearer token (default: --token-file, else CROSSWATCH_TOKEN)')
     .option('--token-file <file>', 'file holding the API bearer token')
-    .option('--allowed-lateness <duration>', 'how late an event may arrive and still match (default 24h)')
-    .option('--retention <duration>', 'keep no event older than the newest one by more than this (default 30d)')
-    .option('--body-limit <bytes>', 'largest ingest request body (default 32 MiB)')
+    .option('--allowed-lateness <duration>', 'how late an event may arrive and still match (default: 24h)')
+    .option('--retention <duration>', 'keep no event older than the newest one by more than this (default: 30d)')
+    .option('--body-limit <bytes>', 'largest ingest request body in bytes (default: 33554432, 32 MiB)')
     .option('--ingest-threads <n>', 'worker threads decoding HTTP bodies; 0 decodes on the main thread (default: one per core, at most 4)')
-    .option('--synchronous <mode>', 'store durability: full survives power loss, normal a killed process and is faster (default full)')
-    .option('--tail <dir>', 'follow new lines of the files in this folder')
-    .option('--tail-match <glob>', 'only files whose name matches (e.g. "*.log")')
-    .option('--syslog-udp <port>', 'receive syslog over UDP on this port')
-    .option('--syslog-tcp <port>', 'receive syslog over TCP on this port (octet-counted or newline framing)')
-    .option('--webhook <url>', 'POST every alert change to this URL (JSON, retried until accepted)')
-    .option('--webhook-secret <secret>', 'sign webhook bodies: X-Crosswatch-Signature: sha256=HMAC(secret, body)')
-    .option('--alerts-file <file>', 'append every alert change to this NDJSON file')
-    .option('--alerts-stdout', 'print every alert change to stdout as NDJSON')
+    .option('--synchronous <mode>', 'store durability: full survives power loss, normal a killed process and is faster (default: full)')
+    .option('--tail <dir>', 'follow new lines of the files in this folder (default: none)')
+    .option('--tail-match <glob>', 'only files whose name matches, e.g. "*.log" (default: every file)')
+    .option('--syslog-udp <port>', 'receive syslog over UDP on this port (default: off)')
+    .option('--syslog-tcp <port>', 'receive syslog over TCP on this port, octet-counted or newline framing (default: off)')
+    .option('--webhook <url>', 'POST every alert change to this URL, JSON, retried until accepted (default: none)')
+    .option('--webhook-secret <secret>', 'sign webhook bodies: X-Crosswatch-Signature: sha256=HMAC(secret, body) (default: unsigned)')
+    .option('--alerts-file <file>', 'append every alert change to this NDJSON file (default: none)')
+    .option('--alerts-stdout', 'print every alert change to stdout as NDJSON (default: off)')
     .action(async (flags: ServeFlags) => {
       const { serveCommand } = await import('./serve.js');
       setCode(await serveCommand(flags, io));
@@ -107,8 +110,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
   prog
     .command('status')
     .description('Show what a running crosswatch serve is doing: records, rejects, watermark, state, alerts, sinks.')
-    .option('--url <url>', 'the service (default http://127.0.0.1:8470, or CROSSWATCH_URL)')
-    .option('--token <token>', 'API bearer token (or --token-file, or CROSSWATCH_TOKEN)')
+    .option('--url <url>', 'the service (default: CROSSWATCH_URL, else http://127.0.0.1:8470)')
+    .option('--token <token>', 'API bearer token (default: --token-file, else CROSSWATCH_TOKEN)')
     .option('--token-file <file>', 'file holding the API bearer token')
     .option('--json', 'print the raw status JSON')
     .action(async (flags: StatusFlags) => {
@@ -133,8 +136,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .description('Generate sample data into a temporary folder and hunt it: no set-up needed.')
     .option('--events <n>', 'number of records', '20000')
     .option('--seed <s>', 'random seed', '1')
-    .option('--keep <dir>', 'generate into this folder and keep it')
-    .addOption(new Option('--format <format>', 'alert output format').choices(['ndjson', 'table']))
+    .option('--keep <dir>', 'generate into this folder and keep it (default: a temporary folder, removed after)')
+    .addOption(new Option('--format <format>', 'alert output format (default: table on a terminal, else ndjson)').choices(['ndjson', 'table']))
     .action(async (flags: { events: string; seed: string; keep?: string; format?: 'ndjson' | 'table' }) => {
       const { demoCommand } = await import('./generate.js');
       setCode(await demoCommand(flags, io));
@@ -142,7 +145,26 @@ function program(io: Io, setCode: (c: number) => void): Command {
   return prog;
 }
 
+/** The reader of our output went away (`crosswatch normalize … | head -1`). */
+export function isClosedPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
+/**
+ * When stdout's reader closes early, stop quietly with exit 0, as grep and jq do:
+ * the output that was wanted has been taken. (Without a listener, the EPIPE error
+ * event would end the process with a stack trace.)
+ */
+function quietOnClosedPipe(io: Io): void {
+  if (io.stdout !== process.stdout) return;
+  io.stdout.on('error', (err) => {
+    if (isClosedPipe(err)) process.exit(EXIT_OK);
+    throw err;
+  });
+}
+
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  quietOnClosedPipe(io);
   let code = EXIT_OK;
   const prog = program(io, (c) => {
     code = c;
@@ -158,18 +180,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
+    // Messages name paths and values the user gave: escaped for the terminal.
     if (err instanceof ConfigError) {
-      io.stderr.write(`crosswatch: configuration error: ${err.message}\n`);
+      io.stderr.write(`crosswatch: configuration error: ${terminalSafe(err.message)}\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof RuleLoadError) {
-      io.stderr.write(`crosswatch: ${err.message}\n`);
+    if (err instanceof RuleLoadError || err instanceof OutputError) {
+      io.stderr.write(`crosswatch: ${terminalSafe(err.message)}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof UnreadableInput) {
-      io.stderr.write(`crosswatch: ${err.message}\n`);
+      io.stderr.write(`crosswatch: ${terminalSafe(err.message)}\n`);
       return EXIT_INPUT;
     }
+    if (isClosedPipe(err)) return EXIT_OK;
     throw err;
   }
 }

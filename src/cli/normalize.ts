@@ -9,6 +9,7 @@ import { frameFile, type FramedItem } from '../sources/framing.js';
 import { expandInputs } from '../sources/inputs.js';
 import { printable } from '../sinks/table.js';
 import { loadSettings, type SettingsFlags } from './options.js';
+import { terminalSafe } from './terminal.js';
 import type { Io } from './main.js';
 
 const ORIGINAL_MAX = 4096;
@@ -37,7 +38,10 @@ function explainLine(item: RawRecord, ctx: Parameters<typeof explainRecord>[1]):
     return `${where}: ${ex.decoder}, because it ${ex.because.join('; ') || 'matches'} ${outcome}`;
   }
   if (ex.closest.length === 0) return `${where}: no decoder: nothing about it looks like a known format`;
-  const near = ex.closest.map((c) => `${c.decoder} (has: ${c.has.join('; ')}; lacks: ${c.lacks.join('; ')})`).join(' | ');
+  // A decoder whose listed cues all hold can still decline a record (its accepts() looks further).
+  const near = ex.closest
+    .map((c) => `${c.decoder} (has: ${c.has.join('; ')}; ${c.lacks.length > 0 ? `lacks: ${c.lacks.join('; ')}` : 'every cue holds, yet it declined the record'})`)
+    .join(' | ');
   return `${where}: no decoder; closest: ${near}`;
 }
 
@@ -55,13 +59,13 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
         for (const item of batch) {
           if (item.kind === 'problem') {
             if (item.reason === 'binary-file' || item.reason === 'empty-file') {
-              io.stderr.write(`crosswatch: ${formatOrigin(item.origin)}: ${item.message}\n`);
+              io.stderr.write(terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: ${item.message}`, false) + '\n');
               continue;
             }
             records++;
             rejected++;
             if (flags.explain) {
-              await write(`${formatOrigin(item.origin)}: not a record: ${item.reason}: ${printable(item.message, 160)}`);
+              await write(terminalSafe(`${formatOrigin(item.origin)}: not a record: ${item.reason}: ${printable(item.message, 160)}`, false));
             } else {
               await write(JSON.stringify({
                 error: { code: item.reason, message: `${formatOrigin(item.origin)}: ${item.message}` },
@@ -72,7 +76,7 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
           }
           records++;
           if (flags.explain) {
-            await write(explainLine(item, ctx));
+            await write(terminalSafe(explainLine(item, ctx), false));
             if (!decodeRecord(item, ctx).result.ok) rejected++;
             continue;
           }
@@ -92,6 +96,7 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
   } finally {
     await inputs.cleanup();
   }
-  io.stderr.write(`crosswatch normalize: ${records} records, ${rejected} rejected\n`);
+  for (const sk of inputs.skipped) io.stderr.write(`${terminalSafe(`crosswatch: skipped ${sk.path}: ${sk.reason}`, false)}\n`);
+  io.stderr.write(`crosswatch normalize: ${records} records, ${rejected} rejected${inputs.skipped.length > 0 ? `, ${inputs.skipped.length} input(s) skipped` : ''}\n`);
   return flags.strict && rejected > 0 ? 2 : 0;
 }

@@ -3,13 +3,29 @@
 import type { BatchResult } from '../pipeline/batch.js';
 import { formatOrigin } from '../decoders/types.js';
 import { formatDuration } from '../events/time.js';
+import type { SkippedInput } from '../sources/inputs.js';
+import { terminalSafe, type Style } from './terminal.js';
 
 function n(x: number): string {
   return x.toLocaleString('en-US');
 }
 
-export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<string, string>): string {
-  const lines: string[] = [];
+/** Most kinds of non-alert records named in the summary (the rest are summed). */
+const MAX_KINDS_SHOWN = 12;
+
+export interface SummaryOptions {
+  /** Entries of the input folders that were not read, and why. */
+  skipped?: SkippedInput[];
+  /** Colours for a terminal (identity when not on one). */
+  colour?: (style: Style, s: string) => string;
+}
+
+export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<string, string>, opts: SummaryOptions = {}): string {
+  // File names, reject messages and record kinds come from the input: every line is
+  // written with its control characters escaped, and coloured (ours) after that.
+  const styled: Array<[string[], Style | undefined]> = [];
+  const lines = { push: (...texts: string[]) => { styled.push([texts, undefined]); } };
+  const pushStyled = (style: Style, text: string): void => { styled.push([[text], style]); };
   const c = r.counters;
   const mb = r.bytes / 1e6;
   lines.push(
@@ -27,8 +43,10 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   );
   if (c.others.size > 0) {
     // Read and counted, not errors: the log types that are not security alerts (docs/formats.md lists them per vendor).
-    const kinds = [...c.others.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${n(v)}`);
-    lines.push(`not alerts, counted and skipped: ${kinds.join(', ')}`);
+    const sorted = [...c.others.entries()].sort((a, b) => b[1] - a[1]);
+    const kinds = sorted.slice(0, MAX_KINDS_SHOWN).map(([k, v]) => `${k} ${n(v)}`);
+    const rest = sorted.slice(MAX_KINDS_SHOWN).reduce((t, [, v]) => t + v, 0);
+    lines.push(`not alerts, counted and skipped: ${kinds.join(', ')}${rest > 0 ? `, ${n(rest)} of other kinds` : ''}`);
   }
   if (r.fastScan) {
     lines.push(
@@ -41,9 +59,14 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
     `correlation: ${n(corr.qualifyingEvents)} successful sign-ins/mail accesses from alerted IPs within a window of their alerts, ` +
       `${n(corr.failedEvents)} failed, ${n(corr.duplicateRecords)} duplicate records counted once, ${n(corr.withoutIp)} without a source IP`,
   );
+  if (opts.skipped && opts.skipped.length > 0) {
+    pushStyled('yellow', `skipped inputs: ${n(opts.skipped.length)}`);
+    for (const sk of opts.skipped.slice(0, 20)) lines.push(`  ${sk.path}: ${sk.reason}`);
+    if (opts.skipped.length > 20) lines.push(`  … and ${n(opts.skipped.length - 20)} more`);
+  }
   if (c.rejects.size > 0) {
     const by = [...c.rejects.entries()].map(([k, v]) => `${k} ${n(v)}`).join(', ');
-    lines.push(`rejected: ${by}`);
+    pushStyled('yellow', `rejected: ${by}`);
     for (const s of c.rejectSamples) lines.push(`  ${formatOrigin(s.origin)}: ${s.reason}: ${s.message}`);
   }
   const ex = corr.excludedIps;
@@ -58,7 +81,12 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
   }
   const per = new Map<string, number>();
   for (const a of r.alerts) per.set(a.rule.id, (per.get(a.rule.id) ?? 0) + 1);
-  lines.push(`alerts: ${n(r.alerts.length)}`);
+  pushStyled(r.alerts.length > 0 ? 'red' : 'green', `alerts: ${n(r.alerts.length)}`);
   for (const [id, name] of ruleNames) lines.push(`  ${name}: ${n(per.get(id) ?? 0)}`);
-  return `${lines.join('\n')}\n`;
+  const colour = opts.colour ?? ((_s: Style, t: string) => t);
+  const out = styled.map(([texts, style]) => {
+    const safe = texts.map((t) => terminalSafe(t, false)).join('\n');
+    return style ? colour(style, safe) : safe;
+  });
+  return `${out.join('\n')}\n`;
 }
