@@ -122,7 +122,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
   prog
     .command('generate')
     .description('Write realistic raw-format sample data with injected attacks and a ground-truth file.')
-    .requiredOption('--out <dir>', 'output folder')
+    .requiredOption('--out <dir>', 'output folder, made if missing (required)')
     .option('--events <n>', 'number of records', '20000')
     .option('--seed <s>', 'random seed', '1')
     .action(async (flags: { out: string; events: string; seed: string }) => {
