@@ -12,7 +12,8 @@ import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { DecodeResult, RawRecord } from '../src/decoders/types.js';
 
 import { formatInstant } from '../src/events/time.js';
-import { CTX, compareFolder, expandKnown, jsonRecord, listedKnown, loadGraphSignIns, loadRaw, ok, sortDifferences, type KnownDifference } from './fixtures-helpers.js';
+import { MAX_AUTH_STEPS, eventDetail } from '../src/events/event.js';
+import { CTX, compareFolder, expandKnown, fixturesAvailable, jsonRecord, listedKnown, loadExpected, loadGraphSignIns, loadRaw, ok, rawFixtureFiles, sortDifferences, type KnownDifference } from './fixtures-helpers.js';
 
 const FOLDER = 'azure-signinlogs';
 
@@ -258,4 +259,147 @@ test('shape tests: other decoders do not take Entra records, entra does not take
   assert.equal(entraSignin.accepts(jsonRecord({ CreationTime: '2024-01-01T00:00:00', Operation: 'UserLoggedIn' })), false);
   assert.equal(entraSignin.accepts(jsonRecord({ timestamp: '2024-01-01T00:00:00Z', event_type: 'alert' })), false);
   assert.equal(entraSignin.accepts(jsonRecord({ category: 'AuditLogs', time: '2024-01-01T00:00:00Z' })), false);
+});
+
+// What an analyst asks first about a sign-in (MFA, conditional access, risk, place),
+// in each sign-in shape. Our own records: an invented tenant and users.
+const ANALYST_PROPS = {
+  id: '7d1e0c2a-4b6f-4e21-9c3d-5a8b7f6e0d11',
+  createdDateTime: '2026-04-07T08:15:30.1234567+00:00',
+  userPrincipalName: 'lena.fischer@fabrikam-labs.example',
+  appId: '00000002-0000-0ff1-ce00-000000000000',
+  appDisplayName: 'Office 365 Exchange Online',
+  clientAppUsed: 'Browser',
+  ipAddress: '185.220.101.7',
+  status: { errorCode: 0 },
+  authenticationRequirement: 'multiFactorAuthentication',
+  // A wrong password first, then the right one, then a push approved: the methods used are the last two.
+  authenticationDetails: [
+    { authenticationStepDateTime: '2026-04-07T08:15:01Z', authenticationMethod: 'Password', authenticationMethodDetail: 'Password Hash Sync', succeeded: false, authenticationStepResultDetail: 'Invalid username or password or Invalid on-premise username or password.', authenticationStepRequirement: 'Primary authentication' },
+    { authenticationStepDateTime: '2026-04-07T08:15:12Z', authenticationMethod: 'Password', authenticationMethodDetail: 'Password Hash Sync', succeeded: true, authenticationStepResultDetail: 'Correct password', authenticationStepRequirement: 'Primary authentication' },
+    { authenticationStepDateTime: '2026-04-07T08:15:29Z', authenticationMethod: 'Mobile app notification', succeeded: true, authenticationStepResultDetail: 'MFA successfully completed', authenticationStepRequirement: 'Multi-factor authentication' },
+  ],
+  conditionalAccessStatus: 'success',
+  riskLevelDuringSignIn: 'medium',
+  riskState: 'atRisk',
+  riskLevelAggregated: 'high',
+  riskDetail: 'none',
+  location: { city: 'Tallinn', state: 'Harjumaa', countryOrRegion: 'EE', geoCoordinates: { latitude: 59.43, longitude: 24.75 } },
+};
+
+function assertAnalystFields(e: ReturnType<typeof ok>, what: string): void {
+  const p = e.azure?.signinlogs?.properties;
+  assert.equal(p?.authentication_requirement, 'multiFactorAuthentication', what);
+  assert.equal(p?.authentication_details?.length, 3, what);
+  assert.deepEqual(p?.authentication_details?.[2], {
+    authentication_method: 'Mobile app notification', authentication_step_requirement: 'Multi-factor authentication',
+    authentication_step_result_detail: 'MFA successfully completed', succeeded: true,
+  }, what);
+  assert.equal(p?.authentication_details?.[0]?.succeeded, false, what);
+  assert.equal(p?.conditional_access_status, 'success', what);
+  assert.equal(p?.risk_level_during_signin, 'medium', what);
+  assert.equal(p?.risk_state, 'atRisk', what);
+  assert.equal(p?.risk_level_aggregated, 'high', what);
+  assert.equal(p?.risk_detail, 'none', what);
+  assert.equal(p?.app_id, '00000002-0000-0ff1-ce00-000000000000', what);
+  assert.deepEqual(e.source?.geo, { city_name: 'Tallinn', region_name: 'Harjumaa', country_iso_code: 'EE' }, what);
+  assert.equal(e.client?.app, 'Office 365 Exchange Online', what);
+  assert.equal(e.client?.client_app, 'Browser', what);
+  // The evidence: the failed password step is not a method used; each method once.
+  assert.deepEqual(eventDetail(e), {
+    app_id: '00000002-0000-0ff1-ce00-000000000000',
+    authentication: { requirement: 'multiFactorAuthentication', methods: ['Password', 'Mobile app notification'], results: ['Correct password', 'MFA successfully completed'] },
+    conditional_access_status: 'success',
+    risk: { level_during_signin: 'medium', state: 'atRisk', level_aggregated: 'high', detail: 'none' },
+    location: { city: 'Tallinn', region: 'Harjumaa', country: 'EE' },
+  }, what);
+}
+
+test('MFA, conditional access, risk and location: Azure Monitor diagnostic record and Graph signIn', () => {
+  const diag = ok(decodeJson({
+    time: '2026-04-07T08:15:31.0000000Z', category: 'SignInLogs', operationName: 'Sign-in activity', resultType: '0',
+    callerIpAddress: '185.220.101.7', tenantId: 'c0ffee00-1111-4222-8333-444455556666', location: 'EE', properties: ANALYST_PROPS,
+  }));
+  assertAnalystFields(diag, 'diagnostic record');
+  const graph = ok(decodeJson({ '@odata.type': '#microsoft.graph.signIn', ...ANALYST_PROPS, createdDateTime: '2026-04-07T08:15:30.1234567Z' }));
+  assert.equal(graph.crosswatch.category, 'Graph signIn');
+  assertAnalystFields(graph, 'Graph signIn');
+});
+
+test('MFA, conditional access, risk and location: Log Analytics JSON row (AuthenticationDetails, LocationDetails, MfaDetail as JSON text)', () => {
+  const p = ANALYST_PROPS;
+  const e = ok(decodeJson({
+    TenantId: 'workspace-0001', TimeGenerated: '2026-04-07T08:16:00.0000000Z', Type: 'SigninLogs', OperationName: 'Sign-in activity',
+    CreatedDateTime: p.createdDateTime, Id: p.id, UserPrincipalName: p.userPrincipalName, AppId: p.appId, AppDisplayName: p.appDisplayName,
+    ClientAppUsed: p.clientAppUsed, IPAddress: p.ipAddress, ResultType: '0', Status: '{"errorCode":0}',
+    AuthenticationRequirement: p.authenticationRequirement, AuthenticationDetails: JSON.stringify(p.authenticationDetails),
+    ConditionalAccessStatus: p.conditionalAccessStatus, RiskLevelDuringSignIn: p.riskLevelDuringSignIn, RiskState: p.riskState,
+    RiskLevelAggregated: p.riskLevelAggregated, RiskDetail: p.riskDetail,
+    Location: 'EE', LocationDetails: JSON.stringify(p.location), AADTenantId: 'c0ffee00-1111-4222-8333-444455556666',
+  }));
+  assertAnalystFields(e, 'Log Analytics row');
+  // An older export: mfaDetail instead of authentication steps; the country code column alone.
+  const old = ok(decodeJson({
+    TimeGenerated: '2021-06-01T10:00:00Z', Type: 'SigninLogs', CreatedDateTime: '2021-06-01T09:59:58Z', IPAddress: '81.2.69.143', ResultType: '0',
+    UserPrincipalName: 'old@fabrikam-labs.example', AuthenticationRequirement: 'multiFactorAuthentication',
+    MfaDetail: '{"authMethod":"Text message","authDetail":"+X XXXXXXXX47"}', Location: 'de', AuthenticationDetails: '[]',
+  }));
+  assert.deepEqual(old.azure?.signinlogs?.properties?.mfa_detail, { auth_method: 'Text message', auth_detail: '+X XXXXXXXX47' });
+  assert.deepEqual(old.source?.geo, { country_iso_code: 'DE' });
+  assert.deepEqual(eventDetail(old)?.authentication, { requirement: 'multiFactorAuthentication', methods: ['Text message'], mfa_detail: '+X XXXXXXXX47' });
+});
+
+test('sign-in detail is bounded: step count, string sizes; odd shapes are dropped, never thrown on', () => {
+  const long = 'M'.repeat(100_000);
+  const steps = Array.from({ length: 5000 }, (_, i) => ({ authenticationMethod: `${long}${i}`, succeeded: true }));
+  const e = ok(decodeJson({ category: 'SignInLogs', properties: {
+    createdDateTime: '2026-04-07T08:15:30Z', ipAddress: '45.33.32.156', authenticationDetails: steps, authenticationRequirement: long,
+    riskState: long, location: { city: long, state: { nested: 1 }, countryOrRegion: ['EE'] }, mfaDetail: { authMethod: long },
+  } }));
+  const p = e.azure?.signinlogs?.properties;
+  assert.equal(p?.authentication_details?.length, MAX_AUTH_STEPS);
+  for (const s of p?.authentication_details ?? []) assert.ok((s.authentication_method?.length ?? 0) <= 256);
+  assert.ok((p?.authentication_requirement?.length ?? 0) <= 64);
+  assert.ok((p?.risk_state?.length ?? 0) <= 64);
+  assert.ok((p?.mfa_detail?.auth_method?.length ?? 0) <= 256);
+  assert.ok((e.source?.geo?.city_name?.length ?? 0) <= 256);
+  assert.equal(e.source?.geo?.region_name, undefined, 'an object is no state');
+  assert.equal(e.source?.geo?.country_iso_code, undefined, 'an array is no country');
+  for (const odd of ['not json', 42, { a: 1 }, [null, 7, 'x', []], '[{"broken"']) {
+    const o = ok(decodeJson({ category: 'SignInLogs', properties: { createdDateTime: '2026-04-07T08:15:30Z', authenticationDetails: odd, mfaDetail: odd, location: odd } }));
+    assert.equal(o.azure?.signinlogs?.properties?.authentication_details, undefined, JSON.stringify(odd));
+    assert.equal(o.azure?.signinlogs?.properties?.mfa_detail, undefined, JSON.stringify(odd));
+  }
+});
+
+test('sign-in detail agrees with the peer (authentication requirement and methods, CA, risk, app id, Entra location)', { skip: fixturesAvailable() ? false : 'shared fixtures are not beside the repository' }, () => {
+  let compared = 0;
+  for (const file of rawFixtureFiles(FOLDER)) {
+    const expected = loadExpected(FOLDER, file);
+    if (!expected) continue;
+    loadRaw(FOLDER, file).forEach((r, i) => {
+      const peer = expected[i];
+      const d = decodeRecord(r, CTX);
+      if (!peer || !d.result.ok) return;
+      const e = d.result.event.event;
+      const p = e.azure?.signinlogs?.properties;
+      const where = `${file}[${i}]`;
+      for (const k of ['authentication_requirement', 'conditional_access_status', 'risk_level_during_signin', 'risk_state', 'risk_level_aggregated', 'risk_detail', 'app_id'] as const) {
+        const want = field(peer, `azure.signinlogs.properties.${k}`);
+        assert.equal(p?.[k], typeof want === 'string' && want !== '' ? want : undefined, `${where} ${k}`);
+      }
+      const peerSteps = field(peer, 'azure.signinlogs.properties.authentication_details');
+      const peerMethods = Array.isArray(peerSteps) ? peerSteps.map((x) => field(x, 'authentication_method')) : [];
+      assert.deepEqual((p?.authentication_details ?? []).map((x) => x.authentication_method), peerMethods.slice(0, MAX_AUTH_STEPS), `${where} methods`);
+      // The peer writes Entra's location as geo.* (source.geo is its own GeoIP look-up).
+      const city = field(peer, 'geo.city_name');
+      assert.equal(e.source?.geo?.city_name, typeof city === 'string' && city !== '' ? city : undefined, `${where} city`);
+      const region = field(peer, 'geo.region_name');
+      if (typeof region === 'string' && region !== '') assert.equal(e.source?.geo?.region_name, region, `${where} region`);
+      // Country: crosswatch reads the sign-in's own location.countryOrRegion; the peer the
+      // envelope's `location` (they differ only in a placeholder record, "ZZ" against "AU").
+      compared++;
+    });
+  }
+  assert.ok(compared > 30, `compared ${compared} records`);
 });

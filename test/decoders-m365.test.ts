@@ -9,7 +9,7 @@ import { suricataEve } from '../src/decoders/suricata-eve.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
+import { eventDetail, type NormalizedEvent } from '../src/events/event.js';
 import { CTX, compareFolder, expandKnown, jsonRecord, listedKnown, loadRaw, ok, rawFixtureFiles, sortDifferences, type KnownDifference } from './fixtures-helpers.js';
 
 const FOLDER = 'o365-audit';
@@ -57,7 +57,7 @@ test('o365-audit fixtures: agree with the peer except the listed differences', (
   t.diagnostic(`${FOLDER}: ${files.length} files, ${cmp.decoded.length} records decoded, ${cmp.records} with a peer document, ${cmp.agreements} agree on source.ip/outcome/action/@timestamp, ${cmp.differences.length} listed differences`);
 });
 
-test('MailItemsAccessed test vector: mail_access, success, ClientIPAddress, client app, id', () => {
+test('MailItemsAccessed test vector: mail_access, success, ClientIPAddress, client, id', () => {
   const recs = loadRaw(FOLDER, 'test-exchange-access-event.json');
   const roles = recs.map((r) => ok(m365Audit.decode(r, CTX)).crosswatch.role);
   assert.deepEqual(roles, ['other', 'other', 'mail_access']);
@@ -69,7 +69,9 @@ test('MailItemsAccessed test vector: mail_access, success, ClientIPAddress, clie
   assert.equal(e.source?.ip, '203.0.113.145');
   assert.equal(e.user?.name, 'user@example.com');
   assert.equal(e.user?.email, 'user@example.com');
-  assert.match(e.client?.app ?? '', /^Client=WebServices/);
+  // ClientInfoString is the client (as Entra's clientAppUsed is), not the app.
+  assert.match(e.client?.client_app ?? '', /^Client=WebServices/);
+  assert.equal(e.client?.app, undefined);
   assert.equal(e.crosswatch.category, 'MailItemsAccessed');
   assert.equal(e.event.code, 'ExchangeItemAggregated');
   assert.equal(e.event.provider, 'Exchange');
@@ -141,7 +143,8 @@ test('numbery and stringly records: numeric ids and users become strings; Record
     ExtendedProperties: '[{"Name":"UserAgent","Value":"Mozilla/5.0 test"},{"Name":"RequestType","Value":"OAuth2:Token"}]', ApplicationId: 'app-1' });
   assert.equal(e.event.code, 'AzureActiveDirectoryStsLogon');
   assert.equal(e.user_agent?.original, 'Mozilla/5.0 test');
-  assert.equal(e.client?.app, 'app-1');
+  assert.equal(e.o365?.audit?.ApplicationId, 'app-1');
+  assert.equal(eventDetail(e)?.app_id, 'app-1');
   assert.equal(e.crosswatch.role, 'signin');
 });
 
@@ -170,7 +173,7 @@ test('Purview audit export CSV rows: AuditData is the record; broken AuditData i
   assert.equal(e.source?.ip, '81.2.69.170');
   assert.equal(e.event.id, BASE.Id);
   assert.equal(e.user?.name, 'alice@contoso.example');
-  assert.equal(e.client?.app, 'Client=OWA;Action=ViaProxy');
+  assert.equal(e.client?.client_app, 'Client=OWA;Action=ViaProxy');
   assert.equal(e['@timestamp'], '2024-03-01T08:00:00.000Z');
 
   // Older export columns (UserIds, Operations) and an AuditData without CreationTime fall back to the row.
@@ -230,11 +233,13 @@ test('odd types never throw; huge strings are bounded', () => {
   assert.equal(m365Audit.accepts({ kind: 'text', value: 'CreationTime', origin: { source: 't', line: 1 } }), false);
 
   const long = 'B'.repeat(300_000);
-  const big = decodeJson({ ...BASE, Operation: long, UserId: long, Id: long, ClientInfoString: long, UserAgent: long, ClientIP: long });
+  const big = decodeJson({ ...BASE, Operation: long, UserId: long, Id: long, ClientInfoString: long, UserAgent: long, ClientIP: long, AppId: long, ClientAppId: long });
   assert.equal(big.event.action?.length, MAX_FIELD_CHARS);
   assert.equal(big.user?.name?.length, MAX_FIELD_CHARS);
   assert.equal(big.event.id?.length, MAX_FIELD_CHARS);
-  assert.equal(big.client?.app?.length, MAX_FIELD_CHARS);
+  assert.equal(big.client?.client_app?.length, MAX_FIELD_CHARS);
+  assert.ok((big.o365?.audit?.AppId?.length ?? 0) <= 256);
+  assert.ok((big.o365?.audit?.ClientAppId?.length ?? 0) <= 256);
   assert.equal(big.user_agent?.original?.length, MAX_FIELD_CHARS);
   assert.equal(big.source, undefined);
 });
@@ -247,4 +252,39 @@ test('shape tests: o365 records are not taken by the other decoders', () => {
       assert.equal(suricataEve.accepts(r), false, `suricata must not take ${file}`);
     }
   }
+});
+
+test('MailItemsAccessed app and client, honestly named: AppId the app, ClientAppId the client app, ClientInfoString the client', () => {
+  // A mailbox read through Microsoft Graph by a third-party client application (invented ids).
+  const e = decodeJson({
+    ...BASE, Operation: 'MailItemsAccessed', Workload: 'Exchange', RecordType: 50, ResultStatus: 'Succeeded', ClientIPAddress: '185.220.101.7',
+    AppId: '00000003-0000-0000-c000-000000000000', ClientAppId: '5c0f1d7e-8a2b-4c3d-9e4f-a1b2c3d4e5f6',
+    ClientInfoString: 'Client=REST;Client=RESTSystem;;', MailboxOwnerUPN: 'alice@contoso.example',
+  });
+  assert.deepEqual(e.o365?.audit, {
+    AppId: '00000003-0000-0000-c000-000000000000', ClientAppId: '5c0f1d7e-8a2b-4c3d-9e4f-a1b2c3d4e5f6', ClientInfoString: 'Client=REST;Client=RESTSystem;;',
+  });
+  assert.deepEqual(e.client, { client_app: 'Client=REST;Client=RESTSystem;;' });
+  assert.deepEqual(eventDetail(e), { app_id: '00000003-0000-0000-c000-000000000000', client_app_id: '5c0f1d7e-8a2b-4c3d-9e4f-a1b2c3d4e5f6' });
+  // No ids written: none invented.
+  const bare = decodeJson({ ...BASE, Operation: 'MailItemsAccessed', Workload: 'Exchange', ResultStatus: 'Succeeded' });
+  assert.equal(bare.o365, undefined);
+  assert.equal(bare.client, undefined);
+  assert.equal(eventDetail(bare), undefined);
+});
+
+test('ECS o365.audit MailItemsAccessed documents: the same names as the raw record', () => {
+  const d = decodeRecord(jsonRecord({
+    '@timestamp': '2026-04-07T10:00:00.000Z', 'event.dataset': 'o365.audit', 'event.action': 'MailItemsAccessed', 'event.id': 'ecs-mail-1',
+    'source.ip': '81.2.69.143', 'source.geo': { city_name: 'London', country_iso_code: 'GB' },
+    o365: { audit: { Operation: 'MailItemsAccessed', ResultStatus: 'Succeeded', Workload: 'Exchange', UserId: 'alice@contoso.example',
+      AppId: '00000002-0000-0ff1-ce00-000000000000', ClientAppId: 'd3590ed6-52b3-4102-aeff-aad2292ab01c', ClientInfoString: 'Client=MSExchangeRPC' } },
+  }), CTX);
+  assert.equal(d.decoder, 'ecs');
+  const e = ok(d.result);
+  assert.equal(e.crosswatch.role, 'mail_access');
+  assert.deepEqual(e.client, { client_app: 'Client=MSExchangeRPC' });
+  assert.deepEqual(eventDetail(e), {
+    app_id: '00000002-0000-0ff1-ce00-000000000000', client_app_id: 'd3590ed6-52b3-4102-aeff-aad2292ab01c', location: { city: 'London', country: 'GB' },
+  });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRecord } from '../src/decoders/index.js';
 import type { RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
+import { eventDetail, type NormalizedEvent } from '../src/events/event.js';
 import { frameFile } from '../src/sources/framing.js';
 import { CTX, jsonRecord } from './fixtures-helpers.js';
 
@@ -186,4 +186,93 @@ test('Sentinel OfficeActivity rows (JSON and CSV export) are M365 audit records'
   assert.equal(e!.crosswatch.role, 'signin');
   assert.equal(e!.event.outcome, 'success');
   assert.equal(e!['@timestamp'], '2026-03-02T10:11:12.000Z');
+});
+
+test('Log Analytics CSV export: MFA steps, conditional access, risk and LocationDetails from their JSON-text columns', async () => {
+  const steps = JSON.stringify([
+    { authenticationStepDateTime: '2026-04-07T09:00:01Z', authenticationMethod: 'Password', succeeded: true, authenticationStepResultDetail: 'Correct password', authenticationStepRequirement: 'Primary authentication' },
+    { authenticationStepDateTime: '2026-04-07T09:00:20Z', authenticationMethod: 'OATH verification code', succeeded: true, authenticationStepResultDetail: 'MFA successfully completed', authenticationStepRequirement: 'Multi-factor authentication' },
+  ]);
+  const q = (v: string): string => `"${v.replace(/"/g, '""')}"`;
+  const csv = [
+    'TimeGenerated [UTC],CreatedDateTime [UTC],Type,Id,IPAddress,ResultType,UserPrincipalName,AppId,AppDisplayName,ClientAppUsed,AuthenticationRequirement,AuthenticationDetails,ConditionalAccessStatus,RiskLevelDuringSignIn,RiskState,Location,LocationDetails',
+    ['"4/7/2026, 9:01:00.000 AM"', '"4/7/2026, 9:00:21.500 AM"', 'SigninLogs', 'la-csv-1', '81.2.69.143', '0', 'omar@fabrikam-labs.example',
+      'fc780465-2017-40d4-a0c5-307022471b92', 'Azure Portal', 'Browser', 'multiFactorAuthentication', q(steps), 'notApplied', 'low', 'remediated', 'NL',
+      q('{"city":"Utrecht","state":"Utrecht","countryOrRegion":"NL","geoCoordinates":{}}')].join(','),
+  ].join('\r\n');
+  const [e] = decodeAll(await frameText('query_data.csv', csv), 'entra-signin');
+  assert.equal(e!.event.outcome, 'success');
+  assert.deepEqual(eventDetail(e!), {
+    app_id: 'fc780465-2017-40d4-a0c5-307022471b92',
+    authentication: { requirement: 'multiFactorAuthentication', methods: ['Password', 'OATH verification code'], results: ['Correct password', 'MFA successfully completed'] },
+    conditional_access_status: 'notApplied',
+    risk: { level_during_signin: 'low', state: 'remediated' },
+    location: { city: 'Utrecht', region: 'Utrecht', country: 'NL' },
+  });
+  assert.equal(e!.client?.client_app, 'Browser');
+});
+
+test('Entra admin center CSV: requirement, MFA columns, Conditional Access and Location read as the API words them', async () => {
+  const text = [
+    PORTAL_HEADER,
+    portalRow({ 0: '2026-04-07T09:10:00Z', 1: 'req-mfa', 6: 'pia@fabrikam-labs.example', 16: 'Microsoft Teams', 17: '1fec8e78-bce4-4aaf-ab1b-5451cc387264', 23: '45.33.32.156',
+      24: 'Fremont, California, US', 25: 'Success', 26: '0', 28: 'Mobile Apps and Desktop clients',
+      35: 'MFA successfully completed', 36: 'Mobile app notification', 37: 'pia-phone', 38: 'Multifactor authentication', 50: 'Success' }),
+    portalRow({ 0: '2026-04-07T09:20:00Z', 1: 'req-sfa', 6: 'pia@fabrikam-labs.example', 16: 'Azure Portal', 23: '45.33.32.156',
+      24: 'Saint-Denis, Île-de-France, Paris, FR', 25: 'Success', 26: '0', 38: 'Single-factor authentication', 50: 'Not Applied' }),
+  ].join('\r\n');
+  const [mfa, sfa] = decodeAll(await frameText('InteractiveSignIns_2026-04-07_2026-04-08.csv', text), 'entra-portal-csv');
+  const p = mfa!.azure?.signinlogs?.properties;
+  assert.equal(p?.authentication_requirement, 'multiFactorAuthentication');
+  assert.equal(p?.conditional_access_status, 'success');
+  assert.equal(p?.app_id, '1fec8e78-bce4-4aaf-ab1b-5451cc387264');
+  assert.deepEqual(p?.mfa_detail, { auth_method: 'Mobile app notification', auth_detail: 'pia-phone' });
+  assert.deepEqual(mfa!.source, { ip: '45.33.32.156', geo: { city_name: 'Fremont', region_name: 'California', country_iso_code: 'US' } });
+  assert.deepEqual(eventDetail(mfa!)?.authentication, {
+    requirement: 'multiFactorAuthentication', methods: ['Mobile app notification'], results: ['MFA successfully completed'], mfa_detail: 'pia-phone',
+  });
+  assert.equal(mfa!.client?.client_app, 'Mobile Apps and Desktop clients');
+  assert.equal(sfa!.azure?.signinlogs?.properties?.authentication_requirement, 'singleFactorAuthentication');
+  assert.equal(sfa!.azure?.signinlogs?.properties?.conditional_access_status, 'notApplied');
+  // A city name with a comma in it: the last part is the country, the one before the state.
+  assert.deepEqual(sfa!.source?.geo, { city_name: 'Saint-Denis, Île-de-France', region_name: 'Paris', country_iso_code: 'FR' });
+  assert.equal(eventDetail(sfa!)?.authentication?.methods, undefined, 'no MFA columns, no methods');
+});
+
+test('ECS azure.signinlogs documents: Elastic\'s property names and source.geo are read back', () => {
+  const doc = {
+    '@timestamp': '2026-04-07T09:30:00.000Z',
+    event: { dataset: 'azure.signinlogs', kind: 'event', outcome: 'success', action: 'Sign-in activity', id: 'ecs-signin-1' },
+    source: { ip: '2a02:cf40::1', geo: { city_name: 'Zurich', region_name: 'Zurich', country_iso_code: 'CH', country_name: 'Switzerland' } },
+    geo: { city_name: 'Ignored', country_name: 'Zurich' },
+    'azure.signinlogs.properties': {
+      user_principal_name: 'rui@fabrikam-labs.example', app_display_name: 'My Apps', app_id: '2793995e-0a7d-40d7-bd35-6968ba142197', client_app_used: 'Browser',
+      authentication_requirement: 'multiFactorAuthentication', conditional_access_status: 'failure', risk_level_during_signin: 'high', risk_state: 'confirmedCompromised',
+      authentication_details: [
+        { authentication_method: 'Password', succeeded: true, authentication_step_result_detail: 'Correct password' },
+        { authentication_method: 'Text message', succeeded: 'false', authentication_step_result_detail: 'User did not pass the MFA challenge (non interactive).' },
+        { authentication_method: 'FIDO2 security key', succeeded: true },
+      ],
+      mfa_detail: { auth_method: 'FIDO2 security key' },
+    },
+  };
+  const d = decodeRecord(jsonRecord(doc), CTX);
+  assert.equal(d.decoder, 'ecs');
+  assert.ok(d.result.ok);
+  const e = d.result.event.event;
+  assert.equal(e.crosswatch.role, 'signin');
+  assert.equal(e.client?.app, 'My Apps');
+  assert.equal(e.client?.client_app, 'Browser');
+  assert.deepEqual(eventDetail(e), {
+    app_id: '2793995e-0a7d-40d7-bd35-6968ba142197',
+    authentication: { requirement: 'multiFactorAuthentication', methods: ['Password', 'FIDO2 security key'], results: ['Correct password'] },
+    conditional_access_status: 'failure',
+    risk: { level_during_signin: 'high', state: 'confirmedCompromised' },
+    location: { city: 'Zurich', region: 'Zurich', country: 'CH' },
+  });
+  // Without source.geo, Elastic's geo.* (Entra's own location) stands in, but not its geo.country_name (some versions wrote the state there).
+  const { source: _s, ...noSourceGeo } = doc;
+  const f = decodeRecord(jsonRecord({ ...noSourceGeo, 'source.ip': '2a02:cf40::1' }), CTX);
+  assert.ok(f.result.ok);
+  assert.deepEqual(f.result.event.event.source, { ip: '2a02:cf40::1', geo: { city_name: 'Ignored' } });
 });

@@ -2,7 +2,7 @@
 // keys or a mix; also CSV exports with dotted column names): Entra sign-ins and
 // O365 audit documents of Elastic's integrations, and alerts (`event.kind` alert
 // or signal) of non-identity datasets, which are network alerts here.
-import type { NormalizedEvent, Outcome, Role } from '../events/event.js';
+import { MAX_AUTH_STEPS, type AuthenticationStep, type Geo, type NormalizedEvent, type O365AuditIds, type Outcome, type Role, type SigninProperties } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
 import { formatInstant } from '../events/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
@@ -80,6 +80,80 @@ function o365Outcome(doc: unknown, action: string | undefined): Outcome {
   return outcomeWord(s(doc, 'event.outcome')) ?? 'unknown';
 }
 
+const SIGNIN = 'azure.signinlogs.properties.';
+
+/** A boolean written as true/false or "true"/"false" (CSV exports). */
+function bool(v: unknown): boolean | undefined {
+  const x = first(v);
+  if (typeof x === 'boolean') return x;
+  if (typeof x === 'string' && /^(true|false)$/i.test(x.trim())) return x.trim().toLowerCase() === 'true';
+  return undefined;
+}
+
+/** Elastic's azure.signinlogs.properties.*: MFA requirement and steps, conditional access, risk, app id. */
+function signinProperties(doc: unknown): SigninProperties | undefined {
+  const p: SigninProperties = {};
+  const set = (key: Exclude<keyof SigninProperties, 'authentication_details' | 'mfa_detail'>, max = 64): void => {
+    const v = s(doc, SIGNIN + key, max);
+    if (v !== undefined) p[key] = v;
+  };
+  set('authentication_requirement');
+  const list = field(doc, `${SIGNIN}authentication_details`);
+  if (Array.isArray(list)) {
+    const steps: AuthenticationStep[] = [];
+    for (const item of list.slice(0, MAX_AUTH_STEPS)) {
+      const step: AuthenticationStep = {};
+      for (const k of ['authentication_method', 'authentication_method_detail', 'authentication_step_requirement', 'authentication_step_result_detail'] as const) {
+        const v = s(item, k, 256);
+        if (v !== undefined) step[k] = v;
+      }
+      const ok = bool(field(item, 'succeeded'));
+      if (ok !== undefined) step.succeeded = ok;
+      if (Object.keys(step).length > 0) steps.push(step);
+    }
+    if (steps.length > 0) p.authentication_details = steps;
+  }
+  const method = s(doc, `${SIGNIN}mfa_detail.auth_method`, 256);
+  const detail = s(doc, `${SIGNIN}mfa_detail.auth_detail`, 256);
+  if (method !== undefined || detail !== undefined) {
+    p.mfa_detail = {};
+    if (method !== undefined) p.mfa_detail.auth_method = method;
+    if (detail !== undefined) p.mfa_detail.auth_detail = detail;
+  }
+  set('conditional_access_status');
+  set('risk_level_during_signin');
+  set('risk_state');
+  set('risk_level_aggregated');
+  set('risk_detail');
+  set('app_id', 256);
+  return Object.keys(p).length > 0 ? p : undefined;
+}
+
+/**
+ * source.geo.*; for an Entra document, else Elastic's geo.* (Entra's own location;
+ * some pipeline versions wrote the state as geo.country_name, so that one is not read).
+ */
+function geoOf(doc: unknown, signin: boolean): Geo | undefined {
+  const geo: Geo = {};
+  for (const k of ['city_name', 'region_name', 'country_iso_code', 'country_name'] as const) {
+    const v = s(doc, `source.geo.${k}`, 256) ?? (signin && k !== 'country_name' ? s(doc, `geo.${k}`, 256) : undefined);
+    if (v !== undefined) geo[k] = v;
+  }
+  return Object.keys(geo).length > 0 ? geo : undefined;
+}
+
+/** Elastic's o365.audit application ids and ClientInfoString, bounded. */
+function o365Ids(doc: unknown): O365AuditIds | undefined {
+  const ids: O365AuditIds = {};
+  for (const k of ['AppId', 'ClientAppId', 'ApplicationId'] as const) {
+    const v = s(doc, `o365.audit.${k}`, 256);
+    if (v !== undefined) ids[k] = v;
+  }
+  const info = s(doc, 'o365.audit.ClientInfoString');
+  if (info !== undefined) ids.ClientInfoString = info;
+  return Object.keys(ids).length > 0 ? ids : undefined;
+}
+
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   if (record.kind === 'text') return reject('unknown-format', 'ecs reads JSON documents and CSV rows only');
   const doc: Record<string, unknown> = record.value;
@@ -146,10 +220,13 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 
   const sip = ipOf(doc, role === 'network_alert' ? ['source.ip', 'source.address'] : ['source.ip', 'client.ip', 'source.address']);
   const sport = port(first(field(doc, 'source.port')));
-  if (sip !== undefined || sport !== undefined) {
+  // Where a sign-in or mail access came from is evidence; a network alert's is not shown.
+  const geo = role === 'signin' || role === 'mail_access' ? geoOf(doc, ds === 'azure.signinlogs') : undefined;
+  if (sip !== undefined || sport !== undefined || geo !== undefined) {
     event.source = {};
     if (sip !== undefined) event.source.ip = sip;
     if (sport !== undefined) event.source.port = sport;
+    if (geo !== undefined) event.source.geo = geo;
   }
   const dip = ipOf(doc, ['destination.ip', 'destination.address']);
   const dport = port(first(field(doc, 'destination.port')));
@@ -217,13 +294,20 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     if (cloudAccount !== undefined) event.cloud.account = { id: cloudAccount };
   }
 
-  const app = sFirst(doc, ['azure.signinlogs.properties.app_display_name', 'o365.audit.ClientInfoString', 'o365.audit.AppId', 'o365.audit.ApplicationId']);
-  const clientApp = s(doc, 'azure.signinlogs.properties.client_app_used', 256);
+  // The app by name, the client as the source words it (see m365-audit.ts for the o365 ids).
+  const ids = ds === 'o365.audit' ? o365Ids(doc) : undefined;
+  const app = s(doc, `${SIGNIN}app_display_name`);
+  const clientApp = s(doc, `${SIGNIN}client_app_used`, 256) ?? ids?.ClientInfoString;
   if (app !== undefined || clientApp !== undefined) {
     event.client = {};
     if (app !== undefined) event.client.app = app;
     if (clientApp !== undefined) event.client.client_app = clientApp;
   }
+  if (ds === 'azure.signinlogs') {
+    const props = signinProperties(doc);
+    if (props !== undefined) event.azure = { signinlogs: { properties: props } };
+  }
+  if (ids !== undefined) event.o365 = { audit: ids };
   return { ok: true, event: { at: time.at, event } };
 }
 

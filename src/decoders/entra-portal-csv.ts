@@ -4,13 +4,15 @@
 // ("Date (UTC)", "Request ID", "IP address", "Status", "Sign-in error code", ...),
 // times in UTC ("2024-10-14T12:34:56Z"). Framing hands the rows over keyed by the
 // (trimmed) header; the admin center writes some names with a trailing space
-// ("Application ID ") and some twice ("Incoming token type").
-import type { Outcome } from '../events/event.js';
+// ("Application ID ") and some twice ("Incoming token type"). It writes enumerations
+// as display text ("Single-factor authentication", "Not Applied"): they are read
+// back to the values the other exports write (singleFactorAuthentication, notApplied).
+import type { AuthenticationStep, Geo, Outcome, SigninProperties } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { hasKey, reject } from './types.js';
 import { num, present, readTime, str } from './fields.js';
-import { signinEvent } from './entra-signin.js';
+import { countryGeo, signinEvent } from './entra-signin.js';
 
 const NAME = 'entra-portal-csv';
 
@@ -56,6 +58,63 @@ function outcomeOf(col: (name: string) => string | undefined): { outcome: Outcom
   return { outcome: 'unknown' };
 }
 
+/** The admin center's display text of an enumeration, as the API writes it; other text as written. */
+const DISPLAY_ENUMS: Record<string, string> = {
+  singlefactorauthentication: 'singleFactorAuthentication',
+  multifactorauthentication: 'multiFactorAuthentication',
+  notapplied: 'notApplied',
+  success: 'success',
+  failure: 'failure',
+};
+
+function enumValue(v: string | undefined): string | undefined {
+  const s = str(v, 64);
+  if (s === undefined) return undefined;
+  return DISPLAY_ENUMS[s.toLowerCase().replace(/[\s-]+/g, '')] ?? s;
+}
+
+/** "City, State, CC": the last part is the country, the one before it the state, the rest the city. */
+function locationOf(v: string | undefined): Geo | undefined {
+  const text = str(v, 256);
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((x) => x.trim());
+  const geo: Geo = {};
+  countryGeo(geo, str(parts.pop(), 128));
+  if (parts.length >= 2) {
+    const state = str(parts.pop(), 128);
+    if (state !== undefined) geo.region_name = state;
+  }
+  const city = str(parts.join(', '), 128);
+  if (city !== undefined) geo.city_name = city;
+  return Object.keys(geo).length > 0 ? geo : undefined;
+}
+
+/** Authentication requirement, the MFA columns and Conditional Access, as the other exports name them. */
+function propertiesOf(col: (name: string) => string | undefined): SigninProperties | undefined {
+  const p: SigninProperties = {};
+  const requirement = enumValue(col('Authentication requirement'));
+  if (requirement !== undefined) p.authentication_requirement = requirement;
+  const method = str(col('Multifactor authentication auth method'), 256);
+  const detail = str(col('Multifactor authentication auth detail'), 256);
+  const result = str(col('Multifactor authentication result'), 256);
+  if (method !== undefined || detail !== undefined) {
+    p.mfa_detail = {};
+    if (method !== undefined) p.mfa_detail.auth_method = method;
+    if (detail !== undefined) p.mfa_detail.auth_detail = detail;
+  }
+  // The MFA result is what the MFA step said of itself; whether it succeeded the file does not say.
+  if (result !== undefined) {
+    const step: AuthenticationStep = { authentication_step_result_detail: result };
+    if (method !== undefined) step.authentication_method = method;
+    p.authentication_details = [step];
+  }
+  const ca = enumValue(col('Conditional Access'));
+  if (ca !== undefined) p.conditional_access_status = ca;
+  const appId = str(col('Application ID'), 256);
+  if (appId !== undefined) p.app_id = appId;
+  return Object.keys(p).length > 0 ? p : undefined;
+}
+
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   if (record.kind !== 'csv') return reject('unknown-format', 'entra-portal-csv reads CSV rows only');
   const col = columns(record.value);
@@ -80,6 +139,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     userId: userId ?? str(col('Service principal ID')),
     app: str(col('Application')) ?? spName, clientApp: str(col('Client app')), ua: str(col('User agent')),
     tenant: str(col('Resource tenant ID'), 256) ?? str(col('Home tenant ID'), 256),
+    properties: propertiesOf(col), geo: locationOf(col('Location')),
   });
 }
 

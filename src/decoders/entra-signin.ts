@@ -11,7 +11,7 @@
 //    Status, DeviceDetail, LocationDetails as JSON text).
 //  - Microsoft Graph `signIn` resources (auditLogs/signIns): flat camelCase.
 // The event time is the sign-in's createdDateTime, not the time the record was written.
-import type { NormalizedEvent, Outcome } from '../events/event.js';
+import { MAX_AUTH_STEPS, type AuthenticationStep, type Geo, type NormalizedEvent, type Outcome, type SigninProperties } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
 import { formatInstant, type Instant } from '../events/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
@@ -122,6 +122,97 @@ function outcomeOf(get: (name: string) => unknown): { outcome: Outcome; code?: s
   return { outcome: 'unknown' };
 }
 
+/** Enumeration-like values (requirement, risk, CA status) are short; longer text is not one of them. */
+const ENUM_CHARS = 64;
+/** Method names, step results, place names. */
+const DETAIL_CHARS = 256;
+
+/** A boolean written as true/false or "true"/"false". */
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const t = v.trim().toLowerCase();
+    if (t === 'true') return true;
+    if (t === 'false') return false;
+  }
+  return undefined;
+}
+
+/** authenticationDetails[] (an array, or JSON text in Log Analytics rows), bounded in count and size. */
+function authenticationSteps(v: unknown): AuthenticationStep[] | undefined {
+  const list = jsonish(v);
+  if (!Array.isArray(list)) return undefined;
+  const out: AuthenticationStep[] = [];
+  for (const item of list.slice(0, MAX_AUTH_STEPS)) {
+    if (!isObject(item)) continue;
+    const at = (name: string): unknown => item[name] ?? item[pascal(name)];
+    const step: AuthenticationStep = {};
+    const method = str(at('authenticationMethod'), DETAIL_CHARS);
+    const methodDetail = str(at('authenticationMethodDetail'), DETAIL_CHARS);
+    const requirement = str(at('authenticationStepRequirement'), DETAIL_CHARS);
+    const result = str(at('authenticationStepResultDetail'), DETAIL_CHARS);
+    const succeeded = bool(at('succeeded'));
+    if (method !== undefined) step.authentication_method = method;
+    if (methodDetail !== undefined) step.authentication_method_detail = methodDetail;
+    if (requirement !== undefined) step.authentication_step_requirement = requirement;
+    if (result !== undefined) step.authentication_step_result_detail = result;
+    if (succeeded !== undefined) step.succeeded = succeeded;
+    if (Object.keys(step).length > 0) out.push(step);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** A two-letter value is an ISO country code; anything else a country name. */
+export function countryGeo(geo: Geo, country: string | undefined): void {
+  if (country === undefined) return;
+  if (/^[A-Za-z]{2}$/.test(country)) geo.country_iso_code = country.toUpperCase();
+  else geo.country_name = country;
+}
+
+/** Entra's own idea of where the sign-in came from: location / LocationDetails {city, state, countryOrRegion}. */
+function locationOf(get: (name: string) => unknown): Geo | undefined {
+  const details = jsonish(get('locationDetails'));
+  const location = jsonish(get('location'));
+  const loc = isObject(details) ? details : isObject(location) ? location : undefined;
+  const geo: Geo = {};
+  const city = str(loc?.['city'], DETAIL_CHARS);
+  const state = str(loc?.['state'], DETAIL_CHARS);
+  if (city !== undefined) geo.city_name = city;
+  if (state !== undefined) geo.region_name = state;
+  // A Log Analytics row's Location column (and the diagnostic envelope's) is the country code alone.
+  countryGeo(geo, str(loc?.['countryOrRegion'], DETAIL_CHARS) ?? str(location, DETAIL_CHARS));
+  return Object.keys(geo).length > 0 ? geo : undefined;
+}
+
+/** MFA requirement and methods, conditional access, risk, app id: what an analyst asks first. */
+function propertiesOf(get: (name: string) => unknown): SigninProperties | undefined {
+  const p: SigninProperties = {};
+  const set = (key: Exclude<keyof SigninProperties, 'authentication_details' | 'mfa_detail'>, name: string, max = ENUM_CHARS): void => {
+    const v = str(get(name), max);
+    if (v !== undefined) p[key] = v;
+  };
+  set('authentication_requirement', 'authenticationRequirement');
+  const steps = authenticationSteps(get('authenticationDetails'));
+  if (steps) p.authentication_details = steps;
+  const mfa = jsonish(get('mfaDetail'));
+  if (isObject(mfa)) {
+    const method = str(mfa['authMethod'] ?? mfa['AuthMethod'], DETAIL_CHARS);
+    const detail = str(mfa['authDetail'] ?? mfa['AuthDetail'], DETAIL_CHARS);
+    if (method !== undefined || detail !== undefined) {
+      p.mfa_detail = {};
+      if (method !== undefined) p.mfa_detail.auth_method = method;
+      if (detail !== undefined) p.mfa_detail.auth_detail = detail;
+    }
+  }
+  set('conditional_access_status', 'conditionalAccessStatus');
+  set('risk_level_during_signin', 'riskLevelDuringSignIn');
+  set('risk_state', 'riskState');
+  set('risk_level_aggregated', 'riskLevelAggregated');
+  set('risk_detail', 'riskDetail');
+  set('app_id', 'appId', DETAIL_CHARS);
+  return Object.keys(p).length > 0 ? p : undefined;
+}
+
 function firstIp(values: readonly unknown[]): string | undefined {
   for (const v of values) {
     const ip = canonicalIp(v);
@@ -172,6 +263,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     id: str(get('id')), ip, userName, upn, userId: uid,
     app: str(get('appDisplayName')) ?? spName, clientApp: str(get('clientAppUsed')), ua: str(get('userAgent')),
     tenant: str(o['AADTenantId'] ?? o['tenantId'] ?? (logAnalytics ? undefined : o['TenantId'])) ?? str(get('resourceTenantId')) ?? str(get('homeTenantId')),
+    properties: propertiesOf(get), geo: locationOf(get),
   });
 }
 
@@ -193,6 +285,10 @@ export interface SigninParts {
   clientApp?: string | undefined;
   ua?: string | undefined;
   tenant?: string | undefined;
+  /** azure.signinlogs.properties: MFA, conditional access, risk, app id. */
+  properties?: SigninProperties | undefined;
+  /** Where Entra placed the sign-in (source.geo). */
+  geo?: Geo | undefined;
 }
 
 /** The normalized event of a sign-in (ECS azure.signinlogs fields), from its parts. */
@@ -213,7 +309,11 @@ export function signinEvent(p: SigninParts): DecodeResult {
   if (p.action !== undefined) event.event.action = p.action;
   if (p.id !== undefined) event.event.id = p.id;
   if (p.code !== undefined) event.event.code = p.code;
-  if (p.ip !== undefined) event.source = { ip: p.ip };
+  if (p.ip !== undefined || p.geo !== undefined) {
+    event.source = {};
+    if (p.ip !== undefined) event.source.ip = p.ip;
+    if (p.geo !== undefined) event.source.geo = p.geo;
+  }
   const user: NonNullable<NormalizedEvent['user']> = {};
   if (p.userName !== undefined) user.name = p.userName;
   if (looksLikeEmail(p.upn)) {
@@ -229,6 +329,7 @@ export function signinEvent(p: SigninParts): DecodeResult {
     if (p.clientApp !== undefined) event.client.client_app = p.clientApp;
   }
   if (p.tenant !== undefined) event.cloud = { provider: 'azure', account: { id: p.tenant } };
+  if (p.properties !== undefined) event.azure = { signinlogs: { properties: p.properties } };
   return { ok: true, event: { at: p.at, event } };
 }
 

@@ -9,7 +9,13 @@
 //  - Microsoft Sentinel / Log Analytics `OfficeActivity` rows (JSON or the portal's CSV
 //    export): the same fields flattened, OfficeWorkload for Workload, TimeGenerated.
 // Numbers may be strings ("numbery") and some fields stringified JSON.
-import type { NormalizedEvent, Outcome, Role } from '../events/event.js';
+// Which app and client: a MailItemsAccessed record names the application through
+// which the mailbox was read (AppId: Exchange Online, Microsoft Graph, ...), the
+// client application that called it (ClientAppId) and, in Exchange's words, the
+// client (ClientInfoString: "Client=OWA;...", "Client=REST;..."). The ids are kept
+// under their own names (o365.audit.*); ClientInfoString is also the client
+// (client.client_app), as Entra's clientAppUsed is for a sign-in.
+import type { NormalizedEvent, O365AuditIds, Outcome, Role } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
 import { formatInstant } from '../events/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
@@ -164,6 +170,23 @@ function nameValue(list: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** Longest application id kept (they are GUIDs; a hostile record's are not). */
+const MAX_ID_CHARS = 256;
+
+/** AppId, ClientAppId, ApplicationId and ClientInfoString, bounded; undefined when none is written. */
+function auditIds(rec: JsonObject): O365AuditIds | undefined {
+  const ids: O365AuditIds = {};
+  const appId = str(rec['AppId'], MAX_ID_CHARS);
+  const clientAppId = str(rec['ClientAppId'], MAX_ID_CHARS);
+  const applicationId = str(rec['ApplicationId'], MAX_ID_CHARS);
+  const clientInfo = str(rec['ClientInfoString']);
+  if (appId !== undefined) ids.AppId = appId;
+  if (clientAppId !== undefined) ids.ClientAppId = clientAppId;
+  if (applicationId !== undefined) ids.ApplicationId = applicationId;
+  if (clientInfo !== undefined) ids.ClientInfoString = clientInfo;
+  return Object.keys(ids).length > 0 ? ids : undefined;
+}
+
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const found = auditRecordOf(record);
   if (!found.ok) return found.result;
@@ -188,7 +211,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const ip = sourceIp(rec);
   const userName = str(rec['UserId']) ?? (row ? firstStr(row, ['UserId', 'UserIds']) : undefined);
   const id = str(rec['Id']) ?? (row ? str(row['RecordId']) : undefined);
-  const app = firstStr(rec, ['ClientInfoString', 'AppId', 'ApplicationId', 'ClientAppId']);
+  const ids = auditIds(rec);
   const ua = str(rec['UserAgent']) ?? nameValue(rec['ExtendedProperties'], 'UserAgent');
   const org = str(rec['OrganizationId']) ?? str(rec['OrganizationId_']);
 
@@ -221,7 +244,8 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     }
   }
   if (ua !== undefined) event.user_agent = { original: ua };
-  if (app !== undefined) event.client = { app };
+  if (ids?.ClientInfoString !== undefined) event.client = { client_app: ids.ClientInfoString };
+  if (ids !== undefined) event.o365 = { audit: ids };
   if (org !== undefined) event.cloud = { provider: 'azure', account: { id: org } };
   return { ok: true, event: { at: time.at, event } };
 }
