@@ -1,9 +1,16 @@
 // Snort / Suricata "fast" alert lines:
-//   MM/DD[/YY|/YYYY]-hh:mm:ss.uuuuuu  [Drop] [**] [gid:sid:rev] MSG [**] [Classification: C] [Priority: N] {PROTO} SRC[:PORT] -> DST[:PORT]
-// as written to fast.log (Snort 2/3, Suricata; "[Drop]"/"[wDrop]" only in
-// Suricata IPS mode), with or without a syslog header in front, and Snort's
-// alert_syslog form ("snort[pid]: [gid:sid:rev] MSG [Classification: C] [Priority: N] {PROTO} ...",
-// whose time is the syslog header's). Every line is a network alert keyed on SRC.
+//   TIME  [ACTION] [**] [gid:sid:rev] [<iface>] MSG [**] [Classification: C] [Priority: N] [AppID: A] {PROTO} SRC[:PORT] -> DST[:PORT]
+// as written to fast.log (Snort 2/3, Suricata), with or without a syslog header
+// in front, and Snort's alert_syslog form ("snort[pid]: [gid:sid:rev] MSG
+// [Classification: C] [Priority: N] {PROTO} ...", whose time is the syslog
+// header's). ACTION is Suricata's "[Drop]"/"[wDrop]", Snort 2's "[Drop]"/"[WDrop]"
+// or Snort 3's "[block]", "[would_drop]", ...; Snort 3 keeps the rule's quotes
+// around MSG. TIME is one of (see snortTime):
+//   MM/DD-hh:mm:ss.uuuuuu        Snort 2 and 3 by default (year inferred)
+//   MM/DD/YY-hh:mm:ss.uuuuuu     Snort 2 with -y
+//   YY/MM/DD-hh:mm:ss.uuuuuu     Snort 3 with -y (util.cc ts_print puts the year first)
+//   MM/DD/YYYY-hh:mm:ss.uuuuuu   Suricata
+// Every line is a network alert keyed on SRC.
 import type { NormalizedEvent } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
 import { formatInstant, parseTime, withInferredYear } from '../events/time.js';
@@ -27,21 +34,72 @@ export function timeOptions(ctx: DecodeContext): SyslogTimeOptions {
 
 const SNORT_TS_RE = /^(\d{2})\/(\d{2})(?:\/(\d{2}|\d{4}))?-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 
+/** Is the text shaped like a Snort / Suricata alert time (whatever its values)? */
+export function isSnortTime(text: string): boolean {
+  return SNORT_TS_RE.test(text.trim());
+}
+
 /**
- * Snort / Suricata alert time "MM/DD-hh:mm:ss.uuuuuu" (year inferred from the
- * reference), "MM/DD/YY-..." (Snort -y: 20YY) or "MM/DD/YYYY-..." (Suricata), in the
- * configured zone (else UTC). Null when it is not such a time.
+ * Snort / Suricata alert time, in the configured zone (else UTC; Snort writes
+ * the sensor's local time unless run with -U):
+ *   "MM/DD-hh:mm:ss.uuuuuu"      year inferred from the reference;
+ *   "MM/DD/YY-..."               Snort 2 -y (20YY);
+ *   "YY/MM/DD-..."               Snort 3 -y: told from Snort 2's form by its first
+ *                                number, a year (13 or more) where Snort 2 has a
+ *                                month (Snort 3 was first released in 2014);
+ *   "MM/DD/YYYY-..."             Suricata.
+ * Null when it is not such a time.
  */
 export function snortTime(text: string, ctx: DecodeContext): Instant | null {
   const m = SNORT_TS_RE.exec(text.trim());
   if (!m) return null;
-  const [, mo, d, y, h, mi, s, frac] = m;
+  const [, a, b, c, h, mi, s, frac] = m;
   const opts = timeOptions(ctx);
-  if (y === undefined) {
-    return withInferredYear(Number(mo), Number(d), Number(h), Number(mi), Number(s), frac, opts);
+  if (c === undefined) {
+    return withInferredYear(Number(a), Number(b), Number(h), Number(mi), Number(s), frac, opts);
   }
-  const year = y.length === 2 ? 2000 + Number(y) : Number(y);
+  let year: number;
+  let mo = a!;
+  let d = b!;
+  if (c.length === 4) year = Number(c);
+  else if (Number(a) > 12) {
+    year = 2000 + Number(a);
+    mo = b!;
+    d = c;
+  } else year = 2000 + Number(c);
   return parseTime(`${String(year).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ''}`, opts);
+}
+
+/**
+ * Snort's `seconds` (the packet's epoch second, whatever the sensor's zone) is
+ * the truth; the timestamp (local time unless -U) only adds its sub-second
+ * digits, when both name the same second of the minute (zones differ by whole
+ * minutes).
+ */
+export function preferSeconds(fromTs: Instant | null, seconds: Instant): Instant {
+  if (fromTs && Math.floor(fromTs.ms / 1000) % 60 === Math.floor(seconds.ms / 1000) % 60) {
+    const sub = fromTs.ms - Math.floor(fromTs.ms / 1000) * 1000;
+    return { ms: Math.floor(seconds.ms / 1000) * 1000 + sub, ns: fromTs.ns };
+  }
+  return seconds;
+}
+
+/** Snort 3 writes a rule's msg with its quotes ("\"ET SCAN nmap\""); the name is what is inside. */
+export function unquoteMsg(msg: string | undefined): string | undefined {
+  if (msg === undefined || msg.length < 2 || !msg.startsWith('"') || !msg.endsWith('"')) return msg;
+  return str(msg.slice(1, -1));
+}
+
+/**
+ * What an action word says: Suricata/Snort 2 "Drop" (dropped), "wDrop"/"WDrop"
+ * (would have), Snort 3 "block", "would_block", "cant_drop", "force_reset", ...
+ * Only a done (or forced) drop, block or reset stopped the packet.
+ */
+export function actionOf(word: string): { action: string; denied: boolean } {
+  if (word === 'Drop') return { action: 'drop', denied: true };
+  if (word === 'wDrop' || word === 'WDrop') return { action: 'would_drop', denied: false };
+  const action = word.toLowerCase();
+  return { action, denied: /^(?:force_)?(?:drop|block|reset)$/.test(action) };
 }
 
 const BSD_YEAR_RE = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+(\d{4})$/;
@@ -59,12 +117,12 @@ export function syslogTime(ts: string, ctx: DecodeContext): Instant | null {
   return parseTime(ts, opts);
 }
 
-// "[ts  ][Drop] [**] [gid:sid:rev] " at the start of the payload.
+// "[ts  ][Drop] [**] [gid:sid:rev] [<iface>] " at the start of the payload ("[**] R" / "F": Snort 2 MARK_TAGGED builds).
 const HEAD_RE =
-  /^(?:(\d{2}\/\d{2}(?:\/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+)?(?:\[(Drop|wDrop)\]\s*)?(\[\*\*\]\s*)?\[(\d{1,10}):(\d{1,10}):(\d{1,10})\]\s*/;
-// What follows the message: "[**] [Classification: C] [Priority: N] {PROTO} SRC -> DST" (each part optional).
+  /^(?:(\d{2}\/\d{2}(?:\/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+)?(?:\[(Drop|wDrop|WDrop|(?:cant_|would_|force_)?(?:drop|block|reset|rewrite))\]\s*)?(\[\*\*\]\s*(?:[RF]\s+)?)?\[(\d{1,10}):(\d{1,10}):(\d{1,10})\]\s*(?:<[^<>\s]{1,64}>\s*)?/;
+// What follows the message: "[**] [Classification: C] [Priority: N] [AppID: A] {PROTO} SRC -> DST" (each part optional).
 const TAIL_RE =
-  /^(?:\[\*\*\]\s*)?(?:\[Classification:\s*([^\]]{0,512})\]\s*)?(?:\[Priority:\s*(\d{1,5})\]\s*)?(?:\{([A-Za-z0-9_:.-]{1,32})\}\s+(\S{1,80})\s+->\s+(\S{1,80}))?\s*$/;
+  /^(?:\[\*\*\]\s*)?(?:\[Classification:\s*([^\]]{0,512})\]\s*)?(?:\[Priority:\s*(\d{1,5})\]\s*)?(?:\[AppID:\s*[^\]]{0,256}\]\s*)?(?:\{([A-Za-z0-9_:.-]{1,32})\}\s+(\S{1,80})\s+->\s+(\S{1,80}))?\s*$/;
 const MARKERS = ['[**]', '[Classification:', '[Priority:'];
 
 interface Head {
@@ -96,7 +154,7 @@ function looksLikeFast(line: string): boolean {
 }
 
 /** "1.2.3.4:80", "1.2.3.4", "[2001:db8::1]:80", "2001:db8::1", "2001:db8::1:80" (Snort 2), full-form IPv6 + ":port". */
-function endpoint(text: string, withPorts: boolean): { ip: string; port?: number } | null {
+export function endpoint(text: string, withPorts: boolean): { ip: string; port?: number } | null {
   const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
   if (bracket) {
     const ip = canonicalIp(bracket[1]);
@@ -170,8 +228,12 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   }
 
   const app = sys.app?.toLowerCase();
-  const suricata = h.drop !== undefined || (h.ts !== undefined && /\/\d{4}-/.test(h.ts)) || (app?.includes('suricata') ?? false);
-  const snort = !suricata && (app?.includes('snort') ?? false);
+  const act = h.drop === undefined ? undefined : actionOf(h.drop);
+  // Suricata always writes a four-digit year; "wDrop" is Suricata's, "WDrop",
+  // Snort 3's lower-case actions and its year-first time are Snort's.
+  const suricata = h.drop === 'wDrop' || (h.ts !== undefined && /\/\d{4}-/.test(h.ts)) || (app?.includes('suricata') ?? false);
+  const snort = !suricata && ((app?.includes('snort') ?? false) || h.drop === 'WDrop' || (h.drop !== undefined && h.drop !== 'Drop') ||
+    (h.ts !== undefined && Number(h.ts.slice(0, 2)) > 12));
   const observer: NonNullable<NormalizedEvent['observer']> = { type: 'ids' };
   if (suricata) Object.assign(observer, { vendor: 'OISF', product: 'Suricata' });
   else if (snort) Object.assign(observer, { vendor: 'Cisco', product: 'Snort' });
@@ -184,15 +246,16 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
       dataset: 'snort.log',
       module: 'snort',
       category: ['network', 'intrusion_detection'],
-      type: [h.drop === 'Drop' ? 'denied' : 'allowed'],
+      type: [act?.denied ? 'denied' : 'allowed'],
       code: `${h.gid}:${h.sid}:${h.rev}`,
     },
     rule: { id: h.sid },
     observer,
     crosswatch: { role: 'network_alert', decoder: NAME, category: 'alert' },
   };
-  if (h.drop !== undefined) event.event.action = h.drop === 'Drop' ? 'drop' : 'would_drop';
-  if (msg !== undefined) event.rule!.name = msg;
+  if (act) event.event.action = act.action;
+  const name = unquoteMsg(msg);
+  if (name !== undefined) event.rule!.name = name;
   const cls = str(classification);
   if (cls !== undefined && cls !== '(null)') event.rule!.category = cls;
   if (priority !== undefined) event.event.severity = Number(priority);

@@ -10,10 +10,13 @@ import { m365Audit } from './m365-audit.js';
 import { suricataEve } from './suricata-eve.js';
 import { snortJson } from './snort-json.js';
 import { zeekNotice } from './zeek-notice.js';
+import { zeekLog } from './zeek-log.js';
 import { cef } from './cef.js';
 import { panosThreat } from './panos.js';
 import { fortigate } from './fortigate.js';
 import { fastLog } from './fast-log.js';
+import { snortFull } from './snort-full.js';
+import { snortCsv } from './snort-csv.js';
 import { genericJson } from './generic-json.js';
 
 export const DECODERS: readonly Decoder[] = [
@@ -25,11 +28,14 @@ export const DECODERS: readonly Decoder[] = [
   suricataEve,
   snortJson,
   zeekNotice,
+  zeekLog,
   // text lines (syslog payloads)
   cef,
   panosThreat,
   fortigate,
+  snortFull,
   fastLog,
+  snortCsv,
   // a user-configured mapping (--map) for any other JSON alert feed: last, so it never shadows a known format
   genericJson,
 ];

@@ -1,9 +1,10 @@
 // Snort 3 alert_json (one object per line). The fields are configurable; the
 // default set is "timestamp pkt_num proto pkt_gen pkt_len dir src_ap dst_ap rule
 // action", and msg, class, priority, gid/sid/rev, src_addr/src_port, seconds ...
-// are optional. `timestamp` is Snort's "MM/DD[/YY]-hh:mm:ss.uuuuuu" in the
-// sensor's local time (UTC with `-U`), `seconds` the epoch second. Every record is
-// an IDS event: a network alert keyed on src_addr (else the address of src_ap).
+// are optional. `timestamp` is Snort's "MM/DD-hh:mm:ss.uuuuuu", with -y
+// "YY/MM/DD-..." (Snort 3 puts the year first), in the sensor's local time (UTC
+// with `-U`); `seconds` is the epoch second, the truth when present. Every record
+// is an IDS event: a network alert keyed on src_addr (else the address of src_ap).
 import type { NormalizedEvent } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
 import { formatInstant, parseEpoch } from '../events/time.js';
@@ -11,7 +12,7 @@ import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { isObject, num, port, present, snippet, str } from './fields.js';
-import { snortTime } from './fast-log.js';
+import { preferSeconds, snortTime, unquoteMsg } from './fast-log.js';
 
 const NAME = 'snort-json';
 
@@ -59,13 +60,7 @@ function readSnortTime(o: Record<string, unknown>, ctx: DecodeContext): { ok: tr
     const n = num(secs);
     const at = n !== undefined && Number.isInteger(n) && n >= 0 ? parseEpoch(n) : null;
     if (!at) return { ok: false, result: reject('invalid-time', `seconds is not an epoch second: ${snippet(secs)}`) };
-    // `seconds` is the true epoch second whatever the sensor's zone; keep the
-    // timestamp's sub-second digits when both name the same second of the minute.
-    if (fromTs && Math.floor(fromTs.ms / 1000) % 60 === Math.floor(at.ms / 1000) % 60) {
-      const sub = fromTs.ms - Math.floor(fromTs.ms / 1000) * 1000;
-      return { ok: true, at: { ms: at.ms + sub, ns: fromTs.ns } };
-    }
-    return { ok: true, at };
+    return { ok: true, at: preferSeconds(fromTs, at) };
   }
   if (fromTs) return { ok: true, at: fromTs };
   return { ok: false, result: reject('missing-time', 'no time field (looked for timestamp, seconds)') };
@@ -112,8 +107,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 
   const rule: NonNullable<NormalizedEvent['rule']> = {};
   const msg = str(o['msg']);
-  // Snort 3 keeps the rule's quotes around msg in some builds.
-  if (msg !== undefined) rule.name = msg.length >= 2 && msg.startsWith('"') && msg.endsWith('"') ? msg.slice(1, -1) : msg;
+  // Snort 3 keeps the rule's quotes around msg.
+  const name = unquoteMsg(msg);
+  if (name !== undefined) rule.name = name;
   if (sid !== undefined) rule.id = sid;
   const cls = str(o['class']);
   if (cls !== undefined && cls !== 'none') rule.category = cls;

@@ -1,8 +1,10 @@
 // Framing: bytes of one input become records before any decoder sees them.
 // NDJSON lines, JSON documents (arrays, {"records":[…]} and {"value":[…]}
-// envelopes, pretty-printed single objects), CSV exports with a header row, and
-// plain text lines (syslog, fast.log, CEF). gzip, UTF-8 BOMs and UTF-16 exports
-// are unwrapped first. Problems are yielded with their place, never thrown.
+// envelopes, pretty-printed single objects), CSV exports with a header row,
+// plain text lines (syslog, fast.log, CEF, Snort's header-less alert_csv), and
+// Snort's alert_full, whose blank-line-separated blocks are one record each.
+// gzip, UTF-8 BOMs and UTF-16 exports are unwrapped first. Problems are yielded
+// with their place, never thrown.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -10,6 +12,8 @@ import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import type { RawRecord, RecordOrigin, RejectReason } from '../decoders/types.js';
 import { splitSyslog } from '../decoders/syslog.js';
+import { isFullHead } from '../decoders/snort-full.js';
+import { startsLikeSnortCsv } from '../decoders/snort-csv.js';
 import { JsonArraySplitter } from './json-stream.js';
 
 /** A framing problem: a record that could not be cut out of the input. */
@@ -170,6 +174,12 @@ async function* frameStream(stream: Readable, display: string, path: string, opt
     }
   }
   const lead = start >= 0 ? text[start] : '';
+  if (isFullHead(firstLineOf(text, start))) {
+    // Snort alert_full: starts with "[**] [gid:sid:rev]", which is no JSON array.
+    opts.onFormat?.('text');
+    yield* frameLines(prepend(first, chunks), display, opts, true);
+    return;
+  }
   if (looksCsv(text, start, path, display)) {
     opts.onFormat?.('csv');
     yield* frameCsv(first, chunks, display, opts);
@@ -202,9 +212,15 @@ async function* frameStream(stream: Readable, display: string, path: string, opt
   yield* frameLines(prepend(first, chunks), display, opts);
 }
 
+function firstLineOf(text: string, start: number): string {
+  return text.slice(Math.max(0, start)).split(/\r?\n/, 1)[0] ?? '';
+}
+
 function looksCsv(text: string, start: number, path: string, display: string): boolean {
   const lead = start >= 0 ? text[start] : '';
-  const firstLine = text.slice(Math.max(0, start)).split(/\r?\n/, 1)[0] ?? '';
+  const firstLine = firstLineOf(text, start);
+  // Snort 2 names its header-less alert_csv "alert.csv": its lines are text records.
+  if (startsLikeSnortCsv(firstLine)) return false;
   return /\.csv(\.gz)?$/i.test(path) || /\.csv(\.gz)?$/i.test(display) ||
     (lead !== '{' && lead !== '[' && /^"?[\w .()[\]-]+"?(,"?[\w .()@[\]-]+"?){2,}$/.test(firstLine.trim()) && /AuditData|CreationDate|TimeGenerated|IPAddress|Date \(UTC\)/i.test(firstLine));
 }
@@ -232,6 +248,7 @@ export function fastLayout(head: Buffer, path: string, display: string): { layou
   const text = sniff.toString('utf8');
   const start = text.search(/\S/);
   if (start < 0) return null;
+  if (isFullHead(firstLineOf(text, start))) return null; // Snort alert_full: blocks, framed by frameLines
   if (looksCsv(text, start, path, display)) return { layout: 'csv', offset };
   if (isJsonStream(first, text, start)) return { layout: 'json-stream', offset };
   if (text[start] === '{' && firstLineParses(first, start)) return { layout: 'ndjson', offset };
@@ -320,8 +337,12 @@ async function collectRest(first: Buffer, rest: AsyncIterable<Buffer>, limit: nu
   return Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
 }
 
-/** Splits a byte stream into lines without ever holding more than one over-long line's worth. */
-async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
+/**
+ * Splits a byte stream into lines without ever holding more than one over-long
+ * line's worth. With `blocks` (Snort alert_full), the lines of each
+ * blank-line-separated block become one text record.
+ */
+async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts: FramingOptions, blocks = false): AsyncGenerator<FramedItem[]> {
   let batch: FramedItem[] = [];
   let carry: Buffer[] = [];
   let carryLen = 0;
@@ -329,6 +350,7 @@ async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts:
   let lineNo = 0;
   const max = opts.maxRecordBytes;
   const zeek = new ZeekTsvHeader();
+  const grouper = blocks ? new BlockGrouper(Math.min(max, MAX_BLOCK_CHARS), opts) : null;
 
   const emit = (buf: Buffer): void => {
     lineNo++;
@@ -336,6 +358,10 @@ async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts:
     if (end > 0 && buf[end - 1] === 0x0d) end--;
     const line = buf.toString('utf8', 0, end);
     const origin = { source: display, line: lineNo };
+    if (grouper) {
+      grouper.take(line, origin, batch);
+      return;
+    }
     if (zeek.take(line, origin, batch)) return;
     if (opts.prefilter && !opts.prefilter(line)) {
       opts.onSkip?.();
@@ -398,7 +424,63 @@ async function* frameLines(chunks: AsyncIterable<Buffer>, display: string, opts:
   } else if (carryLen > 0) {
     emit(Buffer.concat(carry));
   }
+  grouper?.flush(batch);
   if (batch.length > 0) yield batch;
+}
+
+/** Longest alert_full block kept whole (a real one is under a kilobyte). */
+const MAX_BLOCK_CHARS = 256 * 1024;
+
+/**
+ * Snort's alert_full: lines gathered into blocks, one per alert, ended by a blank
+ * line, or by the next "[**] [gid:sid:rev]" line when a blank line is missing. A
+ * block keeps its first line's number; one longer than `max` is reported, not held.
+ */
+class BlockGrouper {
+  private lines: string[] = [];
+  private chars = 0;
+  private origin: RecordOrigin | null = null;
+  private tooLarge = false;
+
+  constructor(private readonly max: number, private readonly opts: FramingOptions) {}
+
+  take(line: string, origin: RecordOrigin, out: FramedItem[]): void {
+    const t = line.trimEnd();
+    if (t.trim() === '') {
+      this.flush(out);
+      return;
+    }
+    if (this.origin && isFullHead(t)) this.flush(out);
+    this.origin ??= origin;
+    if (this.tooLarge) return;
+    this.chars += t.length + 1;
+    if (this.chars > this.max) {
+      this.tooLarge = true;
+      this.lines = [];
+      return;
+    }
+    this.lines.push(t);
+  }
+
+  flush(out: FramedItem[]): void {
+    const origin = this.origin;
+    if (!origin) return;
+    const text = this.lines.join('\n');
+    const tooLarge = this.tooLarge;
+    this.lines = [];
+    this.chars = 0;
+    this.origin = null;
+    this.tooLarge = false;
+    if (tooLarge) {
+      out.push({ kind: 'problem', origin, reason: 'record-too-large', message: `alert block longer than ${this.max} characters; skipped` });
+      return;
+    }
+    if (this.opts.prefilter && !this.opts.prefilter(text)) {
+      this.opts.onSkip?.();
+      return;
+    }
+    out.push({ kind: 'text', value: text.trim(), origin });
+  }
 }
 
 /**
