@@ -3,17 +3,22 @@
 //   [syslog header] CEF:Version|Device Vendor|Device Product|Device Version|Signature ID|Name|Severity|Extension
 // Header fields escape "\|" and "\\"; extension values escape "\=", "\\", "\n"
 // and "\r", may contain spaces, and run until the next " key=". Time is `rt`,
-// else `end`, else `start`, else the syslog header's. Which records are network
-// alerts is decided by cefRole() below (documented in docs/formats.md).
+// else `end`, else `start`, else Fortinet's FTNTFGTeventtime / FTNTFGTdate +
+// FTNTFGTtime, else the syslog header's. Which records are network alerts: PAN-OS
+// and FortiGate CEF by their vendor's own list (panos.ts, fortigate.ts: status and
+// audit logs such as GLOBALPROTECT or traffic are not alerts), every other vendor
+// by cefRole() below (documented in docs/formats.md).
 import type { NormalizedEvent, Outcome, Role } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
-import { checkZone, formatInstant, parseTime, withInferredYear } from '../events/time.js';
+import { formatInstant, parseTime, withInferredYear, writtenZone } from '../events/time.js';
 import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
-import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
+import { MAX_FIELD_CHARS, port, setEndpoints, snippet, str } from './fields.js';
 import { splitSyslog } from './syslog.js';
 import { syslogTime, timeOptions } from './fast-log.js';
+import { PANOS_LOG_TYPES, PANOS_SEVERITY, PANOS_THREAT_SUBTYPES, isPanosAlert, panosCategory } from './panos.js';
+import { fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './fortigate.js';
 
 const NAME = 'cef';
 
@@ -130,12 +135,14 @@ export function parseCef(payload: string): CefParse {
 
 const SEVERITY_WORDS: Record<string, number | null> = {
   unknown: null, low: 0, medium: 4, high: 7, 'very-high': 9, 'very high': 9, veryhigh: 9,
+  // PAN-OS CORRELATION entries write their severity word ($severity) in the header.
+  informational: 0, critical: 9,
 };
 
 /**
  * CEF Severity on its own 0..10 scale: integers as written; the words take the
  * lower bound of their range (Low 0, Medium 4, High 7, Very-High 9, as Elastic's
- * decode_cef does); Unknown or empty is none. Anything else is not a severity
+ * decode_cef does; PAN-OS's Informational 0 and Critical 9); Unknown or empty is none. Anything else is not a severity
  * (typically an unescaped "|" in the Name shifted the header).
  */
 export function cefSeverity(text: string): { ok: true; value?: number } | { ok: false } {
@@ -154,39 +161,17 @@ export function cefSeverity(text: string): { ok: true; value?: number } | { ok: 
 
 // --- time -------------------------------------------------------------------
 
-const ZONE_ABBREVIATIONS: Record<string, string> = {
-  UTC: '+00:00', UT: '+00:00', GMT: '+00:00', Z: '+00:00', WET: '+00:00', WEST: '+01:00', BST: '+01:00',
-  CET: '+01:00', CEST: '+02:00', MET: '+01:00', MEST: '+02:00', EET: '+02:00', EEST: '+03:00', MSK: '+03:00',
-  IST: '+05:30', SGT: '+08:00', HKT: '+08:00', AWST: '+08:00', JST: '+09:00', KST: '+09:00', ACST: '+09:30',
-  ACDT: '+10:30', AEST: '+10:00', AEDT: '+11:00', NZST: '+12:00', NZDT: '+13:00',
-  EST: '-05:00', EDT: '-04:00', CST: '-06:00', CDT: '-05:00', MST: '-07:00', MDT: '-06:00',
-  PST: '-08:00', PDT: '-07:00', AKST: '-09:00', AKDT: '-08:00', HST: '-10:00',
-};
-
-/** A written zone: abbreviation, "+01:00" / "+0100" / "GMT+01:00", or an IANA name; null when unknown. */
-function zoneOf(text: string): string | null {
-  const t = text.trim();
-  const abbr = ZONE_ABBREVIATIONS[t.toUpperCase()];
-  if (abbr !== undefined) return abbr;
-  const off = /^(?:GMT|UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(t);
-  if (off) {
-    const h = Number(off[2]);
-    const mi = Number(off[3] ?? 0);
-    if (h > 14 || mi > 59) return null;
-    return `${off[1]}${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}`;
-  }
-  if (/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/.test(t) && checkZone(t) === null) return t;
-  return null;
-}
-
 const CEF_DATE_RE =
   /^([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{4})\s+)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:\s+(\S{1,40}))?$/;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /**
- * CEF time values: epoch milliseconds, "MMM dd yyyy HH:mm:ss[.SSS] [zzz]", the same
- * without the year (inferred from the reference), and ISO 8601. A written zone
- * wins; otherwise the configured zone (else UTC).
+ * CEF time values, every form of the ArcSight spec's "Date formats": epoch
+ * milliseconds; "MMM dd yyyy HH:mm:ss", "MMM dd yyyy HH:mm:ss.SSS", each with or
+ * without a zone ("zzz": UTC, GMT, PST, CET, GMT+01:00, +0100, an IANA name); the
+ * same without the year (inferred from the reference, as syslog stamps). Also ISO
+ * 8601 and epoch seconds/µs/ns (by magnitude), which some vendors send. A written
+ * zone wins; otherwise the configured zone (else UTC).
  */
 export function cefTime(value: string, ctx: DecodeContext): Instant | null {
   const t = value.trim();
@@ -198,7 +183,7 @@ export function cefTime(value: string, ctx: DecodeContext): Instant | null {
   if (mon === 0) return null;
   const opts = timeOptions(ctx);
   if (zoneText !== undefined) {
-    const zone = zoneOf(zoneText);
+    const zone = writtenZone(zoneText);
     if (zone === null) return null;
     opts.zone = zone;
   }
@@ -215,10 +200,13 @@ const INFO_NAMES = new Set([
   'traffic', 'session', 'flow', 'netflow', 'connection', 'authentication', 'auth', 'login', 'logon', 'logout', 'logoff',
   'audit', 'system', 'config', 'configuration', 'health', 'heartbeat', 'status', 'statistics', 'log', 'web request',
   'http request', 'request', 'access', 'url access', 'accept', 'allow', 'allowed', 'permit', 'start', 'end',
+  // VPN and identity status logs (a remote worker's VPN login is no attacker): other vendors' GlobalProtect-like records.
+  'vpn', 'globalprotect', 'hipmatch', 'hip-match', 'hip match', 'userid', 'user-id', 'iptag', 'ip-tag', 'decryption', 'tunnel',
+  'dhcp', 'dns', 'ntp',
 ]);
-const INFO_PREFIX = /^(?:traffic|session|flow|netflow|connection)(?:$|[\s:/_.-])/i;
+const INFO_PREFIX = /^(?:traffic|session|flow|netflow|connection|vpn)(?:$|[\s:/_.-])/i;
 const INFO_CATEGORY =
-  /^\/?(?:traffic|session|flow|netflow|connection|audit|authentication|system|config(?:uration)?|health|heartbeat|statistics|status|event:)(?:$|[\s:/_.-])/i;
+  /^\/?(?:traffic|session|flow|netflow|connection|vpn|audit|authentication|system|config(?:uration)?|health|heartbeat|statistics|status|event:)(?:$|[\s:/_.-])/i;
 const ALLOW_ACTIONS = new Set(['accept', 'accepted', 'allow', 'allowed', 'permit', 'permitted', 'pass', 'passed', 'success', 'ok']);
 
 /**
@@ -242,6 +230,106 @@ export function cefRole(cef: CefRecord, severity: number | undefined): { role: R
   const act = (cef.extensions.get('act') ?? cef.extensions.get('deviceAction') ?? '').trim().toLowerCase();
   if (ALLOW_ACTIONS.has(act) && (severity === undefined || severity <= 3)) return { role: 'other', why: 'allowed' };
   return { role: 'network_alert', why: 'alert' };
+}
+
+// --- vendors with their own list ---------------------------------------------
+
+/** How a record is classed: its role, crosswatch.category, and whether the threat side is `dst`. */
+export interface CefClass {
+  role: Role;
+  category: string;
+  serverSide: boolean;
+}
+
+/**
+ * The PAN-OS log type and subtype of a Palo Alto Networks CEF record, or null. The
+ * firewall's CEF templates write Signature ID = subtype (CONFIG: the result, HIP
+ * match: the match type, some 9.x templates: the threat id) and Name = the log type;
+ * Strata Logging Service (product "LF") writes them the other way round.
+ */
+export function panosCefKind(cef: CefRecord): { type: string; subtype: string } | null {
+  if ((cef.vendor ?? '').trim().toLowerCase() !== 'palo alto networks') return null;
+  const name = (cef.name ?? '').trim();
+  const sig = (cef.signatureId ?? '').trim();
+  if (PANOS_LOG_TYPES.has(name.toUpperCase())) return { type: name.toUpperCase(), subtype: sig.toLowerCase() };
+  if (PANOS_LOG_TYPES.has(sig.toUpperCase())) return { type: sig.toUpperCase(), subtype: name.toLowerCase() };
+  return null;
+}
+
+/** A labelled custom field (csN with csNLabel) when its label matches, or unlabelled. */
+function labelled(cef: CefRecord, key: string, label: RegExp): string | undefined {
+  const l = cef.extensions.get(`${key}Label`);
+  return l === undefined || label.test(l) ? str(cef.extensions.get(key), 256) : undefined;
+}
+
+/**
+ * PAN-OS's rule (isPanosAlert): THREAT entries of the attack and malware subtypes;
+ * url / file / wildfire ones only when they name a threat; every other log type
+ * (TRAFFIC, GLOBALPROTECT, HIPMATCH, USERID, IPTAG, SYSTEM, CONFIG, AUTHENTICATION,
+ * DECRYPTION, CORRELATION, …) is a status or audit log. Severity: a written word
+ * (PanOSSeverity, PanOSThreatSeverity, severity) as PAN-OS names it; else the header,
+ * which the templates fill with $number-of-severity (1-5) or its CEF 0-10 form:
+ * only 4 and up is "medium or above" on both.
+ */
+function panosCefClass(cef: CefRecord, type: string, subtype: string, headerSeverity: number | undefined): CefClass {
+  if (type !== 'THREAT') return { role: 'other', category: panosCategory(type, subtype), serverSide: false };
+  const sub = PANOS_THREAT_SUBTYPES.has(subtype) ? subtype : '';
+  const word = ext(cef, ['PanOSSeverity', 'PanOSThreatSeverity', 'severity'], 32)?.toLowerCase();
+  const severity = (word !== undefined ? PANOS_SEVERITY[word] : undefined) ??
+    (headerSeverity === undefined ? undefined : headerSeverity >= 4 ? PANOS_SEVERITY['medium'] : PANOS_SEVERITY['low']);
+  const action = ext(cef, ['act', 'deviceAction'], 64)?.toLowerCase();
+  // The URL category: cs2 ("URL Category") in the firewall's templates, PanOSURLCategory in LF's.
+  const categories = [labelled(cef, 'cs2', /url\s*category/i), ext(cef, ['PanOSURLCategory'], 256), ext(cef, ['cat'], 256)]
+    .filter((c): c is string => c !== undefined).join(',');
+  const alert = isPanosAlert(sub, severity, action, categories === '' ? undefined : categories);
+  // As in the CSV decoder: for URL entries and server-to-client threats the threat side is the server.
+  const direction = (labelled(cef, 'flexString2', /direction/i) ?? '').toLowerCase();
+  const s2c = direction === 'server-to-client' || direction === '1' || ext(cef, ['PanOSIsServertoClient'], 8)?.toLowerCase() === 'true';
+  return { role: alert ? 'network_alert' : 'other', category: panosCategory('THREAT', sub), serverSide: sub === 'url' || s2c };
+}
+
+/** A FortiOS field in CEF: FTNTFGT<key>, or FortinetFortiGate<key> (FortiOS 6.2 wrote that prefix). */
+function fortiField(cef: CefRecord, key: string, max = 256): string | undefined {
+  return ext(cef, [`FTNTFGT${key}`, `FortinetFortiGate${key}`], max);
+}
+
+const FORTI_KIND_RE = /^([a-z][a-z-]{1,19}):([a-z0-9-]{1,32})/i;
+
+/** The FortiOS type and subtype of a FortiGate CEF record ("cat=utm:ips", else the Name "utm:ips signature"), or null. */
+export function fortinetCefKind(cef: CefRecord): { type: string; subtype: string } | null {
+  if ((cef.vendor ?? '').trim().toLowerCase() !== 'fortinet' || !/^forti(?:gate|os)/i.test((cef.product ?? '').trim())) return null;
+  const m = FORTI_KIND_RE.exec(ext(cef, ['cat', 'deviceEventCategory'], 64) ?? '') ?? FORTI_KIND_RE.exec(cef.name ?? '');
+  const type = (m?.[1] ?? fortiField(cef, 'type', 32) ?? '').toLowerCase();
+  if (type === '') return null;
+  return { type, subtype: (fortiField(cef, 'subtype', 32) ?? m?.[2] ?? '').toLowerCase() };
+}
+
+/** FortiGate's rule (isFortigateAlert), over the FTNTFGT… fields that carry its inputs. */
+function fortinetCefClass(cef: CefRecord, type: string, subtype: string): CefClass {
+  const kind = fortigateKind(type, subtype);
+  const kv = new Map<string, string>();
+  const action = ext(cef, ['act', 'deviceAction'], 64) ?? fortiField(cef, 'action', 64);
+  if (action !== undefined) kv.set('action', action);
+  for (const k of ['eventtype', 'catdesc', 'cat', 'appcat', 'apprisk']) {
+    const v = fortiField(cef, k);
+    if (v !== undefined) kv.set(k, v);
+  }
+  const alert = kind !== '' && isFortigateAlert(kind, kv);
+  return {
+    role: alert ? 'network_alert' : 'other',
+    category: fortigateCategory(type, subtype, kind),
+    serverSide: fortigateServerSide(kind, (fortiField(cef, 'direction', 32) ?? '').toLowerCase()),
+  };
+}
+
+/** The class of a record: by the vendor's list for PAN-OS and FortiGate, else by cefRole. */
+export function cefClass(cef: CefRecord, severity: number | undefined): CefClass {
+  const pan = panosCefKind(cef);
+  if (pan) return panosCefClass(cef, pan.type, pan.subtype, severity);
+  const forti = fortinetCefKind(cef);
+  if (forti) return fortinetCefClass(cef, forti.type, forti.subtype);
+  const { role, why } = cefRole(cef, severity);
+  return { role, category: why, serverSide: false };
 }
 
 // --- decoding ---------------------------------------------------------------
@@ -297,13 +385,22 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     if (!at) return reject('invalid-time', `${short} is not a time: ${snippet(v)}`);
     break;
   }
+  const fortiEventtime = fortiField(cef, 'eventtime');
+  const fortiTime = fortinetCefKind(cef) !== null && ((fortiEventtime !== undefined && fortiEventtime !== '0') ||
+    (fortiField(cef, 'date') !== undefined && fortiField(cef, 'time') !== undefined));
+  if (!at && fortiTime) {
+    // FortiGate CEF often has no rt: its own eventtime (epoch s/ms/µs/ns) or date + time in tz.
+    const when = fortigateTime((k) => fortiField(cef, k, 64), ctx, 'FTNTFGT');
+    if (!when.ok) return when.result;
+    at = when.at;
+  }
   if (!at && sys.timestamp !== undefined) {
     at = syslogTime(sys.timestamp, ctx);
     if (!at) return reject('invalid-time', `syslog header time is not a time: ${snippet(sys.timestamp)}`);
   }
   if (!at) return reject('missing-time', 'CEF record has no rt, end or start and no syslog header time');
 
-  const { role, why } = cefRole(cef, sev.value);
+  const { role, category, serverSide } = cefClass(cef, sev.value);
   const alert = role === 'network_alert';
   const event: NormalizedEvent = {
     '@timestamp': formatInstant(at),
@@ -313,7 +410,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
       module: 'cef',
       category: alert ? ['network', 'intrusion_detection'] : ['network'],
     },
-    crosswatch: { role, decoder: NAME, category: why },
+    crosswatch: { role, decoder: NAME, category },
   };
   if (sev.value !== undefined) event.event.severity = sev.value;
   if (cef.signatureId !== undefined) event.event.code = cef.signatureId.slice(0, 256);
@@ -345,20 +442,12 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 
   // src is the source (IPv4, or IPv6 in newer CEF); c6a2 is the spec's "Source IPv6 Address".
   // sourceTranslatedAddress (NAT) is never the attacker, so it is not a fallback.
-  const src = extIp(cef, ['src', 'sourceAddress', 'c6a2', 'deviceCustomIPv6Address2']);
-  const spt = port(cef.extensions.get('spt') ?? cef.extensions.get('sourcePort'));
-  if (src !== undefined || spt !== undefined) {
-    event.source = {};
-    if (src !== undefined) event.source.ip = src;
-    if (spt !== undefined) event.source.port = spt;
-  }
-  const dst = extIp(cef, ['dst', 'destinationAddress', 'c6a3', 'deviceCustomIPv6Address3']);
-  const dpt = port(cef.extensions.get('dpt') ?? cef.extensions.get('destinationPort'));
-  if (dst !== undefined || dpt !== undefined) {
-    event.destination = {};
-    if (dst !== undefined) event.destination.ip = dst;
-    if (dpt !== undefined) event.destination.port = dpt;
-  }
+  const src = { ip: extIp(cef, ['src', 'sourceAddress', 'c6a2', 'deviceCustomIPv6Address2']) ?? null, port: port(cef.extensions.get('spt') ?? cef.extensions.get('sourcePort')) };
+  const dst = { ip: extIp(cef, ['dst', 'destinationAddress', 'c6a3', 'deviceCustomIPv6Address3']) ?? null, port: port(cef.extensions.get('dpt') ?? cef.extensions.get('destinationPort')) };
+  // source.ip is the threat side (the correlation key): the server for PAN-OS URL and
+  // server-to-client threats and FortiGate web filter / incoming entries, as their syslog decoders do.
+  if (serverSide) setEndpoints(event, dst, src);
+  else setEndpoints(event, src, dst);
 
   const userName = ext(cef, ['suser', 'sourceUserName'], 256) ?? ext(cef, ['duser', 'destinationUserName'], 256);
   if (userName !== undefined) event.user = { name: userName };
