@@ -25,6 +25,7 @@ import type { NormalizedEvent } from '../src/events/event.js';
 import { frameFile, DEFAULT_FRAMING, type FramedItem } from '../src/sources/framing.js';
 import { fastFrameFile, NeedsFullFraming } from '../src/sources/fast-frames.js';
 import { ScanKernel } from '../src/sources/scan-kernel.js';
+import { mayBeNetworkAlert } from '../src/pipeline/alert-markers.js';
 import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
@@ -91,6 +92,7 @@ test('fast.log: Snort 3 without and with -y (YY/MM/DD), quoted msg, AppID, actio
   assert.equal(plain.decoder, 'fast-log');
   assert.equal(plain.e['@timestamp'], AT);
   assert.equal(plain.e.rule?.name, 'ET SCAN Potential SSH Scan', 'Snort 3 writes the rule\'s quotes');
+  assert.equal(plain.e.observer?.product, 'Snort', 'a quoted msg is Snort 3\'s');
   assert.equal(plain.e.rule?.category, 'Attempted Information Leak');
   assert.equal(plain.e.event.severity, 2);
   assert.deepEqual(plain.e.destination, { ip: '10.0.0.5', port: 22 });
@@ -326,6 +328,8 @@ test('framing: alert_full blocks are one record each (a missing blank line too);
   assert.equal(first.kind === 'text' && first.value, FULL2.split('\n').map((l) => l.trimEnd()).join('\n'));
   const csv = await frame('alert.csv', `${CSV2}\n${CSV2.replace('04/16-', '04/17-')}\n`);
   assert.deepEqual(csv.map((i) => `${i.kind}@${i.origin.line}`), ['text@1', 'text@2']);
+  // hunt's first pass decodes every such record (text is never skipped as "no alert marker").
+  for (const item of [...full, ...csv]) assert.ok(item.kind === 'text' && mayBeNetworkAlert(item.value));
   // The byte-level fast path hands both back to the full framing.
   const kernel = new ScanKernel();
   kernel.configure(['"alert"'], []);
@@ -353,7 +357,9 @@ function signin(ip: string, n: number): string {
 test('hunt reads alert_full and alert_csv (Snort 2 and 3, with and without -y) beside an Entra export, fast and full scan', async () => {
   const hunt = mkdtempSync(join(tmpdir(), 'cw-snort-hunt-'));
   const ips = { full2: '81.2.69.171', full3: '81.2.69.172', csv2: '81.2.69.173', csv3: '81.2.69.174', quiet: '81.2.69.175' };
-  writeFileSync(join(hunt, 'alert'), `${FULL2.replaceAll('81.2.69.143', ips.full2)}\n\n${FULL3.replaceAll('81.2.69.143', ips.full3)}\n\n`);
+  // More alerts than hunt decodes as a sample, each ending in an "[Xref => ...]" line (which looks like the end of a JSON array).
+  const others = Array.from({ length: 12 }, (_, i) => FULL2.replaceAll('81.2.69.143', `81.2.69.${200 + i}`));
+  writeFileSync(join(hunt, 'alert'), `${[...others, FULL2.replaceAll('81.2.69.143', ips.full2), FULL3.replaceAll('81.2.69.143', ips.full3)].join('\n\n')}\n\n`);
   writeFileSync(join(hunt, 'alert.csv'), `${CSV2.replace('04/16-', '04/16/24-').replaceAll('81.2.69.143', ips.csv2)}\n`);
   writeFileSync(join(hunt, 'alert_csv.txt'), `${CSV3.replaceAll('81.2.69.143', ips.csv3)}\n`);
   writeFileSync(join(hunt, 'signins.json'), Object.values(ips).map((ip, i) => signin(ip, i)).join('\n') + '\n');
@@ -368,6 +374,9 @@ test('hunt reads alert_full and alert_csv (Snort 2 and 3, with and without -y) b
     });
     assert.equal(res.counters.totalRejected, 0, JSON.stringify(res.counters.rejectSamples));
     assert.deepEqual(res.alerts.map((a) => a.source.ip).sort(), [ips.full2, ips.full3, ips.csv2, ips.csv3].sort(), `fastScan ${fastScan}`);
+    // Every block decoded (none skipped as "cannot be an alert" by the first pass).
+    assert.deepEqual(res.counters.sources.get(join(hunt, 'alert'))!.byDecoder, { 'snort-full': 14 });
+    assert.deepEqual(res.counters.sources.get(join(hunt, 'alert.csv'))!.byDecoder, { 'snort-csv': 1 });
     const full = res.alerts.find((a) => a.source.ip === ips.full2)!;
     assert.equal(full.crosswatch.evidence.network_alerts[0]!['@timestamp'], AT);
     assert.equal(full.crosswatch.evidence.network_alerts[0]!.signature, 'ET SCAN Potential SSH Scan');

@@ -230,10 +230,10 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   const app = sys.app?.toLowerCase();
   const act = h.drop === undefined ? undefined : actionOf(h.drop);
   // Suricata always writes a four-digit year; "wDrop" is Suricata's, "WDrop",
-  // Snort 3's lower-case actions and its year-first time are Snort's.
+  // Snort 3's lower-case actions, quoted messages and year-first time are Snort's.
   const suricata = h.drop === 'wDrop' || (h.ts !== undefined && /\/\d{4}-/.test(h.ts)) || (app?.includes('suricata') ?? false);
   const snort = !suricata && ((app?.includes('snort') ?? false) || h.drop === 'WDrop' || (h.drop !== undefined && h.drop !== 'Drop') ||
-    (h.ts !== undefined && Number(h.ts.slice(0, 2)) > 12));
+    (h.ts !== undefined && Number(h.ts.slice(0, 2)) > 12) || (msg !== undefined && msg.length >= 2 && msg.startsWith('"') && msg.endsWith('"')));
   const observer: NonNullable<NormalizedEvent['observer']> = { type: 'ids' };
   if (suricata) Object.assign(observer, { vendor: 'OISF', product: 'Suricata' });
   else if (snort) Object.assign(observer, { vendor: 'Cisco', product: 'Snort' });

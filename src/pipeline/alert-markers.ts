@@ -6,8 +6,8 @@
 //   ECS            "event.kind": "alert"/"signal"  → "alert", "signal" (any case)
 //   Zeek notice    a "note" key                    → "note"
 //   Snort 3 JSON   its rule reference              → "rule", "sid"
-// Text lines (CEF, PAN-OS, FortiGate, fast.log, syslog) always pass: they are
-// decoded in full. So do records that do not look like one whole JSON object,
+// Text records (CEF, PAN-OS, FortiGate, fast.log, Snort's alert_csv lines and
+// alert_full blocks, syslog) always pass: they are decoded in full. So do records that do not look like one whole JSON object,
 // so truncated lines are still parsed and reported.
 
 /**
@@ -30,6 +30,8 @@ export function mayBeNetworkAlert(text: string): boolean {
   if (a > b) return true;
   const first = text.charCodeAt(a);
   if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) return true;
+  // Snort's alert_full block: "[**] [gid:sid:rev] ..." up to, often, "[Xref => ...]". No JSON starts "[*".
+  if (first === 0x5b && text.charCodeAt(a + 1) === 0x2a /* * */) return true;
   const last = text.charCodeAt(b);
   if (last !== 0x7d /* } */ && last !== 0x5d /* ] */) return true;
   return MARKER_RE.test(text);
