@@ -1,6 +1,7 @@
 // Turns a correlator episode into the ECS alert document of DESIGN.md §5, with
 // the evidence that explains it.
-import type { Episode } from '../correlate/correlator.js';
+import type { Episode, QualifyingEvidence } from '../correlate/correlator.js';
+import type { EventDetail } from '../events/event.js';
 import { diffMs, formatDuration, formatInstant } from '../events/time.js';
 import type { RuleDefinition } from './rules.js';
 
@@ -38,9 +39,41 @@ export interface AlertDocument {
       event_count: number;
       user_count: number;
       network_alerts: Array<{ '@timestamp': string; signature?: string; sensor?: string; dataset: string; id?: string; severity?: number }>;
-      events: Array<{ '@timestamp': string; user?: string; app?: string; client?: string; user_agent?: string; category?: string; action?: string; dataset: string; id?: string }>;
+      events: EvidenceEvent[];
     };
   };
+}
+
+/**
+ * A qualifying event as evidence: who, when, the app and client, and what an
+ * analyst asks first (MFA, conditional access, risk, location; see EventDetail).
+ * `app` is a name (Entra appDisplayName), `app_id` the application's id (Entra
+ * appId; M365 AppId, the application through which the mailbox was read),
+ * `client` the client as the source words it (Entra clientAppUsed; M365
+ * ClientInfoString), `client_app_id` M365's ClientAppId.
+ */
+export interface EvidenceEvent extends EventDetail {
+  '@timestamp': string;
+  user?: string;
+  app?: string;
+  client?: string;
+  user_agent?: string;
+  category?: string;
+  action?: string;
+  dataset: string;
+  id?: string;
+}
+
+/** The correlator's evidence of an event, with the detail it keeps of it (QualifyingEvidence.detail). */
+type WithDetail = QualifyingEvidence & { detail?: EventDetail };
+
+function evidenceEvent(e: WithDetail): EvidenceEvent {
+  const d = e.detail;
+  return clean({
+    '@timestamp': formatInstant(e.at), user: e.user, app: e.app, app_id: d?.app_id, client: e.client, client_app_id: d?.client_app_id,
+    user_agent: e.userAgent, authentication: d?.authentication, conditional_access_status: d?.conditional_access_status,
+    risk: d?.risk, location: d?.location, category: e.category, action: e.action, dataset: e.dataset, id: e.id,
+  });
 }
 
 function clean<T extends object>(o: T): T {
@@ -91,12 +124,7 @@ export function alertDocument(ep: Episode, rule: RuleDefinition, windowMs: numbe
         network_alerts: ep.networkAlerts.slice(0, MAX_EVIDENCE_ALERTS).map((a) =>
           clean({ '@timestamp': formatInstant(a.at), signature: a.signature, sensor: a.sensor, dataset: a.dataset, id: a.id, severity: a.severity }),
         ),
-        events: ep.events.slice(0, MAX_EVIDENCE_EVENTS).map((e) =>
-          clean({
-            '@timestamp': formatInstant(e.at), user: e.user, app: e.app, client: e.client, user_agent: e.userAgent,
-            category: e.category, action: e.action, dataset: e.dataset, id: e.id,
-          }),
-        ),
+        events: ep.events.slice(0, MAX_EVIDENCE_EVENTS).map(evidenceEvent),
       },
     },
   };

@@ -5,7 +5,7 @@
 import { withinAWindow } from '../correlate/correlator.js';
 import { decodeIfIdentity, decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
-import type { DecodedEvent } from '../events/event.js';
+import { detailParts, withDetailParts, type DecodedEvent } from '../events/event.js';
 import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../sources/framing.js';
 import { UnreadableInput, type InputFile } from '../sources/inputs.js';
 import { Counters, type CountersData } from './counters.js';
@@ -306,6 +306,8 @@ export function slimEvent(d: DecodedEvent): DecodedEvent {
     user_agent: pick(e.user_agent, ['original']),
   };
   for (const [k, v] of Object.entries(parts)) if (v !== undefined) (slim as unknown as Record<string, unknown>)[k] = v;
+  // What the evidence shows of a sign-in or mail access (MFA, conditional access, risk, location, app ids).
+  if (e.crosswatch.role === 'signin' || e.crosswatch.role === 'mail_access') withDetailParts(slim, detailParts(e));
   return { at: d.at, event: slim };
 }
 

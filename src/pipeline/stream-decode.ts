@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import { formatOrigin } from '../decoders/types.js';
-import type { DecodedEvent, NormalizedEvent, Role } from '../events/event.js';
+import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type NormalizedEvent, type Role } from '../events/event.js';
 import { formatInstant } from '../events/time.js';
 import { frameBuffer, type FramedItem } from '../sources/framing.js';
 import { Counters, type CountersData } from './counters.js';
@@ -56,16 +56,19 @@ export function recordKey(ev: NormalizedEvent): string {
  * whole normalized event. A positional array, trailing empties left out:
  *   [dataset, decoder, category, action, outcome, id, severity, user.name,
  *    user.email (1: same as user.name), user_agent, rule.name, rule.id,
- *    observer.name, observer.product, client.app, client.client_app]
+ *    observer.name, observer.product, client.app, client.client_app,
+ *    the evidence detail of a sign-in or mail access (detailParts: an object)]
  * Alerts are computed from this alone, so they are the same as from the full event.
  */
 export function storedDoc(ev: NormalizedEvent): string {
   const e = ev.event;
   const u = ev.user;
   const email = u?.email !== undefined && u.email === u.name ? 1 : u?.email;
+  const role = ev.crosswatch.role;
   const a: unknown[] = [
     e.dataset, ev.crosswatch.decoder, ev.crosswatch.category, e.action, e.outcome, e.id, e.severity, u?.name, email,
     ev.user_agent?.original, ev.rule?.name, ev.rule?.id, ev.observer?.name, ev.observer?.product, ev.client?.app, ev.client?.client_app,
+    role === 'signin' || role === 'mail_access' ? detailParts(ev) : undefined,
   ];
   let n = a.length;
   while (n > 0 && a[n - 1] === undefined) n--;
@@ -81,7 +84,7 @@ export function storedDoc(ev: NormalizedEvent): string {
 export function storedEvent(role: string, ip: string, atMs: number, atNs: number, doc: string): DecodedEvent {
   const at = { ms: atMs, ns: atNs };
   if (doc.charCodeAt(0) !== 0x5b /* [ */) return { at, event: JSON.parse(doc) as NormalizedEvent };
-  const a = JSON.parse(doc) as Array<string | number | null | undefined>;
+  const a = JSON.parse(doc) as Array<string | number | object | null | undefined>;
   const str = (i: number): string | undefined => (typeof a[i] === 'string' ? (a[i] as string) : undefined);
   const ev: NormalizedEvent = {
     '@timestamp': formatInstant(at),
@@ -101,6 +104,8 @@ export function storedEvent(role: string, ip: string, atMs: number, atNs: number
   if (str(10) !== undefined || str(11) !== undefined) ev.rule = { ...(str(10) !== undefined ? { name: str(10)! } : {}), ...(str(11) !== undefined ? { id: str(11)! } : {}) };
   if (str(12) !== undefined || str(13) !== undefined) ev.observer = { ...(str(12) !== undefined ? { name: str(12)! } : {}), ...(str(13) !== undefined ? { product: str(13)! } : {}) };
   if (str(14) !== undefined || str(15) !== undefined) ev.client = { ...(str(14) !== undefined ? { app: str(14)! } : {}), ...(str(15) !== undefined ? { client_app: str(15)! } : {}) };
+  const parts = a[16];
+  if (typeof parts === 'object' && parts !== null) withDetailParts(ev, parts as DetailParts);
   return { at, event: ev };
 }
 

@@ -4,6 +4,8 @@
 // and addresses.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../pipeline/stream-decode.js';
 import { BodyBuffers } from './body-buffers.js';
@@ -124,6 +126,29 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { regi
   return { registry, ingestLatency };
 }
 
+// The investigation guides are markdown (rules/*.yaml): rendered here, once, and
+// sanitised before the UI puts them on the page as HTML (the only HTML it takes
+// from the server). Rule files are data users edit and share: raw HTML in them is
+// shown as text (html: false), and whatever markdown makes is cut to a short
+// allowlist, links to http(s) only.
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
+const GUIDE_TAGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'ul', 'ol', 'li', 'code', 'pre', 'em', 'strong', 'a'];
+
+/** A guide's markdown as sanitised HTML. */
+export function guideHtml(text: string): string {
+  return sanitizeHtml(markdown.render(text), {
+    allowedTags: GUIDE_TAGS,
+    allowedAttributes: { a: ['href', 'rel'] },
+    allowedSchemes: ['http', 'https'],
+    allowedSchemesByTag: {},
+    allowedSchemesAppliedToAttributes: ['href'],
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'discard',
+    // Every link opens without handing the page to the target.
+    transformTags: { a: (tagName, attribs) => ({ tagName, attribs: { ...(attribs.href !== undefined ? { href: attribs.href } : {}), rel: 'noopener noreferrer' } }) },
+  });
+}
+
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit });
   const { registry, ingestLatency } = metricsFor(o.pipeline, o.store);
@@ -206,9 +231,10 @@ export function buildApp(o: AppOptions): FastifyInstance {
       .header('location', '/')
       .send();
   });
-  app.get('/api/v1/rules', async () => ({
-    rules: (o.rules ?? []).map((r) => ({ id: r.id, name: r.name, description: r.description, severity: r.severity, risk_score: r.risk_score, threat: r.threat, guide: r.guide })),
+  const rules = (o.rules ?? []).map((r) => ({
+    id: r.id, name: r.name, description: r.description, severity: r.severity, risk_score: r.risk_score, threat: r.threat, guide: r.guide, guide_html: guideHtml(r.guide),
   }));
+  app.get('/api/v1/rules', async () => ({ rules }));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -2,7 +2,9 @@
 // an alert's evidence and investigation guide, and triage. Plain HTML and one
 // script; every value from an alert (user agents, signatures, names: attacker-
 // controlled) is put on the page with textContent, never as HTML, and the
-// Content-Security-Policy allows no inline or foreign script.
+// Content-Security-Policy allows no inline or foreign script. The one HTML the
+// page takes from the server is a rule's investigation guide, rendered from
+// markdown and sanitised there (guideHtml in app.ts).
 
 export const UI_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -20,6 +22,11 @@ input, select, button, textarea { font: inherit; }
 .status { font-size: 12px; padding: 1px 6px; border-radius: 8px; background: #eee; }
 pre { white-space: pre-wrap; background: #f6f7f7; padding: 8px; }
 .muted { color: #646970; }
+.event { border-top: 1px solid #dcdcde; margin-top: 8px; }
+.event h4 { margin: 8px 0 4px; } .event h5 { margin: 6px 0 2px; font-size: 12px; text-transform: uppercase; color: #646970; }
+.event dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0; }
+.event dt { color: #646970; } .event dd { margin: 0; word-break: break-word; }
+.guide h2 { font-size: 16px; } .guide code { background: #f6f7f7; }
 `;
 
 export const UI_HTML = `<!doctype html>
@@ -58,7 +65,8 @@ export const LOGIN_HTML = `<!doctype html>
 </section></main></body></html>
 `;
 
-// The page's script. Only textContent and DOM nodes: no innerHTML anywhere.
+// The page's script. Only textContent and DOM nodes: innerHTML once, for the
+// guide the server sanitised (guide_html), nowhere else.
 export const UI_JS = `'use strict';
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, attrs) => {
@@ -124,6 +132,35 @@ function table(headers, rows) {
   return t;
 }
 
+const REQUIREMENT = { singleFactorAuthentication: 'single-factor', multiFactorAuthentication: 'multi-factor' };
+
+// One evidence event under headings: its app and client, how it authenticated,
+// conditional access, risk, where it came from. Empty parts are left out.
+function evidenceEvent(e) {
+  const box = el('div', undefined, { class: 'event' });
+  box.append(el('h4', [e['@timestamp'], e.user, e.category || e.action].filter(Boolean).join(' · ')));
+  const part = (heading, pairs) => {
+    const shown = pairs.filter(([, v]) => v !== undefined && v !== null && v !== '');
+    if (!shown.length) return;
+    const dl = el('dl');
+    for (const [k, v] of shown) dl.append(el('dt', k), el('dd', Array.isArray(v) ? v.join(', ') : v));
+    box.append(el('h5', heading), dl);
+  };
+  const auth = e.authentication || {};
+  const risk = e.risk || {};
+  const loc = e.location || {};
+  part('App and client', [['App', e.app], ['App ID', e.app_id], ['Client', e.client], ['Client app ID', e.client_app_id], ['User agent', e.user_agent]]);
+  part('Authentication', [
+    ['MFA requirement', auth.requirement && (REQUIREMENT[auth.requirement] ? REQUIREMENT[auth.requirement] + ' (' + auth.requirement + ')' : auth.requirement)],
+    ['Methods used', auth.methods], ['Step results', auth.results], ['MFA detail', auth.mfa_detail],
+  ]);
+  part('Conditional Access', [['Status', e.conditional_access_status]]);
+  part('Risk', [['During sign-in', risk.level_during_signin], ['State', risk.state], ['Aggregated', risk.level_aggregated], ['Detail', risk.detail]]);
+  part('Location', [['Place', [loc.city, loc.region, loc.country].filter(Boolean).join(', ')]]);
+  part('Record', [['Dataset', e.dataset], ['Action', e.action], ['Record ID', e.id]]);
+  return box;
+}
+
 async function show(id) {
   selected = id;
   for (const tr of $('alerts').children) tr.classList.toggle('selected', tr.getAttribute('data-id') === id);
@@ -137,8 +174,9 @@ async function show(id) {
     el('h3', 'Network alerts (' + ev.network_alert_count + ')'),
     table(['time', 'signature', 'sensor', 'dataset'], ev.network_alerts.map((n) => [n['@timestamp'], n.signature, n.sensor, n.dataset])),
     el('h3', 'Sign-ins and mail access (' + ev.event_count + ')'),
-    table(['time', 'user', 'app', 'client', 'user agent'], ev.events.map((e) => [e['@timestamp'], e.user, e.app || e.action, e.client || e.category, e.user_agent])),
+    ...ev.events.map(evidenceEvent),
   );
+  if (ev.event_count > ev.events.length) d.append(el('p', (ev.event_count - ev.events.length) + ' more not shown', { class: 'muted' }));
   const triage = el('form', undefined, { id: 'triage' });
   const note = el('input', undefined, { name: 'note', placeholder: 'note', size: '30' });
   const by = el('input', undefined, { name: 'by', placeholder: 'analyst', size: '14' });
@@ -158,7 +196,11 @@ async function show(id) {
   d.append(el('h3', 'Triage'), triage);
   if ((a.crosswatch.triage || []).length) d.append(table(['when', 'status', 'by', 'note'], a.crosswatch.triage.map((t) => [t.at, t.status, t.by, t.note])));
   const rule = rules[a.rule.id];
-  if (rule) d.append(el('h3', 'Investigation guide'), el('pre', rule.guide));
+  if (rule) {
+    const guide = el('div', undefined, { class: 'guide' });
+    guide.innerHTML = rule.guide_html; // sanitised by the server (app.ts guideHtml): the only HTML used as HTML
+    d.append(el('h3', 'Investigation guide'), guide);
+  }
 }
 
 async function main() {
