@@ -251,6 +251,10 @@ export function panosCefKind(cef: CefRecord): { type: string; subtype: string } 
   if ((cef.vendor ?? '').trim().toLowerCase() !== 'palo alto networks') return null;
   const name = (cef.name ?? '').trim();
   const sig = (cef.signatureId ?? '').trim();
+  // PAN-OS writes the type in capitals and subtypes in lower case ("SYSTEM|globalprotect"): a
+  // capitalised type is taken first, so a subtype that is also a type's name is not mistaken for it.
+  if (PANOS_LOG_TYPES.has(name)) return { type: name, subtype: sig.toLowerCase() };
+  if (PANOS_LOG_TYPES.has(sig)) return { type: sig, subtype: name.toLowerCase() };
   if (PANOS_LOG_TYPES.has(name.toUpperCase())) return { type: name.toUpperCase(), subtype: sig.toLowerCase() };
   if (PANOS_LOG_TYPES.has(sig.toUpperCase())) return { type: sig.toUpperCase(), subtype: name.toLowerCase() };
   return null;
