@@ -1,7 +1,9 @@
 // The web UI in a real browser (Debian's Chromium through playwright-core)
 // against the real service on loopback: sign in with the token, see the alert
-// queue, open an alert's evidence and guide, triage it — and attacker-controlled
-// strings (signature, user agent) show as text, never run.
+// queue, open an alert's evidence (under its headings: app and client,
+// authentication, conditional access, risk, location) and its guide (rendered
+// from markdown: headings and lists), triage it — and attacker-controlled strings
+// (signature, user agent, authentication method) show as text, never run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -30,8 +32,9 @@ test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay 
   try {
     const eve = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as { alert: { signature: string } };
     eve.alert.signature = 'ET SCAN <script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
-    const signin = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as { properties: { userAgent: string } };
+    const signin = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as { properties: { userAgent: string; authenticationDetails: Array<Record<string, unknown>> } };
     signin.properties.userAgent = '<img src=x onerror="window.__pwned=3">Mozilla/5.0';
+    signin.properties.authenticationDetails.push({ authenticationMethod: '<img src=x onerror="window.__pwned=4">Mobile app notification', succeeded: true });
     const ingest = await fetch(`${base}/api/v1/ingest`, {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: `${JSON.stringify(eve)}\n${JSON.stringify(signin)}\n`,
     });
@@ -61,8 +64,22 @@ test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay 
     await page.waitForSelector('#detail h2');
     const detail = (await page.locator('#detail').textContent()) ?? '';
     assert.match(detail, /<img src=x onerror="window.__pwned=3">Mozilla/);
+    // The evidence under its headings, each value as text.
+    const headings = await page.locator('#detail .event h5').allTextContents();
+    for (const h of ['App and client', 'Authentication', 'Conditional Access', 'Risk', 'Location']) assert.ok(headings.includes(h), `heading ${h} in ${headings.join(', ')}`);
+    const evidence = (await page.locator('#detail .event').first().textContent()) ?? '';
+    for (const want of ['Office 365 Exchange Online', '00000002-0000-0ff1-ce00-000000000000', 'Browser', 'single-factor (singleFactorAuthentication)',
+      'Password, <img src=x onerror="window.__pwned=4">Mobile app notification', 'notApplied', 'Amsterdam, Noord-Holland, NL']) {
+      assert.ok(evidence.includes(want), `evidence lacks ${want}: ${evidence}`);
+    }
+    // The guide as headings and lists, not markdown source.
     assert.match(detail, /Investigation guide/);
-    assert.match(detail, /Check the IP/);
+    assert.match((await page.locator('#detail .guide h2').first().textContent()) ?? '', /^Triage: Entra ID sign-in after a network alert$/);
+    assert.ok((await page.locator('#detail .guide li').count()) >= 5, 'the guide\'s lists are lists');
+    assert.match((await page.locator('#detail .guide').textContent()) ?? '', /Check the IP/);
+    assert.doesNotMatch((await page.locator('#detail .guide').textContent()) ?? '', /##|\*\*/);
+    assert.equal(await page.locator('#detail pre').count(), 0);
+    assert.equal(await page.locator('#detail .guide strong', { hasText: 'Check the IP.' }).count(), 1);
     assert.equal(await page.evaluate('window.__pwned'), undefined);
     assert.equal(await page.locator('img').count(), 0);
     assert.deepEqual(dialogs, []);
