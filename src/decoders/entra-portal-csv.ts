@@ -78,14 +78,13 @@ function locationOf(v: string | undefined): Geo | undefined {
   const text = str(v, 256);
   if (text === undefined) return undefined;
   const parts = text.split(',').map((x) => x.trim());
-  const geo: Geo = {};
-  countryGeo(geo, str(parts.pop(), 128));
-  if (parts.length >= 2) {
-    const state = str(parts.pop(), 128);
-    if (state !== undefined) geo.region_name = state;
-  }
+  const country = str(parts.pop(), 128);
+  const state = parts.length >= 2 ? str(parts.pop(), 128) : undefined;
   const city = str(parts.join(', '), 128);
+  const geo: Geo = {};
   if (city !== undefined) geo.city_name = city;
+  if (state !== undefined) geo.region_name = state;
+  countryGeo(geo, country);
   return Object.keys(geo).length > 0 ? geo : undefined;
 }
 
