@@ -8,11 +8,19 @@ import { decodeIfIdentity, decodeRecord } from '../src/decoders/index.js';
 import { frameFile } from '../src/sources/framing.js';
 import { expandInputs } from '../src/sources/inputs.js';
 import { fileURLToPath } from 'node:url';
+import { FIXTURES_REQUIRED, fixturesAvailable, fixturesDir } from './fixtures-helpers.js';
 
 const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
 
+/** The rule samples, the project's own corpus, and the peer's vectors where they are (CI requires them). */
+const INPUT_DIRS = [
+  fileURLToPath(new URL('../rules/samples/', import.meta.url)),
+  fileURLToPath(new URL('./corpus/', import.meta.url)),
+  ...(fixturesAvailable() || FIXTURES_REQUIRED ? [fixturesDir()] : []),
+];
+
 test('every JSON network alert in the fixtures and rule samples carries a marker', async () => {
-  const dirs = [fileURLToPath(new URL('../../shared/fixtures/', import.meta.url)), fileURLToPath(new URL('../rules/samples/', import.meta.url))];
+  const dirs = INPUT_DIRS;
   let alerts = 0;
   let skippable = 0;
   for (const f of (await expandInputs(dirs)).files) {
@@ -44,7 +52,7 @@ test('text lines and damaged JSON always pass; identity records do not', () => {
 test('a pass for sign-ins and mail access skips only records that cannot be one: network-only decoders never yield them', async () => {
   // decodeIfIdentity lets the hunt's second pass drop the flow records of alerted IPs
   // undecoded; it must give every sign-in and mail access that decodeRecord gives.
-  const dirs = [fileURLToPath(new URL('../../shared/fixtures/', import.meta.url)), fileURLToPath(new URL('../rules/samples/', import.meta.url))];
+  const dirs = INPUT_DIRS;
   let identity = 0;
   let skipped = 0;
   for (const f of (await expandInputs(dirs)).files) {

@@ -15,8 +15,9 @@ import type { DecodedEvent } from '../src/events/event.js';
 
 const decode = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
 
-function fixture(rel: string): InputFile {
-  const path = fileURLToPath(new URL(`../../shared/fixtures/${rel}`, import.meta.url));
+/** A file of the project's own sample corpus (test/corpus/). */
+function corpus(rel: string): InputFile {
+  const path = fileURLToPath(new URL(`./corpus/${rel}`, import.meta.url));
   return { path, display: rel, size: statSync(path).size };
 }
 
@@ -30,13 +31,13 @@ function fastLog(dir: string, k: number, n: number): InputFile {
 
 // Text logs whose network alerts differ from file to file.
 const dir = mkdtempSync(join(tmpdir(), 'cw-pool-'));
-const FILES = [fixture('snort/test-log-fast.log'), fixture('fortinet-fortigate/test-fortinet-fix.log'), fastLog(dir, 1, 40), fastLog(dir, 2, 400)];
+const FILES = [corpus('fast-log/snort2-fast.log'), corpus('fortigate/fortios7-eventtime-ns.log'), fastLog(dir, 1, 40), fastLog(dir, 2, 400)];
 
 test('tasks sent ahead to busy workers: each result reaches its own caller; a failing task stalls none behind it', async () => {
   // What each file gives on this thread, the way the pool's main-thread slot runs it.
   const want = await Promise.all(FILES.map(async (file) =>
     await runTask({ id: 0, op: 'text', file, decode, framing: DEFAULT_FRAMING }, { alerted: new Set() }, () => {}) as DecodedEvent[]));
-  assert.ok(want.every((w) => w.length > 0), 'every fixture holds network alerts');
+  assert.ok(want.every((w) => w.length > 0), 'every file holds network alerts');
   assert.equal(new Set(want.map((w) => JSON.stringify(w))).size, FILES.length);
 
   const pool = new DecodePool(3);

@@ -21,6 +21,24 @@ export function fixturesAvailable(): boolean {
   return existsSync(fileURLToPath(FIXTURES_URL));
 }
 
+/** CI sets it: there, a test that needs the peer fixtures fails without them instead of skipping. */
+export const FIXTURES_REQUIRED = process.env.CROSSWATCH_REQUIRE_FIXTURES === '1';
+
+/**
+ * The `skip` option of a test that reads ../shared/fixtures: false when they are
+ * there (or required: then the test runs, and fails without them), else the
+ * reason shown as the test is skipped. A user's clone has no ../shared.
+ */
+export function fixturesSkip(): false | string {
+  if (FIXTURES_REQUIRED || fixturesAvailable()) return false;
+  return 'needs the peer test vectors in ../shared/fixtures, which are not beside this clone (CROSSWATCH_REQUIRE_FIXTURES=1 makes this a failure)';
+}
+
+/** The peer fixtures folder as a path, for tests that read it as an input folder. */
+export function fixturesDir(): string {
+  return fileURLToPath(FIXTURES_URL);
+}
+
 export const CTX: DecodeContext = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 0, 1), ns: 0 } };
 
 export function readFixture(folder: string, file: string): string {

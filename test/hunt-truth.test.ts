@@ -14,6 +14,7 @@ import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
 import { expandInputs } from '../src/sources/inputs.js';
 import { alertLine, signinLine } from './scenario-lines.js';
+import { FIXTURES_REQUIRED, fixturesAvailable, fixturesDir } from './fixtures-helpers.js';
 
 const rules = loadRules();
 
@@ -50,9 +51,11 @@ for (const seed of [1, 2, 3, 42]) {
 test('fast path (prefilter, workers) gives exactly the straightforward answer, counters and summary', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-threads-'));
   const gen = await generate({ outDir: dir, events: 30_000, seed: 7 });
-  const fixtures = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
   const samples = fileURLToPath(new URL('../rules/samples/', import.meta.url));
-  for (const input of [gen.logsDir, fixtures, samples]) {
+  const corpus = fileURLToPath(new URL('./corpus/', import.meta.url));
+  // The peer's vectors too where they are (CI requires them; a user's clone has none).
+  const inputs = [gen.logsDir, samples, corpus, ...(fixturesAvailable() || FIXTURES_REQUIRED ? [fixturesDir()] : [])];
+  for (const input of inputs) {
     const files = (await expandInputs([input])).files;
     const run = (threads: number, prefilter: boolean, fastScan = false, pieceBytes?: number) => runBatch(files, {
       config: buildConfig({}), rules, threads, prefilter, fastScan, now: () => new Date('2026-06-01T00:00:00Z'), ...(pieceBytes ? { pieceBytes } : {}),
