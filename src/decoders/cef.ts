@@ -476,7 +476,7 @@ function cefOffset(r: RawRecord): number {
 export const cef: Decoder = {
   networkOnly: true,
   name: NAME,
-  description: 'ArcSight CEF lines, bare or after a syslog header (threat records are network alerts; traffic/audit records are counted)',
+  description: 'ArcSight CEF lines, bare or after a syslog header (threat records are network alerts; traffic, VPN and audit records, PAN-OS and FortiGate status logs are counted)',
   cues: [
     { label: 'is a text line', test: (r) => r.kind === 'text' },
     { label: 'payload (after any syslog header and up to two plain tokens) starts with "CEF:"', test: (r) => cefOffset(r) >= 0 },
