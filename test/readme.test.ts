@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,16 +32,22 @@ test("the README's runnable examples run as written", { timeout: 300_000, skip: 
   const blocks = runnableBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
   assert.ok(blocks.length >= 2, 'the README marks its examples runnable');
   const dir = mkdtempSync(join(tmpdir(), 'cw-readme-'));
+  // `npx crosswatch` is this checkout's bin; the shim execs node, so a job the
+  // README puts in the background (serve) is node itself, and `kill %1` stops it.
+  const shims = join(dir, '.bin');
+  mkdirSync(shims);
+  const npx = join(shims, 'npx');
+  writeFileSync(npx, `#!/bin/sh\nif [ "$1" = crosswatch ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; fi\necho "README test: only npx crosswatch is shimmed" >&2; exit 127\n`);
+  chmodSync(npx, 0o755);
   try {
     const script = [
       'set -euo pipefail',
       // Anything a block leaves running in the background (serve) is stopped at the end, even on failure.
       'trap \'kill $(jobs -p) 2>/dev/null || true\' EXIT',
-      `npx() { if [ "$1" = crosswatch ]; then shift; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; else command npx "$@"; fi; }`,
       ...blocks.map((b, i) => `echo "=== README block ${i + 1}" >&2\n${b}`),
       'wait',
     ].join('\n');
-    const env = { ...process.env, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: undefined };
+    const env = { ...process.env, PATH: `${shims}:${process.env.PATH ?? ''}`, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: undefined };
     const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 });
     assert.equal(r.status, 0, `README examples failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
     // What the examples say they do, they did.
