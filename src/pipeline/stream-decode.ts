@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import { formatOrigin } from '../decoders/types.js';
-import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type NormalizedEvent, type Role } from '../events/event.js';
+import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type NormalizedEvent, type Role, type SigninProperties } from '../events/event.js';
 import { formatInstant } from '../events/time.js';
 import { frameBuffer, type FramedItem } from '../sources/framing.js';
 import { Counters, type CountersData } from './counters.js';
@@ -57,7 +57,7 @@ export function recordKey(ev: NormalizedEvent): string {
  *   [dataset, decoder, category, action, outcome, id, severity, user.name,
  *    user.email (1: same as user.name), user_agent, rule.name, rule.id,
  *    observer.name, observer.product, client.app, client.client_app,
- *    the evidence detail of a sign-in or mail access (detailParts: an object)]
+ *    the evidence detail of a sign-in or mail access (packDetail: an array)]
  * Alerts are computed from this alone, so they are the same as from the full event.
  */
 export function storedDoc(ev: NormalizedEvent): string {
@@ -68,7 +68,7 @@ export function storedDoc(ev: NormalizedEvent): string {
   const a: unknown[] = [
     e.dataset, ev.crosswatch.decoder, ev.crosswatch.category, e.action, e.outcome, e.id, e.severity, u?.name, email,
     ev.user_agent?.original, ev.rule?.name, ev.rule?.id, ev.observer?.name, ev.observer?.product, ev.client?.app, ev.client?.client_app,
-    role === 'signin' || role === 'mail_access' ? detailParts(ev) : undefined,
+    role === 'signin' || role === 'mail_access' ? packDetail(detailParts(ev)) : undefined,
   ];
   let n = a.length;
   while (n > 0 && a[n - 1] === undefined) n--;
@@ -104,9 +104,60 @@ export function storedEvent(role: string, ip: string, atMs: number, atNs: number
   if (str(10) !== undefined || str(11) !== undefined) ev.rule = { ...(str(10) !== undefined ? { name: str(10)! } : {}), ...(str(11) !== undefined ? { id: str(11)! } : {}) };
   if (str(12) !== undefined || str(13) !== undefined) ev.observer = { ...(str(12) !== undefined ? { name: str(12)! } : {}), ...(str(13) !== undefined ? { product: str(13)! } : {}) };
   if (str(14) !== undefined || str(15) !== undefined) ev.client = { ...(str(14) !== undefined ? { app: str(14)! } : {}), ...(str(15) !== undefined ? { client_app: str(15)! } : {}) };
-  const parts = a[16];
-  if (typeof parts === 'object' && parts !== null) withDetailParts(ev, parts as DetailParts);
+  if (Array.isArray(a[16])) withDetailParts(ev, unpackDetail(a[16]));
   return { at, event: ev };
+}
+
+// The evidence detail of a stored event (detailParts), positionally: a sign-in's
+// is written with every row, and its field names would be most of it. A field
+// added to detailParts needs its place here (test/evidence.test.ts checks the
+// round trip).
+const GEO_KEYS = ['city_name', 'region_name', 'country_iso_code', 'country_name'] as const;
+const SIGNIN_KEYS = ['authentication_requirement', 'conditional_access_status', 'risk_level_during_signin', 'risk_state', 'risk_level_aggregated', 'risk_detail', 'app_id'] as const;
+const O365_KEYS = ['AppId', 'ClientAppId', 'ApplicationId'] as const;
+const STEPS_AT = GEO_KEYS.length + SIGNIN_KEYS.length;
+
+/** [geo..., signin..., steps as [method, result] pairs, mfa method, mfa detail, o365 ids...], trailing empties left out. */
+function packDetail(p: DetailParts | undefined): unknown[] | undefined {
+  if (!p) return undefined;
+  const steps = p.signin?.authentication_details?.map((x) => [x.authentication_method ?? null, x.authentication_step_result_detail ?? null]);
+  const a: unknown[] = [
+    ...GEO_KEYS.map((k) => p.geo?.[k]), ...SIGNIN_KEYS.map((k) => p.signin?.[k]), steps,
+    p.signin?.mfa_detail?.auth_method, p.signin?.mfa_detail?.auth_detail, ...O365_KEYS.map((k) => p.o365?.[k]),
+  ];
+  let n = a.length;
+  while (n > 0 && a[n - 1] === undefined) n--;
+  a.length = n;
+  for (let i = 0; i < n; i++) if (a[i] === undefined) a[i] = null;
+  return n > 0 ? a : undefined;
+}
+
+function unpackDetail(a: unknown[]): DetailParts | undefined {
+  const s = (i: number): string | undefined => (typeof a[i] === 'string' ? (a[i] as string) : undefined);
+  const pick = <K extends string>(keys: readonly K[], from: number): Partial<Record<K, string>> | undefined => {
+    const o: Partial<Record<K, string>> = {};
+    keys.forEach((k, i) => { const v = s(from + i); if (v !== undefined) o[k] = v; });
+    return Object.keys(o).length > 0 ? o : undefined;
+  };
+  const parts: DetailParts = {};
+  const geo = pick(GEO_KEYS, 0);
+  if (geo) parts.geo = geo;
+  const signin: SigninProperties = pick(SIGNIN_KEYS, GEO_KEYS.length) ?? {};
+  const steps = a[STEPS_AT];
+  if (Array.isArray(steps)) {
+    signin.authentication_details = steps.filter(Array.isArray).map(([m, r]: unknown[]) => ({
+      ...(typeof m === 'string' ? { authentication_method: m } : {}), ...(typeof r === 'string' ? { authentication_step_result_detail: r } : {}),
+    }));
+  }
+  const mfaMethod = s(STEPS_AT + 1);
+  const mfaDetail = s(STEPS_AT + 2);
+  if (mfaMethod !== undefined || mfaDetail !== undefined) {
+    signin.mfa_detail = { ...(mfaMethod !== undefined ? { auth_method: mfaMethod } : {}), ...(mfaDetail !== undefined ? { auth_detail: mfaDetail } : {}) };
+  }
+  if (Object.keys(signin).length > 0) parts.signin = signin;
+  const o365 = pick(O365_KEYS, STEPS_AT + 3);
+  if (o365) parts.o365 = o365;
+  return Object.keys(parts).length > 0 ? parts : undefined;
 }
 
 /**
