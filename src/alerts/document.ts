@@ -64,10 +64,7 @@ export interface EvidenceEvent extends EventDetail {
   id?: string;
 }
 
-/** The correlator's evidence of an event, with the detail it keeps of it (QualifyingEvidence.detail). */
-type WithDetail = QualifyingEvidence & { detail?: EventDetail };
-
-function evidenceEvent(e: WithDetail): EvidenceEvent {
+function evidenceEvent(e: QualifyingEvidence): EvidenceEvent {
   const d = e.detail;
   return clean({
     '@timestamp': formatInstant(e.at), user: e.user, app: e.app, app_id: d?.app_id, client: e.client, client_app_id: d?.client_app_id,

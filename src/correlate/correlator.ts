@@ -8,7 +8,7 @@
 // IPs that lie outside every window [tA, tA + window] of their IP's alerts,
 // which can neither match nor count towards the shared-infrastructure cap.
 import { createHash } from 'node:crypto';
-import type { DecodedEvent, Role } from '../events/event.js';
+import { eventDetail, type DecodedEvent, type EventDetail, type Role } from '../events/event.js';
 import { specialPurpose } from '../events/ip.js';
 import type { Instant } from '../events/time.js';
 import { addMs, compareInstants } from '../events/time.js';
@@ -42,6 +42,8 @@ export interface QualifyingEvidence {
   action?: string;
   dataset: string;
   id?: string;
+  /** MFA, conditional access, risk, location, app ids: what the evidence shows of it (eventDetail). */
+  detail?: EventDetail;
 }
 
 /** One qualifying episode for (rule, ip): what becomes an alert document. */
@@ -180,6 +182,7 @@ export class Correlator {
       action: ev.event.action,
       dataset: ev.event.dataset,
       id: ev.event.id,
+      detail: eventDetail(ev),
     });
   }
 
