@@ -39,7 +39,7 @@ test('every JSON network alert in the fixtures and rule samples carries a marker
     }
   }
   assert.ok(alerts >= 10, `${alerts} JSON alerts seen`);
-  assert.ok(skippable >= 50, 'sign-in and audit records are skippable');
+  assert.ok(skippable >= 15, `${skippable} sign-in and audit records are skippable`);
 });
 
 test('text lines and damaged JSON always pass; identity records do not', () => {

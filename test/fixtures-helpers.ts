@@ -39,6 +39,11 @@ export function fixturesDir(): string {
   return fileURLToPath(FIXTURES_URL);
 }
 
+/** A file of the project's own sample corpus (test/corpus/), which every clone has. */
+export function readCorpus(rel: string): string {
+  return readFileSync(new URL(`./corpus/${rel}`, import.meta.url), 'utf8');
+}
+
 export const CTX: DecodeContext = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 0, 1), ns: 0 } };
 
 export function readFixture(folder: string, file: string): string {
