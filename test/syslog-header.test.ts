@@ -155,6 +155,9 @@ test('a relay that kept the device header: the inner header is the device\'s (ti
     // An inner header without a PRI (a relay that prefixes its own header to the device's line).
     [`<134>Mar  4 10:00:00 relay01 2024-03-04T09:59:59.5+01:00 fw01 ${CEF}`,
       { message: CEF, pri: 134, timestamp: '2024-03-04T09:59:59.5+01:00', host: 'fw01', relays: ['relay01'] }],
+    // A relay that wrote the TCP frame it received, octet count included (Palo Alto's cloud log forwarder, as documented).
+    [`Mar  4 15:01:02 81.2.69.160 1544 <14>1 2026-03-04T15:01:02.565Z logfwd20 logforwarder - panwlogs - ${CEF}`,
+      { message: CEF, pri: 14, timestamp: '2026-03-04T15:01:02.565Z', host: 'logfwd20', app: 'logforwarder', relays: ['81.2.69.160'] }],
     // A message text that happens to start with a date after a tag is not a header.
     ['<13>Mar  4 10:00:00 host app: 2024-03-04T09:00:00Z backup finished',
       { message: '2024-03-04T09:00:00Z backup finished', pri: 13, timestamp: 'Mar  4 10:00:00', host: 'host', app: 'app' }],

@@ -40,6 +40,9 @@ const TAG_RE = /^(?:([^\s[\]:]{1,64})(?:\[[^\]\s]{0,32}\])?:(?: +|$)|([^\s[\]:]{
 const CEF_TAG_RE = /^(?:CEF|LEEF): ?\d{1,3}\|/;
 /** How many relay headers are peeled off one line, at most. */
 const MAX_NESTED = 3;
+// "1544 <14>1 2026-…": an RFC 6587 octet count a relay kept in the message when it
+// wrote the TCP frame it received (Palo Alto's cloud log forwarder through a syslog relay).
+const KEPT_OCTET_COUNT = /^\d{1,6} (?=<\d{1,3}>)/;
 
 export function splitSyslog(line: string): SyslogHeader {
   let out = splitOne(line);
@@ -47,7 +50,8 @@ export function splitSyslog(line: string): SyslogHeader {
     const c = out.message.charCodeAt(0);
     // Only "<PRI>…" or a digit / capital (a timestamp) can start an inner header.
     if (!(c === 0x3c || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a))) break;
-    const inner = splitOne(out.message);
+    const counted = KEPT_OCTET_COUNT.exec(out.message);
+    const inner = splitOne(counted ? out.message.slice(counted[0].length) : out.message);
     // An inner PRI is a header; a bare time is one only with a host after it and no tag before it
     // (a message text may well start with a date).
     const isHeader = inner.pri !== undefined
