@@ -49,7 +49,7 @@ test("the README's runnable examples run as written", { timeout: 300_000, skip: 
     ].join('\n');
     const env = { ...process.env, PATH: `${shims}:${process.env.PATH ?? ''}`, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: undefined };
     const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 });
-    assert.equal(r.status, 0, `README examples failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
+    assert.equal(r.status, 0, `README examples failed (exit ${r.status}):\n${r.stderr.slice(-8000)}`);
     // What the examples say they do, they did.
     assert.ok(existsSync(join(dir, 'alerts', 'found.ndjson')), '--out made its folder');
     const found = readFileSync(join(dir, 'alerts', 'found.ndjson'), 'utf8').trim().split('\n');
