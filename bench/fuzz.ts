@@ -19,7 +19,7 @@
 //
 // Exit code 1 on any crash, hang, contract violation or lost valid record.
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,10 +46,12 @@ interface Options {
   maxSeeds: number;
   batch: number;
   hangMs: number;
+  /** Where to write the records of findings (JSON), for regression tests. */
+  dump: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { records: 1_000_000, seed: 1, decoder: null, e2eLines: 400, maxSeeds: 48, batch: 2000, hangMs: 100 };
+  const o: Options = { records: 1_000_000, seed: 1, decoder: null, e2eLines: 400, maxSeeds: 48, batch: 2000, hangMs: 100, dump: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -72,8 +74,9 @@ function parseArgs(argv: string[]): Options {
       case '--max-seeds': o.maxSeeds = Math.max(1, int()); break;
       case '--batch': o.batch = Math.max(1, int()); break;
       case '--hang-ms': o.hangMs = Math.max(1, int()); break;
+      case '--dump': o.dump = value(); break;
       case '--help': case '-h':
-        process.stdout.write('npm run fuzz -- [--records N (default 1000000, over all decoders)] [--seed S] [--decoder NAME] [--e2e-lines N] [--max-seeds N] [--batch N] [--hang-ms MS]\n');
+        process.stdout.write('npm run fuzz -- [--records N (default 1000000, over all decoders)] [--seed S] [--decoder NAME] [--e2e-lines N] [--max-seeds N] [--batch N] [--hang-ms MS] [--dump DIR]\n');
         process.exit(0);
         break;
       default: throw new Error(`unknown option ${a}`);
@@ -584,6 +587,8 @@ interface Finding {
   phase: string;
   detail: string;
   record?: string;
+  /** The record itself, written to --dump DIR. */
+  item?: FramedItem;
 }
 
 interface Row {
@@ -690,6 +695,16 @@ class Runner {
     // Keep every count, but only the first few records of each decoder and kind.
     const same = this.findings.filter((x) => x.decoder === f.decoder && x.kind === f.kind).length;
     if (same < 5) this.findings.push(f);
+    if (same < 5 && this.opts.dump && f.item) {
+      let body: string;
+      try {
+        body = JSON.stringify({ kind: f.item.kind, value: f.item.kind === 'problem' ? null : f.item.value }, null, 1);
+      } catch {
+        body = JSON.stringify({ sketch: f.record });
+      }
+      mkdirSync(this.opts.dump, { recursive: true });
+      writeFileSync(join(this.opts.dump, `${f.decoder}-${f.kind}-${same}.json`), body);
+    }
     if (same < 2) process.stderr.write(`fuzz: ${f.kind} in ${f.decoder} (${f.phase}): ${f.detail}\n  record: ${f.record ?? ''}\n`);
   }
 
@@ -720,7 +735,7 @@ class Runner {
       }
       if (ms > this.opts.hangMs) {
         this.row(d.name).hangs++;
-        this.finding({ kind: 'hang', decoder: d.name, phase, detail: `${ms.toFixed(1)} ms (fastest of 4 runs)`, record: sketch(item) });
+        this.finding({ kind: 'hang', decoder: d.name, phase, detail: `${ms.toFixed(1)} ms (fastest of 4 runs)`, record: sketch(item), item });
       }
     }
     if (measure) this.time(ms);
@@ -755,7 +770,7 @@ class Runner {
     this.row(d.name).crashes++;
     const e = err as Error;
     const where = (e?.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' ← ');
-    this.finding({ kind: 'crash', decoder: d.name, phase, detail: `${e?.name ?? 'Error'}: ${String(e?.message ?? err).slice(0, 200)} at ${where}`, record: sketch(item) });
+    this.finding({ kind: 'crash', decoder: d.name, phase, detail: `${e?.name ?? 'Error'}: ${String(e?.message ?? err).slice(0, 200)} at ${where}`, record: sketch(item), item });
   }
 
   private decodeWith(d: Decoder, target: Decoder, item: RawRecord, ctx: DecodeContext, measure: boolean): void {
@@ -770,7 +785,7 @@ class Runner {
     const bad = contractProblem(d, res);
     if (bad) {
       this.row(d.name).contract++;
-      this.finding({ kind: 'contract', decoder: d.name, phase: 'result', detail: bad, record: sketch(item) });
+      this.finding({ kind: 'contract', decoder: d.name, phase: 'result', detail: bad, record: sketch(item), item });
       return;
     }
     if (d !== target) return;
@@ -1006,7 +1021,9 @@ async function main(): Promise<number> {
     let extra = opts.records - per * decoders.length;
     const e2e: string[] = [];
     process.stderr.write(`fuzz: ${opts.records} mutations over ${decoders.length} decoder(s), seed ${opts.seed}, commit ${gitCommit()}, node ${process.version}\n`);
-    for (const [k, d] of decoders.entries()) {
+    for (const d of decoders) {
+      // Seeded by the decoder's place in the registry, so --decoder NAME with the same --records per decoder replays the same run.
+      const k = DECODERS.indexOf(d);
       const s = seeds.get(d.name) ?? [];
       const n = per + (extra-- > 0 ? 1 : 0);
       if (s.length === 0) runner.finding({ kind: 'e2e', decoder: d.name, phase: 'seeds', detail: 'no valid seed record' } as Finding);

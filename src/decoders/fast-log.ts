@@ -121,8 +121,11 @@ export function syslogTime(ts: string, ctx: DecodeContext): Instant | null {
 const HEAD_RE =
   /^(?:(\d{2}\/\d{2}(?:\/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+)?(?:\[(Drop|wDrop|WDrop|(?:cant_|would_|force_)?(?:drop|block|reset|rewrite))\]\s*)?(\[\*\*\]\s*(?:[RF]\s+)?)?\[(\d{1,10}):(\d{1,10}):(\d{1,10})\]\s*(?:<[^<>\s]{1,64}>\s*)?/;
 // What follows the message: "[**] [Classification: C] [Priority: N] [AppID: A] {PROTO} SRC -> DST" (each part optional).
+// Matched against the trimmed tail and ending in "$", not "\s*$": two whitespace runs
+// that can meet (a part's "\]\s*" and a final "\s*") backtrack quadratically over a
+// long run of spaces (bench/fuzz.ts found 300+ ms for a 14 KB line).
 const TAIL_RE =
-  /^(?:\[\*\*\]\s*)?(?:\[Classification:\s*([^\]]{0,512})\]\s*)?(?:\[Priority:\s*(\d{1,5})\]\s*)?(?:\[AppID:\s*[^\]]{0,256}\]\s*)?(?:\{([A-Za-z0-9_:.-]{1,32})\}\s+(\S{1,80})\s+->\s+(\S{1,80}))?\s*$/;
+  /^(?:\[\*\*\]\s*)?(?:\[Classification:\s*([^\]]{0,512})\]\s*)?(?:\[Priority:\s*(\d{1,5})\]\s*)?(?:\[AppID:\s*[^\]]{0,256}\]\s*)?(?:\{([A-Za-z0-9_:.-]{1,32})\}\s+(\S{1,80})\s+->\s+(\S{1,80}))?$/;
 const MARKERS = ['[**]', '[Classification:', '[Priority:'];
 
 interface Head {
@@ -201,7 +204,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   }
   if (end < 0) return reject('invalid-field', `truncated fast.log line: nothing after the message ${snippet(h.rest)}`);
   const msg = str(h.rest.slice(0, end));
-  const tail = TAIL_RE.exec(h.rest.slice(end));
+  const tail = TAIL_RE.exec(h.rest.slice(end).trim());
   if (!tail) return reject('invalid-field', `fast.log line does not end in "[Priority: N] {PROTO} SRC -> DST": ${snippet(h.rest.slice(end))}`);
   const [, classification, priority, proto, srcText, dstText] = tail;
 
