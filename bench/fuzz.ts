@@ -25,7 +25,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execSync } from 'node:child_process';
 import { DECODERS, decodeRecord } from '../src/decoders/index.js';
-import type { DecodeContext, DecodeResult, Decoder, RawRecord, RejectReason } from '../src/decoders/types.js';
+import type { DecodeContext, DecodeResult, Decoder, GenericMapping, RawRecord, RejectReason } from '../src/decoders/types.js';
 import { parseMapSpec } from '../src/decoders/generic-json.js';
 import { frameFile, frameLine, type FramedItem } from '../src/sources/framing.js';
 import { canonicalIp } from '../src/events/ip.js';
@@ -97,6 +97,13 @@ const CTX: DecodeContext = {
   reference: { ms: Date.UTC(2026, 2, 10), ns: 0 },
   genericMap: parseMapSpec(MAP_SPEC),
 };
+const HOSTILE_MAPS: GenericMapping[] = [
+  { ip: '__proto__', time: 'constructor' },
+  { ip: 'attacker.address.__proto__', time: 'detected_at.length', name: 'threat.name.constructor' },
+  { ip: 'toString', time: 'valueOf', name: 'hasOwnProperty', severity: '__proto__.x', sensor: 'constructor.prototype' },
+  { ip: 'a.b.c.d.e.f.g.h.i.j', time: 'detected_at', dataset: 'x' },
+  { ip: 'attacker', time: 'attacker.port', name: 'attacker', severity: 'threat', sensor: 'victim' },
+];
 const ZONES = [undefined, '+09:30', '-05:00', 'America/New_York', 'Asia/Kathmandu'] as const;
 
 const TRACE = process.env.FUZZ_TRACE === '1';
@@ -371,6 +378,8 @@ type StructOp =
   | { t: 'replace'; p: number; v: ValSpec }
   | { t: 'add'; p: number; key: string; v: ValSpec }
   | { t: 'strmut'; p: number; ops: TextOp[] }
+  | { t: 'hot'; p: number; v: ValSpec }
+  | { t: 'embedded'; p: number; ops: StructOp[] }
   | { t: 'clear' };
 
 /** Character- and byte-level operations on a text (a line, a JSON document's text, a CSV cell). */
@@ -382,6 +391,8 @@ type TextOp =
   | { t: 'truncate'; pos: number }
   | { t: 'repeat'; times: number }
   | { t: 'dup'; pos: number; len: number }
+  | { t: 'pad'; k: number; n: number; ch: string }
+  | { t: 'rep'; pos: number; len: number; times: number }
   | { t: 'token'; k: number; s: StrSpec }
   | { t: 'droptoken'; k: number };
 
@@ -394,6 +405,9 @@ const textOp: fc.Arbitrary<TextOp> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 2, max: 400 }).map((times): TextOp => ({ t: 'repeat', times })) },
   { weight: 1, arbitrary: fc.record({ pos: fc.nat(), len: fc.integer({ min: 1, max: 200 }) }).map((r): TextOp => ({ t: 'dup', ...r })) },
   { weight: 6, arbitrary: fc.record({ k: fc.nat(), s: strSpec }).map((r): TextOp => ({ t: 'token', ...r })) },
+  // Long runs of one character at a token boundary, and a piece repeated thousands of times: what makes a backtracking regex slow.
+  { weight: 2, arbitrary: fc.record({ k: fc.nat(), n: fc.integer({ min: 500, max: 15_000 }), ch: fc.constantFrom(' ', '\t', '0', 'a', '[', ']', '.', ':', '=', '|', ',', '"', '\\', '-', '*', '{') }).map((r): TextOp => ({ t: 'pad', ...r })) },
+  { weight: 2, arbitrary: fc.record({ pos: fc.nat(), len: fc.integer({ min: 1, max: 40 }), times: fc.integer({ min: 50, max: 4000 }) }).map((r): TextOp => ({ t: 'rep', ...r })) },
   { weight: 2, arbitrary: fc.nat().map((k): TextOp => ({ t: 'droptoken', k })) },
 );
 
@@ -402,8 +416,13 @@ const structOp: fc.Arbitrary<StructOp> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ p: fc.nat(), v: valSpec }).map((r): StructOp => ({ t: 'replace', ...r })) },
   { weight: 2, arbitrary: fc.record({ p: fc.nat(), key: fc.oneof(fc.constantFrom(...PROTO_KEYS), fc.string({ unit: anyPlaneChar, maxLength: 6 })), v: valSpec }).map((r): StructOp => ({ t: 'add', ...r })) },
   { weight: 3, arbitrary: fc.record({ p: fc.nat(), ops: fc.array(textOp, { minLength: 1, maxLength: 3 }) }).map((r): StructOp => ({ t: 'strmut', ...r })) },
+  { weight: 5, arbitrary: fc.record({ p: fc.nat(), v: valSpec }).map((r): StructOp => ({ t: 'hot', ...r })) },
+  { weight: 2, arbitrary: fc.record({ p: fc.nat(), ops: fc.array(fc.record({ p: fc.nat(), v: valSpec }).map((r): StructOp => ({ t: 'replace', ...r })), { minLength: 1, maxLength: 3 }) }).map((r): StructOp => ({ t: 'embedded', ...r })) },
   { weight: 1, arbitrary: fc.constant<StructOp>({ t: 'clear' }) },
 );
+
+/** The fields a decoder's answer hangs on: times, addresses, outcomes, kinds. */
+const HOT_KEY = /time|date|^ts$|stamp|ip|addr|^src|^dst|host|status|result|error|outcome|operation|kind|type|action|category|^id$|id\.|orig|record|value|properties|auditdata|user|app/i;
 
 interface Mutation {
   seed: number;
@@ -466,6 +485,18 @@ function applyText(s: string, ops: readonly TextOp[], huge: boolean): string {
         s = s.slice(0, i) + s.slice(i, i + op.len) + s.slice(i);
         break;
       }
+      case 'pad': {
+        const cuts: number[] = [0, s.length];
+        for (let i = 0; i < s.length && cuts.length < 256; i++) if (/[\s|,=;:[\]{}"'<>()]/.test(s[i]!)) cuts.push(i);
+        const i = cuts[op.k % cuts.length]!;
+        s = s.slice(0, i) + op.ch.repeat(op.n) + s.slice(i);
+        break;
+      }
+      case 'rep': {
+        const i = at(op.pos);
+        s = s.slice(0, i) + s.slice(i, i + op.len).repeat(op.times) + s.slice(i);
+        break;
+      }
       case 'token':
       case 'droptoken': {
         const parts = s.split(TOKEN_SPLIT);
@@ -514,7 +545,19 @@ function applyStruct(value: Record<string, unknown>, ops: readonly StructOp[], h
       v = {};
       continue;
     }
-    const paths = pathsOf(v).filter((p) => !csv || p.length === 1);
+    let paths = pathsOf(v).filter((p) => !csv || p.length === 1);
+    if (op.t === 'hot') {
+      const hot = paths.filter((p) => HOT_KEY.test(String(p[p.length - 1])));
+      if (hot.length > 0) paths = hot;
+    }
+    if (op.t === 'embedded') {
+      // JSON inside a string (Purview's AuditData, Log Analytics' dynamic columns): mutate it as a structure.
+      paths = paths.filter((p) => {
+        const x = parentOf(v, p);
+        const cur = x ? x.parent[x.key] : undefined;
+        return typeof cur === 'string' && /^\s*[{[]/.test(cur);
+      });
+    }
     const target = paths.length === 0 ? null : paths[op.p % paths.length]!;
     if (op.t === 'add') {
       const container = target && !csv ? parentOf(v, target)?.parent : v;
@@ -530,8 +573,15 @@ function applyStruct(value: Record<string, unknown>, ops: readonly StructOp[], h
     if (op.t === 'remove') {
       if (Array.isArray(parent) && typeof key === 'number') parent.splice(key, 1);
       else delete parent[key];
-    } else if (op.t === 'replace') {
+    } else if (op.t === 'replace' || op.t === 'hot') {
       parent[key] = csv ? stringOf(op.v, huge) : buildValue(op.v, huge);
+    } else if (op.t === 'embedded') {
+      try {
+        const inner = JSON.parse(String(parent[key])) as unknown;
+        if (typeof inner === 'object' && inner !== null) parent[key] = JSON.stringify(applyStruct(inner as Record<string, unknown>, op.ops, false, false));
+      } catch {
+        // a deep value that does not serialise: leave the text as it was
+      }
     } else {
       const cur = parent[key];
       parent[key] = applyText(typeof cur === 'string' ? cur : String(JSON.stringify(cur) ?? ''), op.ops, huge);
@@ -836,7 +886,9 @@ class Runner {
     const res = fc.check(fc.property(mutationArb, (m) => {
       const s = seeds[m.seed % seeds.length]!;
       const zone = m.zone < ZONES.length ? ZONES[m.zone] : undefined;
-      const ctx: DecodeContext = zone === undefined ? CTX : { ...CTX, zone };
+      let ctx: DecodeContext = zone === undefined ? CTX : { ...CTX, zone };
+      // generic-json: now and then a hostile --map (prototype names, long paths) over the same records.
+      if (d.name === 'generic-json' && m.zone >= 15) ctx = { ...ctx, genericMap: HOSTILE_MAPS[m.zone - 15]! };
       let items: FramedItem[];
       try {
         items = mutate(s.record, m);
@@ -869,7 +921,8 @@ class Runner {
     if (seeds.length === 0 || lines === 0) return 'no seeds';
     const block = d.name === 'snort-full';
     const csvSeeds = seeds.filter((s) => s.record.kind === 'csv');
-    const header = csvSeeds.length > 0 ? mostCommonHeader(csvSeeds) : null;
+    // One file layout per decoder: NDJSON or text lines when it has such seeds, else a CSV export.
+    const header = csvSeeds.length > 0 && csvSeeds.length === seeds.length ? mostCommonHeader(csvSeeds) : null;
     const usable = header ? csvSeeds.filter((s) => Object.keys(s.record.value).join('\u0001') === header.join('\u0001')) : seeds.filter((s) => s.record.kind !== 'csv');
     const sep = block ? '\n\n' : '\n';
     const clean = (s: string): string => (block ? s.replace(/\r/g, ' ').replace(/\n\s*\n/g, '\n').replace(/^\s+|\s+$/g, '') : s.replace(/[\r\n\u2028\u2029]/g, ' '));
@@ -890,6 +943,10 @@ class Runner {
     }
     const samples = fc.sample(mutationArb, { seed, numRuns: lines });
     let mutated = 0;
+    // JSON records also go into a JSON array document (framing's streamed splitter, json-stream.ts): the valid
+    // ones, and the structurally mutated ones, which stay valid JSON text.
+    const arrayValid: string[] = [];
+    const arrayMixed: string[] = [];
     samples.forEach((m, i) => {
       const s = usable[m.seed % usable.length]!;
       let text: string | null = null;
@@ -898,6 +955,7 @@ class Runner {
           if (item.kind === 'problem') continue;
           if (item.kind === 'csv') text = header ? row(item) : null;
           else text = item.kind === 'json' ? JSON.stringify(item.value) : clean(item.value);
+          if (item.kind === 'json' && m.mode < 60 && text !== null && text.length < 1 << 20) arrayMixed.push(text);
         }
         if (m.mode >= 60 && s.record.kind === 'json') text = clean(applyText(lineOf(s.record), m.text, false));
       } catch {
@@ -907,9 +965,15 @@ class Runner {
         body.push(text);
         mutated++;
       }
-      const v = row(usable[i % usable.length]!.record);
+      const vr = usable[i % usable.length]!.record;
+      const v = row(vr);
       valid.push(v);
       body.push(v);
+      if (vr.kind === 'json') {
+        const t = JSON.stringify(vr.value);
+        arrayValid.push(t);
+        arrayMixed.push(t);
+      }
     });
     const ext = header ? 'csv' : block ? 'log' : seeds[0]!.record.kind === 'json' ? 'json' : 'log';
     const mixed = join(dir, `${d.name}-mixed.${ext}`);
@@ -946,6 +1010,21 @@ class Runner {
     let missing = 0;
     for (const [k, n] of want.events) if ((got.events.get(k) ?? 0) < n) missing += n - (got.events.get(k) ?? 0);
     if (missing > 0) problems.push(`${missing} valid records' events missing from the output of the mixed file`);
+    let arrayNote = '';
+    if (arrayValid.length > 0) {
+      const av = join(dir, `${d.name}-valid-array.json`);
+      const am = join(dir, `${d.name}-mixed-array.json`);
+      writeFileSync(av, `[\n${arrayValid.join(',\n')}\n]\n`);
+      writeFileSync(am, `[\n${arrayMixed.join(',\n')}\n]\n`);
+      const aw = await pass(av);
+      const ag = await pass(am);
+      let lost = 0;
+      for (const [k, n] of aw.events) if ((ag.events.get(k) ?? 0) < n) lost += n - (ag.events.get(k) ?? 0);
+      if (aw.rejected > 0 || lost > 0 || ag.records !== arrayMixed.length) {
+        problems.push(`JSON array: ${aw.rejected} valid elements rejected alone, ${lost} valid events missing, ${ag.records} records framed of ${arrayMixed.length} elements`);
+      }
+      arrayNote = `; JSON array of ${arrayMixed.length} elements (${arrayMixed.length - arrayValid.length} mutated): ${ag.records} records, valid events all present: ${lost === 0 ? 'yes' : 'NO'}`;
+    }
     const stat = statSync(mixed);
     const batchRes = await runBatch([{ path: mixed, display: mixed, size: stat.size }], {
       config: buildConfig({}), rules: loadRules(), decode: CTX, threads: 1, fastScan: false, prefilter: false,
@@ -957,7 +1036,7 @@ class Runner {
     }
     for (const p of problems) this.finding({ kind: 'e2e', decoder: d.name, phase: 'end to end', detail: p });
     this.row(d.name).contract += problems.length;
-    return `${valid.length} valid + ${mutated} mutated lines: ${got.records} records = ${got.decoded} decoded + ${got.rejected} rejected; all ${want.decoded} valid events present: ${missing === 0 ? 'yes' : 'NO'}; hunt counters agree: ${problems.some((p) => p.startsWith('hunt')) ? 'NO' : 'yes'}`;
+    return `${valid.length} valid + ${mutated} mutated lines: ${got.records} records = ${got.decoded} decoded + ${got.rejected} rejected; all ${want.decoded} valid events present: ${missing === 0 ? 'yes' : 'NO'}; hunt counters agree: ${problems.some((p) => p.startsWith('hunt')) ? 'NO' : 'yes'}${arrayNote}`;
   }
 }
 
