@@ -8,9 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { runCli, type Run } from './cli-run.js';
 import { terminalSafe } from '../src/cli/terminal.js';
 import { DEFAULT_MAX_USERS_PER_IP, DEFAULT_WINDOW_MS } from '../src/correlate/config.js';
 import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS } from '../src/pipeline/stream.js';
@@ -19,18 +18,7 @@ import { formatDuration, parseDuration } from '../src/events/time.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIRE = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
 
-interface Run { code: number; stdout: string; stderr: string }
-
-async function cli(args: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => { stdout += c.toString(); });
-  err.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const code = await main(args, { stdout: out, stderr: err, stdin: Readable.from(['']) });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]): Promise<Run> => runCli(args);
 
 function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'cw-manners-'));

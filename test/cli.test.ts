@@ -8,27 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { runCli } from './cli-run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLES = join(ROOT, 'rules', 'samples');
 const GOLDEN = join(ROOT, 'test', 'golden');
 
-interface Run { code: number; stdout: string; stderr: string }
-
-async function cli(args: string[], opts: { stdin?: string; tty?: boolean } = {}): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => { stdout += c.toString(); });
-  err.on('data', (c: Buffer) => { stderr += c.toString(); });
-  Object.assign(out, { isTTY: opts.tty ?? false });
-  const code = await main(args, { stdout: out, stderr: err, stdin: Readable.from([opts.stdin ?? '']) });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 /** Alerts as comparable data: @timestamp is when the run happened, everything else is determined by the input. */
 function stable(ndjson: string, golden = false): unknown[] {

@@ -38,3 +38,17 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = proces
   });
   return { proc, base, line };
 }
+
+/** Every alert of a running service, page by page (`limit` a page), as the API gives them. */
+export async function allAlerts<T>(base: string, token: string, limit = 200): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const r = await fetch(`${base}/api/v1/alerts?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+    if (r.status !== 200) throw new Error(`GET /api/v1/alerts: ${r.status} ${await r.text()}`);
+    const page = (await r.json()) as { alerts: T[]; next: string | null };
+    out.push(...page.alerts);
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}

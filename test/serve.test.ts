@@ -18,7 +18,7 @@ import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
 import { generatedLines } from './scenario-lines.js';
-import { BIN, startServe, type Served } from './serve-process.js';
+import { BIN, allAlerts as listAlerts, startServe, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'test-token-0123456789';
@@ -56,18 +56,8 @@ function shuffle<T>(xs: T[], seed: number): T[] {
 
 type ApiAlert = { rule: { id: string }; source: { ip: string }; event: { id: string; start: string; end: string } };
 
-async function allAlerts(base: string): Promise<ApiAlert[]> {
-  const out: ApiAlert[] = [];
-  let cursor: string | null = null;
-  do {
-    const r = await fetch(`${base}/api/v1/alerts?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
-    assert.equal(r.status, 200);
-    const page = (await r.json()) as { alerts: ApiAlert[]; next: string | null };
-    out.push(...page.alerts);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
+/** Small pages, so paging is exercised too. */
+const allAlerts = (base: string): Promise<ApiAlert[]> => listAlerts<ApiAlert>(base, TOKEN, 7);
 
 test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exactly the ground truth', { timeout: 180_000 }, async () => {
   ensureBuilt();

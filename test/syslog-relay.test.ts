@@ -20,11 +20,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { runCli, type Run } from './cli-run.js';
 import { signinLine } from './scenario-lines.js';
-import { startServe, type Served } from './serve-process.js';
+import { allAlerts, startServe, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'relay-test-token-0123456789';
@@ -194,28 +193,10 @@ function stopProcess(p: ChildProcess | undefined): Promise<void> {
 type Evidence = { '@timestamp': string; sensor?: string };
 type ApiAlert = { source: { ip: string }; crosswatch: { evidence: { network_alerts: Evidence[] } } };
 
-async function alerts(base: string): Promise<ApiAlert[]> {
-  const out: ApiAlert[] = [];
-  let cursor: string | null = null;
-  do {
-    const r = await fetch(`${base}/api/v1/alerts?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    assert.equal(r.status, 200);
-    const page = (await r.json()) as { alerts: ApiAlert[]; next: string | null };
-    out.push(...page.alerts);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
+const alerts = (base: string): Promise<ApiAlert[]> => allAlerts<ApiAlert>(base, TOKEN);
 
-async function hunt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => { stdout += c.toString(); });
-  err.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const code = await main(['hunt', ...args, '--format', 'ndjson'], { stdout: out, stderr: err, stdin: Readable.from(['']) });
-  return { code, stdout, stderr };
+function hunt(args: string[]): Promise<Run> {
+  return runCli(['hunt', ...args, '--format', 'ndjson']);
 }
 
 /** Checks every device line of the given routes alerted, with its device time and sensor. */
