@@ -11,10 +11,9 @@
 // made up for these tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fastLog } from '../src/decoders/fast-log.js';
 import { snortJson } from '../src/decoders/snort-json.js';
 import { snortCsv } from '../src/decoders/snort-csv.js';
@@ -30,6 +29,7 @@ import { loadRules } from '../src/alerts/rules.js';
 import { buildConfig } from '../src/correlate/config.js';
 import { runBatch } from '../src/pipeline/batch.js';
 import { expandInputs } from '../src/sources/inputs.js';
+import { signinLine } from './scenario-lines.js';
 
 /** Read in mid-2024: year-less stamps from April are this year's, December's last year's. */
 const CTX: DecodeContext = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2024, 5, 1), ns: 0 } };
@@ -339,21 +339,6 @@ test('framing: alert_full blocks are one record each (a missing blank line too);
   }
 });
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SIGNIN = JSON.parse(readFileSync(join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan', 'signins.json'), 'utf8')) as {
-  time: string; callerIpAddress: string; properties: { id: string; createdDateTime: string; ipAddress: string };
-};
-
-function signin(ip: string, n: number): string {
-  const s = structuredClone(SIGNIN);
-  s.callerIpAddress = ip;
-  s.properties.ipAddress = ip;
-  s.properties.id = `5b0e7c1a-0000-4000-8000-${String(n).padStart(12, '0')}`;
-  s.properties.createdDateTime = '2024-04-16T09:00:00.1234567+00:00';
-  s.time = '2024-04-16T09:01:00.0000000Z';
-  return JSON.stringify(s);
-}
-
 test('hunt reads alert_full and alert_csv (Snort 2 and 3, with and without -y) beside an Entra export, fast and full scan', async () => {
   const hunt = mkdtempSync(join(tmpdir(), 'cw-snort-hunt-'));
   const ips = { full2: '81.2.69.171', full3: '81.2.69.172', csv2: '81.2.69.173', csv3: '81.2.69.174', quiet: '81.2.69.175' };
@@ -362,7 +347,7 @@ test('hunt reads alert_full and alert_csv (Snort 2 and 3, with and without -y) b
   writeFileSync(join(hunt, 'alert'), `${[...others, FULL2.replaceAll('81.2.69.143', ips.full2), FULL3.replaceAll('81.2.69.143', ips.full3)].join('\n\n')}\n\n`);
   writeFileSync(join(hunt, 'alert.csv'), `${CSV2.replace('04/16-', '04/16/24-').replaceAll('81.2.69.143', ips.csv2)}\n`);
   writeFileSync(join(hunt, 'alert_csv.txt'), `${CSV3.replaceAll('81.2.69.143', ips.csv3)}\n`);
-  writeFileSync(join(hunt, 'signins.json'), Object.values(ips).map((ip, i) => signin(ip, i)).join('\n') + '\n');
+  writeFileSync(join(hunt, 'signins.json'), Object.values(ips).map((ip) => signinLine(ip, '2024-04-16T09:00:00.1234567Z')).join('\n') + '\n');
   const inputs = await expandInputs([hunt]);
   for (const fastScan of [true, false]) {
     const res = await runBatch(inputs.files, {
