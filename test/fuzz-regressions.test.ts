@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from '../src/decoders/types.js';
 import { fastLog, MAX_FAST_LINE } from '../src/decoders/fast-log.js';
+import { cef } from '../src/decoders/cef.js';
+import { formatInstant, parseEpoch, parseTime } from '../src/events/time.js';
 
 const CTX: DecodeContext = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 10), ns: 0 } };
 
@@ -38,4 +40,22 @@ test('fast-log: a long run of spaces before a damaged "{PROTO} SRC -> DST" tail 
   const good = timedDecode(fastLog, textRecord(head + ' '.repeat(8000) + '{TCP} 185.220.101.7:40000 -> 10.20.0.9:1433'));
   assert.equal(good.result.ok && good.result.event.event.source?.ip, '185.220.101.7');
   assert.ok(good.ms < 100, `decode took ${good.ms.toFixed(1)} ms`);
+});
+
+test('time: an epoch of 22 digits is no time (was year +058142 in @timestamp, found by npm run fuzz in a CEF start=)', () => {
+  const line = 'CEF:0|Acme|Sentinel IPS|1.2.1|2001219|ET SCAN Potential SSH Scan|8|src=81.2.69.143 spt=51515 dst=10.40.2.15 dpt=80 start=1772636460456636460456';
+  assert.equal(cef.accepts(textRecord(line), CTX), true);
+  const res = cef.decode(textRecord(line), CTX);
+  if (res.ok) assert.match(res.event.event['@timestamp'], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,9}Z$/);
+  assert.equal(parseTime('1772636460456636460456'), null);
+  assert.equal(parseEpoch(Number('1772636460456636460456')), null);
+  // Every instant parsed prints as a four-digit-year ISO time: the edges of 0000–9999 hold, past them is null.
+  // (Epochs of 18 digits or more are nanoseconds: the only unit that reaches past year 5138.)
+  assert.equal(formatInstant(parseTime('253402300799999999999')!), '9999-12-31T23:59:59.999999999Z');
+  assert.equal(parseTime('253402300800000000000'), null);
+  assert.equal(formatInstant(parseTime('-62167219200000000000')!), '0000-01-01T00:00:00.000Z');
+  assert.equal(parseTime('-62167219200000000001'), null);
+  assert.equal(parseTime('9999-12-31T23:59:59-01:00'), null);
+  assert.equal(parseTime('0000-01-01T00:00:00+01:00'), null);
+  assert.equal(formatInstant(parseTime('9999-12-31T23:59:59.9999999Z')!), '9999-12-31T23:59:59.9999999Z');
 });

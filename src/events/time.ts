@@ -116,8 +116,18 @@ export function zoneOffsetMinutes(zone: string, utcMs: number): number | null {
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
 }
 
-/** The largest |epoch ms| a JavaScript Date represents. */
-const MAX_DATE_MS = 8.64e15;
+/**
+ * The instants an ISO 8601 time with a four-digit year can name (0000-01-01 to
+ * 9999-12-31): the canonical form. Past them formatInstant would print "+058142-…"
+ * (or throw, past a Date's ±8.64e15 ms), so a parse that lands there is no time
+ * (npm run fuzz found a 22-digit CEF epoch read as nanoseconds, year 58142).
+ */
+const MIN_ISO_MS = -62_167_219_200_000;
+const MAX_ISO_MS = 253_402_300_799_999;
+
+function inIsoRange(t: Instant): Instant | null {
+  return t.ms >= MIN_ISO_MS && t.ms <= MAX_ISO_MS ? t : null;
+}
 /** 400 Gregorian years: exactly 146097 days. */
 const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
 
@@ -185,7 +195,7 @@ function build(
   if (check.getUTCDate() !== d) return null;
   const f = fractionToMsNs(frac);
   if (!f) return null;
-  return { ms: base + f[0] - offset * 60_000, ns: f[1] };
+  return inIsoRange({ ms: base + f[0] - offset * 60_000, ns: f[1] });
 }
 
 /**
@@ -214,13 +224,13 @@ export function parseEpoch(value: number | string): Instant | null {
   const secs = Number(secText);
   const f = fractionToMsNs(fracText);
   if (!f || !Number.isFinite(secs)) return null;
-  // Beyond what a Date can hold (±8.64e15 ms) is no time: formatInstant could not print it.
-  if (secs * 1000 > MAX_DATE_MS - 1000) return null;
-  if (!neg) return { ms: secs * 1000 + f[0], ns: f[1] };
+  // Beyond years 0000–9999 is no time: formatInstant could not print it canonically.
+  if (secs * 1000 > MAX_ISO_MS) return null;
+  if (!neg) return inIsoRange({ ms: secs * 1000 + f[0], ns: f[1] });
   // Negative epochs: rare, but keep the arithmetic right (and never produce -0).
   const totalNs = -(f[0] * 1e6 + f[1]);
   const ms = -secs * 1000 + Math.floor(totalNs / 1e6);
-  return { ms: ms === 0 ? 0 : ms, ns: totalNs - Math.floor(totalNs / 1e6) * 1e6 + 0 };
+  return inIsoRange({ ms: ms === 0 ? 0 : ms, ns: totalNs - Math.floor(totalNs / 1e6) * 1e6 + 0 });
 }
 
 export interface SyslogTimeOptions extends TimeOptions {
