@@ -16,7 +16,7 @@ import { canonicalIp } from '../events/ip.js';
 import { formatInstant, parseTime, withInferredYear } from '../events/time.js';
 import type { Instant, SyslogTimeOptions } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
-import { reject } from './types.js';
+import { reject, textOf } from './types.js';
 import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
 import { splitSyslog } from './syslog.js';
 
@@ -268,8 +268,6 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   return { ok: true, event: { at, event } };
 }
 
-const text = (r: RawRecord): string | undefined => (r.kind === 'text' ? r.value : undefined);
-
 export const fastLog: Decoder = {
   networkOnly: true,
   name: NAME,
@@ -279,11 +277,11 @@ export const fastLog: Decoder = {
     {
       label: 'starts (after any syslog header) with "MM/DD-hh:mm:ss.uuuuuu" and/or "[**]" before "[gid:sid:rev]"',
       test: (r) => {
-        const t = text(r);
+        const t = textOf(r);
         return t !== undefined && head(splitSyslog(t.slice(0, 1024)).message) !== null;
       },
     },
-    { label: 'has "[Priority: N]" or "[Classification: ...]"', test: (r) => (text(r)?.slice(0, MAX_FAST_LINE) ?? '').search(/\[(?:Priority|Classification):/) >= 0 },
+    { label: 'has "[Priority: N]" or "[Classification: ...]"', test: (r) => (textOf(r)?.slice(0, MAX_FAST_LINE) ?? '').search(/\[(?:Priority|Classification):/) >= 0 },
   ] satisfies Cue[],
   accepts(record: RawRecord): boolean {
     return record.kind === 'text' && looksLikeFast(record.value);

@@ -21,7 +21,7 @@ import { canonicalIp } from '../events/ip.js';
 import { formatInstant, parseEpoch } from '../events/time.js';
 import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
-import { reject } from './types.js';
+import { reject, textOf } from './types.js';
 import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
 import { actionOf, isSnortTime, preferSeconds, snortTime, unquoteMsg } from './fast-log.js';
 
@@ -321,19 +321,17 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   return { ok: true, event: { at, event } };
 }
 
-const text = (r: RawRecord): string | undefined => (r.kind === 'text' ? r.value : undefined);
-
 export const snortCsv: Decoder = {
   networkOnly: true,
   name: NAME,
   description: 'Snort 2 / Snort 3 alert_csv lines (header-less; network alerts keyed on the source address)',
   cues: [
     { label: 'is a text line', test: (r) => r.kind === 'text' },
-    { label: 'starts with "MM/DD-hh:mm:ss.uuuuuu" and a field separator (, TAB ; |)', test: (r) => startsLikeSnortCsv(text(r) ?? '') },
+    { label: 'starts with "MM/DD-hh:mm:ss.uuuuuu" and a field separator (, TAB ; |)', test: (r) => startsLikeSnortCsv(textOf(r) ?? '') },
     {
       label: 'has a "gid:sid:rev" field, a Snort 3 direction (C2S, S2C, UNK) or a quoted msg',
       test: (r) => {
-        const t = text(r);
+        const t = textOf(r);
         if (t === undefined || t.length > MAX_CSV_LINE) return false;
         const s = splitLine(t);
         return s.ok && s.fields.some((f) => (!f.quoted && (RULE_RE.test(f.text) || DIRS.has(f.text))) || (f.quoted && f.text.length > 0));

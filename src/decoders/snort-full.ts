@@ -17,7 +17,7 @@
 import type { NormalizedEvent } from '../events/event.js';
 import { formatInstant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
-import { reject } from './types.js';
+import { reject, textOf } from './types.js';
 import { snippet, str } from './fields.js';
 import { endpoint, snortTime, unquoteMsg } from './fast-log.js';
 
@@ -128,18 +128,16 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   return { ok: true, event: { at, event } };
 }
 
-const text = (r: RawRecord): string | undefined => (r.kind === 'text' ? r.value : undefined);
-
 export const snortFull: Decoder = {
   networkOnly: true,
   name: NAME,
   description: 'Snort 2 / Snort 3 alert_full blocks (one alert per blank-line-separated block; network alerts keyed on SRC)',
   cues: [
     { label: 'is a text record', test: (r) => r.kind === 'text' },
-    { label: 'starts with "[**] [gid:sid:rev]"', test: (r) => isFullHead(text(r) ?? '') },
+    { label: 'starts with "[**] [gid:sid:rev]"', test: (r) => isFullHead(textOf(r) ?? '') },
     {
       label: 'has a line starting with "MM/DD-hh:mm:ss.uuuuuu"',
-      test: (r) => (text(r)?.slice(0, MAX_FULL_BLOCK).split('\n').slice(1, 5) ?? []).some((l) => TIME_RE.test(l.trim())),
+      test: (r) => (textOf(r)?.slice(0, MAX_FULL_BLOCK).split('\n').slice(1, 5) ?? []).some((l) => TIME_RE.test(l.trim())),
     },
   ] satisfies Cue[],
   accepts(record: RawRecord): boolean {

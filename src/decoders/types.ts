@@ -79,6 +79,11 @@ export interface Cue {
   test(record: RawRecord): boolean;
 }
 
+/** A text record's line (or block), else undefined: what text decoders' cues test. */
+export function textOf(record: RawRecord): string | undefined {
+  return record.kind === 'text' ? record.value : undefined;
+}
+
 /** A cue on a JSON/CSV record's top-level key (or dotted ECS path). */
 export function hasKey(key: string, label = `has "${key}"`): Cue {
   return {
