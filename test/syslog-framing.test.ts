@@ -101,10 +101,13 @@ test('closing inside an octet-counted frame is reported; a last unterminated lin
 async function withServer(max: number, fn: (s: SyslogServer, got: FramedItem[], logs: string[]) => Promise<void>): Promise<void> {
   const got: FramedItem[] = [];
   const logs: string[] = [];
+  const errors: string[] = [];
   const server = new SyslogServer({
     host: '127.0.0.1', udpPort: 0, tcpPort: 0, maxMessageBytes: max,
     ingest: (items) => got.push(...items),
-    onError: (err) => logs.push(err.message),
+    // A sender's broken framing is its problem (a warning), never the service's error.
+    onSenderProblem: (message) => logs.push(message),
+    onError: (err) => errors.push(err.message),
   });
   await server.start();
   try {
@@ -112,6 +115,7 @@ async function withServer(max: number, fn: (s: SyslogServer, got: FramedItem[], 
   } finally {
     await server.stop();
   }
+  assert.deepEqual(errors, []);
 }
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {

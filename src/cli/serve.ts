@@ -207,7 +207,11 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
     : null;
   const syslog = s.syslogUdp !== undefined || s.syslogTcp !== undefined
-    ? new SyslogServer({ host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, ingest: (items) => pipeline.ingest(items), onError: logError })
+    ? new SyslogServer({
+      host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, ingest: (items) => pipeline.ingest(items), onError: logError,
+      // A sender's broken framing is bad input (counted as rejected too), not a service error.
+      onSenderProblem: (message) => app.log.warn(message),
+    })
     : null;
   const dispatcher = new OutboxDispatcher(store, s.sinks.map((k): Sink =>
     k.type === 'webhook' ? new WebhookSink(k) : k.type === 'file' ? new NdjsonFileSink(k.path) : new StdoutSink(),

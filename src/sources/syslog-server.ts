@@ -22,8 +22,10 @@ export interface SyslogOptions {
   ingest(items: FramedItem[]): void;
   /** Longest message kept (default 64 KiB); longer ones are reported and skipped. */
   maxMessageBytes?: number;
-  /** Input problems worth a log line (socket errors, broken TCP framing). */
+  /** Socket errors: the service's own trouble. */
   onError?(err: Error): void;
+  /** A sender's broken TCP framing: its fault, not the service's (logged as a warning; onError when unset). */
+  onSenderProblem?(message: string): void;
 }
 
 const FLUSH_MS = 20;
@@ -304,7 +306,9 @@ export class SyslogServer {
         if (logged < LOGGED_PER_CONNECTION) {
           logged++;
           const more = logged === LOGGED_PER_CONNECTION ? ' (further framing problems on this connection are counted, not logged)' : '';
-          this.o.onError?.(new Error(`syslog tcp from ${peer}: ${f.message}${more}`));
+          const text = `syslog tcp from ${peer}: ${f.message}${more}`;
+          if (this.o.onSenderProblem) this.o.onSenderProblem(text);
+          else this.o.onError?.(new Error(text));
         }
       }
     };
