@@ -164,6 +164,22 @@ test('failed sign-ins are counted, not stored; events outside every window of th
   store.close();
 });
 
+test('eviction keeps running after a run with nothing to evict (a run that ends at once used to stall it for good)', async () => {
+  const { store, p } = pipeline();
+  p.ingest(items(alertLine('81.2.69.95', '2026-03-02T10:00:00Z'), signinLine('81.2.69.95', '2026-03-02T11:00:00Z')));
+  // Nothing is stale yet: the run ends in its first step.
+  assert.equal(await p.evictInBackground(), 0);
+  // Three days on, the IP's first rows are past its window and lateness: the next run must remove them.
+  p.ingest(items(signinLine('81.2.69.95', '2026-03-05T11:00:00Z')));
+  const next = p.evictInBackground();
+  assert.equal(await next, 2);
+  assert.equal(store.eventCount(), 1);
+  // And again, each call a run of its own once the last one settled.
+  assert.equal(await p.evictInBackground(), 0);
+  assert.notEqual(p.evictInBackground(), next);
+  store.close();
+});
+
 test('eviction in steps, in the background, keeps the alert times in memory in line with the store', async () => {
   const { store, p, dir } = pipeline();
   p.ingest(items(alertLine('81.2.69.94', '2026-03-02T10:00:00Z'), signinLine('81.2.69.94', '2026-03-02T11:00:00Z')));

@@ -360,23 +360,26 @@ export class StreamPipeline {
   evictInBackground(): Promise<number> {
     if (this.evicting) return this.evicting;
     const it = this.evictSteps();
-    this.evicting = new Promise<number>((resolve, reject) => {
+    const run = new Promise<number>((resolve, reject) => {
       const step = (): void => {
         try {
           const r = it.next();
-          if (r.done) {
-            this.evicting = null;
-            resolve(r.value);
-            return;
-          }
-          setImmediate(step);
+          if (r.done) resolve(r.value);
+          else setImmediate(step);
         } catch (err) {
-          this.evicting = null;
           reject(err as Error);
         }
       };
       step();
     });
-    return this.evicting;
+    this.evicting = run;
+    // Cleared when this run settles, and only if it is still the current one. (Clearing
+    // inside the steps ran before the assignment above when a run ended in its first
+    // step, so that settled run was kept and eviction never ran again.)
+    const settled = (): void => {
+      if (this.evicting === run) this.evicting = null;
+    };
+    run.then(settled, settled);
+    return run;
   }
 }
