@@ -177,6 +177,11 @@ test('eviction keeps running after a run with nothing to evict (a run that ends 
   // And again, each call a run of its own once the last one settled.
   assert.equal(await p.evictInBackground(), 0);
   assert.notEqual(p.evictInBackground(), next);
+  await p.drain();
+  // What /metrics reports of it.
+  assert.equal(p.eviction.runs, 4);
+  assert.equal(p.eviction.rowsRemoved, 2);
+  assert.ok(Date.now() - p.eviction.lastRunMs < 60_000);
   store.close();
 });
 

@@ -142,6 +142,8 @@ test('serve: shuffled ingest across requests, SIGKILL and restart, retries: exac
     const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
     assert.match(metrics, /crosswatch_records_rejected_total\{reason="invalid-json"\} 1/);
     assert.match(metrics, /crosswatch_alerts\{rule="cw-m365-mail-access-after-network-alert",status="open"\} \d+/);
+    assert.match(metrics, /^crosswatch_eviction_last_run_timestamp_seconds \d/m);
+    assert.match(metrics, /^crosswatch_eviction_rows_removed_total \d+$/m);
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));

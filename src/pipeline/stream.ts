@@ -86,8 +86,19 @@ function insertSorted(a: number[], x: number): void {
   a.splice(lowerBound(a, x), 0, x);
 }
 
+/** What eviction has done, for /metrics: that it keeps running shows here. */
+export interface EvictionStats {
+  /** Runs finished. */
+  runs: number;
+  /** Events removed by all runs. */
+  rowsRemoved: number;
+  /** Wall-clock time (ms) the last run finished, 0 before the first. */
+  lastRunMs: number;
+}
+
 export class StreamPipeline {
   readonly counters = new Counters();
+  readonly eviction: EvictionStats = { runs: 0, rowsRemoved: 0, lastRunMs: 0 };
   private watermarkMs: number;
   /** Per IP, the sorted times (ms) of its stored network alerts. */
   private readonly alertTimes: Map<string, number[]>;
@@ -336,6 +347,9 @@ export class StreamPipeline {
       for (const i of order) group[owner[i]!]!.deleted++;
       this.store.settleEvicted(group);
     }
+    this.eviction.runs++;
+    this.eviction.rowsRemoved += total;
+    this.eviction.lastRunMs = Date.now();
     return total;
   }
 

@@ -119,6 +119,19 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { regi
       this.set(store.eventCount());
     },
   });
+  new Gauge({
+    name: 'crosswatch_eviction_last_run_timestamp_seconds', help: 'When the last eviction run finished (Unix time; 0 before the first).', registers: [registry],
+    collect() {
+      this.set(pipeline.eviction.lastRunMs / 1000);
+    },
+  });
+  new Counter({
+    name: 'crosswatch_eviction_rows_removed_total', help: 'Events removed by eviction (retention, per-IP window and lateness).', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(pipeline.eviction.rowsRemoved);
+    },
+  });
   const ingestLatency = new Histogram({
     name: 'crosswatch_ingest_seconds', help: 'Time to accept one ingest request (decode, commit, correlate).',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
