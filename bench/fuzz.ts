@@ -110,7 +110,7 @@ const TRACE = process.env.FUZZ_TRACE === '1';
 
 const REASONS: Record<RejectReason, true> = {
   'invalid-json': true, 'unknown-format': true, 'missing-time': true, 'invalid-time': true,
-  'invalid-field': true, 'record-too-large': true, 'invalid-csv': true,
+  'invalid-field': true, 'record-too-large': true, 'invalid-csv': true, 'json-limit': true,
 };
 /** A rejection's message must say something, and briefly. */
 const MESSAGE_MAX = 600;

@@ -60,6 +60,8 @@ export type RejectReason =
   | 'invalid-time'
   | 'invalid-field'
   | 'record-too-large'
+  /** Nested too deep, a huge string, too many keys (src/sources/json-limits.ts). */
+  | 'json-limit'
   | 'invalid-csv';
 
 export interface DecodeError {

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import type { RawRecord, RecordOrigin, RejectReason } from '../decoders/types.js';
+import { jsonLimitProblem } from './json-limits.js';
 import { splitSyslog } from '../decoders/syslog.js';
 import { isFullHead } from '../decoders/snort-full.js';
 import { startsLikeSnortCsv } from '../decoders/snort-csv.js';
@@ -586,6 +587,14 @@ function envelopeItems(o: Record<string, unknown>): unknown[] | null {
   return null;
 }
 
+/** A record over a JSON limit as a problem of its own, or false when it is within them. */
+function overLimit(v: unknown, origin: RecordOrigin, out: FramedItem[]): boolean {
+  const why = jsonLimitProblem(v);
+  if (why === null) return false;
+  out.push({ kind: 'problem', origin, reason: 'json-limit', message: why, text: '(not shown: over a JSON limit)' });
+  return true;
+}
+
 function expandJson(value: unknown, origin: RecordOrigin, text: string | undefined, out: FramedItem[]): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => pushItem(v, { ...origin, index: i }, out));
@@ -597,6 +606,7 @@ function expandJson(value: unknown, origin: RecordOrigin, text: string | undefin
       items.forEach((v, i) => pushItem(v, { ...origin, index: i }, out));
       return;
     }
+    if (overLimit(value, origin, out)) return;
     out.push({ kind: 'json', value: value as Record<string, unknown>, origin, ...(text !== undefined ? { text } : {}) });
     return;
   }
@@ -604,6 +614,8 @@ function expandJson(value: unknown, origin: RecordOrigin, text: string | undefin
 }
 
 function pushItem(v: unknown, origin: RecordOrigin, out: FramedItem[]): void {
+  // Checked before anything walks it (the envelope test, JSON.stringify below).
+  if (overLimit(v, origin, out)) return;
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     const nested = envelopeItems(v as Record<string, unknown>);
     if (nested) {

@@ -1,0 +1,53 @@
+// Limits on one JSON record (issue #15): no real log record is nested more than a
+// dozen levels, holds a megabyte in one string or has thousands of keys in one
+// object, and a record that does can cost everyone else time and memory, or blow
+// the stack of whatever walks it recursively (JSON.stringify). Such a record is
+// rejected alone, with its reason; the rest of its file or body is read.
+
+export const JSON_LIMITS = {
+  /** Objects and arrays inside each other, the record itself being level 1. */
+  depth: 64,
+  /** Characters in one string value or key. */
+  stringChars: 1 << 20,
+  /** Keys of one object. */
+  keysPerObject: 10_000,
+} as const;
+
+export type JsonLimits = { readonly depth: number; readonly stringChars: number; readonly keysPerObject: number };
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/**
+ * Why a parsed record is over a limit, or null when it is not. Walks the value with
+ * its own stack (never recursion, which the record's own depth would control) and
+ * stops at the first problem.
+ */
+export function jsonLimitProblem(value: unknown, limits: JsonLimits = JSON_LIMITS): string | null {
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop();
+    const d = depths.pop()!;
+    if (typeof v === 'string') {
+      if (v.length > limits.stringChars) return `a string of ${n(v.length)} characters (at most ${n(limits.stringChars)})`;
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > limits.depth) return `nested deeper than ${limits.depth} levels`;
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        values.push(x);
+        depths.push(d + 1);
+      }
+      continue;
+    }
+    const keys = Object.keys(v);
+    if (keys.length > limits.keysPerObject) return `an object with ${n(keys.length)} keys (at most ${n(limits.keysPerObject)})`;
+    for (const k of keys) {
+      if (k.length > limits.stringChars) return `a key of ${n(k.length)} characters (at most ${n(limits.stringChars)})`;
+      values.push((v as Record<string, unknown>)[k]);
+      depths.push(d + 1);
+    }
+  }
+  return null;
+}
