@@ -107,6 +107,12 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
 
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
   const result = await runHunt(paths, flags, io, loadSettings(flags));
+  // A damaged .gz was read up to the damage and its alerts written; the rest of it could not be read.
+  const damaged = result.counters.rejects.get('invalid-compression') ?? 0;
+  if (damaged > 0) {
+    io.stderr.write(`crosswatch: ${damaged} compressed input(s) damaged; read up to the damage (see above)\n`);
+    return 2;
+  }
   if (flags.strict && (result.counters.totalRejected > 0 || result.counters.rejects.size > 0)) {
     io.stderr.write(`crosswatch: --strict: ${result.counters.totalRejected} record(s) rejected\n`);
     return 2;

@@ -50,6 +50,7 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
   const inputs = await expandInputs(paths, io.stdin);
   let rejected = 0;
   let records = 0;
+  let damaged = 0;
   const write = async (text: string): Promise<void> => {
     if (!io.stdout.write(`${text}\n`)) await once(io.stdout, 'drain');
   };
@@ -58,6 +59,12 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
       for await (const batch of frameFile(f.path, f.display)) {
         for (const item of batch) {
           if (item.kind === 'problem') {
+            if (item.reason === 'invalid-compression') {
+              // The records before the damage were written; the file as a whole could not be read.
+              damaged++;
+              io.stderr.write(`${terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: invalid-compression: ${item.message}`, false)}\n`);
+              continue;
+            }
             if (item.reason === 'binary-file' || item.reason === 'empty-file') {
               io.stderr.write(terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: ${item.message}`, false) + '\n');
               continue;
@@ -98,5 +105,6 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
   }
   for (const sk of inputs.skipped) io.stderr.write(`${terminalSafe(`crosswatch: skipped ${sk.path}: ${sk.reason}`, false)}\n`);
   io.stderr.write(`crosswatch normalize: ${records} records, ${rejected} rejected${inputs.skipped.length > 0 ? `, ${inputs.skipped.length} input(s) skipped` : ''}\n`);
+  if (damaged > 0) return 2;
   return flags.strict && rejected > 0 ? 2 : 0;
 }

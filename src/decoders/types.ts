@@ -14,7 +14,9 @@ export interface RecordOrigin {
   index?: number;
 }
 
+/** "file:line", "file:line[index]", or just "file" for line 0 (the file as a whole). */
 export function formatOrigin(o: RecordOrigin): string {
+  if (o.line === 0 && o.index === undefined) return o.source;
   return o.index === undefined ? `${o.source}:${o.line}` : `${o.source}:${o.line}[${o.index}]`;
 }
 

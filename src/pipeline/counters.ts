@@ -111,12 +111,13 @@ export class Counters {
     }
   }
 
-  /** A file-level problem (binary, empty): counted by reason, not as a record. */
+  /**
+   * A file-level problem (binary, empty, damaged compression): counted by reason, not as
+   * a record, and always shown (one a file at most, so not capped like record samples).
+   */
   fileProblem(origin: RecordOrigin, reason: string, message: string): void {
     this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + 1);
-    if (this.rejectSamples.length < MAX_REJECT_SAMPLES) {
-      this.rejectSamples.push({ origin, reason, message });
-    }
+    this.rejectSamples.push({ origin, reason, message });
   }
 
   get totalRecords(): number {
@@ -166,7 +167,8 @@ export class Counters {
     }
     for (const [k, n] of d.rejects) this.rejects.set(k, (this.rejects.get(k) ?? 0) + n);
     for (const s of d.rejectSamples) {
-      if (this.rejectSamples.length >= MAX_REJECT_SAMPLES) break;
+      // Record samples are capped; file-level ones (line 0) are all kept.
+      if (this.rejectSamples.length >= MAX_REJECT_SAMPLES && s.origin.line !== 0) continue;
       // (Line 0 is the file as a whole.)
       this.rejectSamples.push(lineShift !== 0 && s.origin.line > 0 ? { ...s, origin: { ...s.origin, line: s.origin.line + lineShift } } : s);
     }

@@ -6,7 +6,7 @@
 // gzip, UTF-8 BOMs and UTF-16 exports are unwrapped first. Problems are yielded
 // with their place, never thrown.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
@@ -61,8 +61,43 @@ function bounded(s: string, max = ORIGINAL_MAX): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
+/** Where a gzip stream broke: how many compressed bytes were read before it, and zlib's words. */
+interface GzipDamage {
+  offset: number;
+  message: string;
+}
+
+/**
+ * Gunzips `src`; when the data is cut off or damaged, ends the stream there instead
+ * of failing it, so everything before the damage is framed and decoded, and calls
+ * `onDamage` (the caller reports it after the records). Read errors of the source
+ * itself still fail the stream.
+ */
+function tolerantGunzip(src: Readable, onDamage: (d: GzipDamage) => void): Readable {
+  const gunzip = createGunzip();
+  src.on('error', (err) => gunzip.destroy(err));
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of src.pipe(gunzip)) yield c as Buffer;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (typeof e.code !== 'string' || !e.code.startsWith('Z_')) throw err;
+      onDamage({ offset: gunzip.bytesWritten, message: e.message });
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+function damageProblem(display: string, d: GzipDamage, total: number): FramedItem {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return {
+    kind: 'problem', origin: { source: display, line: 0 }, reason: 'invalid-compression',
+    message: `gzip data cut off or damaged at byte ${n(d.offset)} of ${n(total)} (${d.message}); the records before it were read`,
+  };
+}
+
 /** Opens a file as a byte stream, gunzipping when it starts with the gzip magic. */
-async function openBytes(path: string, opts: FramingOptions): Promise<Readable> {
+async function openBytes(path: string, opts: FramingOptions, onDamage: (d: GzipDamage) => void): Promise<Readable> {
   const fh = await open(path, 'r');
   const head = Buffer.alloc(2);
   try {
@@ -79,7 +114,7 @@ async function openBytes(path: string, opts: FramingOptions): Promise<Readable> 
       cb(n);
     });
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) return raw.pipe(createGunzip());
+  if (head[0] === 0x1f && head[1] === 0x8b) return tolerantGunzip(raw, onDamage);
   return raw;
 }
 
@@ -101,9 +136,11 @@ async function* utf16ToUtf8(first: Buffer, rest: AsyncIterator<Buffer>, encoding
  * origins ("-" for stdin that was spooled to `path`).
  */
 export async function* frameFile(path: string, display: string, opts: FramingOptions = DEFAULT_FRAMING): AsyncGenerator<FramedItem[]> {
+  let damage: GzipDamage | null = null;
   yield* guardSize(async function* () {
-    yield* frameStream(await openBytes(path, opts), display, path, opts);
+    yield* frameStream(await openBytes(path, opts, (d) => { damage = d; }), display, path, opts);
   }, display);
+  if (damage) yield [damageProblem(display, damage, (await stat(path)).size)];
 }
 
 /**
@@ -111,11 +148,13 @@ export async function* frameFile(path: string, display: string, opts: FramingOpt
  * bytes, then the same format detection. `display` names it in origins.
  */
 export async function* frameBuffer(body: Buffer, display: string, opts: FramingOptions = DEFAULT_FRAMING): AsyncGenerator<FramedItem[]> {
+  let damage: GzipDamage | null = null;
   yield* guardSize(async function* () {
     const src = Readable.from([body]);
-    const stream = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b ? src.pipe(createGunzip()) : src;
+    const stream = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b ? tolerantGunzip(src, (d) => { damage = d; }) : src;
     yield* frameStream(stream, display, display, opts);
   }, display);
+  if (damage) yield [damageProblem(display, damage, body.length)];
 }
 
 async function* guardSize(inner: () => AsyncGenerator<FramedItem[]>, display: string): AsyncGenerator<FramedItem[]> {
