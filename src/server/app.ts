@@ -3,6 +3,7 @@
 // Every route but /healthz and /readyz needs the bearer token: alerts name users
 // and addresses.
 import { timingSafeEqual, createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
@@ -28,6 +29,10 @@ export interface AppOptions {
 }
 
 const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
+/** Largest sign-in form body: a token and its field name. */
+const LOGIN_BODY_LIMIT = 4096;
+/** Sign-in attempts per address per minute, right or wrong. */
+const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 /** The browser UI authenticates with this cookie (HttpOnly, SameSite=Strict), set by POST /login. */
 const COOKIE = 'crosswatch_token';
 
@@ -174,19 +179,21 @@ export function buildApp(o: AppOptions): FastifyInstance {
   let decoding = 0;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (req, payload, done) => {
-    const tooLarge = (): Error => Object.assign(new Error(`request body larger than ${o.bodyLimit} bytes`), { statusCode: 413 });
+    // The route's own limit: a few KiB for /login (read before anyone is signed in), else --body-limit.
+    const limit = req.routeOptions.bodyLimit ?? o.bodyLimit;
+    const tooLarge = (): Error => Object.assign(new Error(`request body larger than ${limit} bytes`), { statusCode: 413 });
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > o.bodyLimit) {
+    if (Number.isFinite(declared) && declared > limit) {
       done(tooLarge(), undefined);
       return;
     }
-    let ab = buffers.take(Number.isFinite(declared) && declared > 0 ? declared : 64 * 1024);
+    let ab = buffers.take(Number.isFinite(declared) && declared > 0 ? declared : Math.min(64 * 1024, limit));
     let buf = new Uint8Array(ab);
     let n = 0;
     let failed = false;
     payload.on('data', (chunk: Buffer) => {
       if (failed) return;
-      if (n + chunk.length > o.bodyLimit) {
+      if (n + chunk.length > limit) {
         failed = true;
         done(tooLarge(), undefined);
         return;
@@ -233,16 +240,22 @@ export function buildApp(o: AppOptions): FastifyInstance {
     reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).header('x-content-type-options', 'nosniff').send(UI_HTML));
   app.get('/ui.js', async (_req, reply) =>
     reply.header('content-type', 'text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(UI_JS));
-  app.post('/login', async (req, reply) => {
-    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const token = new URLSearchParams(body).get('token') ?? '';
-    if (!token || !sameToken(token, o.token)) {
-      return reply.code(401).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
-    }
-    return reply.code(303)
-      .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
-      .header('location', '/')
-      .send();
+  // Sign-in is the one route anyone may send a body to: a few KiB at most, and a few
+  // attempts a minute per address (checked before the body is read). Registered in a
+  // plugin of its own so that it loads after the rate limiter, whose route hook it needs.
+  app.register(rateLimit, { global: false });
+  app.register(async (scope) => {
+    scope.post('/login', { bodyLimit: LOGIN_BODY_LIMIT, config: { rateLimit: { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000 } } }, async (req, reply) => {
+      const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const token = new URLSearchParams(body).get('token') ?? '';
+      if (!token || !sameToken(token, o.token)) {
+        return reply.code(401).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
+      }
+      return reply.code(303)
+        .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
+        .header('location', '/')
+        .send();
+    });
   });
   const rules = (o.rules ?? []).map((r) => ({
     id: r.id, name: r.name, description: r.description, severity: r.severity, risk_score: r.risk_score, threat: r.threat, guide: r.guide, guide_html: guideHtml(r.guide),
