@@ -12,6 +12,12 @@ import { formatOrigin } from '../decoders/types.js';
 import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type NormalizedEvent, type Role, type SigninProperties } from '../events/event.js';
 import { formatInstant } from '../events/time.js';
 import { frameBuffer, type FramedItem } from '../sources/framing.js';
+
+/**
+ * How far ahead of the receiving clock an event's time counts as now (DESIGN.md §8):
+ * a sensor clock a little fast still does, a record dated 9999 moves no one's time.
+ */
+export const DEFAULT_FUTURE_SKEW_MS = 15 * 60_000;
 import { Counters, type CountersData } from './counters.js';
 
 export const MAX_ERRORS_REPORTED = 10;
@@ -228,6 +234,8 @@ export class BatchDecoder {
   private readonly errors: Array<{ at: number; where: string; reason: string; message: string }> = [];
   private readonly text: Array<{ item: FramedItem; at: number }> = [];
   private latest = Number.NEGATIVE_INFINITY;
+  /** Records dated past this (arrival plus the skew) do not date the batch's year-less text stamps. */
+  private readonly timeLimit = Date.now() + DEFAULT_FUTURE_SKEW_MS;
   private position = 0;
 
   constructor(private readonly ctx: DecodeContext, private readonly watermarkMs: number, private readonly source?: string) {}
@@ -257,7 +265,7 @@ export class BatchDecoder {
       return;
     }
     const ev = result.event.event;
-    if (item.kind !== 'text' && result.event.at.ms > this.latest) this.latest = result.event.at.ms;
+    if (item.kind !== 'text' && result.event.at.ms > this.latest && result.event.at.ms <= this.timeLimit) this.latest = result.event.at.ms;
     this.counters.decoded(item.origin.source, decoder ?? 'unknown', ev.crosswatch.role, ev.crosswatch.category);
     this.accepted++;
     if (correlatable(ev)) this.rows.add(result.event, at);

@@ -25,13 +25,14 @@ import type { DecodeContext } from '../decoders/types.js';
 import type { FramedItem } from '../sources/framing.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from './counters.js';
-import { decodeBatch, recordKey, type DecodedBatch } from './stream-decode.js';
+import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, recordKey, type DecodedBatch } from './stream-decode.js';
 
 export { recordKey };
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 24 * 3_600_000;
 /** How far behind the newest event overall an IP's events are kept at most (a quiet IP's last events). */
 export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+export { DEFAULT_FUTURE_SKEW_MS };
 
 export interface StreamOptions {
   config: CorrelatorConfig;
@@ -44,6 +45,8 @@ export interface StreamOptions {
   /** Called for every alert created or updated (sinks, metrics), after its commit. */
   onAlert?: (change: 'created' | 'updated' | 'withdrawn', alert: AlertDocument) => void;
   now?: () => Date;
+  /** How far past the receiving clock an event may move the watermark (default 15 minutes). */
+  futureSkewMs?: number;
 }
 
 export interface IngestResult {
@@ -106,11 +109,24 @@ export class StreamPipeline {
   private flushScheduled = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private evicting: Promise<number> | null = null;
+  /** Events since start dated further ahead of the receiving clock than the skew (they do not move the watermark). */
+  private future = 0;
 
   constructor(private readonly store: SqliteStore, private readonly opts: StreamOptions) {
     const wm = store.getMeta('watermark_ms');
-    this.watermarkMs = wm === undefined ? Number.NEGATIVE_INFINITY : Number(wm);
+    // A store whose watermark a record from the future moved (before it was bounded) is brought back.
+    this.watermarkMs = wm === undefined ? Number.NEGATIVE_INFINITY : Math.min(Number(wm), this.timeLimit());
     this.alertTimes = store.networkAlertTimes();
+  }
+
+  /** The latest time an event may move the watermark to: the receiving clock plus the skew. */
+  private timeLimit(): number {
+    return (this.opts.now?.() ?? new Date()).getTime() + (this.opts.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS);
+  }
+
+  /** Events since start dated beyond the receiving clock plus the skew (crosswatch_events_future_total). */
+  get futureEvents(): number {
+    return this.future;
   }
 
   /** The latest event time seen (ms), or -Infinity before any event. */
@@ -188,6 +204,8 @@ export class StreamPipeline {
     const newAlerts = new Map<string, number[]>();
     const notes: Array<['created' | 'updated' | 'withdrawn', string]> = [];
     let wm = this.watermarkMs;
+    const limit = this.timeLimit();
+    let future = 0;
     if (batches.some((b) => b.rows.n > 0)) {
       this.store.transaction(() => {
         // Which batch first touched each dirty IP (its reply counts the IP's alert changes).
@@ -201,7 +219,9 @@ export class StreamPipeline {
             if (!f[i]) continue;
             stored++;
             const at = rows.atMs[i]!;
-            if (at > wm) wm = at;
+            // Time is bounded by arrival: a record from the future is stored, but moves no one's clock.
+            if (at > limit) future++;
+            else if (at > wm) wm = at;
             if (rows.roles[i] !== ALERT_ROLE) continue;
             const ip = rows.ips[i]!;
             let a = newAlerts.get(ip);
@@ -240,6 +260,7 @@ export class StreamPipeline {
     }
     // Committed: now the in-memory state follows.
     this.watermarkMs = wm;
+    this.future += future;
     for (const [ip, times] of newAlerts) {
       const a = this.alertTimes.get(ip);
       if (!a) this.alertTimes.set(ip, times);

@@ -124,6 +124,13 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { regi
       this.set(store.eventCount());
     },
   });
+  new Counter({
+    name: 'crosswatch_events_future_total', help: 'Events dated further ahead of the receiving clock than the skew (15 min): stored, but they move no watermark.', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(pipeline.futureEvents);
+    },
+  });
   new Gauge({
     name: 'crosswatch_eviction_last_run_timestamp_seconds', help: 'When the last eviction run finished (Unix time; 0 before the first).', registers: [registry],
     collect() {
