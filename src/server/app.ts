@@ -29,12 +29,27 @@ export interface AppOptions {
 }
 
 const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
+/** Methods that change nothing: the browser session may use them from anywhere it is sent. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Largest sign-in form body: a token and its field name. */
 const LOGIN_BODY_LIMIT = 4096;
 /** Sign-in attempts per address per minute, right or wrong. */
 const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 /** The browser UI authenticates with this cookie (HttpOnly, SameSite=Strict), set by POST /login. */
 const COOKIE = 'crosswatch_token';
+
+/**
+ * Whether a request's Origin names this service's host. (By host, not scheme: behind
+ * a proxy that ends TLS the page is https while the service sees http.)
+ */
+function sameHost(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
 
 function cookieToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -233,6 +248,18 @@ export function buildApp(o: AppOptions): FastifyInstance {
     if (OPEN_ROUTES.has(path) || (path === '/login' && req.method === 'POST')) return;
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const given = m ? m[1]!.trim() : cookieToken(req.headers.cookie);
+    if (given !== null && !m && sameToken(given, o.token) && !SAFE_METHODS.has(req.method)) {
+      // The browser sends the cookie with any page's request, a foreign one's too (CSRF):
+      // writes by cookie only from the service's own pages, and ingest never by cookie.
+      if (path === '/api/v1/ingest') {
+        await reply.code(403).send({ error: 'ingest takes the bearer token (Authorization: Bearer …), not the browser session' });
+        return;
+      }
+      if (!sameHost(req.headers.origin, req.headers.host)) {
+        await reply.code(403).send({ error: 'a change by the browser session must come from this service\'s own pages (Origin)' });
+        return;
+      }
+    }
     if (given === null || !sameToken(given, o.token)) {
       // A person at the UI gets the sign-in form (it shows no data); programs get JSON.
       if (path === '/' && req.method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''))) {
