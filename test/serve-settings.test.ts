@@ -10,7 +10,7 @@ import { ConfigError } from '../src/correlate/config.js';
 import { defaultIngestThreads, serveSettings } from '../src/cli/serve.js';
 import { BIN } from './serve-process.js';
 
-const ENV = { CROSSWATCH_TOKEN: 'a-test-token' };
+const ENV = { CROSSWATCH_TOKEN: 'a-test-token-0123456789abcdef0123456' };
 
 function configFile(yaml: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'cw-settings-')), 'crosswatch.yaml');

@@ -21,7 +21,7 @@ import { generatedLines } from './scenario-lines.js';
 import { BIN, allAlerts as listAlerts, startServe, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TOKEN = 'test-token-0123456789';
+const TOKEN = 'test-token-0123456789abcdef0123456789';
 
 function ensureBuilt(): void {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'serve.js'))) {

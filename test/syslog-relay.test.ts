@@ -26,7 +26,7 @@ import { signinLine } from './scenario-lines.js';
 import { allAlerts, startServe, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TOKEN = 'relay-test-token-0123456789';
+const TOKEN = 'relay-test-token-0123456789abcdef01234';
 const REQUIRE = process.env.CROSSWATCH_REQUIRE_SYSLOG === '1';
 
 /** rsyslogd on PATH or in the sbin folders; CROSSWATCH_RSYSLOGD names another binary (or, when it does not exist, none). */

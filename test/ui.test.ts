@@ -16,7 +16,7 @@ import { startServe } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const TOKEN = 'ui-test-token-0123456789abcdef';
+const TOKEN = 'ui-test-token-0123456789abcdef0123456';
 const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
 
 test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay text', { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs it)` }, async () => {

@@ -108,6 +108,16 @@ function program(io: Io, setCode: (c: number) => void): Command {
     });
 
   prog
+    .command('token')
+    .description('API tokens for serve.')
+    .command('new')
+    .description('Print a new API token: 32 random bytes, base64url (serve takes none shorter than 32 characters).')
+    .action(async () => {
+      const { tokenNewCommand } = await import('./token.js');
+      setCode(tokenNewCommand(io));
+    });
+
+  prog
     .command('status')
     .description('Show what a running crosswatch serve is doing: records, rejects, watermark, state, alerts, sinks.')
     .option('--url <url>', 'the service (default: CROSSWATCH_URL, else http://127.0.0.1:8470)')

@@ -85,6 +85,9 @@ function sinkSettings(v: unknown, where: string): SinkSetting[] {
 }
 
 /** One ingest worker per core, at most 4: the main thread stores and correlates beside them. */
+/** Shortest API token serve starts with (`crosswatch token new` makes 43 characters: 32 random bytes). */
+export const MIN_TOKEN_CHARS = 32;
+
 export function defaultIngestThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
@@ -157,9 +160,14 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
       throw new ConfigError(flags.tokenFile ? '--token-file' : key('tokenFile'), `cannot read: ${(err as Error).message}`);
     }
   }
+  const tokenFrom = flags.token !== undefined ? '--token' : env.CROSSWATCH_TOKEN !== undefined ? 'CROSSWATCH_TOKEN' : tokenFile !== undefined ? (flags.tokenFile ? '--token-file' : key('tokenFile')) : key('token');
   token ??= text(file.token, 'token');
   if (!token) {
-    throw new ConfigError('token', 'set an API token with --token, --token-file or CROSSWATCH_TOKEN (alerts name users and addresses)');
+    throw new ConfigError('token', 'set an API token with --token, --token-file or CROSSWATCH_TOKEN (alerts name users and addresses; make one with `crosswatch token new`)');
+  }
+  // Anyone who reaches the port may guess: a token must be long and random.
+  if (token.length < MIN_TOKEN_CHARS) {
+    throw new ConfigError(tokenFrom, `the API token must be at least ${MIN_TOKEN_CHARS} characters of random (make one with \`crosswatch token new\`)`);
   }
   const portOf = (v: string | undefined, flag: string): number | undefined => {
     if (v === undefined) return undefined;
@@ -218,7 +226,6 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   ), { onError: (sink, err, attempts) => app.log.warn({ sink, attempts, err: err.message }, 'sink delivery failed; will retry') });
   dispatcher.start();
   await syslog?.start();
-  if (s.token.length < 16) app.log.warn('the API token is shorter than 16 characters: use a long random one (openssl rand -hex 24)');
   const address = await app.listen({ host: s.host, port: s.port });
   tailer?.start();
   const extras = [
