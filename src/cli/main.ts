@@ -98,6 +98,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--tail-match <glob>', 'only files whose name matches, e.g. "*.log" (default: every file)')
     .option('--syslog-udp <port>', 'receive syslog over UDP on this port (default: off)')
     .option('--syslog-tcp <port>', 'receive syslog over TCP on this port, octet-counted or newline framing (default: off)')
+    .option('--syslog-allow <cidrs>', 'comma-separated networks syslog senders may send from; others are counted and dropped (default: 127.0.0.0/8,::1/128)')
     .option('--webhook <url>', 'POST every alert change to this URL, JSON, retried until accepted (default: none)')
     .option('--webhook-secret <secret>', 'sign webhook bodies: X-Crosswatch-Signature: sha256=HMAC(secret, body) (default: unsigned)')
     .option('--alerts-file <file>', 'append every alert change to this NDJSON file (default: none)')

@@ -12,7 +12,8 @@ import { buildApp } from '../server/app.js';
 import { IngestPool } from '../server/ingest-pool.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FolderTailer } from '../sources/tail.js';
-import { SyslogServer } from '../sources/syslog-server.js';
+import { DEFAULT_SYSLOG_ALLOW, SyslogServer } from '../sources/syslog-server.js';
+import { CidrSet } from '../events/ip.js';
 import { NdjsonFileSink, OutboxDispatcher, StdoutSink, WebhookSink, type Sink } from '../sinks/outbox.js';
 import { loadSettings, type SettingsFlags } from './options.js';
 import type { Io } from './main.js';
@@ -30,6 +31,8 @@ export interface ServeFlags extends SettingsFlags {
   tailMatch?: string;
   syslogUdp?: string;
   syslogTcp?: string;
+  /** --syslog-allow: comma-separated sender networks. */
+  syslogAllow?: string;
   webhook?: string;
   webhookSecret?: string;
   alertsFile?: string;
@@ -55,6 +58,8 @@ export interface ServeSettings {
   tail?: { dir: string; pattern?: RegExp };
   syslogUdp?: number;
   syslogTcp?: number;
+  /** The networks syslog senders may send from (default loopback only). */
+  syslogAllow: CidrSet;
   sinks: SinkSetting[];
 }
 
@@ -98,7 +103,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'sinks'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -177,6 +182,14 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   };
   const syslogUdp = portOf(flags.syslogUdp ?? text(file.syslogUdp, 'syslogUdp'), flags.syslogUdp ? '--syslog-udp' : key('syslogUdp'));
   const syslogTcp = portOf(flags.syslogTcp ?? text(file.syslogTcp, 'syslogTcp'), flags.syslogTcp ? '--syslog-tcp' : key('syslogTcp'));
+  // Sender networks: a flag or config value is a comma-separated list; the config may give a YAML list.
+  const allowValue = flags.syslogAllow ?? (Array.isArray(file.syslogAllow) ? file.syslogAllow.map(String).join(',') : text(file.syslogAllow, 'syslogAllow'));
+  let syslogAllow: CidrSet;
+  try {
+    syslogAllow = new CidrSet((allowValue ?? DEFAULT_SYSLOG_ALLOW.join(',')).split(',').map((c) => c.trim()).filter(Boolean));
+  } catch (err) {
+    throw new ConfigError(flags.syslogAllow !== undefined ? '--syslog-allow' : key('syslogAllow'), (err as Error).message);
+  }
   const tailDir = flags.tail ?? text(file.tail, 'tail');
   const tailMatch = flags.tailMatch ?? text(file.tailMatch, 'tailMatch');
   const tail = tailDir === undefined ? undefined : { dir: tailDir, ...(tailMatch ? { pattern: globToRegExp(tailMatch) } : {}) };
@@ -188,7 +201,7 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   if (flags.alertsFile !== undefined) sinks.push({ type: 'file', path: flags.alertsFile });
   if (flags.alertsStdout) sinks.push({ type: 'stdout' });
   return {
-    dataDir, host, port, token, allowedLatenessMs, retentionMs, bodyLimit, ingestThreads, synchronous, sinks,
+    dataDir, host, port, token, allowedLatenessMs, retentionMs, bodyLimit, ingestThreads, synchronous, sinks, syslogAllow,
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
@@ -209,14 +222,18 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   });
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
-  const app = buildApp({ rules, store, pipeline, pool, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr } });
+  const app = buildApp({
+    rules, store, pipeline, pool, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
+    // (Read when /metrics is scraped, by then the listeners below exist.)
+    syslogRefused: () => syslog?.refused ?? 0,
+  });
   const logError = (err: Error): void => app.log.error({ err }, 'input error');
   const tailer = s.tail
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
     : null;
   const syslog = s.syslogUdp !== undefined || s.syslogTcp !== undefined
     ? new SyslogServer({
-      host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, ingest: (items) => pipeline.ingest(items), onError: logError,
+      host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, allow: s.syslogAllow, ingest: (items) => pipeline.ingest(items), onError: logError,
       // A sender's broken framing is bad input (counted as rejected too), not a service error.
       onSenderProblem: (message) => app.log.warn(message),
     })

@@ -26,6 +26,8 @@ export interface AppOptions {
   /** Ingest workers that decode request bodies; without, bodies are decoded on the main thread. */
   pool?: IngestPool | null;
   logger?: boolean | object;
+  /** Syslog senders refused so far (outside --syslog-allow), for /metrics. */
+  syslogRefused?: () => number;
 }
 
 const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
@@ -88,7 +90,7 @@ function apiAlert(a: StoredAlert, full = false): Record<string, unknown> {
   };
 }
 
-export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { registry: Registry; ingestLatency: Histogram } {
+export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogRefused?: () => number): { registry: Registry; ingestLatency: Histogram } {
   const registry = new Registry();
   const c = pipeline.counters;
   new Counter({
@@ -137,6 +139,13 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore): { regi
     name: 'crosswatch_state_events', help: 'Correlatable events held in the store.', registers: [registry],
     collect() {
       this.set(store.eventCount());
+    },
+  });
+  new Counter({
+    name: 'crosswatch_syslog_refused_total', help: 'Syslog datagrams and connections from senders outside --syslog-allow, dropped.', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(syslogRefused?.() ?? 0);
     },
   });
   new Counter({
@@ -191,7 +200,7 @@ export function guideHtml(text: string): string {
 
 export function buildApp(o: AppOptions): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit });
-  const { registry, ingestLatency } = metricsFor(o.pipeline, o.store);
+  const { registry, ingestLatency } = metricsFor(o.pipeline, o.store, o.syslogRefused);
 
   // Bodies are framed by crosswatch itself (NDJSON, arrays, envelopes, CSV, syslog lines).
   // They are read into reused buffers (body-buffers.ts), each its own ArrayBuffer so it

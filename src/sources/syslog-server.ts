@@ -13,6 +13,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { frameLine, type FramedItem } from './framing.js';
+import { CidrSet, canonicalIp } from '../events/ip.js';
 
 export interface SyslogOptions {
   host: string;
@@ -26,7 +27,18 @@ export interface SyslogOptions {
   onError?(err: Error): void;
   /** A sender's broken TCP framing: its fault, not the service's (logged as a warning; onError when unset). */
   onSenderProblem?(message: string): void;
+  /**
+   * The networks senders may send from (`--syslog-allow`); default loopback only.
+   * Anyone else is counted (`refused`) and dropped: the listeners need no token, and
+   * anyone who can send a record could otherwise feed the detections.
+   */
+  allow?: CidrSet;
 }
+
+/** Senders accepted when no --syslog-allow is given. */
+export const DEFAULT_SYSLOG_ALLOW = ['127.0.0.0/8', '::1/128'];
+/** Refused senders logged (the rest are counted only): a flood must not flood the log. */
+const REFUSALS_LOGGED = 10;
 
 const FLUSH_MS = 20;
 const FLUSH_COUNT = 1000;
@@ -213,7 +225,11 @@ export class SyslogServer {
   private flushTimer: NodeJS.Timeout | null = null;
   private seq = 0;
 
-  constructor(private readonly o: SyslogOptions) {}
+  private readonly allow: CidrSet;
+
+  constructor(private readonly o: SyslogOptions) {
+    this.allow = o.allow ?? new CidrSet(DEFAULT_SYSLOG_ALLOW);
+  }
 
   get udpAddress(): { port: number } | null {
     return this.udp ? this.udp.address() : null;
@@ -228,10 +244,27 @@ export class SyslogServer {
     return this.o.maxMessageBytes ?? DEFAULT_MAX;
   }
 
+  /** Datagrams and connections from senders outside the allowed networks, dropped. */
+  refused = 0;
+
+  /** Whether a sender may send; counts and (a few times) logs the ones that may not. */
+  private allowed(address: string | undefined, via: string): boolean {
+    const ip = canonicalIp(address);
+    if (ip !== null && this.allow.match(ip) !== null) return true;
+    this.refused++;
+    if (this.refused <= REFUSALS_LOGGED) {
+      const text = `syslog ${via} from ${address ?? '?'} refused: not in the allowed sender networks (--syslog-allow ${this.allow.cidrs.join(',')})${this.refused === REFUSALS_LOGGED ? '; further refusals are counted, not logged' : ''}`;
+      if (this.o.onSenderProblem) this.o.onSenderProblem(text);
+      else this.o.onError?.(new Error(text));
+    }
+    return false;
+  }
+
   async start(): Promise<void> {
     if (this.o.udpPort !== undefined) {
       const udp = createSocket(this.o.host.includes(':') ? 'udp6' : 'udp4');
       udp.on('message', (msg, rinfo) => {
+        if (!this.allowed(rinfo.address, 'udp')) return;
         const source = `syslog udp ${rinfo.address}`;
         if (msg.length > this.max) this.problem(source, 'record-too-large', `syslog datagram of ${msg.length} bytes is over the ${this.max}-byte limit; skipped`);
         else this.message(msg.toString('utf8'), source);
@@ -291,6 +324,10 @@ export class SyslogServer {
   }
 
   private connection(sock: Socket): void {
+    if (!this.allowed(sock.remoteAddress, 'tcp')) {
+      sock.destroy();
+      return;
+    }
     this.sockets.add(sock);
     const peer = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
     const source = `syslog tcp ${sock.remoteAddress ?? '?'}`;
