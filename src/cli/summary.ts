@@ -59,6 +59,9 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
     `correlation: ${n(corr.qualifyingEvents)} successful sign-ins/mail accesses from alerted IPs within a window of their alerts, ` +
       `${n(corr.failedEvents)} failed, ${n(corr.duplicateRecords)} duplicate records counted once, ${n(corr.withoutIp)} without a source IP`,
   );
+  if (c.future > 0 && c.futureSample) {
+    pushStyled('yellow', `${n(c.future)} record${c.future === 1 ? '' : 's'} dated after the time of reading (first: ${formatOrigin(c.futureSample.origin)}, ${c.futureSample.at}): ${c.future === 1 ? 'it dates' : 'they date'} no year-less stamp`);
+  }
   if (opts.skipped && opts.skipped.length > 0) {
     pushStyled('yellow', `skipped inputs: ${n(opts.skipped.length)}`);
     for (const sk of opts.skipped.slice(0, 20)) lines.push(`  ${sk.path}: ${sk.reason}`);

@@ -327,3 +327,10 @@ export function formatDuration(ms: number): string {
   }
   return sign + parts.join('');
 }
+
+/**
+ * How far ahead of the clock of whoever reads it an event's time still counts
+ * (DESIGN.md §8): a sensor clock a little fast does; a record dated 9999 moves no
+ * one's time (serve's watermark, the year of year-less stamps).
+ */
+export const DEFAULT_FUTURE_SKEW_MS = 15 * 60_000;

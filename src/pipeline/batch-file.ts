@@ -13,6 +13,7 @@ import { ipPrefilter } from '../correlate/prefilter.js';
 import { fastFrameFile, NeedsFullFraming, type ByteRange, type SyncPoint } from '../sources/fast-frames.js';
 import { withKernel } from '../sources/scan-kernel.js';
 import { ipv4Number } from '../events/ip.js';
+import { DEFAULT_FUTURE_SKEW_MS } from '../events/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from './alert-markers.js';
 
 export interface FileScan {
@@ -250,7 +251,13 @@ async function scanFrames(
       }
       const role = result.event.event.crosswatch.role;
       counters.decoded(f.display, decoder ?? 'unknown', role, result.event.event.crosswatch.category);
-      if (item.kind !== 'text' && (out.latestDated === null || result.event.at.ms > out.latestDated)) out.latestDated = result.event.at.ms;
+      if (item.kind !== 'text') {
+        // A record dated after the time of reading dates nothing (DESIGN.md §8): one record
+        // dated 9999 would put every year-less stamp in the year 9999.
+        const at = result.event.at.ms;
+        if (at > decode.reference.ms + DEFAULT_FUTURE_SKEW_MS) counters.futureRecord(item.origin, result.event.event['@timestamp']);
+        else if (out.latestDated === null || at > out.latestDated) out.latestDated = at;
+      }
       if (role === 'network_alert') {
         if (item.kind === 'text') out.textAlerts = true;
         else out.alerts.push(slimEvent(result.event));

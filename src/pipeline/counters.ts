@@ -36,6 +36,8 @@ export interface CountersData {
   rejectSamples: RejectSample[];
   roles: Record<Role, number>;
   others: Array<[string, number]>;
+  future: number;
+  futureSample: { origin: RecordOrigin; at: string } | null;
 }
 
 export class Counters {
@@ -50,6 +52,10 @@ export class Counters {
    * never correlated, and not errors.
    */
   readonly others = new Map<string, number>();
+  /** Records dated after the time of reading (plus the skew): they date nothing else. */
+  future = 0;
+  /** The first of them, for the warning. */
+  futureSample: { origin: RecordOrigin; at: string } | null = null;
 
   source(name: string): SourceCounter {
     let s = this.sources.get(name);
@@ -58,6 +64,12 @@ export class Counters {
       this.sources.set(name, s);
     }
     return s;
+  }
+
+  /** A record dated after the time of reading: counted, and the first one kept for the warning. */
+  futureRecord(origin: RecordOrigin, at: string): void {
+    this.future++;
+    this.futureSample ??= { origin, at };
   }
 
   /** `kind`: for a record of role 'other', what it is (its crosswatch.category). */
@@ -141,6 +153,8 @@ export class Counters {
       rejectSamples: this.rejectSamples,
       roles: this.roles,
       others: [...this.others],
+      future: this.future,
+      futureSample: this.futureSample,
     };
   }
 
@@ -174,6 +188,11 @@ export class Counters {
     }
     for (const r of Object.keys(d.roles) as Role[]) this.roles[r] += d.roles[r];
     for (const [k, n] of d.others) this.countOther(k, n);
+    this.future += d.future;
+    if (this.futureSample === null && d.futureSample !== null) {
+      const o = d.futureSample.origin;
+      this.futureSample = lineShift !== 0 ? { ...d.futureSample, origin: { ...o, line: o.line + lineShift } } : d.futureSample;
+    }
   }
 
   private decoder(name: string): { received: number; emitted: number; rejected: number } {

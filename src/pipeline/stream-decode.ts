@@ -13,11 +13,8 @@ import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type
 import { formatInstant } from '../events/time.js';
 import { frameBuffer, type FramedItem } from '../sources/framing.js';
 
-/**
- * How far ahead of the receiving clock an event's time counts as now (DESIGN.md §8):
- * a sensor clock a little fast still does, a record dated 9999 moves no one's time.
- */
-export const DEFAULT_FUTURE_SKEW_MS = 15 * 60_000;
+export { DEFAULT_FUTURE_SKEW_MS };
+import { DEFAULT_FUTURE_SKEW_MS } from '../events/time.js';
 import { Counters, type CountersData } from './counters.js';
 
 export const MAX_ERRORS_REPORTED = 10;
