@@ -95,6 +95,33 @@ export function unquoteMsg(msg: string | undefined): string | undefined {
  * (would have), Snort 3 "block", "would_block", "cant_drop", "force_reset", ...
  * Only a done (or forced) drop, block or reset stopped the packet.
  */
+/**
+ * The ECS shape every Snort / Suricata text alert shares (fast.log, alert_full,
+ * alert_csv): a network alert of the sensor, denied when the sensor dropped it.
+ * Each decoder adds the rule, the endpoints and the protocol it read.
+ */
+export function idsAlertEvent(at: Instant, decoder: string, observer: NonNullable<NormalizedEvent['observer']>, act?: { action: string; denied: boolean }): NormalizedEvent {
+  const event: NormalizedEvent = {
+    '@timestamp': formatInstant(at),
+    event: {
+      kind: 'alert',
+      dataset: 'snort.log',
+      module: 'snort',
+      category: ['network', 'intrusion_detection'],
+      type: [act?.denied ? 'denied' : 'allowed'],
+    },
+    observer,
+    crosswatch: { role: 'network_alert', decoder, category: 'alert' },
+  };
+  if (act) event.event.action = act.action;
+  return event;
+}
+
+/** source.* / destination.* of an endpoint read from an alert line. */
+export function endpointField(ep: { ip: string; port?: number | undefined }): { ip: string; port?: number } {
+  return ep.port === undefined ? { ip: ep.ip } : { ip: ep.ip, port: ep.port };
+}
+
 export function actionOf(word: string): { action: string; denied: boolean } {
   if (word === 'Drop') return { action: 'drop', denied: true };
   if (word === 'wDrop' || word === 'WDrop') return { action: 'would_drop', denied: false };
@@ -242,28 +269,16 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   else if (snort) Object.assign(observer, { vendor: 'Cisco', product: 'Snort' });
   if (sys.host !== undefined) observer.name = sys.host.slice(0, MAX_FIELD_CHARS);
 
-  const event: NormalizedEvent = {
-    '@timestamp': formatInstant(at),
-    event: {
-      kind: 'alert',
-      dataset: 'snort.log',
-      module: 'snort',
-      category: ['network', 'intrusion_detection'],
-      type: [act?.denied ? 'denied' : 'allowed'],
-      code: `${h.gid}:${h.sid}:${h.rev}`,
-    },
-    rule: { id: h.sid },
-    observer,
-    crosswatch: { role: 'network_alert', decoder: NAME, category: 'alert' },
-  };
-  if (act) event.event.action = act.action;
+  const event = idsAlertEvent(at, NAME, observer, act);
+  event.event.code = `${h.gid}:${h.sid}:${h.rev}`;
+  event.rule = { id: h.sid };
   const name = unquoteMsg(msg);
   if (name !== undefined) event.rule!.name = name;
   const cls = str(classification);
   if (cls !== undefined && cls !== '(null)') event.rule!.category = cls;
   if (priority !== undefined) event.event.severity = Number(priority);
-  if (src) event.source = src.port === undefined ? { ip: src.ip } : { ip: src.ip, port: src.port };
-  if (dst) event.destination = dst.port === undefined ? { ip: dst.ip } : { ip: dst.ip, port: dst.port };
+  if (src) event.source = endpointField(src);
+  if (dst) event.destination = endpointField(dst);
   if (transport !== undefined) event.network = { transport };
   return { ok: true, event: { at, event } };
 }

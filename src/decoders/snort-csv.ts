@@ -18,12 +18,12 @@
 // unless -U). Every line is a network alert keyed on the source address.
 import type { NormalizedEvent } from '../events/event.js';
 import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseEpoch } from '../events/time.js';
+import { parseEpoch } from '../events/time.js';
 import type { Instant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
 import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
-import { actionOf, isSnortTime, preferSeconds, snortTime, unquoteMsg } from './fast-log.js';
+import { actionOf, idsAlertEvent, isSnortTime, preferSeconds, snortTime, unquoteMsg } from './fast-log.js';
 
 const NAME = 'snort-csv';
 
@@ -289,19 +289,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   }
 
   const act = l.action === undefined ? undefined : actionOf(l.action);
-  const event: NormalizedEvent = {
-    '@timestamp': formatInstant(at),
-    event: {
-      kind: 'alert',
-      dataset: 'snort.log',
-      module: 'snort',
-      category: ['network', 'intrusion_detection'],
-      type: [act?.denied ? 'denied' : 'allowed'],
-    },
-    observer: { vendor: 'Cisco', product: 'Snort', type: 'ids' },
-    crosswatch: { role: 'network_alert', decoder: NAME, category: 'alert' },
-  };
-  if (act) event.event.action = act.action;
+  const event = idsAlertEvent(at, NAME, { vendor: 'Cisco', product: 'Snort', type: 'ids' }, act);
   if (l.gid !== undefined && l.sid !== undefined && l.rev !== undefined) event.event.code = `${l.gid}:${l.sid}:${l.rev}`;
   const rule: NonNullable<NormalizedEvent['rule']> = {};
   if (l.sid !== undefined) rule.id = l.sid;

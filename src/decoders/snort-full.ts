@@ -14,12 +14,10 @@
 // last in Snort 2, first in Snort 3). A packet without IP has only the first line
 // and the time. Every block is a network alert keyed on the first address line's
 // source (an ICMP error's "ORIGINAL DATAGRAM DUMP" comes later and is not read).
-import type { NormalizedEvent } from '../events/event.js';
-import { formatInstant } from '../events/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
 import { snippet, str } from './fields.js';
-import { endpoint, snortTime, unquoteMsg } from './fast-log.js';
+import { endpoint, endpointField, idsAlertEvent, snortTime, unquoteMsg } from './fast-log.js';
 
 const NAME = 'snort-full';
 
@@ -104,26 +102,15 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     if (!dst) return reject('invalid-field', `destination is not an address: ${snippet(addrs[2])}`);
   }
 
-  const event: NormalizedEvent = {
-    '@timestamp': formatInstant(at),
-    event: {
-      kind: 'alert',
-      dataset: 'snort.log',
-      module: 'snort',
-      category: ['network', 'intrusion_detection'],
-      type: ['allowed'],
-      code: `${gid}:${sid}:${rev}`,
-    },
-    rule: { id: sid! },
-    observer: { vendor: 'Cisco', product: 'Snort', type: 'ids' },
-    crosswatch: { role: 'network_alert', decoder: NAME, category: 'alert' },
-  };
+  const event = idsAlertEvent(at, NAME, { vendor: 'Cisco', product: 'Snort', type: 'ids' });
+  event.event.code = `${gid}:${sid}:${rev}`;
+  event.rule = { id: sid! };
   if (msg !== undefined) event.rule!.name = msg;
   const cls = str(classification);
   if (cls !== undefined) event.rule!.category = cls;
   if (priority !== undefined) event.event.severity = Number(priority);
-  if (src) event.source = src.port === undefined ? { ip: src.ip } : { ip: src.ip, port: src.port };
-  if (dst) event.destination = dst.port === undefined ? { ip: dst.ip } : { ip: dst.ip, port: dst.port };
+  if (src) event.source = endpointField(src);
+  if (dst) event.destination = endpointField(dst);
   if (transport !== undefined && /^[a-z0-9_-]{1,24}$/.test(transport)) event.network = { transport };
   return { ok: true, event: { at, event } };
 }
