@@ -252,7 +252,13 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   ].filter(Boolean);
   io.stderr.write(`crosswatch serve: listening on ${address}, data in ${s.dataDir}${extras.length ? `; ${extras.join('; ')}` : ''}\n`);
   // Eviction runs in steps between requests (see StreamPipeline.evictSteps).
+  // Quarantined events (dated ahead of the clock) are released as their time comes, even when nothing arrives.
   const evictTimer = setInterval(() => {
+    try {
+      pipeline.releaseDue();
+    } catch (err) {
+      app.log.error({ err }, 'releasing quarantined events failed');
+    }
     pipeline.evictInBackground().catch((err: Error) => app.log.error({ err }, 'eviction failed'));
   }, 10_000);
   evictTimer.unref();

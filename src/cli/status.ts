@@ -19,6 +19,8 @@ interface Status {
   rejects: Record<string, number>;
   sources: Record<string, { records: number; rejected: number }>;
   state_events: number;
+  quarantine?: { events: number; earliest: string | null; latest: string | null; arrived: number; released: number };
+  dropped?: Record<string, number>;
   alerts: Array<{ rule: string; status: string; n: number }>;
   outbox: Array<{ sink: string; n: number }>;
 }
@@ -50,6 +52,10 @@ export async function statusCommand(flags: StatusFlags, io: Io, env: NodeJS.Proc
     `records: ${s.records.total} (${s.records.rejected} rejected); network alerts ${s.records.by_role.network_alert ?? 0}, sign-ins ${s.records.by_role.signin ?? 0}, mail accesses ${s.records.by_role.mail_access ?? 0}, other ${s.records.by_role.other ?? 0}`,
     ...Object.entries(s.rejects).map(([k, n]) => `  rejected ${k}: ${n}`),
     `state: ${s.state_events} correlatable events held`,
+    ...(s.quarantine && (s.quarantine.events > 0 || s.quarantine.arrived > 0)
+      ? [`quarantine: ${s.quarantine.events} events dated ahead of the service's clock held${s.quarantine.earliest ? ` (${s.quarantine.earliest} to ${s.quarantine.latest})` : ''}; ${s.quarantine.arrived} arrived since start, ${s.quarantine.released} released`]
+      : []),
+    ...Object.entries(s.dropped ?? {}).map(([k, n]) => `  dropped ${k}: ${n}`),
     `alerts: ${s.alerts.reduce((n, a) => n + a.n, 0)}`,
     ...s.alerts.map((a) => `  ${a.rule} ${a.status}: ${a.n}`),
     `sinks: ${s.outbox.length === 0 ? 'nothing pending' : s.outbox.map((o) => `${o.sink} ${o.n} pending`).join(', ')}`,

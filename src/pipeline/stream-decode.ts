@@ -209,6 +209,15 @@ class RowBuilder {
   }
 }
 
+/** The rows at the given indexes (in that order), as rows of their own. */
+export function pickRows(rows: DecodedRows, which: readonly number[]): DecodedRows {
+  return {
+    n: which.length, keys: which.map((i) => rows.keys[i]!), ips: which.map((i) => rows.ips[i]!),
+    roles: Uint8Array.from(which, (i) => rows.roles[i]!), atMs: Float64Array.from(which, (i) => rows.atMs[i]!),
+    atNs: Float64Array.from(which, (i) => rows.atNs[i]!), docs: which.map((i) => rows.docs[i]!),
+  };
+}
+
 /** The row at index i as a decoded event (as the store gives it back). */
 export function rowEvent(rows: DecodedRows, i: number): DecodedEvent {
   return storedEvent(ROW_ROLES[rows.roles[i]!]!, rows.ips[i]!, rows.atMs[i]!, rows.atNs[i]!, rows.docs[i]!);

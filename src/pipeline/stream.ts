@@ -16,7 +16,12 @@
 // towards the shared-infrastructure cap, so it cannot change an alert. Events
 // of IPs without a network alert are only stored (a late alert finds them).
 // Time comes from the events (the watermark is the latest event time seen),
-// never the wall clock.
+// never the wall clock — but the wall clock bounds it: an event dated further
+// ahead of the receiving clock than the skew (a sensor's clock a year off, or
+// an attacker's record dated 9999) is held in the store's quarantine, apart from
+// the events, so it moves no watermark, window or eviction horizon, and is
+// released into the pipeline when the clock reaches it. An event older than the
+// retention behind the watermark could match nothing: it is dropped and counted.
 import type { RuleDefinition } from '../alerts/rules.js';
 import { alertDocument, type AlertDocument } from '../alerts/document.js';
 import type { CorrelatorConfig } from '../correlate/config.js';
@@ -25,7 +30,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import type { FramedItem } from '../sources/framing.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from './counters.js';
-import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, recordKey, type DecodedBatch } from './stream-decode.js';
+import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, pickRows, recordKey, type DecodedBatch, type DecodedRows } from './stream-decode.js';
 
 export { recordKey };
 
@@ -45,9 +50,15 @@ export interface StreamOptions {
   /** Called for every alert created or updated (sinks, metrics), after its commit. */
   onAlert?: (change: 'created' | 'updated' | 'withdrawn', alert: AlertDocument) => void;
   now?: () => Date;
-  /** How far past the receiving clock an event may move the watermark (default 15 minutes). */
+  /** How far past the receiving clock an event may be and still count as now (default 15 minutes); later ones are quarantined. */
   futureSkewMs?: number;
+  /** Events held in quarantine at most (default 100,000); more are dropped and counted. */
+  quarantineMax?: number;
 }
+
+export const DEFAULT_QUARANTINE_MAX = 100_000;
+/** Why an accepted event was not stored (IngestResult.dropped, crosswatch_events_dropped_total). */
+export type DropReason = 'older-than-retention' | 'quarantine-full';
 
 export interface IngestResult {
   accepted: number;
@@ -58,6 +69,10 @@ export interface IngestResult {
   stored: number;
   /** Correlatable records already stored before (a retry): counted once. */
   duplicates: number;
+  /** Correlatable records dated ahead of the receiving clock, held in quarantine until their time (new ones). */
+  quarantined: number;
+  /** Correlatable records accepted but not stored, by reason. */
+  dropped: Partial<Record<DropReason, number>>;
   alertsCreated: number;
   alertsUpdated: number;
 }
@@ -70,6 +85,8 @@ const EVICT_PAGE = 256;
 const EVICT_ROWS = 20_000;
 /** Stale events gathered before they are deleted in row order. */
 const EVICT_GROUP_ROWS = 500_000;
+/** Quarantined events released per commit at most (releaseDue() goes on until none is due). */
+const RELEASE_ROWS = 20_000;
 
 const ALERT_ROLE = 0; // ROW_ROLES.indexOf('network_alert')
 
@@ -111,12 +128,22 @@ export class StreamPipeline {
   private evicting: Promise<number> | null = null;
   /** Events since start dated further ahead of the receiving clock than the skew (they do not move the watermark). */
   private future = 0;
+  /** Events since start released from quarantine. */
+  private released = 0;
+  /** Events since start accepted but not stored, by reason. */
+  private readonly dropped: Record<DropReason, number> = { 'older-than-retention': 0, 'quarantine-full': 0 };
+  /** Events held in quarantine now, and the earliest of their times (Infinity when none). */
+  private held: number;
+  private heldEarliest: number;
 
   constructor(private readonly store: SqliteStore, private readonly opts: StreamOptions) {
     const wm = store.getMeta('watermark_ms');
     // A store whose watermark a record from the future moved (before it was bounded) is brought back.
     this.watermarkMs = wm === undefined ? Number.NEGATIVE_INFINITY : Math.min(Number(wm), this.timeLimit());
     this.alertTimes = store.networkAlertTimes();
+    const q = store.quarantineSummary();
+    this.held = q.events;
+    this.heldEarliest = q.earliestMs ?? Number.POSITIVE_INFINITY;
   }
 
   /** The latest time an event may move the watermark to: the receiving clock plus the skew. */
@@ -127,6 +154,36 @@ export class StreamPipeline {
   /** Events since start dated beyond the receiving clock plus the skew (crosswatch_events_future_total). */
   get futureEvents(): number {
     return this.future;
+  }
+
+  /** Events since start released from quarantine (crosswatch_quarantine_released_total). */
+  get releasedEvents(): number {
+    return this.released;
+  }
+
+  /** Events held in quarantine now (crosswatch_quarantine_events). */
+  get quarantinedEvents(): number {
+    return this.held;
+  }
+
+  /** Events since start accepted but not stored, by reason (crosswatch_events_dropped_total). */
+  get droppedEvents(): Readonly<Record<DropReason, number>> {
+    return this.dropped;
+  }
+
+  /**
+   * Releases the quarantined events whose time has come (within the skew of the
+   * receiving clock) into the pipeline: stored, correlated, alerting as if they
+   * had arrived now. The service calls it on a timer; every commit does it too.
+   * Returns how many were released.
+   */
+  releaseDue(): number {
+    const before = this.released;
+    for (let last = -1; this.heldEarliest <= this.timeLimit() && this.released !== last;) {
+      last = this.released;
+      this.commit([]);
+    }
+    return this.released - before;
   }
 
   /** The latest event time seen (ms), or -Infinity before any event. */
@@ -198,30 +255,65 @@ export class StreamPipeline {
    */
   commit(batches: DecodedBatch[]): IngestResult[] {
     const results: IngestResult[] = batches.map((b) => ({
-      accepted: b.accepted, rejected: b.rejected, errors: b.errors, stored: 0, duplicates: 0, alertsCreated: 0, alertsUpdated: 0,
+      accepted: b.accepted, rejected: b.rejected, errors: [...b.errors], stored: 0, duplicates: 0, quarantined: 0, dropped: {}, alertsCreated: 0, alertsUpdated: 0,
     }));
     const w = this.opts.config.windowMs;
     const newAlerts = new Map<string, number[]>();
     const notes: Array<['created' | 'updated' | 'withdrawn', string]> = [];
     let wm = this.watermarkMs;
+    const receivedMs = (this.opts.now?.() ?? new Date()).getTime();
     const limit = this.timeLimit();
+    const retentionMs = this.opts.retentionMs ?? DEFAULT_RETENTION_MS;
+    const retentionBefore = Number.isFinite(wm) ? wm - retentionMs : Number.NEGATIVE_INFINITY;
+    // Each batch's rows: those to store now, and those from the future (indexes into its rows).
+    const current: DecodedRows[] = [];
+    const ahead: number[][] = [];
+    batches.forEach((b, bi) => {
+      const rows = b.rows;
+      const keep: number[] = [];
+      const later: number[] = [];
+      let old = 0;
+      for (let i = 0; i < rows.n; i++) {
+        const at = rows.atMs[i]!;
+        if (at > limit) later.push(i);
+        else if (at < retentionBefore) old++;
+        else keep.push(i);
+      }
+      current.push(keep.length === rows.n ? rows : pickRows(rows, keep));
+      ahead.push(later);
+      if (old > 0) {
+        results[bi]!.dropped['older-than-retention'] = old;
+        results[bi]!.errors.push({
+          where: 'batch', reason: 'older-than-retention',
+          message: `${old} events dated before ${new Date(retentionBefore).toISOString()} (the retention, ${Math.round(retentionMs / 3_600_000)}h behind the newest event) were dropped: they can no longer match anything`,
+        });
+      }
+    });
+    const due = this.heldEarliest <= limit;
     let future = 0;
-    if (batches.some((b) => b.rows.n > 0)) {
+    let releasedNow = 0;
+    let heldNow = 0;
+    let heldEarliest = this.heldEarliest;
+    if (due || current.some((r) => r.n > 0) || ahead.some((a) => a.length > 0)) {
       this.store.transaction(() => {
+        // Quarantined events whose time has come join this commit (as one more batch, with no reply).
+        const parts = current.slice();
+        if (due) {
+          const rel = this.store.takeQuarantined(limit, RELEASE_ROWS);
+          releasedNow = rel.n;
+          parts.push(rel);
+        }
         // Which batch first touched each dirty IP (its reply counts the IP's alert changes).
         const dirty = new Map<string, number>();
-        const fresh = batches.map((b) => this.store.insertRows(b.rows));
-        batches.forEach((b, bi) => {
-          const rows = b.rows;
+        const fresh = parts.map((rows) => this.store.insertRows(rows));
+        parts.forEach((rows, bi) => {
           const f = fresh[bi]!;
           let stored = 0;
           for (let i = 0; i < rows.n; i++) {
             if (!f[i]) continue;
             stored++;
             const at = rows.atMs[i]!;
-            // Time is bounded by arrival: a record from the future is stored, but moves no one's clock.
-            if (at > limit) future++;
-            else if (at > wm) wm = at;
+            if (at > wm) wm = at;
             if (rows.roles[i] !== ALERT_ROLE) continue;
             const ip = rows.ips[i]!;
             let a = newAlerts.get(ip);
@@ -229,8 +321,30 @@ export class StreamPipeline {
             insertSorted(a, at);
             if (!dirty.has(ip)) dirty.set(ip, bi);
           }
-          results[bi]!.stored = stored;
-          results[bi]!.duplicates = rows.n - stored;
+          const r = results[bi];
+          if (!r) return;
+          r.stored = stored;
+          r.duplicates = rows.n - stored;
+        });
+        // Records from the future wait apart (their resends count as duplicates).
+        let room = (this.opts.quarantineMax ?? DEFAULT_QUARANTINE_MAX) - (this.held - releasedNow);
+        ahead.forEach((which, bi) => {
+          if (which.length === 0) return;
+          const q = this.store.quarantineRows(batches[bi]!.rows, which, Math.max(0, room), receivedMs);
+          room -= q.held;
+          heldNow += q.held;
+          future += q.held + q.full;
+          if (q.earliestMs < heldEarliest) heldEarliest = q.earliestMs;
+          const r = results[bi]!;
+          r.quarantined = q.held;
+          r.duplicates += which.length - q.held - q.full;
+          if (q.full > 0) {
+            r.dropped['quarantine-full'] = q.full;
+            r.errors.push({
+              where: 'batch', reason: 'quarantine-full',
+              message: `${q.full} events dated more than ${Math.round((this.opts.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS) / 60_000)} minutes ahead of this service's clock were dropped: the quarantine for such events is full`,
+            });
+          }
         });
         // Sign-ins and mail accesses: dirty only within a window of one of their IP's alerts.
         // (Milliseconds, with a millisecond of slack each side for the nanoseconds: a superset is harmless.)
@@ -239,8 +353,7 @@ export class StreamPipeline {
           const j = lowerBound(times, at - w - 1);
           return j < times.length && times[j]! <= at + 1;
         };
-        batches.forEach((b, bi) => {
-          const rows = b.rows;
+        parts.forEach((rows, bi) => {
           const f = fresh[bi]!;
           for (let i = 0; i < rows.n; i++) {
             if (!f[i] || rows.roles[i] === ALERT_ROLE) continue;
@@ -253,14 +366,21 @@ export class StreamPipeline {
         if (wm !== this.watermarkMs) this.store.setMeta('watermark_ms', String(wm));
         for (const [ip, bi] of dirty) {
           const r = this.correlateIp(ip, notes);
-          results[bi]!.alertsCreated += r.created;
-          results[bi]!.alertsUpdated += r.updated;
+          const res = results[bi];
+          if (!res) continue; // (released from quarantine: no one's reply)
+          res.alertsCreated += r.created;
+          res.alertsUpdated += r.updated;
         }
+        if (releasedNow > 0) heldEarliest = this.store.quarantineSummary().earliestMs ?? Number.POSITIVE_INFINITY;
       });
     }
     // Committed: now the in-memory state follows.
     this.watermarkMs = wm;
     this.future += future;
+    this.released += releasedNow;
+    this.held += heldNow - releasedNow;
+    this.heldEarliest = heldEarliest;
+    for (const r of results) for (const [k, n] of Object.entries(r.dropped) as Array<[DropReason, number]>) this.dropped[k] += n;
     for (const [ip, times] of newAlerts) {
       const a = this.alertTimes.get(ip);
       if (!a) this.alertTimes.set(ip, times);

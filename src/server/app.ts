@@ -149,10 +149,30 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogR
     },
   });
   new Counter({
-    name: 'crosswatch_events_future_total', help: 'Events dated further ahead of the receiving clock than the skew (15 min): stored, but they move no watermark.', registers: [registry],
+    name: 'crosswatch_events_future_total', help: 'Events dated further ahead of the receiving clock than the skew (15 min): held in quarantine until their time, moving nothing meanwhile.', registers: [registry],
     collect() {
       this.reset();
       this.inc(pipeline.futureEvents);
+    },
+  });
+  new Gauge({
+    name: 'crosswatch_quarantine_events', help: 'Events from the future held in quarantine now.', registers: [registry],
+    collect() {
+      this.set(pipeline.quarantinedEvents);
+    },
+  });
+  new Counter({
+    name: 'crosswatch_quarantine_released_total', help: 'Events released from quarantine when the clock reached them.', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(pipeline.releasedEvents);
+    },
+  });
+  new Counter({
+    name: 'crosswatch_events_dropped_total', help: 'Events accepted but not stored, by reason (older than the retention; quarantine full).', labelNames: ['reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(pipeline.droppedEvents)) this.inc({ reason }, n);
     },
   });
   new Gauge({
@@ -173,6 +193,13 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogR
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
   });
   return { registry, ingestLatency };
+}
+
+/** What the quarantine holds (records dated ahead of this service's clock), for status. */
+function quarantineStatus(pipeline: StreamPipeline, store: SqliteStore): Record<string, unknown> {
+  const q = store.quarantineSummary();
+  const when = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  return { events: q.events, earliest: when(q.earliestMs), latest: when(q.latestMs), arrived: pipeline.futureEvents, released: pipeline.releasedEvents };
 }
 
 // The investigation guides are markdown (rules/*.yaml): rendered here, once, and
@@ -346,6 +373,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
       rejected: res.rejected,
       stored: res.stored,
       duplicates: res.duplicates,
+      quarantined: res.quarantined,
+      dropped: res.dropped,
       errors: res.errors,
       alerts: { created: res.alertsCreated, updated: res.alertsUpdated },
     });
@@ -408,6 +437,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
       rejects: Object.fromEntries(c.rejects),
       sources: Object.fromEntries([...c.sources].map(([k, v]) => [k, { records: v.records, rejected: v.rejected, by_decoder: v.byDecoder }])),
       state_events: o.store.eventCount(),
+      quarantine: quarantineStatus(o.pipeline, o.store),
+      dropped: Object.fromEntries(Object.entries(o.pipeline.droppedEvents).filter(([, n]) => n > 0)),
       alerted_ips: o.pipeline.alertedIps,
       memory_mb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10])),
       alerts: o.store.alertCounts(),

@@ -26,13 +26,14 @@ pre { white-space: pre-wrap; background: #f6f7f7; padding: 8px; }
 .event h4 { margin: 8px 0 4px; } .event h5 { margin: 6px 0 2px; font-size: 12px; text-transform: uppercase; color: #646970; }
 .event dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0; }
 .event dt { color: #646970; } .event dd { margin: 0; word-break: break-word; }
+.notice { background: #f0c33c; color: #1d2327; padding: 1px 8px; border-radius: 8px; }
 .guide h2 { font-size: 16px; } .guide code { background: #f6f7f7; }
 `;
 
 export const UI_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>crosswatch</title><style>${STYLE}</style></head>
 <body>
-<header><h1>crosswatch</h1><span class="muted" id="summary"></span></header>
+<header><h1>crosswatch</h1><span class="muted" id="summary"></span><span class="notice" id="quarantine" hidden></span></header>
 <main>
 <section>
 <form class="filters" id="filters">
@@ -203,7 +204,16 @@ async function show(id) {
   }
 }
 
+// Records dated ahead of the service's clock wait in quarantine: say so, they are not in any alert yet.
+async function quarantine() {
+  const q = (await api('/api/v1/status')).quarantine;
+  const n = $('quarantine');
+  n.hidden = !q || q.events === 0;
+  if (!n.hidden) n.textContent = q.events + ' event(s) dated ahead of this service\'s clock held in quarantine (' + q.earliest + ' to ' + q.latest + ')';
+}
+
 async function main() {
+  quarantine().catch(() => {});
   const list = await api('/api/v1/rules');
   const select = document.querySelector('select[name=rule]');
   for (const r of list.rules) { rules[r.id] = r; select.append(el('option', r.name, { value: r.id })); }

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertDocument } from '../alerts/document.js';
 import type { DecodedEvent } from '../events/event.js';
-import { ROW_ROLES, storedEvent, type DecodedRows } from '../pipeline/stream-decode.js';
+import { ROW_ROLES, storedEvent, type DecodedRows, type RowRole } from '../pipeline/stream-decode.js';
 import { Checkpointer } from './checkpointer.js';
 
 /**
@@ -195,6 +195,20 @@ export class SqliteStore {
           last_error TEXT
         );
         CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
+        -- Records dated ahead of the receiving clock (StreamPipeline): held apart from the
+        -- events, so they move no watermark, window or eviction horizon, until their time comes.
+        CREATE TABLE IF NOT EXISTS quarantine (
+          seq INTEGER PRIMARY KEY,
+          record_key TEXT NOT NULL,
+          ip TEXT NOT NULL,
+          role TEXT NOT NULL,
+          at_ms INTEGER NOT NULL,
+          at_ns INTEGER NOT NULL,
+          doc TEXT NOT NULL,
+          received_ms INTEGER NOT NULL
+        );
+        -- Once per record, as in events; led by the time, for releasing the earliest first.
+        CREATE UNIQUE INDEX IF NOT EXISTS quarantine_key ON quarantine (at_ms, record_key);
       `);
       if (version !== SCHEMA_VERSION) {
         if (migrating) {
@@ -439,6 +453,54 @@ export class SqliteStore {
   markEvictedBefore(beforeMs: number): void {
     const prev = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
     if (beforeMs > prev) this.setMeta('evicted_before_ms', String(beforeMs));
+  }
+
+  /**
+   * Holds rows from the future apart (the rows at `which`, at most `room` new ones);
+   * the same record held already is not held twice. Returns how many were new, and
+   * how many did not fit.
+   */
+  quarantineRows(rows: DecodedRows, which: ArrayLike<number>, room: number, receivedMs: number): { held: number; full: number; earliestMs: number } {
+    const ins = this.st('INSERT OR IGNORE INTO quarantine (record_key, ip, role, at_ms, at_ns, doc, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    let held = 0;
+    let full = 0;
+    let earliestMs = Number.POSITIVE_INFINITY;
+    this.transaction(() => {
+      for (let k = 0; k < which.length; k++) {
+        const i = which[k]!;
+        if (held >= room) {
+          full++;
+          continue;
+        }
+        const at = rows.atMs[i]!;
+        if (ins.run(rows.keys[i]!, rows.ips[i]!, ROW_ROLES[rows.roles[i]!]!, at, rows.atNs[i]!, rows.docs[i]!, receivedMs).changes === 1) {
+          held++;
+          if (at < earliestMs) earliestMs = at;
+        }
+      }
+    });
+    return { held, full, earliestMs };
+  }
+
+  /** Takes (removes and returns) up to `max` held rows dated at or before `untilMs`, earliest first. */
+  takeQuarantined(untilMs: number, max: number): DecodedRows {
+    const rows = this.st('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM quarantine WHERE at_ms <= ? ORDER BY at_ms LIMIT ?')
+      .all(untilMs, max) as Array<{ seq: number; record_key: string; ip: string; role: RowRole; at_ms: number; at_ns: number; doc: string }>;
+    const del = this.st('DELETE FROM quarantine WHERE seq = ?');
+    this.transaction(() => {
+      for (const r of rows) del.run(r.seq);
+    });
+    return {
+      n: rows.length, keys: rows.map((r) => r.record_key), ips: rows.map((r) => r.ip),
+      roles: Uint8Array.from(rows, (r) => ROW_ROLES.indexOf(r.role)),
+      atMs: Float64Array.from(rows, (r) => r.at_ms), atNs: Float64Array.from(rows, (r) => r.at_ns), docs: rows.map((r) => r.doc),
+    };
+  }
+
+  /** How many rows are held from the future, and the earliest and latest of their times (ms; null when none). */
+  quarantineSummary(): { events: number; earliestMs: number | null; latestMs: number | null } {
+    const r = this.st('SELECT count(*) AS n, min(at_ms) AS lo, max(at_ms) AS hi FROM quarantine').get() as { n: number; lo: number | null; hi: number | null };
+    return { events: r.n, earliestMs: r.lo, latestMs: r.hi };
   }
 
   eventCount(): number {
