@@ -8,7 +8,7 @@
 //   paths the code resolves from import.meta.url ('./decode-worker.js',
 //   '../../rules/', '../../dist/scan-kernel.wasm') mean the same in dist/bundle/
 //   as in dist/<folder>/.
-// - better-sqlite3 (native), fastify, @fastify/rate-limit and prom-client (serve only, loaded on
+// - better-sqlite3 (native), fastify, @fastify/cookie, @fastify/rate-limit and prom-client (serve only, loaded on
 //   demand) stay as packages.
 // - Some packages are CommonJS and call require(): the banner gives the ES module
 //   output a require of its own.
@@ -26,7 +26,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3', 'fastify', '@fastify/rate-limit', 'prom-client'],
+  external: ['better-sqlite3', 'fastify', '@fastify/cookie', '@fastify/rate-limit', 'prom-client'],
   banner: { js: "import { createRequire as __crosswatchRequire } from 'node:module'; const require = __crosswatchRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -22,7 +22,7 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = proces
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
     const onData = (c: Buffer): void => {
       err += c.toString();
-      const m = /listening on (http:\/\/\S+),[^\n]*/.exec(err);
+      const m = /listening on (https?:\/\/\S+),[^\n]*/.exec(err);
       if (m) {
         clearTimeout(timer);
         // From now on its logs are read and dropped (a long run would otherwise pile them up here).

@@ -38,6 +38,9 @@ test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay 
     const ingest = await fetch(`${base}/api/v1/ingest`, {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: `${JSON.stringify(eve)}\n${JSON.stringify(signin)}\n`,
     });
+    // And one record dated far ahead: held in quarantine, which the page says.
+    const future = { ...eve, src_ip: '45.33.32.199', timestamp: '9999-12-31T23:59:59.000000+0000' };
+    assert.equal((await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(future) })).status, 200);
     assert.equal(ingest.status, 200);
 
     const page = await browser.newPage();
@@ -91,8 +94,17 @@ test('web UI: sign in, queue, evidence and guide, triage; attacker strings stay 
     await page.locator('#alerts tr td:last-child', { hasText: /^acknowledged$/ }).waitFor();
     await page.waitForSelector('#detail >> text=phishing confirmed');
     await page.screenshot({ path: join(tmpdir(), 'crosswatch-ui.png'), fullPage: true });
+    assert.equal(await page.locator('#quarantine').textContent(), '1 event(s) dated ahead of the service clock held in quarantine (9999-12-31T23:59:59.000Z to 9999-12-31T23:59:59.000Z)');
+    assert.equal(await page.locator('#who').textContent(), 'default');
     // The API still wants the token from programs.
     assert.equal((await fetch(`${base}/api/v1/alerts`)).status, 401);
+    // Sign out: back to the sign-in form, and the session's cookie no longer opens anything.
+    const [cookie] = await page.context().cookies();
+    assert.equal(cookie?.name, 'crosswatch_session');
+    assert.equal(cookie?.httpOnly, true);
+    await page.click('#signout');
+    await page.waitForSelector('input[name=token]');
+    assert.equal((await fetch(`${base}/api/v1/alerts`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } })).status, 401);
   } finally {
     await browser.close();
     proc.kill('SIGTERM');

@@ -1,14 +1,17 @@
 // `crosswatch serve`: the detection running continuously. Settings come from the
 // YAML config (`serve:` section, detection keys at the top level) with flags
 // over it; any error names its key and exits 1 before anything starts.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadRules } from '../alerts/rules.js';
 import { ConfigError } from '../correlate/config.js';
 import { parseDuration } from '../events/time.js';
 import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../pipeline/stream.js';
 import { buildApp } from '../server/app.js';
+import { apiToken, MIN_TOKEN_CHARS, SCOPES, type ApiToken, type Scope } from '../server/access.js';
+import { DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_MS, SessionStore } from '../server/sessions.js';
 import { IngestPool } from '../server/ingest-pool.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FolderTailer } from '../sources/tail.js';
@@ -17,6 +20,7 @@ import { CidrSet } from '../events/ip.js';
 import { NdjsonFileSink, OutboxDispatcher, StdoutSink, WebhookSink, type Sink } from '../sinks/outbox.js';
 import { loadSettings, type SettingsFlags } from './options.js';
 import type { Io } from './main.js';
+import { terminalSafe } from './terminal.js';
 
 export interface ServeFlags extends SettingsFlags {
   dataDir?: string;
@@ -41,13 +45,27 @@ export interface ServeFlags extends SettingsFlags {
   ingestThreads?: string;
   /** --synchronous, or serve.synchronous in the config file. */
   synchronous?: string;
+  /** --session-idle / --session-max: browser session lifetimes (durations). */
+  sessionIdle?: string;
+  sessionMax?: string;
+  /** --tls-cert / --tls-key: serve HTTPS (PEM files). */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface ServeSettings {
   dataDir: string;
   host: string;
   port: number;
-  token: string;
+  /** The token given by --token, --token-file, CROSSWATCH_TOKEN or serve.token (every scope), if any. */
+  token?: string;
+  /** Every API token: that one (named `default`) and the named, scoped ones of serve.tokens. */
+  tokens: ApiToken[];
+  /** Browser sessions end after this long idle, and this long after sign-in. */
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  /** HTTPS: PEM certificate chain and key (read at start). */
+  tls?: { cert: Buffer; key: Buffer };
   allowedLatenessMs: number;
   retentionMs: number;
   bodyLimit: number;
@@ -89,10 +107,58 @@ function sinkSettings(v: unknown, where: string): SinkSetting[] {
   });
 }
 
-/** One ingest worker per core, at most 4: the main thread stores and correlates beside them. */
 /** Shortest API token serve starts with (`crosswatch token new` makes 43 characters: 32 random bytes). */
-export const MIN_TOKEN_CHARS = 32;
+export { MIN_TOKEN_CHARS };
 
+/**
+ * serve.tokens: named API tokens with scopes (access.ts), so that a sensor's token
+ * can send records but not read alerts. Each gives its secret as `token`, `tokenFile`
+ * or `sha256` (the hex SHA-256 of the token, so the config file holds no secret).
+ */
+function tokenSettings(v: unknown, where: string): ApiToken[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new ConfigError(where, 'expected a list of tokens ({name, token | tokenFile | sha256, scopes: [ingest, read, triage, admin]})');
+  const names = new Set<string>();
+  return v.map((x, i) => {
+    const k = `${where}[${i}]`;
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ConfigError(k, 'expected a mapping {name, token | tokenFile | sha256, scopes}');
+    const o = x as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      if (!['name', 'token', 'tokenFile', 'sha256', 'scopes'].includes(key)) throw new ConfigError(`${k}.${key}`, 'unknown key (known: name, token, tokenFile, sha256, scopes)');
+    }
+    if (typeof o.name !== 'string' || !/^[\w.@-]{1,64}$/.test(o.name)) throw new ConfigError(`${k}.name`, 'expected a name of letters, digits, . _ @ - (at most 64)');
+    if (names.has(o.name)) throw new ConfigError(`${k}.name`, `the name ${o.name} is given twice`);
+    names.add(o.name);
+    const given = (['token', 'tokenFile', 'sha256'] as const).filter((s) => o[s] !== undefined);
+    if (given.length !== 1) throw new ConfigError(k, 'give exactly one of token, tokenFile or sha256');
+    const scopes = o.scopes;
+    if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((sc) => (SCOPES as readonly unknown[]).includes(sc))) {
+      throw new ConfigError(`${k}.scopes`, `expected a list of scopes from ${SCOPES.join(', ')}`);
+    }
+    if (o.sha256 !== undefined) {
+      if (typeof o.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw new ConfigError(`${k}.sha256`, 'expected the 64 hex digits of the token\'s SHA-256');
+      return apiToken(o.name, { sha256: o.sha256 }, scopes as Scope[]);
+    }
+    let token: string;
+    if (o.tokenFile !== undefined) {
+      if (typeof o.tokenFile !== 'string') throw new ConfigError(`${k}.tokenFile`, 'expected a file path');
+      try {
+        token = readFileSync(o.tokenFile, 'utf8').trim();
+      } catch (err) {
+        throw new ConfigError(`${k}.tokenFile`, `cannot read: ${(err as Error).message}`);
+      }
+    } else {
+      if (typeof o.token !== 'string') throw new ConfigError(`${k}.token`, 'expected text');
+      token = o.token;
+    }
+    if (token.length < MIN_TOKEN_CHARS) {
+      throw new ConfigError(`${k}.${o.tokenFile !== undefined ? 'tokenFile' : 'token'}`, `the API token must be at least ${MIN_TOKEN_CHARS} characters of random (make one with \`crosswatch token new\`)`);
+    }
+    return apiToken(o.name, { token }, scopes as Scope[]);
+  });
+}
+
+/** One ingest worker per core, at most 4: the main thread stores and correlates beside them. */
 export function defaultIngestThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
@@ -103,7 +169,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'sinks'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'tokens', 'sessionIdle', 'sessionMax', 'tlsCert', 'tlsKey', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -167,12 +233,38 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   }
   const tokenFrom = flags.token !== undefined ? '--token' : env.CROSSWATCH_TOKEN !== undefined ? 'CROSSWATCH_TOKEN' : tokenFile !== undefined ? (flags.tokenFile ? '--token-file' : key('tokenFile')) : key('token');
   token ??= text(file.token, 'token');
-  if (!token) {
-    throw new ConfigError('token', 'set an API token with --token, --token-file or CROSSWATCH_TOKEN (alerts name users and addresses; make one with `crosswatch token new`)');
+  const named = tokenSettings(file.tokens, key('tokens'));
+  if (!token && named.length === 0) {
+    throw new ConfigError('token', 'set an API token with --token, --token-file or CROSSWATCH_TOKEN, or serve.tokens in the config (alerts name users and addresses; make one with `crosswatch token new`)');
   }
   // Anyone who reaches the port may guess: a token must be long and random.
-  if (token.length < MIN_TOKEN_CHARS) {
+  if (token && token.length < MIN_TOKEN_CHARS) {
     throw new ConfigError(tokenFrom, `the API token must be at least ${MIN_TOKEN_CHARS} characters of random (make one with \`crosswatch token new\`)`);
+  }
+  if (token && named.some((t) => t.name === 'default')) throw new ConfigError(key('tokens'), 'the name default is taken by the token given with --token, --token-file, CROSSWATCH_TOKEN or serve.token');
+  const tokens = [...(token ? [apiToken('default', { token }, SCOPES)] : []), ...named];
+  const durationOf = (flag: string | undefined, k: 'sessionIdle' | 'sessionMax', flagName: string, dflt: number): number => {
+    const v = flag ?? text(file[k], k);
+    if (v === undefined) return dflt;
+    const ms = parseDuration(v);
+    if (ms === null || ms <= 0) throw new ConfigError(flag !== undefined ? flagName : key(k), `expected a duration such as 30m, got ${JSON.stringify(v)}`);
+    return ms;
+  };
+  const sessionIdleMs = durationOf(flags.sessionIdle, 'sessionIdle', '--session-idle', DEFAULT_SESSION_IDLE_MS);
+  const sessionMaxMs = durationOf(flags.sessionMax, 'sessionMax', '--session-max', DEFAULT_SESSION_MAX_MS);
+  const tlsCertPath = flags.tlsCert ?? text(file.tlsCert, 'tlsCert');
+  const tlsKeyPath = flags.tlsKey ?? text(file.tlsKey, 'tlsKey');
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (tlsCertPath !== undefined || tlsKeyPath !== undefined) {
+    if (tlsCertPath === undefined || tlsKeyPath === undefined) throw new ConfigError(flags.tlsCert ?? flags.tlsKey ? '--tls-cert/--tls-key' : key('tlsCert/tlsKey'), 'HTTPS needs both the certificate and the key');
+    const read = (path: string, flag: string): Buffer => {
+      try {
+        return readFileSync(path);
+      } catch (err) {
+        throw new ConfigError(flag, `cannot read ${path}: ${(err as Error).message}`);
+      }
+    };
+    tls = { cert: read(tlsCertPath, flags.tlsCert ? '--tls-cert' : key('tlsCert')), key: read(tlsKeyPath, flags.tlsKey ? '--tls-key' : key('tlsKey')) };
   }
   const portOf = (v: string | undefined, flag: string): number | undefined => {
     if (v === undefined) return undefined;
@@ -201,18 +293,42 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   if (flags.alertsFile !== undefined) sinks.push({ type: 'file', path: flags.alertsFile });
   if (flags.alertsStdout) sinks.push({ type: 'stdout' });
   return {
-    dataDir, host, port, token, allowedLatenessMs, retentionMs, bodyLimit, ingestThreads, synchronous, sinks, syslogAllow,
+    dataDir, host, port, ...(token ? { token } : {}), tokens, sessionIdleMs, sessionMaxMs, ...(tls ? { tls } : {}), allowedLatenessMs, retentionMs, bodyLimit, ingestThreads, synchronous, sinks, syslogAllow,
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
   };
 }
 
+/**
+ * The store in the data dir, or null once it has said in one line why it cannot be
+ * opened (a read-only file system, a folder this user cannot write, a full disk, a
+ * damaged file): the data dir must be writable, the log and index files live beside it.
+ */
+function openStore(s: ServeSettings, io: Io): SqliteStore | null {
+  try {
+    return new SqliteStore(s.dataDir, { synchronous: s.synchronous, checkpointThread: true });
+  } catch (err) {
+    let why = (err as Error).message;
+    let dir = resolve(s.dataDir);
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      why += code === 'EROFS' ? `; ${dir} is on a read-only file system` : `; ${dir} is not writable (${code})`;
+    }
+    io.stderr.write(`crosswatch serve: cannot open the store in ${terminalSafe(s.dataDir)}: ${terminalSafe(why)}\n`);
+    return null;
+  }
+}
+
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const settings = loadSettings(flags);
   const s = serveSettings(flags);
   const rules = loadRules();
-  const store = new SqliteStore(s.dataDir, { synchronous: s.synchronous, checkpointThread: true });
+  const store = openStore(s, io);
+  if (!store) return 1;
   const pipeline = new StreamPipeline(store, {
     config: settings.config,
     rules,
@@ -223,7 +339,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
   const app = buildApp({
-    rules, store, pipeline, pool, token: s.token, bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
+    rules, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
     // (Read when /metrics is scraped, by then the listeners below exist.)
     syslogRefused: () => syslog?.refused ?? 0,
   });
@@ -260,7 +376,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       app.log.error({ err }, 'releasing quarantined events failed');
     }
     pipeline.evictInBackground().catch((err: Error) => app.log.error({ err }, 'eviction failed'));
-  }, 10_000);
+    // Every 10 s; CROSSWATCH_EVICT_INTERVAL_MS (undocumented) makes it sooner for test/hostile/faults.test.ts.
+  }, Number(process.env.CROSSWATCH_EVICT_INTERVAL_MS) || 10_000);
   evictTimer.unref();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

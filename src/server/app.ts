@@ -1,8 +1,9 @@
 // The service's HTTP app (DESIGN.md §4): ingest, alerts API, triage, health and
 // metrics. Built apart from `listen` so tests can also call app.inject().
-// Every route but /healthz and /readyz needs the bearer token: alerts name users
-// and addresses.
-import { timingSafeEqual, createHash } from 'node:crypto';
+// Every route but /healthz, /readyz and the sign-in form needs a scoped API token
+// (access.ts) as a bearer token, or a browser session signed in with one
+// (sessions.ts): alerts name users and addresses.
+import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import MarkdownIt from 'markdown-it';
@@ -11,6 +12,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../pipeline/stream-decode.js';
 import { BodyBuffers } from './body-buffers.js';
 import type { IngestPool } from './ingest-pool.js';
+import { apiToken, findToken, hasScope, routeScope, SCOPES, type ApiToken, type Scope } from './access.js';
+import { SessionStore } from './sessions.js';
 import type { RuleDefinition } from '../alerts/rules.js';
 import { LOGIN_HTML, UI_CSP, UI_HTML, UI_JS } from './ui.js';
 import type { StreamPipeline } from '../pipeline/stream.js';
@@ -20,7 +23,14 @@ export interface AppOptions {
   rules?: RuleDefinition[];
   store: SqliteStore;
   pipeline: StreamPipeline;
-  token: string;
+  /** The API tokens, named and scoped (access.ts). */
+  tokens?: readonly ApiToken[];
+  /** One token with every scope, named `default` (tests; `--token`). */
+  token?: string;
+  /** Serve HTTPS with this certificate chain and key (PEM); the session cookie is then Secure. */
+  https?: { cert: Buffer; key: Buffer };
+  /** Browser sessions (default: kept in the store's SQLite file, 30 minutes idle, 12 hours at most). */
+  sessions?: SessionStore;
   /** Largest request body accepted, compressed or not (413 beyond). */
   bodyLimit: number;
   /** Ingest workers that decode request bodies; without, bodies are decoded on the main thread. */
@@ -30,15 +40,25 @@ export interface AppOptions {
   syslogRefused?: () => number;
 }
 
-const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
 /** Methods that change nothing: the browser session may use them from anywhere it is sent. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Largest sign-in form body: a token and its field name. */
 const LOGIN_BODY_LIMIT = 4096;
 /** Sign-in attempts per address per minute, right or wrong. */
 const LOGIN_ATTEMPTS_PER_MINUTE = 10;
-/** The browser UI authenticates with this cookie (HttpOnly, SameSite=Strict), set by POST /login. */
-const COOKIE = 'crosswatch_token';
+/** The browser session's cookie: its random id (sessions.ts), never a token. */
+const SESSION_COOKIE = 'crosswatch_session';
+/** The header that carries a session's CSRF token on every change the UI makes. */
+const CSRF_HEADER = 'x-csrf-token';
+
+/** Who made a request: a token (bearer) or a browser session signed in with one. */
+interface Caller {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+  /** The session's id and record, when it came with the session cookie. */
+  session?: { id: string; csrf: string };
+}
+const callers = new WeakMap<FastifyRequest, Caller>();
 
 /**
  * Whether a request's Origin names this service's host. (By host, not scheme: behind
@@ -51,28 +71,6 @@ function sameHost(origin: string | undefined, host: string | undefined): boolean
   } catch {
     return false;
   }
-}
-
-function cookieToken(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) {
-      try {
-        return decodeURIComponent(v.join('='));
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
-}
-
-function sameToken(given: string, expected: string): boolean {
-  // Hash both so the comparison is constant-time whatever the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** An alert as the API returns it: the ECS document with its triage state. */
@@ -225,9 +223,42 @@ export function guideHtml(text: string): string {
   });
 }
 
+/**
+ * A store fault as a reply: the transaction was rolled back, so nothing of the
+ * request was stored, and it may be sent again later. The store's disk full: 507
+ * Insufficient Storage; the store read-only, its disk failing, or locked: 503.
+ * Null for any other error (a bug stays a 500).
+ */
+export function storeFault(err: unknown): { status: 503 | 507; error: string } | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  const what = code === 'SQLITE_FULL' ? 'the disk holding the store is full'
+    : /^SQLITE_READONLY/.test(code) ? 'the store cannot be written (read-only)'
+      : /^SQLITE_(IOERR|CANTOPEN)/.test(code) ? 'the store\'s disk failed a read or write'
+        : /^SQLITE_(BUSY|LOCKED)/.test(code) ? 'the store is locked by another process'
+          : /^SQLITE_(CORRUPT|NOTADB)/.test(code) ? 'the store is damaged' : null;
+  if (what === null) return null;
+  return { status: code === 'SQLITE_FULL' ? 507 : 503, error: `${what} (${code}: ${(err as Error).message}); nothing of this request was stored: send it again later` };
+}
+
 export function buildApp(o: AppOptions): FastifyInstance {
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit });
+  // (Over HTTPS the instance is typed for https.Server; the routes do not care which.)
+  const app = (o.https
+    ? Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit, https: o.https })
+    : Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit })) as unknown as FastifyInstance;
+  const tokens = [...(o.tokens ?? []), ...(o.token !== undefined ? [apiToken('default', { token: o.token }, SCOPES)] : [])];
+  if (tokens.length === 0) throw new Error('buildApp: no API token');
+  const sessions = o.sessions ?? new SessionStore(o.store.db);
   const { registry, ingestLatency } = metricsFor(o.pipeline, o.store, o.syslogRefused);
+  /** The last store fault (/readyz says not ready for 30 s after one, or until a commit goes through). */
+  let faulted: { error: string; at: number } | null = null;
+  app.setErrorHandler((err, req, reply) => {
+    const f = storeFault(err);
+    if (!f) throw err; // to Fastify's own handler
+    faulted = { error: f.error, at: performance.now() };
+    req.log.error({ err }, f.error);
+    return reply.code(f.status).header('retry-after', '10').send({ error: f.error });
+  });
 
   // Bodies are framed by crosswatch itself (NDJSON, arrays, envelopes, CSV, syslog lines).
   // They are read into reused buffers (body-buffers.ts), each its own ArrayBuffer so it
@@ -278,32 +309,54 @@ export function buildApp(o: AppOptions): FastifyInstance {
     });
   });
 
+  app.register(fastifyCookie);
+  const signInPage = (reply: FastifyReply, code: number): FastifyReply =>
+    reply.code(code).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? '';
-    // /login takes the token in its body and checks it itself.
-    if (OPEN_ROUTES.has(path) || (path === '/login' && req.method === 'POST')) return;
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    const given = m ? m[1]!.trim() : cookieToken(req.headers.cookie);
-    if (given !== null && !m && sameToken(given, o.token) && !SAFE_METHODS.has(req.method)) {
+    const need = routeScope(req.method, path);
+    if (need === null) return;
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    let caller: Caller | null = null;
+    if (bearer) {
+      const t = findToken(bearer[1]!.trim(), tokens);
+      if (t) caller = { name: t.name, scopes: t.scopes };
+    } else {
+      const id = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
+      const s = id ? sessions.get(id) : null;
+      if (s && id) caller = { name: s.name, scopes: s.scopes, session: { id, csrf: s.csrf } };
+    }
+    if (!caller) {
+      // A person at the UI gets the sign-in form (it shows no data); programs get JSON.
+      if (path === '/' && req.method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''))) {
+        await signInPage(reply, 401);
+        return;
+      }
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token, or no browser session (sign in at /)' });
+      return;
+    }
+    if (caller.session && !SAFE_METHODS.has(req.method)) {
       // The browser sends the cookie with any page's request, a foreign one's too (CSRF):
-      // writes by cookie only from the service's own pages, and ingest never by cookie.
-      if (path === '/api/v1/ingest') {
-        await reply.code(403).send({ error: 'ingest takes the bearer token (Authorization: Bearer …), not the browser session' });
+      // ingest never by cookie; other changes only from the service's own pages, with the
+      // session's CSRF token, which only those pages can read.
+      if (need === 'ingest') {
+        await reply.code(403).send({ error: 'ingest takes a bearer token (Authorization: Bearer …), not the browser session' });
         return;
       }
       if (!sameHost(req.headers.origin, req.headers.host)) {
         await reply.code(403).send({ error: 'a change by the browser session must come from this service\'s own pages (Origin)' });
         return;
       }
-    }
-    if (given === null || !sameToken(given, o.token)) {
-      // A person at the UI gets the sign-in form (it shows no data); programs get JSON.
-      if (path === '/' && req.method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''))) {
-        await reply.code(401).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
+      if (!SessionStore.csrfMatches(caller.session.csrf, req.headers[CSRF_HEADER])) {
+        await reply.code(403).send({ error: `a change by the browser session needs its CSRF token (${CSRF_HEADER} header)` });
         return;
       }
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
     }
+    if (need !== 'session' && !hasScope(caller.scopes, need)) {
+      await reply.code(403).send({ error: `the token "${caller.name}" does not have the ${need} scope` });
+      return;
+    }
+    callers.set(req, caller);
   });
 
   app.get('/', async (_req, reply) =>
@@ -318,14 +371,32 @@ export function buildApp(o: AppOptions): FastifyInstance {
     scope.post('/login', { bodyLimit: LOGIN_BODY_LIMIT, config: { rateLimit: { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000 } } }, async (req, reply) => {
       const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const token = new URLSearchParams(body).get('token') ?? '';
-      if (!token || !sameToken(token, o.token)) {
-        return reply.code(401).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).send(LOGIN_HTML);
-      }
+      const t = token ? findToken(token, tokens) : null;
+      if (!t) return signInPage(reply, 401);
+      // The UI shows alerts: a token that may only send records (a sensor's) cannot sign in.
+      if (!hasScope(t.scopes, 'read')) return signInPage(reply, 403);
+      // A new id at every sign-in (no session fixation); the old session, if any, ends.
+      const old = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
+      if (old) sessions.destroy(old);
+      const { id } = sessions.create(t.name, t.scopes);
       return reply.code(303)
-        .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
+        .setCookie(SESSION_COOKIE, id, {
+          httpOnly: true, sameSite: 'strict', path: '/', secure: req.protocol === 'https', maxAge: Math.floor(sessions.maxMs / 1000),
+        })
         .header('location', '/')
         .send();
     });
+  });
+  // Sign-out: the session ends on the server, and the cookie is cleared.
+  app.post('/logout', async (req, reply) => {
+    const c = callers.get(req);
+    if (c?.session) sessions.destroy(c.session.id);
+    return reply.code(303).clearCookie(SESSION_COOKIE, { path: '/' }).header('location', '/').send();
+  });
+  // Who is signed in, and the session's CSRF token for the UI's changes.
+  app.get('/api/v1/session', async (req) => {
+    const c = callers.get(req)!;
+    return { name: c.name, scopes: [...c.scopes], ...(c.session ? { csrf: c.session.csrf } : {}) };
   });
   const rules = (o.rules ?? []).map((r) => ({
     id: r.id, name: r.name, description: r.description, severity: r.severity, risk_score: r.risk_score, threat: r.threat, guide: r.guide, guide_html: guideHtml(r.guide),
@@ -336,9 +407,10 @@ export function buildApp(o: AppOptions): FastifyInstance {
   app.get('/readyz', async (_req, reply) => {
     try {
       o.store.getMeta('watermark_ms');
+      if (faulted && performance.now() - faulted.at < 30_000) return reply.code(503).send({ status: 'not ready', error: faulted.error });
       return { status: 'ready' };
     } catch (err) {
-      return reply.code(503).send({ status: 'not ready', error: (err as Error).message });
+      return reply.code(503).send({ status: 'not ready', error: storeFault(err)?.error ?? (err as Error).message });
     }
   });
 
@@ -367,6 +439,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
     if ('status' in decoded) return reply.code(decoded.status).send({ error: decoded.error });
     // Bodies still on the workers will want a commit soon: this one may wait for them.
     const res = await o.pipeline.submit(decoded, decoding > 0);
+    faulted = null;
     ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return reply.code(200).send({
       accepted: res.accepted,
@@ -419,7 +492,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
       return reply.code(400).send({ error: `status must be one of ${TRIAGE_STATUSES.join(', ')}` });
     }
     const note = typeof b.note === 'string' ? b.note.slice(0, 4000) : undefined;
-    const by = typeof b.by === 'string' ? b.by.slice(0, 200) : undefined;
+    // Who: as given (the analyst's name), else the token or session's name.
+    const by = typeof b.by === 'string' && b.by.trim() !== '' ? b.by.slice(0, 200) : callers.get(req)?.name;
     const a = o.store.setStatus((req.params as { id: string }).id, b.status as AlertStatus, by, note, new Date().toISOString());
     if (!a) return reply.code(404).send({ error: 'no such alert' });
     return apiAlert(a, true);

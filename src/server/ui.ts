@@ -26,6 +26,7 @@ pre { white-space: pre-wrap; background: #f6f7f7; padding: 8px; }
 .event h4 { margin: 8px 0 4px; } .event h5 { margin: 6px 0 2px; font-size: 12px; text-transform: uppercase; color: #646970; }
 .event dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0; }
 .event dt { color: #646970; } .event dd { margin: 0; word-break: break-word; }
+.who { margin-left: auto; } .who button { background: none; color: #fff; border: 1px solid #646970; border-radius: 3px; }
 .notice { background: #f0c33c; color: #1d2327; padding: 1px 8px; border-radius: 8px; }
 .guide h2 { font-size: 16px; } .guide code { background: #f6f7f7; }
 `;
@@ -33,7 +34,7 @@ pre { white-space: pre-wrap; background: #f6f7f7; padding: 8px; }
 export const UI_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>crosswatch</title><style>${STYLE}</style></head>
 <body>
-<header><h1>crosswatch</h1><span class="muted" id="summary"></span><span class="notice" id="quarantine" hidden></span></header>
+<header><h1>crosswatch</h1><span class="muted" id="summary"></span><span class="notice" id="quarantine" hidden></span><span class="who"><span id="who"></span> <button type="button" id="signout">Sign out</button></span></header>
 <main>
 <section>
 <form class="filters" id="filters">
@@ -79,6 +80,10 @@ const el = (tag, text, attrs) => {
 let rules = {};
 let next = null;
 let selected = null;
+// The signed-in session: its token's name and scopes, and the CSRF token every change carries.
+let session = { name: '', scopes: [], csrf: '' };
+const may = (scope) => session.scopes.includes(scope) || session.scopes.includes('admin');
+const changeHeaders = (more) => Object.assign({ 'x-csrf-token': session.csrf }, more || {});
 
 async function api(path, init) {
   const r = await fetch(path, Object.assign({ credentials: 'same-origin' }, init || {}));
@@ -178,7 +183,8 @@ async function show(id) {
     ...ev.events.map(evidenceEvent),
   );
   if (ev.event_count > ev.events.length) d.append(el('p', (ev.event_count - ev.events.length) + ' more not shown', { class: 'muted' }));
-  const triage = el('form', undefined, { id: 'triage' });
+  const triage = el('form', undefined, { id: 'triage', hidden: '' });
+  if (may('triage')) triage.removeAttribute('hidden');
   const note = el('input', undefined, { name: 'note', placeholder: 'note', size: '30' });
   const by = el('input', undefined, { name: 'by', placeholder: 'analyst', size: '14' });
   triage.append(note, by);
@@ -186,7 +192,7 @@ async function show(id) {
     const b = el('button', status === 'open' ? 'Reopen' : status === 'closed' ? 'Close' : 'Acknowledge', { type: 'button', 'data-status': status });
     b.addEventListener('click', async () => {
       await api('/api/v1/alerts/' + encodeURIComponent(id), {
-        method: 'PATCH', headers: { 'content-type': 'application/json' },
+        method: 'PATCH', headers: changeHeaders({ 'content-type': 'application/json' }),
         body: JSON.stringify({ status, note: note.value || undefined, by: by.value || undefined }),
       });
       await load(false);
@@ -194,7 +200,8 @@ async function show(id) {
     });
     triage.append(b);
   }
-  d.append(el('h3', 'Triage'), triage);
+  if (may('triage')) d.append(el('h3', 'Triage'));
+  d.append(triage);
   if ((a.crosswatch.triage || []).length) d.append(table(['when', 'status', 'by', 'note'], a.crosswatch.triage.map((t) => [t.at, t.status, t.by, t.note])));
   const rule = rules[a.rule.id];
   if (rule) {
@@ -209,10 +216,16 @@ async function quarantine() {
   const q = (await api('/api/v1/status')).quarantine;
   const n = $('quarantine');
   n.hidden = !q || q.events === 0;
-  if (!n.hidden) n.textContent = q.events + ' event(s) dated ahead of this service\'s clock held in quarantine (' + q.earliest + ' to ' + q.latest + ')';
+  if (!n.hidden) n.textContent = q.events + ' event(s) dated ahead of the service clock held in quarantine (' + q.earliest + ' to ' + q.latest + ')';
 }
 
 async function main() {
+  session = await api('/api/v1/session');
+  $('who').textContent = session.name;
+  $('signout').addEventListener('click', async () => {
+    await fetch('/logout', { method: 'POST', credentials: 'same-origin', headers: changeHeaders() });
+    location.href = '/';
+  });
   quarantine().catch(() => {});
   const list = await api('/api/v1/rules');
   const select = document.querySelector('select[name=rule]');

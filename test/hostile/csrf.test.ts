@@ -3,7 +3,8 @@
 // cookie-authenticated POST /api/v1/ingest with a foreign Origin and a text/plain
 // body (no CORS preflight) was accepted: any page an analyst visited could inject
 // events. Now ingest takes the bearer token only, and every other state-changing
-// request that comes with the cookie must come from the service's own origin.
+// request that comes with the session cookie must come from the service's own
+// origin and carry the session's CSRF token (sessions.test.ts has the rest).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,12 +39,14 @@ test('cookie-authenticated writes need the same origin; ingest needs the bearer 
     assert.equal(alerts.length, 1, 'reading with the cookie still works');
     const id = alerts[0]!.event.id;
 
-    // Triage from the UI (cookie): only from the service's own origin.
-    const triage = (origin: string | undefined): Promise<Response> => fetch(`${served.base}/api/v1/alerts/${encodeURIComponent(id)}`, {
-      method: 'PATCH', headers: { cookie, 'content-type': 'application/json', ...(origin ? { origin } : {}) }, body: JSON.stringify({ status: 'acknowledged', by: 'analyst@soc' }),
+    // Triage from the UI (cookie): only from the service's own origin, with the session's CSRF token.
+    const { csrf } = (await (await fetch(`${served.base}/api/v1/session`, { headers: { cookie } })).json()) as { csrf: string };
+    const triage = (origin: string | undefined, token = csrf): Promise<Response> => fetch(`${served.base}/api/v1/alerts/${encodeURIComponent(id)}`, {
+      method: 'PATCH', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': token, ...(origin ? { origin } : {}) }, body: JSON.stringify({ status: 'acknowledged', by: 'analyst@soc' }),
     });
     assert.equal((await triage('https://evil.example')).status, 403);
     assert.equal((await triage(undefined)).status, 403, 'no Origin, no cookie write');
+    assert.equal((await triage(served.base, 'guessed')).status, 403, 'a wrong CSRF token');
     assert.equal((await triage(served.base)).status, 200);
   } finally {
     served.proc.kill('SIGTERM');

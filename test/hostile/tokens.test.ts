@@ -23,7 +23,7 @@ test('serve refuses a short token from each place a token comes from, naming it'
   ] as const) {
     assert.throws(() => serveSettings(flags, env), (e: unknown) => e instanceof ConfigError && e.message.includes(where) && e.message.includes(`at least ${MIN_TOKEN_CHARS} characters`) && e.message.includes('crosswatch token new'), where);
   }
-  assert.equal(serveSettings({ token: 'x'.repeat(MIN_TOKEN_CHARS) }, {}).token.length, MIN_TOKEN_CHARS);
+  assert.equal(serveSettings({ token: 'x'.repeat(MIN_TOKEN_CHARS) }, {}).token?.length, MIN_TOKEN_CHARS);
   // The process exits 1 with the message, before listening.
   const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'cw-token-d-'))], { encoding: 'utf8', env: { ...process.env, CROSSWATCH_TOKEN: 'x' }, timeout: 20_000 });
   assert.equal(r.status, 1);
