@@ -426,25 +426,38 @@ export class SqliteStore {
       .all(hourOf(span.min), hourOf(Math.min(span.max, before - 1)), ip, before) as number[];
   }
 
-  /** Deletes events by row id (in one transaction; sorted ids touch each page once). Returns how many went. */
+  /**
+   * Deletes events by row id (in one transaction; sorted ids touch each page once) and
+   * takes them off their IPs' counts in the same transaction, so that a process killed
+   * between two steps of an eviction leaves the counts right. Returns how many went.
+   */
   deleteRows(seqs: ArrayLike<number>, from: number, to: number): number {
-    const del = this.st('DELETE FROM events WHERE seq = ?');
+    const del = this.st('DELETE FROM events WHERE seq = ? RETURNING ip').pluck();
+    const dec = this.st('UPDATE ips SET n = max(0, n - ?) WHERE ip = ?');
     return this.transaction(() => {
+      const gone = new Map<string, number>();
+      for (let i = from; i < to; i++) {
+        const ip = del.get(seqs[i]!) as string | undefined;
+        if (ip !== undefined) gone.set(ip, (gone.get(ip) ?? 0) + 1);
+      }
       let n = 0;
-      for (let i = from; i < to; i++) n += del.run(seqs[i]!).changes;
+      for (const [ip, k] of gone) {
+        dec.run(k, ip);
+        n += k;
+      }
       return n;
     });
   }
 
-  /** Eviction, last step: each IP's count and oldest time after `deleted` of its events went. */
+  /** Eviction, last step: each IP's oldest time (deleteRows took its deleted events off its count). */
   settleEvicted(ips: ReadonlyArray<{ ip: string; deleted: number }>): void {
     this.transaction(() => {
-      for (const { ip, deleted } of ips) {
+      for (const { ip } of ips) {
         const span = this.span(ip);
         const min = span && (this.st(`${HOURS}SELECT min(at_ms) AS m FROM events WHERE ${IP_IN_HOURS}`)
           .get(hourOf(span.min), hourOf(span.max), ip) as { m: number | null }).m;
         if (min === null) this.st('DELETE FROM ips WHERE ip = ?').run(ip);
-        else this.st('UPDATE ips SET n = max(0, n - ?), min_ms = ? WHERE ip = ?').run(deleted, min, ip);
+        else this.st('UPDATE ips SET min_ms = ? WHERE ip = ?').run(min, ip);
       }
     });
   }
