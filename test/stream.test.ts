@@ -70,3 +70,28 @@ test('an alert raised early is withdrawn when later sign-ins show the IP is shar
   assert.match(w[0]!.triage.at(-1)!.note ?? '', /shared/);
   store.close();
 });
+
+test('alert identity: a late, earlier network alert moves the anchor of the same alert; an episode a gap of a window later is an alert of its own, as in hunt', () => {
+  const { store, p } = setup();
+  const ip = '81.2.69.201';
+  const w = buildConfig({}).windowMs;
+  const at = (ms: number): string => new Date(Date.parse('2026-03-02T10:00:00Z') + ms).toISOString();
+  p.ingest(items(alert(ip, at(0)), signin(ip, at(10 * 60_000))));
+  const first = store.listAlerts({ limit: 10 }).alerts;
+  assert.equal(first.length, 1);
+  // An earlier alert arrives late: same episode, its anchor (and so its id) moves; still one alert, updated.
+  p.ingest(items(alert(ip, at(-30 * 60_000))));
+  const moved = store.listAlerts({ limit: 10 }).alerts;
+  assert.deepEqual(moved.map((a) => [a.doc.event.id, a.doc.event.start, a.version]), [[first[0]!.doc.event.id, at(-30 * 60_000), 2]]);
+  // A second episode: its first sign-in more than a window after the last one, its alert within a window of it.
+  p.ingest(items(alert(ip, at(10 * 60_000 + w - 20 * 60_000)), signin(ip, at(10 * 60_000 + w + 60_000))));
+  const both = store.listAlerts({ limit: 10 }).alerts.map((a) => [a.doc.event.start, a.doc.event.end]).sort();
+  assert.deepEqual(both, [[at(-30 * 60_000), at(10 * 60_000)], [at(10 * 60_000 + w - 20 * 60_000), at(10 * 60_000 + w + 60_000)]]);
+  // Recomputing the IP again changes neither (each episode keeps its own alert).
+  const versions = store.listAlerts({ limit: 10 }).alerts.map((a) => a.version).sort();
+  p.ingest(items(signin(ip, at(5 * 60_000), 'adele.vance@contoso.com')));
+  const after = store.listAlerts({ limit: 10 }).alerts;
+  assert.equal(after.length, 2);
+  assert.deepEqual(after.map((a) => a.version).sort(), [versions[0]!, versions[1]! + 1].sort(), 'only the first episode grew');
+  store.close();
+});

@@ -408,11 +408,18 @@ export class StreamPipeline {
     let created = 0;
     let updated = 0;
     const produced = new Set<string>();
-    for (const ep of c.finish()) {
+    const episodes = c.finish();
+    // An episode may take over an earlier alert of another id (its anchor moved), but not
+    // one that another episode of this recomputation is, or has already taken.
+    const taken = new Set(episodes.map((ep) => ep.id));
+    for (const ep of episodes) {
       const rule = byId.get(ep.rule);
       if (!rule) continue;
       const doc = alertDocument(ep, rule, this.opts.config.windowMs, now);
-      const r = this.store.upsertAlert(doc, this.opts.config.windowMs, now.toISOString());
+      taken.delete(ep.id);
+      const r = this.store.upsertAlert(doc, now.toISOString(), taken);
+      taken.add(ep.id);
+      taken.add(r.id);
       produced.add(r.id);
       if (r.change === 'unchanged') continue;
       if (r.change === 'created') created++;

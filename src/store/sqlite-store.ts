@@ -462,10 +462,19 @@ export class SqliteStore {
     });
   }
 
-  /** Records that nothing before `beforeMs` is kept for any IP (the retention). */
+  /**
+   * Records that nothing before `beforeMs` is kept for any IP (the retention). The
+   * IPs' own horizons at or before it say nothing more and go: the evicted table
+   * holds one row per IP with a horizon of its own, not one per IP ever evicted.
+   */
   markEvictedBefore(beforeMs: number): void {
     const prev = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
-    if (beforeMs > prev) this.setMeta('evicted_before_ms', String(beforeMs));
+    if (beforeMs > prev) {
+      this.transaction(() => {
+        this.setMeta('evicted_before_ms', String(beforeMs));
+        this.st('DELETE FROM evicted WHERE before_ms <= ?').run(beforeMs);
+      });
+    }
   }
 
   /**
@@ -529,20 +538,25 @@ export class SqliteStore {
   }
 
   /**
-   * Stores an episode's alert. The same id updates in place; so does an alert
-   * of the same rule and IP whose time span overlaps this one within a window
-   * (a late event can move an episode's anchor, and must not make a second
-   * alert). Returns what happened, for sinks and metrics.
+   * Stores an episode's alert. The same id updates in place; so does an alert of
+   * the same rule and IP whose time span overlaps the episode's (a late event can
+   * move an episode's anchor, and so its id, and must not make a second alert),
+   * unless `taken` holds its id: the ids of this recomputation's other episodes
+   * and the alerts they already took, so that two episodes never fold into one
+   * alert. (Episodes of one rule and IP never overlap: a gap longer than the window
+   * parts them. Matching with a window of slack, as before, folded an episode that
+   * began within a window of the previous one's end into it, where hunt keeps two.)
+   * Returns what happened, for sinks and metrics.
    */
-  upsertAlert(doc: AlertDocument, windowMs: number, now: string): { change: 'created' | 'updated' | 'unchanged'; id: string } {
+  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): { change: 'created' | 'updated' | 'unchanged'; id: string } {
     const startMs = Date.parse(doc.event.start);
     const endMs = Date.parse(doc.event.end);
     return this.db.transaction(() => {
       let row = this.st('SELECT * FROM alerts WHERE id = ?').get(doc.event.id) as AlertRow | undefined;
       if (!row) {
-        row = this.st(
-          'SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms + ? >= ? ORDER BY start_ms LIMIT 1',
-        ).get(doc.rule.id, doc.source.ip, endMs + windowMs, windowMs, startMs) as AlertRow | undefined;
+        const overlapping = this.st('SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms >= ? ORDER BY start_ms')
+          .all(doc.rule.id, doc.source.ip, endMs, startMs) as AlertRow[];
+        row = overlapping.find((r) => !taken.has(r.id));
       }
       if (!row) {
         this.st(
