@@ -5,6 +5,8 @@
 // (sessions.ts): alerts name users and addresses.
 import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
@@ -227,9 +229,10 @@ export function guideHtml(text: string): string {
  * A store fault as a reply: the transaction was rolled back, so nothing of the
  * request was stored, and it may be sent again later. The store's disk full: 507
  * Insufficient Storage; the store read-only, its disk failing, or locked: 503.
- * Null for any other error (a bug stays a 500).
+ * Null for any other error (a bug stays a 500). With the store's file, a failed
+ * write is told apart: SQLite says "disk I/O error" for a read-only file system too.
  */
-export function storeFault(err: unknown): { status: 503 | 507; error: string } | null {
+export function storeFault(err: unknown, file?: string): { status: 503 | 507; error: string } | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
   const what = code === 'SQLITE_FULL' ? 'the disk holding the store is full'
@@ -238,7 +241,17 @@ export function storeFault(err: unknown): { status: 503 | 507; error: string } |
         : /^SQLITE_(BUSY|LOCKED)/.test(code) ? 'the store is locked by another process'
           : /^SQLITE_(CORRUPT|NOTADB)/.test(code) ? 'the store is damaged' : null;
   if (what === null) return null;
-  return { status: code === 'SQLITE_FULL' ? 507 : 503, error: `${what} (${code}: ${(err as Error).message}); nothing of this request was stored: send it again later` };
+  let why = '';
+  if (file && /^SQLITE_(IOERR|READONLY|CANTOPEN)/.test(code)) {
+    const probe = join(dirname(file), '.crosswatch-write-probe');
+    try {
+      writeFileSync(probe, '');
+      unlinkSync(probe);
+    } catch (e) {
+      why = (e as NodeJS.ErrnoException).code === 'EROFS' ? `; ${dirname(file)} is on a read-only file system` : `; ${(e as Error).message}`;
+    }
+  }
+  return { status: code === 'SQLITE_FULL' ? 507 : 503, error: `${what} (${code}: ${(err as Error).message}${why}); nothing of this request was stored: send it again later` };
 }
 
 export function buildApp(o: AppOptions): FastifyInstance {
@@ -253,7 +266,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   /** The last store fault (/readyz says not ready for 30 s after one, or until a commit goes through). */
   let faulted: { error: string; at: number } | null = null;
   app.setErrorHandler((err, req, reply) => {
-    const f = storeFault(err);
+    const f = storeFault(err, o.store.db.name);
     if (!f) throw err; // to Fastify's own handler
     faulted = { error: f.error, at: performance.now() };
     req.log.error({ err }, f.error);
