@@ -10,8 +10,16 @@
 // match the data (the bytes after the frame cannot start a message) drops that
 // frame and reading resumes at the next line or frame start. Memory per
 // connection stays within one message's worth.
+//
+// TLS (RFC 5425) reads the same framing over a TLS connection that must present
+// a client certificate from the configured CA: a port that needs no token must
+// not let anyone who can reach it feed the detections. The sender networks are
+// checked on connect, before any handshake work; a failed handshake (no or a
+// foreign certificate, plain TCP, too slow) is counted, logged a few times and
+// closed.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { frameLine, type FramedItem } from './framing.js';
 import { CidrSet, canonicalIp } from '../events/ip.js';
 
@@ -19,6 +27,8 @@ export interface SyslogOptions {
   host: string;
   udpPort?: number;
   tcpPort?: number;
+  /** Syslog over TLS (RFC 5425) with client certificates. */
+  tls?: SyslogTlsOptions;
   /** Takes a batch of framed records; commits before returning. */
   ingest(items: FramedItem[]): void;
   /** Longest message kept (default 64 KiB); longer ones are reported and skipped. */
@@ -35,10 +45,24 @@ export interface SyslogOptions {
   allow?: CidrSet;
 }
 
+export interface SyslogTlsOptions {
+  port: number;
+  /** PEM: the server's certificate chain and its key. */
+  cert: Buffer | string;
+  key: Buffer | string;
+  /** PEM: the CA certificates client certificates must chain to (required: no client certificate, no connection). */
+  ca: Buffer | string;
+  /** Longest a handshake may take (default 10 s). */
+  handshakeTimeoutMs?: number;
+}
+
 /** Senders accepted when no --syslog-allow is given. */
 export const DEFAULT_SYSLOG_ALLOW = ['127.0.0.0/8', '::1/128'];
 /** Refused senders logged (the rest are counted only): a flood must not flood the log. */
 const REFUSALS_LOGGED = 10;
+/** Failed TLS handshakes logged (the rest are counted only). */
+const TLS_REJECTIONS_LOGGED = 10;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const FLUSH_MS = 20;
 const FLUSH_COUNT = 1000;
@@ -220,6 +244,9 @@ function isWordByte(b: number): boolean {
 export class SyslogServer {
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
+  /** The TLS port's listener: checks the sender, then hands the connection over for the TLS handshake. */
+  private tlsFront: Server | null = null;
+  /** Open TCP and TLS connections, and TLS connections still in their handshake (closed by stop()). */
   private readonly sockets = new Set<Socket>();
   private pending: FramedItem[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
@@ -240,6 +267,11 @@ export class SyslogServer {
     return a && typeof a === 'object' ? { port: a.port } : null;
   }
 
+  get tlsAddress(): { port: number } | null {
+    const a = this.tlsFront?.address();
+    return a && typeof a === 'object' ? { port: a.port } : null;
+  }
+
   private get max(): number {
     return this.o.maxMessageBytes ?? DEFAULT_MAX;
   }
@@ -247,8 +279,11 @@ export class SyslogServer {
   /** Datagrams and connections from senders outside the allowed networks, dropped. */
   refused = 0;
 
+  /** TLS connections whose handshake failed (no or a foreign client certificate, not TLS, too slow), closed. */
+  tlsRejected = 0;
+
   /** Whether a sender may send; counts and (a few times) logs the ones that may not. */
-  private allowed(address: string | undefined, via: string): boolean {
+  private allowed(address: string | undefined, via: 'udp' | 'tcp' | 'tls'): boolean {
     const ip = canonicalIp(address);
     if (ip !== null && this.allow.match(ip) !== null) return true;
     this.refused++;
@@ -274,17 +309,77 @@ export class SyslogServer {
       this.udp = udp;
     }
     if (this.o.tcpPort !== undefined) {
-      const tcp = createServer((sock) => this.connection(sock));
+      const tcp = createServer((sock) => {
+        if (!this.allowed(sock.remoteAddress, 'tcp')) {
+          sock.destroy();
+          return;
+        }
+        this.connection(sock, 'tcp', '');
+      });
       tcp.on('error', (err) => this.o.onError?.(err));
       await new Promise<void>((resolve) => tcp.listen(this.o.tcpPort, this.o.host, resolve));
       this.tcp = tcp;
     }
+    if (this.o.tls !== undefined) await this.startTls(this.o.tls);
+  }
+
+  /**
+   * A plain listener checks the sender's address first (a refused sender costs no
+   * handshake), then gives the connection to a TLS server that is not listening
+   * itself. Node rejects a client without a certificate from `ca` in the
+   * handshake (rejectUnauthorized); only verified connections reach connection().
+   */
+  private async startTls(t: SyslogTlsOptions): Promise<void> {
+    const timeoutMs = t.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    const secure = createTlsServer({
+      cert: t.cert, key: t.key, ca: t.ca, requestCert: true, rejectUnauthorized: true, handshakeTimeout: timeoutMs, minVersion: 'TLSv1.2',
+    }, (sock) => {
+      if (!sock.authorized) { // (rejectUnauthorized already closed these; never read one)
+        this.tlsRejection(sock.remoteAddress, sock.remotePort, `client certificate not accepted (${String(sock.authorizationError)})`);
+        sock.destroy();
+        return;
+      }
+      const cn = certificateName(sock);
+      this.connection(sock, 'tls', cn ? ` (CN=${cn})` : '');
+    });
+    secure.on('tlsClientError', (err: NodeJS.ErrnoException, sock: TLSSocket) => {
+      // A certificate refused after the handshake has closed the socket by now, and with it
+      // its address; the connection it wraps (Node's _parent) still has it.
+      const raw = (sock as unknown as { _parent?: Socket })._parent;
+      this.tlsRejection(sock.remoteAddress ?? raw?.remoteAddress, sock.remoteAddress ? sock.remotePort : raw?.remotePort, handshakeFailure(err, sock.authorizationError, timeoutMs));
+      // A handshake timeout leaves the socket open.
+      sock.destroy();
+    });
+    const front = createServer((raw) => {
+      if (!this.allowed(raw.remoteAddress, 'tls')) {
+        raw.destroy();
+        return;
+      }
+      this.sockets.add(raw);
+      raw.on('close', () => this.sockets.delete(raw));
+      // Its errors surface on the TLS socket that takes it over (tlsClientError, or connection()'s handler).
+      raw.on('error', () => {});
+      secure.emit('connection', raw);
+    });
+    front.on('error', (err) => this.o.onError?.(err));
+    await new Promise<void>((resolve) => front.listen(t.port, this.o.host, resolve));
+    this.tlsFront = front;
+  }
+
+  /** Counts a failed TLS handshake and (a few times) logs why. */
+  private tlsRejection(address: string | undefined, port: number | undefined, why: string): void {
+    this.tlsRejected++;
+    if (this.tlsRejected > TLS_REJECTIONS_LOGGED) return;
+    const text = `syslog tls from ${address ?? '?'}:${port ?? '?'} rejected: ${why}; connection closed${this.tlsRejected === TLS_REJECTIONS_LOGGED ? ' (further TLS rejections are counted, not logged)' : ''}`;
+    if (this.o.onSenderProblem) this.o.onSenderProblem(text);
+    else this.o.onError?.(new Error(text));
   }
 
   async stop(): Promise<void> {
     this.udp?.close();
     for (const s of this.sockets) s.destroy();
-    if (this.tcp) await new Promise<void>((resolve) => this.tcp!.close(() => resolve()));
+    const closing = [this.tcp, this.tlsFront].filter((x): x is Server => x !== null).map((srv) => new Promise<void>((resolve) => srv.close(() => resolve())));
+    await Promise.all(closing);
     this.flush();
   }
 
@@ -323,14 +418,14 @@ export class SyslogServer {
     }
   }
 
-  private connection(sock: Socket): void {
-    if (!this.allowed(sock.remoteAddress, 'tcp')) {
-      sock.destroy();
-      return;
-    }
+  /**
+   * Reads one TCP connection, or a TLS one after its handshake: RFC 6587 framing,
+   * batched. `who` follows the peer in warnings (the client certificate's name).
+   */
+  private connection(sock: Socket, via: 'tcp' | 'tls', who: string): void {
     this.sockets.add(sock);
-    const peer = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
-    const source = `syslog tcp ${sock.remoteAddress ?? '?'}`;
+    const peer = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}${who}`;
+    const source = `syslog ${via} ${sock.remoteAddress ?? '?'}`;
     const framer = new TcpSyslogFramer(this.max);
     let logged = 0;
     const take = (frames: TcpFrame[]): void => {
@@ -343,7 +438,7 @@ export class SyslogServer {
         if (logged < LOGGED_PER_CONNECTION) {
           logged++;
           const more = logged === LOGGED_PER_CONNECTION ? ' (further framing problems on this connection are counted, not logged)' : '';
-          const text = `syslog tcp from ${peer}: ${f.message}${more}`;
+          const text = `syslog ${via} from ${peer}: ${f.message}${more}`;
           if (this.o.onSenderProblem) this.o.onSenderProblem(text);
           else this.o.onError?.(new Error(text));
         }
@@ -361,5 +456,34 @@ export class SyslogServer {
     });
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', (err) => this.o.onError?.(err));
+  }
+}
+
+/** The client certificate's subject CN, made printable and short (for warnings only). */
+function certificateName(sock: TLSSocket): string {
+  const cn = sock.getPeerCertificate().subject?.CN as string | string[] | undefined;
+  const text = Array.isArray(cn) ? cn.join(',') : cn ?? '';
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 128);
+}
+
+/** Why a TLS handshake failed, in words. */
+function handshakeFailure(err: NodeJS.ErrnoException, authorizationError: Error | string | null | undefined, timeoutMs: number): string {
+  if (authorizationError) return `client certificate not accepted (${String(authorizationError)}); it must chain to the --syslog-tls-ca bundle`;
+  switch (err.code) {
+    case 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE':
+    case 'ERR_SSL_NO_CERTIFICATES_RETURNED':
+      return 'no client certificate (one from the --syslog-tls-ca bundle is required)';
+    case 'ERR_TLS_HANDSHAKE_TIMEOUT':
+      return `TLS handshake not finished within ${timeoutMs / 1000} s`;
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_HTTP_REQUEST':
+    case 'ERR_SSL_UNKNOWN_PROTOCOL':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return `not a TLS handshake (${err.code}): plain TCP syslog to the TLS port?`;
+    case 'ECONNRESET':
+      return 'closed by the client during the TLS handshake';
+    default:
+      return `TLS handshake failed (${err.code ?? err.message})`;
   }
 }
