@@ -1,9 +1,11 @@
 // `crosswatch serve`: the detection running continuously. Settings come from the
 // YAML config (`serve:` section, detection keys at the top level) with flags
 // over it; any error names its key and exits 1 before anything starts.
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { loadRules } from '../alerts/rules.js';
 import { ConfigError } from '../correlate/config.js';
@@ -37,6 +39,11 @@ export interface ServeFlags extends SettingsFlags {
   syslogTcp?: string;
   /** --syslog-allow: comma-separated sender networks. */
   syslogAllow?: string;
+  /** --syslog-tls PORT with the server's PEM certificate chain and key and the CA bundle client certificates must chain to. */
+  syslogTls?: string;
+  syslogTlsCert?: string;
+  syslogTlsKey?: string;
+  syslogTlsCa?: string;
   webhook?: string;
   webhookSecret?: string;
   alertsFile?: string;
@@ -78,6 +85,8 @@ export interface ServeSettings {
   syslogTcp?: number;
   /** The networks syslog senders may send from (default loopback only). */
   syslogAllow: CidrSet;
+  /** Syslog over TLS: the port, the server's certificate chain and key, and the CA client certificates must chain to (PEM, read at start). */
+  syslogTls?: { port: number; cert: Buffer; key: Buffer; ca: Buffer };
   sinks: SinkSetting[];
 }
 
@@ -169,7 +178,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'tokens', 'sessionIdle', 'sessionMax', 'tlsCert', 'tlsKey', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'sinks'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'tokens', 'sessionIdle', 'sessionMax', 'tlsCert', 'tlsKey', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'syslogTls', 'syslogTlsCert', 'syslogTlsKey', 'syslogTlsCa', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -282,6 +291,7 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   } catch (err) {
     throw new ConfigError(flags.syslogAllow !== undefined ? '--syslog-allow' : key('syslogAllow'), (err as Error).message);
   }
+  const syslogTls = syslogTlsSettings(flags, file, key, text, portOf);
   const tailDir = flags.tail ?? text(file.tail, 'tail');
   const tailMatch = flags.tailMatch ?? text(file.tailMatch, 'tailMatch');
   const tail = tailDir === undefined ? undefined : { dir: tailDir, ...(tailMatch ? { pattern: globToRegExp(tailMatch) } : {}) };
@@ -297,7 +307,78 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
+    ...(syslogTls ? { syslogTls } : {}),
   };
+}
+
+const SYSLOG_TLS_FILES = [
+  { k: 'syslogTlsCert', flag: '--syslog-tls-cert' },
+  { k: 'syslogTlsKey', flag: '--syslog-tls-key' },
+  { k: 'syslogTlsCa', flag: '--syslog-tls-ca' },
+] as const;
+
+/**
+ * --syslog-tls PORT: it needs the server's certificate and key, and the CA bundle
+ * client certificates must chain to. The CA is not optional: without client
+ * certificates anyone who reaches the port could feed the detections. The files
+ * are read and checked here, so a wrong one stops serve before it starts.
+ */
+function syslogTlsSettings(
+  flags: ServeFlags,
+  file: Partial<Record<(typeof SERVE_KEYS)[number], unknown>>,
+  key: (k: string) => string,
+  text: (v: unknown, k: string) => string | undefined,
+  portOf: (v: string | undefined, flag: string) => number | undefined,
+): ServeSettings['syslogTls'] {
+  const portWhere = flags.syslogTls !== undefined ? '--syslog-tls' : key('syslogTls');
+  const port = portOf(flags.syslogTls ?? text(file.syslogTls, 'syslogTls'), portWhere);
+  const files = SYSLOG_TLS_FILES.map((f) => {
+    const path = flags[f.k] ?? text(file[f.k], f.k);
+    return { ...f, path, where: flags[f.k] !== undefined ? f.flag : key(f.k) };
+  });
+  if (port === undefined) {
+    const stray = files.find((f) => f.path !== undefined);
+    if (stray) throw new ConfigError(stray.where, `given without --syslog-tls PORT${flags.config ? ' (serve.syslogTls)' : ''}, so nothing would listen with it`);
+    return undefined;
+  }
+  const missing = files.filter((f) => f.path === undefined).map((f) => (flags.config ? `${f.flag} (serve.${f.k})` : f.flag));
+  if (missing.length > 0) {
+    throw new ConfigError(portWhere, `syslog over TLS needs --syslog-tls-cert and --syslog-tls-key (the server's PEM certificate chain and key) and --syslog-tls-ca (the PEM CA bundle client certificates must chain to; a client certificate is required, or anyone who reaches the port could feed the detections); missing: ${missing.join(', ')}`);
+  }
+  const read = (f: (typeof files)[number]): { where: string; path: string; pem: Buffer } => {
+    try {
+      return { where: f.where, path: f.path!, pem: readFileSync(f.path!) };
+    } catch (err) {
+      throw new ConfigError(f.where, `cannot read ${f.path}: ${(err as Error).message}`);
+    }
+  };
+  const [cert, keyFile, ca] = [read(files[0]!), read(files[1]!), read(files[2]!)];
+  try {
+    new X509Certificate(cert.pem);
+  } catch (err) {
+    throw new ConfigError(cert.where, `${cert.path} is not a PEM certificate: ${(err as Error).message}`);
+  }
+  try {
+    createPrivateKey(keyFile.pem);
+  } catch (err) {
+    throw new ConfigError(keyFile.where, `${keyFile.path} is not a PEM private key: ${(err as Error).message}`);
+  }
+  try {
+    createSecureContext({ cert: cert.pem, key: keyFile.pem });
+  } catch (err) {
+    throw new ConfigError(keyFile.where, `${keyFile.path} does not go with the certificate ${cert.path}: ${(err as Error).message}`);
+  }
+  // TLS would take a bundle without a certificate in it and then refuse every client.
+  const caCerts = ca.pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (caCerts.length === 0) throw new ConfigError(ca.where, `no PEM certificate (-----BEGIN CERTIFICATE-----) in ${ca.path}`);
+  for (const pem of caCerts) {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      throw new ConfigError(ca.where, `a certificate in ${ca.path} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return { port, cert: cert.pem, key: keyFile.pem, ca: ca.pem };
 }
 
 /**
@@ -342,14 +423,15 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     rules, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
     // (Read when /metrics is scraped, by then the listeners below exist.)
     syslogRefused: () => syslog?.refused ?? 0,
+    syslogTlsRejected: () => syslog?.tlsRejected ?? 0,
   });
   const logError = (err: Error): void => app.log.error({ err }, 'input error');
   const tailer = s.tail
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
     : null;
-  const syslog = s.syslogUdp !== undefined || s.syslogTcp !== undefined
+  const syslog = s.syslogUdp !== undefined || s.syslogTcp !== undefined || s.syslogTls !== undefined
     ? new SyslogServer({
-      host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, allow: s.syslogAllow, ingest: (items) => pipeline.ingest(items), onError: logError,
+      host: s.host, udpPort: s.syslogUdp, tcpPort: s.syslogTcp, ...(s.syslogTls ? { tls: s.syslogTls } : {}), allow: s.syslogAllow, ingest: (items) => pipeline.ingest(items), onError: logError,
       // A sender's broken framing is bad input (counted as rejected too), not a service error.
       onSenderProblem: (message) => app.log.warn(message),
     })
@@ -364,6 +446,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const extras = [
     syslog?.udpAddress ? `syslog udp ${syslog.udpAddress.port}` : '',
     syslog?.tcpAddress ? `syslog tcp ${syslog.tcpAddress.port}` : '',
+    syslog?.tlsAddress ? `syslog tls ${syslog.tlsAddress.port}` : '',
     s.tail ? `tailing ${s.tail.dir}` : '',
   ].filter(Boolean);
   io.stderr.write(`crosswatch serve: listening on ${address}, data in ${s.dataDir}${extras.length ? `; ${extras.join('; ')}` : ''}\n`);

@@ -40,6 +40,8 @@ export interface AppOptions {
   logger?: boolean | object;
   /** Syslog senders refused so far (outside --syslog-allow), for /metrics. */
   syslogRefused?: () => number;
+  /** Syslog TLS connections whose handshake failed (no or a foreign client certificate, not TLS), for /metrics. */
+  syslogTlsRejected?: () => number;
 }
 
 /** Methods that change nothing: the browser session may use them from anywhere it is sent. */
@@ -90,7 +92,7 @@ function apiAlert(a: StoredAlert, full = false): Record<string, unknown> {
   };
 }
 
-export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogRefused?: () => number): { registry: Registry; ingestLatency: Histogram } {
+export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogRefused?: () => number, syslogTlsRejected?: () => number): { registry: Registry; ingestLatency: Histogram } {
   const registry = new Registry();
   const c = pipeline.counters;
   new Counter({
@@ -146,6 +148,13 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogR
     collect() {
       this.reset();
       this.inc(syslogRefused?.() ?? 0);
+    },
+  });
+  new Counter({
+    name: 'crosswatch_syslog_tls_rejected_total', help: 'Syslog TLS connections whose handshake failed (no or a foreign client certificate, not TLS, too slow), closed.', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(syslogTlsRejected?.() ?? 0);
     },
   });
   new Counter({
@@ -262,7 +271,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   const tokens = [...(o.tokens ?? []), ...(o.token !== undefined ? [apiToken('default', { token: o.token }, SCOPES)] : [])];
   if (tokens.length === 0) throw new Error('buildApp: no API token');
   const sessions = o.sessions ?? new SessionStore(o.store.db);
-  const { registry, ingestLatency } = metricsFor(o.pipeline, o.store, o.syslogRefused);
+  const { registry, ingestLatency } = metricsFor(o.pipeline, o.store, o.syslogRefused, o.syslogTlsRejected);
   /** The last store fault (/readyz says not ready for 30 s after one, or until a commit goes through). */
   let faulted: { error: string; at: number } | null = null;
   app.setErrorHandler((err, req, reply) => {
