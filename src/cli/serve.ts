@@ -466,8 +466,19 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     const stop = (signal: string): void => {
       io.stderr.write(`crosswatch serve: ${signal}, draining\n`);
       clearInterval(evictTimer);
-      // close() stops accepting and waits for in-flight requests to finish.
-      Promise.all([app.close(), tailer?.stop(), syslog?.stop()]).then(() => dispatcher.stop()).then(async () => {
+      // close() stops accepting and waits for in-flight requests to finish. Their keep-alive
+      // connections, idle once answered, held it for Fastify's keepAliveTimeout (72 s): they
+      // are closed as they go idle, and after 10 s whatever is left (a slow upload) is closed.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+      const late = setTimeout(() => {
+        io.stderr.write('crosswatch serve: still draining after 10 s; closing the connections left\n');
+        app.server.closeAllConnections();
+      }, 10_000);
+      const closed = app.close().finally(() => {
+        clearInterval(idle);
+        clearTimeout(late);
+      });
+      Promise.all([closed, tailer?.stop(), syslog?.stop()]).then(() => dispatcher.stop()).then(async () => {
         await pool?.close();
         await pipeline.drain();
         store.close();
