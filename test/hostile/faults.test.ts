@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { alertLine, signinLine } from '../scenario-lines.js';
@@ -487,5 +488,69 @@ test('the clock jumps a year forward and back under the service (libfaketime): r
   } finally {
     if (svc) await stop(svc.proc, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM with requests in flight on keep-alive connections, and with an upload stalled half-way: the service drains and exits 0 (it waited 72 s on a kept-alive connection); every answered record is stored', { timeout: 60_000 }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-fault-term-'));
+  let svc: Service | null = null;
+  try {
+    for (let round = 0; round < 3; round++) {
+      svc = await serve(['--data-dir', dataDir]);
+      const { base, proc } = svc;
+      const sent: Sent[] = [];
+      let stopping = false;
+      // fetch keeps its connections alive between requests, as shippers do.
+      const client = async (c: number): Promise<void> => {
+        for (let n = 0; !stopping || n < 1; n++) {
+          const ips = Array.from({ length: 10 }, (_, i) => ipOf(70 + round, (c * 1000 + n * 10 + i) % 25_000));
+          const s: Sent = { body: pairsBody(ips, Date.now() - H), ips, records: 20 };
+          sent.push(s);
+          try {
+            s.reply = await ingest(base, s.body);
+          } catch {
+            return; // the connection closed under it: not acknowledged
+          }
+          if (s.reply.status !== 200) return; // 503 while closing
+        }
+      };
+      const clients = Array.from({ length: 4 }, (_, c) => client(c));
+      await sleep(100 + Math.random() * 300);
+      stopping = true;
+      const t0 = Date.now();
+      const exit = await stop(proc, 'SIGTERM', 8_000);
+      const ms = Date.now() - t0;
+      assert.deepEqual(exit, { code: 0, signal: null }, 'exits 0');
+      await Promise.all(clients);
+      const acked = sent.filter((s) => s.reply?.status === 200);
+      t.diagnostic(`round ${round}: exit 0 ${ms} ms after SIGTERM, ${acked.length} of ${sent.length} bodies answered 200`);
+      svc = null;
+      const check = checkStore(dataDir);
+      assert.deepEqual(check.mismatches, []);
+      svc = await serve(['--data-dir', dataDir]);
+      await assertAcknowledgedKept(svc.base, acked, `round ${round}: after SIGTERM`);
+      await stop(svc.proc);
+      svc = null;
+    }
+    // A client that sends half a body and stops: after 10 s of draining the service closes it and exits.
+    svc = await serve(['--data-dir', dataDir]);
+    const port = Number(new URL(svc.base).port);
+    const sock = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    sock.on('error', () => undefined);
+    sock.write(`POST /api/v1/ingest HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 100000\r\n\r\n${'x'.repeat(1000)}`);
+    await sleep(200);
+    const t0 = Date.now();
+    const exit = await stop(svc.proc, 'SIGTERM', 20_000);
+    const ms = Date.now() - t0;
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(ms >= 9_000 && ms < 15_000, `exit ${ms} ms after SIGTERM`);
+    assert.match(svc.logs(), /still draining after 10 s; closing the connections left/);
+    t.diagnostic(`stalled upload: exit 0 ${ms} ms after SIGTERM`);
+    sock.destroy();
+    svc = null;
+  } finally {
+    if (svc) await stop(svc.proc, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
