@@ -554,3 +554,29 @@ test('SIGTERM with requests in flight on keep-alive connections, and with an upl
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('disk full with an alert sink: the service keeps running', {
+  timeout: 60_000,
+  todo: 'not fixed yet: src/sinks/outbox.ts OutboxDispatcher.drain() lets the store error of outboxFailed() (SQLITE_FULL) reject, and start() leaves that rejection unhandled: the process exits 1 with a stack trace',
+}, async (t) => {
+  const why = cannotMount();
+  if (why) return skipOrFail(t, why);
+  const disk = mounts.tmpfs('8m');
+  const out = mkdtempSync(join(tmpdir(), 'cw-fault-sink-'));
+  let svc: Service | null = await serve(['--data-dir', join(disk, 'data'), '--alerts-file', join(out, 'alerts.ndjson')]);
+  try {
+    assert.equal((await ingest(svc.base, pairsBody([ipOf(14, 0)], Date.now() - H))).status, 200);
+    const fs = statfsSync(disk);
+    writeFileSync(join(disk, 'filler'), Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 300 * 1024)));
+    for (let n = 1; n < 40 && running(svc.proc); n++) {
+      await ingest(svc.base, pairsBody(Array.from({ length: 20 }, (_, i) => ipOf(14, n * 20 + i)), Date.now() - H)).catch(() => null);
+      await sleep(50);
+    }
+    await sleep(1_000);
+    assert.ok(running(svc.proc), `the service exited ${svc.proc.exitCode}: ${svc.logs().split('\n').filter((l) => !l.startsWith('{')).slice(-6).join(' | ')}`);
+  } finally {
+    if (svc) await stop(svc.proc, 'SIGKILL');
+    svc = null;
+    rmSync(out, { recursive: true, force: true });
+  }
+});
