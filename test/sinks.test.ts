@@ -97,3 +97,31 @@ test('webhook and file sinks: at-least-once, in order, signed, retried, across a
     server.close();
   }
 });
+
+test('a retry time set while the clock ran far ahead does not hold a sink once the clock is back', async () => {
+  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'cw-sinks-clock-')), 'data'));
+  const file = join(mkdtempSync(join(tmpdir(), 'cw-sinks-clock-out-')), 'alerts.ndjson');
+  const sink = new NdjsonFileSink(file);
+  store.sinks = [sink.name];
+  const p = new StreamPipeline(store, {
+    config: buildConfig({}), rules: loadRules(), allowedLatenessMs: 24 * 3_600_000,
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 2), ns: 0 } },
+  });
+  p.ingest(items(EVE, SIGNIN));
+  const [entry] = store.pendingOutbox(sink.name, Date.now(), 10);
+  assert.ok(entry);
+  // Failed once while the clock was 400 days ahead: due 400 days from now by today's clock.
+  store.outboxFailed(entry.seq, Date.now() + 400 * 86_400_000, 'failed while the clock was ahead');
+  assert.equal(store.pendingOutbox(sink.name, Date.now(), 10).length, 0, 'without a bound it would wait 400 days');
+  assert.equal(store.pendingOutbox(sink.name, Date.now(), 10, 300_000).length, 1, 'further ahead than any backoff: due now');
+  // A backoff within the bound still waits.
+  store.outboxFailed(entry.seq, Date.now() + 60_000, 'failed a minute ago');
+  assert.equal(store.pendingOutbox(sink.name, Date.now(), 10, 300_000).length, 0);
+  // The dispatcher applies its longest backoff as the bound.
+  store.outboxFailed(entry.seq, Date.now() + 400 * 86_400_000, 'failed while the clock was ahead');
+  const d = new OutboxDispatcher(store, [sink], { maxBackoffMs: 300_000 });
+  await d.drain();
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
+  assert.equal(store.pendingOutbox(sink.name, Date.now() + 86_400_000, 10).length, 0, 'delivered and gone');
+  store.close();
+});

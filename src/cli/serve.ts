@@ -438,7 +438,10 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     : null;
   const dispatcher = new OutboxDispatcher(store, s.sinks.map((k): Sink =>
     k.type === 'webhook' ? new WebhookSink(k) : k.type === 'file' ? new NdjsonFileSink(k.path) : new StdoutSink(),
-  ), { onError: (sink, err, attempts) => app.log.warn({ sink, attempts, err: err.message }, 'sink delivery failed; will retry') });
+  ), {
+    onError: (sink, err, attempts) => app.log.warn({ sink, attempts, err: err.message }, 'sink delivery failed; will retry'),
+    onStoreError: (err) => app.log.error({ err: err.message }, 'the alert outbox could not be updated in the store; will retry'),
+  });
   dispatcher.start();
   await syslog?.start();
   const address = await app.listen({ host: s.host, port: s.port });

@@ -84,6 +84,8 @@ export interface DispatcherOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   onError?(sink: string, err: Error, attempts: number): void;
+  /** The store failed under the dispatcher (disk full, read-only): it tries again on the next tick. */
+  onStoreError?(err: Error): void;
   onDelivered?(sink: string, d: Delivery): void;
 }
 
@@ -102,7 +104,9 @@ export class OutboxDispatcher {
   start(): void {
     const tick = (): void => {
       if (this.stopped) return;
-      this.running = this.drain().finally(() => {
+      // The outbox's own bookkeeping can fail (a full or read-only disk): reported, and
+      // tried again on the next tick; the entries stay queued, nothing is lost or crashes.
+      this.running = this.drain().catch((err: unknown) => this.o.onStoreError?.(err as Error)).finally(() => {
         if (!this.stopped) this.timer = setTimeout(tick, this.o.pollMs ?? 200);
       });
     };
@@ -119,15 +123,12 @@ export class OutboxDispatcher {
   async drain(): Promise<void> {
     for (const sink of this.sinks) {
       for (;;) {
-        const due = this.store.pendingOutbox(sink.name, Date.now(), 100);
+        const due = this.store.pendingOutbox(sink.name, Date.now(), 100, this.o.maxBackoffMs ?? 300_000);
         if (due.length === 0) break;
         let failed = false;
         for (const d of due) {
           try {
             await sink.deliver(d);
-            this.store.outboxDelivered(d.seq);
-            this.delivered.set(sink.name, (this.delivered.get(sink.name) ?? 0) + 1);
-            this.o.onDelivered?.(sink.name, d);
           } catch (err) {
             const backoff = Math.min(this.o.maxBackoffMs ?? 300_000, (this.o.baseBackoffMs ?? 1000) * 2 ** Math.min(d.attempts, 20));
             this.store.outboxFailed(d.seq, Date.now() + backoff, (err as Error).message);
@@ -136,6 +137,11 @@ export class OutboxDispatcher {
             failed = true;
             break;
           }
+          // Delivered; if recording that fails (the store's fault, thrown to start()), it is
+          // delivered again later: at least once, as promised.
+          this.store.outboxDelivered(d.seq);
+          this.delivered.set(sink.name, (this.delivered.get(sink.name) ?? 0) + 1);
+          this.o.onDelivered?.(sink.name, d);
         }
         if (failed || this.stopped) break;
       }

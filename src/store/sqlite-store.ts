@@ -276,12 +276,13 @@ export class SqliteStore {
   }
 
   /** Pending outbox entries of one sink that are due, oldest first. */
-  pendingOutbox(sink: string, nowMs: number, limit: number): Array<{ seq: number; alertId: string; change: string; body: string; attempts: number; nextAt: number }> {
+  pendingOutbox(sink: string, nowMs: number, limit: number, maxWaitMs = Number.POSITIVE_INFINITY): Array<{ seq: number; alertId: string; change: string; body: string; attempts: number; nextAt: number }> {
     const rows = this.st('SELECT seq, alert_id, change, doc, attempts, next_at FROM outbox WHERE sink = ? ORDER BY seq LIMIT ?').all(sink, limit) as Array<{ seq: number; alert_id: string; change: string; doc: string; attempts: number; next_at: number }>;
-    // In order: a sink waits on its oldest undelivered entry.
+    // In order: a sink waits on its oldest undelivered entry. (A retry time further ahead
+    // than any backoff was set by a clock that has since gone back: due now.)
     const out = [];
     for (const r of rows) {
-      if (r.next_at > nowMs) break;
+      if (r.next_at > nowMs && r.next_at - nowMs <= maxWaitMs) break;
       out.push({ seq: r.seq, alertId: r.alert_id, change: r.change, body: r.doc, attempts: r.attempts, nextAt: r.next_at });
     }
     return out;
