@@ -52,3 +52,14 @@ export async function allAlerts<T>(base: string, token: string, limit = 200): Pr
   } while (cursor);
   return out;
 }
+
+/** Polls `probe` every 50 ms until it gives a value (not undefined); throws naming `what` after `ms`. */
+export async function waitFor<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -23,7 +23,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli, type Run } from './cli-run.js';
 import { signinLine } from './scenario-lines.js';
-import { allAlerts, startServe, type Served } from './serve-process.js';
+import { allAlerts, startServe, waitFor, type Served } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'relay-test-token-0123456789abcdef01234';
@@ -156,15 +156,6 @@ function rsyslogConfig(dir: string, tcp: number, udp: number): string {
 
 // --- helpers -----------------------------------------------------------------
 
-async function waitFor<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function sendLines(port: number, lines: string[]): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -38,6 +38,25 @@ interface Sent {
   reply?: Reply;
 }
 
+/**
+ * A sender of numbered bodies of 20 alert + sign-in pairs (addresses from `block`)
+ * to the service `svc()` gives; every body sent, and its reply, lands in `sent`.
+ */
+function pairSender(block: number, svc: () => Service): { sent: Sent[]; send(n: number): Promise<Sent> } {
+  const now = Date.now() - H;
+  const sent: Sent[] = [];
+  return {
+    sent,
+    async send(n: number): Promise<Sent> {
+      const ips = Array.from({ length: 20 }, (_, i) => ipOf(block, n * 20 + i));
+      const s: Sent = { body: pairsBody(ips, now + n), ips, records: ips.length * 2 };
+      s.reply = await ingest(svc().base, s.body);
+      sent.push(s);
+      return s;
+    },
+  };
+}
+
 /** Sends each acknowledged body again: everything it stored is still there (nothing new is stored). */
 async function assertAcknowledgedKept(base: string, sent: Sent[], what: string): Promise<void> {
   for (const s of sent) {
@@ -56,15 +75,7 @@ test('disk full: a commit that does not fit gets 507, never a 200; freed space, 
   const dataDir = join(disk, 'data');
   let svc: Service | null = await serve(['--data-dir', dataDir]);
   try {
-    const now = Date.now() - H;
-    const sent: Sent[] = [];
-    const send = async (n: number): Promise<Sent> => {
-      const ips = Array.from({ length: 20 }, (_, i) => ipOf(10, n * 20 + i));
-      const s: Sent = { body: pairsBody(ips, now + n), ips, records: ips.length * 2 };
-      s.reply = await ingest(svc!.base, s.body);
-      sent.push(s);
-      return s;
-    };
+    const { sent, send } = pairSender(10, () => svc!);
     assert.equal((await send(0)).reply!.status, 200);
     // Leave the store a megabyte, then send until commits fail.
     const fs = statfsSync(disk);
@@ -135,15 +146,7 @@ test('read-only under the service: the kernel takes the store\'s ext4 read-only 
   const dataDir = join(disk.dir, 'data');
   let svc: Service | null = await serve(['--data-dir', dataDir]);
   try {
-    const now = Date.now() - H;
-    const sent: Sent[] = [];
-    const send = async (n: number): Promise<Sent> => {
-      const ips = Array.from({ length: 20 }, (_, i) => ipOf(11, n * 20 + i));
-      const s: Sent = { body: pairsBody(ips, now + n), ips, records: ips.length * 2 };
-      s.reply = await ingest(svc!.base, s.body);
-      sent.push(s);
-      return s;
-    };
+    const { sent, send } = pairSender(11, () => svc!);
     for (let n = 0; n < 5; n++) assert.equal((await send(n)).reply!.status, 200);
     writeFileSync(`/sys/fs/ext4/${disk.device()}/trigger_fs_error`, '1');
     for (let n = 5; n < 10; n++) {

@@ -18,7 +18,7 @@ import { serveSettings } from '../../src/cli/serve.js';
 import type { FramedItem } from '../../src/sources/framing.js';
 import { SyslogServer } from '../../src/sources/syslog-server.js';
 import { signinLine } from '../scenario-lines.js';
-import { BIN, allAlerts, startServe, type Served } from '../serve-process.js';
+import { BIN, allAlerts, startServe, waitFor, type Served } from '../serve-process.js';
 
 const TOKEN = 't'.repeat(40);
 
@@ -176,15 +176,6 @@ function sendPlain(port: number, data: string): Promise<'closed by the server' |
   });
 }
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function metrics(served: Served): Promise<string> {
   const r = await fetch(`${served.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -232,7 +223,7 @@ test('serve: a client certificate from the CA sends over TLS and alerts; no cert
     // (1) The right certificate: octet-counted frames, and a newline-framed line after them.
     const good = await sendTls(port, c.good, `${octetCounted([cefLine(ip.good, t)])}${cefLine(ip.goodNewline, t)}\n`, 500);
     assert.equal(good.secured, true, `good client: ${good.error}`);
-    await until('the good client\'s alerts', 15_000, async () => {
+    await waitFor('the good client\'s alerts', 15_000, async () => {
       const got = new Set((await allAlerts<ApiAlert>(served!.base, TOKEN)).map((a) => a.source.ip));
       return got.has(ip.good) && got.has(ip.goodNewline) ? true : undefined;
     });
@@ -250,7 +241,7 @@ test('serve: a client certificate from the CA sends over TLS and alerts; no cert
     assert.equal(noCert.error, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
     assert.equal(plain, 'closed by the server');
     assert.equal(plainOctet, 'closed by the server');
-    const m = await until('5 TLS rejections in /metrics', 10_000, async () => {
+    const m = await waitFor('5 TLS rejections in /metrics', 10_000, async () => {
       const text = await metrics(served!);
       return counter(text, 'crosswatch_syslog_tls_rejected_total') >= 5 ? text : undefined;
     });
@@ -260,7 +251,7 @@ test('serve: a client certificate from the CA sends over TLS and alerts; no cert
     // The service goes on: the right certificate still works after them.
     const later = await sendTls(port, c.good, octetCounted([cefLine(ip.goodLater, t)]), 500);
     assert.equal(later.secured, true, `good client after the rejected ones: ${later.error}`);
-    const alerts = await until('the later good client\'s alert', 15_000, async () => {
+    const alerts = await waitFor('the later good client\'s alert', 15_000, async () => {
       const a = await allAlerts<ApiAlert>(served!.base, TOKEN);
       return a.some((x) => x.source.ip === ip.goodLater) ? a : undefined;
     });
@@ -290,7 +281,7 @@ test('serve: --syslog-allow applies to TLS before the handshake: the right certi
     const t = Date.now() - 3_600_000;
     const r = await sendTls(port, c.good, octetCounted([cefLine('45.33.71.11', t)]));
     assert.equal(r.secured, false, 'no handshake with a refused sender');
-    const m = await until('the refusal in /metrics', 10_000, async () => {
+    const m = await waitFor('the refusal in /metrics', 10_000, async () => {
       const text = await metrics(served!);
       return counter(text, 'crosswatch_syslog_refused_total') >= 1 ? text : undefined;
     });
@@ -318,7 +309,7 @@ test('SyslogServer: warnings name the peer and why (and the certificate CN of an
     const port = server.tlsAddress!.port;
     // An accepted sender with a lying octet count: the framing warning names its certificate.
     await sendTls(port, c.good, `5 <134>1 2026-03-04T10:00:00Z fw01 x - - - hello\n`, 300);
-    await until('the framing warning', 3000, () => (warnings.some((w) => w.includes('octet count')) ? true : undefined));
+    await waitFor('the framing warning', 3000, () => (warnings.some((w) => w.includes('octet count')) ? true : undefined));
     assert.match(warnings.find((w) => w.includes('octet count'))!, /^syslog tls from 127\.0\.0\.1:\d+ \(CN=relay01\): octet count \d+ does not match/);
     warnings.length = 0;
 
@@ -328,7 +319,7 @@ test('SyslogServer: warnings name the peer and why (and the certificate CN of an
     await sendPlain(port, '<134>hello\n');
     const silent = await sendPlain(port, '');
     assert.equal(silent, 'closed by the server', 'a connection that never starts its handshake is closed');
-    await until('5 rejections', 3000, () => (server.tlsRejected >= 5 ? true : undefined));
+    await waitFor('5 rejections', 3000, () => (server.tlsRejected >= 5 ? true : undefined));
     assert.equal(server.tlsRejected, 5);
     assert.equal(server.refused, 0);
     const want = [
@@ -450,7 +441,7 @@ test('rsyslog relays over TLS (omfwd, gtls driver, octet-counted) with its clien
     });
     rsyslog.stdout!.on('data', (b: Buffer) => { rsyslogOut += b.toString(); });
     rsyslog.stderr!.on('data', (b: Buffer) => { rsyslogOut += b.toString(); });
-    const ports = await until('rsyslogd to listen', 10_000, () => {
+    const ports = await waitFor('rsyslogd to listen', 10_000, () => {
       if (rsyslog!.exitCode !== null) throw new Error(`rsyslogd exited ${rsyslog!.exitCode}: ${rsyslogOut}`);
       const files = ['good', 'foreign'].map((n) => join(dir, `port-${n}`));
       if (!files.every((f) => existsSync(f))) return undefined;
@@ -460,14 +451,14 @@ test('rsyslog relays over TLS (omfwd, gtls driver, octet-counted) with its clien
     const device = (ip: string): string => `<134>${new Date(t).toUTCString().slice(8, 11)} ${String(new Date(t).getUTCDate()).padStart(2, ' ')} ${new Date(t).toISOString().slice(11, 19)} fw01 CEF:0|Acme|EdgeWall|9.1|3001|Port scan detected|7|src=${ip} dst=81.2.69.143 act=blocked`;
     await Promise.all([[ports[0]!, goodIp], [ports[1]!, foreignIp]].map(([p, ip]) => sendPlain(p as number, `${device(ip as string)}\n`)));
 
-    const alerts = await until('the relayed alert', 20_000, async () => {
+    const alerts = await waitFor('the relayed alert', 20_000, async () => {
       const a = await allAlerts<ApiAlert>(served!.base, TOKEN);
       return a.some((x) => x.source.ip === goodIp) ? a : undefined;
     }).catch((err: Error) => {
       throw new Error(`${err.message}\nrsyslogd: ${rsyslogOut}`);
     });
     assert.equal(alerts.find((a) => a.source.ip === goodIp)!.crosswatch.evidence.network_alerts[0]!['@timestamp'], new Date(t).toISOString(), 'the device\'s time');
-    const m = await until('the foreign relay\'s rejection', 15_000, async () => {
+    const m = await waitFor('the foreign relay\'s rejection', 15_000, async () => {
       const text = await metrics(served!);
       return counter(text, 'crosswatch_syslog_tls_rejected_total') >= 1 ? text : undefined;
     });
