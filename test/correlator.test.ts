@@ -8,9 +8,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Correlator, type Episode } from '../src/correlate/correlator.js';
 import { buildConfig, type CorrelatorSettings } from '../src/correlate/config.js';
+import { loadRules } from '../src/alerts/rules.js';
 import type { DecodedEvent, Role } from '../src/events/event.js';
 import { formatInstant, type Instant } from '../src/events/time.js';
 import { referencePairs, type Fact } from '../src/generate/reference.js';
+
+/** The built-in detections, compiled. */
+const RULES = loadRules().map((r) => r.correlation);
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 2, 2, 12, 0, 0);
@@ -47,7 +51,7 @@ function ev(s: Spec): DecodedEvent {
 const at = (ms: number, ns = 0): Instant => ({ ms: T0 + ms, ns });
 
 function run(specs: Spec[], settings: CorrelatorSettings = {}, mode: 'stream' | 'batch' = 'stream'): Episode[] {
-  const c = new Correlator(buildConfig(settings));
+  const c = new Correlator(buildConfig(settings), RULES);
   if (mode === 'batch') {
     for (const s of specs) if (s.role === 'network_alert') c.add(ev(s));
     c.sealNetworkAlerts();
@@ -210,7 +214,7 @@ test('property: arrival order, reversal and batch sealing change nothing', () =>
 });
 
 test('batch mode keeps no state for IPs without network alerts', () => {
-  const c = new Correlator(buildConfig({}));
+  const c = new Correlator(buildConfig({}), RULES);
   c.add(ev({ role: 'network_alert', ip: IP, at: at(0) }));
   c.sealNetworkAlerts();
   for (let i = 0; i < 10_000; i++) {
@@ -230,7 +234,7 @@ test('batch mode keeps only the events within a window of their IP\'s alerts, wi
     { role: 'mail_access', ip: IP, at: at(w, 1), user: 'edge-ns', id: 'm1' },
     { role: 'mail_access', ip: IP, at: at(30 * H + w, 0), user: 'edge', id: 'm2' },
   ];
-  const batch = new Correlator(buildConfig({}));
+  const batch = new Correlator(buildConfig({}), RULES);
   for (const s of specs) if (s.role === 'network_alert') batch.add(ev(s));
   batch.sealNetworkAlerts();
   for (const s of specs) if (s.role !== 'network_alert') batch.add(ev(s));

@@ -334,8 +334,9 @@ test('HTTP bodies of any size, with or without Content-Length, on workers or not
 
 test('the stored form of an event gives the same alerts, evidence and all, as the whole event', async () => {
   const gen = await generate({ outDir: mkdtempSync(join(tmpdir(), 'cw-ingest-doc-')), events: 3000, seed: 12 });
-  const full = new Correlator(buildConfig({}));
-  const stored = new Correlator(buildConfig({}));
+  const detections = loadRules().map((r) => r.correlation);
+  const full = new Correlator(buildConfig({}), detections);
+  const stored = new Correlator(buildConfig({}), detections);
   let n = 0;
   for (const f of (await expandInputs([gen.logsDir])).files) {
     for await (const batch of frameFile(f.path, f.display)) {

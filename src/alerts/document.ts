@@ -83,7 +83,7 @@ export function alertDocument(ep: Episode, rule: RuleDefinition, windowMs: numbe
   const firstAlert = ep.networkAlerts[0];
   const delay = diffMs(firstEvent.at, ep.start);
   const users = ep.users;
-  const what = rule.qualifies === 'signin' ? 'signed in' : 'accessed mail';
+  const what = rule.correlation.qualifying.verb;
   const who = users.length === 0 ? 'an account' : users.length === 1 ? users[0]! : `${users.length} users (${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''})`;
   const sig = firstAlert?.signature ? `"${firstAlert.signature}"` : 'a network alert';
   const message =

@@ -1,18 +1,20 @@
-// Rules are data: one YAML file per rule in rules/, with its investigation guide.
+// Rules are data: one YAML file per rule in rules/ (and in the folders given with
+// --rules), with its correlation (correlate/rule.ts) and investigation guide.
 // The loader validates every file, collects every problem (file and key) and
 // refuses duplicate ids or names, naming both files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { RULE_FOR_ROLE, type RuleId } from '../correlate/correlator.js';
+import { compileCorrelation, type DetectionRule } from '../correlate/rule.js';
 
 export interface RuleDefinition {
-  id: RuleId;
+  id: string;
   name: string;
   description: string;
-  qualifies: 'signin' | 'mail_access';
-  severity: 'high';
+  /** What the correlator runs (the file's `correlation:` block, compiled). */
+  correlation: DetectionRule;
+  severity: 'low' | 'medium' | 'high' | 'critical';
   risk_score: number;
   threat: {
     framework: string;
@@ -43,15 +45,26 @@ function need(problems: string[], file: string, obj: Record<string, unknown>, ke
   }
 }
 
-export function loadRules(dir = RULES_DIR): RuleDefinition[] {
+const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+
+/** The rules of rules/ and of each extra folder (`--rules DIR`), all checked together. */
+export function loadRules(dir = RULES_DIR, extraDirs: readonly string[] = []): RuleDefinition[] {
   const problems: string[] = [];
   const rules: RuleDefinition[] = [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const files: string[] = [];
+  for (const d of [dir, ...extraDirs]) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (err) {
+      problems.push(`${d}: cannot read the rules folder: ${(err as Error).message}`);
+      continue;
+    }
+    files.push(...names.filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort().map((f) => join(d, f)));
+  }
   const byId = new Map<string, string>();
   const byName = new Map<string, string>();
-  const knownRoles = Object.keys(RULE_FOR_ROLE);
-  for (const f of files) {
-    const file = join(dir, f);
+  for (const file of files) {
     let doc: unknown;
     try {
       doc = parseYaml(readFileSync(file, 'utf8'));
@@ -65,15 +78,13 @@ export function loadRules(dir = RULES_DIR): RuleDefinition[] {
     }
     const r = doc as Record<string, unknown>;
     const before = problems.length;
-    for (const k of ['id', 'name', 'description', 'qualifies', 'severity', 'guide'] as const) need(problems, file, r, k, 'string');
+    for (const k of ['id', 'name', 'description', 'severity', 'guide'] as const) need(problems, file, r, k, 'string');
     need(problems, file, r, 'risk_score', 'number');
     need(problems, file, r, 'threat', 'object');
-    if (typeof r.qualifies === 'string' && !knownRoles.includes(r.qualifies)) {
-      problems.push(`${file}: "qualifies" must be one of ${knownRoles.join(', ')}`);
-    } else if (typeof r.qualifies === 'string' && RULE_FOR_ROLE[r.qualifies as keyof typeof RULE_FOR_ROLE] !== r.id) {
-      problems.push(`${file}: "id" ${String(r.id)} does not match the correlator's rule for "${r.qualifies}"`);
-    }
-    if (problems.length > before) continue;
+    if (typeof r.severity === 'string' && !SEVERITIES.includes(r.severity)) problems.push(`${file}: "severity" must be one of ${SEVERITIES.join(', ')}`);
+    if (typeof r.id === 'string' && !/^[\w.-]{1,128}$/.test(r.id)) problems.push(`${file}: "id" must be letters, digits, . _ - (at most 128)`);
+    const correlation = compileCorrelation(String(r.id), r.correlation, file, problems);
+    if (problems.length > before || !correlation) continue;
     const dupId = byId.get(r.id as string);
     if (dupId) problems.push(`duplicate rule id "${String(r.id)}" in ${dupId} and ${file}`);
     const dupName = byName.get(r.name as string);
@@ -82,15 +93,13 @@ export function loadRules(dir = RULES_DIR): RuleDefinition[] {
     byName.set(r.name as string, file);
     rules.push({
       ...(r as unknown as RuleDefinition),
+      correlation,
       references: Array.isArray(r.references) ? (r.references as string[]) : [],
       false_positives: Array.isArray(r.false_positives) ? (r.false_positives as string[]) : [],
       file,
     });
   }
-  for (const role of knownRoles) {
-    const id = RULE_FOR_ROLE[role as keyof typeof RULE_FOR_ROLE];
-    if (!byId.has(id)) problems.push(`${dir}: no rule file defines "${id}"`);
-  }
+  if (rules.length === 0 && problems.length === 0) problems.push(`${dir}: no rule files (*.yaml)`);
   if (problems.length > 0) throw new RuleLoadError(problems);
   return rules;
 }

@@ -1,5 +1,4 @@
 // `crosswatch hunt PATH...`: the batch detection over exported logs.
-import { loadRules } from '../alerts/rules.js';
 import { runBatch, type BatchResult } from '../pipeline/batch.js';
 import { expandInputs } from '../sources/inputs.js';
 import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
@@ -63,7 +62,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     threads = Number(flags.threads);
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `expected a whole number from 1 to 64, got ${JSON.stringify(flags.threads)}`);
   }
-  const rules = loadRules();
+  const rules = settings.rules;
   // Before any reading: a folder that cannot be made is named now, not after a long hunt.
   if (flags.out) await prepareOutputFile(flags.out, '--out');
   const inputs = await expandInputs(paths, io.stdin);

@@ -31,7 +31,8 @@ function detectionOptions(cmd: Command): Command {
     .option('--config <file>', 'YAML config file; flags win over its keys (default: none)')
     .option('--window <duration>', `correlation window after a network alert, e.g. 4h or 90m (default: ${formatDuration(DEFAULT_WINDOW_MS)})`)
     .option('--max-users-per-ip <n>', `drop matches from IPs with more distinct successful users than this in the window (default: ${DEFAULT_MAX_USERS_PER_IP})`)
-    .option('--allow <cidrs>', 'comma-separated CIDR allowlist: corporate egress, VPN, proxies (default: none; special-purpose ranges are always excluded)');
+    .option('--allow <cidrs>', 'comma-separated CIDR allowlist: corporate egress, VPN, proxies (default: none; special-purpose ranges are always excluded)')
+    .option('--rules <dirs>', 'comma-separated folders of more detection rules (YAML, as in rules/), run beside the built-in ones (default: none)');
 }
 
 /** How records are read, shared by hunt, normalize and serve. */
@@ -54,7 +55,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
 
   decodeOptions(detectionOptions(prog
     .command('hunt')
-    .description('Run both detections over exported logs (files, folders, .gz, - for stdin).')
+    .description('Run the detections over exported logs (files, folders, .gz, - for stdin).')
     .argument('<paths...>', 'files or folders to read; - reads stdin')))
     .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this, Elastic's cap (default: off)")
     .addOption(new Option('--format <format>', 'alert output format (default: table on a terminal, else ndjson)').choices(['ndjson', 'table']))

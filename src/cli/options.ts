@@ -1,6 +1,7 @@
 // Settings shared by the commands: the config file first, flags over it, each
-// error naming its key or flag. Produces the correlator's config and the
-// decoders' context.
+// error naming its key or flag. Produces the correlator's config, the
+// decoders' context and the detection rules.
+import { loadRules, RULES_DIR, type RuleDefinition } from '../alerts/rules.js';
 import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../correlate/config.js';
 import { parseMapSpec } from '../decoders/generic-json.js';
 import type { DecodeContext, GenericMapping } from '../decoders/types.js';
@@ -15,11 +16,15 @@ export interface SettingsFlags {
   allow?: string;
   deviceTimezone?: string;
   map?: string;
+  /** --rules: comma-separated folders of more rule files. */
+  rules?: string;
 }
 
 export interface Settings {
   config: CorrelatorConfig;
   decode: DecodeContext;
+  /** The detections: the built-in rules and those of --rules. */
+  rules: RuleDefinition[];
 }
 
 function mapping(v: string | Record<string, string>, key: string): GenericMapping {
@@ -55,5 +60,6 @@ export function loadSettings(flags: SettingsFlags, now: number = Date.now()): Se
   }
   if (flags.map !== undefined) decode.genericMap = mapping(flags.map, '--map');
   else if (file.decode.map !== undefined) decode.genericMap = mapping(file.decode.map, `${flags.config}: map`);
-  return { config, decode };
+  const rules = loadRules(RULES_DIR, (flags.rules ?? '').split(',').map((d) => d.trim()).filter(Boolean));
+  return { config, decode, rules };
 }

@@ -7,7 +7,6 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
-import { loadRules } from '../alerts/rules.js';
 import { ConfigError } from '../correlate/config.js';
 import { parseDuration } from '../events/time.js';
 import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../pipeline/stream.js';
@@ -407,7 +406,7 @@ function openStore(s: ServeSettings, io: Io): SqliteStore | null {
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const settings = loadSettings(flags);
   const s = serveSettings(flags);
-  const rules = loadRules();
+  const rules = settings.rules;
   const store = openStore(s, io);
   if (!store) return 1;
   const pipeline = new StreamPipeline(store, {

@@ -13,13 +13,7 @@ import { specialPurpose } from '../events/ip.js';
 import type { Instant } from '../events/time.js';
 import { addMs, compareInstants } from '../events/time.js';
 import type { CorrelatorConfig } from './config.js';
-
-/** The two rule ids and which role qualifies for each (DESIGN.md §1). */
-export const RULE_FOR_ROLE = {
-  signin: 'cw-entra-signin-after-network-alert',
-  mail_access: 'cw-m365-mail-access-after-network-alert',
-} as const;
-export type RuleId = (typeof RULE_FOR_ROLE)[keyof typeof RULE_FOR_ROLE];
+import { ANCHOR_FIELDS, holds, QUALIFYING_FIELDS, type DetectionRule, type QualifyingRole } from './rule.js';
 
 /** What an alert keeps of a network alert, as evidence. */
 export interface NetworkAlertEvidence {
@@ -50,7 +44,7 @@ export interface QualifyingEvidence {
 export interface Episode {
   /** Deterministic: sha256 of rule, ip and the anchoring network alert's time. */
   id: string;
-  rule: RuleId;
+  rule: string;
   ip: string;
   /** The first network alert of the episode (its anchor). */
   start: Instant;
@@ -79,7 +73,7 @@ export interface CorrelatorStats {
 }
 
 interface QualifyingEntry extends QualifyingEvidence {
-  role: 'signin' | 'mail_access';
+  role: QualifyingRole;
 }
 
 interface IpState {
@@ -109,7 +103,13 @@ export class Correlator {
   /** IPs already counted as excluded for a reason (so each IP counts once). */
   private readonly excludedSeen = new Map<string, ExclusionReason>();
 
-  constructor(private readonly config: CorrelatorConfig) {}
+  /** The roles some rule's qualifying events have: events of other roles are not kept. */
+  private readonly qualifyingRoles: ReadonlySet<Role>;
+
+  /** `rules`: the compiled detections (rule.ts), in the order their episodes are made. */
+  constructor(private readonly config: CorrelatorConfig, private readonly rules: readonly DetectionRule[]) {
+    this.qualifyingRoles = new Set(rules.map((r) => r.qualifying.role));
+  }
 
   /** Batch mode: all network alerts have been added; unalerted IPs need no state from now on. */
   sealNetworkAlerts(): void {
@@ -155,6 +155,7 @@ export class Correlator {
       });
       return;
     }
+    if (!this.qualifyingRoles.has(role)) return;
     if (ev.event.outcome !== 'success') {
       this.stats.failedEvents++;
       return;
@@ -172,7 +173,7 @@ export class Correlator {
     if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) return;
     this.stats.qualifyingEvents++;
     st.events.push({
-      role,
+      role: role as QualifyingRole,
       at: decoded.at,
       user: ev.user?.name ?? ev.user?.email,
       app: ev.client?.app,
@@ -290,18 +291,22 @@ export class Correlator {
     if (live.length === 0) return [];
 
     const out: Episode[] = [];
-    for (const role of ['signin', 'mail_access'] as const) {
-      const rule = RULE_FOR_ROLE[role];
+    // Which live alerts anchor each episode's evidence (a rule's anchor conditions choose among them).
+    const anchorsOf = new Map<Episode, NetworkAlertEvidence[]>();
+    for (const rule of this.rules) {
+      const anchors = rule.anchor.where.length === 0 ? live : live.filter((a) => holds(rule.anchor.where, ANCHOR_FIELDS, a));
+      if (anchors.length === 0) continue;
+      const q = rule.qualifying;
       let episode: Episode | null = null;
       let episodeEnd: Instant | null = null;
       for (const e of events) {
-        if (e.role !== role) continue;
-        const first = firstLiveAlertFor(live, e.at, w);
+        if (e.role !== q.role || (q.where.length > 0 && !holds(q.where, QUALIFYING_FIELDS, e))) continue;
+        const first = firstLiveAlertFor(anchors, e.at, w);
         if (!first) continue;
         if (!episode || !episodeEnd || compareInstants(e.at, episodeEnd) > 0) {
           episode = {
-            id: episodeId(rule, ip, first.at),
-            rule,
+            id: episodeId(rule.id, ip, first.at),
+            rule: rule.id,
             ip,
             start: first.at,
             end: e.at,
@@ -310,6 +315,7 @@ export class Correlator {
             users: [],
           };
           out.push(episode);
+          anchorsOf.set(episode, anchors);
         }
         episode.events.push(e);
         episode.end = e.at;
@@ -319,7 +325,7 @@ export class Correlator {
     for (const ep of out) {
       const from = ep.start;
       const to = ep.end;
-      ep.networkAlerts = live.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0);
+      ep.networkAlerts = anchorsOf.get(ep)!.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0);
       ep.users = [...new Set(ep.events.map((e) => e.user).filter((u): u is string => !!u))].sort();
       ep.events = ep.events.map((e) => {
         const { role: _role, ...rest } = e as QualifyingEntry;

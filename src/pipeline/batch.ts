@@ -152,7 +152,7 @@ function later<T>(p: Promise<T>): Promise<T> {
 
 export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<BatchResult> {
   const counters = new Counters();
-  const correlator = new Correlator(opts.config);
+  const correlator = new Correlator(opts.config, opts.rules.map((r) => r.correlation));
   const framing: FramingOptions = { ...DEFAULT_FRAMING, ...opts.framing };
   const threads = opts.threads ?? defaultThreads(files);
   const fast = opts.fastScan ?? (files.reduce((n, f) => n + f.size, 0) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);

@@ -401,7 +401,7 @@ export class StreamPipeline {
    * (call inside the commit's transaction). Changes are noted for onAlert.
    */
   private correlateIp(ip: string, notes: Array<['created' | 'updated' | 'withdrawn', string]>): { created: number; updated: number } {
-    const c = new Correlator(this.opts.config);
+    const c = new Correlator(this.opts.config, this.opts.rules.map((r) => r.correlation));
     for (const d of this.store.eventsForIp(ip)) c.add(d);
     const byId = new Map(this.opts.rules.map((r) => [r.id, r]));
     const now = (this.opts.now ?? (() => new Date()))();
