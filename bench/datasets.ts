@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, BASE_TIME_MS, SPAN_MS } from '../src/generate/generator.js';
-import { canonicalIp, specialPurpose } from '../src/events/ip.js';
+import { canonicalIp, specialPurpose } from '../src/model/ip.js';
 import { listDataset } from './files.js';
 import { forEachLine } from './lines.js';
 

@@ -27,13 +27,13 @@ import { execSync } from 'node:child_process';
 import { DECODERS, decodeRecord } from '../src/decoders/index.js';
 import type { DecodeContext, DecodeResult, Decoder, GenericMapping, RawRecord, RejectReason } from '../src/decoders/types.js';
 import { parseMapSpec } from '../src/decoders/generic-json.js';
-import { frameFile, frameLine, type FramedItem } from '../src/sources/framing.js';
-import { canonicalIp } from '../src/events/ip.js';
-import { formatInstant } from '../src/events/time.js';
+import { frameFile, frameLine, type FramedItem } from '../src/inputs/framing.js';
+import { canonicalIp } from '../src/model/ip.js';
+import { formatInstant } from '../src/model/time.js';
 import { generate } from '../src/generate/generator.js';
-import { runBatch } from '../src/pipeline/batch.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { loadRules } from '../src/alerts/rules.js';
+import { runBatch } from '../src/hunt/batch.js';
+import { buildConfig } from '../src/detect/config.js';
+import { loadRules } from '../src/detect/rules.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options

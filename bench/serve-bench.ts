@@ -31,8 +31,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE_TIME_MS, SPAN_MS } from '../src/generate/generator.js';
-import { frameFile } from '../src/sources/framing.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { frameFile } from '../src/inputs/framing.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 import { startServe } from '../test/serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -13,7 +13,7 @@
 //  - no validation beyond "looks like a dotted quad or has a colon": IPv4 with leading
 //    zeros, IPv4-mapped addresses written in hex (::ffff:c000:0201), IPv4-compatible
 //    and other exotic spellings are not recognised (the generator writes none).
-// The special-purpose ranges are the same list as src/events/ip.ts, as predicates on
+// The special-purpose ranges are the same list as src/model/ip.ts, as predicates on
 // that key. Times are compared as epoch nanoseconds (TIMESTAMP_NS): Entra writes 100 ns
 // digits and the generator plants a case 100 ns past the window edge, which a
 // microsecond TIMESTAMP would get wrong.

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mayBeNetworkAlert } from '../src/pipeline/alert-markers.js';
 import { decodeIfIdentity, decodeRecord } from '../src/decoders/index.js';
-import { frameFile } from '../src/sources/framing.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { frameFile } from '../src/inputs/framing.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES_REQUIRED, fixturesAvailable, fixturesDir } from './fixtures-helpers.js';
 

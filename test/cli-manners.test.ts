@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type Run } from './cli-run.js';
 import { terminalSafe } from '../src/cli/terminal.js';
-import { DEFAULT_MAX_USERS_PER_IP, DEFAULT_WINDOW_MS } from '../src/correlate/config.js';
-import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS } from '../src/pipeline/stream.js';
-import { formatDuration, parseDuration } from '../src/events/time.js';
+import { DEFAULT_MAX_USERS_PER_IP, DEFAULT_WINDOW_MS } from '../src/detect/config.js';
+import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS } from '../src/stream/stream.js';
+import { formatDuration, parseDuration } from '../src/model/time.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIRE = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');

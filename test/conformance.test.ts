@@ -1,12 +1,12 @@
 // The conformance suite (docs/conformance.md): every shared vendor test vector,
 // framed and decoded as `crosswatch normalize` does, agrees with the peer's expected
-// document except where src/conformance/differences.ts lists a deliberate difference;
+// document except where tools/conformance/differences.ts lists a deliberate difference;
 // every listed difference still occurs; docs/conformance.md names each of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { runConformance, formatReport } from '../src/conformance/compare.js';
-import { LISTED_DIFFERENCES } from '../src/conformance/differences.js';
+import { runConformance, formatReport } from '../tools/conformance/compare.js';
+import { LISTED_DIFFERENCES } from '../tools/conformance/differences.js';
 import { fixturesSkip } from './fixtures-helpers.js';
 
 test('conformance: no unexplained difference, no stale listed difference', { skip: fixturesSkip() }, async (t) => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DECODERS, decodeRecord } from '../src/decoders/index.js';
 import type { DecodeContext } from '../src/decoders/types.js';
 import { formatOrigin } from '../src/decoders/types.js';
-import { frameFile } from '../src/sources/framing.js';
+import { frameFile } from '../src/inputs/framing.js';
 
 const CORPUS = fileURLToPath(new URL('./corpus/', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('./golden/corpus/', import.meta.url));

@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Correlator, type Episode } from '../src/correlate/correlator.js';
-import { buildConfig, type CorrelatorSettings } from '../src/correlate/config.js';
-import { loadRules } from '../src/alerts/rules.js';
-import type { DecodedEvent, Role } from '../src/events/event.js';
-import { formatInstant, type Instant } from '../src/events/time.js';
+import { Correlator, type Episode } from '../src/detect/correlator.js';
+import { buildConfig, type CorrelatorSettings } from '../src/detect/config.js';
+import { loadRules } from '../src/detect/rules.js';
+import type { DecodedEvent, Role } from '../src/model/event.js';
+import { formatInstant, type Instant } from '../src/model/time.js';
 import { referencePairs, type Fact } from '../src/generate/reference.js';
 
 /** The built-in detections, compiled. */

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DecodePool } from '../src/pipeline/pool.js';
 import { runTask } from '../src/pipeline/decode-worker.js';
-import { DEFAULT_FRAMING } from '../src/sources/framing.js';
-import { UnreadableInput, type InputFile } from '../src/sources/inputs.js';
-import type { DecodedEvent } from '../src/events/event.js';
+import { DEFAULT_FRAMING } from '../src/inputs/framing.js';
+import { UnreadableInput, type InputFile } from '../src/inputs/inputs.js';
+import type { DecodedEvent } from '../src/model/event.js';
 
 const decode = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
 

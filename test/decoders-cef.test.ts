@@ -12,7 +12,7 @@ import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { DecodeContext, DecodeResult } from '../src/decoders/types.js';
 
-import { formatInstant } from '../src/events/time.js';
+import { formatInstant } from '../src/model/time.js';
 import { CTX, fails, jsonRecord, loadExpected, ok, readFixture, textRecord, readCorpus, fixturesSkip } from './fixtures-helpers.js';
 
 function decodeText(line: string, ctx: DecodeContext = CTX): DecodeResult {

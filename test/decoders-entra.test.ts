@@ -11,13 +11,13 @@ import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { DecodeResult, RawRecord } from '../src/decoders/types.js';
 
-import { formatInstant } from '../src/events/time.js';
-import { MAX_AUTH_STEPS, eventDetail } from '../src/events/event.js';
+import { formatInstant } from '../src/model/time.js';
+import { MAX_AUTH_STEPS, eventDetail } from '../src/model/event.js';
 import { CTX, compareFolder, expandKnown, jsonRecord, listedKnown, loadExpected, loadGraphSignIns, loadRaw, ok, rawFixtureFiles, sortDifferences, type KnownDifference, fixturesSkip } from './fixtures-helpers.js';
 
 const FOLDER = 'azure-signinlogs';
 
-// Where crosswatch deliberately differs from the peer: the one list in src/conformance/differences.ts.
+// Where crosswatch deliberately differs from the peer: the one list in tools/conformance/differences.ts.
 const KNOWN: KnownDifference[] = listedKnown(FOLDER);
 
 function decodeJson(value: Record<string, unknown>): DecodeResult {

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { decodeRecord } from '../src/decoders/index.js';
 import { fortigate } from '../src/decoders/fortigate.js';
 import type { DecodeContext, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
-import { writtenZone } from '../src/events/time.js';
+import type { NormalizedEvent } from '../src/model/event.js';
+import { writtenZone } from '../src/model/time.js';
 import { CTX, fails, ok } from './fixtures-helpers.js';
 
 function text(value: string): RawRecord {

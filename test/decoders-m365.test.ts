@@ -9,13 +9,13 @@ import { suricataEve } from '../src/decoders/suricata-eve.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { RawRecord } from '../src/decoders/types.js';
-import { eventDetail, type NormalizedEvent } from '../src/events/event.js';
+import { eventDetail, type NormalizedEvent } from '../src/model/event.js';
 import { CTX, compareFolder, expandKnown, jsonRecord, listedKnown, loadRaw, ok, rawFixtureFiles, sortDifferences, type KnownDifference, fixturesSkip } from './fixtures-helpers.js';
 
 const FOLDER = 'o365-audit';
 
 
-// Where crosswatch deliberately differs from the peer: the one list in src/conformance/differences.ts.
+// Where crosswatch deliberately differs from the peer: the one list in tools/conformance/differences.ts.
 const KNOWN: KnownDifference[] = listedKnown(FOLDER);
 
 function decodeJson(value: Record<string, unknown>): NormalizedEvent {

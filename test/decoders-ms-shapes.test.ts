@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRecord } from '../src/decoders/index.js';
 import type { RawRecord } from '../src/decoders/types.js';
-import { eventDetail, type NormalizedEvent } from '../src/events/event.js';
-import { frameFile } from '../src/sources/framing.js';
+import { eventDetail, type NormalizedEvent } from '../src/model/event.js';
+import { frameFile } from '../src/inputs/framing.js';
 import { CTX, jsonRecord } from './fixtures-helpers.js';
 
 async function frameText(name: string, text: string): Promise<RawRecord[]> {

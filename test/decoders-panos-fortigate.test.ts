@@ -11,7 +11,7 @@ import { fortigate, parseFortigateKv } from '../src/decoders/fortigate.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { DecodeContext, Decoder, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
+import type { NormalizedEvent } from '../src/model/event.js';
 import { CTX, jsonRecord, loadExpected, ok, peerIp, peerMs, readFixture, fixturesSkip } from './fixtures-helpers.js';
 
 function text(value: string, source = 'test'): RawRecord {

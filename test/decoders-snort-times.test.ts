@@ -20,15 +20,15 @@ import { snortCsv } from '../src/decoders/snort-csv.js';
 import { snortFull } from '../src/decoders/snort-full.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
-import { frameFile, DEFAULT_FRAMING, type FramedItem } from '../src/sources/framing.js';
-import { fastFrameFile, NeedsFullFraming } from '../src/sources/fast-frames.js';
-import { ScanKernel } from '../src/sources/scan-kernel.js';
+import type { NormalizedEvent } from '../src/model/event.js';
+import { frameFile, DEFAULT_FRAMING, type FramedItem } from '../src/inputs/framing.js';
+import { fastFrameFile, NeedsFullFraming } from '../src/inputs/fast-frames.js';
+import { ScanKernel } from '../src/inputs/scan-kernel.js';
 import { mayBeNetworkAlert } from '../src/pipeline/alert-markers.js';
-import { loadRules } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { runBatch } from '../src/pipeline/batch.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { loadRules } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { runBatch } from '../src/hunt/batch.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 import { signinLine } from './scenario-lines.js';
 
 /** Read in mid-2024: year-less stamps from April are this year's, December's last year's. */

@@ -16,8 +16,8 @@ import { m365Audit } from '../src/decoders/m365-audit.js';
 import { decodeRecord } from '../src/decoders/index.js';
 import { MAX_FIELD_CHARS, field } from '../src/decoders/fields.js';
 import type { DecodeContext, Decoder, RawRecord } from '../src/decoders/types.js';
-import type { NormalizedEvent } from '../src/events/event.js';
-import { formatInstant } from '../src/events/time.js';
+import type { NormalizedEvent } from '../src/model/event.js';
+import { formatInstant } from '../src/model/time.js';
 import { CTX, fails, jsonRecord, loadExpected, loadRaw, ok, readFixture, textRecord, fixturesSkip, readCorpus } from './fixtures-helpers.js';
 
 function ctxWith(zone: string | undefined, reference: string): DecodeContext {

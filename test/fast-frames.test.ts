@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fastFrameFile, NeedsFullFraming } from '../src/sources/fast-frames.js';
-import { frameFile, type FramedItem } from '../src/sources/framing.js';
-import { ScanKernel } from '../src/sources/scan-kernel.js';
+import { fastFrameFile, NeedsFullFraming } from '../src/inputs/fast-frames.js';
+import { frameFile, type FramedItem } from '../src/inputs/framing.js';
+import { ScanKernel } from '../src/inputs/scan-kernel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-fast-frames-'));
 const kernel = new ScanKernel();
@@ -92,7 +92,7 @@ test('pass 2 over a long array: reading only the stretches with a hit gives what
   const path = join(dir, 'long-array.json');
   const n = 30_000; // ~4.6 MB: several sync points
   writeFileSync(path, `{"records":[\n${Array.from({ length: n }, (_, i) => signin(i % 250)).join(',\n')}\n]}`);
-  const syncs: import('../src/sources/fast-frames.js').SyncPoint[] = [];
+  const syncs: import('../src/inputs/fast-frames.js').SyncPoint[] = [];
   assert.ok(kernel.configure(['"alert"'], []));
   await collect(fastFrameFile(path, 'long-array.json', {
     kernel, maxRecordBytes: 1 << 20, sample: 0, frameDamaged: true, csvHits: false, onSkip: () => {}, onSync: (s) => syncs.push(s),

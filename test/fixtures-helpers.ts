@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import assert from 'node:assert/strict';
 import type { DecodeContext, DecodeResult, RawRecord } from '../src/decoders/types.js';
-import type { DecodedEvent, NormalizedEvent } from '../src/events/event.js';
+import type { DecodedEvent, NormalizedEvent } from '../src/model/event.js';
 import { field } from '../src/decoders/fields.js';
 import { decodeRecord } from '../src/decoders/index.js';
-import { LISTED_DIFFERENCES } from '../src/conformance/differences.js';
+import { LISTED_DIFFERENCES } from '../tools/conformance/differences.js';
 
 /** `shared/fixtures/` lives beside the repository root (CI clones both side by side). */
 export const FIXTURES_URL = new URL('../../shared/fixtures/', import.meta.url);
@@ -207,7 +207,7 @@ export function compareFolder(folder: string, only?: (file: string) => boolean):
 
 /**
  * The deliberate differences of a folder from the one list in
- * src/conformance/differences.ts, restricted to the four fields compareFolder checks
+ * tools/conformance/differences.ts, restricted to the four fields compareFolder checks
  * (@timestamp as epoch ms, as compareFolder compares it).
  */
 export function listedKnown(folder: string): KnownDifference[] {

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { frameFile, DEFAULT_FRAMING, type FramedItem, type FramingOptions } from '../src/sources/framing.js';
+import { frameFile, DEFAULT_FRAMING, type FramedItem, type FramingOptions } from '../src/inputs/framing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-framing-'));
 let n = 0;
@@ -133,7 +133,7 @@ test('JSON behind a syslog header is framed as the JSON record', async () => {
 });
 
 test('streamed arrays: strings with brackets, quotes and escapes, any chunking, truncation keeps earlier records', async () => {
-  const { JsonArraySplitter } = await import('../src/sources/json-stream.js');
+  const { JsonArraySplitter } = await import('../src/inputs/json-stream.js');
   const records = [
     { a: 'x], {"y": [1,2]}', b: 'quote \\" and backslash \\\\' },
     { nested: { deep: [[{ k: '}' }]] }, s: '\n' },
@@ -162,7 +162,7 @@ test('streamed arrays: strings with brackets, quotes and escapes, any chunking, 
 
 test('property: the streaming splitter cuts any array of records exactly, however the bytes are chunked', async () => {
   const fc = (await import('fast-check')).default;
-  const { JsonArraySplitter } = await import('../src/sources/json-stream.js');
+  const { JsonArraySplitter } = await import('../src/inputs/json-stream.js');
   fc.assert(fc.property(
     fc.array(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), { maxLength: 8 }),
     fc.boolean(), fc.integer({ min: 1, max: 50 }), fc.constantFrom(0, 1, 2),

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from '../src/decoders/types.js';
 import { fastLog, MAX_FAST_LINE } from '../src/decoders/fast-log.js';
 import { cef } from '../src/decoders/cef.js';
-import { formatInstant, parseEpoch, parseTime } from '../src/events/time.js';
+import { formatInstant, parseEpoch, parseTime } from '../src/model/time.js';
 
 const CTX: DecodeContext = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 10), ns: 0 } };
 

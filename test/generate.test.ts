@@ -12,8 +12,8 @@ import { generate } from '../src/generate/generator.js';
 import type { GenerateResult, Truth } from '../src/generate/generator.js';
 import { RULE_MAIL, RULE_SIGNIN, referencePairs } from '../src/generate/reference.js';
 import type { Fact } from '../src/generate/reference.js';
-import { canonicalIp } from '../src/events/ip.js';
-import { parseTime } from '../src/events/time.js';
+import { canonicalIp } from '../src/model/ip.js';
+import { parseTime } from '../src/model/time.js';
 
 type Json = Record<string, unknown>;
 

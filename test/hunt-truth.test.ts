@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/generator.js';
-import { loadRules } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { runBatch } from '../src/pipeline/batch.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { loadRules } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { runBatch } from '../src/hunt/batch.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 import { alertLine, signinLine } from './scenario-lines.js';
 import { FIXTURES_REQUIRED, fixturesAvailable, fixturesDir } from './fixtures-helpers.js';
 

@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRules } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { runBatch } from '../src/pipeline/batch.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { loadRules } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { runBatch } from '../src/hunt/batch.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIGNIN = JSON.parse(readFileSync(join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan', 'signins.json'), 'utf8')) as {

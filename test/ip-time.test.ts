@@ -1,14 +1,14 @@
-// Unit tests for the canonical forms (DESIGN.md §2): src/events/ip.ts and
-// src/events/time.ts, including a check in child processes that parseTime does
+// Unit tests for the canonical forms (DESIGN.md §2): src/model/ip.ts and
+// src/model/time.ts, including a check in child processes that parseTime does
 // not depend on the machine's TZ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CidrSet, SPECIAL_PURPOSE_RANGES, canonicalIp, ipv4Number, specialPurpose } from '../src/events/ip.js';
+import { CidrSet, SPECIAL_PURPOSE_RANGES, canonicalIp, ipv4Number, specialPurpose } from '../src/model/ip.js';
 import {
   addMs, compareInstants, diffMs, formatDuration, formatInstant, parseDuration, parseEpoch, parseTime,
-} from '../src/events/time.js';
+} from '../src/model/time.js';
 
 // --- IP ------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ test('instant helpers and durations', () => {
 test('parseTime gives identical results under TZ=America/New_York and TZ=Asia/Kolkata', () => {
   const inputs = ['2020-02-28T09:42:45', '2024-07-01T12:00:00', '01/09/2007 09:41:00', '1/9/2007 9:41:00 PM', '2021-01-27T01:28:11.488362+0100',
     '2019-10-18T04:45:48.0729893-05:00', '2024-03-10T02:30:00', '2024-11-03T01:30:00', 'Jan  2 03:04:05', '1700000000.5'];
-  const timeModule = new URL('../src/events/time.ts', import.meta.url).href;
+  const timeModule = new URL('../src/model/time.ts', import.meta.url).href;
   const script = `
     const { parseTime, formatInstant } = await import(${JSON.stringify(timeModule)});
     const inputs = ${JSON.stringify(inputs)};

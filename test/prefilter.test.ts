@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ipPrefilter } from '../src/correlate/prefilter.js';
-import { canonicalIp } from '../src/events/ip.js';
+import { ipPrefilter } from '../src/detect/prefilter.js';
+import { canonicalIp } from '../src/model/ip.js';
 
 const SPELLINGS = (ip: string): string[] => {
   if (!ip.includes(':')) {

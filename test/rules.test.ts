@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRules, RULES_DIR, RuleLoadError } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { runBatch } from '../src/pipeline/batch.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { loadRules, RULES_DIR, RuleLoadError } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { runBatch } from '../src/hunt/batch.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 
 const rules = loadRules();
 

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ScanKernel, SEPARATOR_CLOSES } from '../src/sources/scan-kernel.js';
-import { ipv4Number } from '../src/events/ip.js';
+import { ScanKernel, SEPARATOR_CLOSES } from '../src/inputs/scan-kernel.js';
+import { ipv4Number } from '../src/model/ip.js';
 
 const kernel = new ScanKernel();
 

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/generator.js';
-import { frameFile, frameLine, type FramedItem } from '../src/sources/framing.js';
-import { expandInputs } from '../src/sources/inputs.js';
+import { frameFile, frameLine, type FramedItem } from '../src/inputs/framing.js';
+import { expandInputs } from '../src/inputs/inputs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');

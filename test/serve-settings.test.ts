@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../src/correlate/config.js';
+import { ConfigError } from '../src/detect/config.js';
 import { defaultIngestThreads, serveSettings } from '../src/cli/serve.js';
 import { BIN } from './serve-process.js';
 

@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { expandInputs } from '../src/sources/inputs.js';
-import { loadRules } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { runBatch } from '../src/pipeline/batch.js';
+import { expandInputs } from '../src/inputs/inputs.js';
+import { loadRules } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { runBatch } from '../src/hunt/batch.js';
 import { generatedLines } from './scenario-lines.js';
 import { BIN, allAlerts as listAlerts, startServe, type Served } from './serve-process.js';
 

@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRules } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { StreamPipeline } from '../src/pipeline/stream.js';
-import { frameLine, type FramedItem } from '../src/sources/framing.js';
+import { loadRules } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { StreamPipeline } from '../src/stream/stream.js';
+import { frameLine, type FramedItem } from '../src/inputs/framing.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { NdjsonFileSink, OutboxDispatcher, WebhookSink, signBody } from '../src/sinks/outbox.js';
+import { NdjsonFileSink, OutboxDispatcher, WebhookSink, signBody } from '../src/outputs/outbox.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRules } from '../src/alerts/rules.js';
-import { buildConfig } from '../src/correlate/config.js';
-import { StreamPipeline } from '../src/pipeline/stream.js';
+import { loadRules } from '../src/detect/rules.js';
+import { buildConfig } from '../src/detect/config.js';
+import { StreamPipeline } from '../src/stream/stream.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { alertLine as alert, items, signinLine as signin } from './scenario-lines.js';
 

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import { SyslogServer, TcpSyslogFramer, type TcpFrame } from '../src/sources/syslog-server.js';
-import type { FramedItem } from '../src/sources/framing.js';
+import { SyslogServer, TcpSyslogFramer, type TcpFrame } from '../src/inputs/syslog-server.js';
+import type { FramedItem } from '../src/inputs/framing.js';
 
 const CEF = '<134>2026-03-04T09:59:59+00:00 fw01 CEF: 0|Acme|NGFW|9.1|3001|Port scan|7|src=45.33.32.156';
 const SNORT = '<33>Mar  4 09:59:59 sensor01 snort[1234]: [1:2010937:3] ET SCAN x [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 81.2.69.143:51234 -> 45.33.32.156:3306';

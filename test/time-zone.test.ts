@@ -2,7 +2,7 @@
 // daylight saving, independent of the machine's TZ; written zones always win.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkZone, formatInstant, parseTime, zoneOffsetMinutes } from '../src/events/time.js';
+import { checkZone, formatInstant, parseTime, zoneOffsetMinutes } from '../src/model/time.js';
 
 const iso = (v: string, zone?: string): string | null => {
   const t = parseTime(v, zone === undefined ? {} : { zone });

@@ -1,5 +1,5 @@
 // AssemblyScript, compiled to dist/scan-kernel.wasm by `npm run build` (asc, SIMD on).
-// The byte-level kernels behind hunt's fast passes (src/sources/byte-scan.ts
+// The byte-level kernels behind hunt's fast passes (src/inputs/byte-scan.ts
 // drives them and documents the memory layout, which must match the constants
 // below). They look at raw bytes 16 or 64 at a time, so that the records that
 // cannot matter — almost all of them — are never decoded to strings:

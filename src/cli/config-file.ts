@@ -2,7 +2,7 @@
 // key so a mistake names the key and the file. Command-line flags override it.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, type CorrelatorSettings } from '../correlate/config.js';
+import { ConfigError, type CorrelatorSettings } from '../detect/config.js';
 
 const KEYS: Record<string, keyof CorrelatorSettings> = {
   window: 'window',

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generate/generator.js';
-import { ConfigError } from '../correlate/config.js';
+import { ConfigError } from '../detect/config.js';
 import { runHunt } from './hunt.js';
 import { loadSettings } from './options.js';
 import type { Io } from './main.js';

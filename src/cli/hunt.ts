@@ -1,9 +1,9 @@
 // `crosswatch hunt PATH...`: the batch detection over exported logs.
-import { runBatch, type BatchResult } from '../pipeline/batch.js';
-import { expandInputs } from '../sources/inputs.js';
-import { writeNdjson, writeNdjsonFile } from '../sinks/ndjson.js';
+import { runBatch, type BatchResult } from '../hunt/batch.js';
+import { expandInputs } from '../inputs/inputs.js';
+import { writeNdjson, writeNdjsonFile } from '../outputs/ndjson.js';
 import { loadSettings, type Settings, type SettingsFlags } from './options.js';
-import { ConfigError } from '../correlate/config.js';
+import { ConfigError } from '../detect/config.js';
 import { huntSummary } from './summary.js';
 import { colourFor } from './terminal.js';
 import { OutputError, prepareOutputFile } from './output.js';
@@ -91,7 +91,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
       }
     }
     if (!flags.out || flags.format) {
-      if (format === 'table') io.stdout.write((await import('../sinks/table.js')).alertsTable(result.alerts));
+      if (format === 'table') io.stdout.write((await import('../outputs/table.js')).alertsTable(result.alerts));
       else if (!flags.out) await writeNdjson(result.alerts, io.stdout as never);
     }
     if (!flags.quiet) {

@@ -2,10 +2,10 @@
 // Exit codes: 0 success (with or without alerts), 1 usage or configuration
 // error, 2 input unreadable (or, with --strict, input with rejected records).
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, DEFAULT_MAX_USERS_PER_IP, DEFAULT_WINDOW_MS } from '../correlate/config.js';
-import { formatDuration } from '../events/time.js';
-import { UnreadableInput } from '../sources/inputs.js';
-import { RuleLoadError } from '../alerts/rules.js';
+import { ConfigError, DEFAULT_MAX_USERS_PER_IP, DEFAULT_WINDOW_MS } from '../detect/config.js';
+import { formatDuration } from '../model/time.js';
+import { UnreadableInput } from '../inputs/inputs.js';
+import { RuleLoadError } from '../detect/rules.js';
 import { OutputError } from './output.js';
 import { terminalSafe } from './terminal.js';
 import { huntCommand, type HuntFlags } from './hunt.js';

@@ -5,9 +5,9 @@
 import { once } from 'node:events';
 import { decodeRecord, explainRecord } from '../decoders/index.js';
 import { formatOrigin, type RawRecord } from '../decoders/types.js';
-import { frameFile, type FramedItem } from '../sources/framing.js';
-import { expandInputs } from '../sources/inputs.js';
-import { printable } from '../sinks/table.js';
+import { frameFile, type FramedItem } from '../inputs/framing.js';
+import { expandInputs } from '../inputs/inputs.js';
+import { printable } from '../outputs/table.js';
 import { loadSettings, type SettingsFlags } from './options.js';
 import { terminalSafe } from './terminal.js';
 import type { Io } from './main.js';

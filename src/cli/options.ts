@@ -1,11 +1,11 @@
 // Settings shared by the commands: the config file first, flags over it, each
 // error naming its key or flag. Produces the correlator's config, the
 // decoders' context and the detection rules.
-import { loadRules, RULES_DIR, type RuleDefinition } from '../alerts/rules.js';
-import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../correlate/config.js';
+import { loadRules, RULES_DIR, type RuleDefinition } from '../detect/rules.js';
+import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../detect/config.js';
 import { parseMapSpec } from '../decoders/generic-json.js';
 import type { DecodeContext, GenericMapping } from '../decoders/types.js';
-import { checkZone } from '../events/time.js';
+import { checkZone } from '../model/time.js';
 import { readConfigFile, type FileSettings } from './config-file.js';
 
 export interface SettingsFlags {

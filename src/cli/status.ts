@@ -1,7 +1,7 @@
 // `crosswatch status`: what a running service is doing, at a glance — the same
 // counters as /metrics, read from its /api/v1/status.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../correlate/config.js';
+import { ConfigError } from '../detect/config.js';
 import type { Io } from './main.js';
 
 export interface StatusFlags {

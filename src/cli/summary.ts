@@ -1,9 +1,9 @@
 // The summary `hunt` prints on stderr: records per source and format, rejects
 // with samples, IPs excluded and why, alerts per rule.
-import type { BatchResult } from '../pipeline/batch.js';
+import type { BatchResult } from '../hunt/batch.js';
 import { formatOrigin } from '../decoders/types.js';
-import { formatDuration } from '../events/time.js';
-import type { SkippedInput } from '../sources/inputs.js';
+import { formatDuration } from '../model/time.js';
+import type { SkippedInput } from '../inputs/inputs.js';
 import { terminalSafe, type Style } from './terminal.js';
 
 function n(x: number): string {

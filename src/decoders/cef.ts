@@ -8,10 +8,10 @@
 // and FortiGate CEF by their vendor's own list (panos.ts, fortigate.ts: status and
 // audit logs such as GLOBALPROTECT or traffic are not alerts), every other vendor
 // by cefRole() below (documented in docs/formats.md).
-import type { NormalizedEvent, Outcome, Role } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime, withInferredYear, writtenZone } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import type { NormalizedEvent, Outcome, Role } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime, withInferredYear, writtenZone } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { MAX_FIELD_CHARS, port, setEndpoints, snippet, str } from './fields.js';

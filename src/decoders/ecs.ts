@@ -2,9 +2,9 @@
 // keys or a mix; also CSV exports with dotted column names): Entra sign-ins and
 // O365 audit documents of Elastic's integrations, and alerts (`event.kind` alert
 // or signal) of non-identity datasets, which are network alerts here.
-import { MAX_AUTH_STEPS, type AuthenticationStep, type Geo, type NormalizedEvent, type O365AuditIds, type Outcome, type Role, type SigninProperties } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant } from '../events/time.js';
+import { MAX_AUTH_STEPS, type AuthenticationStep, type Geo, type NormalizedEvent, type O365AuditIds, type Outcome, type Role, type SigninProperties } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant } from '../model/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { field, first, isObject, looksLikeEmail, num, port, present, readTime, str } from './fields.js';

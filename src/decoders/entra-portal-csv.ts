@@ -7,8 +7,8 @@
 // ("Application ID ") and some twice ("Incoming token type"). It writes enumerations
 // as display text ("Single-factor authentication", "Not Applied"): they are read
 // back to the values the other exports write (singleFactorAuthentication, notApplied).
-import type { AuthenticationStep, Geo, Outcome, SigninProperties } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
+import type { AuthenticationStep, Geo, Outcome, SigninProperties } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { hasKey, reject } from './types.js';
 import { num, present, readTime, str } from './fields.js';

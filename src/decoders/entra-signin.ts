@@ -11,9 +11,9 @@
 //    Status, DeviceDetail, LocationDetails as JSON text).
 //  - Microsoft Graph `signIn` resources (auditLogs/signIns): flat camelCase.
 // The event time is the sign-in's createdDateTime, not the time the record was written.
-import { MAX_AUTH_STEPS, type AuthenticationStep, type Geo, type NormalizedEvent, type Outcome, type SigninProperties } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, type Instant } from '../events/time.js';
+import { MAX_AUTH_STEPS, type AuthenticationStep, type Geo, type NormalizedEvent, type Outcome, type SigninProperties } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, type Instant } from '../model/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { isObject, jsonish, looksLikeEmail, num, present, readTime, str } from './fields.js';

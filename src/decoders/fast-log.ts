@@ -11,10 +11,10 @@
 //   YY/MM/DD-hh:mm:ss.uuuuuu     Snort 3 with -y (util.cc ts_print puts the year first)
 //   MM/DD/YYYY-hh:mm:ss.uuuuuu   Suricata
 // Every line is a network alert keyed on SRC.
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime, withInferredYear } from '../events/time.js';
-import type { Instant, SyslogTimeOptions } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime, withInferredYear } from '../model/time.js';
+import type { Instant, SyslogTimeOptions } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
 import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';

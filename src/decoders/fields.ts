@@ -1,7 +1,7 @@
 // Small accessors shared by decoders: reading nested-or-dotted fields from JSON
 // records, and bounding attacker-controlled strings before they are kept.
-import { parseTime } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import { parseTime } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { DecodeContext, DecodeResult } from './types.js';
 import { reject } from './types.js';
 

@@ -8,10 +8,10 @@
 // …): both forms are read. Lines forwarded by FortiAnalyzer or a syslog relay may
 // lack devname/devid: a line is recognised by its logid and type. The same
 // classification and time rules serve Fortinet CEF (cef.ts).
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime, writtenZone } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime, writtenZone } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { port, snippet, str, setEndpoints } from './fields.js';

@@ -2,9 +2,9 @@
 // in the config file): which field holds the attacker-side IP, the time, and
 // optionally the alert name, severity, sensor and dataset. Active only when a
 // mapping is configured, and registered last, so a known format is never taken.
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, GenericMapping, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { field, first, isObject, num, present, snippet, str } from './fields.js';

@@ -15,9 +15,9 @@
 // client (ClientInfoString: "Client=OWA;...", "Client=REST;..."). The ids are kept
 // under their own names (o365.audit.*); ClientInfoString is also the client
 // (client.client_app), as Entra's clientAppUsed is for a sign-in.
-import type { NormalizedEvent, O365AuditIds, Outcome, Role } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant } from '../events/time.js';
+import type { NormalizedEvent, O365AuditIds, Outcome, Role } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant } from '../model/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { firstStr, isObject, jsonish, looksLikeEmail, num, present, readTime, snippet, str } from './fields.js';

@@ -8,10 +8,10 @@
 // counted. The same classification serves PAN-OS CEF (cef.ts). Field positions follow the PAN-OS "Threat Log
 // Fields" / "Traffic Log Fields" syslog field descriptions (PAN-OS 8.x to 11.x
 // share the first 70 positions; later versions only append).
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { port, snippet, str, setEndpoints } from './fields.js';

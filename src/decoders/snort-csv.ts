@@ -16,10 +16,10 @@
 // protocol, the action, the classification (the unquoted text with spaces) and an
 // epoch second that agrees with the time (`seconds`, preferred: the time is local
 // unless -U). Every line is a network alert keyed on the source address.
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { parseEpoch } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { parseEpoch } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
 import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';

@@ -5,10 +5,10 @@
 // "YY/MM/DD-..." (Snort 3 puts the year first), in the sensor's local time (UTC
 // with `-U`); `seconds` is the epoch second, the truth when present. Every record
 // is an IDS event: a network alert keyed on src_addr (else the address of src_ap).
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseEpoch } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseEpoch } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { isObject, num, port, present, snippet, str } from './fields.js';

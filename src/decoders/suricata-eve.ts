@@ -1,9 +1,9 @@
 // Suricata EVE JSON (one object per line, `event_type` + `timestamp`). Alerts are
 // network alerts keyed on src_ip; every other event type (flow, dns, http, tls,
 // stats, anomaly, ...) is decoded as 'other' so it is counted, then skipped.
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant } from '../model/time.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { firstStr, isObject, num, port, readTime, str } from './fields.js';

@@ -1,8 +1,8 @@
 // The decoder contract: a pure function from one framed record to one normalized
 // event or an error. Framing (lines, JSON envelopes, CSV rows) happens before, in
-// src/sources/; decoders never touch files or sockets.
-import type { DecodedEvent } from '../events/event.js';
-import type { Instant } from '../events/time.js';
+// src/inputs/; decoders never touch files or sockets.
+import type { DecodedEvent } from '../model/event.js';
+import type { Instant } from '../model/time.js';
 
 /** Where a record came from, for error messages: "file:line" or a request id. */
 export interface RecordOrigin {
@@ -62,7 +62,7 @@ export type RejectReason =
   | 'invalid-time'
   | 'invalid-field'
   | 'record-too-large'
-  /** Nested too deep, a huge string, too many keys (src/sources/json-limits.ts). */
+  /** Nested too deep, a huge string, too many keys (src/inputs/json-limits.ts). */
   | 'json-limit'
   | 'invalid-csv';
 

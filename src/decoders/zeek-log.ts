@@ -1,14 +1,14 @@
 // Zeek logs other than notice.log — conn, dns, http, ssl, weird, files, x509, ssh,
-// … — as JSON lines or as the TSV records src/sources/framing.ts builds (string
+// … — as JSON lines or as the TSV records src/inputs/framing.ts builds (string
 // values, `_path` from the #path header). They are Zeek's protocol and connection
 // records, not detections: read minimally and counted as role 'other' with the log
 // name as crosswatch.category ("conn", "dns", …), never correlated. Before this
 // decoder a folder holding conn.log next to notice.log reported every connection
 // as an unknown format. notice.log / notice_alarm.log belong to zeek-notice, which
 // comes first in the registry.
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { field, isObject, port, present, snippet, str } from './fields.js';

@@ -1,12 +1,12 @@
 // Zeek notice.log (and notice_alarm.log): one JSON object per line as Zeek's
 // JSON writer emits it (`ts` epoch seconds, or ISO 8601 with
-// LogAscii::json_timestamps), or the TSV form that src/sources/framing.ts turns
+// LogAscii::json_timestamps), or the TSV form that src/inputs/framing.ts turns
 // into the same field names (string values, `_path: "notice"`). Every notice is a
 // network alert keyed on `src` (else `id.orig_h`); a notice without an address
 // (CaptureLoss::Too_Much_Loss) is still an alert, just one without source.ip.
-import type { NormalizedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime } from '../events/time.js';
+import type { NormalizedEvent } from '../model/event.js';
+import { canonicalIp } from '../model/ip.js';
+import { formatInstant, parseTime } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { field, isObject, port, present, snippet, str } from './fields.js';

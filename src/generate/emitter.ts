@@ -3,7 +3,7 @@
 // or will have a network alert) — recorded as a fact for the reference
 // implementation. Facts for untracked addresses cannot produce pairs, so they are
 // never kept; memory stays bounded whatever the record count.
-import { canonicalIp } from '../events/ip.js';
+import { canonicalIp } from '../model/ip.js';
 import type { Fact, FactRole } from './reference.js';
 import type { Rng } from './rng.js';
 import type { BlobSink, CsvSink, GraphPageSink, NdjsonSink, Sink } from './sinks.js';

@@ -3,9 +3,9 @@
 // means to the detections), no cleverness: for every network alert, look at every
 // fact of the same address. Correctness here is by inspection; speed comes only
 // from grouping by address first.
-import { CidrSet, canonicalIp, specialPurpose } from '../events/ip.js';
-import { compareInstants, addMs } from '../events/time.js';
-import type { Instant } from '../events/time.js';
+import { CidrSet, canonicalIp, specialPurpose } from '../model/ip.js';
+import { compareInstants, addMs } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 
 export const RULE_SIGNIN = 'cw-entra-signin-after-network-alert';
 export const RULE_MAIL = 'cw-m365-mail-access-after-network-alert';

@@ -2,7 +2,7 @@
 // the Internet hosts they talk to, and the scanners that trip the IDS. Built once
 // up front from the seed; per-record work only picks from it. JSON fragments
 // that never change per record are precomputed here.
-import { canonicalIp, specialPurpose } from '../events/ip.js';
+import { canonicalIp, specialPurpose } from '../model/ip.js';
 import { Rng } from './rng.js';
 
 export const TENANT_ID = '5f1c2a9e-7b3d-4e8a-9c61-2d4b8e0f7a13';

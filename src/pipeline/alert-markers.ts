@@ -12,7 +12,7 @@
 
 /**
  * The markers as quoted words, matched case-insensitively: the scan kernel looks
- * for these in raw bytes (sources/fast-frames.ts), mayBeNetworkAlert in text.
+ * for these in raw bytes (inputs/fast-frames.ts), mayBeNetworkAlert in text.
  * Snort 3 records need a rule reference ("rule", or "gid" with "sid").
  */
 export const MARKER_WORDS = ['"alert"', '"signal"', '"note"', '"rule"', '"sid"'];

@@ -1,7 +1,7 @@
 // The same counters everywhere: what each source read, what each decoder took,
 // what was rejected and why (with a few samples naming file:line). The hunt
 // summary, later /metrics, and the tests all read these.
-import type { Role } from '../events/event.js';
+import type { Role } from '../model/event.js';
 import type { RecordOrigin } from '../decoders/types.js';
 
 export interface SourceCounter {

@@ -3,10 +3,10 @@
 // what the pool runs on the main thread, which takes tasks like a worker.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DecodeContext } from '../decoders/types.js';
-import type { ByteRange, SyncPoint } from '../sources/fast-frames.js';
-import type { FramingOptions } from '../sources/framing.js';
-import { UnreadableInput, type InputFile } from '../sources/inputs.js';
-import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
+import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
+import type { FramingOptions } from '../inputs/framing.js';
+import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
+import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from '../hunt/batch-file.js';
 
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }

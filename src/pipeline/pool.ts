@@ -9,7 +9,7 @@
 // worker is sent its next task while it still works on one, as long as plenty are
 // queued, and says it is ready before it sends its result.
 import { Worker } from 'node:worker_threads';
-import { UnreadableInput } from '../sources/inputs.js';
+import { UnreadableInput } from '../inputs/inputs.js';
 import { runTask, type RunnerState, type WorkerReply, type WorkerTask } from './decode-worker.js';
 
 const YOUNG_GENERATION_MB = 24; // about the main thread's (semi-spaces of 8 MB), see bin/crosswatch.js

@@ -6,9 +6,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AlertDocument } from '../alerts/document.js';
-import type { DecodedEvent } from '../events/event.js';
-import { ROW_ROLES, storedEvent, type DecodedRows, type RowRole } from '../pipeline/stream-decode.js';
+import type { AlertDocument } from '../model/alert.js';
+import type { DecodedEvent } from '../model/event.js';
+import { ROW_ROLES, storedEvent, type DecodedRows, type RowRole } from '../stream/stream-decode.js';
 import { Checkpointer } from './checkpointer.js';
 
 /**

@@ -20,12 +20,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
-import { loadRules } from '../../src/alerts/rules.js';
-import { buildConfig } from '../../src/correlate/config.js';
-import { runBatch } from '../../src/pipeline/batch.js';
-import { StreamPipeline } from '../../src/pipeline/stream.js';
-import { metricsFor } from '../../src/server/app.js';
-import { expandInputs } from '../../src/sources/inputs.js';
+import { loadRules } from '../../src/detect/rules.js';
+import { buildConfig } from '../../src/detect/config.js';
+import { runBatch } from '../../src/hunt/batch.js';
+import { StreamPipeline } from '../../src/stream/stream.js';
+import { metricsFor } from '../../src/http/app.js';
+import { expandInputs } from '../../src/inputs/inputs.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { alertLine, items, signinLine } from '../scenario-lines.js';
 

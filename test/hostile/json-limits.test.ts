@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JSON_LIMITS, jsonLimitProblem } from '../../src/sources/json-limits.js';
+import { JSON_LIMITS, jsonLimitProblem } from '../../src/inputs/json-limits.js';
 import { runCli } from '../cli-run.js';
 import { alertLine, signinLine } from '../scenario-lines.js';
 import { startServe } from '../serve-process.js';

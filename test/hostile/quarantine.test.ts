@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRules } from '../../src/alerts/rules.js';
-import { buildConfig } from '../../src/correlate/config.js';
-import { StreamPipeline, type StreamOptions } from '../../src/pipeline/stream.js';
+import { loadRules } from '../../src/detect/rules.js';
+import { buildConfig } from '../../src/detect/config.js';
+import { StreamPipeline, type StreamOptions } from '../../src/stream/stream.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { metricsFor } from '../../src/server/app.js';
+import { metricsFor } from '../../src/http/app.js';
 import { alertLine, items, signinLine } from '../scenario-lines.js';
 import { startServe } from '../serve-process.js';
 

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CidrSet } from '../../src/events/ip.js';
-import type { FramedItem } from '../../src/sources/framing.js';
-import { SyslogServer } from '../../src/sources/syslog-server.js';
+import { CidrSet } from '../../src/model/ip.js';
+import type { FramedItem } from '../../src/inputs/framing.js';
+import { SyslogServer } from '../../src/inputs/syslog-server.js';
 import { BIN, startServe } from '../serve-process.js';
 
 const CEF = '<134>Mar  4 10:00:00 fw01 CEF:0|Trend Micro|Deep Security Agent|20.0|1000552|Generic XSS|10|src=81.2.69.241 dst=10.0.0.5 rt=Mar 04 2026 10:00:00 UTC';

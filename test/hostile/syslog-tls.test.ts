@@ -13,10 +13,10 @@ import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
-import { ConfigError } from '../../src/correlate/config.js';
+import { ConfigError } from '../../src/detect/config.js';
 import { serveSettings } from '../../src/cli/serve.js';
-import type { FramedItem } from '../../src/sources/framing.js';
-import { SyslogServer } from '../../src/sources/syslog-server.js';
+import type { FramedItem } from '../../src/inputs/framing.js';
+import { SyslogServer } from '../../src/inputs/syslog-server.js';
 import { signinLine } from '../scenario-lines.js';
 import { BIN, allAlerts, startServe, waitFor, type Served } from '../serve-process.js';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/correlate/config.js';
+import { ConfigError } from '../../src/detect/config.js';
 import { MIN_TOKEN_CHARS, serveSettings } from '../../src/cli/serve.js';
 import { runCli } from '../cli-run.js';
 import { BIN } from '../serve-process.js';

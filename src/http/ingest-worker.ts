@@ -2,7 +2,7 @@
 // main thread, which only stores and correlates what comes back
 // (stream-decode.ts; the pool is ingest-pool.ts).
 import { parentPort } from 'node:worker_threads';
-import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../pipeline/stream-decode.js';
+import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../stream/stream-decode.js';
 
 export type IngestTask = BodyTask & { id: number };
 export type IngestReply =

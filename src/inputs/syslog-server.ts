@@ -21,7 +21,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { frameLine, type FramedItem } from './framing.js';
-import { CidrSet, canonicalIp } from '../events/ip.js';
+import { CidrSet, canonicalIp } from '../model/ip.js';
 
 export interface SyslogOptions {
   host: string;

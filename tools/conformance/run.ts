@@ -2,9 +2,9 @@
 // framing and decoders and compares the result with the peer's expected documents
 // (see docs/conformance.md). `--differences-md` prints the listed differences as
 // the Markdown table of docs/conformance.md. Exits 1 when a difference is neither listed in
-// src/conformance/differences.ts nor agreed, or when a listed one no longer occurs.
+// tools/conformance/differences.ts nor agreed, or when a listed one no longer occurs.
 import { existsSync } from 'node:fs';
-import { defaultFixturesDir, differencesMarkdown, formatReport, runConformance } from '../src/conformance/compare.js';
+import { defaultFixturesDir, differencesMarkdown, formatReport, runConformance } from './compare.js';
 
 async function main(): Promise<number> {
   // `--differences-md`: print the listed differences as the Markdown table for docs/conformance.md.

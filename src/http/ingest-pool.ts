@@ -5,7 +5,7 @@
 // while small ones pass. A worker that dies fails its body's request and is
 // replaced.
 import { Worker } from 'node:worker_threads';
-import type { BodyError, BodyTask, DecodedBatch } from '../pipeline/stream-decode.js';
+import type { BodyError, BodyTask, DecodedBatch } from '../stream/stream-decode.js';
 import type { IngestReply, IngestTask } from './ingest-worker.js';
 
 /** A decoded body, and its buffer back (null when it could not come back, e.g. the worker died). */

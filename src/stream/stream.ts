@@ -22,14 +22,14 @@
 // the events, so it moves no watermark, window or eviction horizon, and is
 // released into the pipeline when the clock reaches it. An event older than the
 // retention behind the watermark could match nothing: it is dropped and counted.
-import type { RuleDefinition } from '../alerts/rules.js';
-import { alertDocument, type AlertDocument } from '../alerts/document.js';
-import type { CorrelatorConfig } from '../correlate/config.js';
-import { Correlator } from '../correlate/correlator.js';
+import type { RuleDefinition } from '../detect/rules.js';
+import { alertDocument, type AlertDocument } from '../model/alert.js';
+import type { CorrelatorConfig } from '../detect/config.js';
+import { Correlator } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
-import type { FramedItem } from '../sources/framing.js';
+import type { FramedItem } from '../inputs/framing.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
-import { Counters } from './counters.js';
+import { Counters } from '../pipeline/counters.js';
 import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, pickRows, recordKey, type DecodedBatch, type DecodedRows } from './stream-decode.js';
 
 export { recordKey };

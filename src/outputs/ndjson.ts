@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { AlertDocument } from '../alerts/document.js';
+import type { AlertDocument } from '../model/alert.js';
 
 export function toNdjson(alerts: AlertDocument[]): string {
   return alerts.map((a) => `${JSON.stringify(a)}\n`).join('');

@@ -1,7 +1,7 @@
 // The decode half of the service's ingest: framed records → decoders → the rows
 // the store keeps, with the counters and reject reports of the batch. Pure (no
 // store, no correlator), so it runs the same on the main thread (tailed files,
-// syslog) and on the ingest workers (HTTP bodies, src/server/ingest-worker.ts);
+// syslog) and on the ingest workers (HTTP bodies, src/http/ingest-worker.ts);
 // its result is made of plain values and typed arrays, cheap to send between
 // threads.
 import { createHash } from 'node:crypto';
@@ -9,13 +9,13 @@ import { gunzipSync } from 'node:zlib';
 import { decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import { formatOrigin } from '../decoders/types.js';
-import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type NormalizedEvent, type Role, type SigninProperties } from '../events/event.js';
-import { formatInstant } from '../events/time.js';
-import { frameBuffer, type FramedItem } from '../sources/framing.js';
+import { detailParts, withDetailParts, type DecodedEvent, type DetailParts, type NormalizedEvent, type Role, type SigninProperties } from '../model/event.js';
+import { formatInstant } from '../model/time.js';
+import { frameBuffer, type FramedItem } from '../inputs/framing.js';
 
 export { DEFAULT_FUTURE_SKEW_MS };
-import { DEFAULT_FUTURE_SKEW_MS } from '../events/time.js';
-import { Counters, type CountersData } from './counters.js';
+import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
+import { Counters, type CountersData } from '../pipeline/counters.js';
 
 export const MAX_ERRORS_REPORTED = 10;
 

@@ -10,7 +10,7 @@
 //
 // A qualifying event matches when an anchor of its group lies in
 // [t - window, t] (DESIGN.md §1); the window and the shared-infrastructure cap
-// are the detection settings (correlate/config.ts).
+// are the detection settings (detect/config.ts).
 import type { NetworkAlertEvidence, QualifyingEvidence } from './correlator.js';
 
 export type QualifyingRole = 'signin' | 'mail_access';

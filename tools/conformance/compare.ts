@@ -2,22 +2,22 @@
 // (../shared/fixtures, Elastic integration pipeline tests) goes through crosswatch's
 // framing and decoders exactly as `crosswatch normalize` reads it, and the result is
 // compared, field by field, with the peer's expected ECS document at the same
-// position. Every disagreement is either listed (src/conformance/differences.ts, with
+// position. Every disagreement is either listed (tools/conformance/differences.ts, with
 // a reason) or unexplained; a listed difference that no longer occurs is stale.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { decodeRecord } from '../decoders/index.js';
-import { field, first, isObject } from '../decoders/fields.js';
-import type { DecodeContext, RawRecord } from '../decoders/types.js';
-import { formatOrigin } from '../decoders/types.js';
-import type { DecodedEvent } from '../events/event.js';
-import { canonicalIp } from '../events/ip.js';
-import { formatInstant, parseTime } from '../events/time.js';
-import { frameFile } from '../sources/framing.js';
-import type { FramedItem } from '../sources/framing.js';
+import { decodeRecord } from '../../src/decoders/index.js';
+import { field, first, isObject } from '../../src/decoders/fields.js';
+import type { DecodeContext, RawRecord } from '../../src/decoders/types.js';
+import { formatOrigin } from '../../src/decoders/types.js';
+import type { DecodedEvent } from '../../src/model/event.js';
+import { canonicalIp } from '../../src/model/ip.js';
+import { formatInstant, parseTime } from '../../src/model/time.js';
+import { frameFile } from '../../src/inputs/framing.js';
+import type { FramedItem } from '../../src/inputs/framing.js';
 import { LISTED_DIFFERENCES, type ConformanceField, type ListedDifference } from './differences.js';
 
 export type { ConformanceField, ListedDifference } from './differences.js';

@@ -8,10 +8,10 @@
 // IPs that lie outside every window [tA, tA + window] of their IP's alerts,
 // which can neither match nor count towards the shared-infrastructure cap.
 import { createHash } from 'node:crypto';
-import { eventDetail, type DecodedEvent, type EventDetail, type Role } from '../events/event.js';
-import { specialPurpose } from '../events/ip.js';
-import type { Instant } from '../events/time.js';
-import { addMs, compareInstants } from '../events/time.js';
+import { eventDetail, type DecodedEvent, type EventDetail, type Role } from '../model/event.js';
+import { specialPurpose } from '../model/ip.js';
+import type { Instant } from '../model/time.js';
+import { addMs, compareInstants } from '../model/time.js';
 import type { CorrelatorConfig } from './config.js';
 import { ANCHOR_FIELDS, holds, QUALIFYING_FIELDS, type DetectionRule, type QualifyingRole } from './rule.js';
 

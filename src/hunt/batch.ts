@@ -11,20 +11,20 @@
 // merged in file order, so the answer and the summary are the same whatever the
 // number of threads.
 import { availableParallelism } from 'node:os';
-import type { RuleDefinition } from '../alerts/rules.js';
-import { alertDocument, type AlertDocument } from '../alerts/document.js';
-import type { CorrelatorConfig } from '../correlate/config.js';
-import { Correlator, type CorrelatorStats } from '../correlate/correlator.js';
+import type { RuleDefinition } from '../detect/rules.js';
+import { alertDocument, type AlertDocument } from '../model/alert.js';
+import type { CorrelatorConfig } from '../detect/config.js';
+import { Correlator, type CorrelatorStats } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
-import type { DecodedEvent } from '../events/event.js';
-import { DEFAULT_FRAMING, type FramingOptions } from '../sources/framing.js';
-import type { ByteRange, SyncPoint } from '../sources/fast-frames.js';
-import type { InputFile } from '../sources/inputs.js';
+import type { DecodedEvent } from '../model/event.js';
+import { DEFAULT_FRAMING, type FramingOptions } from '../inputs/framing.js';
+import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
+import type { InputFile } from '../inputs/inputs.js';
 import {
   mergeScans, qualifyingOf, scanFile, scanRange, sniffFile, textAlertsOf, wantsWithin, type FileScan, type FileSniff, type QualifyingScan, type WantsEvent,
 } from './batch-file.js';
-import { Counters } from './counters.js';
-import { DecodePool } from './pool.js';
+import { Counters } from '../pipeline/counters.js';
+import { DecodePool } from '../pipeline/pool.js';
 
 export interface BatchOptions {
   config: CorrelatorConfig;

@@ -2,8 +2,8 @@
 // first network alert, the first qualifying event (and what an analyst asks first
 // about it: MFA, conditional access, risk, location) and the delay between them.
 import Table from 'cli-table3';
-import type { AlertDocument, EvidenceEvent } from '../alerts/document.js';
-import { formatDuration } from '../events/time.js';
+import type { AlertDocument, EvidenceEvent } from '../model/alert.js';
+import { formatDuration } from '../model/time.js';
 
 /** Terminal text from attacker-controlled fields: no control characters, bounded. */
 export function printable(s: string | undefined, max = 60): string {

@@ -1,6 +1,6 @@
 // Detection parameters (DESIGN.md §1) with their defaults, and their validation.
-import { CidrSet } from '../events/ip.js';
-import { parseDuration } from '../events/time.js';
+import { CidrSet } from '../model/ip.js';
+import { parseDuration } from '../model/time.js';
 
 export interface CorrelatorConfig {
   /** tA <= tE <= tA + windowMs, inclusive at both ends. */

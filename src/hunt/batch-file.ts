@@ -2,19 +2,19 @@
 // or in a decode worker: frame and decode one file, and hand back only what the
 // correlator needs (network alerts; later, the qualifying events of alerted IPs)
 // with the file's counters.
-import { withinAWindow } from '../correlate/correlator.js';
+import { withinAWindow } from '../detect/correlator.js';
 import { decodeIfIdentity, decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
-import { detailParts, withDetailParts, type DecodedEvent } from '../events/event.js';
-import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../sources/framing.js';
-import { UnreadableInput, type InputFile } from '../sources/inputs.js';
-import { Counters, type CountersData } from './counters.js';
-import { ipPrefilter } from '../correlate/prefilter.js';
-import { fastFrameFile, NeedsFullFraming, type ByteRange, type SyncPoint } from '../sources/fast-frames.js';
-import { withKernel } from '../sources/scan-kernel.js';
-import { ipv4Number } from '../events/ip.js';
-import { DEFAULT_FUTURE_SKEW_MS } from '../events/time.js';
-import { MARKER_WORDS, mayBeNetworkAlert } from './alert-markers.js';
+import { detailParts, withDetailParts, type DecodedEvent } from '../model/event.js';
+import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../inputs/framing.js';
+import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
+import { Counters, type CountersData } from '../pipeline/counters.js';
+import { ipPrefilter } from '../detect/prefilter.js';
+import { fastFrameFile, NeedsFullFraming, type ByteRange, type SyncPoint } from '../inputs/fast-frames.js';
+import { withKernel } from '../inputs/scan-kernel.js';
+import { ipv4Number } from '../model/ip.js';
+import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
+import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
 
 export interface FileScan {
   counters: CountersData;
@@ -49,7 +49,7 @@ const FAST_SAMPLE = 10;
 
 /**
  * Pass 1 over one file: every record counted; network alerts returned. In the
- * fast mode, records are cut out of raw bytes (sources/fast-frames.ts) and only
+ * fast mode, records are cut out of raw bytes (inputs/fast-frames.ts) and only
  * those with a network-alert marker (alert-markers.ts), or with `collect` one of
  * those IPs, are parsed, after the first FAST_SAMPLE of the file; CSV rows
  * carry no alerts and are parsed only for `collect`. The qualifying events of
@@ -403,7 +403,7 @@ async function qualifyingFrames(
 
 /**
  * What the scan kernel looks for so that no record naming an alerted IP is
- * missed (the same spellings as correlate/prefilter.ts): IPv4 as numbers (dotted
+ * missed (the same spellings as detect/prefilter.ts): IPv4 as numbers (dotted
  * quads and hex IPv4-mapped IPv6), public IPv6 by their first group. Null when
  * that cannot be done (an IPv6 outside 2000::/3).
  */

@@ -1,9 +1,9 @@
 // Turns a correlator episode into the ECS alert document of DESIGN.md §5, with
 // the evidence that explains it.
-import type { Episode, QualifyingEvidence } from '../correlate/correlator.js';
-import type { EventDetail } from '../events/event.js';
-import { diffMs, formatDuration, formatInstant } from '../events/time.js';
-import type { RuleDefinition } from './rules.js';
+import type { Episode, QualifyingEvidence } from '../detect/correlator.js';
+import type { EventDetail } from './event.js';
+import { diffMs, formatDuration, formatInstant } from './time.js';
+import type { RuleDefinition } from '../detect/rules.js';
 
 /** Evidence lists are capped; totals are always given. */
 export const MAX_EVIDENCE_ALERTS = 10;

@@ -11,14 +11,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../pipeline/stream-decode.js';
+import { decodeBody, type BodyError, type BodyTask, type DecodedBatch } from '../stream/stream-decode.js';
 import { BodyBuffers } from './body-buffers.js';
 import type { IngestPool } from './ingest-pool.js';
 import { apiToken, findToken, hasScope, routeScope, SCOPES, type ApiToken, type Scope } from './access.js';
 import { SessionStore } from './sessions.js';
-import type { RuleDefinition } from '../alerts/rules.js';
+import type { RuleDefinition } from '../detect/rules.js';
 import { LOGIN_HTML, UI_CSP, UI_HTML, UI_JS } from './ui.js';
-import type { StreamPipeline } from '../pipeline/stream.js';
+import type { StreamPipeline } from '../stream/stream.js';
 import { ALERT_STATUSES, TRIAGE_STATUSES, type AlertStatus, type SqliteStore, type StoredAlert } from '../store/sqlite-store.js';
 
 export interface AppOptions {

@@ -1,12 +1,12 @@
 // Rules are data: one YAML file per rule in rules/ (and in the folders given with
-// --rules), with its correlation (correlate/rule.ts) and investigation guide.
+// --rules), with its correlation (detect/rule.ts) and investigation guide.
 // The loader validates every file, collects every problem (file and key) and
 // refuses duplicate ids or names, naming both files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { compileCorrelation, type DetectionRule } from '../correlate/rule.js';
+import { compileCorrelation, type DetectionRule } from './rule.js';
 
 export interface RuleDefinition {
   id: string;
