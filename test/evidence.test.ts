@@ -17,7 +17,7 @@ import { decodeRecord } from '../src/decoders/index.js';
 import { eventDetail } from '../src/model/event.js';
 import { runBatch } from '../src/hunt/batch.js';
 import { slimEvent } from '../src/hunt/batch-file.js';
-import { storedDoc, storedEvent } from '../src/stream/stream-decode.js';
+import { storedDoc, storedEvent } from '../src/store/rows.js';
 import { StreamPipeline } from '../src/stream/stream.js';
 import { buildApp, guideHtml } from '../src/http/app.js';
 import { alertsTable } from '../src/outputs/table.js';

@@ -7,7 +7,7 @@ import { generate } from '../generate/generator.js';
 import { ConfigError } from '../detect/config.js';
 import { runHunt } from './hunt.js';
 import { loadSettings } from './options.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 function count(key: string, v: string): number {
   const n = Number(v);

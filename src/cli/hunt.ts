@@ -7,7 +7,7 @@ import { ConfigError } from '../detect/config.js';
 import { huntSummary } from './summary.js';
 import { colourFor } from './terminal.js';
 import { OutputError, prepareOutputFile } from './output.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 export interface HuntFlags extends SettingsFlags {
   threads?: string;

@@ -13,15 +13,9 @@ import type { NormalizeFlags } from './normalize.js';
 import type { ServeFlags } from './serve.js';
 import type { StatusFlags } from './status.js';
 
-export const EXIT_OK = 0;
-export const EXIT_USAGE = 1;
-export const EXIT_INPUT = 2;
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, type Io } from './io.js';
 
-export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  stdin: NodeJS.ReadableStream;
-}
+export { EXIT_INPUT, EXIT_OK, EXIT_USAGE, type Io };
 
 const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 

@@ -10,7 +10,7 @@ import { expandInputs } from '../inputs/inputs.js';
 import { printable } from '../outputs/table.js';
 import { loadSettings, type SettingsFlags } from './options.js';
 import { terminalSafe } from './terminal.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 const ORIGINAL_MAX = 4096;
 

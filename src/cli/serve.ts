@@ -20,7 +20,7 @@ import { DEFAULT_SYSLOG_ALLOW, SyslogServer } from '../inputs/syslog-server.js';
 import { CidrSet } from '../model/ip.js';
 import { NdjsonFileSink, OutboxDispatcher, StdoutSink, WebhookSink, type Sink } from '../outputs/outbox.js';
 import { loadSettings, type SettingsFlags } from './options.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { terminalSafe } from './terminal.js';
 
 export interface ServeFlags extends SettingsFlags {

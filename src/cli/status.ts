@@ -2,7 +2,7 @@
 // counters as /metrics, read from its /api/v1/status.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../detect/config.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 export interface StatusFlags {
   url?: string;

@@ -8,52 +8,15 @@
 // IPs that lie outside every window [tA, tA + window] of their IP's alerts,
 // which can neither match nor count towards the shared-infrastructure cap.
 import { createHash } from 'node:crypto';
-import { eventDetail, type DecodedEvent, type EventDetail, type Role } from '../model/event.js';
+import { eventDetail, type DecodedEvent, type Role } from '../model/event.js';
 import { specialPurpose } from '../model/ip.js';
 import type { Instant } from '../model/time.js';
 import { addMs, compareInstants } from '../model/time.js';
 import type { CorrelatorConfig } from './config.js';
 import { ANCHOR_FIELDS, holds, QUALIFYING_FIELDS, type DetectionRule, type QualifyingRole } from './rule.js';
+import type { Episode, NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
 
-/** What an alert keeps of a network alert, as evidence. */
-export interface NetworkAlertEvidence {
-  at: Instant;
-  signature?: string;
-  sensor?: string;
-  dataset: string;
-  id?: string;
-  severity?: number;
-}
-
-/** What an alert keeps of a qualifying event, as evidence. */
-export interface QualifyingEvidence {
-  at: Instant;
-  user?: string;
-  app?: string;
-  client?: string;
-  userAgent?: string;
-  category?: string;
-  action?: string;
-  dataset: string;
-  id?: string;
-  /** MFA, conditional access, risk, location, app ids: what the evidence shows of it (eventDetail). */
-  detail?: EventDetail;
-}
-
-/** One qualifying episode for (rule, ip): what becomes an alert document. */
-export interface Episode {
-  /** Deterministic: sha256 of rule, ip and the anchoring network alert's time. */
-  id: string;
-  rule: string;
-  ip: string;
-  /** The first network alert of the episode (its anchor). */
-  start: Instant;
-  /** The last qualifying event of the episode. */
-  end: Instant;
-  networkAlerts: NetworkAlertEvidence[];
-  events: QualifyingEvidence[];
-  users: string[];
-}
+export type { Episode, NetworkAlertEvidence, QualifyingEvidence };
 
 export type ExclusionReason = 'special-purpose' | 'allowlist' | 'shared-infrastructure';
 

@@ -11,7 +11,7 @@
 // A qualifying event matches when an anchor of its group lies in
 // [t - window, t] (DESIGN.md §1); the window and the shared-infrastructure cap
 // are the detection settings (detect/config.ts).
-import type { NetworkAlertEvidence, QualifyingEvidence } from './correlator.js';
+import type { NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
 
 export type QualifyingRole = 'signin' | 'mail_access';
 export const QUALIFYING_ROLES: readonly QualifyingRole[] = ['signin', 'mail_access'];

@@ -12,7 +12,8 @@
 // number of threads.
 import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../detect/rules.js';
-import { alertDocument, type AlertDocument } from '../model/alert.js';
+import type { AlertDocument } from '../model/alert.js';
+import { alertsOf } from '../detect/alerts.js';
 import type { CorrelatorConfig } from '../detect/config.js';
 import { Correlator, type CorrelatorStats } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
@@ -24,7 +25,7 @@ import {
   mergeScans, qualifyingOf, scanFile, scanRange, sniffFile, textAlertsOf, wantsWithin, type FileScan, type FileSniff, type QualifyingScan, type WantsEvent,
 } from './batch-file.js';
 import { Counters } from '../pipeline/counters.js';
-import { DecodePool } from '../pipeline/pool.js';
+import { DecodePool } from './pool.js';
 
 export interface BatchOptions {
   config: CorrelatorConfig;
@@ -336,14 +337,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     await exec.close();
   }
 
-  const episodes = correlator.finish();
-  const byId = new Map(opts.rules.map((r) => [r.id, r]));
-  const now = opts.now ? opts.now() : new Date();
-  const alerts = episodes.map((ep) => {
-    const rule = byId.get(ep.rule);
-    if (!rule) throw new Error(`no rule definition for ${ep.rule}`);
-    return alertDocument(ep, rule, opts.config.windowMs, now);
-  });
+  const alerts = alertsOf(correlator.finish(), opts.rules, opts.config.windowMs, opts.now ? opts.now() : new Date());
   return {
     alerts,
     counters,

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertDocument } from '../model/alert.js';
 import type { DecodedEvent } from '../model/event.js';
-import { ROW_ROLES, storedEvent, type DecodedRows, type RowRole } from '../stream/stream-decode.js';
+import { ROW_ROLES, storedEvent, type DecodedRows, type RowRole } from './rows.js';
 import { Checkpointer } from './checkpointer.js';
 
 /**

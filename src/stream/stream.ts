@@ -23,14 +23,16 @@
 // released into the pipeline when the clock reaches it. An event older than the
 // retention behind the watermark could match nothing: it is dropped and counted.
 import type { RuleDefinition } from '../detect/rules.js';
-import { alertDocument, type AlertDocument } from '../model/alert.js';
+import type { AlertDocument } from '../model/alert.js';
+import { alertsOf } from '../detect/alerts.js';
 import type { CorrelatorConfig } from '../detect/config.js';
-import { Correlator } from '../detect/correlator.js';
+import { Correlator, withinAWindow } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { FramedItem } from '../inputs/framing.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from '../pipeline/counters.js';
-import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, pickRows, recordKey, type DecodedBatch, type DecodedRows } from './stream-decode.js';
+import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, type DecodedBatch } from './stream-decode.js';
+import { ALERT_ROW_ROLE, pickRows, recordKey, type DecodedRows } from '../store/rows.js';
 
 export { recordKey };
 
@@ -88,7 +90,6 @@ const EVICT_GROUP_ROWS = 500_000;
 /** Quarantined events released per commit at most (releaseDue() goes on until none is due). */
 const RELEASE_ROWS = 20_000;
 
-const ALERT_ROLE = 0; // ROW_ROLES.indexOf('network_alert')
 
 /** Index of the first element >= x in a sorted array. */
 function lowerBound(a: number[], x: number): number {
@@ -314,7 +315,7 @@ export class StreamPipeline {
             stored++;
             const at = rows.atMs[i]!;
             if (at > wm) wm = at;
-            if (rows.roles[i] !== ALERT_ROLE) continue;
+            if (rows.roles[i] !== ALERT_ROW_ROLE) continue;
             const ip = rows.ips[i]!;
             let a = newAlerts.get(ip);
             if (!a) newAlerts.set(ip, (a = []));
@@ -346,17 +347,13 @@ export class StreamPipeline {
             });
           }
         });
-        // Sign-ins and mail accesses: dirty only within a window of one of their IP's alerts.
-        // (Milliseconds, with a millisecond of slack each side for the nanoseconds: a superset is harmless.)
-        const inWindow = (times: number[] | undefined, at: number): boolean => {
-          if (!times) return false;
-          const j = lowerBound(times, at - w - 1);
-          return j < times.length && times[j]! <= at + 1;
-        };
+        // Sign-ins and mail accesses: dirty only within a window of one of their IP's alerts
+        // (the correlator's own window test).
+        const inWindow = (times: number[] | undefined, at: number): boolean => times !== undefined && withinAWindow(times, at, w);
         parts.forEach((rows, bi) => {
           const f = fresh[bi]!;
           for (let i = 0; i < rows.n; i++) {
-            if (!f[i] || rows.roles[i] === ALERT_ROLE) continue;
+            if (!f[i] || rows.roles[i] === ALERT_ROW_ROLE) continue;
             const ip = rows.ips[i]!;
             if (dirty.has(ip)) continue;
             const at = rows.atMs[i]!;
@@ -403,22 +400,18 @@ export class StreamPipeline {
   private correlateIp(ip: string, notes: Array<['created' | 'updated' | 'withdrawn', string]>): { created: number; updated: number } {
     const c = new Correlator(this.opts.config, this.opts.rules.map((r) => r.correlation));
     for (const d of this.store.eventsForIp(ip)) c.add(d);
-    const byId = new Map(this.opts.rules.map((r) => [r.id, r]));
     const now = (this.opts.now ?? (() => new Date()))();
     let created = 0;
     let updated = 0;
     const produced = new Set<string>();
-    const episodes = c.finish();
+    const docs = alertsOf(c.finish(), this.opts.rules, this.opts.config.windowMs, now);
     // An episode may take over an earlier alert of another id (its anchor moved), but not
     // one that another episode of this recomputation is, or has already taken.
-    const taken = new Set(episodes.map((ep) => ep.id));
-    for (const ep of episodes) {
-      const rule = byId.get(ep.rule);
-      if (!rule) continue;
-      const doc = alertDocument(ep, rule, this.opts.config.windowMs, now);
-      taken.delete(ep.id);
+    const taken = new Set(docs.map((d) => d.event.id));
+    for (const doc of docs) {
+      taken.delete(doc.event.id);
       const r = this.store.upsertAlert(doc, now.toISOString(), taken);
-      taken.add(ep.id);
+      taken.add(doc.event.id);
       taken.add(r.id);
       produced.add(r.id);
       if (r.change === 'unchanged') continue;

@@ -37,7 +37,7 @@ export class DecodePool {
 
   /** `size` threads in all: the main thread and size - 1 workers. */
   constructor(size: number) {
-    // The compiled worker sits beside this file (dist/pipeline/decode-worker.js); when
+    // The compiled worker sits beside this file (dist/hunt/decode-worker.js); when
     // running from source under tsx (tests), beside it is the .ts, and the worker
     // inherits tsx through execArgv.
     const fromSource = import.meta.url.endsWith('.ts');

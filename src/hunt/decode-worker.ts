@@ -6,7 +6,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
 import type { FramingOptions } from '../inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
-import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from '../hunt/batch-file.js';
+import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
 
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }

@@ -1,0 +1,61 @@
+// The layers of src/ (docs/architecture.md) and the directions imports may take:
+// each folder may import only the folders listed for it, so data flows one way
+// (inputs → decoders → model → detect → outputs; hunt and serve put them
+// together) and nothing low reaches up. `npm run lint` runs this; an import
+// cycle or a wrong-way import fails it. Type-only imports count too.
+/** folder → the folders it may import (besides itself). */
+const LAYERS = {
+  model: [],
+  decoders: ['model'],
+  inputs: ['model', 'decoders'],
+  detect: ['model'],
+  pipeline: ['model', 'decoders', 'inputs'],
+  store: ['model'],
+  hunt: ['model', 'decoders', 'inputs', 'detect', 'pipeline'],
+  stream: ['model', 'decoders', 'inputs', 'detect', 'pipeline', 'store'],
+  outputs: ['model', 'store'],
+  http: ['model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'stream', 'outputs'],
+  generate: ['model', 'decoders'],
+  cli: ['model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'hunt', 'stream', 'outputs', 'http', 'generate'],
+};
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: modules that need each other are one idea in two files, or a layer reaching up.',
+      from: {},
+      to: { circular: true },
+    },
+    ...Object.entries(LAYERS).map(([layer, allowed]) => ({
+      name: `layer-${layer}`,
+      severity: 'error',
+      comment: `src/${layer}/ may import only ${allowed.length ? allowed.map((l) => `src/${l}/`).join(', ') : 'itself'} (docs/architecture.md)`,
+      from: { path: `^src/${layer}/` },
+      to: { path: '^src/', pathNot: `^src/(${[layer, ...allowed].join('|')})/` },
+    })),
+    {
+      name: 'product-not-to-tools',
+      severity: 'error',
+      comment: 'The shipped code (src/) does not import the test kit, tools or benchmarks.',
+      from: { path: '^src/' },
+      to: { path: '^(test|tools|bench|scripts)/' },
+    },
+    {
+      name: 'known-folder',
+      severity: 'error',
+      comment: 'Every folder of src/ has its place in the layers above.',
+      from: { path: '^src/', pathNot: `^src/(${Object.keys(LAYERS).join('|')})/` },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
+  },
+};
