@@ -5,18 +5,20 @@
 // cycle or a wrong-way import fails it. Type-only imports count too.
 /** folder → the folders it may import (besides itself). */
 const LAYERS = {
-  model: [],
-  decoders: ['model'],
-  inputs: ['model', 'decoders'],
-  detect: ['model'],
-  pipeline: ['model', 'decoders', 'inputs'],
-  store: ['model'],
-  hunt: ['model', 'decoders', 'inputs', 'detect', 'pipeline'],
-  stream: ['model', 'decoders', 'inputs', 'detect', 'pipeline', 'store'],
-  outputs: ['model', 'store'],
-  http: ['model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'stream', 'outputs'],
-  generate: ['model', 'decoders'],
-  cli: ['model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'hunt', 'stream', 'outputs', 'http', 'generate'],
+  // Process and thread plumbing (starting workers): below everything, imports nothing.
+  runtime: [],
+  model: ['runtime'],
+  decoders: ['runtime', 'model'],
+  inputs: ['runtime', 'model', 'decoders'],
+  detect: ['runtime', 'model'],
+  pipeline: ['runtime', 'model', 'decoders', 'inputs'],
+  store: ['runtime', 'model'],
+  hunt: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline'],
+  stream: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline', 'store'],
+  outputs: ['runtime', 'model', 'store'],
+  http: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'stream', 'outputs'],
+  generate: ['runtime', 'model', 'decoders'],
+  cli: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'hunt', 'stream', 'outputs', 'http', 'generate'],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */

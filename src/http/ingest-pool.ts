@@ -4,7 +4,8 @@
 // batches), large ones in arrival order, and none waits more than a second
 // while small ones pass. A worker that dies fails its body's request and is
 // replaced.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../runtime/worker.js';
 import type { BodyError, BodyTask, DecodedBatch } from '../stream/stream-decode.js';
 import type { IngestReply, IngestTask } from './ingest-worker.js';
 
@@ -31,17 +32,12 @@ export class IngestPool {
   }
 
   private spawn(): Worker {
-    // Compiled, the worker sits beside this file (dist/server/ingest-worker.js); from
-    // source under tsx (tests), the worker registers tsx before loading the .ts.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(fromSource ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
     // A young generation much larger than V8's default (semi-spaces of 48 MB, not 16):
     // framing hands over records parsed 512 at a time, and with small semi-spaces
     // each batch lives through two scavenges and is promoted, so the old generation
     // fills with garbage. Measured: half the decode time per record.
     const resourceLimits = { maxYoungGenerationSizeMb: 144 };
-    const w = fromSource ? new Worker(boot, { eval: true, resourceLimits }) : new Worker(url, { resourceLimits });
+    const w = startWorker(import.meta.url, 'ingest-worker', { resourceLimits });
     w.on('message', (m: IngestReply) => {
       const p = this.busy.get(w);
       if (!p || p.task.id !== m.id) return;

@@ -8,7 +8,8 @@
 // task after each one sat idle for that long (~150 ms of a 1M-record hunt). So a
 // worker is sent its next task while it still works on one, as long as plenty are
 // queued, and says it is ready before it sends its result.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../runtime/worker.js';
 import { UnreadableInput } from '../inputs/inputs.js';
 import { runTask, type RunnerState, type WorkerReply, type WorkerTask } from './decode-worker.js';
 
@@ -37,18 +38,11 @@ export class DecodePool {
 
   /** `size` threads in all: the main thread and size - 1 workers. */
   constructor(size: number) {
-    // The compiled worker sits beside this file (dist/hunt/decode-worker.js); when
-    // running from source under tsx (tests), beside it is the .ts, and the worker
-    // inherits tsx through execArgv.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(fromSource ? './decode-worker.ts' : './decode-worker.js', import.meta.url);
-    // From source (tests under tsx), the worker registers tsx itself before loading the .ts.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
     for (let i = 1; i < size; i++) {
       // A small young generation: what a worker allocates dies young (records it parsed), and
       // V8's default semi-spaces would hold tens of MB per worker for nothing.
       const options = { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }, workerData: { decodeWorker: true } };
-      const w = fromSource ? new Worker(boot, { eval: true, ...options }) : new Worker(url, options);
+      const w = startWorker(import.meta.url, 'decode-worker', options);
       w.on('message', (m: WorkerReply) => this.reply(w, m));
       w.on('error', (err) => {
         for (const p of this.pending.values()) p.reject(err);

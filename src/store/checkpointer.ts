@@ -7,7 +7,8 @@
 // checkpoint stays as a fallback for a log that grows too large anyway.
 // Checkpoints do not change what is durable: a commit is durable once it is in
 // the log (synchronous=FULL syncs the log at every commit).
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import { startWorker } from '../runtime/worker.js';
 import Database from 'better-sqlite3';
 
 interface Config { file: string; intervalMs: number; synchronous: 'FULL' | 'NORMAL' }
@@ -37,12 +38,9 @@ export class Checkpointer {
   private readonly worker: Worker;
 
   constructor(file: string, synchronous: 'FULL' | 'NORMAL', intervalMs = 200) {
-    const fromSource = import.meta.url.endsWith('.ts');
-    // This file, run as the thread (beside the code calling it, compiled or bundled: scripts/bundle.mjs).
-    const url = new URL(fromSource ? './checkpointer.ts' : './checkpointer.js', import.meta.url);
     const checkpointer: Config = { file, intervalMs, synchronous };
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-    this.worker = fromSource ? new Worker(boot, { eval: true, workerData: { checkpointer } }) : new Worker(url, { workerData: { checkpointer } });
+    // This file, run as the thread (beside the code calling it, compiled or bundled: scripts/bundle.mjs).
+    this.worker = startWorker(import.meta.url, 'checkpointer', { workerData: { checkpointer } });
     this.worker.unref();
     // A failed checkpointer only means the writer checkpoints itself (its fallback).
     this.worker.on('error', () => undefined);
