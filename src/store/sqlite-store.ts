@@ -3,13 +3,27 @@
 // sign-ins, mail accesses) until they can no longer matter, and the alerts.
 // Every write is a transaction; WAL mode means a killed process loses nothing
 // that was committed, and an ingest reply is only sent after its commit.
+//
+// SqliteStore is the one class the rest of the code uses: it opens the database
+// and hands each part to the table object that owns it, all of them sharing the
+// connection and its prepared statements (statements.ts):
+//   schema.ts            the tables and indexes, and the migration of older stores
+//   events-table.ts      the events, their per-IP spans (ips), and eviction
+//   meta-table.ts        settings and positions by key (incl. the tailer's file offsets)
+// (The quarantine, the alerts and the outbox are still here.)
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertDocument } from '../model/alert.js';
 import type { DecodedEvent } from '../model/event.js';
-import { ROW_ROLES, storedEvent, type DecodedRows, type RowRole } from './rows.js';
+import { ROW_ROLES, type DecodedRows, type RowRole } from './rows.js';
 import { Checkpointer } from './checkpointer.js';
+import { Statements } from './statements.js';
+import { openSchema } from './schema.js';
+import { MetaTable } from './meta-table.js';
+import { EventsTable, recordKeyHash } from './events-table.js';
+
+export { recordKeyHash } from './events-table.js';
 
 /**
  * Triage states, plus `withdrawn`: set by crosswatch itself when later (late)
@@ -45,7 +59,6 @@ export interface AlertFilter {
   cursor?: string;
 }
 
-interface EventRow { role: string; doc: string; at_ms: number; at_ns: number }
 interface AlertRow { id: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number }
 
 export interface StoreOptions {
@@ -67,169 +80,26 @@ export interface StoreOptions {
   keyHash?: (key: string) => number;
 }
 
-/** The store's schema version (meta key schema_version); older stores are migrated on open. */
-const SCHEMA_VERSION = '4';
-
-/**
- * A 53-bit hash of a record key (two 32-bit FNV-style hashes of its UTF-16 code
- * units, 32 + 21 bits). The store deduplicates records by (time, hash): an index
- * of ~60-character text keys cost a fifth of an insert. Two different keys with
- * the same hash in the same millisecond are told apart by the key kept in the
- * row (insertEvent), so no record is ever taken for another.
- */
-export function recordKeyHash(key: string): number {
-  let a = 0x811c9dc5 | 0;
-  let b = 0x9747b28c | 0;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return (a >>> 0) * 2_097_152 + ((b >>> 0) >>> 11);
-}
-
-/**
- * Events are indexed for lookups by IP under the hour they fall in (at_ms / HOUR_MS,
- * SQLite's integer division): an index led by the IP alone took each commit's new
- * entries to pages all over it (one per IP), and inserting into it was most of the
- * cost of a commit; led by the hour, a commit's entries land together. A lookup by
- * IP then seeks once per hour of the IP's span (the ips table has it; eviction keeps
- * it to about the window).
- */
-const HOUR_MS = 3_600_000;
-
-/** Hours as SQLite's at_ms / 3600000 gives them (truncated toward zero). */
-const hourOf = (ms: number): number => Math.trunc(ms / HOUR_MS);
-
-/** The CTE `hours`: the hours from the first parameter to the second. */
-const HOURS = 'WITH RECURSIVE hours(h) AS (SELECT ? UNION ALL SELECT h + 1 FROM hours WHERE h < ?) ';
-/** One IP's rows in those hours, through events_hour_ip (its expression, written the same). */
-const IP_IN_HOURS = 'at_ms / 3600000 IN hours AND ip = ?';
-
 export class SqliteStore {
   readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly s: Statements;
   private checkpointer: Checkpointer | null = null;
-  private readonly keyHash: (key: string) => number;
+  private readonly meta: MetaTable;
+  private readonly events: EventsTable;
 
   constructor(dataDir: string, opts: StoreOptions = {}) {
-    this.keyHash = opts.keyHash ?? recordKeyHash;
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'crosswatch.sqlite'));
+    this.s = new Statements(this.db);
+    this.meta = new MetaTable(this.s);
+    this.events = new EventsTable(this.s, this.meta, opts.keyHash ?? recordKeyHash);
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit survives a machine crash, not only a killed process.
     this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     // A larger page cache than the 2 MB default: the indexes of recent events stay in memory.
     this.db.pragma('cache_size = -32768');
-    // The schema, and the migration of an older store, in one transaction.
-    this.db.transaction(() => {
-      this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-      const version = this.getMeta('schema_version');
-      const hadEvents = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
-      // Older events tables are copied into the current one: version 1 (events unique by
-      // key alone, no ips table), 2 (indexed by IP alone), 3 (unique by time and key text).
-      const migrating = hadEvents && version !== SCHEMA_VERSION;
-      if (migrating) {
-        // Its indexes keep their names through the rename: dropped, so the new table gets its own.
-        this.db.exec(`ALTER TABLE events RENAME TO events_old; DROP INDEX IF EXISTS events_ip; DROP INDEX IF EXISTS events_at;
-          DROP INDEX IF EXISTS events_alerts; DROP INDEX IF EXISTS events_key; DROP INDEX IF EXISTS events_hour_ip;`);
-      }
-      // A record is stored once per (time, key): the unique index (of the key's hash,
-      // see recordKeyHash) leads with the time, so a commit's new entries land together
-      // (a random key alone would spread every commit over the whole index). The same
-      // record delivered again has the same time and key; copies of one id with
-      // different times are both kept, and the correlator counts an id once per IP.
-      this.db.exec(`
-        CREATE TABLE IF NOT EXISTS events (
-          seq INTEGER PRIMARY KEY,
-          record_key TEXT NOT NULL,
-          key_hash INTEGER NOT NULL,
-          ip TEXT NOT NULL,
-          role TEXT NOT NULL,
-          at_ms INTEGER NOT NULL,
-          at_ns INTEGER NOT NULL,
-          doc TEXT NOT NULL
-        );
-        CREATE UNIQUE INDEX IF NOT EXISTS events_key_hash ON events (at_ms, key_hash);
-        -- By IP under the hour (HOUR_MS); the expression must be written the same in queries.
-        CREATE INDEX IF NOT EXISTS events_hour_ip ON events (at_ms / 3600000, ip, at_ms);
-        -- The network alerts (few among the events), for loading their times at start.
-        CREATE INDEX IF NOT EXISTS events_alerts ON events (ip, at_ms) WHERE role = 'network_alert';
-        -- Per IP: its stored events' count and time span, for eviction without scanning the events.
-        CREATE TABLE IF NOT EXISTS ips (
-          ip TEXT PRIMARY KEY,
-          n INTEGER NOT NULL,
-          min_ms INTEGER NOT NULL,
-          max_ms INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS alerts (
-          id TEXT PRIMARY KEY,
-          rule TEXT NOT NULL,
-          ip TEXT NOT NULL,
-          start_ms INTEGER NOT NULL,
-          end_ms INTEGER NOT NULL,
-          users TEXT NOT NULL,
-          status TEXT NOT NULL DEFAULT 'open',
-          triage TEXT NOT NULL DEFAULT '[]',
-          version INTEGER NOT NULL DEFAULT 1,
-          doc TEXT NOT NULL,
-          created_at TEXT NOT NULL,
-          updated_at TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS alerts_rule_ip ON alerts (rule, ip, start_ms);
-        CREATE INDEX IF NOT EXISTS alerts_ip ON alerts (ip, status);
-        CREATE INDEX IF NOT EXISTS alerts_end ON alerts (end_ms, id);
-        -- Per IP: events before this time were evicted, so alerts reaching back before it stand as they are.
-        CREATE TABLE IF NOT EXISTS evicted (ip TEXT PRIMARY KEY, before_ms INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS outbox (
-          -- AUTOINCREMENT: a delivery number is never reused, even after the outbox empties.
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          sink TEXT NOT NULL,
-          alert_id TEXT NOT NULL,
-          change TEXT NOT NULL,
-          doc TEXT NOT NULL,
-          attempts INTEGER NOT NULL DEFAULT 0,
-          next_at INTEGER NOT NULL DEFAULT 0,
-          last_error TEXT
-        );
-        CREATE INDEX IF NOT EXISTS outbox_sink ON outbox (sink, seq);
-        -- Records dated ahead of the receiving clock (StreamPipeline): held apart from the
-        -- events, so they move no watermark, window or eviction horizon, until their time comes.
-        CREATE TABLE IF NOT EXISTS quarantine (
-          seq INTEGER PRIMARY KEY,
-          record_key TEXT NOT NULL,
-          ip TEXT NOT NULL,
-          role TEXT NOT NULL,
-          at_ms INTEGER NOT NULL,
-          at_ns INTEGER NOT NULL,
-          doc TEXT NOT NULL,
-          received_ms INTEGER NOT NULL
-        );
-        -- Once per record, as in events; led by the time, for releasing the earliest first.
-        CREATE UNIQUE INDEX IF NOT EXISTS quarantine_key ON quarantine (at_ms, record_key);
-      `);
-      if (version !== SCHEMA_VERSION) {
-        if (migrating) {
-          // In pages (a statement cannot write while another reads on this connection).
-          const page = this.db.prepare('SELECT seq, record_key, ip, role, at_ms, at_ns, doc FROM events_old WHERE seq > ? ORDER BY seq LIMIT 10000');
-          for (let after = -Infinity; ;) {
-            const rows = page.all(after) as Array<{ seq: number; record_key: string; ip: string; role: string; at_ms: number; at_ns: number; doc: string }>;
-            if (rows.length === 0) break;
-            for (const r of rows) this.insertEvent(r.record_key, r.ip, r.role, r.at_ms, r.at_ns, r.doc, r.seq);
-            after = rows[rows.length - 1]!.seq;
-          }
-          this.db.exec('DROP TABLE events_old');
-        }
-        // (Version 1 had no ips table; rebuilt for every older store, it is exact.)
-        this.db.exec(`
-          DELETE FROM ips;
-          INSERT INTO ips (ip, n, min_ms, max_ms) SELECT ip, count(*), min(at_ms), max(at_ms) FROM events GROUP BY ip;
-        `);
-        this.setMeta('schema_version', SCHEMA_VERSION);
-      }
-    })();
+    openSchema(this.db, this.meta, this.events);
     if (opts.checkpointThread) {
       // The checkpoint thread keeps the log short; this connection checkpoints only if it
       // grows past 50,000 pages (~200 MB) all the same, and a reset log is cut back to 64 MB.
@@ -243,19 +113,14 @@ export class SqliteStore {
     }
   }
 
-  /** A prepared statement, prepared once. */
+  /** A prepared statement, prepared once (statements.ts). */
   private st(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.s.st(sql);
   }
 
   /** Runs fn in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.s.transaction(fn);
   }
 
   /**
@@ -307,176 +172,24 @@ export class SqliteStore {
     this.db.close();
   }
 
-  /**
-   * Stores a batch of correlatable events (one decoded batch's rows); the same
-   * record (same key) delivered again is ignored. Returns, per row, 1 when it
-   * was new. Call inside a transaction (transaction()) with the rest of the
-   * commit; alone, it runs in its own.
-   */
-  insertRows(rows: DecodedRows): Uint8Array {
-    const fresh = new Uint8Array(rows.n);
-    if (rows.n === 0) return fresh;
-    const span = new Map<string, { n: number; min: number; max: number }>();
-    this.transaction(() => {
-      for (let i = 0; i < rows.n; i++) {
-        const ip = rows.ips[i]!;
-        const at = rows.atMs[i]!;
-        if (!this.insertEvent(rows.keys[i]!, ip, ROW_ROLES[rows.roles[i]!]!, at, rows.atNs[i]!, rows.docs[i]!)) continue;
-        fresh[i] = 1;
-        const s = span.get(ip);
-        if (!s) span.set(ip, { n: 1, min: at, max: at });
-        else {
-          s.n++;
-          if (at < s.min) s.min = at;
-          if (at > s.max) s.max = at;
-        }
-      }
-      const up = this.st(
-        'INSERT INTO ips (ip, n, min_ms, max_ms) VALUES (?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET n = n + excluded.n, ' +
-        'min_ms = min(min_ms, excluded.min_ms), max_ms = max(max_ms, excluded.max_ms)',
-      );
-      for (const [ip, s] of span) up.run(ip, s.n, s.min, s.max);
-    });
-    return fresh;
-  }
+  // Events (events-table.ts). insertRows joins the caller's transaction, if any.
 
-  /**
-   * Stores one event unless the same record (same time and key) is stored; returns
-   * whether it was new. Its slot is (time, hash of the key); a slot taken by another
-   * key (a hash collision, all but impossible) sends it on to the next hash value,
-   * where a copy of it would have gone too.
-   */
-  private insertEvent(key: string, ip: string, role: string, atMs: number, atNs: number, doc: string, seq: number | null = null): boolean {
-    const insert = this.st('INSERT OR IGNORE INTO events (seq, record_key, key_hash, ip, role, at_ms, at_ns, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (let h = this.keyHash(key); ; h++) {
-      if (insert.run(seq, key, h, ip, role, atMs, atNs, doc).changes === 1) return true;
-      if (this.st('SELECT record_key FROM events WHERE at_ms = ? AND key_hash = ?').pluck().get(atMs, h) === key) return false;
-    }
-  }
+  insertRows(rows: DecodedRows): Uint8Array { return this.events.insertRows(rows); }
+  eventsForIp(ip: string): DecodedEvent[] { return this.events.eventsForIp(ip); }
+  horizon(ip: string): number { return this.events.horizon(ip); }
+  networkAlertTimes(): Map<string, number[]> { return this.events.networkAlertTimes(); }
 
-  /**
-   * The stored events of one IP from its eviction horizon on (older ones are
-   * being or have been evicted: the IP is recomputed as if they were gone), for
-   * recomputing its episodes.
-   */
-  eventsForIp(ip: string): DecodedEvent[] {
-    const span = this.span(ip);
-    if (!span) return [];
-    const from = Math.max(span.min, this.horizon(ip));
-    if (from > span.max) return [];
-    const rows = this.st(`${HOURS}SELECT role, doc, at_ms, at_ns FROM events WHERE ${IP_IN_HOURS} AND at_ms >= ? ORDER BY at_ms, at_ns, seq`)
-      .all(hourOf(from), hourOf(span.max), ip, from) as EventRow[];
-    return rows.map((r) => storedEvent(r.role, ip, r.at_ms, r.at_ns, r.doc));
-  }
+  // Eviction, step by step (events-table.ts; StreamPipeline.evictSteps): each write is a transaction of its own.
 
-  /** The times of an IP's oldest and newest stored events, or wider (the ips table); null when it has none. */
-  private span(ip: string): { min: number; max: number } | null {
-    const r = this.st('SELECT min_ms, max_ms FROM ips WHERE ip = ?').get(ip) as { min_ms: number; max_ms: number } | undefined;
-    return r ? { min: r.min_ms, max: r.max_ms } : null;
-  }
-
-  /** Before this time (ms) an IP's events are evicted, or about to be. */
-  horizon(ip: string): number {
-    const ipHorizon = (this.st('SELECT before_ms FROM evicted WHERE ip = ?').get(ip) as { before_ms: number } | undefined)?.before_ms;
-    return Math.max(Number(this.getMeta('evicted_before_ms') ?? Number.MIN_SAFE_INTEGER), ipHorizon ?? Number.MIN_SAFE_INTEGER);
-  }
-
-  /** The times (ms) of every stored network alert, by IP: the pipeline keeps them in memory. */
-  networkAlertTimes(): Map<string, number[]> {
-    const out = new Map<string, number[]>();
-    for (const r of this.st("SELECT ip, at_ms FROM events WHERE role = 'network_alert' ORDER BY ip, at_ms").iterate() as IterableIterator<{ ip: string; at_ms: number }>) {
-      let a = out.get(r.ip);
-      if (!a) out.set(r.ip, (a = []));
-      a.push(r.at_ms);
-    }
-    return out;
-  }
-
-  /**
-   * One page of the IPs (in IP order, after `after`) that hold events older
-   * than their horizon: per IP, `horizonMs` behind its newest event, and never
-   * before `retentionBeforeMs`. `next` is the cursor for the next page, null at
-   * the end.
-   */
   evictionPage(after: string, limit: number, horizonMs: number, retentionBeforeMs: number): { stale: Array<{ ip: string; before: number }>; next: string | null } {
-    const rows = this.st('SELECT ip, min_ms, max_ms FROM ips WHERE ip > ? ORDER BY ip LIMIT ?').all(after, limit) as Array<{ ip: string; min_ms: number; max_ms: number }>;
-    const stale: Array<{ ip: string; before: number }> = [];
-    for (const r of rows) {
-      const before = Math.max(r.max_ms - horizonMs, retentionBeforeMs);
-      if (r.min_ms < before) stale.push({ ip: r.ip, before });
-    }
-    return { stale, next: rows.length < limit ? null : rows[rows.length - 1]!.ip };
+    return this.events.evictionPage(after, limit, horizonMs, retentionBeforeMs);
   }
+  markEvicted(stale: ReadonlyArray<{ ip: string; before: number }>): void { this.events.markEvicted(stale); }
+  staleRows(ip: string, before: number): number[] { return this.events.staleRows(ip, before); }
+  deleteRows(seqs: ArrayLike<number>, from: number, to: number): number { return this.events.deleteRows(seqs, from, to); }
+  settleEvicted(ips: ReadonlyArray<{ ip: string; deleted: number }>): void { this.events.settleEvicted(ips); }
+  markEvictedBefore(beforeMs: number): void { this.events.markEvictedBefore(beforeMs); }
 
-  /**
-   * Eviction, first step: records the IPs' new horizons (events before them no
-   * longer count, and alerts reaching back before them stand as they are).
-   */
-  markEvicted(stale: ReadonlyArray<{ ip: string; before: number }>): void {
-    const up = this.st('INSERT INTO evicted (ip, before_ms) VALUES (?, ?) ON CONFLICT(ip) DO UPDATE SET before_ms = max(before_ms, excluded.before_ms)');
-    this.transaction(() => {
-      for (const { ip, before } of stale) up.run(ip, before);
-    });
-  }
-
-  /** The row ids of one IP's events before `before`. */
-  staleRows(ip: string, before: number): number[] {
-    const span = this.span(ip);
-    if (!span || span.min >= before) return [];
-    return this.st(`${HOURS}SELECT seq FROM events WHERE ${IP_IN_HOURS} AND at_ms < ?`).pluck()
-      .all(hourOf(span.min), hourOf(Math.min(span.max, before - 1)), ip, before) as number[];
-  }
-
-  /**
-   * Deletes events by row id (in one transaction; sorted ids touch each page once) and
-   * takes them off their IPs' counts in the same transaction, so that a process killed
-   * between two steps of an eviction leaves the counts right. Returns how many went.
-   */
-  deleteRows(seqs: ArrayLike<number>, from: number, to: number): number {
-    const del = this.st('DELETE FROM events WHERE seq = ? RETURNING ip').pluck();
-    const dec = this.st('UPDATE ips SET n = max(0, n - ?) WHERE ip = ?');
-    return this.transaction(() => {
-      const gone = new Map<string, number>();
-      for (let i = from; i < to; i++) {
-        const ip = del.get(seqs[i]!) as string | undefined;
-        if (ip !== undefined) gone.set(ip, (gone.get(ip) ?? 0) + 1);
-      }
-      let n = 0;
-      for (const [ip, k] of gone) {
-        dec.run(k, ip);
-        n += k;
-      }
-      return n;
-    });
-  }
-
-  /** Eviction, last step: each IP's oldest time (deleteRows took its deleted events off its count). */
-  settleEvicted(ips: ReadonlyArray<{ ip: string; deleted: number }>): void {
-    this.transaction(() => {
-      for (const { ip } of ips) {
-        const span = this.span(ip);
-        const min = span && (this.st(`${HOURS}SELECT min(at_ms) AS m FROM events WHERE ${IP_IN_HOURS}`)
-          .get(hourOf(span.min), hourOf(span.max), ip) as { m: number | null }).m;
-        if (min === null) this.st('DELETE FROM ips WHERE ip = ?').run(ip);
-        else this.st('UPDATE ips SET min_ms = ? WHERE ip = ?').run(min, ip);
-      }
-    });
-  }
-
-  /**
-   * Records that nothing before `beforeMs` is kept for any IP (the retention). The
-   * IPs' own horizons at or before it say nothing more and go: the evicted table
-   * holds one row per IP with a horizon of its own, not one per IP ever evicted.
-   */
-  markEvictedBefore(beforeMs: number): void {
-    const prev = Number(this.getMeta('evicted_before_ms') ?? Number.NEGATIVE_INFINITY);
-    if (beforeMs > prev) {
-      this.transaction(() => {
-        this.setMeta('evicted_before_ms', String(beforeMs));
-        this.st('DELETE FROM evicted WHERE before_ms <= ?').run(beforeMs);
-      });
-    }
-  }
 
   /**
    * Holds rows from the future apart (the rows at `which`, at most `room` new ones);
@@ -526,17 +239,11 @@ export class SqliteStore {
     return { events: r.n, earliestMs: r.lo, latestMs: r.hi };
   }
 
-  eventCount(): number {
-    return (this.st('SELECT coalesce(sum(n), 0) AS n FROM ips').get() as { n: number }).n;
-  }
+  eventCount(): number { return this.events.eventCount(); }
 
-  getMeta(key: string): string | undefined {
-    return (this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-  }
+  getMeta(key: string): string | undefined { return this.meta.getMeta(key); }
+  setMeta(key: string, value: string): void { this.meta.setMeta(key, value); }
 
-  setMeta(key: string, value: string): void {
-    this.st('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-  }
 
   /**
    * Stores an episode's alert. The same id updates in place; so does an alert of
