@@ -1,0 +1,190 @@
+// The alerts table: the service's alerts with their triage status and history,
+// kept up to date as late events change an IP's episodes (upsertAlert,
+// withdrawAlertsExcept), and listed newest first with cursors for the API. Every
+// change is queued for the sinks (the outbox) in the same transaction.
+import type { AlertDocument } from '../model/alert.js';
+import type { EventsTable } from './events-table.js';
+import type { OutboxTable } from './outbox-table.js';
+import type { Statements } from './statements.js';
+
+/**
+ * Triage states, plus `withdrawn`: set by crosswatch itself when later (late)
+ * data no longer support an alert it raised — typically an IP that turned out to
+ * be shared infrastructure once more users' sign-ins arrived. Withdrawn alerts
+ * are left out of listings unless asked for.
+ */
+export type AlertStatus = 'open' | 'acknowledged' | 'closed' | 'withdrawn';
+export const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'closed', 'withdrawn'];
+export const TRIAGE_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'closed'];
+
+export interface StoredAlert {
+  doc: AlertDocument;
+  status: AlertStatus;
+  /** Triage history, newest last. */
+  triage: Array<{ at: string; status: AlertStatus; by?: string; note?: string }>;
+  /** Bumped on every change of evidence or status. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AlertFilter {
+  rule?: string;
+  ip?: string;
+  user?: string;
+  status?: AlertStatus;
+  /** ISO times bounding the alert's last qualifying event (event.end). */
+  since?: string;
+  until?: string;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+interface AlertRow { id: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number }
+
+export class AlertsTable {
+  constructor(
+    private readonly s: Statements,
+    /** For the IPs' eviction horizons (withdrawAlertsExcept). */
+    private readonly events: EventsTable,
+    private readonly outbox: OutboxTable,
+  ) {}
+
+  /**
+   * Stores an episode's alert. The same id updates in place; so does an alert of
+   * the same rule and IP whose time span overlaps the episode's (a late event can
+   * move an episode's anchor, and so its id, and must not make a second alert),
+   * unless `taken` holds its id: the ids of this recomputation's other episodes
+   * and the alerts they already took, so that two episodes never fold into one
+   * alert. (Episodes of one rule and IP never overlap: a gap longer than the window
+   * parts them. Matching with a window of slack, as before, folded an episode that
+   * began within a window of the previous one's end into it, where hunt keeps two.)
+   * Returns what happened, for sinks and metrics.
+   */
+  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): { change: 'created' | 'updated' | 'unchanged'; id: string } {
+    const startMs = Date.parse(doc.event.start);
+    const endMs = Date.parse(doc.event.end);
+    return this.s.db.transaction(() => {
+      let row = this.s.st('SELECT * FROM alerts WHERE id = ?').get(doc.event.id) as AlertRow | undefined;
+      if (!row) {
+        const overlapping = this.s.st('SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms >= ? ORDER BY start_ms')
+          .all(doc.rule.id, doc.source.ip, endMs, startMs) as AlertRow[];
+        row = overlapping.find((r) => !taken.has(r.id));
+      }
+      if (!row) {
+        this.s.st(
+          'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(doc.event.id, doc.rule.id, doc.source.ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
+        this.outbox.enqueue(doc.event.id, 'created', now);
+        return { change: 'created' as const, id: doc.event.id };
+      }
+      const id = row.id;
+      const merged: AlertDocument = { ...doc, event: { ...doc.event, id } };
+      const old = JSON.parse(row.doc) as AlertDocument;
+      // The raise time is the first one; the rest is evidence that may have grown.
+      merged['@timestamp'] = old['@timestamp'];
+      const revive = row.status === 'withdrawn';
+      if (!revive && JSON.stringify(old) === JSON.stringify(merged)) return { change: 'unchanged' as const, id };
+      this.s.st(
+        'UPDATE alerts SET start_ms = ?, end_ms = ?, users = ?, doc = ?, version = version + 1, updated_at = ? WHERE id = ?',
+      ).run(Math.min(startMs, row.start_ms), Math.max(endMs, row.end_ms), JSON.stringify(doc.user.name), JSON.stringify(merged), now, id);
+      if (revive) this.appendTriage(id, 'open', 'crosswatch', 'new evidence supports this alert again', now);
+      this.outbox.enqueue(id, 'updated', now);
+      return { change: 'updated' as const, id };
+    })();
+  }
+
+  /**
+   * Withdraws this IP's alerts that the latest recomputation did not produce
+   * (and that nobody has triaged yet). Returns the withdrawn ids.
+   */
+  withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string): string[] {
+    // Alerts whose evidence reaches back before evicted events cannot be recomputed: they stand.
+    const horizon = this.events.horizon(ip);
+    return this.s.db.transaction(() => {
+      const rows = this.s.st("SELECT id, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; start_ms: number }>;
+      const gone = rows.filter((r) => r.start_ms >= horizon).map((r) => r.id).filter((id) => !keep.has(id));
+      for (const id of gone) {
+        this.appendTriage(id, 'withdrawn', 'crosswatch', reason, now);
+        this.outbox.enqueue(id, 'withdrawn', now);
+      }
+      return gone;
+    })();
+  }
+
+  private appendTriage(id: string, status: AlertStatus, by: string | undefined, note: string | undefined, now: string): void {
+    const row = this.s.st('SELECT triage FROM alerts WHERE id = ?').get(id) as { triage: string } | undefined;
+    if (!row) return;
+    const triage = JSON.parse(row.triage) as StoredAlert['triage'];
+    triage.push({ at: now, status, ...(by ? { by } : {}), ...(note ? { note } : {}) });
+    this.s.st('UPDATE alerts SET status = ?, triage = ?, version = version + 1, updated_at = ? WHERE id = ?')
+      .run(status, JSON.stringify(triage), now, id);
+  }
+
+  getAlert(id: string): StoredAlert | null {
+    const row = this.s.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    return row ? toStored(row) : null;
+  }
+
+  /** Newest first (by last qualifying event, then id), with a cursor for the next page. */
+  listAlerts(f: AlertFilter): { alerts: StoredAlert[]; next: string | null } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.rule) { where.push('(rule = ? OR json_extract(doc, \'$.rule.name\') = ?)'); args.push(f.rule, f.rule); }
+    if (f.ip) { where.push('ip = ?'); args.push(f.ip); }
+    if (f.user) { where.push('EXISTS (SELECT 1 FROM json_each(users) WHERE lower(value) = lower(?))'); args.push(f.user); }
+    if (f.status) { where.push('status = ?'); args.push(f.status); } else where.push("status != 'withdrawn'");
+    if (f.since) { where.push('end_ms >= ?'); args.push(Date.parse(f.since)); }
+    if (f.until) { where.push('end_ms <= ?'); args.push(Date.parse(f.until)); }
+    if (f.cursor) {
+      const [endMs, id] = decodeCursor(f.cursor);
+      where.push('(end_ms < ? OR (end_ms = ? AND id < ?))');
+      args.push(endMs, endMs, id);
+    }
+    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY end_ms DESC, id DESC LIMIT ?`;
+    const rows = this.s.st(sql).all(...args, f.limit + 1) as AlertRow[];
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    return { alerts: page.map(toStored), next: rows.length > f.limit && last ? encodeCursor(last.end_ms, last.id) : null };
+  }
+
+  /** Triage: set the status with a note and who; returns the updated alert or null if unknown. */
+  setStatus(id: string, status: AlertStatus, by: string | undefined, note: string | undefined, now: string): StoredAlert | null {
+    return this.s.db.transaction(() => {
+      const row = this.s.st('SELECT id FROM alerts WHERE id = ?').get(id) as { id: string } | undefined;
+      if (!row) return null;
+      this.appendTriage(id, status, by, note, now);
+      return toStored(this.s.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow);
+    })();
+  }
+
+  alertCounts(): Array<{ rule: string; status: string; n: number }> {
+    return this.s.st('SELECT rule, status, count(*) AS n FROM alerts GROUP BY rule, status').all() as Array<{ rule: string; status: string; n: number }>;
+  }
+}
+
+function toStored(row: AlertRow): StoredAlert {
+  return {
+    doc: JSON.parse(row.doc) as AlertDocument,
+    status: row.status,
+    triage: JSON.parse(row.triage) as StoredAlert['triage'],
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function encodeCursor(endMs: number, id: string): string {
+  return Buffer.from(JSON.stringify([endMs, id])).toString('base64url');
+}
+
+function decodeCursor(c: string): [number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new Error('invalid cursor');
+}
