@@ -5,7 +5,7 @@
 // and "\r", may contain spaces, and run until the next " key=". Time is `rt`,
 // else `end`, else `start`, else Fortinet's FTNTFGTeventtime / FTNTFGTdate +
 // FTNTFGTtime, else the syslog header's. Which records are network alerts: PAN-OS
-// and FortiGate CEF by their vendor's own list (panos.ts, fortigate.ts: status and
+// and FortiGate CEF by their vendor's own list (common/panos.ts, common/fortinet.ts: status and
 // audit logs such as GLOBALPROTECT or traffic are not alerts), every other vendor
 // by cefRole() below (documented in docs/formats.md).
 import type { NormalizedEvent, Outcome, Role } from '../model/event.js';
@@ -16,9 +16,9 @@ import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './typ
 import { reject } from './types.js';
 import { MAX_FIELD_CHARS, port, setEndpoints, snippet, str } from './fields.js';
 import { splitSyslog } from './syslog.js';
-import { syslogTime, timeOptions } from './fast-log.js';
-import { PANOS_LOG_TYPES, PANOS_SEVERITY, PANOS_THREAT_SUBTYPES, isPanosAlert, panosCategory } from './panos.js';
-import { fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './fortigate.js';
+import { syslogTime, timeOptions } from './common/time.js';
+import { PANOS_LOG_TYPES, PANOS_SEVERITY, PANOS_THREAT_SUBTYPES, isPanosAlert, panosCategory } from './common/panos.js';
+import { fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './common/fortinet.js';
 
 const NAME = 'cef';
 

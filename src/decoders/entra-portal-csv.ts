@@ -12,7 +12,7 @@ import { canonicalIp } from '../model/ip.js';
 import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { hasKey, reject } from './types.js';
 import { num, present, readTime, str } from './fields.js';
-import { countryGeo, signinEvent } from './entra-signin.js';
+import { countryGeo, signinEvent } from './common/signin.js';
 
 const NAME = 'entra-portal-csv';
 

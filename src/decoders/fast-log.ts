@@ -12,137 +12,18 @@
 //   MM/DD/YYYY-hh:mm:ss.uuuuuu   Suricata
 // Every line is a network alert keyed on SRC.
 import type { NormalizedEvent } from '../model/event.js';
-import { canonicalIp } from '../model/ip.js';
-import { formatInstant, parseTime, withInferredYear } from '../model/time.js';
-import type { Instant, SyslogTimeOptions } from '../model/time.js';
+import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
-import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
+import { MAX_FIELD_CHARS, snippet, str } from './fields.js';
 import { splitSyslog } from './syslog.js';
+import { snortTime, syslogTime } from './common/time.js';
+import { actionOf, endpoint, endpointField, idsAlertEvent, unquoteMsg } from './common/ids-alert.js';
 
 const NAME = 'fast-log';
 
 /** Longest line read; a real fast.log line is a few hundred characters. */
 export const MAX_FAST_LINE = 16 * 1024;
-
-/** parseTime options for zone-less device times: the configured zone (else UTC) and the reference for year-less stamps. */
-export function timeOptions(ctx: DecodeContext): SyslogTimeOptions {
-  const opts: SyslogTimeOptions = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference };
-  if (ctx.zone !== undefined) opts.zone = ctx.zone;
-  return opts;
-}
-
-const SNORT_TS_RE = /^(\d{2})\/(\d{2})(?:\/(\d{2}|\d{4}))?-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
-
-/** Is the text shaped like a Snort / Suricata alert time (whatever its values)? */
-export function isSnortTime(text: string): boolean {
-  return SNORT_TS_RE.test(text.trim());
-}
-
-/**
- * Snort / Suricata alert time, in the configured zone (else UTC; Snort writes
- * the sensor's local time unless run with -U):
- *   "MM/DD-hh:mm:ss.uuuuuu"      year inferred from the reference;
- *   "MM/DD/YY-..."               Snort 2 -y (20YY);
- *   "YY/MM/DD-..."               Snort 3 -y: told from Snort 2's form by its first
- *                                number, a year (13 or more) where Snort 2 has a
- *                                month (Snort 3 was first released in 2014);
- *   "MM/DD/YYYY-..."             Suricata.
- * Null when it is not such a time.
- */
-export function snortTime(text: string, ctx: DecodeContext): Instant | null {
-  const m = SNORT_TS_RE.exec(text.trim());
-  if (!m) return null;
-  const [, a, b, c, h, mi, s, frac] = m;
-  const opts = timeOptions(ctx);
-  if (c === undefined) {
-    return withInferredYear(Number(a), Number(b), Number(h), Number(mi), Number(s), frac, opts);
-  }
-  let year: number;
-  let mo = a!;
-  let d = b!;
-  if (c.length === 4) year = Number(c);
-  else if (Number(a) > 12) {
-    year = 2000 + Number(a);
-    mo = b!;
-    d = c;
-  } else year = 2000 + Number(c);
-  return parseTime(`${String(year).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ''}`, opts);
-}
-
-/**
- * Snort's `seconds` (the packet's epoch second, whatever the sensor's zone) is
- * the truth; the timestamp (local time unless -U) only adds its sub-second
- * digits, when both name the same second of the minute (zones differ by whole
- * minutes).
- */
-export function preferSeconds(fromTs: Instant | null, seconds: Instant): Instant {
-  if (fromTs && Math.floor(fromTs.ms / 1000) % 60 === Math.floor(seconds.ms / 1000) % 60) {
-    const sub = fromTs.ms - Math.floor(fromTs.ms / 1000) * 1000;
-    return { ms: Math.floor(seconds.ms / 1000) * 1000 + sub, ns: fromTs.ns };
-  }
-  return seconds;
-}
-
-/** Snort 3 writes a rule's msg with its quotes ("\"ET SCAN nmap\""); the name is what is inside. */
-export function unquoteMsg(msg: string | undefined): string | undefined {
-  if (msg === undefined || msg.length < 2 || !msg.startsWith('"') || !msg.endsWith('"')) return msg;
-  return str(msg.slice(1, -1));
-}
-
-/**
- * What an action word says: Suricata/Snort 2 "Drop" (dropped), "wDrop"/"WDrop"
- * (would have), Snort 3 "block", "would_block", "cant_drop", "force_reset", ...
- * Only a done (or forced) drop, block or reset stopped the packet.
- */
-/**
- * The ECS shape every Snort / Suricata text alert shares (fast.log, alert_full,
- * alert_csv): a network alert of the sensor, denied when the sensor dropped it.
- * Each decoder adds the rule, the endpoints and the protocol it read.
- */
-export function idsAlertEvent(at: Instant, decoder: string, observer: NonNullable<NormalizedEvent['observer']>, act?: { action: string; denied: boolean }): NormalizedEvent {
-  const event: NormalizedEvent = {
-    '@timestamp': formatInstant(at),
-    event: {
-      kind: 'alert',
-      dataset: 'snort.log',
-      module: 'snort',
-      category: ['network', 'intrusion_detection'],
-      type: [act?.denied ? 'denied' : 'allowed'],
-    },
-    observer,
-    crosswatch: { role: 'network_alert', decoder, category: 'alert' },
-  };
-  if (act) event.event.action = act.action;
-  return event;
-}
-
-/** source.* / destination.* of an endpoint read from an alert line. */
-export function endpointField(ep: { ip: string; port?: number | undefined }): { ip: string; port?: number } {
-  return ep.port === undefined ? { ip: ep.ip } : { ip: ep.ip, port: ep.port };
-}
-
-export function actionOf(word: string): { action: string; denied: boolean } {
-  if (word === 'Drop') return { action: 'drop', denied: true };
-  if (word === 'wDrop' || word === 'WDrop') return { action: 'would_drop', denied: false };
-  const action = word.toLowerCase();
-  return { action, denied: /^(?:force_)?(?:drop|block|reset)$/.test(action) };
-}
-
-const BSD_YEAR_RE = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)\s+(\d{4})$/;
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-/** A syslog header's timestamp (RFC 3164 with or without a year, RFC 5424 / ISO), or null. */
-export function syslogTime(ts: string, ctx: DecodeContext): Instant | null {
-  const opts = timeOptions(ctx);
-  const m = BSD_YEAR_RE.exec(ts.trim());
-  if (m) {
-    const mon = MONTHS.indexOf(m[1]!.toLowerCase()) + 1;
-    if (mon === 0) return null;
-    return parseTime(`${m[4]}-${String(mon).padStart(2, '0')}-${m[2]!.padStart(2, '0')}T${m[3]}`, opts);
-  }
-  return parseTime(ts, opts);
-}
 
 // "[ts  ][Drop] [**] [gid:sid:rev] [<iface>] " at the start of the payload ("[**] R" / "F": Snort 2 MARK_TAGGED builds).
 const HEAD_RE =
@@ -181,39 +62,6 @@ function looksLikeFast(line: string): boolean {
   if (!h) return false;
   // Without its own time or "[**]", only Snort's syslog form, which has a syslog header.
   return h.ts !== undefined || h.stars || h.drop !== undefined || sys.timestamp !== undefined;
-}
-
-/** "1.2.3.4:80", "1.2.3.4", "[2001:db8::1]:80", "2001:db8::1", "2001:db8::1:80" (Snort 2), full-form IPv6 + ":port". */
-export function endpoint(text: string, withPorts: boolean): { ip: string; port?: number } | null {
-  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  if (bracket) {
-    const ip = canonicalIp(bracket[1]);
-    if (ip === null) return null;
-    const p = bracket[2] !== undefined ? port(bracket[2]) : undefined;
-    return p === undefined ? { ip } : { ip, port: p };
-  }
-  const colons = text.split(':').length - 1;
-  if (colons <= 1) {
-    // IPv4 with or without a port.
-    const [addr = '', portText] = text.split(':');
-    const ip = canonicalIp(addr);
-    if (ip === null || ip.includes(':')) return null;
-    if (portText === undefined) return { ip };
-    const p = /^\d{1,5}$/.test(portText) ? port(portText) : undefined;
-    return p === undefined ? null : { ip, port: p };
-  }
-  // Plain IPv6: on TCP/UDP lines the port is appended with one more colon
-  // ("2001:db8::1:80" from Snort 2, "2001:0db8:...:0001:80" full form), so the last
-  // group is the port when what precedes it is an address.
-  if (withPorts) {
-    const last = text.lastIndexOf(':');
-    const portText = text.slice(last + 1);
-    const ip = /^\d{1,5}$/.test(portText) ? canonicalIp(text.slice(0, last)) : null;
-    const p = port(portText);
-    if (ip !== null && p !== undefined) return { ip, port: p };
-  }
-  const ip = canonicalIp(text);
-  return ip === null ? null : { ip };
 }
 
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {

@@ -7,15 +7,15 @@
 // FortiOS 5.x wrote the UTM log kind as the type itself (type="ips", type="virus",
 // …): both forms are read. Lines forwarded by FortiAnalyzer or a syslog relay may
 // lack devname/devid: a line is recognised by its logid and type. The same
-// classification and time rules serve Fortinet CEF (cef.ts).
+// classification and time rules (common/fortinet.ts) serve Fortinet CEF (cef.ts).
 import type { NormalizedEvent } from '../model/event.js';
 import { canonicalIp } from '../model/ip.js';
-import { formatInstant, parseTime, writtenZone } from '../model/time.js';
-import type { Instant } from '../model/time.js';
+import { formatInstant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
-import { port, snippet, str, setEndpoints } from './fields.js';
+import { port, str, setEndpoints } from './fields.js';
 import { splitSyslog } from './syslog.js';
+import { fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './common/fortinet.js';
 
 const NAME = 'fortigate';
 
@@ -23,20 +23,6 @@ const NAME = 'fortigate';
 const MAX_LINE = 65_536;
 /** Most key=value pairs read (a FortiOS 7 traffic log has ~70). */
 const MAX_PAIRS = 512;
-
-/** The legacy top-level UTM types (FortiOS 5.x) and the utm subtypes. */
-const UTM_KINDS = new Set([
-  'ips', 'anomaly', 'virus', 'webfilter', 'app-ctrl', 'waf', 'dlp', 'emailfilter', 'dns', 'voip', 'ssh', 'ssl',
-  'file-filter', 'icap', 'cifs', 'casb', 'virtual-patch', 'sctp-filter', 'forti-switch',
-]);
-
-/** Antivirus event types that are no detection: sandbox submission, size and scan limits. */
-const VIRUS_NOT_DETECTIONS = new Set(['analytics', 'oversize', 'scanerror', 'switchproto', 'mimefragmented', 'exempt']);
-/** FortiGuard web filter categories of the "Security Risk" group (by name and by id). */
-const SECURITY_RISK_CATEGORIES = new Set([
-  'malicious websites', 'phishing', 'spam urls', 'dynamic dns', 'newly observed domain', 'newly registered domain', 'crypto mining',
-]);
-const SECURITY_RISK_CATEGORY_IDS = new Set(['26', '61', '86', '88', '90', '91', '98']);
 
 const BLOCK_ACTIONS = new Set(['block', 'blocked', 'dropped', 'drop', 'deny', 'reset', 'reset-client', 'reset-server', 'clear_session', 'quarantine']);
 const ALLOW_ACTIONS = new Set(['pass', 'passthrough', 'detected', 'monitored', 'accept', 'allow', 'allowed', 'close', 'timeout', 'server-rst', 'client-rst']);
@@ -127,99 +113,6 @@ function payloadOf(line: string): string {
 function looksLikeFortigate(head: string): boolean {
   const p = payloadOf(head);
   return START_RE.test(p) && LOGID_RE.test(p) && TYPE_RE.test(p) && MORE_RE.test(p);
-}
-
-export type When = { ok: true; at: Instant } | { ok: false; result: DecodeResult };
-
-/**
- * Event time from FortiOS fields, read through `get` (the key=value map, or the
- * FTNTFGT… extensions of Fortinet CEF; `prefix` names the fields in messages):
- * `eventtime` when present and not 0 — epoch seconds (FortiOS 6.0), milliseconds,
- * microseconds or nanoseconds (6.2+), told apart by magnitude; an epoch is
- * zone-free, so `tz` does not move it — else `date` + `time` in the `tz` zone
- * (-0500, +01:00, UTC+2:00, GMT-3, CEST, an IANA name), else in the configured
- * device zone, else UTC. Neither: missing-time (arrival time is never used).
- */
-export function fortigateTime(get: (key: string) => string | undefined, ctx: DecodeContext, prefix = ''): When {
-  const et = get('eventtime')?.trim();
-  if (et !== undefined && et !== '' && et !== '0') {
-    if (!/^\d{1,20}$/.test(et)) return { ok: false, result: reject('invalid-time', `${prefix}eventtime is not an epoch number: ${snippet(et)}`) };
-    const at = parseTime(et);
-    if (!at) return { ok: false, result: reject('invalid-time', `${prefix}eventtime is not a time: ${snippet(et)}`) };
-    return { ok: true, at };
-  }
-  const date = get('date')?.trim();
-  const time = get('time')?.trim();
-  if (!date || !time) return { ok: false, result: reject('missing-time', `no ${prefix}eventtime and no ${prefix}date/${prefix}time fields`) };
-  if (!/^\d{4}[-/]\d{2}[-/]\d{2}$/.test(date) || !/^\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?$/.test(time)) {
-    return { ok: false, result: reject('invalid-time', `${prefix}date/${prefix}time is not a time: ${snippet(`${date} ${time}`)}`) };
-  }
-  const local = `${date.replace(/\//g, '-')} ${time}`;
-  const tz = get('tz');
-  let zone = ctx.zone;
-  if (tz !== undefined && tz.trim() !== '') {
-    const z = writtenZone(tz);
-    if (z === null) return { ok: false, result: reject('invalid-time', `${prefix}tz is not a zone: ${snippet(tz)}`) };
-    zone = z;
-  }
-  const at = parseTime(local, { zone, defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference });
-  if (!at) return { ok: false, result: reject('invalid-time', `${prefix}date/${prefix}time is not a time: ${snippet(local)}`) };
-  return { ok: true, at };
-}
-
-/** The UTM kind of an entry: the subtype of type="utm", the legacy UTM type itself (FortiOS 5.x), else "". */
-export function fortigateKind(type: string, subtype: string): string {
-  return type === 'utm' ? subtype : UTM_KINDS.has(type) ? type : '';
-}
-
-/**
- * crosswatch.category: "type/subtype" for UTM entries (alerts or not: the subtype is
- * their kind, e.g. "utm/ips", "utm/dns"), else the log type alone ("traffic",
- * "event"), the kind the run summary counts.
- */
-export function fortigateCategory(type: string, subtype: string, kind: string): string {
-  return kind !== '' && subtype !== '' ? `${type}/${subtype}` : type;
-}
-
-/**
- * Whether the threat side is the session's responder (dstip): always for web filter
- * and application control (the site reached); for IPS, antivirus, WAF and virtual
- * patching when direction="incoming" (a malicious download, a client-side exploit).
- */
-export function fortigateServerSide(kind: string, direction: string): boolean {
-  return kind === 'webfilter' || kind === 'app-ctrl' ||
-    ((kind === 'ips' || kind === 'virus' || kind === 'waf' || kind === 'virtual-patch') && direction === 'incoming');
-}
-
-/**
- * Which entries are network alerts, by UTM kind (the subtype of type="utm", or the
- * legacy type): IPS, anomaly (DoS policy), WAF and virtual patching always;
- * antivirus unless the event type is no detection (sandbox submission, oversize,
- * scan error); web filter when the FortiGuard category is a security risk
- * (malicious, phishing, spam, dynamic DNS, newly observed/registered domains,
- * crypto mining) or the request was blocked; application control when the
- * application is in the Botnet category or its risk is critical. Everything else
- * (traffic, event, DNS, DLP, email, SSL, …) is not.
- */
-export function isFortigateAlert(kind: string, kv: ReadonlyMap<string, string>): boolean {
-  const action = kv.get('action')?.toLowerCase();
-  switch (kind) {
-    case 'ips':
-    case 'anomaly':
-    case 'waf':
-    case 'virtual-patch':
-      return true;
-    case 'virus':
-      return !VIRUS_NOT_DETECTIONS.has((kv.get('eventtype') ?? '').toLowerCase());
-    case 'webfilter': {
-      const cat = (kv.get('catdesc') ?? '').toLowerCase();
-      return SECURITY_RISK_CATEGORIES.has(cat) || SECURITY_RISK_CATEGORY_IDS.has(kv.get('cat') ?? '') || action === 'blocked' || action === 'block';
-    }
-    case 'app-ctrl':
-      return (kv.get('appcat') ?? '').toLowerCase() === 'botnet' || (kv.get('apprisk') ?? '').toLowerCase() === 'critical';
-    default:
-      return false;
-  }
 }
 
 function nonEmpty(v: string | undefined, max?: number): string | undefined {

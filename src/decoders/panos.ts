@@ -5,7 +5,7 @@
 // isPanosAlert); TRAFFIC, SYSTEM, CONFIG, GLOBALPROTECT, HIPMATCH, USERID, IPTAG,
 // AUTHENTICATION, DECRYPTION, CORRELATION and the other log types are status and
 // audit logs, decoded minimally as 'other' (category: the log type) so they are
-// counted. The same classification serves PAN-OS CEF (cef.ts). Field positions follow the PAN-OS "Threat Log
+// counted. The same classification (common/panos.ts) serves PAN-OS CEF (cef.ts). Field positions follow the PAN-OS "Threat Log
 // Fields" / "Traffic Log Fields" syslog field descriptions (PAN-OS 8.x to 11.x
 // share the first 70 positions; later versions only append).
 import type { NormalizedEvent } from '../model/event.js';
@@ -16,6 +16,7 @@ import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './typ
 import { reject } from './types.js';
 import { port, snippet, str, setEndpoints } from './fields.js';
 import { splitSyslog } from './syslog.js';
+import { PANOS_BLOCK_ACTIONS, PANOS_LOG_TYPES, PANOS_SEVERITY, isPanosAlert, panosCategory } from './common/panos.js';
 
 const NAME = 'panos-threat';
 
@@ -50,11 +51,6 @@ const F = {
   threatCategory: 69,
 } as const;
 
-/** Log types PAN-OS writes to syslog (the 4th CSV field; the Name or Signature ID of PAN-OS CEF). */
-export const PANOS_LOG_TYPES: ReadonlySet<string> = new Set([
-  'TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'HIPMATCH', 'HIP-MATCH', 'USERID', 'GLOBALPROTECT', 'DECRYPTION',
-  'AUTHENTICATION', 'CORRELATION', 'GTP', 'IPTAG', 'SCTP', 'START', 'END', 'AUDIT', 'TUNNEL',
-]);
 /** Types whose positions 7..30 are the session fields (addresses, ports, protocol, action). */
 const SESSION_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'GTP', 'SCTP', 'START', 'END', 'TUNNEL']);
 
@@ -62,29 +58,7 @@ const SESSION_TYPES = new Set(['TRAFFIC', 'THREAT', 'DECRYPTION', 'GTP', 'SCTP',
 const HEAD_RE =
   /^[^,"\s]{0,32},(?:\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[^,]{0,40}),[^,"]{0,64},([A-Z][A-Z-]{1,19}),/;
 
-/** THREAT subtypes PAN-OS documents ("Threat/Content Type"). */
-export const PANOS_THREAT_SUBTYPES: ReadonlySet<string> = new Set([
-  'vulnerability', 'spyware', 'virus', 'wildfire-virus', 'ml-virus', 'scan', 'flood', 'packet', 'url', 'file', 'data', 'wildfire',
-]);
-/** THREAT subtypes that always describe an attack or malware. */
-const ALWAYS_ALERT = new Set(['vulnerability', 'spyware', 'virus', 'wildfire-virus', 'ml-virus', 'scan', 'flood', 'packet']);
-/** THREAT subtypes that never name an attacker: data filtering (DLP) matches the user's own uploads. */
-const NEVER_ALERT = new Set(['data']);
-/** URL categories that are a threat verdict, not a policy topic. */
-const THREAT_URL_CATEGORIES = new Set([
-  'malware', 'phishing', 'command-and-control', 'grayware', 'ransomware', 'scanning-activity', 'compromised-website',
-]);
-/** Actions that stopped the request or session. */
-const BLOCK_ACTIONS = new Set([
-  'block-url', 'block-continue', 'block-override', 'override-lockout', 'deny', 'drop', 'drop-icmp', 'reset-client',
-  'reset-server', 'reset-both', 'block-ip', 'random-drop', 'sinkhole', 'block',
-]);
 const ALLOW_ACTIONS = new Set(['alert', 'allow', 'continue']);
-
-/** PAN-OS severities as Elastic's panw integration numbers them (1 = most severe, as Suricata and Snort do). */
-export const PANOS_SEVERITY: Readonly<Record<string, number>> = {
-  critical: 1, high: 2, medium: 3, low: 4, informational: 5,
-};
 
 /** event.action per THREAT subtype (the peer's names) and per TRAFFIC subtype. */
 const THREAT_ACTIONS: Readonly<Record<string, string>> = {
@@ -187,34 +161,6 @@ function splitThreatId(text: string | undefined): { name?: string; id?: string }
   return id === '9999' ? { name: 'URL-filtering', id } : { id };
 }
 
-/**
- * Which THREAT entries are network alerts. Attack and malware subtypes always;
- * URL filtering only for a threat category (malware, phishing, C2, …), a blocked
- * request or severity medium and above (an informational URL entry is a browsing
- * log); file, WildFire verdict and other subtypes only at severity medium and
- * above (benign verdicts and file-type logs are informational or low); data
- * filtering never (DLP flags our own users, not an attacker).
- */
-export function isPanosAlert(subtype: string, severity: number | undefined, action: string | undefined, category: string | undefined): boolean {
-  if (ALWAYS_ALERT.has(subtype)) return true;
-  if (NEVER_ALERT.has(subtype)) return false;
-  const atLeastMedium = severity !== undefined && severity <= 3;
-  if (subtype === 'url') {
-    const threatCategory = (category ?? '').toLowerCase().split(',').some((c) => THREAT_URL_CATEGORIES.has(c.trim()));
-    return atLeastMedium || threatCategory || (action !== undefined && BLOCK_ACTIONS.has(action));
-  }
-  return atLeastMedium;
-}
-
-/**
- * crosswatch.category of a PAN-OS entry: "THREAT/<subtype>" for THREAT entries
- * (alerts or not: the subtype is their kind), else the log type alone
- * ("TRAFFIC", "GLOBALPROTECT", "HIPMATCH", …), the kind the run summary counts.
- */
-export function panosCategory(type: string, subtype: string): string {
-  return type === 'THREAT' && subtype !== '' ? `THREAT/${subtype}` : type;
-}
-
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   if (record.kind !== 'text') return reject('unknown-format', 'panos-threat reads text lines only');
   const line = record.value;
@@ -268,7 +214,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     const types: string[] = [];
     if (action !== undefined) {
       if (ALLOW_ACTIONS.has(action)) types.push('allowed');
-      else if (BLOCK_ACTIONS.has(action)) types.push('denied');
+      else if (PANOS_BLOCK_ACTIONS.has(action)) types.push('denied');
       // The peer's rule: only alert / allow / continue let the traffic through.
       event.event.outcome = ALLOW_ACTIONS.has(action) ? 'success' : 'failure';
     }

@@ -23,7 +23,8 @@ import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
 import { MAX_FIELD_CHARS, port, snippet, str } from './fields.js';
-import { actionOf, idsAlertEvent, isSnortTime, preferSeconds, snortTime, unquoteMsg } from './fast-log.js';
+import { isSnortTime, preferSeconds, snortTime } from './common/time.js';
+import { actionOf, idsAlertEvent, unquoteMsg } from './common/ids-alert.js';
 
 const NAME = 'snort-csv';
 

@@ -17,7 +17,8 @@
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject, textOf } from './types.js';
 import { snippet, str } from './fields.js';
-import { endpoint, endpointField, idsAlertEvent, snortTime, unquoteMsg } from './fast-log.js';
+import { snortTime } from './common/time.js';
+import { endpoint, endpointField, idsAlertEvent, unquoteMsg } from './common/ids-alert.js';
 
 const NAME = 'snort-full';
 

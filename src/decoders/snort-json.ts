@@ -12,7 +12,8 @@ import type { Instant } from '../model/time.js';
 import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { isObject, num, port, present, snippet, str } from './fields.js';
-import { preferSeconds, snortTime, unquoteMsg } from './fast-log.js';
+import { preferSeconds, snortTime } from './common/time.js';
+import { unquoteMsg } from './common/ids-alert.js';
 
 const NAME = 'snort-json';
 
