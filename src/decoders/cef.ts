@@ -12,13 +12,13 @@ import type { NormalizedEvent, Outcome, Role } from '../model/event.js';
 import { canonicalIp } from '../model/ip.js';
 import { formatInstant, parseTime, withInferredYear, writtenZone } from '../model/time.js';
 import type { Instant } from '../model/time.js';
-import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import type { AlertClasses, Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { MAX_FIELD_CHARS, port, setEndpoints, snippet, str } from './fields.js';
 import { splitSyslog } from './syslog.js';
 import { syslogTime, timeOptions } from './common/time.js';
-import { PANOS_LOG_TYPES, PANOS_SEVERITY, PANOS_THREAT_SUBTYPES, isPanosAlert, panosCategory } from './common/panos.js';
-import { fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './common/fortinet.js';
+import { PANOS_ALERT_CLASSES, PANOS_LOG_TYPES, PANOS_SEVERITY, PANOS_THREAT_SUBTYPES, isPanosAlert, panosCategory } from './common/panos.js';
+import { FORTIGATE_ALERT_CLASSES, FORTIOS_TIME_FIELDS, fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './common/fortinet.js';
 
 const NAME = 'cef';
 
@@ -232,6 +232,18 @@ export function cefRole(cef: CefRecord, severity: number | undefined): { role: R
   return { role: 'network_alert', why: 'alert' };
 }
 
+/**
+ * The kinds cefClass decides by: cefRole's ("threat" and "alert" are network
+ * alerts, "log" and "allowed" are not), and PAN-OS's and FortiGate's own lists
+ * for their records.
+ */
+const CEF_ALERT_CLASSES: AlertClasses = {
+  alerts: ['threat', 'alert', ...PANOS_ALERT_CLASSES.alerts, ...FORTIGATE_ALERT_CLASSES.alerts],
+  byRule: [...PANOS_ALERT_CLASSES.byRule, ...FORTIGATE_ALERT_CLASSES.byRule],
+  notAlerts: ['log', 'allowed', ...PANOS_ALERT_CLASSES.notAlerts, ...FORTIGATE_ALERT_CLASSES.notAlerts],
+  otherwise: 'not-alert',
+};
+
 // --- vendors with their own list ---------------------------------------------
 
 /** How a record is classed: its role, crosswatch.category, and whether the threat side is `dst`. */
@@ -359,6 +371,8 @@ const TIME_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['end', 'endTime'],
   ['start', 'startTime'],
 ];
+/** Where decode() reads the time, in order: the CEF keys (short or full name), then FortiGate's own (before the syslog header's). */
+const CEF_TIME_FIELDS: readonly string[] = [...TIME_KEYS.flat(), ...FORTIOS_TIME_FIELDS.map((f) => `FTNTFGT${f}`)];
 
 function outcomeOf(v: string | undefined): Outcome | undefined {
   const o = v?.toLowerCase();
@@ -474,7 +488,9 @@ function cefOffset(r: RawRecord): number {
 }
 
 export const cef: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert', 'other'],
+  timeFields: CEF_TIME_FIELDS,
+  alertClasses: CEF_ALERT_CLASSES,
   name: NAME,
   description: 'ArcSight CEF lines, bare or after a syslog header (threat records are network alerts; traffic, VPN and audit records, PAN-OS and FortiGate status logs are counted)',
   cues: [

@@ -320,6 +320,10 @@ function looksEcs(v: Record<string, unknown>): boolean {
 }
 
 export const ecsDocument: Decoder = {
+  roles: ['network_alert', 'signin', 'mail_access', 'other'],
+  // event.kind "alert" or "signal" (any case), nested or dotted.
+  alertMarkers: ['"alert"', '"signal"'],
+  timeFields: ['kibana.alert.original_time', 'signal.original_time', '@timestamp'],
   cues: [
     { label: 'is a JSON object', test: (r) => r.kind === 'json' },
     { label: 'has "@timestamp"', test: (r) => r.kind === 'json' && '@timestamp' in r.value },

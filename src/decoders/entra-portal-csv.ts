@@ -143,6 +143,8 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const entraPortalCsv: Decoder = {
+  roles: ['signin'],
+  timeFields: ['Date (UTC)'],
   name: NAME,
   description: 'Microsoft Entra admin center sign-in log download (CSV: "Date (UTC)", "IP address", "Status", ...)',
   cues: [

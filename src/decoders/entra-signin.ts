@@ -261,6 +261,8 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const entraSignin: Decoder = {
+  roles: ['signin'],
+  timeFields: ['properties.createdDateTime', 'CreatedDateTime', 'createdDateTime', 'time', 'TimeGenerated'],
   cues: [
     { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },
     { label: 'category/Category/Type names a *SignInLogs category', test: (r) => { const v = asObject(r); return v !== undefined && categoryOf(v.o) !== undefined; } },

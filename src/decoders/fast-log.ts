@@ -132,7 +132,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const fastLog: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert'],
   name: NAME,
   description: 'Snort / Suricata fast.log alert lines, also syslog-wrapped and Snort alert_syslog (network alerts keyed on SRC)',
   cues: [

@@ -15,7 +15,7 @@ import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './typ
 import { reject } from './types.js';
 import { port, str, setEndpoints } from './fields.js';
 import { splitSyslog } from './syslog.js';
-import { fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './common/fortinet.js';
+import { FORTIGATE_ALERT_CLASSES, FORTIOS_TIME_FIELDS, fortigateCategory, fortigateKind, fortigateServerSide, fortigateTime, isFortigateAlert } from './common/fortinet.js';
 
 const NAME = 'fortigate';
 
@@ -249,7 +249,9 @@ const cues: readonly Cue[] = [
 ];
 
 export const fortigate: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert', 'other'],
+  timeFields: FORTIOS_TIME_FIELDS,
+  alertClasses: FORTIGATE_ALERT_CLASSES,
   name: NAME,
   description: 'Fortinet FortiGate key=value syslog (IPS, anomaly, antivirus, WAF and threat web-filter/app-control entries are network alerts; traffic and event logs are counted)',
   cues,

@@ -121,7 +121,7 @@ const cues: readonly Cue[] = [
 ];
 
 export const genericJson: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert'],
   name: NAME,
   description: 'any JSON alert feed, through the --map mapping (ip, time, name, severity, sensor, dataset)',
   cues,

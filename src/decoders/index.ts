@@ -1,8 +1,12 @@
 // The decoder registry: one line per format. Order matters only where shapes
 // overlap; the most specific decoder comes first. Adding a format is adding a
-// file in this folder and a line here.
-import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
-import { reject } from './types.js';
+// file in this folder and a line here. What a decoder knows about its records
+// (the roles it emits, the marker words of its JSON alerts, its time fields and
+// alert classes) it declares on itself (types.ts); shared code asks the
+// registry below, never names a decoder.
+import type { Role } from '../model/event.js';
+import type { AlertClass, Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import { alertClassOf, reject } from './types.js';
 import { ecsDocument } from './ecs.js';
 import { entraSignin } from './entra-signin.js';
 import { entraPortalCsv } from './entra-portal-csv.js';
@@ -39,6 +43,49 @@ export const DECODERS: readonly Decoder[] = [
   // a user-configured mapping (--map) for any other JSON alert feed: last, so it never shadows a known format
   genericJson,
 ];
+
+/** The registered decoder of that name, or undefined. */
+export function decoderNamed(name: string): Decoder | undefined {
+  return DECODERS.find((d) => d.name === name);
+}
+
+/** The roles a correlation qualifies on: sign-ins and mail access. */
+const QUALIFYING: readonly Role[] = ['signin', 'mail_access'];
+
+/** Can the decoder's events be sign-ins or mail accesses (by its declared roles)? */
+export function emitsQualifying(d: Decoder): boolean {
+  return d.roles.some((r) => QUALIFYING.includes(r));
+}
+
+/**
+ * The identity decoders: those whose records are sign-ins or mail access (and
+ * other identity records), never network records; a file whose records they
+ * take holds no network alert. ecs emits both, so it is not one.
+ */
+export function identityDecoders(): ReadonlySet<string> {
+  return IDENTITY;
+}
+const IDENTITY: ReadonlySet<string> = new Set(DECODERS.filter((d) => emitsQualifying(d) && !d.roles.includes('network_alert')).map((d) => d.name));
+
+/**
+ * The alert-marker words the decoders declare (Decoder.alertMarkers): one of
+ * them is in the raw text of every network-alert JSON record of a registered
+ * decoder. Each word once, in registry order, then in the order declared.
+ */
+export function alertMarkerWords(): readonly string[] {
+  return MARKERS;
+}
+const MARKERS: readonly string[] = [...new Set(DECODERS.flatMap((d) => (d.alertMarkers ?? []).map((w) => w.toLowerCase())))];
+
+/**
+ * Whether a decoder's record of that kind (crosswatch.category) is a network
+ * alert by its declared table: 'alert', 'not-alert', or 'by-rule' when the record
+ * decides; undefined when the decoder declares no table (its roles say it all).
+ */
+export function alertClass(decoder: string, category: string): AlertClass | undefined {
+  const classes = decoderNamed(decoder)?.alertClasses;
+  return classes ? alertClassOf(classes, category) : undefined;
+}
 
 export interface Decoded {
   /** The decoder that took the record, or null when none did. */
@@ -85,12 +132,12 @@ export function decodeRecord(record: RawRecord, ctx: DecodeContext): Decoded {
 
 /**
  * As decodeRecord, for a pass that wants only sign-ins and mail accesses: null
- * when the record is not one (its decoder is network-only, or none takes it),
+ * when the record cannot be one (its decoder emits neither, or none takes it),
  * without decoding it.
  */
 export function decodeIfIdentity(record: RawRecord, ctx: DecodeContext): Decoded | null {
   const d = pick(record, ctx);
-  return d && !d.networkOnly ? { decoder: d.name, result: decodeWith(d, record, ctx) } : null;
+  return d && emitsQualifying(d) ? { decoder: d.name, result: decodeWith(d, record, ctx) } : null;
 }
 
 function describeUnknown(record: RawRecord): string {

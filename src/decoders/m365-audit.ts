@@ -251,6 +251,8 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const m365Audit: Decoder = {
+  roles: ['signin', 'mail_access', 'other'],
+  timeFields: ['CreationTime', 'CreationDate', 'TimeGenerated'],
   cues: [
     { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },
     { label: 'has "CreationTime" with "Operation", "RecordType", "Workload" or "Id"', test: (r) => r.kind === 'json' && isAuditRecord(r.value) },

@@ -16,7 +16,7 @@ import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './typ
 import { reject } from './types.js';
 import { port, snippet, str, setEndpoints } from './fields.js';
 import { splitSyslog } from './syslog.js';
-import { PANOS_BLOCK_ACTIONS, PANOS_LOG_TYPES, PANOS_SEVERITY, isPanosAlert, panosCategory } from './common/panos.js';
+import { PANOS_ALERT_CLASSES, PANOS_BLOCK_ACTIONS, PANOS_LOG_TYPES, PANOS_SEVERITY, isPanosAlert, panosCategory } from './common/panos.js';
 
 const NAME = 'panos-threat';
 
@@ -293,7 +293,9 @@ const cues: readonly Cue[] = [
 ];
 
 export const panosThreat: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert', 'other'],
+  timeFields: ['generated time', 'receive time'],
+  alertClasses: PANOS_ALERT_CLASSES,
   name: NAME,
   description: 'Palo Alto Networks PAN-OS syslog CSV (THREAT entries are network alerts; TRAFFIC, SYSTEM, CONFIG, … are counted)',
   cues,

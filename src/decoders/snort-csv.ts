@@ -311,7 +311,8 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const snortCsv: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert'],
+  timeFields: ['seconds', 'timestamp'],
   name: NAME,
   description: 'Snort 2 / Snort 3 alert_csv lines (header-less; network alerts keyed on the source address)',
   cues: [

@@ -117,7 +117,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const snortFull: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert'],
   name: NAME,
   description: 'Snort 2 / Snort 3 alert_full blocks (one alert per blank-line-separated block; network alerts keyed on SRC)',
   cues: [

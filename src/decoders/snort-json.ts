@@ -147,7 +147,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 const isJson = (r: RawRecord): r is Extract<RawRecord, { kind: 'json' }> => r.kind === 'json' && isObject(r.value);
 
 export const snortJson: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert'],
+  alertMarkers: ['"rule"', '"sid"'],
+  timeFields: ['seconds', 'timestamp'],
   name: NAME,
   description: 'Snort 3 alert_json (every record is a network alert keyed on src_addr / src_ap)',
   cues: [

@@ -4,7 +4,7 @@
 import type { NormalizedEvent } from '../model/event.js';
 import { canonicalIp } from '../model/ip.js';
 import { formatInstant } from '../model/time.js';
-import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import type { AlertClasses, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { firstStr, isObject, num, port, readTime, str } from './fields.js';
 
@@ -15,6 +15,17 @@ const PROTOCOL_EVENT_TYPES = new Set([
   'tftp', 'ikev2', 'ike', 'mqtt', 'quic', 'rfb', 'dnp3', 'modbus', 'pgsql', 'bittorrent-dht', 'ldap',
 ]);
 
+/** The one event type that is a network alert; crosswatch.category is the event type. */
+const ALERT_EVENT_TYPE = 'alert';
+
+/** Alerts are alerts; flows, protocol events, stats, anomalies and every other event type are counted. */
+const EVE_ALERT_CLASSES: AlertClasses = {
+  alerts: [ALERT_EVENT_TYPE],
+  byRule: [],
+  notAlerts: ['flow', 'netflow', 'stats', 'anomaly', ...PROTOCOL_EVENT_TYPES],
+  otherwise: 'not-alert',
+};
+
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   if (record.kind !== 'json') return reject('unknown-format', 'suricata-eve reads JSON records only');
   const o = record.value;
@@ -22,7 +33,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   if (!time.ok) return time.result;
 
   const eventType = str(o['event_type'], 64) ?? 'unknown';
-  const isAlert = eventType === 'alert';
+  const isAlert = eventType === ALERT_EVENT_TYPE;
   const alert = isObject(o['alert']) ? o['alert'] : undefined;
 
   const event: NormalizedEvent = {
@@ -86,7 +97,10 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 }
 
 export const suricataEve: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert', 'other'],
+  alertMarkers: [`"${ALERT_EVENT_TYPE}"`],
+  timeFields: ['timestamp'],
+  alertClasses: EVE_ALERT_CLASSES,
   cues: [
     { label: 'is a JSON object', test: (r) => r.kind === 'json' },
     { label: 'has "event_type" (text)', test: (r) => r.kind === 'json' && typeof r.value.event_type === 'string' },

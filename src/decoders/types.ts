@@ -1,7 +1,7 @@
 // The decoder contract: a pure function from one framed record to one normalized
 // event or an error. Framing (lines, JSON envelopes, CSV rows) happens before, in
 // src/inputs/; decoders never touch files or sockets.
-import type { DecodedEvent } from '../model/event.js';
+import type { DecodedEvent, Role } from '../model/event.js';
 import type { Instant } from '../model/time.js';
 
 /** Where a record came from, for error messages: "file:line" or a request id. */
@@ -112,11 +112,64 @@ export interface Decoder {
   /** Decodes an accepted record; bad fields become a DecodeError (the registry turns a throw into one too). */
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult;
   /**
-   * Its records are network records (alerts, flows, logs), never sign-ins or mail
-   * access: a pass that looks only for those need not decode them (a hunt's second
-   * pass meets many flow records of alerted IPs).
+   * Every crosswatch.role its events can have. The registry answers from it which
+   * decoders can yield sign-ins and mail access (a hunt's second pass need not
+   * decode the others' records: it meets many flow records of alerted IPs) and
+   * which yield nothing else (a file of theirs holds no network alert).
    */
-  readonly networkOnly?: boolean;
+  readonly roles: readonly Role[];
+  /**
+   * Quoted words ('"alert"'), matched case-insensitively in the raw text, at least
+   * one of which every network-alert JSON record it decodes carries: hunt's fast
+   * first pass parses only JSON records with one of the registry's words
+   * (src/pipeline/alert-markers.ts). A necessary condition, never a sufficient one.
+   * None for decoders of text records (text always passes) and for decoders that
+   * emit no network alert. A decoder whose JSON alerts carry no fixed word
+   * (generic-json) declares none, and the fast pass is off while it is active.
+   */
+  readonly alertMarkers?: readonly string[];
+  /**
+   * The fields decode() reads the event time from, in order of preference, as
+   * docs/formats.md names them (test/decoder-declarations.test.ts holds the two
+   * together). Absent where the time is no named field (a line's own stamp, the
+   * field a --map names).
+   */
+  readonly timeFields?: readonly string[];
+  /**
+   * For decoders that count records by kind: which kinds are network alerts and
+   * which are not (docs/formats.md, "What becomes a network alert"). Absent where
+   * every record is an alert (Snort, fast.log, Zeek notices, --map feeds) and for
+   * ecs, which goes by event.kind and the dataset.
+   */
+  readonly alertClasses?: AlertClasses;
+}
+
+/**
+ * Which kinds of a decoder's records are network alerts. A kind is a
+ * crosswatch.category value ("THREAT/url", "utm/ips", "conn"), or its part before
+ * the first "/" ("ips" names a FortiOS 5.x "ips/signature"); the exact value is
+ * looked up first. Built from the lists the decoder decides by, where it has them
+ * (common/panos.ts, common/fortinet.ts), so the two cannot drift apart.
+ */
+export interface AlertClasses {
+  /** Kinds that are always network alerts. */
+  readonly alerts: readonly string[];
+  /** Kinds that are network alerts only when the record names a threat (the decoder's rule: severity, category, action). */
+  readonly byRule: readonly string[];
+  /** Kinds read and counted, never network alerts. */
+  readonly notAlerts: readonly string[];
+  /** What a kind that is not listed is. */
+  readonly otherwise: AlertClass;
+}
+
+export type AlertClass = 'alert' | 'by-rule' | 'not-alert';
+
+/** The class of a kind (crosswatch.category) in a decoder's table. */
+export function alertClassOf(classes: AlertClasses, category: string): AlertClass {
+  const find = (kind: string): AlertClass | undefined =>
+    classes.alerts.includes(kind) ? 'alert' : classes.byRule.includes(kind) ? 'by-rule' : classes.notAlerts.includes(kind) ? 'not-alert' : undefined;
+  const slash = category.indexOf('/');
+  return find(category) ?? (slash > 0 ? find(category.slice(0, slash)) : undefined) ?? classes.otherwise;
 }
 
 export function reject(reason: RejectReason, message: string): DecodeResult {

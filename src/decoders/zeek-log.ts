@@ -9,7 +9,7 @@
 import type { NormalizedEvent } from '../model/event.js';
 import { canonicalIp } from '../model/ip.js';
 import { formatInstant, parseTime } from '../model/time.js';
-import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import type { AlertClasses, Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { field, isObject, port, present, snippet, str } from './fields.js';
 
@@ -35,6 +35,14 @@ const SHAPES: ReadonlyArray<readonly [string, readonly string[]]> = [
 ];
 /** files.log without a connection id (Zeek 5+ writes one, older versions tx_hosts/rx_hosts). */
 const FILES_KEYS = ['seen_bytes', 'mime_type', 'analyzers', 'total_bytes', 'tx_hosts'];
+
+/** Zeek's protocol and connection logs are never alerts, whatever their name (notices are zeek-notice's). */
+const ZEEK_LOG_CLASSES: AlertClasses = {
+  alerts: [],
+  byRule: [],
+  notAlerts: [...SHAPES.map(([kind]) => kind), 'x509', 'zeek'],
+  otherwise: 'not-alert',
+};
 
 /** Has the flattened ("id.orig_h", as Zeek's JSON writer writes) or nested connection id. */
 function hasConnId(o: Record<string, unknown>): boolean {
@@ -107,7 +115,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 const isJson = (r: RawRecord): r is Extract<RawRecord, { kind: 'json' }> => r.kind === 'json' && isObject(r.value);
 
 export const zeekLog: Decoder = {
-  networkOnly: true,
+  roles: ['other'],
+  timeFields: ['ts'],
+  alertClasses: ZEEK_LOG_CLASSES,
   name: NAME,
   description: 'Zeek logs other than notice.log (conn, dns, http, ssl, weird, files, …), JSON or TSV: read and counted by log name, never network alerts',
   cues: [

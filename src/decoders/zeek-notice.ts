@@ -108,7 +108,9 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 const isJson = (r: RawRecord): r is Extract<RawRecord, { kind: 'json' }> => r.kind === 'json' && isObject(r.value);
 
 export const zeekNotice: Decoder = {
-  networkOnly: true,
+  roles: ['network_alert'],
+  alertMarkers: ['"note"'],
+  timeFields: ['ts'],
   name: NAME,
   description: 'Zeek notice.log / notice_alarm.log, JSON or TSV (every notice is a network alert keyed on src / id.orig_h)',
   cues: [

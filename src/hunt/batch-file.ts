@@ -3,7 +3,7 @@
 // correlator needs (network alerts; later, the qualifying events of alerted IPs)
 // with the file's counters.
 import { withinAWindow } from '../detect/correlator.js';
-import { decodeIfIdentity, decodeRecord } from '../decoders/index.js';
+import { decodeIfIdentity, decodeRecord, identityDecoders } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import { detailParts, withDetailParts, type DecodedEvent } from '../model/event.js';
 import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../inputs/framing.js';
@@ -171,8 +171,8 @@ const SNIFF = 10;
 /** Bytes read at a time while sniffing (a record longer than that reads on). */
 const SNIFF_CHUNK = 64 * 1024;
 
-/** Decoders whose records are never network alerts. */
-const IDENTITY_DECODERS = new Set(['entra-signin', 'entra-portal-csv', 'm365-audit']);
+/** Decoders whose records are never network alerts: the registry's identity decoders (their declared roles). */
+const IDENTITY_DECODERS = identityDecoders();
 
 /** What the first records of a file say (sniffFile). */
 export interface FileSniff {

@@ -1,21 +1,21 @@
 // hunt's fast first pass: can this JSON record's raw text be a network alert?
 // Every JSON network-alert format has a marker that sign-in and audit records
 // lack — a necessary condition, never a sufficient one (a record that passes is
-// parsed and decoded as usual):
-//   Suricata EVE   "event_type": "alert"          → "alert"
-//   ECS            "event.kind": "alert"/"signal"  → "alert", "signal" (any case)
-//   Zeek notice    a "note" key                    → "note"
-//   Snort 3 JSON   its rule reference              → "rule", "sid"
+// parsed and decoded as usual). Each decoder declares the marker words of its
+// JSON alerts (Decoder.alertMarkers: Suricata EVE "alert", ECS "alert" and
+// "signal", Zeek notice "note", Snort 3 JSON "rule" and "sid"); the registry
+// gives their union, and that is the list used here.
 // Text records (CEF, PAN-OS, FortiGate, fast.log, Snort's alert_csv lines and
 // alert_full blocks, syslog) always pass: they are decoded in full. So do records that do not look like one whole JSON object,
 // so truncated lines are still parsed and reported.
+import { alertMarkerWords } from '../decoders/index.js';
 
 /**
  * The markers as quoted words, matched case-insensitively: the scan kernel looks
  * for these in raw bytes (inputs/fast-frames.ts), mayBeNetworkAlert in text.
- * Snort 3 records need a rule reference ("rule", or "gid" with "sid").
+ * The registry's union of what the decoders declare, in its stable order.
  */
-export const MARKER_WORDS = ['"alert"', '"signal"', '"note"', '"rule"', '"sid"'];
+export const MARKER_WORDS: string[] = [...alertMarkerWords()];
 
 // One regular expression, one scan of the text.
 const MARKER_RE = new RegExp(MARKER_WORDS.join('|'), 'i');

@@ -1,10 +1,11 @@
 // What FortiOS says about its own logs, for both decoders that read them: the
 // key=value syslog (fortigate.ts) and Fortinet CEF, whose FTNTFGT… extensions
 // carry the same fields (cef.ts). UTM kinds, which entries are network alerts
-// (isFortigateAlert), which side is the threat and the event time.
+// (isFortigateAlert), which side is the threat, the event time, and the table of
+// kinds that docs/formats.md and the tests read (FORTIGATE_ALERT_CLASSES).
 import { parseTime, writtenZone } from '../../model/time.js';
 import type { Instant } from '../../model/time.js';
-import type { DecodeContext, DecodeResult } from '../types.js';
+import type { AlertClasses, DecodeContext, DecodeResult } from '../types.js';
 import { reject } from '../types.js';
 import { snippet } from '../fields.js';
 
@@ -15,6 +16,10 @@ const UTM_KINDS: ReadonlySet<string> = new Set([
 ]);
 /** UTM kinds whose every entry is a detection. */
 const ALWAYS_ALERT: ReadonlySet<string> = new Set(['ips', 'anomaly', 'waf', 'virtual-patch']);
+/** UTM kinds whose entries are detections when they name a threat (isFortigateAlert). */
+const BY_RULE: ReadonlySet<string> = new Set(['virus', 'webfilter', 'app-ctrl']);
+/** The log types that are no UTM kind (type="traffic", type="event"). */
+const LOG_TYPES = ['traffic', 'event'];
 
 /** Antivirus event types that are no detection: sandbox submission, size and scan limits. */
 const VIRUS_NOT_DETECTIONS = new Set(['analytics', 'oversize', 'scanerror', 'switchproto', 'mimefragmented', 'exempt']);
@@ -23,6 +28,9 @@ const SECURITY_RISK_CATEGORIES = new Set([
   'malicious websites', 'phishing', 'spam urls', 'dynamic dns', 'newly observed domain', 'newly registered domain', 'crypto mining',
 ]);
 const SECURITY_RISK_CATEGORY_IDS = new Set(['26', '61', '86', '88', '90', '91', '98']);
+
+/** The FortiOS fields fortigateTime reads, in order of preference (`tz` zones date + time). */
+export const FORTIOS_TIME_FIELDS = ['eventtime', 'date', 'time'] as const;
 
 export type When = { ok: true; at: Instant } | { ok: false; result: DecodeResult };
 
@@ -112,3 +120,18 @@ export function isFortigateAlert(kind: string, kv: ReadonlyMap<string, string>):
       return false;
   }
 }
+
+/** A UTM kind as crosswatch.category names it: "utm/<kind>", and the FortiOS 5.x type "<kind>" (its category "<kind>/<subtype>"). */
+const utmKinds = (kinds: Iterable<string>): string[] => [...kinds].flatMap((k) => [`utm/${k}`, k]);
+
+/**
+ * The kinds isFortigateAlert decides by: IPS, anomaly, WAF and virtual patching
+ * always; antivirus, web filter and application control by the rule above; the
+ * other UTM kinds, traffic and event logs (SSL VPN logins included) never.
+ */
+export const FORTIGATE_ALERT_CLASSES: AlertClasses = {
+  alerts: utmKinds(ALWAYS_ALERT),
+  byRule: utmKinds(BY_RULE),
+  notAlerts: [...LOG_TYPES, ...utmKinds([...UTM_KINDS].filter((k) => !ALWAYS_ALERT.has(k) && !BY_RULE.has(k)))],
+  otherwise: 'not-alert',
+};

@@ -1,6 +1,9 @@
 // What PAN-OS says about its own logs, for both decoders that read them: the
 // syslog CSV (panos.ts) and PAN-OS CEF (cef.ts). Log types, THREAT subtypes,
-// severities and which entries are network alerts (isPanosAlert).
+// severities, which entries are network alerts (isPanosAlert) and the table of
+// kinds that docs/formats.md and the tests read (PANOS_ALERT_CLASSES).
+import type { AlertClasses } from '../types.js';
+
 /** Log types PAN-OS writes to syslog (the 4th CSV field; the Name or Signature ID of PAN-OS CEF). */
 export const PANOS_LOG_TYPES: ReadonlySet<string> = new Set([
   'TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'HIPMATCH', 'HIP-MATCH', 'USERID', 'GLOBALPROTECT', 'DECRYPTION',
@@ -57,3 +60,18 @@ export function isPanosAlert(subtype: string, severity: number | undefined, acti
 export function panosCategory(type: string, subtype: string): string {
   return type === 'THREAT' && subtype !== '' ? `THREAT/${subtype}` : type;
 }
+
+/**
+ * The kinds isPanosAlert and the log types decide by: THREAT entries of the attack
+ * and malware subtypes always; url, file, wildfire and any other THREAT subtype by
+ * the rule above; data filtering and every other log type never.
+ */
+export const PANOS_ALERT_CLASSES: AlertClasses = {
+  alerts: [...ALWAYS_ALERT].map((s) => panosCategory('THREAT', s)),
+  byRule: [
+    ...[...PANOS_THREAT_SUBTYPES].filter((s) => !ALWAYS_ALERT.has(s) && !NEVER_ALERT.has(s)).map((s) => panosCategory('THREAT', s)),
+    'THREAT',
+  ],
+  notAlerts: [...[...NEVER_ALERT].map((s) => panosCategory('THREAT', s)), ...[...PANOS_LOG_TYPES].filter((t) => t !== 'THREAT')],
+  otherwise: 'not-alert',
+};
