@@ -236,3 +236,28 @@ test('a decoder imports the shared helpers (types, fields, syslog, common/), nev
     for (const p of local) assert.ok(['../types.js', '../fields.js', '../syslog.js'].includes(p) || p.startsWith('../../model/') || (p.startsWith('./') && !p.includes('/', 2)), `common/${f} imports ${p}`);
   }
 });
+
+// --- m365-audit decides in one place ---------------------------------------------------------------
+
+test('m365-audit: accepts() is "one of its shape cues holds", so explain names the shape it took', () => {
+  const m365 = decoderNamed('m365-audit')!;
+  const api = { CreationTime: '2026-03-02T10:00:00', Operation: 'MailItemsAccessed', Workload: 'Exchange', ClientIPAddress: '81.2.69.160' };
+  const json = (value: Record<string, unknown>): RawRecord => ({ kind: 'json', value, origin: { source: 'm365', line: 1 } });
+  const csv = (value: Record<string, string>): RawRecord => ({ kind: 'csv', value, origin: { source: 'm365', line: 1 } });
+  const records: RawRecord[] = [
+    json(api), json({ o365audit: api }), json({ ...api, '@timestamp': '2026-03-02T10:00:00Z' }), json({ o365audit: { Operation: 'x' } }),
+    json({ AuditData: JSON.stringify(api), CreationDate: '2026-03-02T10:00:00Z' }), csv({ AuditData: JSON.stringify(api), Operations: 'MailItemsAccessed' }),
+    csv({ Type: 'OfficeActivity', Operation: 'MailItemsAccessed', 'TimeGenerated [UTC]': '3/2/2026, 10:00:00.000 AM' }), json({ Operation: 'x', Workload: 'y' }),
+    { kind: 'text', value: 'CreationTime Operation', origin: { source: 'm365', line: 1 } },
+  ];
+  for (const r of records) {
+    const shapes = m365.cues.slice(1).filter((c) => c.test(r));
+    assert.equal(m365.accepts(r, CTX), shapes.length > 0, JSON.stringify(r.value));
+    assert.ok(shapes.length <= 1, `one shape at most: ${shapes.map((c) => c.label).join('; ')}`);
+  }
+  // Elastic Agent's wrapper: explain used to leave out why (its cue looked at the outer object only).
+  const { decoder, result } = decodeRecord(records[1]!, CTX);
+  assert.equal(decoder, 'm365-audit');
+  assert.equal(result.ok && result.event.event.crosswatch.role, 'mail_access');
+  assert.ok(m365.cues[1]!.test(records[1]!));
+});

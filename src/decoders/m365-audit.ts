@@ -18,7 +18,7 @@
 import type { NormalizedEvent, O365AuditIds, Outcome, Role } from '../model/event.js';
 import { canonicalIp } from '../model/ip.js';
 import { formatInstant } from '../model/time.js';
-import type { DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import type { Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
 import { reject } from './types.js';
 import { firstStr, isObject, jsonish, looksLikeEmail, num, present, readTime, snippet, str } from './fields.js';
 import type { JsonObject } from './fields.js';
@@ -250,26 +250,45 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   return { ok: true, event: { at: time.at, event } };
 }
 
+/** A JSON record this decoder may read as it is: not an ECS document (those are the ecs decoder's). */
+function plainJson(r: RawRecord): JsonObject | null {
+  return r.kind === 'json' && isObject(r.value) && !('@timestamp' in r.value) ? r.value : null;
+}
+
+/** A CSV row, or a plain JSON record that is no Elastic Agent wrapper: where export rows and OfficeActivity rows are read. */
+function row(r: RawRecord): JsonObject | null {
+  if (r.kind === 'csv') return isObject(r.value) ? r.value : null;
+  const v = plainJson(r);
+  return v !== null && !isObject(v['o365audit']) ? v : null;
+}
+
+/**
+ * The shapes this decoder reads. accepts() is "one of them holds": what it takes
+ * and what `normalize --explain` says it saw are the same tests, decided here only.
+ */
+const SHAPES: readonly Cue[] = [
+  {
+    label: 'is a Management Activity API record ("CreationTime" with "Operation", "RecordType", "Workload" or "Id"), bare or as Elastic Agent\'s {"o365audit": {...}}',
+    test: (r) => {
+      const v = plainJson(r);
+      return v !== null && isAuditRecord(isObject(v['o365audit']) ? v['o365audit'] : v);
+    },
+  },
+  { label: 'or is a Purview export row ("AuditData" with "CreationDate"/"Operations"/"UserIds")', test: (r) => { const v = row(r); return v !== null && isExportRow(v); } },
+  {
+    label: 'or is a Sentinel OfficeActivity row (Type "OfficeActivity", or OfficeWorkload + Operation + TimeGenerated)',
+    test: (r) => { const v = row(r); return v !== null && isOfficeActivity(v); },
+  },
+];
+
 export const m365Audit: Decoder = {
   roles: ['signin', 'mail_access', 'other'],
   timeFields: ['CreationTime', 'CreationDate', 'TimeGenerated'],
-  cues: [
-    { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },
-    { label: 'has "CreationTime" with "Operation", "RecordType", "Workload" or "Id"', test: (r) => r.kind === 'json' && isAuditRecord(r.value) },
-    { label: 'or is a Purview export row ("AuditData" with "CreationDate"/"Operations"/"UserIds")', test: (r) => r.kind !== 'text' && isExportRow(r.value) },
-    { label: 'or is a Sentinel OfficeActivity row (Type "OfficeActivity", or OfficeWorkload + Operation + TimeGenerated)', test: (r) => r.kind !== 'text' && isOfficeActivity(r.value) },
-    { label: 'has no "@timestamp" (not ECS)', test: (r) => r.kind !== 'text' && !('@timestamp' in r.value) },
-  ],
+  cues: [{ label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' }, ...SHAPES],
   name: NAME,
   description: 'Microsoft 365 unified audit records (Management Activity API JSON, Purview export rows with AuditData, Sentinel OfficeActivity rows)',
   accepts(record: RawRecord): boolean {
-    if (record.kind === 'text') return false;
-    const v: unknown = record.value;
-    if (!isObject(v)) return false;
-    if (record.kind === 'csv') return isExportRow(v) || isOfficeActivity(v);
-    if ('@timestamp' in v) return false; // ECS documents belong to the ecs decoder
-    if (isObject(v['o365audit'])) return isAuditRecord(v['o365audit']);
-    return isAuditRecord(v) || isExportRow(v) || isOfficeActivity(v);
+    return SHAPES.some((s) => s.test(record));
   },
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
     return decode(record, ctx);
