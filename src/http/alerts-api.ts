@@ -1,5 +1,12 @@
 // The alerts API: list (filtered, paged), one alert with its triage history, and
 // triage (PATCH: status, note, who).
+//
+// The schemas document the API (they could make an OpenAPI page) and turn limit
+// into a number. The 400s and their messages are the handlers' checks, in their
+// order: the routes validate with attachValidation, so a schema's refusal never
+// answers by itself, and a query the schema refuses but the checks let through (a
+// repeated rule=) is served as it was before there were schemas. PATCH has no
+// body schema: every body arrives as bytes (ingest.ts) and is read as JSON here.
 import type { FastifyPluginAsync } from 'fastify';
 import { ALERT_STATUSES, TRIAGE_STATUSES, type AlertStatus, type SqliteStore, type StoredAlert } from '../store/sqlite-store.js';
 import { callerOf } from './auth.js';
@@ -8,7 +15,41 @@ export interface AlertsApiOptions {
   store: SqliteStore;
 }
 
-type AlertQuery = Partial<Record<'limit' | 'cursor' | 'rule' | 'ip' | 'user' | 'status' | 'since' | 'until', string>>;
+/** GET /api/v1/alerts's query. */
+export const alertListQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Alerts per page' },
+    cursor: { type: 'string', description: 'Where the page starts: the previous page\'s next' },
+    rule: { type: 'string', description: 'Only this rule (its id or name)' },
+    ip: { type: 'string', description: 'Only this source IP' },
+    user: { type: 'string', description: 'Only alerts naming this user (any case)' },
+    status: { type: 'string', enum: [...ALERT_STATUSES], description: 'Only this status (default: all but withdrawn)' },
+    since: { type: 'string', description: 'Only alerts that end at or after this time (ISO 8601)' },
+    until: { type: 'string', description: 'Only alerts that end at or before this time (ISO 8601)' },
+  },
+} as const;
+
+/** An alert's address: /api/v1/alerts/:id. */
+export const alertParams = {
+  type: 'object',
+  properties: { id: { type: 'string', description: 'The alert\'s id (its event.id)' } },
+  required: ['id'],
+} as const;
+
+/** What PATCH /api/v1/alerts/:id reads from its JSON body (documentation: checked by the handler). */
+export const triageBody = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: [...TRIAGE_STATUSES] },
+    note: { type: 'string', description: 'Kept to its first 4,000 characters' },
+    by: { type: 'string', description: 'Who (default: the token or session\'s name), to its first 200 characters' },
+  },
+  required: ['status'],
+} as const;
+
+/** The query as the handler gets it: limit is a number once the schema coerced it. */
+type AlertQuery = Partial<Record<'cursor' | 'rule' | 'ip' | 'user' | 'status' | 'since' | 'until', string>> & { limit?: number | string };
 type AlertId = { id: string };
 
 /** An alert as the API returns it: the ECS document with its triage state. */
@@ -38,7 +79,7 @@ function queryError(q: AlertQuery): string | null {
 }
 
 export const alertsApi: FastifyPluginAsync<AlertsApiOptions> = async (app, o) => {
-  app.get<{ Querystring: AlertQuery }>('/api/v1/alerts', async (req, reply) => {
+  app.get<{ Querystring: AlertQuery }>('/api/v1/alerts', { schema: { querystring: alertListQuery }, attachValidation: true }, async (req, reply) => {
     const q = req.query;
     const bad = queryError(q);
     if (bad !== null) return reply.code(400).send({ error: bad });
@@ -53,13 +94,13 @@ export const alertsApi: FastifyPluginAsync<AlertsApiOptions> = async (app, o) =>
     }
   });
 
-  app.get<{ Params: AlertId }>('/api/v1/alerts/:id', async (req, reply) => {
+  app.get<{ Params: AlertId }>('/api/v1/alerts/:id', { schema: { params: alertParams }, attachValidation: true }, async (req, reply) => {
     const a = o.store.getAlert(req.params.id);
     if (!a) return reply.code(404).send({ error: 'no such alert' });
     return apiAlert(a, true);
   });
 
-  app.patch<{ Params: AlertId }>('/api/v1/alerts/:id', async (req, reply) => {
+  app.patch<{ Params: AlertId }>('/api/v1/alerts/:id', { schema: { params: alertParams }, attachValidation: true }, async (req, reply) => {
     let body: unknown;
     try {
       body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');

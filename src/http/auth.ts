@@ -116,6 +116,17 @@ export const authentication = atRoot<AuthOptions>('crosswatch-auth', async (app,
   app.register(fastifyCookie);
 });
 
+/** Who is signed in (GET /api/v1/session). The reply is written from this schema: a field not named here is left out. */
+const sessionReply = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', description: 'The name of the token, or of the token the session signed in with' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    csrf: { type: 'string', description: 'The session\'s CSRF token, for the x-csrf-token header (browser sessions only)' },
+  },
+  required: ['name', 'scopes'],
+} as const;
+
 /** Sign-in (POST /login), sign-out (POST /logout) and who is signed in (GET /api/v1/session). */
 export const sessionRoutes: FastifyPluginAsync<AuthOptions> = async (app, o) => {
   const { tokens, sessions } = o;
@@ -150,7 +161,7 @@ export const sessionRoutes: FastifyPluginAsync<AuthOptions> = async (app, o) => 
     return reply.code(303).clearCookie(SESSION_COOKIE, { path: '/' }).header('location', '/').send();
   });
   // Who is signed in, and the session's CSRF token for the UI's changes.
-  app.get('/api/v1/session', async (req) => {
+  app.get('/api/v1/session', { schema: { response: { 200: sessionReply } } }, async (req) => {
     const c = callers.get(req)!;
     return { name: c.name, scopes: [...c.scopes], ...(c.session ? { csrf: c.session.csrf } : {}) };
   });

@@ -167,13 +167,20 @@ export interface HealthOptions {
   health: StoreHealth;
 }
 
+const healthReply = { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } as const;
+const readyReply = { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } }, required: ['status'] } as const;
+const notReadyReply = {
+  type: 'object',
+  properties: { status: { type: 'string', enum: ['not ready'] }, error: { type: 'string', description: 'Why: the store fault' } },
+} as const;
+
 /**
  * GET /healthz (the process answers) and GET /readyz (the store can be read, and
  * no store fault in the last 30 s unless a commit went through since: 503 else).
  */
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, o) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', { schema: { response: { 200: healthReply } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { response: { 200: readyReply, 503: notReadyReply } } }, async (_req, reply) => {
     try {
       o.store.getMeta('watermark_ms');
       const fault = o.health.recentFault();
