@@ -185,3 +185,28 @@ test('an IP alerted early whose telling alert is found later: the fast hunt look
   const pairs = new Set(straight.alerts.map((a) => `${a.rule.id} ${a.source.ip}`));
   for (const p of truth.pairs) assert.ok(pairs.has(`${p.rule} ${p.ip}`), `${p.rule} ${p.ip}`);
 });
+
+// ECS CSV exports (Kibana's "Share → CSV" of an alerts table) carry network alerts:
+// the fast pass counted every CSV row after the first ten unparsed, as if all CSV
+// exports were sign-in exports, and lost those alerts.
+test('the fast pass finds the network alerts of an ECS CSV export, every row of it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-ecs-csv-'));
+  try {
+    const header = '@timestamp,event.kind,event.dataset,source.ip,rule.name,observer.name';
+    const rows = Array.from({ length: 40 }, (_, i) => `2026-03-02T10:${String(i).padStart(2, '0')}:00.000Z,alert,suricata.eve,81.2.71.${i + 1},ET SCAN test,ids01`);
+    writeFileSync(join(dir, 'alerts.csv'), `${header}\n${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'signins.json'), Array.from({ length: 40 }, (_, i) =>
+      signinLine(`81.2.71.${i + 1}`, new Date(Date.UTC(2026, 2, 2, 11, i)).toISOString())).join('\n') + '\n');
+    const files = (await expandInputs([dir])).files;
+    const run = (fastScan: boolean) => runBatch(files, {
+      config: buildConfig({}), rules, threads: 1, fastScan, now: () => new Date('2026-06-01T00:00:00Z'),
+      decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+    });
+    const full = await run(false);
+    assert.equal(full.alerts.length, 40);
+    const fast = await run(true);
+    assert.deepEqual(fast.alerts.map((a) => a.source.ip).sort(), full.alerts.map((a) => a.source.ip).sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -34,13 +34,19 @@ export interface FileScan {
   events: DecodedEvent[];
   /** A scan of a range (scanRange): the lines that started in it. */
   lines: number;
+  /**
+   * A CSV row of this file came from a decoder that can emit network alerts (not an
+   * identity decoder): the fast pass then parses every row of it, since skipping
+   * rows is only sound for sign-in and audit exports.
+   */
+  csvAlerts: boolean;
 }
 
 /** A scan that has found nothing yet. */
 function emptyScan(counters: Counters): FileScan {
   return {
     counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0, csvAlerts: false,
   };
 }
 
@@ -79,7 +85,7 @@ export async function scanFile(
         out.qualifying = true;
       },
     } : {}),
-  }), fast ? (row) => sample-- <= 0 && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect, wants);
+  }), fast ? (row, out) => sample-- <= 0 && !out.csvAlerts && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect, wants);
 }
 
 /**
@@ -108,6 +114,7 @@ async function fastScan(
     return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
       // (Of a file read in pieces, the first piece holds the records sampled.)
       kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
+      csvParseAll: () => out.csvAlerts,
       ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
       onSkip: (records) => {
         counters.unparsedRecords(f.display, records);
@@ -142,6 +149,7 @@ export function mergeScans(parts: FileScan[]): FileScan {
     for (const e of p.events) out.events.push(e);
     out.textAlerts ||= p.textAlerts;
     out.qualifying ||= p.qualifying;
+    out.csvAlerts ||= p.csvAlerts;
     if (p.latestDated !== null && (out.latestDated === null || p.latestDated > out.latestDated)) out.latestDated = p.latestDated;
     out.qualifyingSuccess += p.qualifyingSuccess;
     out.failed += p.failed;
@@ -226,7 +234,7 @@ export async function sniffFile(f: InputFile, decode: DecodeContext, framing: Fr
 async function scanFrames(
   f: InputFile, decode: DecodeContext,
   frames: (counters: Counters, out: FileScan) => AsyncGenerator<FramedItem[]>,
-  skipCsv: (row: Record<string, string>) => boolean, collect?: ReadonlySet<string>, wants?: WantsEvent,
+  skipCsv: (row: Record<string, string>, out: FileScan) => boolean, collect?: ReadonlySet<string>, wants?: WantsEvent,
 ): Promise<FileScan> {
   const counters = new Counters();
   counters.source(f.display);
@@ -239,12 +247,13 @@ async function scanFrames(
         continue;
       }
       // CSV exports (Purview, Log Analytics, the admin center) carry no network alerts.
-      if (item.kind === 'csv' && skipCsv(item.value)) {
+      if (item.kind === 'csv' && skipCsv(item.value, out)) {
         counters.unparsedRecord(f.display);
         out.qualifying = true;
         continue;
       }
       const { decoder, result } = decodeRecord(item, decode);
+      if (item.kind === 'csv' && decoder !== null && !IDENTITY_DECODERS.has(decoder)) out.csvAlerts = true;
       if (!result.ok) {
         counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
         continue;

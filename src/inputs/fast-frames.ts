@@ -27,6 +27,12 @@ export interface FastFramingOptions {
   sample: number;
   frameDamaged: boolean;
   csvHits: boolean;
+  /**
+   * Parse every CSV row (not only the sampled ones and the hits) while this says so:
+   * the caller found rows of a decoder that can emit network alerts (an ECS alert
+   * export), which must not be counted unparsed.
+   */
+  csvParseAll?: () => boolean;
   /** Records counted without being framed: called with how many, once per stretch read (a call per record cost more than the counting). */
   onSkip: (records: number) => void;
   onBytes?: (bytes: number) => void;
@@ -512,7 +518,7 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
   let dropping = false;
   let skipped = 0;
   for (;;) {
-    const batch: FramedItem[] = [];
+    let batch: FramedItem[] = [];
     const structEnd = r.eof ? r.len : scanned + Math.floor((r.len - scanned) / 64) * 64;
     const seps = k.findSeparators(scanned, structEnd, true);
     scanned = structEnd;
@@ -540,7 +546,7 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
         } else if (header === null) {
           header = (parseCsvSync(buf.toString('utf8', rowFrom, e)) as string[][])[0]?.map((h) => h.trim()) ?? [];
         } else {
-          if (ordinal < o.sample || (o.csvHits && hits.any(rowFrom, e))) {
+          if (ordinal < o.sample || o.csvParseAll?.() || (o.csvHits && hits.any(rowFrom, e))) {
             try {
               const rows = parseCsvSync(buf.toString('utf8', rowFrom, e), { ...CSV_OPTIONS, columns: header }) as Array<Record<string, string>>;
               const at = origin();
@@ -552,6 +558,12 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
             skipped++;
           }
           ordinal++;
+          // The sampled rows go to the caller before any row after them is judged:
+          // what they are decides whether the rest is parsed (csvParseAll).
+          if (ordinal === o.sample && o.csvParseAll && batch.length > 0) {
+            yield batch;
+            batch = [];
+          }
         }
       }
       rowFrom = end + 1;
