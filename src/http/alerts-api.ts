@@ -69,6 +69,8 @@ function apiAlert(a: StoredAlert, full = false): Record<string, unknown> {
 
 /** What is wrong with a list query, as the 400 says it, or null. */
 function queryError(q: AlertQuery): string | null {
+  // A filter given twice (?rule=a&rule=b) arrives as a list: say so, rather than let SQLite's message out.
+  for (const [k, v] of Object.entries(q)) if (Array.isArray(v)) return `${k} may be given once`;
   const limit = q.limit === undefined ? 100 : Number(q.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return 'limit must be a whole number from 1 to 1000';
   if (q.status !== undefined && !ALERT_STATUSES.includes(q.status as AlertStatus)) return `status must be one of ${ALERT_STATUSES.join(', ')}`;
@@ -90,7 +92,10 @@ export const alertsApi: FastifyPluginAsync<AlertsApiOptions> = async (app, o) =>
       });
       return { alerts: page.alerts.map((a) => apiAlert(a)), next: page.next };
     } catch (err) {
-      return reply.code(400).send({ error: (err as Error).message });
+      // A cursor that is not one of ours is the caller's mistake; anything else (a full or
+      // locked store) is the store's, for the fault handler (507/503, /readyz).
+      if ((err as Error).message === 'invalid cursor') return reply.code(400).send({ error: 'invalid cursor' });
+      throw err;
     }
   });
 
@@ -107,7 +112,7 @@ export const alertsApi: FastifyPluginAsync<AlertsApiOptions> = async (app, o) =>
     } catch {
       return reply.code(400).send({ error: 'expected a JSON body {"status": "acknowledged", "note": "...", "by": "..."}' });
     }
-    const b = body as { status?: unknown; note?: unknown; by?: unknown };
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { status?: unknown; note?: unknown; by?: unknown };
     if (typeof b.status !== 'string' || !TRIAGE_STATUSES.includes(b.status as AlertStatus)) {
       return reply.code(400).send({ error: `status must be one of ${TRIAGE_STATUSES.join(', ')}` });
     }

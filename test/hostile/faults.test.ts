@@ -351,6 +351,9 @@ test('SIGKILL during commits, again and again: every acknowledged record is ther
         }
       };
       const clients = Array.from({ length: 6 }, client);
+      // The first answer, then the random moment: on a busy machine the first commit
+      // can take longer than the whole random wait, and a kill before it tests nothing.
+      await until(() => roundSent.some((s) => s.reply?.status === 200), 30_000);
       await sleep(200 + Math.random() * 600);
       killed = true;
       await stop(proc, 'SIGKILL');
