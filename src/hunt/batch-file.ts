@@ -9,6 +9,7 @@ import { detailParts, withDetailParts, type DecodedEvent } from '../model/event.
 import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
 import { Counters, type CountersData } from '../pipeline/counters.js';
+import { decodeCounted } from '../pipeline/decode.js';
 import { ipPrefilter } from '../detect/prefilter.js';
 import { fastFrameFile, NeedsFullFraming, type ByteRange, type SyncPoint } from '../inputs/fast-frames.js';
 import { withKernel } from '../inputs/scan-kernel.js';
@@ -252,14 +253,10 @@ async function scanFrames(
         out.qualifying = true;
         continue;
       }
-      const { decoder, result } = decodeRecord(item, decode);
+      const { decoder, result } = decodeCounted(item, decode, counters, f.display);
       if (item.kind === 'csv' && decoder !== null && !IDENTITY_DECODERS.has(decoder)) out.csvAlerts = true;
-      if (!result.ok) {
-        counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
-        continue;
-      }
+      if (!result.ok) continue;
       const role = result.event.event.crosswatch.role;
-      counters.decoded(f.display, decoder ?? 'unknown', role, result.event.event.crosswatch.category);
       if (item.kind !== 'text') {
         // A record dated after the time of reading dates nothing (DESIGN.md §8): one record
         // dated 9999 would put every year-less stamp in the year 9999.

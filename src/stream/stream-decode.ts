@@ -5,7 +5,6 @@
 // its result is made of plain values and typed arrays, cheap to send between
 // threads.
 import { gunzipSync } from 'node:zlib';
-import { decodeRecord } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import { formatOrigin } from '../decoders/types.js';
 import type { NormalizedEvent, Role } from '../model/event.js';
@@ -15,6 +14,7 @@ import { frameBuffer, type FramedItem } from '../inputs/framing.js';
 export { DEFAULT_FUTURE_SKEW_MS };
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { Counters, type CountersData } from '../pipeline/counters.js';
+import { decodeCounted } from '../pipeline/decode.js';
 
 export const MAX_ERRORS_REPORTED = 10;
 
@@ -80,15 +80,13 @@ export class BatchDecoder {
       this.note(at, formatOrigin(item.origin), item.reason, item.message);
       return;
     }
-    const { decoder, result } = decodeRecord(item, ctx);
+    const { result } = decodeCounted(item, ctx, this.counters, item.origin.source);
     if (!result.ok) {
-      this.counters.rejected(item.origin, decoder, result.error.reason, result.error.message);
       this.note(at, formatOrigin(item.origin), result.error.reason, result.error.message);
       return;
     }
     const ev = result.event.event;
     if (item.kind !== 'text' && result.event.at.ms > this.latest && result.event.at.ms <= this.timeLimit) this.latest = result.event.at.ms;
-    this.counters.decoded(item.origin.source, decoder ?? 'unknown', ev.crosswatch.role, ev.crosswatch.category);
     this.accepted++;
     if (correlatable(ev)) this.rows.add(result.event, at);
   }
