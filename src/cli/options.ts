@@ -1,6 +1,7 @@
 // Settings shared by the commands: the config file first, flags over it, each
-// error naming its key or flag. Produces the correlator's config, the
-// decoders' context and the detection rules.
+// error naming its key or flag. Produces the correlator's config and the
+// decoders' context; loadDetections gives the rules (hunt and serve only:
+// normalize runs no detection).
 import { loadRules, RULES_DIR, type RuleDefinition } from '../detect/rules.js';
 import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../detect/config.js';
 import { parseMapSpec } from '../decoders/generic-json.js';
@@ -23,8 +24,6 @@ export interface SettingsFlags {
 export interface Settings {
   config: CorrelatorConfig;
   decode: DecodeContext;
-  /** The detections: the built-in rules and those of --rules. */
-  rules: RuleDefinition[];
 }
 
 function mapping(v: string | Record<string, string>, key: string): GenericMapping {
@@ -60,6 +59,10 @@ export function loadSettings(flags: SettingsFlags, now: number = Date.now()): Se
   }
   if (flags.map !== undefined) decode.genericMap = mapping(flags.map, '--map');
   else if (file.decode.map !== undefined) decode.genericMap = mapping(file.decode.map, `${flags.config}: map`);
-  const rules = loadRules(RULES_DIR, (flags.rules ?? '').split(',').map((d) => d.trim()).filter(Boolean));
-  return { config, decode, rules };
+  return { config, decode };
+}
+
+/** The detections: the built-in rules and those of the --rules folders. */
+export function loadDetections(flags: SettingsFlags): RuleDefinition[] {
+  return loadRules(RULES_DIR, (flags.rules ?? '').split(',').map((d) => d.trim()).filter(Boolean));
 }

@@ -19,7 +19,7 @@ import { FolderTailer } from '../inputs/tail.js';
 import { DEFAULT_SYSLOG_ALLOW, SyslogServer } from '../inputs/syslog-server.js';
 import { CidrSet } from '../model/ip.js';
 import { NdjsonFileSink, OutboxDispatcher, StdoutSink, WebhookSink, type Sink } from '../outputs/outbox.js';
-import { loadSettings, type SettingsFlags } from './options.js';
+import { loadDetections, loadSettings, type SettingsFlags } from './options.js';
 import type { Io } from './io.js';
 import { terminalSafe } from './terminal.js';
 
@@ -406,7 +406,7 @@ function openStore(s: ServeSettings, io: Io): SqliteStore | null {
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const settings = loadSettings(flags);
   const s = serveSettings(flags);
-  const rules = settings.rules;
+  const rules = loadDetections(flags);
   const store = openStore(s, io);
   if (!store) return 1;
   const pipeline = new StreamPipeline(store, {

@@ -44,6 +44,10 @@ export class SessionStore {
   readonly maxMs: number;
   private readonly maxSessions: number;
   private readonly now: () => number;
+  /** Prepared once: get() runs for every request the browser makes. */
+  private readonly select: Database.Statement;
+  private readonly touch: Database.Statement;
+  private readonly remove: Database.Statement;
 
   constructor(private readonly db: Database.Database, opts: SessionOptions = {}) {
     this.idleMs = opts.idleMs ?? DEFAULT_SESSION_IDLE_MS;
@@ -58,6 +62,9 @@ export class SessionStore {
       created_ms INTEGER NOT NULL,
       seen_ms INTEGER NOT NULL
     ) WITHOUT ROWID`);
+    this.select = db.prepare('SELECT name, scopes, csrf, created_ms, seen_ms FROM sessions WHERE id_sha256 = ?');
+    this.touch = db.prepare('UPDATE sessions SET seen_ms = ? WHERE id_sha256 = ?');
+    this.remove = db.prepare('DELETE FROM sessions WHERE id_sha256 = ?');
   }
 
   /** A new session; returns its id (for the cookie). */
@@ -79,21 +86,21 @@ export class SessionStore {
   get(id: string): Session | null {
     if (id.length === 0 || id.length > 128) return null;
     const h = idHash(id);
-    const row = this.db.prepare('SELECT name, scopes, csrf, created_ms, seen_ms FROM sessions WHERE id_sha256 = ?').get(h) as
+    const row = this.select.get(h) as
       { name: string; scopes: string; csrf: string; created_ms: number; seen_ms: number } | undefined;
     if (!row) return null;
     const now = this.now();
     if (now - row.seen_ms > this.idleMs || now - row.created_ms > this.maxMs) {
-      this.db.prepare('DELETE FROM sessions WHERE id_sha256 = ?').run(h);
+      this.remove.run(h);
       return null;
     }
-    if (now - row.seen_ms >= SEEN_RESOLUTION_MS) this.db.prepare('UPDATE sessions SET seen_ms = ? WHERE id_sha256 = ?').run(now, h);
+    if (now - row.seen_ms >= SEEN_RESOLUTION_MS) this.touch.run(now, h);
     return { name: row.name, scopes: new Set(JSON.parse(row.scopes) as Scope[]), csrf: row.csrf, createdMs: row.created_ms, seenMs: now };
   }
 
   /** Sign-out. */
   destroy(id: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE id_sha256 = ?').run(idHash(id));
+    this.remove.run(idHash(id));
   }
 
   /** Whether a request's CSRF header is the session's token (constant time). */

@@ -271,6 +271,14 @@ export class StreamPipeline {
     const ahead: number[][] = [];
     batches.forEach((b, bi) => {
       const rows = b.rows;
+      // The usual batch: every row within bounds, stored as it is (no index lists made).
+      let i = 0;
+      while (i < rows.n && rows.atMs[i]! <= limit && rows.atMs[i]! >= retentionBefore) i++;
+      if (i === rows.n) {
+        current.push(rows);
+        ahead.push([]);
+        return;
+      }
       const keep: number[] = [];
       const later: number[] = [];
       let old = 0;
@@ -280,7 +288,7 @@ export class StreamPipeline {
         else if (at < retentionBefore) old++;
         else keep.push(i);
       }
-      current.push(keep.length === rows.n ? rows : pickRows(rows, keep));
+      current.push(pickRows(rows, keep));
       ahead.push(later);
       if (old > 0) {
         results[bi]!.dropped['older-than-retention'] = old;
