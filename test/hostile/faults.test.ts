@@ -68,6 +68,17 @@ async function assertAcknowledgedKept(base: string, sent: Sent[], what: string):
   }
 }
 
+/** The bodies refused during a fault stored none of their records (sent again, all are new); then every address alerts. */
+async function assertRefusedStoredNothing(base: string, sent: Sent[]): Promise<void> {
+  for (const s of sent.filter((x) => x.reply!.status !== 200)) {
+    const again = await ingest(base, s.body);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.stored, s.records, 'a failed commit stored none of its records');
+  }
+  const alerted = await alertIps(base);
+  for (const s of sent) for (const ip of s.ips) assert.ok(alerted.has(ip), `alert for ${ip}`);
+}
+
 test('disk full: a commit that does not fit gets 507, never a 200; freed space, the service goes on; nothing acknowledged is lost', { timeout: 60_000 }, async (t) => {
   const why = cannotMount();
   if (why) return skipOrFail(t, why);
@@ -110,13 +121,7 @@ test('disk full: a commit that does not fit gets 507, never a 200; freed space, 
     assert.equal((await fetch(`${svc.base}/readyz`)).status, 200, 'ready again');
     await assertAcknowledgedKept(svc.base, sent, 'after the disk had room again');
     // A failed body was not stored in part: sent again, all of it is new.
-    for (const s of sent.filter((x) => x.reply!.status !== 200)) {
-      const again = await ingest(svc.base, s.body);
-      assert.equal(again.status, 200);
-      assert.equal(again.body.stored, s.records, 'a failed commit stored none of its records');
-    }
-    const alerted = await alertIps(svc.base);
-    for (const s of sent) for (const ip of s.ips) assert.ok(alerted.has(ip), `alert for ${ip}`);
+    await assertRefusedStoredNothing(svc.base, sent);
     assert.equal((await status(svc.base)).state_events, sent.length * 40);
 
     assert.deepEqual(await stop(svc.proc), { code: 0, signal: null });
@@ -174,13 +179,7 @@ test('read-only under the service: the kernel takes the store\'s ext4 read-only 
       svc = await serve(['--data-dir', dataDir]);
     }
     await assertAcknowledgedKept(svc.base, sent, 'after the read-only store was checked and the service restarted');
-    for (const s of sent.filter((x) => x.reply!.status !== 200)) {
-      const again = await ingest(svc.base, s.body);
-      assert.equal(again.status, 200);
-      assert.equal(again.body.stored, s.records, 'a failed commit stored none of its records');
-    }
-    const all = await alertIps(svc.base);
-    for (const s of sent) for (const ip of s.ips) assert.ok(all.has(ip), `alert for ${ip}`);
+    await assertRefusedStoredNothing(svc.base, sent);
     assert.deepEqual(await stop(svc.proc), { code: 0, signal: null });
     svc = null;
     const store = checkStore(dataDir);
