@@ -10,15 +10,17 @@ const LAYERS = {
   model: ['runtime'],
   decoders: ['runtime', 'model'],
   inputs: ['runtime', 'model', 'decoders'],
-  detect: ['runtime', 'model'],
+  // The Sigma rule language: parse, check, match, correlate, convert. Pure: it knows events only as fields.
+  sigma: ['runtime', 'model'],
+  detect: ['runtime', 'model', 'sigma'],
   pipeline: ['runtime', 'model', 'decoders', 'inputs'],
   store: ['runtime', 'model'],
-  hunt: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline'],
-  stream: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline', 'store'],
+  hunt: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'sigma', 'pipeline'],
+  stream: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'sigma', 'pipeline', 'store'],
   outputs: ['runtime', 'model', 'store'],
-  http: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'stream', 'outputs'],
+  http: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'sigma', 'pipeline', 'store', 'stream', 'outputs'],
   generate: ['runtime', 'model', 'decoders'],
-  cli: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'pipeline', 'store', 'hunt', 'stream', 'outputs', 'http', 'generate'],
+  cli: ['runtime', 'model', 'decoders', 'inputs', 'detect', 'sigma', 'pipeline', 'store', 'hunt', 'stream', 'outputs', 'http', 'generate'],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */
