@@ -127,3 +127,9 @@ export interface CorrelationRule extends RuleMeta {
 }
 
 export type SigmaRule = DetectionRule | CorrelationRule;
+
+/** What the `correlation:` block of a correlation document compiles to (correlation.ts). */
+export type CorrelationBody = Pick<CorrelationRule, 'type' | 'rules' | 'groupBy' | 'timespanMs' | 'timespanText' | 'condition' | 'aliases'> & {
+  /** `correlation.generate` (default false): whether the referenced rules still raise alerts of their own. */
+  generate: boolean;
+};
