@@ -19,13 +19,11 @@ import { Correlator, type CorrelatorStats } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../model/event.js';
 import { DEFAULT_FRAMING, type FramingOptions } from '../inputs/framing.js';
-import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
+import type { ByteRange } from '../inputs/fast-frames.js';
 import type { InputFile } from '../inputs/inputs.js';
-import {
-  mergeScans, qualifyingOf, scanFile, scanRange, sniffFile, textAlertsOf, wantsWithin, type FileScan, type FileSniff, type QualifyingScan, type WantsEvent,
-} from './batch-file.js';
+import { mergeScans, sniffFile, type FileScan, type FileSniff, type QualifyingScan } from './batch-file.js';
 import { Counters } from '../pipeline/counters.js';
-import { DecodePool } from './pool.js';
+import { executorFor, later, type AlertTimes, type Executor } from './executor.js';
 
 export interface BatchOptions {
   config: CorrelatorConfig;
@@ -85,220 +83,229 @@ const FAST_SCAN_MIN_BYTES = 64 * 1024 * 1024;
  */
 const FAST_REFERENCE_SLACK_MS = 45 * 86_400_000;
 
+
 export function defaultThreads(files: InputFile[]): number {
   const bytes = files.reduce((n, f) => n + f.size, 0);
   if (files.length < 2 || bytes < PARALLEL_MIN_BYTES) return 1;
   return Math.max(1, Math.min(availableParallelism(), files.length));
 }
 
-/** Runs per-file tasks: on workers, or one at a time on this thread. */
-interface Executor {
-  /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers). */
-  scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan>;
-  /** The fast scan of the lines of an NDJSON file that start in `range`; null: scan the file whole. */
-  range(f: InputFile, range: ByteRange, decode: DecodeContext, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan | null>;
-  text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
-  qualifying(
-    f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
-  ): Promise<QualifyingScan>;
-  /** The alerted IPs later passes look for, and (with `times`) the windows their events must fall in. */
-  setAlerted(ips: string[], times?: AlertTimes): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Per alerted IP, its alerts' times (ms, sorted), and the window after each. */
-interface AlertTimes { byIp: ReadonlyMap<string, ArrayLike<number>>; windowMs: number }
-
-function localExecutor(framing: FramingOptions): Executor {
-  // One file at a time, so a folder of thousands of files never holds thousands open.
-  let chain: Promise<unknown> = Promise.resolve();
-  let wants: WantsEvent | undefined;
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-  return {
-    scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect, collect && wants)),
-    range: (f, range, decode, progress, collect) => serial(() => scanRange(f, range, decode, framing, progress, collect, collect && wants)),
-    text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
-    qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs, wants)),
-    setAlerted: async (_ips, times) => {
-      // (Tasks already queued run with the windows of their turn: setAlerted is awaited before the next pass is queued.)
-      wants = times ? wantsWithin(times.byIp, times.windowMs) : undefined;
-    },
-    close: async () => {},
-  };
-}
-
-function poolExecutor(size: number, framing: FramingOptions): Executor {
-  const pool = new DecodePool(size);
-  return {
-    scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress),
-    range: (file, range, decode, progress, collect) => pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress),
-    text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
-    qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
-    setAlerted: (ips, times) => pool.broadcast({
-      op: 'alerted', ips, ...(times ? { alertMs: ips.map((ip) => Array.from(times.byIp.get(ip) ?? [])), windowMs: times.windowMs } : {}),
-    }),
-    close: () => pool.close(),
-  };
-}
-
-/** A promise awaited later: mark it handled now, so an early failure is not an unhandled rejection. */
-function later<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
-
 export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<BatchResult> {
-  const counters = new Counters();
-  const correlator = new Correlator(opts.config, opts.rules.map((r) => r.correlation));
-  const framing: FramingOptions = { ...DEFAULT_FRAMING, ...opts.framing };
-  const threads = opts.threads ?? defaultThreads(files);
-  const fast = opts.fastScan ?? (files.reduce((n, f) => n + f.size, 0) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);
-  const exec = threads > 1 ? poolExecutor(threads, framing) : localExecutor(framing);
-  // Fast hunts search for alerted IPs while counting (see below); the straightforward path reads twice.
-  const fused = fast && (opts.prefilter ?? true);
-  const size = (fs: InputFile[]): number => fs.reduce((n, f) => n + f.size, 0);
-  // Progress: bytes read per file and pass, summed, against the bytes the passes planned so far will read.
-  const read = new Map<string, number>();
-  let done = 0;
-  let planned = fused ? size(files) : 2 * size(files);
-  const progress = (key: string) => (n: number): void => {
-    done += n - (read.get(key) ?? 0);
-    read.set(key, n);
-    opts.onProgress?.(done, Math.max(planned, done));
-  };
+  const run = new BatchRun(files, opts);
   try {
-    // Pass 1: count everything, collect network alerts. Big files first, so the cores finish together.
-    const order = [...files].sort((a, b) => b.size - a.size);
-    const at = new Map(files.map((f, i) => [f, i]));
-    const scans: FileScan[] = new Array<FileScan>(files.length);
-    const sniffs = new Map<InputFile, FileSniff>();
-    /** The pieces a file is read in, when it is NDJSON and big for its group (null: whole). */
-    const piecesOf = (f: InputFile, groupBytes: number): ByteRange[] | null => {
-      if (threads < 2 || !sniffs.get(f)?.ndjson) return null;
-      const piece = opts.pieceBytes ?? Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (threads * PIECES_PER_THREAD)));
-      const n = Math.floor(f.size / piece);
-      if (n < 2) return null;
-      // (The last piece runs to the end, wherever that is by then, as a whole-file read would.)
-      return Array.from({ length: n }, (_, i) => ({ from: Math.floor((i * f.size) / n), to: i === n - 1 ? Infinity : Math.floor(((i + 1) * f.size) / n) }));
-    };
-    /** Pass 1 over a file, in pieces when that helps; queued now, awaited later. */
-    const scanOf = (f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): Promise<FileScan> => {
-      const key = `1:${f.path}`;
-      const pieces = piecesOf(f, groupBytes);
-      if (!pieces) return later(exec.scan(f, opts.decode, fast, progress(key), collect));
-      const parts = pieces.map((r, i) => later(exec.range(f, r, opts.decode, progress(`${key}#${i}`), collect)));
-      return later((async () => {
-        const done = await Promise.all(parts);
-        if (done.every((p): p is FileScan => p !== null)) return mergeScans(done);
-        // Not readable in pieces after all (say, a Zeek header further down): whole.
-        planned += f.size;
-        return exec.scan(f, opts.decode, fast, progress(`${key}#whole`), collect);
-      })());
-    };
-    const scanAll = async (fs: InputFile[], collect?: ReadonlySet<string>): Promise<void> => {
-      const bytes = size(fs);
-      const running = fs.map((f) => scanOf(f, bytes, collect));
-      for (let i = 0; i < fs.length; i++) scans[at.get(fs[i]!)!] = await running[i]!;
-    };
-    const latestOf = (fs: FileScan[]): number | null => fs.reduce<number | null>((m, s) => (s.latestDated !== null && (m === null || s.latestDated > m) ? s.latestDated : m), null);
-    // Year-less stamps take their year from the data, not from today: the latest
-    // time among records that carry a full date is the reference (DESIGN.md §2).
-    const contextFor = (latest: number | null): DecodeContext =>
-      latest === null ? opts.decode : { ...opts.decode, reference: { ms: latest + (fast ? FAST_REFERENCE_SLACK_MS : 0), ns: 0 } };
-    const textAlerts = new Map<InputFile, { reference: number | null; alerts: DecodedEvent[] }>();
-    const decodeText = async (fs: InputFile[], latest: number | null): Promise<void> => {
-      const ctx = contextFor(latest);
-      const decoded = await Promise.all(fs.map((f) => exec.text(f, ctx)));
-      fs.forEach((f, i) => textAlerts.set(f, { reference: latest, alerts: decoded[i]! }));
-    };
+    await run.firstPass();
+    await run.sealNetworkAlerts();
+    await run.secondPass();
+  } finally {
+    await run.close();
+  }
+  return run.result(opts.now ? opts.now() : new Date());
+}
 
-    // A fast hunt reads most files once: the files that may hold network alerts
-    // (judged from their first records) are scanned first; the rest are scanned
-    // for markers and, in the same pass, for the IPs alerted so far. Only IPs
-    // first alerted on in that second group send the files back for another pass.
-    let first = order;
-    const rest: InputFile[] = [];
-    let searched: ReadonlySet<string> | null = null;
-    let earlyTimes: ReadonlyMap<string, number[]> = new Map();
-    /** The first group's events of the IPs searched for early (found while the rest was scanned). */
-    const earlyEvents = new Map<InputFile, Promise<QualifyingScan>>();
-    if (fused) {
-      first = [];
-      for (const f of order) {
-        const sniff = await sniffFile(f, opts.decode, framing);
-        sniffs.set(f, sniff);
-        (sniff.mayHoldAlerts ? first : rest).push(f);
-      }
-      await scanAll(first);
-      // The IPs alerted on so far, less those the correlator will set aside (internal
-      // addresses are in every sign-in log), and when: the rest hands over only their
-      // events within a window of those alerts.
-      const early = new Map<string, number[]>();
-      const note = (a: DecodedEvent): void => {
-        const ip = a.event.source?.ip;
-        if (!ip || correlator.excludes(ip)) return;
-        const times = early.get(ip);
-        if (times) times.push(a.at.ms);
-        else early.set(ip, [a.at.ms]);
-      };
-      for (const f of first) scans[at.get(f)!]!.alerts.forEach(note);
-      await decodeText(first.filter((f) => scans[at.get(f)!]!.textAlerts), latestOf(first.map((f) => scans[at.get(f)!]!)));
-      for (const { alerts } of textAlerts.values()) alerts.forEach(note);
-      for (const times of early.values()) times.sort((a, b) => a - b);
-      earlyTimes = early;
-      searched = new Set(early.keys());
-      await exec.setAlerted([...searched], { byIp: early, windowMs: opts.config.windowMs });
-      // In the same round, the first group's own sign-ins and mail accesses from those
-      // IPs (a file that starts with network records may hold some): one queue,
-      // biggest first, so the threads finish together.
-      const ctx1 = contextFor(latestOf(first.map((f) => scans[at.get(f)!]!)));
-      const firstQualifying = first.filter((f) => scans[at.get(f)!]!.qualifying);
-      planned += size(firstQualifying);
-      const jobs = [...rest.map((f) => ({ f, scan: true })), ...firstQualifying.map((f) => ({ f, scan: false }))].sort((a, b) => b.f.size - a.f.size);
-      const scanning = new Map<InputFile, Promise<FileScan>>();
-      const jobBytes = size(jobs.map((j) => j.f));
-      for (const { f, scan } of jobs) {
-        if (scan) scanning.set(f, scanOf(f, jobBytes, searched));
-        else earlyEvents.set(f, later(exec.qualifying(f, ctx1, searched, true, progress(`2:${f.path}`), scans[at.get(f)!]!.syncs)));
-      }
-      for (const f of rest) scans[at.get(f)!] = await scanning.get(f)!;
-      for (const q of earlyEvents.values()) await q;
-    } else {
-      await scanAll(order);
+const sizeOf = (fs: readonly InputFile[]): number => fs.reduce((n, f) => n + f.size, 0);
+const latestOf = (fs: readonly FileScan[]): number | null =>
+  fs.reduce<number | null>((m, s) => (s.latestDated !== null && (m === null || s.latestDated > m) ? s.latestDated : m), null);
+
+/**
+ * One hunt: the passes over the files and what they leave for the next. Pass 1
+ * (firstPass) counts every record and collects the network alerts; the
+ * correlator is then sealed (sealNetworkAlerts); pass 2 (secondPass) hands over
+ * the sign-ins and mail accesses of the alerted IPs.
+ */
+class BatchRun {
+  private readonly counters = new Counters();
+  private readonly correlator: Correlator;
+  private readonly framing: FramingOptions;
+  private readonly threads: number;
+  private readonly fast: boolean;
+  /** Fast hunts search for alerted IPs while counting (fusedFirstPass); the straightforward path reads twice. */
+  private readonly fused: boolean;
+  private readonly exec: Executor;
+  /** Every file's pass-1 scan, in file order. */
+  private readonly scans: FileScan[];
+  private readonly at: Map<InputFile, number>;
+  private readonly sniffs = new Map<InputFile, FileSniff>();
+  /** Text network alerts (fast.log, syslog...), decoded with the reference year they were decoded with. */
+  private readonly textAlerts = new Map<InputFile, { reference: number | null; alerts: DecodedEvent[] }>();
+  // Progress: bytes read per file and pass, summed, against the bytes the passes planned so far will read.
+  private readonly read = new Map<string, number>();
+  private done = 0;
+  private planned: number;
+  // What a fused first pass leaves for pass 2.
+  /** The files scanned first (those that may hold network alerts); all files when not fused. */
+  private first: InputFile[];
+  private rest: InputFile[] = [];
+  /** The IPs the rest was searched for while scanned, and their alert times then. */
+  private searched: ReadonlySet<string> | null = null;
+  private earlyTimes: ReadonlyMap<string, number[]> = new Map();
+  /** The first group's events of the IPs searched for early (found while the rest was scanned). */
+  private readonly earlyEvents = new Map<InputFile, Promise<QualifyingScan>>();
+  /** The reference time pass 2 decodes with, set when the network alerts are sealed. */
+  private decode2: DecodeContext;
+  private qualifyingSuccess = 0;
+
+  constructor(private readonly files: InputFile[], private readonly opts: BatchOptions) {
+    this.correlator = new Correlator(opts.config, opts.rules.map((r) => r.correlation));
+    this.framing = { ...DEFAULT_FRAMING, ...opts.framing };
+    this.threads = opts.threads ?? defaultThreads(files);
+    this.fast = opts.fastScan ?? (sizeOf(files) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);
+    this.fused = this.fast && (opts.prefilter ?? true);
+    this.exec = executorFor(this.threads, this.framing);
+    this.planned = this.fused ? sizeOf(files) : 2 * sizeOf(files);
+    this.scans = new Array<FileScan>(files.length);
+    this.at = new Map(files.map((f, i) => [f, i]));
+    // Big files first, so the cores finish together.
+    this.first = [...files].sort((a, b) => b.size - a.size);
+    this.decode2 = opts.decode;
+  }
+
+  private scanOfFile(f: InputFile): FileScan {
+    return this.scans[this.at.get(f)!]!;
+  }
+
+  private progress(key: string): (n: number) => void {
+    return (n) => {
+      this.done += n - (this.read.get(key) ?? 0);
+      this.read.set(key, n);
+      this.opts.onProgress?.(this.done, Math.max(this.planned, this.done));
+    };
+  }
+
+  /** The pieces a file is read in, when it is NDJSON and big for its group (null: whole). */
+  private piecesOf(f: InputFile, groupBytes: number): ByteRange[] | null {
+    if (this.threads < 2 || !this.sniffs.get(f)?.ndjson) return null;
+    const piece = this.opts.pieceBytes ?? Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (this.threads * PIECES_PER_THREAD)));
+    const n = Math.floor(f.size / piece);
+    if (n < 2) return null;
+    // (The last piece runs to the end, wherever that is by then, as a whole-file read would.)
+    return Array.from({ length: n }, (_, i) => ({ from: Math.floor((i * f.size) / n), to: i === n - 1 ? Infinity : Math.floor(((i + 1) * f.size) / n) }));
+  }
+
+  /** Pass 1 over a file, in pieces when that helps; queued now, awaited later. */
+  private scanOf(f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): Promise<FileScan> {
+    const key = `1:${f.path}`;
+    const pieces = this.piecesOf(f, groupBytes);
+    const { exec, opts, fast } = this;
+    if (!pieces) return later(exec.scan(f, opts.decode, fast, this.progress(key), collect));
+    const parts = pieces.map((r, i) => later(exec.range(f, r, opts.decode, this.progress(`${key}#${i}`), collect)));
+    return later((async () => {
+      const done = await Promise.all(parts);
+      if (done.every((p): p is FileScan => p !== null)) return mergeScans(done);
+      // Not readable in pieces after all (say, a Zeek header further down): whole.
+      this.planned += f.size;
+      return exec.scan(f, opts.decode, fast, this.progress(`${key}#whole`), collect);
+    })());
+  }
+
+  private async scanAll(fs: InputFile[], collect?: ReadonlySet<string>): Promise<void> {
+    const bytes = sizeOf(fs);
+    const running = fs.map((f) => this.scanOf(f, bytes, collect));
+    for (let i = 0; i < fs.length; i++) this.scans[this.at.get(fs[i]!)!] = await running[i]!;
+  }
+
+  // Year-less stamps take their year from the data, not from today: the latest
+  // time among records that carry a full date is the reference (DESIGN.md §2).
+  private contextFor(latest: number | null): DecodeContext {
+    return latest === null ? this.opts.decode : { ...this.opts.decode, reference: { ms: latest + (this.fast ? FAST_REFERENCE_SLACK_MS : 0), ns: 0 } };
+  }
+
+  private async decodeText(fs: InputFile[], latest: number | null): Promise<void> {
+    const ctx = this.contextFor(latest);
+    const decoded = await Promise.all(fs.map((f) => this.exec.text(f, ctx)));
+    fs.forEach((f, i) => this.textAlerts.set(f, { reference: latest, alerts: decoded[i]! }));
+  }
+
+  /** Pass 1: count everything, collect network alerts. */
+  async firstPass(): Promise<void> {
+    if (this.fused) await this.fusedFirstPass();
+    else await this.scanAll(this.first);
+  }
+
+  // A fast hunt reads most files once: the files that may hold network alerts
+  // (judged from their first records) are scanned first; the rest are scanned
+  // for markers and, in the same pass, for the IPs alerted so far. Only IPs
+  // first alerted on in that second group send the files back for another pass.
+  private async fusedFirstPass(): Promise<void> {
+    const order = this.first;
+    const first: InputFile[] = [];
+    for (const f of order) {
+      const sniff = await sniffFile(f, this.opts.decode, this.framing);
+      this.sniffs.set(f, sniff);
+      (sniff.mayHoldAlerts ? first : this.rest).push(f);
     }
+    this.first = first;
+    await this.scanAll(first);
+    // The IPs alerted on so far, less those the correlator will set aside (internal
+    // addresses are in every sign-in log), and when: the rest hands over only their
+    // events within a window of those alerts.
+    const early = new Map<string, number[]>();
+    const note = (a: DecodedEvent): void => {
+      const ip = a.event.source?.ip;
+      if (!ip || this.correlator.excludes(ip)) return;
+      const times = early.get(ip);
+      if (times) times.push(a.at.ms);
+      else early.set(ip, [a.at.ms]);
+    };
+    for (const f of first) this.scanOfFile(f).alerts.forEach(note);
+    await this.decodeText(first.filter((f) => this.scanOfFile(f).textAlerts), latestOf(first.map((f) => this.scanOfFile(f))));
+    for (const { alerts } of this.textAlerts.values()) alerts.forEach(note);
+    for (const times of early.values()) times.sort((a, b) => a - b);
+    this.earlyTimes = early;
+    const searched = new Set(early.keys());
+    this.searched = searched;
+    await this.exec.setAlerted([...searched], { byIp: early, windowMs: this.opts.config.windowMs });
+    // In the same round, the first group's own sign-ins and mail accesses from those
+    // IPs (a file that starts with network records may hold some): one queue,
+    // biggest first, so the threads finish together.
+    const ctx1 = this.contextFor(latestOf(first.map((f) => this.scanOfFile(f))));
+    const firstQualifying = first.filter((f) => this.scanOfFile(f).qualifying);
+    this.planned += sizeOf(firstQualifying);
+    const jobs = [...this.rest.map((f) => ({ f, scan: true })), ...firstQualifying.map((f) => ({ f, scan: false }))].sort((a, b) => b.f.size - a.f.size);
+    const scanning = new Map<InputFile, Promise<FileScan>>();
+    const jobBytes = sizeOf(jobs.map((j) => j.f));
+    for (const { f, scan } of jobs) {
+      if (scan) scanning.set(f, this.scanOf(f, jobBytes, searched));
+      else this.earlyEvents.set(f, later(this.exec.qualifying(f, ctx1, searched, true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)));
+    }
+    for (const f of this.rest) this.scans[this.at.get(f)!] = await scanning.get(f)!;
+    for (const q of this.earlyEvents.values()) await q;
+  }
 
-    let qualifyingSuccess = 0;
-    scans.forEach((s) => {
-      counters.merge(s.counters);
+  /** Pass 1's counts and network alerts into the correlator, text alerts re-dated if the reference moved; then sealed. */
+  async sealNetworkAlerts(): Promise<void> {
+    const { correlator } = this;
+    this.scans.forEach((s) => {
+      this.counters.merge(s.counters);
       for (const a of s.alerts) correlator.add(a);
-      qualifyingSuccess += s.qualifyingSuccess;
+      this.qualifyingSuccess += s.qualifyingSuccess;
       correlator.stats.failedEvents += s.failed;
       correlator.stats.withoutIp += s.withoutIp;
     });
-    const latest = latestOf(scans);
-    const decode2 = contextFor(latest);
+    const latest = latestOf(this.scans);
+    this.decode2 = this.contextFor(latest);
     // Text alerts decoded early keep their times only if the reference did not move since.
-    const stale = files.filter((f) => scans[at.get(f)!]!.textAlerts && textAlerts.get(f)?.reference !== latest);
-    await decodeText(stale, latest);
-    for (const f of files) for (const a of textAlerts.get(f)?.alerts ?? []) correlator.add(a);
+    const stale = this.files.filter((f) => this.scanOfFile(f).textAlerts && this.textAlerts.get(f)?.reference !== latest);
+    await this.decodeText(stale, latest);
+    for (const f of this.files) for (const a of this.textAlerts.get(f)?.alerts ?? []) correlator.add(a);
     correlator.sealNetworkAlerts();
+  }
 
-    // Pass 2: only the qualifying events of alerted IPs come back, within a window of their alerts.
+  /** Pass 2: only the qualifying events of alerted IPs come back, within a window of their alerts. */
+  async secondPass(): Promise<void> {
+    const { correlator, searched } = this;
     const alerted = correlator.alertedIps();
     const set = new Set(alerted);
-    const finalTimes: AlertTimes = { byIp: new Map(alerted.map((ip) => [ip, correlator.alertTimesOf(ip) ?? []])), windowMs: opts.config.windowMs };
+    const finalTimes: AlertTimes = { byIp: new Map(alerted.map((ip) => [ip, correlator.alertTimesOf(ip) ?? []])), windowMs: this.opts.config.windowMs };
     let handedOver = 0;
     const pass2 = async (fs: InputFile[], ips: ReadonlySet<string>): Promise<void> => {
-      const withQualifying = fs.filter((f) => scans[at.get(f)!]!.qualifying);
+      const withQualifying = fs.filter((f) => this.scanOfFile(f).qualifying);
       if (withQualifying.length === 0 || ips.size === 0) return;
-      planned += size(withQualifying);
-      await exec.setAlerted([...ips], finalTimes);
-      const running = new Map(withQualifying.map((f) => [f, later(exec.qualifying(f, decode2, ips, opts.prefilter ?? true, progress(`2:${f.path}`), scans[at.get(f)!]!.syncs))]));
-      for (const f of files) {
+      this.planned += sizeOf(withQualifying);
+      await this.exec.setAlerted([...ips], finalTimes);
+      const running = new Map(withQualifying.map((f) => [
+        f, later(this.exec.qualifying(f, this.decode2, ips, this.opts.prefilter ?? true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)),
+      ]));
+      for (const f of this.files) {
         const q = running.get(f);
         if (!q) continue;
         const r = await q;
@@ -315,10 +322,13 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
       // in a window the first search did not keep: the rest is read again for it.
       const stale = new Set(alerted.filter((ip) => {
         if (!searched.has(ip)) return false;
-        const was = new Set(earlyTimes.get(ip));
+        const was = new Set(this.earlyTimes.get(ip));
         return Array.from(finalTimes.byIp.get(ip)!).some((t) => !was.has(t));
       }));
-      const found = [...rest.map((f) => scans[at.get(f)!]!.events), ...await Promise.all(first.map(async (f) => (await earlyEvents.get(f))?.events ?? []))];
+      const found = [
+        ...this.rest.map((f) => this.scanOfFile(f).events),
+        ...await Promise.all(this.first.map(async (f) => (await this.earlyEvents.get(f))?.events ?? [])),
+      ];
       for (const events of found) {
         for (const e of events) {
           const ip = e.event.source!.ip!;
@@ -326,25 +336,28 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
         }
       }
       const again = new Set(alerted.filter((ip) => !searched.has(ip) || stale.has(ip)));
-      await pass2(first, again);
-      await pass2(rest, again);
+      await pass2(this.first, again);
+      await pass2(this.rest, again);
     } else {
-      await pass2(order, set);
+      await pass2(this.first, set);
     }
     // (In the fast pass, qualifying records were not all parsed: their split is unknown.)
-    if (!fast) correlator.stats.unalertedEvents += qualifyingSuccess - handedOver;
-  } finally {
-    await exec.close();
+    if (!this.fast) correlator.stats.unalertedEvents += this.qualifyingSuccess - handedOver;
   }
 
-  const alerts = alertsOf(correlator.finish(), opts.rules, opts.config.windowMs, opts.now ? opts.now() : new Date());
-  return {
-    alerts,
-    counters,
-    correlation: correlator.stats,
-    files: files.length,
-    bytes: files.reduce((n, f) => n + f.size, 0),
-    threads,
-    fastScan: fast,
-  };
+  close(): Promise<void> {
+    return this.exec.close();
+  }
+
+  result(now: Date): BatchResult {
+    return {
+      alerts: alertsOf(this.correlator.finish(), this.opts.rules, this.opts.config.windowMs, now),
+      counters: this.counters,
+      correlation: this.correlator.stats,
+      files: this.files.length,
+      bytes: sizeOf(this.files),
+      threads: this.threads,
+      fastScan: this.fast,
+    };
+  }
 }

@@ -1,0 +1,77 @@
+// Where hunt's per-file tasks run: on this thread one file at a time, or on the
+// decode pool's workers. batch.ts plans the passes; an Executor only runs the
+// tasks it is given (batch-file.ts does the work either way), so the answer is
+// the same whatever the number of threads.
+import type { DecodeContext } from '../decoders/types.js';
+import type { DecodedEvent } from '../model/event.js';
+import type { FramingOptions } from '../inputs/framing.js';
+import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
+import type { InputFile } from '../inputs/inputs.js';
+import {
+  qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type FileScan, type QualifyingScan, type WantsEvent,
+} from './batch-file.js';
+import { DecodePool } from './pool.js';
+
+/** Runs per-file tasks: on workers, or one at a time on this thread. */
+export interface Executor {
+  /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers). */
+  scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan>;
+  /** The fast scan of the lines of an NDJSON file that start in `range`; null: scan the file whole. */
+  range(f: InputFile, range: ByteRange, decode: DecodeContext, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan | null>;
+  text(f: InputFile, decode: DecodeContext): Promise<DecodedEvent[]>;
+  qualifying(
+    f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
+  ): Promise<QualifyingScan>;
+  /** The alerted IPs later passes look for, and (with `times`) the windows their events must fall in. */
+  setAlerted(ips: string[], times?: AlertTimes): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Per alerted IP, its alerts' times (ms, sorted), and the window after each. */
+export interface AlertTimes { byIp: ReadonlyMap<string, ArrayLike<number>>; windowMs: number }
+
+export function executorFor(threads: number, framing: FramingOptions): Executor {
+  return threads > 1 ? poolExecutor(threads, framing) : localExecutor(framing);
+}
+
+function localExecutor(framing: FramingOptions): Executor {
+  // One file at a time, so a folder of thousands of files never holds thousands open.
+  let chain: Promise<unknown> = Promise.resolve();
+  let wants: WantsEvent | undefined;
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect, collect && wants)),
+    range: (f, range, decode, progress, collect) => serial(() => scanRange(f, range, decode, framing, progress, collect, collect && wants)),
+    text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
+    qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs, wants)),
+    setAlerted: async (_ips, times) => {
+      // (Tasks already queued run with the windows of their turn: setAlerted is awaited before the next pass is queued.)
+      wants = times ? wantsWithin(times.byIp, times.windowMs) : undefined;
+    },
+    close: async () => {},
+  };
+}
+
+function poolExecutor(size: number, framing: FramingOptions): Executor {
+  const pool = new DecodePool(size);
+  return {
+    scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress),
+    range: (file, range, decode, progress, collect) => pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress),
+    text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
+    qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
+    setAlerted: (ips, times) => pool.broadcast({
+      op: 'alerted', ips, ...(times ? { alertMs: ips.map((ip) => Array.from(times.byIp.get(ip) ?? [])), windowMs: times.windowMs } : {}),
+    }),
+    close: () => pool.close(),
+  };
+}
+
+/** A promise awaited later: mark it handled now, so an early failure is not an unhandled rejection. */
+export function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
