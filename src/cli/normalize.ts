@@ -7,6 +7,7 @@ import { decodeRecord, explainRecord } from '../decoders/index.js';
 import { formatOrigin, type RawRecord } from '../decoders/types.js';
 import { frameFile, type FramedItem } from '../inputs/framing.js';
 import { expandInputs } from '../inputs/inputs.js';
+import { decodeFramed, type FramedVisitor } from '../pipeline/decode.js';
 import { printable } from '../outputs/table.js';
 import { loadSettings, type SettingsFlags } from './options.js';
 import { terminalSafe } from './terminal.js';
@@ -54,50 +55,54 @@ export async function normalizeCommand(paths: string[], flags: NormalizeFlags, i
   const write = async (text: string): Promise<void> => {
     if (!io.stdout.write(`${text}\n`)) await once(io.stdout, 'drain');
   };
+  // A batch's lines are written together, then the next batch is framed (stdout's backpressure holds the reading).
+  let lines: string[] = [];
+  const visitor: FramedVisitor = {
+    problem: (item) => {
+      if (item.reason === 'invalid-compression') {
+        // The records before the damage were written; the file as a whole could not be read.
+        damaged++;
+        io.stderr.write(`${terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: invalid-compression: ${item.message}`, false)}\n`);
+        return;
+      }
+      if (item.reason === 'binary-file' || item.reason === 'empty-file') {
+        io.stderr.write(terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: ${item.message}`, false) + '\n');
+        return;
+      }
+      records++;
+      rejected++;
+      lines.push(flags.explain
+        ? terminalSafe(`${formatOrigin(item.origin)}: not a record: ${item.reason}: ${printable(item.message, 160)}`, false)
+        : JSON.stringify({
+          error: { code: item.reason, message: `${formatOrigin(item.origin)}: ${item.message}` },
+          event: { original: originalOf(item) },
+        }));
+    },
+    before: (item) => {
+      records++;
+      if (!flags.explain) return true;
+      lines.push(terminalSafe(explainLine(item, ctx), false));
+      if (!decodeRecord(item, ctx).result.ok) rejected++;
+      return false;
+    },
+    decoded: ({ decoder, result }, item) => {
+      if (result.ok) {
+        lines.push(JSON.stringify(result.event.event));
+        return;
+      }
+      rejected++;
+      lines.push(JSON.stringify({
+        error: { code: result.error.reason, message: `${formatOrigin(item.origin)}: ${result.error.message}`, ...(decoder ? { decoder } : {}) },
+        event: { original: originalOf(item) },
+      }));
+    },
+  };
   try {
     for (const f of inputs.files) {
       for await (const batch of frameFile(f.path, f.display)) {
-        for (const item of batch) {
-          if (item.kind === 'problem') {
-            if (item.reason === 'invalid-compression') {
-              // The records before the damage were written; the file as a whole could not be read.
-              damaged++;
-              io.stderr.write(`${terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: invalid-compression: ${item.message}`, false)}\n`);
-              continue;
-            }
-            if (item.reason === 'binary-file' || item.reason === 'empty-file') {
-              io.stderr.write(terminalSafe(`crosswatch: ${formatOrigin(item.origin)}: ${item.message}`, false) + '\n');
-              continue;
-            }
-            records++;
-            rejected++;
-            if (flags.explain) {
-              await write(terminalSafe(`${formatOrigin(item.origin)}: not a record: ${item.reason}: ${printable(item.message, 160)}`, false));
-            } else {
-              await write(JSON.stringify({
-                error: { code: item.reason, message: `${formatOrigin(item.origin)}: ${item.message}` },
-                event: { original: originalOf(item) },
-              }));
-            }
-            continue;
-          }
-          records++;
-          if (flags.explain) {
-            await write(terminalSafe(explainLine(item, ctx), false));
-            if (!decodeRecord(item, ctx).result.ok) rejected++;
-            continue;
-          }
-          const { decoder, result } = decodeRecord(item, ctx);
-          if (result.ok) {
-            await write(JSON.stringify(result.event.event));
-          } else {
-            rejected++;
-            await write(JSON.stringify({
-              error: { code: result.error.reason, message: `${formatOrigin(item.origin)}: ${result.error.message}`, ...(decoder ? { decoder } : {}) },
-              event: { original: originalOf(item) },
-            }));
-          }
-        }
+        decodeFramed(batch, { ctx }, visitor);
+        if (lines.length > 0) await write(lines.join('\n'));
+        lines = [];
       }
     }
   } finally {

@@ -3,13 +3,13 @@
 // correlator needs (network alerts; later, the qualifying events of alerted IPs)
 // with the file's counters.
 import { withinAWindow } from '../detect/correlator.js';
-import { decodeIfIdentity, decodeRecord, identityDecoders } from '../decoders/index.js';
+import { decodeRecord, identityDecoders } from '../decoders/index.js';
 import type { DecodeContext } from '../decoders/types.js';
 import { detailParts, withDetailParts, type DecodedEvent } from '../model/event.js';
 import { frameFile, type FramedItem, type FramingOptions, type InputFormat } from '../inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
 import { Counters, type CountersData } from '../pipeline/counters.js';
-import { decodeCounted } from '../pipeline/decode.js';
+import { decodeFramed, type FramedVisitor } from '../pipeline/decode.js';
 import { ipPrefilter } from '../detect/prefilter.js';
 import { fastFrameFile, NeedsFullFraming, type ByteRange, type SyncPoint } from '../inputs/fast-frames.js';
 import { withKernel } from '../inputs/scan-kernel.js';
@@ -240,22 +240,21 @@ async function scanFrames(
   const counters = new Counters();
   counters.source(f.display);
   const out = emptyScan(counters);
-  for await (const batch of guard(frames(counters, out), f)) {
-    for (const item of batch) {
-      if (item.kind === 'problem') {
-        if (item.reason === 'binary-file' || item.reason === 'empty-file' || item.reason === 'invalid-compression') counters.fileProblem(item.origin, item.reason, item.message);
-        else counters.rejected(item.origin, null, item.reason, item.message);
-        continue;
-      }
-      // CSV exports (Purview, Log Analytics, the admin center) carry no network alerts.
-      if (item.kind === 'csv' && skipCsv(item.value, out)) {
-        counters.unparsedRecord(f.display);
-        out.qualifying = true;
-        continue;
-      }
-      const { decoder, result } = decodeCounted(item, decode, counters, f.display);
+  const visitor: FramedVisitor = {
+    problem: (item) => {
+      if (item.reason === 'binary-file' || item.reason === 'empty-file' || item.reason === 'invalid-compression') counters.fileProblem(item.origin, item.reason, item.message);
+      else counters.rejected(item.origin, null, item.reason, item.message);
+    },
+    // CSV exports (Purview, Log Analytics, the admin center) carry no network alerts.
+    before: (item) => {
+      if (item.kind !== 'csv' || !skipCsv(item.value, out)) return true;
+      counters.unparsedRecord(f.display);
+      out.qualifying = true;
+      return false;
+    },
+    decoded: ({ decoder, result }, item) => {
       if (item.kind === 'csv' && decoder !== null && !IDENTITY_DECODERS.has(decoder)) out.csvAlerts = true;
-      if (!result.ok) continue;
+      if (!result.ok) return;
       const role = result.event.event.crosswatch.role;
       if (item.kind !== 'text') {
         // A record dated after the time of reading dates nothing (DESIGN.md §8): one record
@@ -277,8 +276,10 @@ async function scanFrames(
           if (collect?.has(ip) && (!wants || wants(ip, result.event.at.ms))) out.events.push(slimEvent(result.event));
         }
       }
-    }
-  }
+    },
+  };
+  const loop = { ctx: decode, counters: { counters, source: f.display } };
+  for await (const batch of guard(frames(counters, out), f)) decodeFramed(batch, loop, visitor);
   out.counters = counters.toData();
   return out;
 }
@@ -327,13 +328,13 @@ export function slimEvent(d: DecodedEvent): DecodedEvent {
 /** The network alerts written as text lines, decoded with the data's reference time. */
 export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<DecodedEvent[]> {
   const out: DecodedEvent[] = [];
-  for await (const batch of guard(frameFile(f.path, f.display, framing), f)) {
-    for (const item of batch) {
-      if (item.kind !== 'text') continue;
-      const { result } = decodeRecord(item, decode);
+  const visitor: FramedVisitor = {
+    before: (item) => item.kind === 'text',
+    decoded: ({ result }) => {
       if (result.ok && result.event.event.crosswatch.role === 'network_alert') out.push(slimEvent(result.event));
-    }
-  }
+    },
+  };
+  for await (const batch of guard(frameFile(f.path, f.display, framing), f)) decodeFramed(batch, { ctx: decode }, visitor);
   return out;
 }
 
@@ -387,23 +388,26 @@ async function qualifyingFrames(
   frames: AsyncGenerator<FramedItem[]>, f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>,
   out: QualifyingScan, pass: ((text: string) => boolean) | undefined, wants?: WantsEvent,
 ): Promise<QualifyingScan> {
-  for await (const batch of guard(frames, f)) {
-    for (const item of batch) {
-      if (item.kind === 'problem' || item.kind === 'text') continue; // no text format carries sign-ins or mail access
+  const visitor: FramedVisitor = {
+    before: (item) => {
+      if (item.kind === 'text') return false; // no text format carries sign-ins or mail access
       if (pass && item.kind === 'csv' && !pass(Object.values(item.value).join('\u0001'))) {
         out.skipped++;
-        continue;
+        return false;
       }
-      const decoded = decodeIfIdentity(item, decode);
-      if (!decoded?.result.ok) continue;
-      const result = decoded.result;
+      return true;
+    },
+    decoded: ({ result }) => {
+      if (!result.ok) return;
       const ev = result.event.event;
       const role = ev.crosswatch.role;
-      if (role !== 'signin' && role !== 'mail_access') continue;
+      if (role !== 'signin' && role !== 'mail_access') return;
       const ip = ev.source?.ip;
       if (ip && ev.event.outcome === 'success' && alerted.has(ip) && (!wants || wants(ip, result.event.at.ms))) out.events.push(slimEvent(result.event));
-    }
-  }
+    },
+  };
+  const loop = { ctx: decode, identityOnly: true };
+  for await (const batch of guard(frames, f)) decodeFramed(batch, loop, visitor);
   return out;
 }
 

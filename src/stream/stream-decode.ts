@@ -5,7 +5,7 @@
 // its result is made of plain values and typed arrays, cheap to send between
 // threads.
 import { gunzipSync } from 'node:zlib';
-import type { DecodeContext } from '../decoders/types.js';
+import type { DecodeContext, RawRecord } from '../decoders/types.js';
 import { formatOrigin } from '../decoders/types.js';
 import type { NormalizedEvent, Role } from '../model/event.js';
 import { RowBuilder, type DecodedRows } from '../store/rows.js';
@@ -14,7 +14,7 @@ import { frameBuffer, type FramedItem } from '../inputs/framing.js';
 export { DEFAULT_FUTURE_SKEW_MS };
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { Counters, type CountersData } from '../pipeline/counters.js';
-import { decodeCounted } from '../pipeline/decode.js';
+import { decodeFramed, decodeOne, type FramedVisitor } from '../pipeline/decode.js';
 
 export const MAX_ERRORS_REPORTED = 10;
 
@@ -54,7 +54,9 @@ export class BatchDecoder {
   private accepted = 0;
   private rejected = 0;
   private readonly errors: Array<{ at: number; where: string; reason: string; message: string }> = [];
-  private readonly text: Array<{ item: FramedItem; at: number }> = [];
+  private readonly text: Array<{ item: RawRecord; at: number }> = [];
+  /** In finish(): the deferred text records are being decoded. */
+  private finishing = false;
   private latest = Number.NEGATIVE_INFINITY;
   /** Records dated past this (arrival plus the skew) do not date the batch's year-less text stamps. */
   private readonly timeLimit = Date.now() + DEFAULT_FUTURE_SKEW_MS;
@@ -73,30 +75,33 @@ export class BatchDecoder {
     if (e.length > MAX_ERRORS_REPORTED) e.pop();
   }
 
-  private take(item: FramedItem, at: number, ctx: DecodeContext): void {
-    if (item.kind === 'problem') {
+  /** What this path keeps of each framed item: rows to store, reject reports in input order; text records wait for finish(). */
+  private readonly visitor: FramedVisitor = {
+    problem: (item, at) => {
       if (item.reason === 'empty-file') return;
       this.counters.rejected(item.origin, null, item.reason, item.message);
       this.note(at, formatOrigin(item.origin), item.reason, item.message);
-      return;
-    }
-    const { result } = decodeCounted(item, ctx, this.counters, item.origin.source);
-    if (!result.ok) {
-      this.note(at, formatOrigin(item.origin), result.error.reason, result.error.message);
-      return;
-    }
-    const ev = result.event.event;
-    if (item.kind !== 'text' && result.event.at.ms > this.latest && result.event.at.ms <= this.timeLimit) this.latest = result.event.at.ms;
-    this.accepted++;
-    if (correlatable(ev)) this.rows.add(result.event, at);
-  }
+    },
+    before: (item, at) => {
+      if (item.kind !== 'text' || this.finishing) return true;
+      this.text.push({ item, at });
+      return false;
+    },
+    decoded: ({ result }, item, at) => {
+      if (!result.ok) {
+        this.note(at, formatOrigin(item.origin), result.error.reason, result.error.message);
+        return;
+      }
+      const ev = result.event.event;
+      if (item.kind !== 'text' && result.event.at.ms > this.latest && result.event.at.ms <= this.timeLimit) this.latest = result.event.at.ms;
+      this.accepted++;
+      if (correlatable(ev)) this.rows.add(result.event, at);
+    },
+  };
 
   push(items: FramedItem[]): void {
-    for (const item of items) {
-      const at = this.position++;
-      if (item.kind === 'text') this.text.push({ item, at });
-      else this.take(item, at, this.ctx);
-    }
+    decodeFramed(items, { ctx: this.ctx, counters: { counters: this.counters } }, this.visitor, this.position);
+    this.position += items.length;
   }
 
   finish(): DecodedBatch {
@@ -106,7 +111,8 @@ export class BatchDecoder {
       // else the watermark — never from the wall clock.
       const latest = Number.isFinite(this.latest) ? this.latest : this.watermarkMs;
       const textCtx = Number.isFinite(latest) ? { ...this.ctx, reference: { ms: latest, ns: 0 } } : this.ctx;
-      for (const { item, at } of this.text) this.take(item, at, textCtx);
+      this.finishing = true;
+      for (const { item, at } of this.text) decodeOne(item, { ctx: textCtx, counters: { counters: this.counters } }, this.visitor, at);
     }
     const data = this.counters.toData();
     let counters = data;
