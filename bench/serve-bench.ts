@@ -9,7 +9,9 @@
 //    clients at once, each posting its next body when its previous one is
 //    answered. records/s = records accepted / (last reply − first send); request
 //    latency = send → reply of each body. Then every alert is listed and its
-//    (rule, IP) pairs must equal truth.json.
+//    (rule, IP) pairs must equal truth.json; and when the bench ran hunt on the
+//    same dataset in this run, its alerts must be serve's, episode by episode
+//    (issue #16: rule, IP, start, end, alert id, evidence counts and users).
 // 2. Probe, during both phases: one request at a time holding a network alert
 //    and a sign-in 60 s later for a fresh public IP (11.250.x.y, which the
 //    datasets never use), then GET /api/v1/alerts?ip= every 20 ms until the alert
@@ -25,10 +27,10 @@
 //    median over 45–55 % of it (half-time). At the end, the
 //    alerts' (rule, IP) pairs (every pass has the truth's IPs) must still equal
 //    the truth.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE_TIME_MS, SPAN_MS } from '../src/generate/generator.js';
 import { frameFile } from '../src/inputs/framing.js';
@@ -57,6 +59,12 @@ export interface ServeBenchOptions {
   nodeArgs?: string[];
   /** The crosswatch entry point (default: this checkout's bin/crosswatch.js). */
   bin?: string;
+  /**
+   * hunt's NDJSON alerts for the same dataset, to compare serve's with. Default: the
+   * bench's own hunt output for it (bench/data/tmp/hunt-<dataset>.out, see run.ts),
+   * when written during this run; none: serve is compared with the truth only.
+   */
+  huntAlerts?: string;
   log?: (s: string) => void;
 }
 
@@ -87,7 +95,7 @@ export interface ServeBenchResult {
   ingestThreads: number | 'default';
   synchronous: 'full' | 'normal';
   throughput: PhaseStats;
-  answers: { truth: number; got: number; agree: boolean; missing: string[]; extra: string[] };
+  answers: { truth: number; got: number; agree: boolean; missing: string[]; extra: string[]; hunt: HuntCheck | null };
   soak: null | (PhaseStats & {
     minutes: number;
     passes: number;
@@ -97,6 +105,20 @@ export interface ServeBenchResult {
     alerts: number;
     answers: { agree: boolean; missing: string[]; extra: string[] };
   });
+}
+
+/** serve's alerts against hunt's on the same dataset (null: hunt did not run on it). */
+export interface HuntCheck {
+  file: string;
+  alerts: number;
+  same: boolean;
+  /** Episodes (rule, IP, start) not the same on both sides: on one side only, or with other fields. */
+  differ: number;
+  /** Of those, the ones that differ in the alert id alone. */
+  idOnly: number;
+  /** Up to 10 of each side's differing alerts (see episodeKey). */
+  onlyHunt: string[];
+  onlyServe: string[];
 }
 
 function stats(xs: number[]): LatencyStats {
@@ -126,22 +148,81 @@ function call(agent: Agent, base: string, method: string, path: string, body?: B
   });
 }
 
-async function allPairs(agent: Agent, base: string): Promise<{ pairs: string[]; alerts: number }> {
+interface EpisodeDoc {
+  rule: { id: string };
+  source: { ip: string };
+  event: { id: string; start: string; end: string };
+  user: { name: string[] };
+  crosswatch: { evidence: { network_alert_count: number; event_count: number; user_count: number } };
+}
+
+/** An alert as hunt and serve must agree on it: its episode, id and evidence counts. */
+function episodeKey(a: EpisodeDoc): string {
+  const e = a.crosswatch.evidence;
+  return `${a.rule.id} ${a.source.ip} ${a.event.start} ${a.event.end} ${a.event.id} alerts=${e.network_alert_count} events=${e.event_count} users=${e.user_count} names=${a.user.name.join(',')}`;
+}
+
+/** hunt's alerts as episodeKey()s, or null when there are none to compare with. */
+function huntEpisodes(o: ServeBenchOptions): { file: string; episodes: string[] } | null {
+  const file = o.huntAlerts ?? join(dirname(o.datasetDir), 'tmp', `hunt-${basename(o.datasetDir)}.out`);
+  // The bench's own output only when this run wrote it (not one left by an aborted run).
+  if (!existsSync(file) || (o.huntAlerts === undefined && statSync(file).mtimeMs < performance.timeOrigin)) return null;
+  const episodes = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => episodeKey(JSON.parse(l) as EpisodeDoc));
+  return { file, episodes };
+}
+
+function compareHunt(served: string[], hunt: { file: string; episodes: string[] }): HuntCheck {
+  // By episode (rule, IP, start): its alerts on each side, the same or not.
+  const byEpisode = (xs: string[]): Map<string, string[]> => {
+    const m = new Map<string, string[]>();
+    for (const x of xs) {
+      const k = x.split(' ', 3).join(' ');
+      m.set(k, [...(m.get(k) ?? []), x].sort());
+    }
+    return m;
+  };
+  const s = byEpisode(served);
+  const h = byEpisode(hunt.episodes);
+  const withoutId = (xs: string[] | undefined): string => (xs ?? []).map((x) => x.split(' ').filter((_, i) => i !== 4).join(' ')).join('\n');
+  let differ = 0;
+  let idOnly = 0;
+  for (const k of new Set([...s.keys(), ...h.keys()])) {
+    if (s.get(k)?.join('\n') === h.get(k)?.join('\n')) continue;
+    differ++;
+    if (s.has(k) && h.has(k) && withoutId(s.get(k)) === withoutId(h.get(k))) idOnly++;
+  }
+  const hs = new Set(hunt.episodes);
+  const ss = new Set(served);
+  return {
+    file: hunt.file, alerts: hunt.episodes.length, same: differ === 0, differ, idOnly,
+    onlyHunt: hunt.episodes.filter((x) => !ss.has(x)).slice(0, 10), onlyServe: served.filter((x) => !hs.has(x)).slice(0, 10),
+  };
+}
+
+/** `serve = hunt: yes|no (N differ)`, or why it was not compared. */
+function huntLine(c: HuntCheck | null): string {
+  if (c === null) return 'serve = hunt: not compared (hunt did not run on this dataset in this run)';
+  return `serve = hunt: ${c.same ? 'yes' : 'no'} (${c.differ} differ${c.idOnly > 0 ? `, ${c.idOnly} only in the alert id` : ''}; hunt ${c.alerts} alerts)`;
+}
+
+async function allPairs(agent: Agent, base: string): Promise<{ pairs: string[]; alerts: number; episodes: string[] }> {
   const pairs = new Set<string>();
+  const episodes: string[] = [];
   let alerts = 0;
   let cursor: string | null = null;
   do {
     const r = await call(agent, base, 'GET', `/api/v1/alerts?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
     if (r.status !== 200) throw new Error(`GET /api/v1/alerts: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-    const page = JSON.parse(r.body) as { alerts: Array<{ rule: { id: string }; source: { ip: string } }>; next: string | null };
+    const page = JSON.parse(r.body) as { alerts: EpisodeDoc[]; next: string | null };
     for (const a of page.alerts) {
       if (a.source.ip.startsWith(PROBE_PREFIX)) continue;
       alerts++;
       pairs.add(`${a.rule.id} ${a.source.ip}`);
+      episodes.push(episodeKey(a));
     }
     cursor = page.next;
   } while (cursor);
-  return { pairs: [...pairs].sort(), alerts };
+  return { pairs: [...pairs].sort(), alerts, episodes: episodes.sort() };
 }
 
 function compare(got: string[], want: string[]): { agree: boolean; missing: string[]; extra: string[] } {
@@ -404,9 +485,13 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRes
     const t = await load(agent, base, bodies, o.clients, null, shiftDays);
     const throughput = phase(t, probe.take());
     const listed = await allPairs(agent, base);
-    const answers = { truth: truth.length, got: listed.pairs.length, ...compare(listed.pairs, truth) };
+    const hunted = huntEpisodes(o);
+    const answers = { truth: truth.length, got: listed.pairs.length, ...compare(listed.pairs, truth), hunt: hunted && compareHunt(listed.episodes, hunted) };
     log(`serve: ${Math.round(throughput.recordsPerS)} records/s, request p50 ${throughput.request.p50Ms.toFixed(0)} ms p99 ${throughput.request.p99Ms.toFixed(0)} ms, ` +
-      `accept→queryable p99 ${throughput.probe.p99Ms.toFixed(0)} ms (${throughput.probe.n} probes); pairs ${answers.got} vs truth ${answers.truth}: ${answers.agree ? 'agree' : 'DISAGREE'}`);
+      `accept→queryable p99 ${throughput.probe.p99Ms.toFixed(0)} ms (${throughput.probe.n} probes); pairs ${answers.got} vs truth ${answers.truth}: ${answers.agree ? 'agree' : 'DISAGREE'}; ` +
+      huntLine(answers.hunt));
+    for (const x of answers.hunt?.onlyHunt ?? []) log(`  only in hunt:  ${x}`);
+    for (const x of answers.hunt?.onlyServe ?? []) log(`  only in serve: ${x}`);
 
     let soak: ServeBenchResult['soak'] = null;
     if (o.soakMinutes > 0) {
@@ -488,6 +573,7 @@ export function serveReport(r: ServeBenchResult): string[] {
     line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line),
     `answer check: ${r.answers.agree ? 'alerts agree with truth.json' : 'DISAGREEMENT'} (${r.answers.got} pairs, truth ${r.answers.truth})` +
       (r.answers.agree ? '' : ` missing ${r.answers.missing.join(', ')} extra ${r.answers.extra.join(', ')}`),
+    huntLine(r.answers.hunt),
   ];
   if (r.soak) {
     const s = r.soak;
