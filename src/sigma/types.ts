@@ -108,6 +108,8 @@ export interface CountCondition {
   lt?: number;
   lte?: number;
   eq?: number;
+  /** Sigma 2.1: the count must differ from this. */
+  neq?: number;
   /** value_count: the field whose distinct values are counted. */
   field?: string;
 }
@@ -124,12 +126,22 @@ export interface CorrelationRule extends RuleMeta {
   condition?: CountCondition;
   /** alias → (referenced rule name or id → that rule's field). */
   aliases: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /**
+   * The line of each part of `correlation:` that the rule set's checks may name
+   * ("correlation.rules[1]", "correlation.group-by[0]", "correlation.aliases.ip.login"),
+   * so a problem found only once all rules are known still names its line.
+   */
+  fieldLines?: Readonly<Record<string, number>>;
 }
 
 export type SigmaRule = DetectionRule | CorrelationRule;
 
 /** What the `correlation:` block of a correlation document compiles to (correlation.ts). */
-export type CorrelationBody = Pick<CorrelationRule, 'type' | 'rules' | 'groupBy' | 'timespanMs' | 'timespanText' | 'condition' | 'aliases'> & {
-  /** `correlation.generate` (default false): whether the referenced rules still raise alerts of their own. */
+export type CorrelationBody = Pick<CorrelationRule, 'type' | 'rules' | 'groupBy' | 'timespanMs' | 'timespanText' | 'condition' | 'aliases' | 'fieldLines'> & {
+  /**
+   * `correlation.generate` (or a top-level `generate:`, where the specification's
+   * JSON schema puts it), default false: whether the referenced rules still raise
+   * alerts of their own. Not RuleMeta.generate (whether this rule does).
+   */
   generate: boolean;
 };
