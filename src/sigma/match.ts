@@ -13,6 +13,9 @@
 // - `null` matches an absent field or a null value; `|exists: true` any present
 //   field, even null ("not its value, be it empty or null").
 // - gt/gte/lt/lte read numbers and numeric strings; anything else never matches.
+// - `|re` searches the value, as PCRE does (anchor with ^ and $ for the whole value).
+// - `|cidr` reads the value as canonicalIp does (IPv4-mapped IPv6 is the IPv4, a
+//   port or brackets are peeled off).
 // - Keyword searches (a list of values without a field) look for each value
 //   anywhere in the strings the caller's `keywords()` gives (e.g. the raw record's
 //   text); without that accessor a keyword search matches nothing.
@@ -157,8 +160,15 @@ function compileFieldMatch(fm: FieldMatch): Test {
     };
   }
   const fold = !mods.has('cased') && !mods.has('re');
-  const check = linker(textTests(fm, mods, 'equals'), all);
-  return (get) => check(texts(elements(get(field)), fold));
+  const tests = textTests(fm, mods, 'equals');
+  const check = linker(tests, all);
+  // The usual event value is one string: test it without building lists.
+  const one = tests.length === 1 ? tests[0]! : all ? (s: string) => tests.every((t) => t(s)) : (s: string) => tests.some((t) => t(s));
+  return (get) => {
+    const v = get(field);
+    if (typeof v === 'string') return one(fold ? v.toLowerCase() : v);
+    return check(texts(elements(v), fold));
+  };
 }
 
 interface CompiledSelection {
@@ -208,9 +218,11 @@ export function usesKeywords(rule: DetectionRule): boolean {
   return [...rule.selections.values()].some((s) => s.anyOf.some((and) => and.some((fm) => fm.field === null)));
 }
 
+const noKeywords: KeywordSource = () => NO_KEYWORDS;
+
 /** The keyword accessor for one match: called at most once, only when a keyword search needs it. */
 function once(keywords: KeywordSource | undefined): KeywordSource {
-  if (!keywords) return () => NO_KEYWORDS;
+  if (!keywords) return noKeywords;
   let cached: readonly string[] | undefined;
   return () => (cached ??= keywords());
 }
@@ -218,7 +230,7 @@ function once(keywords: KeywordSource | undefined): KeywordSource {
 /** Compiles the rule once into a predicate over events. Throws only for a rule that did not come from compileDetection. */
 export function compileMatcher(rule: DetectionRule): DetectionMatcher {
   const root = compileCondition(rule.condition, compileSelections(rule));
-  if (!usesKeywords(rule)) return (get) => root(get, once(undefined));
+  if (!usesKeywords(rule)) return (get) => root(get, noKeywords);
   return (get, keywords) => root(get, once(keywords));
 }
 

@@ -6,10 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile, DETECTION_FIRST_LINE as L, FILE, fires, getter, mustCompile, problemsOf, ruleText } from './sigma-helpers.js';
-import { compileMatcher, explainDetection } from '../../src/sigma/match.js';
+import { compileMatcher, explainDetection, usesKeywords } from '../../src/sigma/match.js';
 import { MAX_VALUES_PER_RULE } from '../../src/sigma/detection.js';
 import { MAX_REGEX_LENGTH } from '../../src/sigma/pattern.js';
+import { compileWildcard, type WildcardMode } from '../../src/sigma/pattern.js';
 import type { SigmaProblem } from '../../src/sigma/types.js';
+import fc from 'fast-check';
 
 /** Asserts exactly one problem, at this line and YAML path, whose message matches. */
 function oneProblem(problems: SigmaProblem[], line: number, field: string, message: RegExp): void {
@@ -134,6 +136,38 @@ test('spec String Wildcard: "`?` to replace a single mandatory character", "`*` 
   assert.equal(fires(mixed, { Image: '--abc--x-yz' }), true);
   assert.equal(fires(mixed, { Image: 'abcxz' }), false, 'the last ? needs a character before z');
   assert.equal(fires(mixed, { Image: 'aXcaac.x.yz' }), true);
+  // A segment with a hole that fits only at the very end.
+  assert.equal(fires("selection:\n    Image: 'x*b?d*'\ncondition: selection", { Image: 'xabcd' }), true);
+});
+
+/** The specification's wildcard and escape rules as a (backtracking) regular expression: the reference. */
+function referenceRegex(pattern: string, mode: WildcardMode): RegExp {
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length && '*?\\'.includes(pattern[i + 1]!)) src += `\\${pattern[++i]}`;
+    else if (c === '*') src += '[\\s\\S]*';
+    else if (c === '?') src += '[\\s\\S]';
+    else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  const pre = mode === 'contains' || mode === 'endswith' ? '[\\s\\S]*' : '';
+  const post = mode === 'contains' || mode === 'startswith' ? '[\\s\\S]*' : '';
+  return new RegExp(`^${pre}${src}${post}$`, 'i');
+}
+
+test('wildcard matching agrees with the specification\'s rules written as a regular expression (property test)', () => {
+  const chars = fc.constantFrom('a', 'B', 'b', '*', '?', '\\', '.');
+  const text = fc.array(fc.constantFrom('a', 'A', 'b', '*', '?', '\\', '.'), { maxLength: 12 }).map((a) => a.join(''));
+  fc.assert(fc.property(
+    fc.array(chars, { maxLength: 8 }).map((a) => a.join('')),
+    fc.array(text, { minLength: 1, maxLength: 8 }),
+    fc.constantFrom<WildcardMode>('equals', 'contains', 'startswith', 'endswith'),
+    (pattern, samples, mode) => {
+      const ours = compileWildcard(pattern, mode, true);
+      const ref = referenceRegex(pattern, mode);
+      for (const s of samples) assert.equal(ours(s.toLowerCase()), ref.test(s), `${mode} '${pattern}' on '${s}'`);
+    },
+  ), { numRuns: 3000 });
 });
 
 test('spec Escape Character: each listed backslash form', () => {
@@ -171,6 +205,10 @@ test('spec Special Field Values: "An empty value is defined with \'\'" and "A nu
   const notNull = 'selection:\n    EventID: 4738\nfilter:\n    PasswordLastSet: null\ncondition: selection and not filter';
   assert.equal(fires(notNull, { EventID: 4738, PasswordLastSet: '2024-01-01' }), true);
   assert.equal(fires(notNull, { EventID: 4738 }), false);
+});
+
+test('null takes no modifier', () => {
+  oneProblem(problemsOf('s:\n    F|contains: null\ncondition: s'), L + 1, 'detection.s.F|contains', /null takes no modifier/);
 });
 
 test('spec Special Field Values: "null cannot be part of a list of field values" is refused', () => {
@@ -399,6 +437,12 @@ condition: selection and not filter`);
   const hit = explainDetection(rule, getter({ ...event, ResultDescription: 'Strong Auth Required.' }));
   assert.equal(hit.matched, true);
   assert.deepEqual(hit.selections[0]!.misses, []);
+  // A keyword search that misses has no field and no actual value.
+  const kw = mustCompile("keywords:\n    - 'mimikatz'\ncondition: keywords");
+  assert.equal(usesKeywords(kw), true);
+  assert.equal(usesKeywords(rule), false);
+  assert.deepEqual(explainDetection(kw, getter({}), () => ['nothing here']).selections[0]!.misses, [{ field: null, modifiers: [], values: ['mimikatz'], line: L + 1, actual: undefined }]);
+  assert.equal(explainDetection(kw, getter({}), () => ['MIMIKATZ.exe']).matched, true);
   // Data only: it survives JSON.
   assert.deepEqual(JSON.parse(JSON.stringify(hit)).matched, true);
 });

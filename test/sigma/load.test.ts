@@ -4,7 +4,7 @@
 // parsed and run against events written with Microsoft's raw field names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadSigmaPath, loadSigmaText } from '../../src/sigma/load.js';
@@ -182,8 +182,11 @@ test('loadSigmaPath: a folder recursively (*.yml and *.yaml, sorted, hidden fold
     writeFileSync(join(dir, 'notes.txt'), 'not a rule');
     writeFileSync(join(dir, '.github', 'ci.yml'), 'on: push\n');
     writeFileSync(join(dir, 'huge.yml'), `# ${'x'.repeat(MAX_RULE_FILE_BYTES)}\n`);
+    // A link to a file is read; a link to a folder is not followed (it could loop).
+    symlinkSync(join(dir, 'a.yml'), join(dir, 'link.yml'));
+    symlinkSync(dir, join(dir, 'b', 'loop'));
     const { rules, problems } = loadSigmaPath(dir);
-    assert.deepEqual(rules.map((r) => [relative(dir, r.file), r.title]), [['a.yml', 'Rule 2'], [join('b', 'c.yml'), 'Rule 3'], [join('b', 'deep', 'one.yaml'), 'Rule 1']]);
+    assert.deepEqual(rules.map((r) => [relative(dir, r.file), r.title]), [['a.yml', 'Rule 2'], [join('b', 'c.yml'), 'Rule 3'], [join('b', 'deep', 'one.yaml'), 'Rule 1'], ['link.yml', 'Rule 2']]);
     assert.deepEqual(problems.map((p) => [relative(dir, p.file), p.line, p.message]), [['huge.yml', 1, `rule file larger than ${MAX_RULE_FILE_BYTES} bytes`]]);
     // A single file is read the same way.
     assert.deepEqual(loadSigmaPath(join(dir, 'a.yml')).rules.map((r) => r.title), ['Rule 2']);
