@@ -6,6 +6,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
 import type { FramingOptions } from '../inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
+import { answerTasks } from '../runtime/task-worker.js';
 import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
 
 export type WorkerTask =
@@ -15,13 +16,6 @@ export type WorkerTask =
   | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean; syncs: SyncPoint[] }
   /** `alertMs[i]`: the alert times (ms, sorted) of `ips[i]`; an event is wanted within `windowMs` after one. */
   | { id: number; op: 'alerted'; ips: string[]; alertMs?: number[][]; windowMs?: number };
-
-export type WorkerReply =
-  | { id: number; progress: number }
-  /** Sent before the result: the pool may send the next task while it reads a big result. */
-  | { id: number; ready: true }
-  | { id: number; result: unknown }
-  | { id: number; error: { unreadable?: string; message: string; stack?: string } };
 
 /** What a runner keeps between tasks: the alerted IPs of the last 'alerted' task, and their windows. */
 export interface RunnerState {
@@ -55,22 +49,9 @@ export function runTask(task: WorkerTask, state: RunnerState, progress: (n: numb
 const port = (workerData as { decodeWorker?: boolean } | null)?.decodeWorker ? parentPort : null;
 if (port) {
   const state: RunnerState = { alerted: new Set() };
-  // One task at a time, in the order sent (the pool sends one ahead).
-  let queue: Promise<void> = Promise.resolve();
-  const run = (task: WorkerTask): Promise<void> => {
-    const progress = (n: number): void => port.postMessage({ id: task.id, progress: n } satisfies WorkerReply);
-    return runTask(task, state, progress).then(
-      (result) => {
-        port.postMessage({ id: task.id, ready: true } satisfies WorkerReply);
-        port.postMessage({ id: task.id, result } satisfies WorkerReply);
-      },
-      (err: Error) => port.postMessage({
-        id: task.id,
-        error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(err instanceof UnreadableInput ? { unreadable: err.path } : {}) },
-      } satisfies WorkerReply),
-    );
-  };
-  port.on('message', (task: WorkerTask) => {
-    queue = queue.then(() => run(task));
-  });
+  answerTasks<WorkerTask, unknown>(
+    port,
+    async (task, progress) => ({ result: await runTask(task, state, progress) }),
+    (err) => ({ message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(err instanceof UnreadableInput ? { unreadable: err.path } : {}) }),
+  );
 }
