@@ -11,9 +11,7 @@
 // The alerts must be the same, episode by episode: (rule, IP, start, end) and
 // the evidence (network alerts, qualifying events, users) of each, the whole
 // document but for its raise time and id; and both must hold exactly the
-// generator's ground-truth (rule, IP) pairs. The alert ids too, but there they
-// differ today (serve keeps an alert's first id when its anchor moves): that
-// subtest is a todo until they agree.
+// generator's ground-truth (rule, IP) pairs; and the alert ids too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -196,14 +194,9 @@ test('hunt (fast path) and serve (shuffled, batched, retried ingest) give the sa
     for (const a of hunt.alerts) assert.deepEqual(content(byEpisode.get(episode(a))!), content(a), episode(a));
   });
 
-  // Known difference: serve keeps the id an alert was created with when a late, earlier
-  // network alert moves its episode's anchor (AlertsTable.upsertAlert updates the
-  // overlapping alert in place), where hunt's id is that of the final anchor; so in
-  // shuffled order some of serve's ids are those of a later network alert. docs/detections.md
-  // says feeding the data in another order gives the same ids.
-  await t.test('the same alert ids', {
-    todo: idsDiffer.length > 0 ? `serve keeps the id of the anchor it saw first when a late, earlier network alert moves it (${idsDiffer.length} of ${served.length})` : false,
-  }, () => {
+  // A late, earlier network alert moves an episode's anchor, and so its deterministic id:
+  // serve re-keys the stored alert (AlertsTable.upsertAlert), so the ids are hunt's whatever the order.
+  await t.test('the same alert ids', () => {
     assert.deepEqual(idsDiffer.slice(0, 10), [], `${idsDiffer.length} episodes whose alert id differs`);
     assert.deepEqual(served.map((a) => a.event.id).sort(), hunt.alerts.map((a) => a.event.id).sort());
   });

@@ -10,14 +10,33 @@ import { join } from 'node:path';
 import { loadRules } from '../src/detect/rules.js';
 import { buildConfig } from '../src/detect/config.js';
 import { StreamPipeline } from '../src/stream/stream.js';
+import { Correlator } from '../src/detect/correlator.js';
+import { alertsOf } from '../src/detect/alerts.js';
+import { decodeRecord } from '../src/decoders/index.js';
+import type { AlertDocument } from '../src/model/alert.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { alertLine as alert, items, signinLine as signin } from './scenario-lines.js';
+
+const DECODE = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
+
+/** What hunt's correlator makes of these records (the same rules and settings as setup's). */
+function runHunt(lines: string[]): AlertDocument[] {
+  const rules = loadRules();
+  const config = buildConfig({ maxUsersPerIp: 3 });
+  const c = new Correlator(config, rules.map((r) => r.correlation));
+  for (const item of items(...lines)) {
+    if (item.kind === 'problem') continue;
+    const { result } = decodeRecord(item, DECODE);
+    if (result.ok) c.add(result.event);
+  }
+  return alertsOf(c.finish(), rules, config.windowMs, new Date());
+}
 
 function setup(): { store: SqliteStore; p: StreamPipeline } {
   const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'cw-stream-')), 'data'));
   const p = new StreamPipeline(store, {
     config: buildConfig({ maxUsersPerIp: 3 }), rules: loadRules(), allowedLatenessMs: 24 * 3_600_000,
-    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+    decode: DECODE,
   });
   return { store, p };
 }
@@ -79,10 +98,20 @@ test('alert identity: a late, earlier network alert moves the anchor of the same
   p.ingest(items(alert(ip, at(0)), signin(ip, at(10 * 60_000))));
   const first = store.listAlerts({ limit: 10 }).alerts;
   assert.equal(first.length, 1);
-  // An earlier alert arrives late: same episode, its anchor (and so its id) moves; still one alert, updated.
+  // An earlier alert arrives late: same episode, its anchor (and so its deterministic id) moves: still one
+  // alert, re-keyed to the id hunt gives over the same data, keeping its raise time and triage; the old id
+  // is withdrawn, superseded by the new one, and triage sent to it reaches the alert.
+  store.setStatus(first[0]!.doc.event.id, 'acknowledged', 'ana', 'looking', '2026-03-02T10:20:00.000Z');
   p.ingest(items(alert(ip, at(-30 * 60_000))));
   const moved = store.listAlerts({ limit: 10 }).alerts;
-  assert.deepEqual(moved.map((a) => [a.doc.event.id, a.doc.event.start, a.version]), [[first[0]!.doc.event.id, at(-30 * 60_000), 2]]);
+  const huntId = runHunt([alert(ip, at(0)), signin(ip, at(10 * 60_000)), alert(ip, at(-30 * 60_000))])[0]!.event.id;
+  assert.notEqual(huntId, first[0]!.doc.event.id);
+  assert.deepEqual(moved.map((a) => [a.doc.event.id, a.doc.event.start, a.status, a.doc['@timestamp']]), [[huntId, at(-30 * 60_000), 'acknowledged', first[0]!.doc['@timestamp']]]);
+  assert.match(moved[0]!.triage.at(-1)!.note ?? '', new RegExp(`re-keyed from ${first[0]!.doc.event.id}`));
+  const old = store.getAlert(first[0]!.doc.event.id)!;
+  assert.deepEqual([old.status, old.supersededBy], ['withdrawn', huntId]);
+  assert.equal(store.setStatus(first[0]!.doc.event.id, 'closed', 'ana', 'benign', '2026-03-02T10:40:00.000Z')!.doc.event.id, huntId);
+  assert.equal(store.getAlert(huntId)!.status, 'closed');
   // A second episode: its first sign-in more than a window after the last one, its alert within a window of it.
   p.ingest(items(alert(ip, at(10 * 60_000 + w - 20 * 60_000)), signin(ip, at(10 * 60_000 + w + 60_000))));
   const both = store.listAlerts({ limit: 10 }).alerts.map((a) => [a.doc.event.start, a.doc.event.end]).sort();

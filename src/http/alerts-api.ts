@@ -62,6 +62,7 @@ function apiAlert(a: StoredAlert, full = false): Record<string, unknown> {
       status: a.status,
       version: a.version,
       updated_at: a.updatedAt,
+      ...(a.supersededBy ? { superseded_by: a.supersededBy } : {}),
       ...(full ? { triage: a.triage } : {}),
     },
   };

@@ -26,6 +26,8 @@ export interface StoredAlert {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** The id this alert moved to (withdrawn when a late, earlier network alert moved its episode's anchor). */
+  supersededBy?: string;
 }
 
 export interface AlertFilter {
@@ -41,7 +43,14 @@ export interface AlertFilter {
   cursor?: string;
 }
 
-interface AlertRow { id: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number }
+interface AlertRow {
+  id: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number;
+  /** Set when the alert moved to another id (rekey). */
+  superseded_by: string | null;
+}
+
+/** What upsertAlert did; `superseded`: the older id of the same alert, withdrawn (rekey). */
+export interface UpsertResult { change: 'created' | 'updated' | 'unchanged'; id: string; superseded?: string }
 
 export class AlertsTable {
   constructor(
@@ -52,47 +61,78 @@ export class AlertsTable {
   ) {}
 
   /**
-   * Stores an episode's alert. The same id updates in place; so does an alert of
-   * the same rule and IP whose time span overlaps the episode's (a late event can
-   * move an episode's anchor, and so its id, and must not make a second alert),
-   * unless `taken` holds its id: the ids of this recomputation's other episodes
-   * and the alerts they already took, so that two episodes never fold into one
-   * alert. (Episodes of one rule and IP never overlap: a gap longer than the window
-   * parts them. Matching with a window of slack, as before, folded an episode that
-   * began within a window of the previous one's end into it, where hunt keeps two.)
-   * Returns what happened, for sinks and metrics.
+   * Stores an episode's alert. The same id updates in place. An alert of the same
+   * rule and IP whose time span overlaps the episode's is the same alert under an
+   * older id (a late, earlier network alert moved the episode's anchor, and so its
+   * deterministic id), unless `taken` holds its id: the ids of this
+   * recomputation's other episodes and the alerts they already took, so that two
+   * episodes never fold into one alert. That alert is re-keyed: its row moves to
+   * the episode's id with its raise time, status and triage history (and a note
+   * saying so), and the old id is withdrawn, marked superseded by the new one, so
+   * the alert ids are those hunt gives over the same data whatever the order of
+   * arrival, and there is still one alert per episode. (Episodes of one rule and
+   * IP never overlap: a gap longer than the window parts them.)
    */
-  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): { change: 'created' | 'updated' | 'unchanged'; id: string } {
+  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): UpsertResult {
     const startMs = Date.parse(doc.event.start);
     const endMs = Date.parse(doc.event.end);
-    return this.s.db.transaction(() => {
-      let row = this.s.st('SELECT * FROM alerts WHERE id = ?').get(doc.event.id) as AlertRow | undefined;
+    const id = doc.event.id;
+    return this.s.db.transaction((): UpsertResult => {
+      const row = this.s.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
       if (!row) {
-        const overlapping = this.s.st('SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms >= ? ORDER BY start_ms')
+        const overlapping = this.s.st('SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms >= ? AND superseded_by IS NULL ORDER BY start_ms')
           .all(doc.rule.id, doc.source.ip, endMs, startMs) as AlertRow[];
-        row = overlapping.find((r) => !taken.has(r.id));
-      }
-      if (!row) {
+        const old = overlapping.find((r) => !taken.has(r.id));
+        // Re-keyed only when the anchor moved earlier: when eviction took the anchor away, the
+        // alert keeps the id (and the span) of its full evidence, the id hunt over all of it gives.
+        if (old && startMs < old.start_ms) return this.rekey(old, doc, now);
+        if (old) return this.update(old, { ...doc, event: { ...doc.event, id: old.id } }, now);
         this.s.st(
           'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(doc.event.id, doc.rule.id, doc.source.ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
-        this.outbox.enqueue(doc.event.id, 'created', now);
-        return { change: 'created' as const, id: doc.event.id };
+        ).run(id, doc.rule.id, doc.source.ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
+        this.outbox.enqueue(id, 'created', now);
+        return { change: 'created', id };
       }
-      const id = row.id;
-      const merged: AlertDocument = { ...doc, event: { ...doc.event, id } };
-      const old = JSON.parse(row.doc) as AlertDocument;
-      // The raise time is the first one; the rest is evidence that may have grown.
-      merged['@timestamp'] = old['@timestamp'];
-      const revive = row.status === 'withdrawn';
-      if (!revive && JSON.stringify(old) === JSON.stringify(merged)) return { change: 'unchanged' as const, id };
-      this.s.st(
-        'UPDATE alerts SET start_ms = ?, end_ms = ?, users = ?, doc = ?, version = version + 1, updated_at = ? WHERE id = ?',
-      ).run(Math.min(startMs, row.start_ms), Math.max(endMs, row.end_ms), JSON.stringify(doc.user.name), JSON.stringify(merged), now, id);
-      if (revive) this.appendTriage(id, 'open', 'crosswatch', 'new evidence supports this alert again', now);
-      this.outbox.enqueue(id, 'updated', now);
-      return { change: 'updated' as const, id };
+      // An id this alert had before it was re-keyed (its earlier anchor since evicted, say): it lives on under the new one.
+      if (row.superseded_by !== null) return { change: 'unchanged', id: row.superseded_by };
+      return this.update(row, doc, now);
     })();
+  }
+
+  /** The stored alert `row` with the episode's evidence (`doc`, under the row's id). */
+  private update(row: AlertRow, doc: AlertDocument, now: string): UpsertResult {
+    const id = row.id;
+    const merged: AlertDocument = { ...doc };
+    const old = JSON.parse(row.doc) as AlertDocument;
+    // The raise time is the first one; the rest is evidence that may have grown.
+    merged['@timestamp'] = old['@timestamp'];
+    const revive = row.status === 'withdrawn';
+    if (!revive && JSON.stringify(old) === JSON.stringify(merged)) return { change: 'unchanged', id };
+    this.s.st(
+      'UPDATE alerts SET start_ms = ?, end_ms = ?, users = ?, doc = ?, version = version + 1, updated_at = ? WHERE id = ?',
+    ).run(Math.min(Date.parse(doc.event.start), row.start_ms), Math.max(Date.parse(doc.event.end), row.end_ms), JSON.stringify(doc.user.name), JSON.stringify(merged), now, id);
+    if (revive) this.appendTriage(id, 'open', 'crosswatch', 'new evidence supports this alert again', now);
+    this.outbox.enqueue(id, 'updated', now);
+    return { change: 'updated', id };
+  }
+
+  /** The alert stored as `old` is the episode `doc` under its new id: moved there, the old id withdrawn as superseded. */
+  private rekey(old: AlertRow, doc: AlertDocument, now: string): UpsertResult {
+    const id = doc.event.id;
+    const merged: AlertDocument = { ...doc, '@timestamp': (JSON.parse(old.doc) as AlertDocument)['@timestamp'] };
+    // A withdrawn alert that the evidence supports again is open again.
+    const status: AlertStatus = old.status === 'withdrawn' ? 'open' : old.status;
+    const triage = JSON.parse(old.triage) as StoredAlert['triage'];
+    triage.push({ at: now, status, by: 'crosswatch', note: `re-keyed from ${old.id}: an earlier network alert of this episode arrived late, moving its anchor` });
+    this.s.st(
+      'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, status, triage, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(id, doc.rule.id, doc.source.ip, Date.parse(doc.event.start), Math.max(Date.parse(doc.event.end), old.end_ms), JSON.stringify(doc.user.name),
+      JSON.stringify(merged), status, JSON.stringify(triage), old.version + 1, old.created_at, now);
+    this.appendTriage(old.id, 'withdrawn', 'crosswatch', `superseded by ${id}: an earlier network alert of this episode arrived late`, now);
+    this.s.st('UPDATE alerts SET superseded_by = ? WHERE id = ?').run(id, old.id);
+    if (old.status !== 'withdrawn') this.outbox.enqueue(old.id, 'withdrawn', now);
+    this.outbox.enqueue(id, 'created', now);
+    return { change: 'created', id, superseded: old.id };
   }
 
   /**
@@ -152,10 +192,15 @@ export class AlertsTable {
   /** Triage: set the status with a note and who; returns the updated alert or null if unknown. */
   setStatus(id: string, status: AlertStatus, by: string | undefined, note: string | undefined, now: string): StoredAlert | null {
     return this.s.db.transaction(() => {
-      const row = this.s.st('SELECT id FROM alerts WHERE id = ?').get(id) as { id: string } | undefined;
+      // Triage of an id the alert had before it was re-keyed goes to the alert (ids chain at most a few times).
+      let row: { id: string; superseded_by: string | null } | undefined;
+      for (let next: string | null = id, hops = 0; next !== null && hops < 16; hops++) {
+        row = this.s.st('SELECT id, superseded_by FROM alerts WHERE id = ?').get(next) as typeof row;
+        next = row?.superseded_by ?? null;
+      }
       if (!row) return null;
-      this.appendTriage(id, status, by, note, now);
-      return toStored(this.s.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow);
+      this.appendTriage(row.id, status, by, note, now);
+      return toStored(this.s.st('SELECT * FROM alerts WHERE id = ?').get(row.id) as AlertRow);
     })();
   }
 
@@ -172,6 +217,7 @@ function toStored(row: AlertRow): StoredAlert {
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.superseded_by ? { supersededBy: row.superseded_by } : {}),
   };
 }
 

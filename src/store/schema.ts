@@ -97,6 +97,9 @@ export function openSchema(db: Database.Database, meta: MetaTable, events: Event
         -- Once per record, as in events; led by the time, for releasing the earliest first.
         CREATE UNIQUE INDEX IF NOT EXISTS quarantine_key ON quarantine (at_ms, record_key);
       `);
+    // Added after version 4 (alerts re-keyed to their episode's id, see AlertsTable.upsertAlert): added in place.
+    const alertColumns = db.prepare('PRAGMA table_info(alerts)').all() as Array<{ name: string }>;
+    if (!alertColumns.some((c) => c.name === 'superseded_by')) db.exec('ALTER TABLE alerts ADD COLUMN superseded_by TEXT');
     if (version !== SCHEMA_VERSION) {
       if (migrating) {
         // In pages (a statement cannot write while another reads on this connection).

@@ -26,7 +26,7 @@ import { MetaTable } from './meta-table.js';
 import { EventsTable, recordKeyHash } from './events-table.js';
 import { QuarantineTable } from './quarantine-table.js';
 import { OutboxTable } from './outbox-table.js';
-import { AlertsTable, type AlertFilter, type AlertStatus, type StoredAlert } from './alerts-table.js';
+import { AlertsTable, type AlertFilter, type AlertStatus, type StoredAlert, type UpsertResult } from './alerts-table.js';
 
 export { ALERT_STATUSES, TRIAGE_STATUSES, type AlertFilter, type AlertStatus, type StoredAlert } from './alerts-table.js';
 export { recordKeyHash } from './events-table.js';
@@ -130,7 +130,7 @@ export class SqliteStore {
 
   // Alerts and triage (alerts-table.ts); every change is queued for the sinks in its transaction.
 
-  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): { change: 'created' | 'updated' | 'unchanged'; id: string } {
+  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): UpsertResult {
     return this.alerts.upsertAlert(doc, now, taken);
   }
   withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string): string[] {

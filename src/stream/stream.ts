@@ -422,6 +422,7 @@ export class StreamPipeline {
       taken.add(doc.event.id);
       taken.add(r.id);
       produced.add(r.id);
+      if (r.superseded) notes.push(['withdrawn', r.superseded]);
       if (r.change === 'unchanged') continue;
       if (r.change === 'created') created++;
       else updated++;
