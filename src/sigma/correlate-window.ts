@@ -9,59 +9,10 @@
 // times count as in order). An instant is evaluated only once nothing can arrive
 // at or before it (correlate.ts's frontier), so results do not depend on arrival
 // order.
-
-/** One event of the group (an event that matched several of the correlation's rules is one occurrence). */
-export interface Occurrence {
-  ms: number;
-  ns: number;
-  /** The event's key ('' when it has none): its evidence ref, its tie order, and its identity for dedupe. */
-  ref: string;
-  /** Bit i: the event matched the correlation's rule i. */
-  mask: number;
-  /** value_count: the event's value(s) of the counted field. */
-  vals: string | string[] | null;
-}
-
-/** One event met twice (same key and time): one occurrence with both's rules and values, whichever came first. */
-function merge(into: Occurrence, o: Occurrence): void {
-  into.mask |= o.mask;
-  if (o.vals === null) return;
-  const all = new Set([...(into.vals === null ? [] : typeof into.vals === 'string' ? [into.vals] : into.vals),
-    ...(typeof o.vals === 'string' ? [o.vals] : o.vals)]);
-  into.vals = [...all];
-}
-
-const sameEvent = (a: Occurrence, b: Occurrence): boolean => a.ref !== '' && a.ref === b.ref && a.ms === b.ms && a.ns === b.ns;
-
-/** An episode still taking matches (correlate.ts folds them). */
-export interface OpenEpisode {
-  id: string;
-  startMs: number;
-  startNs: number;
-  lastMs: number;
-  lastNs: number;
-  matches: number;
-  /** The contributing events' refs, in time order, capped; `more` counts the rest. */
-  refs: string[];
-  more: number;
-}
-
-export const EVENT_COUNT = 0;
-export const VALUE_COUNT = 1;
-export const TEMPORAL = 2;
-export const TEMPORAL_ORDERED = 3;
-
-/** What the evaluator needs of a correlation, as numbers. */
-export interface WindowSpec {
-  kind: number;
-  windowMs: number;
-  /** Number of referenced rules. */
-  slots: number;
-  /** The count condition: lo <= count <= hi and count !== neq. */
-  lo: number;
-  hi: number;
-  neq: number;
-}
+import {
+  EVENT_COUNT, TEMPORAL, TEMPORAL_ORDERED, VALUE_COUNT, mergeVals,
+  type OpenEpisode, type Vals, type WindowSpec,
+} from './correlate-shapes.js';
 
 /** Receives matches: the instant, and the buffer range [from, to) of the events that contributed. */
 export interface MatchSink {
@@ -70,13 +21,20 @@ export interface MatchSink {
   onDuplicate(): void;
 }
 
-const byTimeThenRef = (a: Occurrence, b: Occurrence): number =>
-  a.ms - b.ms || a.ns - b.ns || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
-
+/**
+ * A group's events live in parallel arrays (time, rules, key, values) rather than
+ * one object each: the window walks them in order, and typed arrays keep that
+ * walk in cache and out of the garbage collector's way.
+ */
 export class GroupState {
-  /** Events, sorted by time (then ref) from `evalIdx` on once `dirty` is cleared. */
-  buf: Occurrence[] = [];
-  /** Events before this index are pruned. */
+  /** Event i: time (ms, ns), rules (bit k: matched rule k), key ('' when none: never a duplicate), value_count values. */
+  ms = new Float64Array(8);
+  ns = new Int32Array(8);
+  mask = new Int32Array(8);
+  ref: string[] = [];
+  vals: Vals[] | null;
+  /** Events in use are [head, len), sorted by time then key from evalIdx on once `dirty` is cleared. */
+  len = 0;
   head = 0;
   /** The first event whose instant has not been evaluated. */
   evalIdx = 0;
@@ -86,6 +44,9 @@ export class GroupState {
   first = 0;
   /** Events before this index are in an episode's evidence already. */
   evidenceTo = 0;
+  /** The event last put and the add() that put it, so an event matching two of the rules stays one. */
+  lastIdx = -1;
+  lastSeq = 0;
   /** Instants before (untilMs, untilNs) have been evaluated. */
   untilMs = -Infinity;
   untilNs = 0;
@@ -95,9 +56,6 @@ export class GroupState {
   dirty = false;
   private minMs = Infinity;
   private minNs = 0;
-  /** The last event put and the add() that put it, so an event matching two of the rules stays one. */
-  last: Occurrence | null = null;
-  lastSeq = 0;
   /** temporal: events per rule in the window, and how many rules have any. */
   private slotCount: Int32Array | null;
   private distinct = 0;
@@ -110,105 +68,182 @@ export class GroupState {
   episode: OpenEpisode | null = null;
 
   constructor(readonly key: string, readonly values: readonly string[], spec: WindowSpec) {
+    this.vals = spec.kind === VALUE_COUNT ? [] : null;
     this.slotCount = spec.kind === TEMPORAL ? new Int32Array(spec.slots) : null;
     this.valueCount = spec.kind === VALUE_COUNT ? new Map() : null;
     this.bestMs = spec.kind === TEMPORAL_ORDERED ? new Float64Array(spec.slots).fill(-Infinity) : null;
     this.bestNs = spec.kind === TEMPORAL_ORDERED ? new Float64Array(spec.slots) : null;
   }
 
+  /** Event i against (ms, ns, ref): by time, then key. */
+  private cmp(i: number, ms: number, ns: number, ref: string): number {
+    const r = this.ref[i]!;
+    return this.ms[i]! - ms || this.ns[i]! - ns || (r < ref ? -1 : r > ref ? 1 : 0);
+  }
+
   /**
-   * Adds an event. Before the first evaluation (a batch) events are appended and
-   * sorted once; after it, each is inserted in place, which costs as many moves as
-   * events it arrived behind (few: late events are at most the lateness behind).
+   * Adds an event; returns its index. Before the first evaluation (a batch) events
+   * are appended and sorted once; after it, each is inserted in place, which costs
+   * as many moves as events it arrived behind (few: at most the lateness behind).
+   * An event whose key and time are already here is merged into that one.
    */
-  push(o: Occurrence, sink: MatchSink): Occurrence {
-    const buf = this.buf;
+  push(ms: number, ns: number, ref: string, mask: number, vals: Vals, sink: MatchSink): number {
+    if (this.len === this.ms.length) this.room();
+    let k = this.len;
     if (this.untilMs === -Infinity) {
-      if (buf.length > 0 && byTimeThenRef(buf[buf.length - 1]!, o) >= 0) this.dirty = true;
-      buf.push(o);
-      if (o.ms < this.minMs || (o.ms === this.minMs && o.ns < this.minNs)) {
-        this.minMs = o.ms;
-        this.minNs = o.ns;
+      if (k > 0 && this.cmp(k - 1, ms, ns, ref) >= 0) this.dirty = true;
+      if (ms < this.minMs || (ms === this.minMs && ns < this.minNs)) {
+        this.minMs = ms;
+        this.minNs = ns;
       }
     } else {
-      let k = buf.length;
-      while (k > this.evalIdx && byTimeThenRef(buf[k - 1]!, o) > 0) k--;
-      if (k > this.evalIdx && sameEvent(buf[k - 1]!, o)) {
-        merge(buf[k - 1]!, o);
+      while (k > this.evalIdx && this.cmp(k - 1, ms, ns, ref) > 0) k--;
+      if (k > this.evalIdx && ref !== '' && this.cmp(k - 1, ms, ns, ref) === 0) {
+        this.mergeAt(k - 1, mask, vals);
         sink.onDuplicate();
-        return buf[k - 1]!;
+        return k - 1;
       }
-      if (k === buf.length) buf.push(o);
-      else buf.splice(k, 0, o);
+      if (k < this.len) {
+        this.ms.copyWithin(k + 1, k, this.len);
+        this.ns.copyWithin(k + 1, k, this.len);
+        this.mask.copyWithin(k + 1, k, this.len);
+      }
     }
-    if (o.ms > this.newestMs || (o.ms === this.newestMs && o.ns > this.newestNs)) {
-      this.newestMs = o.ms;
-      this.newestNs = o.ns;
+    this.ms[k] = ms;
+    this.ns[k] = ns;
+    this.mask[k] = mask;
+    if (k === this.len) {
+      this.ref.push(ref);
+      this.vals?.push(vals);
+    } else {
+      this.ref.splice(k, 0, ref);
+      this.vals?.splice(k, 0, vals);
     }
-    return o;
+    this.len++;
+    if (ms > this.newestMs || (ms === this.newestMs && ns > this.newestNs)) {
+      this.newestMs = ms;
+      this.newestNs = ns;
+    }
+    return k;
+  }
+
+  mergeAt(i: number, mask: number, vals: Vals): void {
+    this.mask[i]! |= mask;
+    if (this.vals) this.vals[i] = mergeVals(this.vals[i]!, vals);
+  }
+
+  /** Full: compact if half is dead, else double. */
+  private room(): void {
+    if (this.head * 2 >= this.len) {
+      this.compact();
+      return;
+    }
+    const grow = <T extends Float64Array | Int32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    const cap = this.ms.length * 2;
+    this.ms = grow(this.ms, new Float64Array(cap));
+    this.ns = grow(this.ns, new Int32Array(cap));
+    this.mask = grow(this.mask, new Int32Array(cap));
+  }
+
+  private compact(): void {
+    const h = this.head;
+    if (h === 0) return;
+    this.ms.copyWithin(0, h, this.len);
+    this.ns.copyWithin(0, h, this.len);
+    this.mask.copyWithin(0, h, this.len);
+    this.ref.splice(0, h);
+    this.vals?.splice(0, h);
+    this.len -= h;
+    this.head = 0;
+    this.evalIdx -= h;
+    this.lo -= h;
+    this.first -= h;
+    this.evidenceTo = Math.max(0, this.evidenceTo - h);
+    this.lastIdx -= h;
   }
 
   /** Has an instant before (ms, ns) not been evaluated yet? */
   pending(ms: number, ns: number): boolean {
     if (this.dirty) return this.minMs < ms || (this.minMs === ms && this.minNs < ns);
-    const o = this.buf[this.evalIdx];
-    return o !== undefined && (o.ms < ms || (o.ms === ms && o.ns < ns));
+    const i = this.evalIdx;
+    return i < this.len && (this.ms[i]! < ms || (this.ms[i] === ms && this.ns[i]! < ns));
   }
 
   /** Events not evaluated yet. */
   get backlog(): number {
-    return this.buf.length - this.evalIdx;
+    return this.len - this.evalIdx;
+  }
+
+  /** Sorts the batch (by time, then key), merging an event met twice. */
+  private sort(sink: MatchSink): void {
+    const from = this.evalIdx;
+    const n = this.len - from;
+    const ms = this.ms.slice(from, this.len);
+    const ns = this.ns.slice(from, this.len);
+    const mask = this.mask.slice(from, this.len);
+    const ref = this.ref.slice(from);
+    const vals = this.vals?.slice(from) ?? null;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+      ms[a]! - ms[b]! || ns[a]! - ns[b]! || (ref[a]! < ref[b]! ? -1 : ref[a]! > ref[b]! ? 1 : 0));
+    let w = from;
+    for (const i of order) {
+      if (w > from && ref[i] !== '' && this.cmp(w - 1, ms[i]!, ns[i]!, ref[i]!) === 0) {
+        this.mergeAt(w - 1, mask[i]!, vals ? vals[i]! : null);
+        sink.onDuplicate();
+        continue;
+      }
+      this.ms[w] = ms[i]!;
+      this.ns[w] = ns[i]!;
+      this.mask[w] = mask[i]!;
+      this.ref[w] = ref[i]!;
+      if (this.vals) this.vals[w] = vals![i]!;
+      w++;
+    }
+    this.len = w;
+    this.ref.length = w;
+    if (this.vals) this.vals.length = w;
+    this.dirty = false;
+    this.lastIdx = -1;
   }
 
   /** Evaluates every instant before (ms, ns), in time order. */
   evaluate(spec: WindowSpec, ms: number, ns: number, sink: MatchSink): void {
-    const buf = this.buf;
-    if (this.dirty) {
-      const tail = buf.splice(this.evalIdx).sort(byTimeThenRef);
-      for (const o of tail) {
-        const prev = buf[buf.length - 1];
-        if (prev !== undefined && sameEvent(prev, o)) {
-          merge(prev, o);
-          sink.onDuplicate();
-        } else {
-          buf.push(o);
-        }
-      }
-      this.dirty = false;
-    }
+    if (this.dirty) this.sort(sink);
+    const T = this.ms;
+    const N = this.ns;
     const w = spec.windowMs;
-    const n = buf.length;
+    const n = this.len;
     let i = this.evalIdx;
     while (i < n) {
-      const a = buf[i]!;
-      if (!(a.ms < ms || (a.ms === ms && a.ns < ns))) break;
+      const tm = T[i]!;
+      const tn = N[i]!;
+      if (!(tm < ms || (tm === ms && tn < ns))) break;
       let j = i;
       let mask = 0;
-      for (; j < n && buf[j]!.ms === a.ms && buf[j]!.ns === a.ns; j++) {
-        mask |= buf[j]!.mask;
-        this.enter(buf[j]!);
+      for (; j < n && T[j] === tm && N[j] === tn; j++) {
+        mask |= this.mask[j]!;
+        this.enter(j);
       }
-      const lowMs = a.ms - w;
-      const lowNs = a.ns;
-      for (let o = buf[this.lo]!; o.ms < lowMs || (o.ms === lowMs && o.ns < lowNs); o = buf[this.lo]!) {
-        this.leave(o);
-        this.lo++;
-      }
+      const lowMs = tm - w;
+      while (T[this.lo]! < lowMs || (T[this.lo] === lowMs && N[this.lo]! < tn)) this.leave(this.lo++);
       let count: number;
       let from = this.lo;
       if (spec.kind === TEMPORAL_ORDERED) {
-        count = this.ordered(spec, mask, a.ms, a.ns, lowMs, lowNs) ? spec.slots : 0;
+        count = this.ordered(spec, mask, tm, tn, lowMs) ? spec.slots : 0;
         let f = Math.max(this.first, this.lo);
-        while (f < j && (buf[f]!.mask & 1) === 0) f++;
+        while (f < j && (this.mask[f]! & 1) === 0) f++;
         this.first = f;
-        // From the run's start instant: events tied with it (sorted before it by ref) are inside too.
+        // From the run's start instant: events tied with it (sorted before it by key) are inside too.
         from = f;
-        while (from > this.lo && f < j && buf[from - 1]!.ms === buf[f]!.ms && buf[from - 1]!.ns === buf[f]!.ns) from--;
+        while (from > this.lo && f < j && T[from - 1] === T[f] && N[from - 1] === N[f]) from--;
       } else {
         this.first = this.lo;
         count = spec.kind === EVENT_COUNT ? j - this.lo : spec.kind === VALUE_COUNT ? this.valueCount!.size : this.distinct;
       }
-      if (count >= spec.lo && count <= spec.hi && count !== spec.neq) sink.onMatch(this, a.ms, a.ns, from, j);
+      if (count >= spec.lo && count <= spec.hi && count !== spec.neq) sink.onMatch(this, tm, tn, from, j);
       i = j;
     }
     this.evalIdx = i;
@@ -223,7 +258,7 @@ export class GroupState {
    * instant matches when it has an event of the last rule and a run ending there
    * starts inside the window.
    */
-  private ordered(spec: WindowSpec, mask: number, ms: number, ns: number, lowMs: number, lowNs: number): boolean {
+  private ordered(spec: WindowSpec, mask: number, ms: number, ns: number, lowMs: number): boolean {
     const bm = this.bestMs!;
     const bn = this.bestNs!;
     for (let k = 0; k < spec.slots; k++) {
@@ -238,24 +273,26 @@ export class GroupState {
     const last = spec.slots - 1;
     if ((mask & (1 << last)) === 0) return false;
     const sm = bm[last]!;
-    return sm > lowMs || (sm === lowMs && bn[last]! >= lowNs);
+    return sm > lowMs || (sm === lowMs && bn[last]! >= ns);
   }
 
-  private enter(o: Occurrence): void {
+  private enter(i: number): void {
     if (this.slotCount) {
-      for (let k = 0, m = o.mask; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0 && this.slotCount[k]!++ === 0) this.distinct++;
-    } else if (this.valueCount && o.vals !== null) {
-      if (typeof o.vals === 'string') this.valueCount.set(o.vals, (this.valueCount.get(o.vals) ?? 0) + 1);
-      else for (const v of o.vals) this.valueCount.set(v, (this.valueCount.get(v) ?? 0) + 1);
+      for (let k = 0, m = this.mask[i]!; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0 && this.slotCount[k]!++ === 0) this.distinct++;
+    } else if (this.valueCount) {
+      const v = this.vals![i]!;
+      if (typeof v === 'string') this.valueCount.set(v, (this.valueCount.get(v) ?? 0) + 1);
+      else if (v !== null) for (const x of v) this.valueCount.set(x, (this.valueCount.get(x) ?? 0) + 1);
     }
   }
 
-  private leave(o: Occurrence): void {
+  private leave(i: number): void {
     if (this.slotCount) {
-      for (let k = 0, m = o.mask; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0 && --this.slotCount[k]! === 0) this.distinct--;
-    } else if (this.valueCount && o.vals !== null) {
-      if (typeof o.vals === 'string') this.uncount(o.vals);
-      else for (const v of o.vals) this.uncount(v);
+      for (let k = 0, m = this.mask[i]!; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0 && --this.slotCount[k]! === 0) this.distinct--;
+    } else if (this.valueCount) {
+      const v = this.vals![i]!;
+      if (typeof v === 'string') this.uncount(v);
+      else if (v !== null) for (const x of v) this.uncount(x);
     }
   }
 
@@ -271,30 +308,24 @@ export class GroupState {
    * later run can start no earlier and nothing before a run's start is evidence.
    */
   prune(spec: WindowSpec): void {
-    const buf = this.buf;
     let keep = Math.min(this.lo, this.evalIdx);
     if (spec.kind === TEMPORAL_ORDERED) {
       keep = Math.min(this.first, this.evalIdx);
-      const at = buf[keep];
-      while (at !== undefined && keep > this.head && buf[keep - 1]!.ms === at.ms && buf[keep - 1]!.ns === at.ns) keep--;
+      if (keep < this.len) while (keep > this.head && this.ms[keep - 1] === this.ms[keep] && this.ns[keep - 1] === this.ns[keep]) keep--;
       if (this.lo < keep) this.lo = keep;
     }
-    if (keep > this.head) this.head = keep;
-    // Compact once the dead prefix is most of the array (amortized O(1) per event).
-    if (this.head > 64 && this.head * 2 > buf.length) {
-      const h = this.head;
-      buf.splice(0, h);
-      this.head = 0;
-      this.evalIdx -= h;
-      this.lo -= h;
-      this.first -= h;
-      this.evidenceTo = Math.max(0, this.evidenceTo - h);
+    if (keep > this.head) {
+      for (let k = this.head; k < keep; k++) this.ref[k] = ''; // let the keys go before the compaction
+      if (this.vals) for (let k = this.head; k < keep; k++) this.vals[k] = null;
+      this.head = keep;
     }
+    // Compact once the dead prefix is most of the array (amortized O(1) per event).
+    if (this.head > 64 && this.head * 2 > this.len) this.compact();
   }
 
   /** Nothing left that a later event could need (all evaluated, all older than a window before ms). */
   idle(ms: number, ns: number, windowMs: number): boolean {
-    if (this.dirty || this.evalIdx < this.buf.length) return false;
+    if (this.dirty || this.evalIdx < this.len) return false;
     const endMs = this.newestMs + windowMs;
     return endMs < ms || (endMs === ms && this.newestNs < ns);
   }

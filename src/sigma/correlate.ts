@@ -13,17 +13,20 @@
 // id is the SHA-256 of rule id, group values and that start — for one group-by
 // field exactly the built-in correlator's sha256(rule, ip, anchor time).
 //
-// Memory: per group, the events of the last window and those not yet evaluated
-// (at most the lateness behind the newest); groups without an open episode and
-// older than a window before the frontier are deleted at each sweep; dedupe keys
-// live as long as their events. An open episode keeps at most maxEvidence refs.
-import { createHash } from 'node:crypto';
+// Memory (what grows, and its bound): per (correlation, group), the events of the
+// last window (temporal_ordered: from its first first-rule event) and those not
+// yet evaluated (at most the lateness behind the newest, or 32 more in a stream);
+// the groups themselves, deleted at a sweep once their episode is closed and their
+// newest event is a window before the frontier; an open episode's evidence, at most
+// maxEvidence refs. A batch (latenessMs Infinity) holds every event until finish().
+// Sweeps run at flush() and every max(8192, groups) events of a stream.
 import type { Instant } from '../model/time.js';
 import { countBounds } from './correlation.js';
 import {
-  EVENT_COUNT, GroupState, TEMPORAL, TEMPORAL_ORDERED, VALUE_COUNT,
-  type MatchSink, type WindowSpec,
-} from './correlate-window.js';
+  EVENT_COUNT, TEMPORAL, TEMPORAL_ORDERED, VALUE_COUNT, episodeId, groupText, groupValues, valuesOf,
+  type Vals, type WindowSpec,
+} from './correlate-shapes.js';
+import { GroupState, type MatchSink } from './correlate-window.js';
 import type { ResolvedCorrelation, RuleSet } from './ruleset.js';
 
 /** An event as the correlator sees it: a time, its fields, and the detection rules it matched. */
@@ -35,7 +38,11 @@ export interface CorrelationEvent {
   get(field: string): unknown;
   /** Ids of the detection rules this event matched. */
   matched: readonly string[];
-  /** Stable identity: an event added twice with one key counts once; listed as evidence. */
+  /**
+   * Stable identity, listed as evidence: an event added again with the same key and
+   * time counts once (merged: the rules either copy matched). Events without a key
+   * are never taken for one another.
+   */
   key?: string;
 }
 
@@ -64,9 +71,9 @@ export interface CorrelateOptions {
 
 export interface CorrelateStats {
   events: number;
-  /** Arrived more than the lateness behind the newest event: not used. */
+  /** Events of correlated rules that arrived more than the lateness behind the newest event (or without a time): not used. */
   late: number;
-  /** Same key seen before. */
+  /** An event met again (same key, same time) in a group, merged: counted per group it reached. */
   duplicates: number;
   /** Matched a correlated rule but lacked a group-by (or value_count) field: takes no part. */
   ungrouped: number;
@@ -75,8 +82,6 @@ export interface CorrelateStats {
 
 /** A group evaluates on arrival once this many of its events wait (else at the next sweep). */
 const EAGER_BACKLOG = 32;
-/** The most groups one event joins through multi-valued group-by fields. */
-const MAX_COMBINATIONS = 16;
 
 interface Consumer { corr: Corr; bit: number; fields: readonly string[]; valueField: string | null }
 /** A chained correlation's input: the inner's matches, their group values picked by index. */
@@ -139,7 +144,7 @@ export class SigmaCorrelator implements MatchSink {
     const ns = ev.ns ?? 0;
     this.stats.events++;
     if (!(ms > this.frontierMs || (ms === this.frontierMs && ns >= this.frontierNs))) {
-      this.stats.late++;
+      if (ev.matched.some((id) => this.consumers.has(id))) this.stats.late++;
       return;
     }
     if (ms > this.newestMs || (ms === this.newestMs && ns > this.newestNs)) {
@@ -181,7 +186,7 @@ export class SigmaCorrelator implements MatchSink {
 
   /** Puts one event into its group(s) of one correlation. */
   private route(c: Consumer, ev: CorrelationEvent, ms: number, ns: number, seq: number): void {
-    let vals: string | string[] | null = null;
+    let vals: Vals = null;
     if (c.valueField !== null) {
       const v = ev.get(c.valueField);
       vals = typeof v === 'string' ? v : valuesOf(v);
@@ -197,37 +202,37 @@ export class SigmaCorrelator implements MatchSink {
       this.put(c.corr, one, null, ms, ns, ref, c.bit, vals, seq);
       return;
     }
-    const combos = groupValues(ev, fields, one);
+    const combos = groupValues(ev.get.bind(ev), fields, one);
     if (combos === null) this.stats.ungrouped++;
     else for (const values of combos) this.put(c.corr, groupText(values), values, ms, ns, ref, c.bit, vals, seq);
   }
 
   /** Puts an event into one group (seq: the add() it comes from). */
   private put(corr: Corr, key: string, values: string[] | null, ms: number, ns: number, ref: string,
-    bit: number, vals: string | string[] | null, seq: number): void {
+    bit: number, vals: Vals, seq: number): void {
     let g = corr.groups.get(key);
     if (g === undefined) {
       g = new GroupState(key, values ?? [key], corr.spec);
       corr.groups.set(key, g);
     }
-    if (g.lastSeq === seq && g.last !== null) {
+    if (g.lastSeq === seq) {
       // The same add() again: the event matched two of the rules, and stays one event.
-      g.last.mask |= bit;
-      if (vals !== null) g.last.vals = g.last.vals === null ? vals : [...new Set([g.last.vals, vals].flat())];
+      g.mergeAt(g.lastIdx, bit, vals);
       return;
     }
     if (ms < g.untilMs || (ms === g.untilMs && ns < g.untilNs)) {
       this.stats.late++; // cannot happen for detections (the frontier check) nor for chained matches (sweep order)
       return;
     }
-    g.last = g.push({ ms, ns, ref, mask: bit, vals }, this);
-    g.lastSeq = seq;
-    // Evaluated a run at a time (the group's data is then in cache); sweeps do the rest.
+    // Evaluated a run at a time, before a new event goes in (the group's data is then in
+    // cache, and an event matching two rules is never split by an evaluation); sweeps do the rest.
     if (corr.eager && g.backlog >= EAGER_BACKLOG && g.pending(this.frontierMs, this.frontierNs)) {
       this.current = corr;
       g.evaluate(corr.spec, this.frontierMs, this.frontierNs, this);
       g.prune(corr.spec);
     }
+    g.lastIdx = g.push(ms, ns, ref, bit, vals, this);
+    g.lastSeq = seq;
   }
 
   onDuplicate(): void {
@@ -252,7 +257,7 @@ export class SigmaCorrelator implements MatchSink {
     this.untilSweep = Math.max(8192, groups);
   }
 
-  /** A match of the correlation being evaluated, at (ms, ns), from the events g.buf[from, to). */
+  /** A match of the correlation being evaluated, at (ms, ns), from the group's events [from, to). */
   onMatch(g: GroupState, ms: number, ns: number, from: number, to: number): void {
     const corr = this.current!;
     const w = corr.spec.windowMs;
@@ -262,8 +267,9 @@ export class SigmaCorrelator implements MatchSink {
       ep = null;
     }
     if (ep === null) {
-      const s = g.buf[from]!;
-      ep = { id: episodeId(corr.id, g.key, s.ms, s.ns), startMs: s.ms, startNs: s.ns, lastMs: ms, lastNs: ns, matches: 0, refs: [], more: 0 };
+      const sm = g.ms[from]!;
+      const sn = g.ns[from]!;
+      ep = { id: episodeId(corr.id, g.key, sm, sn), startMs: sm, startNs: sn, lastMs: ms, lastNs: ns, matches: 0, refs: [], more: 0 };
       g.episode = ep;
     }
     ep.lastMs = ms;
@@ -271,8 +277,8 @@ export class SigmaCorrelator implements MatchSink {
     ep.matches++;
     if (corr.alerting) {
       for (let k = Math.max(g.evidenceTo, from); k < to; k++) {
-        const o = g.buf[k]!;
-        if (ep.refs.length < this.maxEvidence) ep.refs.push(o.ref !== '' ? o.ref : `@${o.ms}.${o.ns}`);
+        const r = g.ref[k]!;
+        if (ep.refs.length < this.maxEvidence) ep.refs.push(r !== '' ? r : `@${g.ms[k]}.${g.ns[k]}`);
         else ep.more++;
       }
     }
@@ -319,49 +325,4 @@ function makeCorr(res: ResolvedCorrelation, alerting: boolean): Corr {
     id: r.id, groupBy: r.groupBy, groups: new Map(), feeds: [], alerting, eager: true,
     spec: { kind, windowMs: r.timespanMs, slots: n, lo: b.lo, hi: b.hi, neq: b.neq },
   };
-}
-
-/** One group-by value: the value itself; several: their JSON (no separator to collide with). */
-function groupText(values: readonly string[]): string {
-  return values.length === 1 ? values[0]! : JSON.stringify(values);
-}
-
-function episodeId(ruleId: string, group: string, ms: number, ns: number): string {
-  return createHash('sha256').update(`${ruleId}\u0000${group}\u0000${ms}.${ns}`).digest('hex').slice(0, 32);
-}
-
-function scalar(v: unknown): string | null {
-  switch (typeof v) {
-    case 'string': return v;
-    case 'number': return Number.isFinite(v) ? String(v) : null;
-    case 'boolean': case 'bigint': return String(v);
-    default: return null;
-  }
-}
-
-/** A field's values: a scalar, or each scalar of a list; null when it has none. */
-function valuesOf(v: unknown): string[] | null {
-  if (!Array.isArray(v)) {
-    const s = scalar(v);
-    return s === null ? null : [s];
-  }
-  const out: string[] = [];
-  for (const item of v) {
-    const s = scalar(item);
-    if (s !== null && !out.includes(s)) out.push(s);
-  }
-  return out.length > 0 ? out : null;
-}
-
-/** The group(s) an event belongs to: one per combination of its group-by values (multi-valued fields: each). */
-function groupValues(ev: CorrelationEvent, fields: readonly string[], first: unknown): string[][] | null {
-  let combos: string[][] = [[]];
-  for (let i = 0; i < fields.length; i++) {
-    const vs = valuesOf(i === 0 && fields.length === 1 ? first : ev.get(fields[i]!));
-    if (vs === null) return null;
-    const next: string[][] = [];
-    for (const c of combos) for (const v of vs) if (next.length < MAX_COMBINATIONS) next.push([...c, v]);
-    combos = next;
-  }
-  return combos;
 }

@@ -232,39 +232,60 @@ const MIXED = ruleSet([
   corr('chain', 'type: temporal_ordered\nrules: [burst3, c]\ngroup-by: [user]\ntimespan: 30m\ngenerate: true'),
 ].join('---\n'));
 
-const arbEvents = fc.array(fc.record({
-  m: fc.integer({ min: 0, max: 180 }),
+/** Events of rules a, b, c for two users over `minutes` minutes. */
+const arbEvents = (maxLength: number, minutes: number) => fc.array(fc.record({
+  m: fc.integer({ min: 0, max: minutes }),
   ns: fc.constantFrom(0, 0, 1),
   rules: fc.subarray(['a', 'b', 'c'], { minLength: 1 }),
   user: fc.constantFrom('u1', 'u2'),
   host: fc.constantFrom('h1', 'h2', 'h3', undefined),
-}), { maxLength: 60 }).map((list) => list.map((r, i) => ev(r.m * M, r.rules.join(','), { user: r.user, host: r.host }, `k${i}`, r.ns)));
+}), { maxLength, size: 'max' }).map((list) => list.map((r, i) => ev(r.m * M, r.rules.join(','), { user: r.user, host: r.host }, `k${i}`, r.ns)));
 
 test('property: any arrival order gives the same episodes as time order (batch)', () => {
-  fc.assert(fc.property(arbEvents, fc.func(fc.integer()), (events, f) => {
+  fc.assert(fc.property(arbEvents(60, 180), fc.func(fc.integer()), (events, f) => {
     const sorted = [...events].sort((x, y) => x.ms - y.ms || (x.ns ?? 0) - (y.ns ?? 0));
     const shuffled = [...events].sort((x, y) => f(x.key) - f(y.key));
     assert.deepEqual(run(MIXED, shuffled), run(MIXED, sorted));
   }), { numRuns: 300 });
 });
 
-test('property: a stream (late arrivals within the lateness, flushes anywhere) gives the batch\'s episodes', () => {
+/** Each event arrives when the clock reaches its time plus a delay of at most J (pseudo-random from seed). */
+function streamEqualsBatch(events: CorrelationEvent[], seed: number, flushAt: number[]): void {
   const J = 30 * M;
-  fc.assert(fc.property(arbEvents, fc.array(fc.integer({ min: 0, max: J }), { minLength: 60, maxLength: 60 }), fc.array(fc.nat(60), { maxLength: 5 }),
-    (events, jitter, flushAt) => {
-      // Each event arrives when the clock reaches its time plus a delay of at most J.
-      const arrival = events.map((e, i) => ({ e, at: e.ms + jitter[i]! })).sort((x, y) => x.at - y.at).map((x) => x.e);
-      const c = new SigmaCorrelator(MIXED, { latenessMs: J });
-      const got: CorrelationEpisode[] = [];
-      arrival.forEach((e, i) => {
-        c.add(e);
-        if (flushAt.includes(i)) got.push(...c.flush());
-      });
-      got.push(...c.finish());
-      assert.equal(c.stats.late, 0);
-      const key = (e: CorrelationEpisode) => `${e.start.ms}.${e.start.ns} ${e.ruleId} ${JSON.stringify(e.group)}`;
-      assert.deepEqual(got.sort((x, y) => (key(x) < key(y) ? -1 : 1)), run(MIXED, events).sort((x, y) => (key(x) < key(y) ? -1 : 1)));
-    }), { numRuns: 300 });
+  let x = seed >>> 0;
+  const delay = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) % (J + 1);
+  const arrival = events.map((e) => ({ e, at: e.ms + delay() })).sort((a, b) => a.at - b.at).map((a) => a.e);
+  const c = new SigmaCorrelator(MIXED, { latenessMs: J });
+  const got: CorrelationEpisode[] = [];
+  arrival.forEach((e, i) => {
+    c.add(e);
+    if (flushAt.includes(i)) got.push(...c.flush());
+  });
+  got.push(...c.finish());
+  assert.equal(c.stats.late, 0);
+  const key = (e: CorrelationEpisode) => `${e.start.ms}.${e.start.ns} ${e.ruleId} ${JSON.stringify(e.group)}`;
+  assert.deepEqual(got.sort((a, b) => (key(a) < key(b) ? -1 : 1)), run(MIXED, events).sort((a, b) => (key(a) < key(b) ? -1 : 1)));
+}
+
+test('property: a stream (late arrivals within the lateness, flushes anywhere) gives the batch\'s episodes', () => {
+  fc.assert(fc.property(arbEvents(60, 180), fc.integer(), fc.array(fc.nat(60), { maxLength: 5 }), streamEqualsBatch), { numRuns: 300 });
+  // Long streams: windows slide far, groups are pruned, compacted and forgotten.
+  fc.assert(fc.property(arbEvents(3000, 3 * 24 * 60), fc.integer(), fc.array(fc.nat(3000), { maxLength: 20 }), streamEqualsBatch), { numRuns: 15 });
+});
+
+test('memory: a long stream keeps only recent groups and windows', () => {
+  const c = new SigmaCorrelator(MIXED, { latenessMs: M });
+  const users = 500;
+  for (let i = 0; i < 200_000; i++) {
+    // 200k events over ~23 days, each user active for a while, then never again.
+    const u = `u${Math.floor(i / 400) * 7 % users + Math.floor(i / 20_000) * users}`;
+    c.add(ev(i * 10 * S, 'abc'[i % 3]!, { user: u, host: `h${i % 5}` }, `k${i}`));
+    if (i % 10_000 === 0) c.flush();
+  }
+  c.flush();
+  assert.equal(c.stats.late, 0);
+  // Only users seen within the last half hour or so keep state (5 correlations each, at most).
+  assert.ok(c.groupCount <= 5 * 4, `groups: ${c.groupCount}`);
 });
 
 // --- The built-in detections as Sigma correlations ----------------------------------
@@ -300,7 +321,7 @@ test('the built-in detections as temporal_ordered correlations give the built-in
     ip: fc.constantFrom('81.2.69.142', '81.2.69.160'),
     m: fc.integer({ min: 0, max: 48 * 6 }).map((x) => x * 10 * M),
     ns: fc.constantFrom(0, 100, 200),
-  }), { maxLength: 40 }), (specs) => {
+  }), { maxLength: 40, size: 'max' }), (specs) => {
     const builtin = new Correlator(buildConfig({ maxUsersPerIp: 1_000_000 }), rules);
     const sigma = new SigmaCorrelator(BUILTIN);
     specs.forEach((s, i) => {
