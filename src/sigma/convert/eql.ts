@@ -1,0 +1,121 @@
+// Elastic EQL: `any where` the log source's guard and the rule, and sequences for
+// correlations. `:` is EQL's case-insensitive equality with `*`/`?` wildcards; it
+// has no escape for a literal `*` or `?` (nor, reliably, for a backslash), so a
+// value holding one goes to `regex` instead, printed from the same tree as a
+// Sigma `re`. EQL filters are search queries: a missing field simply does not
+// match, and `not` is the plain complement. EQL cannot compare two fields, so
+// `fieldref` is refused. The query names its indices in a leading comment: EQL
+// takes them from the request, not the query.
+import { canonicalIp } from '../../model/ip.js';
+import type { DetectionRule } from '../types.js';
+import { cannot, durationText, elasticString as q, eqlName, globLiteral, numberLiteral } from './escape.js';
+import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
+import { columnOf, sourceFor, type Source } from './fields.js';
+import type { Plan } from './plan.js';
+import { globTree, printRegex } from './regex.js';
+
+const ELASTIC_UNITS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const;
+
+function single(field: string, name: string, type: ColumnRef['type'], test: Test): string {
+  const x = eqlName(name);
+  const notText = (): never => cannot(`EQL matches text only in text fields, and ${field} is ${type === 'ip' ? 'an address' : `a ${type}`} field`);
+  switch (test.t) {
+    case 'str': {
+      const lit = globLiteral(test.glob);
+      if (type === 'ip') {
+        // An address field takes an address: the literal when it is one as crosswatch writes it.
+        return lit !== null && canonicalIp(lit) === lit.toLowerCase() ? `${x} == ${q(lit.toLowerCase())}` : notText();
+      }
+      if (type === 'number') return lit !== null && /^-?\d+(?:\.\d+)?$/.test(lit) ? `${x} == ${lit}` : notText();
+      if (type !== 'string') return notText();
+      const plain = test.glob.every((p) => !('lit' in p) || !/[*?\\]/.test(p.lit));
+      if (lit !== null && test.cased) return `${x} == ${q(lit)}`;
+      if (plain) return `${x} ${test.cased ? 'like' : ':'} ${q(test.glob.map((p) => ('lit' in p ? p.lit : 'any' in p ? '*' : '?')).join(''))}`;
+      return `${x} regex ${q(printRegex(globTree(test.glob), 'lucene', { i: !test.cased, m: false, s: true }, 'whole'))}`;
+    }
+    case 're':
+      return type === 'string' ? `${x} regex ${q(printRegex(test.tree, 'lucene', test.flags, 'search'))}` : notText();
+    case 'cidr':
+      return type === 'ip' ? `cidrMatch(${x}, ${q(test.cidr)})` : cannot(`EQL: cidrMatch needs an address field, and ${field} is not one`);
+    case 'cmp':
+      return type === 'number' ? `${x} ${test.op} ${numberLiteral(test.value)}` : cannot(`EQL compares numbers only in numeric fields, and ${field} is not one`);
+    case 'num':
+      if (type === 'number') return `${x} == ${numberLiteral(test.value)}`;
+      return type === 'string' ? `${x} == ${q(numberLiteral(test.value))}` : notText();
+    case 'exists':
+      return `${x} != null`;
+    case 'ref':
+      return cannot('EQL cannot compare a field with another field (fieldref)');
+  }
+}
+
+function atom(field: string, col: ColumnRef, test: Test, label: string): string {
+  if (col.kind === 'expr') return cannot(`field ${field} has no column in ${label}`);
+  const names = col.names;
+  if (names.length === 1) return single(field, names[0]!, col.type, test);
+  if (test.t === 'exists') return `(${names.map((n) => `${eqlName(n)} != null`).join(' or ')})`;
+  // The first non-empty of several fields: each tested where all before it are missing.
+  return `(${names.map((n, i) => {
+    const before = names.slice(0, i).map((p) => `${eqlName(p)} == null`);
+    return `(${[...before, `${eqlName(n)} != null`, single(field, n, col.type, test)].join(' and ')})`;
+  }).join(' or ')})`;
+}
+
+export function printEql(b: Bound, label: string): string {
+  const child = (c: Bound, parent: 'and' | 'or'): string => {
+    const s = printEql(c, label);
+    return (c.k === 'and' || c.k === 'or') && c.k !== parent ? `(${s})` : s;
+  };
+  switch (b.k) {
+    case 'and': case 'or': return b.args.map((a) => child(a, b.k as 'and' | 'or')).join(` ${b.k} `);
+    case 'not': return `not (${printEql(b.arg, label)})`;
+    case 'const': return b.value ? 'true' : 'false';
+    case 'raw': return `(${b.text})`;
+    case 'atom': return atom(b.field, b.col, b.test, label);
+  }
+}
+
+/** The guard and the rule of one detection rule, as an EQL condition. */
+function condition(rule: DetectionRule): { src: Source; text: string } {
+  const src = sourceFor('elastic', rule.logsource);
+  const b = bind(detectionPred(rule), src);
+  const rulePart = b.k === 'const' && b.value ? [] : [b.k === 'or' ? `(${printEql(b, src.label)})` : printEql(b, src.label)];
+  const parts = [...(src.guard ? [src.guard] : []), ...rulePart];
+  return { src, text: parts.length > 0 ? parts.join(' and ') : 'true' };
+}
+
+const indexComment = (srcs: Source[]): string => `// index: ${[...new Set(srcs.flatMap((s) => s.from.split(', ')))].join(', ')}\n`;
+
+export function eqlDetection(rule: DetectionRule): string {
+  const { src, text } = condition(rule);
+  return `${indexComment([src])}any where ${text}`;
+}
+
+/** The join keys of a step: each group-by field must be one plain field. */
+function keys(step: Plan['steps'][number], src: Source): string[] {
+  return step.group.map((g) => {
+    const col = columnOf(src, g);
+    if (col.kind !== 'field' || col.names.length !== 1) return cannot(`EQL joins on one field, and ${g} is not one field in ${src.label}`);
+    return eqlName(col.names[0]!);
+  });
+}
+
+export function eqlCorrelation(p: Plan): string {
+  const steps = p.steps.map((s) => ({ ...condition(s.rule), step: s }));
+  const keyLists = steps.map((s) => keys(s.step, s.src));
+  const shared = keyLists.every((k) => k.join() === keyLists[0]!.join());
+  const span = durationText(p.windowMs, ELASTIC_UNITS);
+  const head = (by: string[]): string => `sequence${by.length > 0 ? ` by ${by.join(', ')}` : ''} with maxspan=${span}`;
+  const comment = indexComment(steps.map((s) => s.src));
+  if (p.type === 'temporal_ordered') {
+    const terms = steps.map((s, i) => `  [any where ${s.text}]${shared || keyLists[i]!.length === 0 ? '' : ` by ${keyLists[i]!.join(', ')}`}`);
+    return `${comment}${head(shared ? keyLists[0]! : [])}\n${terms.join('\n')}`;
+  }
+  if (p.type !== 'event_count') return cannot('unreachable: EQL converts event_count and temporal_ordered only');
+  // N events within the span: a sequence of N terms that each match any of the rules.
+  if (!shared) return cannot('EQL event_count needs every rule grouped by the same fields');
+  if (p.min > 100) return cannot(`EQL event_count writes one sequence term per event, and ${p.min} is more than the 100 it takes`);
+  const any = steps.length === 1 ? steps[0]!.text : steps.map((s) => `(${s.text})`).join(' or ');
+  if (p.min === 1) return `${comment}any where (${any})${keyLists[0]!.map((k) => ` and ${k} != null`).join('')}`;
+  return `${comment}${head(keyLists[0]!)}\n${Array.from({ length: p.min }, () => `  [any where ${any}]`).join('\n')}`;
+}

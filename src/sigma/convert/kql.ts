@@ -1,0 +1,156 @@
+// Microsoft Sentinel KQL. Detection: the log source's table(s), `where` the rule;
+// `=~`, `contains`, `startswith`, `endswith` are case-insensitive (their `_cs`
+// forms for `cased`), other wildcard patterns and `re` use `matches regex` (RE2,
+// printed by regex.ts). Log Analytics has no missing strings (they are empty), so
+// string tests are two-valued; the tests that can be null (numbers, addresses)
+// are made false when null, so `not` stays the complement crosswatch uses.
+// Correlations: one row per matching event (sub-queries per table, a flag per
+// rule), then exact sliding windows: `next()` over the events sorted by group and
+// time for event_count, a self-join on the group within the span for value_count
+// and temporal, and for temporal_ordered a chain of joins that keeps, for each
+// event of step k, the latest start of a chain of steps 1..k before it.
+import type { DetectionRule } from '../types.js';
+import { cannot, durationText, globLiteral, globShape, kqlName, kqlString as q, numberLiteral } from './escape.js';
+import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
+import { columnOf, sourceFor, type Column, type Source } from './fields.js';
+import type { Plan } from './plan.js';
+import { globTree, printRegex } from './regex.js';
+
+const KQL_UNITS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const;
+
+function operand(col: ColumnRef): string {
+  if (col.kind === 'expr') return col.expr;
+  return col.names.length === 1 ? kqlName(col.names[0]!) : `coalesce(${col.names.map(kqlName).join(', ')})`;
+}
+
+function atom(field: string, col: ColumnRef, test: Test, other?: ColumnRef): string {
+  const x = operand(col);
+  const text = col.type === 'string' || col.type === 'ip' ? x : `tostring(${x})`;
+  switch (test.t) {
+    case 'str': {
+      const lit = globLiteral(test.glob);
+      const cs = test.cased ? '_cs' : '';
+      const regex = (): string => `${text} matches regex ${q(printRegex(globTree(test.glob), 're2', { i: !test.cased, m: false, s: true }, 'whole'))}`;
+      // A control character other than \t \n \r has no documented escape in a KQL string: the regex spells it \x{..}.
+      if (test.glob.some((p) => 'lit' in p && /[^\P{Cc}\t\n\r]/u.test(p.lit))) return regex();
+      if (lit !== null) return `${text} ${test.cased ? '==' : '=~'} ${q(lit)}`;
+      const shape = globShape(test.glob);
+      if (shape?.shape === 'anything') return `isnotempty(${x})`;
+      if (shape) return `${text} ${shape.shape}${cs} ${q(shape.lit)}`;
+      return regex();
+    }
+    case 're':
+      return `${text} matches regex ${q(printRegex(test.tree, 're2', test.flags, 'search'))}`;
+    case 'cidr':
+      if (col.type !== 'ip' && col.type !== 'string') return cannot(`KQL: ${field} holds no addresses`);
+      return test.v6
+        ? `(${x} contains ":" and coalesce(ipv6_is_in_range(${x}, ${q(test.cidr)}), false))`
+        : `coalesce(ipv4_is_in_range(${x}, ${q(test.cidr)}), false)`;
+    case 'cmp':
+      return `(isnotnull(todouble(${x})) and todouble(${x}) ${test.op} ${numberLiteral(test.value)})`;
+    case 'num':
+      return col.type === 'number' ? `${x} == ${numberLiteral(test.value)}` : `${text} == ${q(numberLiteral(test.value))}`;
+    case 'exists':
+      return `isnotempty(${x})`;
+    case 'ref':
+      return `${text} ${test.cased ? '==' : '=~'} ${operand(other!)}`;
+  }
+}
+
+export function printKql(b: Bound): string {
+  const child = (c: Bound, parent: 'and' | 'or'): string => {
+    const s = printKql(c);
+    return (c.k === 'and' || c.k === 'or') && c.k !== parent ? `(${s})` : s;
+  };
+  switch (b.k) {
+    case 'and': case 'or': return b.args.map((a) => child(a, b.k as 'and' | 'or')).join(` ${b.k} `);
+    case 'not': return `not(${printKql(b.arg)})`;
+    case 'const': return b.value ? 'true' : 'false';
+    case 'raw': return `(${b.text})`;
+    case 'atom': return atom(b.field, b.col, b.test, b.other);
+  }
+}
+
+function condition(rule: DetectionRule, src: Source): string {
+  const b = bind(detectionPred(rule), src);
+  const parts = [...(src.guard ? [src.guard] : []), ...(b.k === 'const' && b.value ? [] : [b.k === 'or' ? `(${printKql(b)})` : printKql(b)])];
+  return parts.length > 0 ? parts.join(' and ') : 'true';
+}
+
+export function kqlDetection(rule: DetectionRule): string {
+  const src = sourceFor('sentinel', rule.logsource);
+  return `${src.from}\n| where ${condition(rule, src)}`;
+}
+
+/** A column as a value for grouping or counting (text, so tables agree). */
+function valueExpr(col: Column, field: string, label: string): string {
+  if (col.kind === 'const') return q(col.values[0]!);
+  if (col.kind === 'enum') return cannot(`KQL: ${field} is no column of ${label} to group or count by`);
+  return `tostring(${operand(col)})`;
+}
+
+/** The events of all steps, one row each: time, group keys, counted value, and a flag per step. */
+function events(p: Plan): { lets: string; keys: string[] } {
+  const steps = p.steps.map((s) => ({ s, src: sourceFor('sentinel', s.rule.logsource) }));
+  const nKeys = Math.max(1, p.steps[0]!.group.length);
+  const keys = Array.from({ length: nKeys }, (_, j) => `cw_g${j}`);
+  const bySource = new Map<string, typeof steps>();
+  for (const st of steps) bySource.set(st.src.key, [...(bySource.get(st.src.key) ?? []), st]);
+  const parts = [...bySource.values()].map((group) => {
+    const src = group[0]!.src;
+    const one = (fields: string[]): string[] => fields.map((f) => valueExpr(columnOf(src, f), f, src.label));
+    const gk = group.map(({ s }) => (s.group.length === 0 ? [q('*')] : one(s.group)));
+    const vk = group.map(({ s }) => (s.value !== undefined ? one([s.value])[0]! : ''));
+    if (gk.some((k) => k.join() !== gk[0]!.join()) || vk.some((v) => v !== vk[0])) {
+      return cannot(`rules on ${src.label} group or count by different fields; this conversion keeps one row per event`);
+    }
+    const conds = steps.map((st) => (st.src.key === src.key ? condition(st.s.rule, src) : 'false'));
+    const mine = [...new Set(conds.filter((c) => c !== 'false'))];
+    const cols = [`cw_time = ${valueOf(src.time)}`, ...gk[0]!.map((k, j) => `cw_g${j} = ${k}`),
+      ...(vk[0] ? [`cw_v = ${vk[0]}`] : []), ...conds.map((c, i) => `cw_m${i} = ${c === 'false' ? 'false' : mine.length === 1 ? 'true' : `(${c})`}`)];
+    return `${src.from}\n    | where ${mine.length === 1 ? mine[0] : mine.map((c) => `(${c})`).join(' or ')}\n    | project ${cols.join(', ')}`;
+  });
+  const body = parts.length === 1 ? parts[0]! : `union\n    (${parts.join('),\n    (')})`;
+  const lets = `let cw_events = materialize(${body}\n    | where ${keys.map((k) => `isnotempty(${k})`).join(' and ')} and isnotnull(cw_time)\n    | serialize cw_id = row_number());\n`;
+  return { lets, keys };
+}
+
+function valueOf(col: Column): string {
+  return col.kind === 'field' || col.kind === 'expr' ? operand(col) : cannot('the time of a source must be a column');
+}
+
+export function kqlCorrelation(p: Plan): string {
+  const { lets, keys } = events(p);
+  const span = durationText(p.windowMs, KQL_UNITS);
+  const on = keys.join(', ');
+  const flags = p.steps.map((_, i) => `cw_m${i}`);
+  switch (p.type) {
+    case 'event_count': {
+      const k = p.min - 1;
+      return `${lets}cw_events\n| sort by ${keys.map((g) => `${g} asc`).join(', ')}, cw_time asc\n`
+        + `| extend cw_last = next(cw_time, ${k}), cw_same = ${keys.map((g) => `next(${g}, ${k}) == ${g}`).join(' and ')}\n`
+        + `| where cw_same and cw_last - cw_time <= ${span}\n| summarize cw_first = min(cw_time) by ${on}`;
+    }
+    case 'value_count':
+      return `${lets}let cw_values = cw_events | where isnotempty(cw_v) | project cw_id, cw_time, ${on}, cw_v;\ncw_values\n`
+        + `| join kind=inner (cw_values | project ${on}, cw_t2 = cw_time, cw_v2 = cw_v) on ${on}\n`
+        + `| where cw_t2 between ((cw_time - ${span}) .. cw_time)\n| summarize by ${on}, cw_id, cw_time, cw_v2\n`
+        + `| summarize cw_count = count() by ${on}, cw_id, cw_time\n| where cw_count >= ${p.min}\n| summarize cw_first = min(cw_time) by ${on}`;
+    case 'temporal':
+      return `${lets}cw_events\n| join kind=inner (cw_events | project ${on}, cw_t2 = cw_time, ${flags.map((f, i) => `cw_r${i} = ${f}`).join(', ')}) on ${on}\n`
+        + `| where cw_t2 between ((cw_time - ${span}) .. cw_time)\n`
+        + `| summarize ${flags.map((_, i) => `cw_h${i} = max(toint(cw_r${i}))`).join(', ')} by ${on}, cw_id, cw_time\n`
+        + `| where ${flags.map((_, i) => `cw_h${i}`).join(' + ')} >= ${p.min}\n| summarize cw_first = min(cw_time) by ${on}`;
+    case 'temporal_ordered': {
+      const chain = [`let cw_p0 = cw_events | where cw_m0 | project ${on}, cw_id, cw_time, cw_start = cw_time;`];
+      for (let i = 1; i < p.steps.length; i++) {
+        chain.push(`let cw_p${i} = cw_events | where cw_m${i} | project ${on}, cw_id, cw_time\n`
+          + `    | join kind=inner (cw_p${i - 1} | project ${on}, cw_pid = cw_id, cw_pt = cw_time, cw_start) on ${on}\n`
+          + `    | where cw_pid != cw_id and cw_pt <= cw_time and cw_time - cw_start <= ${span}\n`
+          + `    | summarize cw_start = max(cw_start) by ${on}, cw_id, cw_time;`);
+      }
+      const last = `cw_p${p.steps.length - 1}`;
+      return `${lets}${chain.join('\n')}\n${last}\n| where cw_time - cw_start <= ${span}\n| summarize cw_first = min(cw_start), cw_last = min(cw_time) by ${on}`;
+    }
+  }
+}

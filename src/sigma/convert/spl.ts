@@ -1,0 +1,154 @@
+// Splunk SPL. Detection: the log source's search terms, then `where` the rule in
+// eval syntax, where every test is written out (no reliance on search-time
+// wildcards: SPL's search has no `?` wildcard and no escape for a literal `*`).
+// Case-insensitive equality is lower(x)=="value"; patterns, values with control
+// characters and `re` use match() (PCRE, printed by regex.ts); cidrmatch() for
+// `cidr`. Eval is three-valued (a missing field makes a comparison null, NOT null
+// is null), so each test first asks isnotnull(): false, not null, when the field
+// is missing, and `NOT` is the complement crosswatch uses.
+// Correlations: one row per matching event with a 0/1 flag per rule, sorted by
+// time; streamstats gives exact sliding windows: the last N events of the group
+// (event_count), the latest time each rule was seen (temporal), the latest start
+// of a chain of steps (temporal_ordered), each checked against the span here, with
+// both ends inclusive; value_count counts distinct values over time_window.
+import type { DetectionRule } from '../types.js';
+import { cannot, globLiteral, hasControl, numberLiteral, splName, splString as q } from './escape.js';
+import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
+import { columnOf, sourceFor, type Column, type Source } from './fields.js';
+import type { Plan } from './plan.js';
+import { globTree, printRegex } from './regex.js';
+
+/** Splunk's default limits.conf max_stream_window: the most events a streamstats window holds. */
+const MAX_STREAM_WINDOW = 10_000;
+
+function operand(col: ColumnRef): string {
+  if (col.kind === 'expr') return col.expr;
+  return col.names.length === 1 ? splName(col.names[0]!) : `coalesce(${col.names.map(splName).join(', ')})`;
+}
+
+function atom(col: ColumnRef, test: Test, other?: ColumnRef): string {
+  const x = operand(col);
+  const guarded = (s: string): string => `(isnotnull(${x}) AND ${s})`;
+  switch (test.t) {
+    case 'str': {
+      const lit = globLiteral(test.glob);
+      if (lit !== null && col.type === 'number' && /^-?\d+(?:\.\d+)?$/.test(lit)) return guarded(`tonumber(${x})==${lit}`);
+      if (lit !== null && !hasControl(lit)) return guarded(test.cased ? `${x}==${q(lit)}` : `lower(${x})==${q(lit.toLowerCase())}`);
+      return guarded(`match(${x}, ${q(printRegex(globTree(test.glob), 'pcre', { i: !test.cased, m: false, s: true }, 'whole'))})`);
+    }
+    case 're':
+      return guarded(`match(${x}, ${q(printRegex(test.tree, 'pcre', test.flags, 'search'))})`);
+    case 'cidr':
+      return guarded(`cidrmatch(${q(test.cidr)}, ${x})`);
+    case 'cmp':
+      return `(isnotnull(tonumber(${x})) AND tonumber(${x})${test.op}${numberLiteral(test.value)})`;
+    case 'num':
+      return col.type === 'number' ? `(isnotnull(tonumber(${x})) AND tonumber(${x})==${numberLiteral(test.value)})` : guarded(`${x}==${q(numberLiteral(test.value))}`);
+    case 'exists':
+      return `isnotnull(${x})`;
+    case 'ref': {
+      const y = operand(other!);
+      return `(isnotnull(${x}) AND isnotnull(${y}) AND ${test.cased ? `${x}==${y}` : `lower(${x})==lower(${y})`})`;
+    }
+  }
+}
+
+export function printSpl(b: Bound): string {
+  const child = (c: Bound, parent: 'and' | 'or'): string => {
+    const s = printSpl(c);
+    return (c.k === 'and' || c.k === 'or') && c.k !== parent ? `(${s})` : s;
+  };
+  switch (b.k) {
+    case 'and': case 'or': return b.args.map((a) => child(a, b.k as 'and' | 'or')).join(b.k === 'and' ? ' AND ' : ' OR ');
+    case 'not': return `NOT (${printSpl(b.arg)})`;
+    case 'const': return b.value ? 'true()' : 'false()';
+    case 'raw': return `(${b.text})`;
+    case 'atom': return atom(b.col, b.test, b.other);
+  }
+}
+
+function condition(rule: DetectionRule, src: Source): string | undefined {
+  const b = bind(detectionPred(rule), src);
+  const parts = [...(src.guard ? [src.guard] : []), ...(b.k === 'const' && b.value ? [] : [b.k === 'or' ? `(${printSpl(b)})` : printSpl(b)])];
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+export function splDetection(rule: DetectionRule): string {
+  const src = sourceFor('splunk', rule.logsource);
+  const cond = condition(rule, src);
+  return cond === undefined ? src.from : `${src.from}\n| where ${cond}`;
+}
+
+function valueExpr(col: Column, field: string, label: string): string {
+  if (col.kind === 'const') return q(col.values[0]!);
+  if (col.kind === 'enum') return cannot(`SPL: ${field} is no field of ${label} to group or count by`);
+  return operand(col);
+}
+
+export function splCorrelation(p: Plan): string {
+  const steps = p.steps.map((s) => ({ s, src: sourceFor('splunk', s.rule.logsource) }));
+  const bySource = new Map<string, typeof steps>();
+  for (const st of steps) bySource.set(st.src.key, [...(bySource.get(st.src.key) ?? []), st]);
+  const nKeys = Math.max(1, p.steps[0]!.group.length);
+  const keyCases: string[][] = Array.from({ length: nKeys }, () => []);
+  const valueCases: string[] = [];
+  for (const group of bySource.values()) {
+    const src = group[0]!.src;
+    const one = (f: string): string => valueExpr(columnOf(src, f), f, src.label);
+    const gk = group.map(({ s }) => (s.group.length === 0 ? ['"*"'] : s.group.map(one)));
+    const vk = group.map(({ s }) => (s.value !== undefined ? one(s.value) : ''));
+    if (gk.some((k) => k.join() !== gk[0]!.join()) || vk.some((v) => v !== vk[0])) {
+      return cannot(`rules on ${src.label} group or count by different fields; this conversion keeps one row per event`);
+    }
+    gk[0]!.forEach((k, j) => keyCases[j]!.push(`${src.is}, ${k}`));
+    if (vk[0]) valueCases.push(`${src.is}, ${vk[0]}`);
+  }
+  const flags = steps.map(({ s, src }, i) => {
+    const cond = condition(s.rule, src);
+    return `cw_m${i}=if(${src.is}${cond === undefined ? '' : ` AND ${cond}`}, 1, 0)`;
+  });
+  const secs = p.windowMs / 1000;
+  const keys = keyCases.map((_, j) => `cw_g${j}`).join(' ');
+  const searches = [...bySource.values()].map((g) => g[0]!.src.from);
+  const head = [
+    searches.length === 1 ? searches[0]! : searches.map((s) => `(${s})`).join(' OR '),
+    `| eval ${flags.join(', ')}`,
+    `| where ${steps.map((_, i) => `cw_m${i}=1`).join(' OR ')}`,
+    `| eval ${keyCases.map((c, j) => `cw_g${j}=case(${c.join(', ')})`).join(', ')}${valueCases.length > 0 ? `, cw_v=case(${valueCases.join(', ')})` : ''}`,
+    `| where ${keyCases.map((_, j) => `isnotnull(cw_g${j})`).join(' AND ')}`,
+  ];
+  // Ties in time: earlier steps first, so a step sees an event of the step before it at the same instant.
+  const order = `| eval cw_o=case(${steps.map((_, i) => `cw_m${i}=1, ${i}`).join(', ')})\n| sort 0 _time cw_o`;
+  const wide = `time_window=${secs + 1}s`; // wider than the span; the span itself is checked exactly below
+  switch (p.type) {
+    case 'event_count':
+      if (p.min > MAX_STREAM_WINDOW) return cannot(`SPL event_count keeps the last N events in a streamstats window, and ${p.min} is more than max_stream_window (${MAX_STREAM_WINDOW})`);
+      return [...head, '| sort 0 _time',
+        `| streamstats window=${p.min} global=false count as cw_n min(_time) as cw_first by ${keys}`,
+        `| where cw_n>=${p.min} AND _time-cw_first<=${secs}`,
+        `| stats min(cw_first) as cw_first by ${keys}`].join('\n');
+    case 'value_count':
+      return [...head, '| where isnotnull(cw_v)', '| sort 0 _time',
+        `| streamstats time_window=${secs}s dc(cw_v) as cw_n by ${keys}`,
+        `| where cw_n>=${p.min}`,
+        `| stats min(_time) as cw_first by ${keys}`].join('\n');
+    case 'temporal':
+      return [...head, '| sort 0 _time',
+        `| eval ${steps.map((_, i) => `cw_t${i}=if(cw_m${i}=1, _time, null())`).join(', ')}`,
+        `| streamstats ${wide} ${steps.map((_, i) => `max(cw_t${i}) as cw_l${i}`).join(' ')} by ${keys}`,
+        `| eval cw_n=${steps.map((_, i) => `if(_time-cw_l${i}<=${secs}, 1, 0)`).join('+')}`,
+        `| where cw_n>=${p.min}`,
+        `| stats min(_time) as cw_first by ${keys}`].join('\n');
+    case 'temporal_ordered': {
+      const chain = ['| eval cw_s0=if(cw_m0=1, _time, null())'];
+      for (let i = 1; i < steps.length; i++) {
+        chain.push(`| streamstats current=f ${wide} max(cw_s${i - 1}) as cw_p${i - 1} by ${keys}`);
+        chain.push(`| eval cw_s${i}=if(cw_m${i}=1, cw_p${i - 1}, null())`);
+      }
+      const last = `cw_s${steps.length - 1}`;
+      return [...head, order, ...chain,
+        `| where isnotnull(${last}) AND _time-${last}<=${secs}`,
+        `| stats min(${last}) as cw_first min(_time) as cw_last by ${keys}`].join('\n');
+    }
+  }
+}
