@@ -79,10 +79,10 @@ export function valuesOf(v: unknown): string[] | null {
 }
 
 /** The group(s) an event belongs to: one per combination of its group-by values (multi-valued fields: each). */
-export function groupValues(get: (field: string) => unknown, fields: readonly string[], first: unknown): string[][] | null {
+export function groupValues(ev: { get(field: string): unknown }, fields: readonly string[], first: unknown): string[][] | null {
   let combos: string[][] = [[]];
   for (let i = 0; i < fields.length; i++) {
-    const vs = valuesOf(i === 0 && fields.length === 1 ? first : get(fields[i]!));
+    const vs = valuesOf(i === 0 && fields.length === 1 ? first : ev.get(fields[i]!));
     if (vs === null) return null;
     const next: string[][] = [];
     for (const c of combos) for (const v of vs) if (next.length < MAX_COMBINATIONS) next.push([...c, v]);

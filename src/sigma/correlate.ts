@@ -164,7 +164,7 @@ export class SigmaCorrelator implements MatchSink {
     if (this.lateness !== Infinity && --this.untilSweep <= 0) this.sweep(this.frontierMs, this.frontierNs);
   }
 
-  /** Stream: the episodes that can no longer change (their last match a timespan before the frontier). */
+  /** Stream: the episodes that can no longer change (their last match a timespan before the frontier); a batch: none before finish(). */
   flush(): CorrelationEpisode[] {
     if (this.lateness !== Infinity) this.sweep(this.frontierMs, this.frontierNs);
     return this.take();
@@ -202,7 +202,7 @@ export class SigmaCorrelator implements MatchSink {
       this.put(c.corr, one, null, ms, ns, ref, c.bit, vals, seq);
       return;
     }
-    const combos = groupValues(ev.get.bind(ev), fields, one);
+    const combos = groupValues(ev, fields, one);
     if (combos === null) this.stats.ungrouped++;
     else for (const values of combos) this.put(c.corr, groupText(values), values, ms, ns, ref, c.bit, vals, seq);
   }

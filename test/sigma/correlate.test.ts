@@ -172,6 +172,31 @@ test('chained correlations: an outer correlation takes the inner one\'s matches 
   assert.deepEqual(spans(run(set, [ok(0, 's0'), f(1, 'f1'), f(2, 'f2'), f(3, 'f3')])), [], 'success before the burst');
 });
 
+test('value_count through an alias, and over a chained correlation\'s group values', () => {
+  // Aliases "are resolved to their respective field names" (crosswatch applies them to condition.field too).
+  const set = ruleSet(corr('accounts', `type: value_count
+rules: [a, b]
+group-by: [source.ip]
+timespan: 1h
+condition:
+    field: account
+    gte: 2
+aliases:
+    account:
+        a: user.name
+        b: user.target`));
+  const ip = '81.2.69.142';
+  assert.deepEqual(spans(run(set, [ev(0, 'a', { 'source.ip': ip, 'user.name': 'x' }, '1'), ev(M, 'b', { 'source.ip': ip, 'user.target': 'x' }, '2')])), []);
+  assert.deepEqual(spans(run(set, [ev(0, 'a', { 'source.ip': ip, 'user.name': 'x' }, '1'), ev(M, 'b', { 'source.ip': ip, 'user.target': 'y' }, '2')])),
+    [`accounts ${ip} 0..1`]);
+  // A user bursting on two hosts: the inner correlation groups by user and host, the outer counts hosts per user.
+  const chained = ruleSet(`${corr('hosts', 'type: value_count\nrules: [burst2]\ngroup-by: [user]\ntimespan: 1h\ncondition:\n    field: host\n    gte: 2')}---
+${corr('burst2', 'type: event_count\nrules: [a]\ngroup-by: [user, host]\ntimespan: 10m\ncondition:\n    gte: 2', 'name: burst2\n')}`);
+  const e = (m: number, host: string, k: string) => ev(m * M, 'a', { user: 'u', host }, k);
+  assert.deepEqual(spans(run(chained, [e(0, 'h1', '1'), e(1, 'h1', '2'), e(5, 'h2', '3'), e(30, 'h2', '4')])), [], 'h2 never bursts');
+  assert.deepEqual(spans(run(chained, [e(0, 'h1', '1'), e(1, 'h1', '2'), e(5, 'h2', '3'), e(9, 'h2', '4')])), ['hosts u 1..9']);
+});
+
 test('generate: true on the outer correlation lets the referenced rules alert too', () => {
   // Generate: "defines if the rules referred from the correlation rule should be converted as stand-alone rules"
   const set = ruleSet(CHAIN.replace('title: outer\n', 'title: outer\ngenerate: true\n'), CHAIN_DETS);
