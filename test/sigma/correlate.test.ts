@@ -16,6 +16,7 @@ import { buildConfig } from '../../src/detect/config.js';
 import { loadRules } from '../../src/detect/rules.js';
 import type { DecodedEvent } from '../../src/model/event.js';
 import { formatInstant } from '../../src/model/time.js';
+import { loadSigmaText } from '../../src/sigma/load.js';
 import { brief, detection, parseRules } from './correlation-helpers.js';
 
 const T0 = Date.UTC(2026, 2, 2, 12, 0, 0);
@@ -195,6 +196,60 @@ ${corr('burst2', 'type: event_count\nrules: [a]\ngroup-by: [user, host]\ntimespa
   const e = (m: number, host: string, k: string) => ev(m * M, 'a', { user: 'u', host }, k);
   assert.deepEqual(spans(run(chained, [e(0, 'h1', '1'), e(1, 'h1', '2'), e(5, 'h2', '3'), e(30, 'h2', '4')])), [], 'h2 never bursts');
   assert.deepEqual(spans(run(chained, [e(0, 'h1', '1'), e(1, 'h1', '2'), e(5, 'h2', '3'), e(9, 'h2', '4')])), ['hosts u 1..9']);
+});
+
+test('the specification\'s example end to end: loaded, resolved, evaluated', () => {
+  // "Correlation - Multiple Failed Logins Followed by Successful Login", its count lowered to 3.
+  const text = `title: Multiple Failed Logins Followed by Successful Login
+id: b180ead8-d58f-40b2-ae54-c8940995b9b6
+level: high
+correlation:
+    type: temporal_ordered
+    rules: [multiple_failed_login, successful_login]
+    group-by: [User]
+    timespan: 10m
+---
+title: Multiple failed logons
+id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
+name: multiple_failed_login
+correlation:
+    type: event_count
+    rules: [failed_login]
+    group-by: [User]
+    timespan: 10m
+    condition:
+        gte: 3
+---
+title: Single failed login
+id: 53ba33fd-3a50-4468-a5ef-c583635cfa92
+name: failed_login
+logsource: {product: windows, service: security}
+detection:
+    selection:
+        EventID: [529, 4625]
+    condition: selection
+---
+title: Successful login
+id: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8
+name: successful_login
+logsource: {product: windows, service: security}
+detection:
+    selection:
+        EventID: [528, 4624]
+    condition: selection
+`;
+  const { rules, problems } = loadSigmaText(text, 'spec.yml');
+  const set = resolveRuleSet(rules, problems);
+  assert.deepEqual(brief(problems), []);
+  assert.deepEqual(set.alerting.map((r) => r.title), ['Multiple Failed Logins Followed by Successful Login']);
+  const failed = '53ba33fd-3a50-4468-a5ef-c583635cfa92';
+  const ok = '4d0a2c83-c62c-4ed4-b475-c7e23a9269b8';
+  const e = (m: number, id: string, key: string): CorrelationEvent => ({ ms: T0 + m * M, matched: [id], key, get: (f) => (f === 'User' ? 'alice' : undefined) });
+  const eps = run(set, [e(0, failed, 'f1'), e(1, failed, 'f2'), e(2, failed, 'f3'), e(5, ok, 's1')]);
+  // The chained match is an event at its own time (the third failure), named by the inner episode.
+  assert.deepEqual(spans(eps), ['b180ead8-d58f-40b2-ae54-c8940995b9b6 alice 2..5']);
+  assert.equal(eps[0]!.events.length, 2);
+  assert.deepEqual(run(set, [e(0, failed, 'f1'), e(1, failed, 'f2'), e(5, ok, 's1')]), [], 'two failures are not many');
 });
 
 test('generate: true on the outer correlation lets the referenced rules alert too', () => {
