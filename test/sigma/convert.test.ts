@@ -163,7 +163,10 @@ const CASES: Case[] = [
       aliases: { addr: { network_alert: 'destination.ip', entra_signin_success: 'source.ip' } },
     }),
   },
-  { name: 'corr-refuse-upper-bound', rule: correlation({ id: 'few', type: 'event_count', rules: ['entra_signin_failure'], groupBy: ['source.ip'], timespan: '1h', condition: { lte: 3 } }) },
+  { name: 'corr-upper-bound', rule: correlation({ id: 'few', type: 'event_count', rules: ['entra_signin_failure'], groupBy: ['source.ip'], timespan: '1h', condition: { gte: 2, lte: 3 } }) },
+  { name: 'corr-upper-bound-values', rule: correlation({ id: 'few-users', type: 'value_count', rules: ['entra_signin_failure'], groupBy: ['source.ip'], timespan: '1h', condition: { eq: 1, field: 'user.name' } }) },
+  { name: 'corr-temporal-some', rule: correlation({ id: 'some', type: 'temporal', rules: ['network_alert', 'entra_signin_success', 'm365_mail_access'], groupBy: ['source.ip'], timespan: '2h', condition: { gte: 2, lt: 3 } }) },
+  { name: 'corr-refuse-never', rule: correlation({ id: 'never', type: 'event_count', rules: ['entra_signin_failure'], groupBy: ['source.ip'], timespan: '1h', condition: { gt: 5, lt: 3 } }) },
   { name: 'corr-refuse-chained', rule: correlation({ id: 'chain', type: 'temporal', rules: ['spray-count', 'entra_signin_success'], groupBy: ['source.ip'], timespan: '1h' }) },
   { name: 'corr-refuse-unknown-rule', rule: correlation({ id: 'missing', type: 'temporal_ordered', rules: ['network_alert', 'no_such_rule'], groupBy: ['source.ip'], timespan: '1h' }) },
 ];

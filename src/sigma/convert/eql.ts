@@ -113,9 +113,10 @@ export function eqlCorrelation(p: Plan): string {
   }
   if (p.type !== 'event_count') return cannot('unreachable: EQL converts event_count and temporal_ordered only');
   // N events within the span: a sequence of N terms that each match any of the rules.
+  if (p.hi !== Infinity) return cannot('an EQL sequence says "at least N events"; an upper bound (lt, lte, eq) has no EQL form');
   if (!shared) return cannot('EQL event_count needs every rule grouped by the same fields');
-  if (p.min > 100) return cannot(`EQL event_count writes one sequence term per event, and ${p.min} is more than the 100 it takes`);
+  if (p.lo > 100) return cannot(`EQL event_count writes one sequence term per event, and ${p.lo} is more than the 100 it takes`);
   const any = steps.length === 1 ? steps[0]!.text : steps.map((s) => `(${s.text})`).join(' or ');
-  if (p.min === 1) return `${comment}any where (${any})${keyLists[0]!.map((k) => ` and ${k} != null`).join('')}`;
-  return `${comment}${head(keyLists[0]!)}\n${Array.from({ length: p.min }, () => `  [any where ${any}]`).join('\n')}`;
+  if (p.lo === 1) return `${comment}any where (${any})${keyLists[0]!.map((k) => ` and ${k} != null`).join('')}`;
+  return `${comment}${head(keyLists[0]!)}\n${Array.from({ length: p.lo }, () => `  [any where ${any}]`).join('\n')}`;
 }

@@ -3,25 +3,30 @@
 // crosswatch's own engine means by the rule; anything else is refused with the
 // reason (the Sigma correlation spec: refuse rather than emit a looser query).
 //
-// Correlation semantics converted (plan.ts): per group (group-by after aliases;
-// events lacking a group field take no part), a match is a span of `timespan`,
-// both ends inclusive, holding: event_count — at least N events of the rules;
-// value_count — at least N distinct values; temporal — events of at least N of
-// the rules (all, without a condition); temporal_ordered — an event of every
-// rule, in the listed order (equal times allowed), distinct events. Lower
-// bounds only; upper bounds (lt, lte, eq) and chained correlations are refused
-// by every target.
+// Correlation semantics converted are crosswatch's engine's (src/sigma/README.md,
+// plan.ts): per group (events lacking a group-by field take no part), the
+// condition is evaluated at every instant t at which the group has an event, over
+// [t - timespan, t], inclusive at both ends; an event matching several of the
+// rules is one event; temporal_ordered matches at an instant with an event of the
+// last rule when the rules' events lie in the window in the listed order, equal
+// times counting as in order, and takes no condition but "all of its rules".
 //
 // Decision table (target × type):
 //
-//                  event_count         value_count          temporal              temporal_ordered
-//   ES|QL          cannot (1)          cannot (1)           cannot (1)            cannot (2)
-//   EQL            sequence of N       cannot (3)           cannot (4)            sequence by g
-//                  like terms, N≤100                                              with maxspan (5)
-//   KQL            next() over events  self-join in span,   self-join in span,    join chain keeping the
-//                  sorted by g, time   distinct values      rules seen per event  latest chain start
-//   SPL            streamstats         streamstats          streamstats latest    streamstats chain of
-//                  window=N (N≤10000)  time_window dc() (6) time per rule         latest starts
+//          event_count             value_count             temporal                temporal_ordered
+//   ES|QL  cannot (1)              cannot (1)              cannot (1)              cannot (2)
+//   EQL    sequence of N like      cannot (3)              cannot (4)              sequence by g with
+//          terms, N <= 100;                                                        maxspan (5)
+//          lower bound only (6)
+//   KQL    at least N: next() over each instant joined    each instant joined    per instant, joins
+//          events sorted by group  to its window's         to its window's rules   keeping the latest
+//          and time; other bounds: distinct values                                 in-order start
+//          each instant joined to
+//          its window's events
+//   SPL    the Nth (and M+1th)     streamstats             latest time of each     per instant, streamstats
+//          latest event by         time_window dc();       rule (streamstats)      chain of the latest
+//          streamstats window=N,   lower bound only (7)                            in-order start
+//          N <= 10000
 //
 // (1) ES|QL groups time only into fixed buckets (BUCKET, DATE_TRUNC) and has no
 //     sliding window, row order or self-join: events within one timespan that
@@ -31,11 +36,19 @@
 //     keys only ever require equal values, never different ones.
 // (4) EQL's `sample` (any order) takes no maxspan, and one `sequence` fixes one
 //     order; no EQL query says "all of these, in any order, within the span".
-// (5) EQL orders events by @timestamp then its tiebreaker: two events at the very
-//     same instant are taken in index order, where crosswatch accepts either.
-// (6) Splunk's time_window counts the events of the span before each event; the
-//     event exactly one timespan earlier is on a boundary Splunk leaves undocumented.
-//     SPL windows hold at most limits.conf max_stream_window events (10,000).
+// (5) Kept, with one difference at a single instant: EQL orders events of the same
+//     @timestamp by its tiebreaker and gives each event one step, where crosswatch
+//     takes an instant's events together (an event matching two of the rules may
+//     stand for both). Events at distinct times agree.
+// (6) A sequence says "at least N"; an upper bound (lt, lte, eq) has no EQL form.
+// (7) Splunk's time_window edge (an event exactly one timespan earlier) is not
+//     documented: a lower bound can then only miss a match at that edge, never make
+//     one; an upper bound could, so it is refused.
+// Every target refuses chained correlations (the inner correlation's matches would
+// have to become events), conditions no count can meet, and unknown rules. Where
+// crosswatch counts a record delivered twice once (same record id and time), the
+// queries count rows. KQL has no table for `category: ids` as a whole (fields.ts),
+// so the built-in detections convert to EQL and SPL only.
 //
 // Field and log-source tables: fields.ts. Detection rules: expr.ts (modifiers),
 // regex.ts (`re`), escape.ts (literals), then one printer per target.

@@ -5,10 +5,11 @@
 // string tests are two-valued; the tests that can be null (numbers, addresses)
 // are made false when null, so `not` stays the complement crosswatch uses.
 // Correlations: one row per matching event (sub-queries per table, a flag per
-// rule), then exact sliding windows: `next()` over the events sorted by group and
-// time for event_count, a self-join on the group within the span for value_count
-// and temporal, and for temporal_ordered a chain of joins that keeps, for each
-// event of step k, the latest start of a chain of steps 1..k before it.
+// rule), evaluated as crosswatch's engine does: at each instant a group has events,
+// over [t - span, t] inclusive. At least N events: `next()` over the events sorted
+// by group and time; any other count (upper bounds, distinct values, distinct
+// rules): each instant joined to its window's events; temporal_ordered: per
+// instant, a chain of joins keeping the latest start of an in-order run.
 import type { DetectionRule } from '../types.js';
 import { cannot, durationText, globLiteral, globShape, kqlName, kqlString as q, numberLiteral } from './escape.js';
 import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
@@ -111,7 +112,7 @@ function events(p: Plan): { lets: string; keys: string[] } {
     return `${src.from}\n    | where ${mine.length === 1 ? mine[0] : mine.map((c) => `(${c})`).join(' or ')}\n    | project ${cols.join(', ')}`;
   });
   const body = parts.length === 1 ? parts[0]! : `union\n    (${parts.join('),\n    (')})`;
-  const lets = `let cw_events = materialize(${body}\n    | where ${keys.map((k) => `isnotempty(${k})`).join(' and ')} and isnotnull(cw_time)\n    | serialize cw_id = row_number());\n`;
+  const lets = `let cw_events = materialize(${body}\n    | where ${keys.map((k) => `isnotempty(${k})`).join(' and ')} and isnotnull(cw_time));\n`;
   return { lets, keys };
 }
 
@@ -124,33 +125,41 @@ export function kqlCorrelation(p: Plan): string {
   const span = durationText(p.windowMs, KQL_UNITS);
   const on = keys.join(', ');
   const flags = p.steps.map((_, i) => `cw_m${i}`);
+  const holds = (x: string): string => [...(p.lo > 1 ? [`${x} >= ${p.lo}`] : []), ...(p.hi !== Infinity ? [`${x} <= ${p.hi}`] : [])].join(' and ') || 'true';
+  const first = `| summarize cw_first = min(cw_time) by ${on}`;
+  // Every instant at which a group has an event, joined to the events of its window.
+  const windows = (rows: string, right: string): string => `${rows}\n| summarize by ${on}, cw_time\n`
+    + `| join kind=inner (${rows} | project ${on}, cw_t2 = cw_time${right}) on ${on}\n| where cw_t2 between ((cw_time - ${span}) .. cw_time)\n`;
   switch (p.type) {
     case 'event_count': {
-      const k = p.min - 1;
-      return `${lets}cw_events\n| sort by ${keys.map((g) => `${g} asc`).join(', ')}, cw_time asc\n`
-        + `| extend cw_last = next(cw_time, ${k}), cw_same = ${keys.map((g) => `next(${g}, ${k}) == ${g}`).join(' and ')}\n`
-        + `| where cw_same and cw_last - cw_time <= ${span}\n| summarize cw_first = min(cw_time) by ${on}`;
+      if (p.hi === Infinity) {
+        // At least N events within the span: N consecutive events of the group, the last within the span of the first.
+        const k = p.lo - 1;
+        if (k === 0) return `${lets}cw_events\n${first}`;
+        return `${lets}cw_events\n| sort by ${keys.map((g) => `${g} asc`).join(', ')}, cw_time asc\n`
+          + `| extend cw_last = next(cw_time, ${k}), cw_same = ${keys.map((g) => `next(${g}, ${k}) == ${g}`).join(' and ')}\n`
+          + `| where cw_same and cw_last - cw_time <= ${span}\n| summarize cw_first = min(cw_last) by ${on}`;
+      }
+      return `${lets}${windows('cw_events', '')}| summarize cw_count = count() by ${on}, cw_time\n| where ${holds('cw_count')}\n${first}`;
     }
     case 'value_count':
-      return `${lets}let cw_values = cw_events | where isnotempty(cw_v) | project cw_id, cw_time, ${on}, cw_v;\ncw_values\n`
-        + `| join kind=inner (cw_values | project ${on}, cw_t2 = cw_time, cw_v2 = cw_v) on ${on}\n`
-        + `| where cw_t2 between ((cw_time - ${span}) .. cw_time)\n| summarize by ${on}, cw_id, cw_time, cw_v2\n`
-        + `| summarize cw_count = count() by ${on}, cw_id, cw_time\n| where cw_count >= ${p.min}\n| summarize cw_first = min(cw_time) by ${on}`;
+      return `${lets}let cw_values = cw_events | where isnotempty(cw_v);\n${windows('cw_values', ', cw_v2 = cw_v')}`
+        + `| summarize by ${on}, cw_time, cw_v2\n| summarize cw_count = count() by ${on}, cw_time\n| where ${holds('cw_count')}\n${first}`;
     case 'temporal':
-      return `${lets}cw_events\n| join kind=inner (cw_events | project ${on}, cw_t2 = cw_time, ${flags.map((f, i) => `cw_r${i} = ${f}`).join(', ')}) on ${on}\n`
-        + `| where cw_t2 between ((cw_time - ${span}) .. cw_time)\n`
-        + `| summarize ${flags.map((_, i) => `cw_h${i} = max(toint(cw_r${i}))`).join(', ')} by ${on}, cw_id, cw_time\n`
-        + `| where ${flags.map((_, i) => `cw_h${i}`).join(' + ')} >= ${p.min}\n| summarize cw_first = min(cw_time) by ${on}`;
+      return `${lets}${windows('cw_events', `, ${flags.map((f, i) => `cw_r${i} = ${f}`).join(', ')}`)}`
+        + `| summarize ${flags.map((_, i) => `cw_h${i} = max(toint(cw_r${i}))`).join(', ')} by ${on}, cw_time\n`
+        + `| extend cw_rules = ${flags.map((_, i) => `cw_h${i}`).join(' + ')}\n| where ${holds('cw_rules')}\n${first}`;
     case 'temporal_ordered': {
-      const chain = [`let cw_p0 = cw_events | where cw_m0 | project ${on}, cw_id, cw_time, cw_start = cw_time;`];
+      // Per instant (its events' rules together), the latest start of an in-order run of steps 0..i ending there.
+      const chain = [`let cw_instants = cw_events | summarize ${flags.map((f) => `${f} = max(toint(${f}))`).join(', ')} by ${on}, cw_time;`,
+        `let cw_p0 = cw_instants | where cw_m0 == 1 | project ${on}, cw_time, cw_start = cw_time;`];
       for (let i = 1; i < p.steps.length; i++) {
-        chain.push(`let cw_p${i} = cw_events | where cw_m${i} | project ${on}, cw_id, cw_time\n`
-          + `    | join kind=inner (cw_p${i - 1} | project ${on}, cw_pid = cw_id, cw_pt = cw_time, cw_start) on ${on}\n`
-          + `    | where cw_pid != cw_id and cw_pt <= cw_time and cw_time - cw_start <= ${span}\n`
-          + `    | summarize cw_start = max(cw_start) by ${on}, cw_id, cw_time;`);
+        chain.push(`let cw_p${i} = cw_instants | where cw_m${i} == 1 | project ${on}, cw_time\n`
+          + `    | join kind=inner (cw_p${i - 1} | project ${on}, cw_pt = cw_time, cw_start) on ${on}\n`
+          + `    | where cw_pt <= cw_time and cw_time - cw_start <= ${span}\n`
+          + `    | summarize cw_start = max(cw_start) by ${on}, cw_time;`);
       }
-      const last = `cw_p${p.steps.length - 1}`;
-      return `${lets}${chain.join('\n')}\n${last}\n| where cw_time - cw_start <= ${span}\n| summarize cw_first = min(cw_start), cw_last = min(cw_time) by ${on}`;
+      return `${lets}${chain.join('\n')}\ncw_p${p.steps.length - 1}\n| summarize arg_min(cw_time, cw_start) by ${on}`;
     }
   }
 }

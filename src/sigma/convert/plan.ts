@@ -1,10 +1,11 @@
 // A correlation rule reduced to what every target needs: the referenced detection
 // rules (order kept for temporal_ordered), each one's group-by fields after
-// aliases, the window, and the least count that matches. Sliding-window
-// semantics: a group matches when some span of `timespan` (both ends inclusive)
-// holds what the condition asks; only lower bounds are converted, since an upper
-// bound on a sliding window depends on where each window starts, which Sigma
-// leaves open (crosswatch's engine and a target could count different windows).
+// aliases, the window, and the counts that match. The semantics are crosswatch's
+// engine's (src/sigma/README.md): the condition is evaluated at every instant at
+// which a group has an event, over [t - timespan, t], inclusive at both ends; an
+// event matching several of the rules is one event; temporal_ordered matches at an
+// instant with an event of the last rule when the rules' events lie in the window
+// in the listed order, equal times counting as in order.
 import type { CorrelationRule, CorrelationType, CountCondition, DetectionRule, SigmaRule } from '../types.js';
 import { cannot } from './escape.js';
 
@@ -23,37 +24,35 @@ export interface Plan {
   /** temporal_ordered: in order (a rule may recur); otherwise distinct rules. */
   steps: Step[];
   windowMs: number;
-  /** The least count that matches: events, distinct values, or distinct rules (temporal_ordered: every step). */
-  min: number;
+  /**
+   * The counts that match, lo <= count <= hi (hi Infinity when unbounded): events,
+   * distinct values, or distinct rules; temporal_ordered: every step. An evaluated
+   * instant always has an event, so lo is at least 1.
+   */
+  lo: number;
+  hi: number;
 }
 
-const UPPER = 'an upper bound (lt, lte, eq) on a count in a sliding window depends on where each window starts, '
-  + 'which Sigma leaves open: only lower bounds (gt, gte) convert';
-
-function lowerBound(c: CountCondition | undefined, type: CorrelationType): number {
-  if (c === undefined) return cannot(`a ${type} correlation needs a condition`);
-  if (c.lt !== undefined || c.lte !== undefined || c.eq !== undefined) return cannot(UPPER);
-  const bounds = [c.gt !== undefined ? Math.floor(c.gt) + 1 : -Infinity, c.gte !== undefined ? Math.ceil(c.gte) : -Infinity];
-  const min = Math.max(...bounds);
-  if (min === -Infinity) return cannot(`the ${type} condition sets no bound`);
-  if (min < 1) return cannot('a condition that zero events meet matches groups with no events, which no query can list');
-  return min;
+/** The integer counts a condition admits. */
+function bounds(c: CountCondition): { lo: number; hi: number } {
+  const lo = Math.max(1, c.gt !== undefined ? Math.floor(c.gt) + 1 : -Infinity, c.gte !== undefined ? Math.ceil(c.gte) : -Infinity, c.eq !== undefined ? Math.ceil(c.eq) : -Infinity);
+  const hi = Math.min(c.lt !== undefined ? Math.ceil(c.lt) - 1 : Infinity, c.lte !== undefined ? Math.floor(c.lte) : Infinity, c.eq !== undefined ? Math.floor(c.eq) : Infinity);
+  if (hi < lo) return cannot('the condition can never hold');
+  return { lo, hi };
 }
 
-/** temporal: distinct rules; an upper bound no smaller than the number of rules always holds. */
-function ruleBound(c: CountCondition | undefined, n: number, ordered: boolean): number {
-  if (c === undefined) return n;
-  const uppers = [c.lt !== undefined ? c.lt - 1 : Infinity, c.lte ?? Infinity, c.eq ?? Infinity];
-  if (Math.min(...uppers) < n) return cannot(UPPER);
-  const lower = Math.max(c.gt !== undefined ? Math.floor(c.gt) + 1 : -Infinity, c.gte !== undefined ? Math.ceil(c.gte) : -Infinity, c.eq ?? -Infinity);
-  const min = lower === -Infinity ? n : lower;
-  if (ordered) {
-    if (min !== n) return cannot('temporal_ordered converts only when every rule must occur, in order (no condition, or one met by all rules)');
-    return n;
-  }
-  if (min > n) return cannot(`the condition asks for ${min} rules and the correlation references ${n}`);
-  if (min < 1) return cannot('a condition that no rule need meet matches groups with no events, which no query can list');
-  return min;
+/** event_count and value_count: the condition is required. */
+function countBounds(c: CountCondition | undefined, type: CorrelationType): { lo: number; hi: number } {
+  return c === undefined ? cannot(`a ${type} correlation needs a condition`) : bounds(c);
+}
+
+/** temporal: distinct rules, all of them without a condition; temporal_ordered: only all of them. */
+function ruleBounds(c: CountCondition | undefined, n: number, ordered: boolean): { lo: number; hi: number } {
+  const b = c === undefined ? { lo: n, hi: Infinity } : bounds(c);
+  const hi = b.hi >= n ? Infinity : b.hi;
+  if (b.lo > n) return cannot(`the condition asks for ${b.lo} rules and the correlation references ${n}`);
+  if (ordered && (b.lo !== n || hi !== Infinity)) return cannot('temporal_ordered takes no condition but "all of its rules"');
+  return { lo: b.lo, hi };
 }
 
 function fieldFor(rule: CorrelationRule, name: string, step: { ref: string; rule: DetectionRule }): string {
@@ -87,8 +86,8 @@ export function plan(rule: CorrelationRule, lookup: (ref: string) => SigmaRule |
     ...(rule.type === 'value_count' && rule.condition?.field !== undefined ? { value: fieldFor(rule, rule.condition.field, s) } : {}),
   }));
   if (rule.type === 'value_count' && rule.condition?.field === undefined) return cannot('a value_count correlation needs condition.field');
-  const min = rule.type === 'event_count' || rule.type === 'value_count'
-    ? lowerBound(rule.condition, rule.type)
-    : ruleBound(rule.condition, steps.length, rule.type === 'temporal_ordered');
-  return { type: rule.type, steps, windowMs: rule.timespanMs, min };
+  const b = rule.type === 'event_count' || rule.type === 'value_count'
+    ? countBounds(rule.condition, rule.type)
+    : ruleBounds(rule.condition, steps.length, rule.type === 'temporal_ordered');
+  return { type: rule.type, steps, windowMs: rule.timespanMs, ...b };
 }

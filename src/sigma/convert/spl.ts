@@ -7,10 +7,12 @@
 // is null), so each test first asks isnotnull(): false, not null, when the field
 // is missing, and `NOT` is the complement crosswatch uses.
 // Correlations: one row per matching event with a 0/1 flag per rule, sorted by
-// time; streamstats gives exact sliding windows: the last N events of the group
-// (event_count), the latest time each rule was seen (temporal), the latest start
-// of a chain of steps (temporal_ordered), each checked against the span here, with
-// both ends inclusive; value_count counts distinct values over time_window.
+// time, evaluated as crosswatch's engine does at each instant a group has events
+// (the instant's last row, which has seen them all), over [t - span, t] with both
+// ends checked here: event_count by the time of the Nth latest event (streamstats
+// window=N), temporal by the latest time each rule was seen, temporal_ordered per
+// instant by the latest start of an in-order run; value_count counts distinct
+// values over streamstats time_window, lower bounds only.
 import type { DetectionRule } from '../types.js';
 import { cannot, globLiteral, hasControl, numberLiteral, splName, splString as q } from './escape.js';
 import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
@@ -117,38 +119,54 @@ export function splCorrelation(p: Plan): string {
     `| eval ${keyCases.map((c, j) => `cw_g${j}=case(${c.join(', ')})`).join(', ')}${valueCases.length > 0 ? `, cw_v=case(${valueCases.join(', ')})` : ''}`,
     `| where ${keyCases.map((_, j) => `isnotnull(cw_g${j})`).join(' AND ')}`,
   ];
-  // Ties in time: earlier steps first, so a step sees an event of the step before it at the same instant.
-  const order = `| eval cw_o=case(${steps.map((_, i) => `cw_m${i}=1, ${i}`).join(', ')})\n| sort 0 _time cw_o`;
+  const first = `| stats min(_time) as cw_first by ${keys}`;
+  // The engine evaluates an instant once with all its events: the last row of each instant stands for it.
+  const sortedInstants = [`| eventstats count as cw_k by ${keys} _time`, '| sort 0 _time', `| streamstats count as cw_j by ${keys} _time`];
   const wide = `time_window=${secs + 1}s`; // wider than the span; the span itself is checked exactly below
+  const cap = (n: number): void => {
+    if (n > MAX_STREAM_WINDOW) cannot(`SPL counts events over the last N of a group with streamstats, and ${n} is more than max_stream_window (${MAX_STREAM_WINDOW})`);
+  };
   switch (p.type) {
-    case 'event_count':
-      if (p.min > MAX_STREAM_WINDOW) return cannot(`SPL event_count keeps the last N events in a streamstats window, and ${p.min} is more than max_stream_window (${MAX_STREAM_WINDOW})`);
-      return [...head, '| sort 0 _time',
-        `| streamstats window=${p.min} global=false count as cw_n min(_time) as cw_first by ${keys}`,
-        `| where cw_n>=${p.min} AND _time-cw_first<=${secs}`,
-        `| stats min(cw_first) as cw_first by ${keys}`].join('\n');
+    case 'event_count': {
+      // At least N events in [t - span, t]: the Nth latest event is inside the span; at most M: the (M+1)th latest is not.
+      const tests = [];
+      const stats = [];
+      if (p.lo > 1) {
+        cap(p.lo);
+        stats.push(`| streamstats window=${p.lo} global=false count as cw_n min(_time) as cw_nth by ${keys}`);
+        tests.push(`cw_n>=${p.lo} AND _time-cw_nth<=${secs}`);
+      }
+      if (p.hi !== Infinity) {
+        cap(p.hi + 1);
+        stats.push(`| streamstats window=${p.hi + 1} global=false count as cw_n2 min(_time) as cw_nth2 by ${keys}`);
+        tests.push(`NOT (cw_n2>=${p.hi + 1} AND _time-cw_nth2<=${secs})`);
+      }
+      return [...head, ...sortedInstants, ...stats, `| where cw_j=cw_k${tests.map((t) => ` AND ${t}`).join('')}`, first].join('\n');
+    }
     case 'value_count':
+      if (p.hi !== Infinity) return cannot('SPL counts distinct values only over streamstats time_window, whose edge Splunk leaves undocumented: an upper bound could count a value one timespan old that crosswatch does not');
       return [...head, '| where isnotnull(cw_v)', '| sort 0 _time',
         `| streamstats time_window=${secs}s dc(cw_v) as cw_n by ${keys}`,
-        `| where cw_n>=${p.min}`,
-        `| stats min(_time) as cw_first by ${keys}`].join('\n');
-    case 'temporal':
-      return [...head, '| sort 0 _time',
+        `| where cw_n>=${p.lo}`, first].join('\n');
+    case 'temporal': {
+      const n = steps.map((_, i) => `if(_time-cw_l${i}<=${secs}, 1, 0)`).join('+');
+      return [...head, ...sortedInstants,
         `| eval ${steps.map((_, i) => `cw_t${i}=if(cw_m${i}=1, _time, null())`).join(', ')}`,
         `| streamstats ${wide} ${steps.map((_, i) => `max(cw_t${i}) as cw_l${i}`).join(' ')} by ${keys}`,
-        `| eval cw_n=${steps.map((_, i) => `if(_time-cw_l${i}<=${secs}, 1, 0)`).join('+')}`,
-        `| where cw_n>=${p.min}`,
-        `| stats min(_time) as cw_first by ${keys}`].join('\n');
+        `| eval cw_n=${n}`,
+        `| where cw_j=cw_k AND cw_n>=${p.lo}${p.hi !== Infinity ? ` AND cw_n<=${p.hi}` : ''}`, first].join('\n');
+    }
     case 'temporal_ordered': {
-      const chain = ['| eval cw_s0=if(cw_m0=1, _time, null())'];
+      // One row per instant with its events' rules together; then, step by step, the latest start of an in-order run.
+      const chain = [`| stats ${steps.map((_, i) => `max(cw_m${i}) as cw_m${i}`).join(' ')} by ${keys} _time`, '| sort 0 _time',
+        '| eval cw_s0=if(cw_m0=1, _time, null())'];
       for (let i = 1; i < steps.length; i++) {
-        chain.push(`| streamstats current=f ${wide} max(cw_s${i - 1}) as cw_p${i - 1} by ${keys}`);
+        chain.push(`| streamstats ${wide} max(cw_s${i - 1}) as cw_p${i - 1} by ${keys}`);
         chain.push(`| eval cw_s${i}=if(cw_m${i}=1, cw_p${i - 1}, null())`);
       }
       const last = `cw_s${steps.length - 1}`;
-      return [...head, order, ...chain,
-        `| where isnotnull(${last}) AND _time-${last}<=${secs}`,
-        `| stats min(${last}) as cw_first min(_time) as cw_last by ${keys}`].join('\n');
+      return [...head, ...chain, `| where isnotnull(${last}) AND _time-${last}<=${secs}`,
+        `| stats first(_time) as cw_first first(${last}) as cw_start by ${keys}`].join('\n');
     }
   }
 }
