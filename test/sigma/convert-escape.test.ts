@@ -77,11 +77,12 @@ function balanced(s: string): boolean {
   return depth === 0;
 }
 
+// Fields every target has a column for in every sign-in table.
 const SHAPES: Array<[string, Modifier[]]> = [
   ['user.name', []],
-  ['user_agent.original', ['contains']],
+  ['client.client_app', ['contains']],
   ['client.client_app', ['startswith', 'cased']],
-  ['azure.signinlogs.properties.risk_state', ['endswith']],
+  ['user.name', ['endswith']],
 ];
 
 // Mostly the characters that mean something to one of the four languages, some of anything else.
@@ -117,8 +118,9 @@ test('hostile values keep every query one query', () => {
         const { skeleton } = readBack(c.query, target);
         assert.ok(!skeleton.includes(MARK) && balanced(skeleton), `${target} ${JSON.stringify(h)}:\n${c.query}`);
         // The query's lines are the converter's own: a value's line break never starts a command.
-        const lines = c.query.split('\n');
-        assert.ok(lines.length <= 2, `${target}: a value added a line:\n${c.query}`);
+        const plain = convertRule(rule(field, mods, `plain${MARK}`), target, () => undefined);
+        assert.ok('query' in plain);
+        assert.equal(c.query.split('\n').length, plain.query.split('\n').length, `${target}: a value added a line:\n${c.query}`);
       }
     }
   }

@@ -10,7 +10,8 @@ import { canonicalIp } from '../../model/ip.js';
 import type { DetectionRule } from '../types.js';
 import { cannot, durationText, elasticString as q, eqlName, globLiteral, numberLiteral } from './escape.js';
 import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
-import { columnOf, sourceFor, type Source } from './fields.js';
+import { columnOf, type Source } from './fields.js';
+import { sourcesFor } from './sources.js';
 import type { Plan } from './plan.js';
 import { globTree, printRegex } from './regex.js';
 
@@ -75,38 +76,42 @@ export function printEql(b: Bound, label: string): string {
   }
 }
 
-/** The guard and the rule of one detection rule, as an EQL condition. */
-function condition(rule: DetectionRule): { src: Source; text: string } {
-  const src = sourceFor('elastic', rule.logsource);
-  const b = bind(detectionPred(rule), src);
-  const rulePart = b.k === 'const' && b.value ? [] : [b.k === 'or' ? `(${printEql(b, src.label)})` : printEql(b, src.label)];
-  const parts = [...(src.guard ? [src.guard] : []), ...rulePart];
-  return { src, text: parts.length > 0 ? parts.join(' and ') : 'true' };
+/** A detection rule over all its tables, as one EQL condition. */
+function condition(rule: DetectionRule): { srcs: Source[]; text: string } {
+  const srcs = sourcesFor('elastic', rule.logsource);
+  const pred = detectionPred(rule);
+  const bound = srcs.map((src) => ({ b: bind(pred, src), src })).filter(({ b }) => !(b.k === 'const' && !b.value));
+  const live = bound.length > 0 ? bound.map(({ src }) => src) : srcs.slice(0, 1);
+  if (bound.some(({ b }) => b.k === 'const')) return { srcs: live, text: 'true' };
+  const printed = bound.map(({ b, src }) => printEql(b, src.label));
+  return { srcs: live, text: printed.length === 0 ? 'false' : printed.length === 1 ? printed[0]! : printed.map((c) => `(${c})`).join(' or ') };
 }
 
 const indexComment = (srcs: Source[]): string => `// index: ${[...new Set(srcs.flatMap((s) => s.from.split(', ')))].join(', ')}\n`;
 
 export function eqlDetection(rule: DetectionRule): string {
-  const { src, text } = condition(rule);
-  return `${indexComment([src])}any where ${text}`;
+  const { srcs, text } = condition(rule);
+  return `${indexComment(srcs)}any where ${text}`;
 }
 
-/** The join keys of a step: each group-by field must be one plain field. */
-function keys(step: Plan['steps'][number], src: Source): string[] {
-  return step.group.map((g) => {
+/** The join keys of a step: each group-by field one plain field, the same in all the rule's tables. */
+function keys(step: Plan['steps'][number], srcs: Source[]): string[] {
+  const lists = srcs.map((src) => step.group.map((g) => {
     const col = columnOf(src, g);
     if (col.kind !== 'field' || col.names.length !== 1) return cannot(`EQL joins on one field, and ${g} is not one field in ${src.label}`);
     return eqlName(col.names[0]!);
-  });
+  }));
+  if (lists.some((l) => l.join() !== lists[0]!.join())) return cannot(`EQL joins a rule's events on one field, and ${step.ref}'s tables keep the group-by in different fields`);
+  return lists[0]!;
 }
 
 export function eqlCorrelation(p: Plan): string {
   const steps = p.steps.map((s) => ({ ...condition(s.rule), step: s }));
-  const keyLists = steps.map((s) => keys(s.step, s.src));
+  const keyLists = steps.map((s) => keys(s.step, s.srcs));
   const shared = keyLists.every((k) => k.join() === keyLists[0]!.join());
   const span = durationText(p.windowMs, ELASTIC_UNITS);
   const head = (by: string[]): string => `sequence${by.length > 0 ? ` by ${by.join(', ')}` : ''} with maxspan=${span}`;
-  const comment = indexComment(steps.map((s) => s.src));
+  const comment = indexComment(steps.flatMap((s) => s.srcs));
   if (p.type === 'temporal_ordered') {
     const terms = steps.map((s, i) => `  [any where ${s.text}]${shared || keyLists[i]!.length === 0 ? '' : ` by ${keyLists[i]!.join(', ')}`}`);
     return `${comment}${head(shared ? keyLists[0]! : [])}\n${terms.join('\n')}`;

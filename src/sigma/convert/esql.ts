@@ -8,7 +8,7 @@
 import type { DetectionRule } from '../types.js';
 import { cannot, elasticString as q, esqlName, globLiteral, lowerGlob, numberLiteral, type Glob } from './escape.js';
 import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
-import { sourceFor } from './fields.js';
+import { sourcesFor } from './sources.js';
 import { printRegex } from './regex.js';
 
 /** A LIKE pattern: `*` and `?` are the wildcards, a backslash makes the next character literal. */
@@ -69,11 +69,14 @@ export function printEsql(b: Bound, label: string): string {
 }
 
 export function esqlDetection(rule: DetectionRule): string {
-  const src = sourceFor('elastic', rule.logsource);
-  const b = bind(detectionPred(rule), src);
-  // The guards are written for EQL and ES|QL alike; ES|QL's keywords are spelled upper-case here.
-  const guard = src.guard?.replace(/ and /g, ' AND ').replace(/ in \(/g, ' IN (');
-  const parts = [guard, b.k === 'const' && b.value ? undefined : b.k === 'or' ? `(${printEsql(b, src.label)})` : printEsql(b, src.label)];
-  const where = parts.filter((p): p is string => p !== undefined);
-  return `FROM ${src.from}${where.length > 0 ? `\n| WHERE ${where.join(' AND ')}` : ''}`;
+  const parts = sourcesFor('elastic', rule.logsource);
+  const pred = detectionPred(rule);
+  const conds = parts.map((src) => ({ b: bind(pred, src), src, label: src.label })).filter(({ b }) => !(b.k === 'const' && !b.value));
+  if (conds.length === 0) return `FROM ${parts[0]!.from}\n| WHERE false`;
+  // Only the tables the rule can match are read.
+  const from = [...new Set(conds.flatMap(({ src }) => src.from.split(', ')))].join(', ');
+  if (conds.some(({ b }) => b.k === 'const')) return `FROM ${from}`;
+  const printed = conds.map(({ b, label }) => printEsql(b, label));
+  const where = printed.length === 1 ? printed[0]! : printed.map((c) => `(${c})`).join(' OR ');
+  return `FROM ${from}\n| WHERE ${where}`;
 }

@@ -1,31 +1,17 @@
-// A detection rule as one boolean expression over ECS fields (Pred), then bound to a
-// target's source (Bound): each field replaced by its column, constants and
-// few-valued fields decided here (event.kind on SigninLogs is "event", so
-// `event.kind: alert` is false there), and the result simplified. The four
-// printers only print a Bound; what a modifier means is decided once, here.
+// A detection rule as one boolean expression over ECS fields (Pred, ir.ts), then
+// bound to one table of a target (Bound): the table's own filter joined to it,
+// each field replaced by its column, constants and few-valued fields decided here
+// (event.kind on SigninLogs is "event", so `event.kind: alert` is false there),
+// and the result simplified. The four printers only print a Bound; what a
+// modifier means is decided once, here, as crosswatch's matcher (../match.ts) means it.
 import ipaddr from 'ipaddr.js';
 import type { ConditionNode, DetectionRule, FieldMatch, Modifier, Selection, SigmaValue } from '../types.js';
 import { cannot, globLiteral, globRegExp, parseSigmaPattern, wrapGlob, type Glob } from './escape.js';
 import { columnOf, type Column, type Source } from './fields.js';
-import { parseRegex, type RegexFlags, type RNode } from './regex.js';
+import type { Pred, Test } from './ir.js';
+import { parseRegex } from './regex.js';
 
-export type Test =
-  /** The whole value matches a glob (an exact value when it has no wildcard). */
-  | { t: 'str'; glob: Glob; cased: boolean }
-  /** Sigma `re`: the expression occurs in the value. */
-  | { t: 're'; tree: RNode; source: string; flags: RegexFlags }
-  | { t: 'cidr'; cidr: string; v6: boolean }
-  | { t: 'cmp'; op: '<' | '<=' | '>' | '>='; value: number }
-  | { t: 'num'; value: number }
-  | { t: 'exists' }
-  /** `fieldref`: equal to another field of the same event. */
-  | { t: 'ref'; other: string; cased: boolean };
-
-export type Pred =
-  | { k: 'and' | 'or'; args: Pred[] }
-  | { k: 'not'; arg: Pred }
-  | { k: 'const'; value: boolean }
-  | { k: 'atom'; field: string; test: Test };
+export type { Pred, Test } from './ir.js';
 
 export type ColumnRef = Extract<Column, { kind: 'field' } | { kind: 'expr' }>;
 export type Bound =
@@ -102,14 +88,17 @@ function value(field: string, mods: Set<Modifier>, v: SigmaValue): Pred {
   if (mods.has('cidr')) return atom(cidrTest(text));
   for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
     if (!mods.has(op)) continue;
-    const n = v.kind === 'number' ? v.value : /^-?\d+(?:\.\d+)?$/.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(n)) return cannot(`${at} takes a number`);
-    return atom({ t: 'cmp', op: ({ gt: '>', gte: '>=', lt: '<', lte: '<=' } as const)[op], value: n });
+    // crosswatch compares with numbers only (a quoted "5" never matches there).
+    if (v.kind !== 'number' || !Number.isFinite(v.value)) return cannot(`${at} takes a number`);
+    return atom({ t: 'cmp', op: ({ gt: '>', gte: '>=', lt: '<', lte: '<=' } as const)[op], value: v.value });
   }
   if (mods.has('re')) {
     if (v.kind !== 'string') return cannot(`${at} takes a regular expression`);
-    const flags = { i: mods.has('i'), m: mods.has('m'), s: mods.has('s') };
-    return atom({ t: 're', tree: parseRegex(text), source: text, flags });
+    // A leading PCRE flag group, (?i) and the like, is flags to crosswatch's matcher too.
+    const inline = /^\(\?([ims]+)\)/.exec(text);
+    const body = inline ? text.slice(inline[0].length) : text;
+    const has = (f: 'i' | 'm' | 's'): boolean => mods.has(f) || (inline?.[1]?.includes(f) ?? false);
+    return atom({ t: 're', tree: parseRegex(body), source: body, flags: { i: has('i'), m: has('m'), s: has('s') } });
   }
   if (mods.has('fieldref')) return atom({ t: 'ref', other: text, cased: mods.has('cased') });
   const stringMods = [...mods].filter((m) => m !== 'all');
@@ -120,7 +109,8 @@ function value(field: string, mods: Set<Modifier>, v: SigmaValue): Pred {
     const lit = globLiteral(globs[0]!);
     if (lit === null) return cannot(`${at}: a base64 value cannot hold wildcards`);
     if (mods.has('base64offset') && !mods.has('contains')) return cannot(`${at}: base64offset needs contains`);
-    globs = (mods.has('base64') ? [base64(lit)] : base64Offsets(lit)).map((s) => [{ lit: s }]);
+    globs = (mods.has('base64') ? [base64(lit)] : base64Offsets(lit)).filter((s) => s !== '').map((s) => [{ lit: s }]);
+    if (globs.length === 0) return cannot(`${at}: the value is too short to have a base64 form`);
   }
   const cased = mods.has('cased');
   return or(globs.map((g) => atom({
@@ -137,7 +127,7 @@ function base64(s: string): string {
 function base64Offsets(s: string): string[] {
   const bytes = Buffer.from(s, 'utf8');
   return [0, 1, 2].map((i) => {
-    const enc = Buffer.concat([Buffer.alloc(i, 0x20), bytes]).toString('base64');
+    const enc = Buffer.concat([Buffer.alloc(i), bytes]).toString('base64');
     const start = [0, 2, 3][i]!;
     const end = [0, -3, -2][(bytes.length + i) % 3]!;
     return enc.slice(start, end === 0 ? undefined : end);
@@ -147,7 +137,13 @@ function base64Offsets(s: string): string[] {
 function cidrTest(text: string): Test {
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
-    parsed = ipaddr.parseCIDR(text.trim());
+    const t = text.trim();
+    // A bare address is the range of that one address, as crosswatch's CidrSet reads it.
+    if (t.includes('/')) parsed = ipaddr.parseCIDR(t);
+    else {
+      const a = ipaddr.parse(t);
+      parsed = [a, a.kind() === 'ipv4' ? 32 : 128];
+    }
   } catch {
     return cannot(`${JSON.stringify(text)} is not a CIDR range`);
   }
@@ -192,38 +188,32 @@ function holds(test: Test, v: string): boolean {
   }
 }
 
-function bindAtom(field: string, test: Test, src: Source): Bound {
-  const col = columnOf(src, field);
+/** Binds a Pred; `internal`: a table's own Pred, which may name the table's internal fields. */
+function bindAll(p: Pred, src: Source, internal: boolean): Bound {
+  switch (p.k) {
+    case 'and': case 'or': return { k: p.k, args: p.args.map((a) => bindAll(a, src, internal)) };
+    case 'not': return not(bindAll(p.arg, src, internal));
+    case 'const': return p;
+    case 'atom': break;
+  }
+  const { field, test } = p;
+  const col = columnOf(src, field, internal);
   if (col.kind === 'const') return { k: 'const', value: col.values.some((v) => holds(test, v)) };
   if (col.kind === 'enum') {
+    // The field always has one of the cases' values (crosswatch sets it for every row).
     if (test.t === 'exists') return { k: 'const', value: true };
-    return or(col.cases.filter(([v]) => holds(test, v)).map(([, text]): Bound => ({ k: 'raw', text })));
+    return or(col.cases.filter(([v]) => holds(test, v)).map(([, t]): Bound => (typeof t === 'string' ? { k: 'raw', text: t } : bindAll(t, src, true))));
   }
   if (test.t !== 'ref') return { k: 'atom', field, col, test };
-  const other = columnOf(src, test.other);
+  const other = columnOf(src, test.other, internal);
   if (other.kind !== 'field' && other.kind !== 'expr') return cannot(`fieldref to ${test.other}, which has no column of its own in ${src.label}`);
   return { k: 'atom', field, col, test, other };
 }
 
-function bindAll(p: Pred, src: Source): Bound {
-  switch (p.k) {
-    case 'and': case 'or': return { k: p.k, args: p.args.map((a) => bindAll(a, src)) };
-    case 'not': return not(bindAll(p.arg, src));
-    case 'const': return p;
-    case 'atom': return bindAtom(p.field, p.test, src);
-  }
-}
-
-/** A rule's expression over one source's columns, simplified; refuses fields the source has no column for. */
+/** A rule's expression over one table's columns, with the table's filter, simplified; refuses fields the table has no column for. */
 export function bind(p: Pred, src: Source): Bound {
-  if (src.covers) {
-    const { field, value, missing } = src.covers;
-    const elsewhere = simplify(bindAll(p, { ...src, fields: { ...src.fields, [field]: { kind: 'const', values: [missing] } } }));
-    if (!(elsewhere.k === 'const' && !elsewhere.value)) {
-      return cannot(`${src.label} holds only the events with ${field} ${value}, and this rule can match others`);
-    }
-  }
-  return simplify(bindAll(p, src));
+  const rule = bindAll(p, src, false);
+  return simplify(src.filter ? and([bindAll(src.filter, src, true), rule]) : rule);
 }
 
 export function simplify(b: Bound): Bound {

@@ -13,7 +13,8 @@
 import type { DetectionRule } from '../types.js';
 import { cannot, durationText, globLiteral, globShape, kqlName, kqlString as q, numberLiteral } from './escape.js';
 import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
-import { columnOf, sourceFor, type Column, type Source } from './fields.js';
+import { columnOf, type Column, type Source } from './fields.js';
+import { sourcesFor } from './sources.js';
 import type { Plan } from './plan.js';
 import { globTree, printRegex } from './regex.js';
 
@@ -72,47 +73,57 @@ export function printKql(b: Bound): string {
   }
 }
 
-function condition(rule: DetectionRule, src: Source): string {
+/** The rule over one table: its guard and the bound rule; null when it matches none of the table's rows. */
+function condition(rule: DetectionRule, src: Source): string | null {
   const b = bind(detectionPred(rule), src);
-  const parts = [...(src.guard ? [src.guard] : []), ...(b.k === 'const' && b.value ? [] : [b.k === 'or' ? `(${printKql(b)})` : printKql(b)])];
+  if (b.k === 'const' && !b.value) return null;
+  const parts = [...(src.guard ? [src.guard] : []), ...(b.k === 'const' ? [] : [b.k === 'or' ? `(${printKql(b)})` : printKql(b)])];
   return parts.length > 0 ? parts.join(' and ') : 'true';
 }
 
 export function kqlDetection(rule: DetectionRule): string {
-  const src = sourceFor('sentinel', rule.logsource);
-  return `${src.from}\n| where ${condition(rule, src)}`;
+  const parts = sourcesFor('sentinel', rule.logsource).map((src) => ({ src, cond: condition(rule, src) }));
+  const live = parts.filter((p) => p.cond !== null);
+  if (live.length === 0) return `${parts[0]!.src.from}\n| where false`;
+  if (live.length === 1) return `${live[0]!.src.from}\n| where ${live[0]!.cond}`;
+  return `union\n    ${live.map((p) => `(${p.src.from}\n    | where ${p.cond})`).join(',\n    ')}`;
 }
 
 /** A column as a value for grouping or counting (text, so tables agree). */
 function valueExpr(col: Column, field: string, label: string): string {
-  if (col.kind === 'const') return q(col.values[0]!);
+  if (col.kind === 'const') return col.values.length > 0 ? q(col.values[0]!) : cannot(`KQL: crosswatch has no ${field} for the rows of ${label}`);
   if (col.kind === 'enum') return cannot(`KQL: ${field} is no column of ${label} to group or count by`);
   return `tostring(${operand(col)})`;
 }
 
 /** The events of all steps, one row each: time, group keys, counted value, and a flag per step. */
 function events(p: Plan): { lets: string; keys: string[] } {
-  const steps = p.steps.map((s) => ({ s, src: sourceFor('sentinel', s.rule.logsource) }));
+  const entries = p.steps.flatMap((s, i) => sourcesFor('sentinel', s.rule.logsource).map((src) => ({ i, s, src, cond: condition(s.rule, src) })));
   const nKeys = Math.max(1, p.steps[0]!.group.length);
   const keys = Array.from({ length: nKeys }, (_, j) => `cw_g${j}`);
-  const bySource = new Map<string, typeof steps>();
-  for (const st of steps) bySource.set(st.src.key, [...(bySource.get(st.src.key) ?? []), st]);
-  const parts = [...bySource.values()].map((group) => {
+  const byTable = new Map<string, typeof entries>();
+  for (const e of entries) if (e.cond !== null) byTable.set(e.src.key, [...(byTable.get(e.src.key) ?? []), e]);
+  if (byTable.size === 0) return cannot('none of the rules can match any row');
+  const parts = [...byTable.values()].map((group) => {
     const src = group[0]!.src;
-    const one = (fields: string[]): string[] => fields.map((f) => valueExpr(columnOf(src, f), f, src.label));
+    const one = (fields: string[]): string[] => fields.map((fl) => valueExpr(columnOf(src, fl), fl, src.label));
     const gk = group.map(({ s }) => (s.group.length === 0 ? [q('*')] : one(s.group)));
     const vk = group.map(({ s }) => (s.value !== undefined ? one([s.value])[0]! : ''));
-    if (gk.some((k) => k.join() !== gk[0]!.join()) || vk.some((v) => v !== vk[0])) {
+    if (gk.some((g) => g.join() !== gk[0]!.join()) || vk.some((v) => v !== vk[0])) {
       return cannot(`rules on ${src.label} group or count by different fields; this conversion keeps one row per event`);
     }
-    const conds = steps.map((st) => (st.src.key === src.key ? condition(st.s.rule, src) : 'false'));
-    const mine = [...new Set(conds.filter((c) => c !== 'false'))];
-    const cols = [`cw_time = ${valueOf(src.time)}`, ...gk[0]!.map((k, j) => `cw_g${j} = ${k}`),
-      ...(vk[0] ? [`cw_v = ${vk[0]}`] : []), ...conds.map((c, i) => `cw_m${i} = ${c === 'false' ? 'false' : mine.length === 1 ? 'true' : `(${c})`}`)];
-    return `${src.from}\n    | where ${mine.length === 1 ? mine[0] : mine.map((c) => `(${c})`).join(' or ')}\n    | project ${cols.join(', ')}`;
+    const conds = [...new Set(group.map((e) => e.cond!))];
+    const flag = (i: number): string => {
+      const mine = [...new Set(group.filter((e) => e.i === i).map((e) => e.cond!))];
+      if (mine.length === 0) return 'false';
+      return conds.length === 1 ? 'true' : mine.length === 1 ? `(${mine[0]})` : `(${mine.map((c) => `(${c})`).join(' or ')})`;
+    };
+    const cols = [`cw_time = ${valueOf(src.time)}`, ...gk[0]!.map((g, j) => `cw_g${j} = ${g}`),
+      ...(vk[0] ? [`cw_v = ${vk[0]}`] : []), ...p.steps.map((_, i) => `cw_m${i} = ${flag(i)}`)];
+    return `${src.from}\n    | where ${conds.length === 1 ? conds[0] : conds.map((c) => `(${c})`).join(' or ')}\n    | project ${cols.join(', ')}`;
   });
   const body = parts.length === 1 ? parts[0]! : `union\n    (${parts.join('),\n    (')})`;
-  const lets = `let cw_events = materialize(${body}\n    | where ${keys.map((k) => `isnotempty(${k})`).join(' and ')} and isnotnull(cw_time));\n`;
+  const lets = `let cw_events = materialize(${body}\n    | where ${keys.map((g) => `isnotempty(${g})`).join(' and ')} and isnotnull(cw_time));\n`;
   return { lets, keys };
 }
 

@@ -1,5 +1,5 @@
-// Sigma regular expressions (`|re`, JavaScript/PCRE syntax, matched anywhere in
-// the value as crosswatch's matcher does) re-written for three engines: Lucene's
+// Sigma regular expressions (`|re`, JavaScript/PCRE syntax, searched for in the
+// value as crosswatch's matcher does; a leading (?i) is taken as flags by expr.ts) re-written for three engines: Lucene's
 // (ES|QL RLIKE, EQL regex: no anchors, the pattern must cover the whole value, no
 // flags), RE2 (KQL `matches regex`) and PCRE (SPL `match`). The rule's text is
 // parsed into a small tree and each engine's text is printed from the tree, so
@@ -9,7 +9,9 @@
 // JavaScript: `.` never crosses \n or \r (without `s`), `\d \w \s` are spelled
 // out as JavaScript defines them, a non-multiline `$` is the end of the value.
 // Where the engines still differ (line terminators U+2028/U+2029 for `.` and `$`,
-// non-ASCII case folding in PCRE), the difference is named here, not hidden.
+// non-ASCII case folding in PCRE, which also needs UTF mode for a non-ASCII class
+// written \x{...}: an error elsewhere, never a wrong match), the difference is
+// named here, not hidden.
 import { cannot, type Glob } from './escape.js';
 
 type Range = readonly [number, number];

@@ -16,7 +16,8 @@
 import type { DetectionRule } from '../types.js';
 import { cannot, globLiteral, hasControl, numberLiteral, splName, splString as q } from './escape.js';
 import { bind, detectionPred, type Bound, type ColumnRef, type Test } from './expr.js';
-import { columnOf, sourceFor, type Column, type Source } from './fields.js';
+import { columnOf, type Column, type Source } from './fields.js';
+import { sourcesFor } from './sources.js';
 import type { Plan } from './plan.js';
 import { globTree, printRegex } from './regex.js';
 
@@ -69,56 +70,64 @@ export function printSpl(b: Bound): string {
   }
 }
 
-function condition(rule: DetectionRule, src: Source): string | undefined {
+/** The rule over one table: its guard and the bound rule; '' when it matches every row, null when none. */
+function condition(rule: DetectionRule, src: Source): string | null {
   const b = bind(detectionPred(rule), src);
-  const parts = [...(src.guard ? [src.guard] : []), ...(b.k === 'const' && b.value ? [] : [b.k === 'or' ? `(${printSpl(b)})` : printSpl(b)])];
-  return parts.length > 0 ? parts.join(' AND ') : undefined;
+  if (b.k === 'const' && !b.value) return null;
+  const parts = [...(src.guard ? [src.guard] : []), ...(b.k === 'const' ? [] : [b.k === 'or' ? `(${printSpl(b)})` : printSpl(b)])];
+  return parts.join(' AND ');
 }
 
 export function splDetection(rule: DetectionRule): string {
-  const src = sourceFor('splunk', rule.logsource);
-  const cond = condition(rule, src);
-  return cond === undefined ? src.from : `${src.from}\n| where ${cond}`;
+  const parts = sourcesFor('splunk', rule.logsource).map((src) => ({ src, cond: condition(rule, src) }));
+  const live = parts.filter((p) => p.cond !== null);
+  if (live.length === 0) return `${parts[0]!.src.from}\n| where false()`;
+  if (live.length === 1) return live[0]!.cond === '' ? live[0]!.src.from : `${live[0]!.src.from}\n| where ${live[0]!.cond}`;
+  const search = [...new Set(live.map((p) => p.src.from))].map((f) => `(${f})`).join(' OR ');
+  return `${search}\n| where ${live.map((p) => `(${p.src.is}${p.cond ? ` AND ${p.cond}` : ''})`).join(' OR ')}`;
 }
 
 function valueExpr(col: Column, field: string, label: string): string {
-  if (col.kind === 'const') return q(col.values[0]!);
+  if (col.kind === 'const') return col.values.length > 0 ? q(col.values[0]!) : cannot(`SPL: crosswatch has no ${field} for the rows of ${label}`);
   if (col.kind === 'enum') return cannot(`SPL: ${field} is no field of ${label} to group or count by`);
   return operand(col);
 }
 
 export function splCorrelation(p: Plan): string {
-  const steps = p.steps.map((s) => ({ s, src: sourceFor('splunk', s.rule.logsource) }));
-  const bySource = new Map<string, typeof steps>();
-  for (const st of steps) bySource.set(st.src.key, [...(bySource.get(st.src.key) ?? []), st]);
+  const entries = p.steps.flatMap((s, i) => sourcesFor('splunk', s.rule.logsource).map((src) => ({ i, s, src, cond: condition(s.rule, src) })))
+    .filter((e) => e.cond !== null);
+  if (entries.length === 0) return cannot('none of the rules can match any event');
+  const byTable = new Map<string, typeof entries>();
+  for (const e of entries) byTable.set(e.src.key, [...(byTable.get(e.src.key) ?? []), e]);
   const nKeys = Math.max(1, p.steps[0]!.group.length);
   const keyCases: string[][] = Array.from({ length: nKeys }, () => []);
   const valueCases: string[] = [];
-  for (const group of bySource.values()) {
+  for (const group of byTable.values()) {
     const src = group[0]!.src;
-    const one = (f: string): string => valueExpr(columnOf(src, f), f, src.label);
+    const one = (fl: string): string => valueExpr(columnOf(src, fl), fl, src.label);
     const gk = group.map(({ s }) => (s.group.length === 0 ? ['"*"'] : s.group.map(one)));
     const vk = group.map(({ s }) => (s.value !== undefined ? one(s.value) : ''));
-    if (gk.some((k) => k.join() !== gk[0]!.join()) || vk.some((v) => v !== vk[0])) {
+    if (gk.some((g) => g.join() !== gk[0]!.join()) || vk.some((v) => v !== vk[0])) {
       return cannot(`rules on ${src.label} group or count by different fields; this conversion keeps one row per event`);
     }
-    gk[0]!.forEach((k, j) => keyCases[j]!.push(`${src.is}, ${k}`));
+    gk[0]!.forEach((g, j) => keyCases[j]!.push(`${src.is}, ${g}`));
     if (vk[0]) valueCases.push(`${src.is}, ${vk[0]}`);
   }
-  const flags = steps.map(({ s, src }, i) => {
-    const cond = condition(s.rule, src);
-    return `cw_m${i}=if(${src.is}${cond === undefined ? '' : ` AND ${cond}`}, 1, 0)`;
+  const flags = p.steps.map((_, i) => {
+    const mine = entries.filter((e) => e.i === i).map((e) => `${e.src.is}${e.cond ? ` AND ${e.cond}` : ''}`);
+    return `cw_m${i}=if(${mine.length === 0 ? 'false()' : mine.length === 1 ? mine[0] : mine.map((m) => `(${m})`).join(' OR ')}, 1, 0)`;
   });
   const secs = p.windowMs / 1000;
   const keys = keyCases.map((_, j) => `cw_g${j}`).join(' ');
-  const searches = [...bySource.values()].map((g) => g[0]!.src.from);
+  const searches = [...new Set(entries.map((e) => e.src.from))];
   const head = [
-    searches.length === 1 ? searches[0]! : searches.map((s) => `(${s})`).join(' OR '),
+    searches.length === 1 ? searches[0]! : searches.map((s2) => `(${s2})`).join(' OR '),
     `| eval ${flags.join(', ')}`,
-    `| where ${steps.map((_, i) => `cw_m${i}=1`).join(' OR ')}`,
+    `| where ${p.steps.map((_, i) => `cw_m${i}=1`).join(' OR ')}`,
     `| eval ${keyCases.map((c, j) => `cw_g${j}=case(${c.join(', ')})`).join(', ')}${valueCases.length > 0 ? `, cw_v=case(${valueCases.join(', ')})` : ''}`,
     `| where ${keyCases.map((_, j) => `isnotnull(cw_g${j})`).join(' AND ')}`,
   ];
+  const steps = p.steps;
   const first = `| stats min(_time) as cw_first by ${keys}`;
   // The engine evaluates an instant once with all its events: the last row of each instant stands for it.
   const sortedInstants = [`| eventstats count as cw_k by ${keys} _time`, '| sort 0 _time', `| streamstats count as cw_j by ${keys} _time`];
