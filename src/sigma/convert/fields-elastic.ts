@@ -8,7 +8,7 @@
 // one): source.ip only (the decoder's client.ip and source.address repeat it),
 // @timestamp (kibana.alert.original_time is on Elastic Security's own alert
 // indices, which are not searched).
-import { ABSENT, O365_IDS, SIGNIN_PROPS, SP, absent, f, first, multi, same, cases, type Column, type Source } from './fields.js';
+import { ABSENT, EXCHANGE_ROWS, O365_IDS, SIGNIN_PROPS, SIGNIN_ROWS, SP, absent, f, first, multi, same, cases, type Column, type Source } from './fields.js';
 import { allOf, anyOf, isOneOf, negate, present, startsWithOneOf, type Pred } from './ir.js';
 
 const TIME = f('@timestamp', 'date');
@@ -100,23 +100,24 @@ const IDS_PRODUCTS: Record<string, string[]> = {
   suricata: ['suricata.'], zeek: ['zeek.'], snort: ['snort.'], panos: ['panw.'], fortigate: ['fortinet_fortigate.', 'fortinet.'], cef: ['cef.'],
 };
 
-const part = (key: string, from: string, filter: Pred, fields: Record<string, Column>): Source =>
-  ({ key: `elastic:${key}`, label: from, from, filter, time: TIME, fields, internal: INTERNAL });
+const part = (key: string, from: string, filter: Pred, fields: Record<string, Column>, rows?: string): Source =>
+  ({ key: `elastic:${key}`, label: from, ...(rows ? { doc: `${from}: ${rows}` } : {}), from, filter, time: TIME, fields, internal: INTERNAL });
+const ALERT_ROWS = 'alert and signal documents';
 
 export function elasticSources(key: string, product: string | undefined): Source[] | null {
   switch (key) {
     case 'signin': return [
       part('signin', 'logs-azure.signinlogs-*', allOf(isOneOf('event.dataset', 'azure.signinlogs'), notAlert), SIGNIN),
-      part('o365-signin', 'logs-o365.audit-*', o365Signin, O365),
+      part('o365-signin', 'logs-o365.audit-*', o365Signin, O365, SIGNIN_ROWS),
     ];
     case 'm365': return [part('m365', 'logs-o365.audit-*', o365Doc, O365)];
-    case 'exchange': return [part('exchange', 'logs-o365.audit-*', allOf(o365Doc, anyOf(isOneOf('event.action', 'MailItemsAccessed'), isOneOf('event.provider', 'Exchange'))), O365)];
+    case 'exchange': return [part('exchange', 'logs-o365.audit-*', allOf(o365Doc, anyOf(isOneOf('event.action', 'MailItemsAccessed'), isOneOf('event.provider', 'Exchange'))), O365, EXCHANGE_ROWS)];
     case 'ids': {
-      if (product === undefined) return [part('ids', 'logs-*', allOf(alertKind, negate(identity)), IDS)];
+      if (product === undefined) return [part('ids', 'logs-*', allOf(alertKind, negate(identity)), IDS, `${ALERT_ROWS} of datasets other than identity providers'`)];
       const prefixes = IDS_PRODUCTS[product];
       if (prefixes === undefined) return null;
       const from = prefixes.map((p) => `logs-${p}*`).join(', ');
-      return [part(`ids:${product}`, from, allOf(alertKind, startsWithOneOf('event.dataset', ...prefixes)), IDS)];
+      return [part(`ids:${product}`, from, allOf(alertKind, startsWithOneOf('event.dataset', ...prefixes)), IDS, ALERT_ROWS)];
     }
     default: return null;
   }

@@ -6,7 +6,7 @@
 // CommonSecurityLog mixes alerts with traffic, audit and VPN records, and both
 // crosswatch's alert test and its threat side (source.ip, swapped for server-side
 // PAN-OS and FortiGate threats) follow vendor rules no column carries.
-import { ABSENT, O365_IDS, SIGNIN_PROPS, SP, absent, cases, expr, f, first, k, type Column, type Source } from './fields.js';
+import { ABSENT, EXCHANGE_ROWS, O365_IDS, SIGNIN_PROPS, SIGNIN_ROWS, SP, absent, cases, expr, f, first, k, type Column, type Source } from './fields.js';
 
 const SIGNIN_TABLES = ['SigninLogs', 'AADNonInteractiveUserSignInLogs', 'AADServicePrincipalSignInLogs', 'AADManagedIdentitySignInLogs', 'ADFSSignInLogs'];
 const AAD: Record<string, Column> = {
@@ -57,14 +57,16 @@ const OFFICE: Record<string, Column> = {
   ...absent(...SIGNIN_PROPS),
 };
 
-const aad: Source = { key: 'kql:aad', label: 'SigninLogs', from: `union isfuzzy=true ${SIGNIN_TABLES.join(', ')}`, time: expr('coalesce(CreatedDateTime, TimeGenerated)', 'date'), fields: AAD };
-const office = (guard?: string): Source => ({ key: 'kql:office', label: 'OfficeActivity', from: 'OfficeActivity', ...(guard ? { guard } : {}), time: f('TimeGenerated', 'date'), fields: OFFICE });
+const aad: Source = { key: 'kql:aad', label: 'SigninLogs', doc: SIGNIN_TABLES.join(', '), from: `union isfuzzy=true ${SIGNIN_TABLES.join(', ')}`, time: expr('coalesce(CreatedDateTime, TimeGenerated)', 'date'), fields: AAD };
+const office = (guard?: string, rows?: string): Source => ({
+  key: 'kql:office', label: 'OfficeActivity', doc: `OfficeActivity${rows ? `: ${rows}` : ''}`, from: 'OfficeActivity', ...(guard ? { guard } : {}), time: f('TimeGenerated', 'date'), fields: OFFICE,
+});
 
 export function kqlSources(key: string): Source[] | null {
   switch (key) {
-    case 'signin': return [aad, office('OfficeWorkload =~ "AzureActiveDirectory" and Operation in~ ("UserLoggedIn", "UserLoginFailed")')];
+    case 'signin': return [aad, office('OfficeWorkload =~ "AzureActiveDirectory" and Operation in~ ("UserLoggedIn", "UserLoginFailed")', SIGNIN_ROWS)];
     case 'm365': return [office()];
-    case 'exchange': return [office('(OfficeWorkload =~ "Exchange" or Operation =~ "MailItemsAccessed")')];
+    case 'exchange': return [office('(OfficeWorkload =~ "Exchange" or Operation =~ "MailItemsAccessed")', EXCHANGE_ROWS)];
     default: return null;
   }
 }

@@ -6,7 +6,7 @@
 // Intrusion_Detection data model (tags ids and attack), whose events are all
 // alerts; Suricata alone also by its EVE sourcetype. Field names with dots are
 // quoted for eval ('properties.ipAddress').
-import { ABSENT, O365_IDS, SIGNIN_PROPS, SP, absent, cases, expr, f, first, k, type Column, type Source } from './fields.js';
+import { ABSENT, EXCHANGE_ROWS, O365_IDS, SIGNIN_PROPS, SIGNIN_ROWS, SP, absent, cases, expr, f, first, k, type Column, type Source } from './fields.js';
 
 const EC = "tonumber('properties.status.errorCode')";
 const AAD: Record<string, Column> = {
@@ -89,11 +89,11 @@ const SURICATA: Record<string, Column> = {
 
 const TIME = f('_time', 'date');
 const aad: Source = {
-  key: 'spl:aad', label: 'sourcetype azure:monitor:aad', from: 'sourcetype="azure:monitor:aad"', is: 'sourcetype=="azure:monitor:aad"',
+  key: 'spl:aad', label: 'sourcetype azure:monitor:aad', doc: 'sourcetype azure:monitor:aad: its sign-in categories', from: 'sourcetype="azure:monitor:aad"', is: 'sourcetype=="azure:monitor:aad"',
   guard: 'match(category, "(?i)signinlogs$")', time: TIME, fields: AAD,
 };
-const o365 = (guard?: string): Source => ({
-  key: 'spl:o365', label: 'sourcetype o365:management:activity', from: 'sourcetype="o365:management:activity"', is: 'sourcetype=="o365:management:activity"',
+const o365 = (guard?: string, rows?: string): Source => ({
+  key: 'spl:o365', label: 'sourcetype o365:management:activity', doc: `sourcetype o365:management:activity${rows ? `: ${rows}` : ''}`, from: 'sourcetype="o365:management:activity"', is: 'sourcetype=="o365:management:activity"',
   ...(guard ? { guard } : {}), time: TIME, fields: OFFICE,
 });
 const WORKLOAD = 'lower(coalesce(Workload, ""))';
@@ -101,9 +101,9 @@ const WORKLOAD = 'lower(coalesce(Workload, ""))';
 export function splSources(key: string, product: string | undefined): Source[] | null {
   switch (key) {
     // A UserLoggedIn record is a sign-in when its workload is AzureActiveDirectory (or, without one, its RecordType is 15 or 9).
-    case 'signin': return [aad, o365(`in(${OP}, "userloggedin", "userloginfailed") AND (${WORKLOAD}=="azureactivedirectory" OR (isnull(Workload) AND in(RecordType, "15", "9")))`)];
+    case 'signin': return [aad, o365(`in(${OP}, "userloggedin", "userloginfailed") AND (${WORKLOAD}=="azureactivedirectory" OR (isnull(Workload) AND in(RecordType, "15", "9")))`, SIGNIN_ROWS)];
     case 'm365': return [o365()];
-    case 'exchange': return [o365(`(${WORKLOAD}=="exchange" OR ${OP}=="mailitemsaccessed")`)];
+    case 'exchange': return [o365(`(${WORKLOAD}=="exchange" OR ${OP}=="mailitemsaccessed")`, EXCHANGE_ROWS)];
     case 'ids':
       if (product === undefined) {
         return [{ key: 'spl:ids', label: 'the Intrusion_Detection data model (tag=ids tag=attack)', from: 'tag=ids tag=attack',
@@ -111,7 +111,7 @@ export function splSources(key: string, product: string | undefined): Source[] |
       }
       if (product === 'suricata') {
         return [{ key: 'spl:suricata', label: 'sourcetype suricata', from: 'sourcetype="suricata"', is: 'sourcetype=="suricata"',
-          guard: 'event_type=="alert"', time: TIME, fields: SURICATA }];
+          doc: 'sourcetype suricata: event_type alert', guard: 'event_type=="alert"', time: TIME, fields: SURICATA }];
       }
       return null;
     default: return null;

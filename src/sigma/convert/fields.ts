@@ -26,6 +26,8 @@ export interface Source {
   key: string;
   /** The table, index pattern or search, as messages name it. */
   label: string;
+  /** The tables and which of their rows, in words, for docs/rules-convert.md (default: label). */
+  doc?: string;
   /** ES|QL/EQL: index patterns (comma-separated); KQL: a tabular expression; SPL: search terms. */
   from: string;
   /** SPL: an eval test that a row came from `from` (a correlation searches several). */
@@ -56,6 +58,9 @@ export const SP = 'azure.signinlogs.properties';
 /** The sign-in detail crosswatch keeps under Elastic's names (src/model/event.ts). */
 export const SIGNIN_PROPS = ['authentication_requirement', 'conditional_access_status', 'risk_level_during_signin', 'risk_state',
   'risk_level_aggregated', 'risk_detail', 'app_id'].map((p) => `${SP}.${p}`);
+/** Docs: the M365 audit records a log source takes. */
+export const SIGNIN_ROWS = 'UserLoggedIn and UserLoginFailed of the AzureActiveDirectory workload';
+export const EXCHANGE_ROWS = 'the Exchange workload, or MailItemsAccessed';
 export const O365_IDS = ['AppId', 'ClientAppId', 'ApplicationId', 'ClientInfoString'].map((n) => `o365.audit.${n}`);
 
 /** The column of an ECS field in a source, or a refusal naming both. */
