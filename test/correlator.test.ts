@@ -13,8 +13,9 @@ import type { DecodedEvent, Role } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
 import { referencePairs, type Fact } from '../src/generate/reference.js';
 
-/** The built-in detections, compiled. */
-const RULES = loadRules().map((r) => r.correlation);
+/** The built-in detections, compiled, with the window of these settings. */
+const rulesFor = (settings: CorrelatorSettings): ReturnType<typeof loadRules>[number]['correlation'][] =>
+  loadRules({ builtinWindowMs: buildConfig(settings).windowMs }).map((r) => r.correlation);
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 2, 2, 12, 0, 0);
@@ -38,6 +39,7 @@ function ev(s: Spec): DecodedEvent {
         kind: isAlert ? 'alert' : 'event',
         dataset: isAlert ? 'suricata.eve' : s.role === 'signin' ? 'azure.signinlogs' : 'o365.audit',
         outcome: isAlert ? undefined : s.success === false ? 'failure' : 'success',
+        ...(s.role === 'mail_access' ? { action: 'MailItemsAccessed' } : {}),
         ...(s.id !== undefined ? { id: s.id } : {}),
       },
       source: { ip: s.ip },
@@ -51,7 +53,7 @@ function ev(s: Spec): DecodedEvent {
 const at = (ms: number, ns = 0): Instant => ({ ms: T0 + ms, ns });
 
 function run(specs: Spec[], settings: CorrelatorSettings = {}, mode: 'stream' | 'batch' = 'stream'): Episode[] {
-  const c = new Correlator(buildConfig(settings), RULES);
+  const c = new Correlator(buildConfig(settings), rulesFor(settings));
   if (mode === 'batch') {
     for (const s of specs) if (s.role === 'network_alert') c.add(ev(s));
     c.sealNetworkAlerts();
@@ -214,7 +216,7 @@ test('property: arrival order, reversal and batch sealing change nothing', () =>
 });
 
 test('batch mode keeps no state for IPs without network alerts', () => {
-  const c = new Correlator(buildConfig({}), RULES);
+  const c = new Correlator(buildConfig({}), rulesFor({}));
   c.add(ev({ role: 'network_alert', ip: IP, at: at(0) }));
   c.sealNetworkAlerts();
   for (let i = 0; i < 10_000; i++) {
@@ -234,7 +236,7 @@ test('batch mode keeps only the events within a window of their IP\'s alerts, wi
     { role: 'mail_access', ip: IP, at: at(w, 1), user: 'edge-ns', id: 'm1' },
     { role: 'mail_access', ip: IP, at: at(30 * H + w, 0), user: 'edge', id: 'm2' },
   ];
-  const batch = new Correlator(buildConfig({}), RULES);
+  const batch = new Correlator(buildConfig({}), rulesFor({}));
   for (const s of specs) if (s.role === 'network_alert') batch.add(ev(s));
   batch.sealNetworkAlerts();
   for (const s of specs) if (s.role !== 'network_alert') batch.add(ev(s));

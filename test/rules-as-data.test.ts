@@ -1,8 +1,9 @@
-// Detections are data (issue #16): a new detection over existing fields is a
-// YAML file, no code. Here, a rule a detection engineer would add — a sign-in
-// over a legacy protocol (IMAP, POP, SMTP) from an IP a sensor alerted on —
-// written to a folder and given with --rules, runs in hunt and in the streaming
-// pipeline beside the built-in ones, and a mistake in it names its file and key.
+// Detections are data (issues #16, #17): a new detection over existing fields
+// is a Sigma file, no code. Here, a rule a detection engineer would add — a
+// sign-in over a legacy protocol (IMAP, POP, SMTP) from an IP a sensor alerted
+// on — written to a folder and given with --rules (beside `--rules builtin`),
+// runs in hunt and in the streaming pipeline, and a mistake in it names its
+// file, line and key while the other rules still run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,26 +18,51 @@ import { alertLine, items } from './scenario-lines.js';
 
 const SCENARIO = join(RULES_DIR, 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
 
+// A base rule and a correlation in one file (two YAML documents), using the
+// built-in base rule `network_alert`: run with --rules builtin --rules DIR.
 const LEGACY_RULE = `
+title: Legacy protocol sign-in
+id: local-legacy-protocol-signin
+name: legacy_protocol_signin
+description: A successful sign-in over IMAP, POP or SMTP AUTH (no MFA possible).
+logsource:
+  product: azure
+  service: signinlogs
+detection:
+  legacy:
+    client.client_app:
+      - IMAP4
+      - POP3
+      - Authenticated SMTP
+  success:
+    event.outcome: success
+  condition: legacy and success
+level: medium
+---
+title: Legacy Protocol Sign-in After Network Alert
 id: local-legacy-protocol-signin-after-network-alert
-name: Legacy Protocol Sign-in After Network Alert
 description: A successful sign-in over IMAP, POP or SMTP AUTH (no MFA possible) from an IP a network sensor alerted on shortly before.
+level: critical
+tags:
+  - attack.initial-access
+  - attack.t1078
 correlation:
-  group_by: source.ip
-  anchor: { role: network_alert }
-  qualifying:
-    role: signin
-    verb: signed in over a legacy protocol
-    where:
-      client.client_app: [IMAP4, POP3, Authenticated SMTP]
-severity: critical
-risk_score: 91
-threat:
-  framework: MITRE ATT&CK
-  tactic: { id: TA0001, name: Initial Access, reference: "https://attack.mitre.org/tactics/TA0001/" }
-  technique: { id: T1078, name: Valid Accounts, reference: "https://attack.mitre.org/techniques/T1078/" }
-guide: |
-  Legacy protocols cannot do MFA: check the user's password and block legacy authentication.
+  type: temporal_ordered
+  rules:
+    - network_alert
+    - legacy_protocol_signin
+  group-by:
+    - source.ip
+  timespan: 8h
+crosswatch:
+  risk_score: 91
+  verb: signed in over a legacy protocol
+  threat:
+    framework: MITRE ATT&CK
+    tactic: { id: TA0001, name: Initial Access, reference: "https://attack.mitre.org/tactics/TA0001/" }
+    technique: { id: T1078, name: Valid Accounts, reference: "https://attack.mitre.org/techniques/T1078/" }
+  guide: |
+    Legacy protocols cannot do MFA: check the user's password and block legacy authentication.
 `;
 
 /** The scenario's sign-in from `ip` at `iso` with the given client app. */
@@ -56,9 +82,9 @@ interface Alert { rule: { id: string; name: string }; source: { ip: string }; me
 
 test('a rule file given with --rules runs in hunt beside the built-in rules', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-rules-data-'));
-  writeFileSync(join(dir, 'legacy.yaml'), LEGACY_RULE);
+  writeFileSync(join(dir, 'legacy.yml'), LEGACY_RULE);
   writeFileSync(join(dir, 'logs.ndjson'), `${LINES.join('\n')}\n`);
-  const r = await runCli(['hunt', '--rules', dir, '--quiet', join(dir, 'logs.ndjson')]);
+  const r = await runCli(['hunt', '--rules', 'builtin', '--rules', join(dir, 'legacy.yml'), '--quiet', join(dir, 'logs.ndjson')]);
   assert.equal(r.code, 0, r.stderr);
   const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Alert);
   assert.deepEqual(alerts.map((a) => `${a.rule.id} ${a.source.ip}`).sort(), [
@@ -70,17 +96,20 @@ test('a rule file given with --rules runs in hunt beside the built-in rules', as
   assert.equal(legacy.rule.name, 'Legacy Protocol Sign-in After Network Alert');
   assert.equal(legacy.event.risk_score, 91);
   assert.match(legacy.message, /^megan\.bowen@contoso\.com signed in over a legacy protocol from 81\.2\.69\.160 20m after "/);
-  // Without --rules, only the built-in ones.
+  // Without --rules, only the built-in ones; with the file alone, only its rule (it needs the built-in base rule: named as missing).
   const plain = await runCli(['hunt', '--quiet', join(dir, 'logs.ndjson')]);
   assert.equal(plain.stdout.trim().split('\n').length, 2);
+  const alone = await runCli(['hunt', '--rules', dir, '--quiet', join(dir, 'logs.ndjson')]);
+  assert.equal(alone.code, 1);
+  assert.match(alone.stderr, /legacy\.yml:\d+: correlation\.rules\[0\]: .*network_alert/);
 });
 
 test('the streaming pipeline runs the same rule, and gives hunt\'s alerts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-rules-data-'));
-  writeFileSync(join(dir, 'legacy.yaml'), LEGACY_RULE);
+  writeFileSync(join(dir, 'legacy.yml'), LEGACY_RULE);
   const store = new SqliteStore(join(dir, 'data'));
   const p = new StreamPipeline(store, {
-    config: buildConfig({}), rules: loadRules(RULES_DIR, [dir]), allowedLatenessMs: 24 * 3_600_000,
+    config: buildConfig({}), rules: loadRules({ paths: ['builtin', dir] }), allowedLatenessMs: 24 * 3_600_000,
     decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 2), ns: 0 } },
   });
   // In another order than hunt's file: the sign-ins first.
@@ -94,22 +123,28 @@ test('the streaming pipeline runs the same rule, and gives hunt\'s alerts', () =
   store.close();
 });
 
-test('a mistake in a rule file names the file and the key; hunt exits 1 before reading anything', async () => {
+test('a mistake in a rule names its file, line and key; the other rules still run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-rules-data-'));
+  writeFileSync(join(dir, 'logs.ndjson'), `${LINES.join('\n')}\n`);
   const cases: Array<[string, RegExp]> = [
-    [LEGACY_RULE.replace('client.client_app:', 'client.clientAppUsed:'), /legacy\.yaml: correlation\.qualifying\.where\.client\.clientAppUsed: not a field a condition can use \(known: .*client\.client_app/],
-    [LEGACY_RULE.replace('role: signin', 'role: logon'), /legacy\.yaml: correlation\.qualifying\.role: must be one of signin, mail_access/],
-    [LEGACY_RULE.replace('group_by: source.ip', 'group_by: user.name'), /legacy\.yaml: correlation\.group_by: must be source\.ip/],
-    [LEGACY_RULE.replace('severity: critical', 'severity: urgent'), /legacy\.yaml: "severity" must be one of low, medium, high, critical/],
-    [LEGACY_RULE.replace('id: local-legacy-protocol-signin-after-network-alert', 'id: cw-entra-signin-after-network-alert'), /duplicate rule id "cw-entra-signin-after-network-alert" in .*cw-entra-signin-after-network-alert\.yaml and .*legacy\.yaml/],
+    [LEGACY_RULE.replace('client.client_app:', 'client.client_app|contians:'), /legacy\.yml:11: detection\.legacy\.client\.client_app\|contians: .*contians/],
+    [LEGACY_RULE.replace('service: signinlogs', 'service: signins'), /legacy\.yml:6: logsource: unknown service "signins" for product azure/],
+    [LEGACY_RULE.replace('timespan: 8h', 'timespan: 8x'), /legacy\.yml:\d+: correlation\.timespan: /],
+    [LEGACY_RULE.replace('    - source.ip\n  timespan', '    - user.name\n  timespan'), /legacy\.yml:\d+: correlation: .*not grouped by source\.ip/],
+    [LEGACY_RULE.replace('level: critical', 'level: urgent'), /legacy\.yml:\d+: level: /],
+    [LEGACY_RULE.replace('id: local-legacy-protocol-signin-after-network-alert', 'id: cw-entra-signin-after-network-alert'), /cw-entra-signin-after-network-alert\.yml:\d+.*legacy\.yml|legacy\.yml:\d+.*cw-entra-signin-after-network-alert\.yml/],
   ];
   for (const [yaml, re] of cases) {
-    writeFileSync(join(dir, 'legacy.yaml'), yaml);
-    const r = await runCli(['hunt', '--rules', dir, '-']);
-    assert.equal(r.code, 1, r.stderr);
+    writeFileSync(join(dir, 'legacy.yml'), yaml);
+    const r = await runCli(['hunt', '--rules', 'builtin', '--rules', join(dir, 'legacy.yml'), '--quiet', join(dir, 'logs.ndjson')]);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, re);
+    const fired = r.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as Alert).rule.id);
+    // The built-in rules still ran; with the duplicate id, both rules of that id are left out.
+    const builtin = re.source.startsWith('cw-entra') ? [] : ['cw-entra-signin-after-network-alert', 'cw-entra-signin-after-network-alert'];
+    assert.deepEqual(fired, builtin, r.stderr);
   }
   const missing = await runCli(['hunt', '--rules', join(dir, 'nope'), '-']);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /nope: cannot read the rules folder/);
+  assert.match(missing.stderr, /nope:0: cannot read rules: ENOENT/);
 });

@@ -29,7 +29,7 @@ function runHunt(lines: string[]): AlertDocument[] {
     const { result } = decodeRecord(item, DECODE);
     if (result.ok) c.add(result.event);
   }
-  return alertsOf(c.finish(), rules, config.windowMs, new Date());
+  return alertsOf(c.finish(), rules, new Date());
 }
 
 function setup(): { store: SqliteStore; p: StreamPipeline } {

@@ -2,6 +2,7 @@
 import { runBatch, type BatchResult } from '../hunt/batch.js';
 import { expandInputs } from '../inputs/inputs.js';
 import { writeNdjson, writeNdjsonFile } from '../outputs/ndjson.js';
+import { terminalSafe } from './terminal.js';
 import { loadDetections, loadSettings, type Settings, type SettingsFlags } from './options.js';
 import { ConfigError } from '../detect/config.js';
 import { huntSummary } from './summary.js';
@@ -62,7 +63,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     threads = Number(flags.threads);
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `expected a whole number from 1 to 64, got ${JSON.stringify(flags.threads)}`);
   }
-  const rules = loadDetections(flags);
+  const rules = loadDetections(flags, settings, (line) => io.stderr.write(`crosswatch: ${terminalSafe(line, false)}\n`));
   // Before any reading: a folder that cannot be made is named now, not after a long hunt.
   if (flags.out) await prepareOutputFile(flags.out, '--out');
   const inputs = await expandInputs(paths, io.stdin);

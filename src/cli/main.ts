@@ -26,7 +26,7 @@ function detectionOptions(cmd: Command): Command {
     .option('--window <duration>', `correlation window after a network alert, e.g. 4h or 90m (default: ${formatDuration(DEFAULT_WINDOW_MS)})`)
     .option('--max-users-per-ip <n>', `drop matches from IPs with more distinct successful users than this in the window (default: ${DEFAULT_MAX_USERS_PER_IP})`)
     .option('--allow <cidrs>', 'comma-separated CIDR allowlist: corporate egress, VPN, proxies (default: none; special-purpose ranges are always excluded)')
-    .option('--rules <dirs>', 'comma-separated folders of more detection rules (YAML, as in rules/), run beside the built-in ones (default: none)');
+    .option('--rules <path>', 'Sigma rules to run, a file or folder (repeatable; "builtin" names the built-in ones); they replace the built-ins (default: builtin)', (v: string, prev: string[] = []) => [...prev, v]);
 }
 
 /** How records are read, shared by hunt, normalize and serve. */

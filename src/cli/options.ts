@@ -2,7 +2,7 @@
 // error naming its key or flag. Produces the correlator's config and the
 // decoders' context; loadDetections gives the rules (hunt and serve only:
 // normalize runs no detection).
-import { loadRules, RULES_DIR, type RuleDefinition } from '../detect/rules.js';
+import { loadRuleSet, RuleLoadError, type RuleDefinition } from '../detect/rules.js';
 import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../detect/config.js';
 import { parseMapSpec } from '../decoders/generic-json.js';
 import type { DecodeContext, GenericMapping } from '../decoders/types.js';
@@ -17,8 +17,8 @@ export interface SettingsFlags {
   allow?: string;
   deviceTimezone?: string;
   map?: string;
-  /** --rules: comma-separated folders of more rule files. */
-  rules?: string;
+  /** --rules (repeatable): Sigma rule files and folders, `builtin` for the built-ins; they replace the built-ins. */
+  rules?: string | string[];
 }
 
 export interface Settings {
@@ -62,7 +62,22 @@ export function loadSettings(flags: SettingsFlags, now: number = Date.now()): Se
   return { config, decode };
 }
 
-/** The detections: the built-in rules and those of the --rules folders. */
-export function loadDetections(flags: SettingsFlags): RuleDefinition[] {
-  return loadRules(RULES_DIR, (flags.rules ?? '').split(',').map((d) => d.trim()).filter(Boolean));
+/** The rule paths of --rules (repeatable, each may be comma-separated); none: the built-ins. */
+export function rulePaths(rules: string | string[] | undefined): string[] {
+  const list = rules === undefined ? [] : Array.isArray(rules) ? rules : [rules];
+  return list.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+}
+
+/**
+ * The detections: the Sigma rules of --rules (default: the built-ins). A rule
+ * with a problem is named on `warn` and left out, the others run; none left is
+ * an error. The built-ins' timespan is the window setting, and the settings'
+ * window becomes the longest of the loaded rules' (how long state is kept).
+ */
+export function loadDetections(flags: SettingsFlags, settings: Settings, warn: (line: string) => void): RuleDefinition[] {
+  const loaded = loadRuleSet({ paths: rulePaths(flags.rules), builtinWindowMs: settings.config.windowMs });
+  if (loaded.rules.length === 0) throw new RuleLoadError(loaded.problems.length > 0 ? loaded.problems : ['no rules that raise alerts']);
+  for (const p of loaded.problems) warn(`rule not loaded: ${p}`);
+  settings.config.windowMs = loaded.rules.reduce((m, r) => Math.max(m, r.correlation.windowMs), 0);
+  return loaded.rules;
 }

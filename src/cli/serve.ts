@@ -406,7 +406,7 @@ function openStore(s: ServeSettings, io: Io): SqliteStore | null {
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const settings = loadSettings(flags);
   const s = serveSettings(flags);
-  const rules = loadDetections(flags);
+  const rules = loadDetections(flags, settings, (line) => io.stderr.write(`crosswatch serve: ${terminalSafe(line, false)}\n`));
   const store = openStore(s, io);
   if (!store) return 1;
   const pipeline = new StreamPipeline(store, {

@@ -11,12 +11,12 @@ import { diffMs, formatDuration, formatInstant } from '../model/time.js';
  * that made it; the correlator makes episodes only of the rules it was given, so
  * a rule missing here is a program error.
  */
-export function alertsOf(episodes: readonly Episode[], rules: readonly RuleDefinition[], windowMs: number, raisedAt: Date): AlertDocument[] {
+export function alertsOf(episodes: readonly Episode[], rules: readonly RuleDefinition[], raisedAt: Date): AlertDocument[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
   return episodes.map((ep) => {
     const rule = byId.get(ep.rule);
     if (!rule) throw new Error(`no rule definition for ${ep.rule}`);
-    return alertDocument(ep, rule, windowMs, raisedAt);
+    return alertDocument(ep, rule, raisedAt);
   });
 }
 
@@ -29,17 +29,26 @@ function evidenceEvent(e: QualifyingEvidence): EvidenceEvent {
   });
 }
 
+function threatOf(t: NonNullable<RuleDefinition['threat']>): NonNullable<AlertDocument['threat']> {
+  return {
+    framework: t.framework,
+    tactic: { id: [t.tactic.id], name: [t.tactic.name], reference: [t.tactic.reference] },
+    technique: { id: [t.technique.id], name: [t.technique.name], reference: [t.technique.reference] },
+  };
+}
+
 function clean<T extends object>(o: T): T {
   for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
   return o;
 }
 
-export function alertDocument(ep: Episode, rule: RuleDefinition, windowMs: number, raisedAt: Date): AlertDocument {
+export function alertDocument(ep: Episode, rule: RuleDefinition, raisedAt: Date): AlertDocument {
   const firstEvent = ep.events[0]!;
   const firstAlert = ep.networkAlerts[0];
   const delay = diffMs(firstEvent.at, ep.start);
   const users = ep.users;
   const what = rule.correlation.qualifying.verb;
+  const windowMs = rule.correlation.windowMs;
   const who = users.length === 0 ? 'an account' : users.length === 1 ? users[0]! : `${users.length} users (${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''})`;
   const sig = firstAlert?.signature ? `"${firstAlert.signature}"` : 'a network alert';
   const message =
@@ -59,11 +68,7 @@ export function alertDocument(ep: Episode, rule: RuleDefinition, windowMs: numbe
       end: formatInstant(ep.end),
     },
     rule: clean({ id: rule.id, name: rule.name, description: rule.description, reference: rule.references[0] }),
-    threat: {
-      framework: rule.threat.framework,
-      tactic: { id: [rule.threat.tactic.id], name: [rule.threat.tactic.name], reference: [rule.threat.tactic.reference] },
-      technique: { id: [rule.threat.technique.id], name: [rule.threat.technique.name], reference: [rule.threat.technique.reference] },
-    },
+    ...(rule.threat ? { threat: threatOf(rule.threat) } : {}),
     source: { ip: ep.ip },
     user: { name: users },
     related: { ip: [ep.ip], user: users },

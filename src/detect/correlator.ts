@@ -13,7 +13,7 @@ import { specialPurpose } from '../model/ip.js';
 import type { Instant } from '../model/time.js';
 import { addMs, compareInstants } from '../model/time.js';
 import type { CorrelatorConfig } from './config.js';
-import { ANCHOR_FIELDS, holds, QUALIFYING_FIELDS, type DetectionRule, type QualifyingRole } from './rule.js';
+import type { DetectionRule, QualifyingRole } from './rule.js';
 import type { Episode, NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
 
 export type { Episode, NetworkAlertEvidence, QualifyingEvidence };
@@ -37,10 +37,17 @@ export interface CorrelatorStats {
 
 interface QualifyingEntry extends QualifyingEvidence {
   role: QualifyingRole;
+  /** Bit i: rule i's qualifying test held for the event. */
+  rules: number;
+}
+
+interface AlertEntry extends NetworkAlertEvidence {
+  /** Bit i: rule i's anchor test held for the alert. */
+  rules: number;
 }
 
 interface IpState {
-  alerts: NetworkAlertEvidence[];
+  alerts: AlertEntry[];
   events: QualifyingEntry[];
   /** Record ids already counted (role-prefixed), so a redelivered record counts once. */
   seen: Set<string>;
@@ -49,6 +56,13 @@ interface IpState {
 }
 
 const MAX_SAMPLES = 5;
+/** Rules a correlator runs (a bit each in the entries' masks). */
+export const MAX_RULES = 31;
+
+function withoutRules(a: AlertEntry): NetworkAlertEvidence {
+  const { rules: _rules, ...rest } = a;
+  return rest;
+}
 
 export class Correlator {
   private readonly byIp = new Map<string, IpState>();
@@ -68,10 +82,21 @@ export class Correlator {
 
   /** The roles some rule's qualifying events have: events of other roles are not kept. */
   private readonly qualifyingRoles: ReadonlySet<Role>;
+  /** The longest of the rules' windows: how far after an alert its IP's events are kept. */
+  readonly windowMs: number;
 
-  /** `rules`: the compiled detections (rule.ts), in the order their episodes are made. */
+  /** `rules`: the compiled detections (rule.ts), in the order their episodes are made; at most MAX_RULES. */
   constructor(private readonly config: CorrelatorConfig, private readonly rules: readonly DetectionRule[]) {
+    if (rules.length > MAX_RULES) throw new Error(`the correlator runs at most ${MAX_RULES} rules (got ${rules.length})`);
     this.qualifyingRoles = new Set(rules.map((r) => r.qualifying.role));
+    this.windowMs = rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
+  }
+
+  /** The rules (bits) whose test holds for an event. */
+  private bits(test: (r: DetectionRule) => boolean): number {
+    let m = 0;
+    for (let i = 0; i < this.rules.length; i++) if (test(this.rules[i]!)) m |= 1 << i;
+    return m;
   }
 
   /** Batch mode: all network alerts have been added; unalerted IPs need no state from now on. */
@@ -109,6 +134,7 @@ export class Correlator {
       // An alert after sealing (not how batch runs, but allowed): no window test for its IP any more.
       delete st.alertMs;
       st.alerts.push({
+        rules: this.bits((r) => r.anchor.test(ev)),
         at: decoded.at,
         signature: ev.rule?.name,
         sensor: ev.observer?.name ?? ev.observer?.product,
@@ -132,11 +158,12 @@ export class Correlator {
       st = this.state(ip);
     }
     // Outside every window of its IP's alerts an event cannot change an alert: not kept.
-    if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.config.windowMs)) return;
+    if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.windowMs)) return;
     if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) return;
     this.stats.qualifyingEvents++;
     st.events.push({
       role: role as QualifyingRole,
+      rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
       at: decoded.at,
       user: ev.user?.name ?? ev.user?.email,
       app: ev.client?.app,
@@ -228,42 +255,49 @@ export class Correlator {
    * first event, which makes its id deterministic whatever the arrival order.
    */
   private episodesFor(ip: string, st: IpState): Episode[] {
-    const w = this.config.windowMs;
     const alerts = [...st.alerts].sort((a, b) => compareInstants(a.at, b.at));
     // Ties in time are ordered by the records themselves, not by arrival (which differs
     // between threads, passes and the fast and straightforward paths): same evidence, same order.
     const events = [...st.events].sort((a, b) => compareInstants(a.at, b.at) || byText(a.id, b.id) || byText(a.dataset, b.dataset) ||
       byText(a.role, b.role) || byText(a.user, b.user) || byText(a.action, b.action) || byText(a.app, b.app));
 
-    const live = alerts.filter((a) => {
-      const end = addMs(a.at, w);
-      const users = new Set<string>();
-      let count = 0;
-      // Binary search would do; events per alerted IP are few, and clarity wins here.
-      for (const e of events) {
-        if (compareInstants(e.at, a.at) < 0) continue;
-        if (compareInstants(e.at, end) > 0) break;
-        count++;
-        users.add((e.user ?? '').toLowerCase());
-      }
-      const capped = users.size > this.config.maxUsersPerIp ||
-        (this.config.maxEventsPerIp !== null && count > this.config.maxEventsPerIp);
-      return !capped;
-    });
-    if (live.length < alerts.length) this.noteExcluded(ip, 'shared-infrastructure');
-    if (live.length === 0) return [];
+    // The alerts that are not capped as shared infrastructure, per window length (rules may differ).
+    const liveByWindow = new Map<number, AlertEntry[]>();
+    const liveFor = (w: number): AlertEntry[] => {
+      let live = liveByWindow.get(w);
+      if (live) return live;
+      live = alerts.filter((a) => {
+        const end = addMs(a.at, w);
+        const users = new Set<string>();
+        let count = 0;
+        // Binary search would do; events per alerted IP are few, and clarity wins here.
+        for (const e of events) {
+          if (compareInstants(e.at, a.at) < 0) continue;
+          if (compareInstants(e.at, end) > 0) break;
+          count++;
+          users.add((e.user ?? '').toLowerCase());
+        }
+        const capped = users.size > this.config.maxUsersPerIp ||
+          (this.config.maxEventsPerIp !== null && count > this.config.maxEventsPerIp);
+        return !capped;
+      });
+      if (live.length < alerts.length) this.noteExcluded(ip, 'shared-infrastructure');
+      liveByWindow.set(w, live);
+      return live;
+    };
 
     const out: Episode[] = [];
-    // Which live alerts anchor each episode's evidence (a rule's anchor conditions choose among them).
-    const anchorsOf = new Map<Episode, NetworkAlertEvidence[]>();
-    for (const rule of this.rules) {
-      const anchors = rule.anchor.where.length === 0 ? live : live.filter((a) => holds(rule.anchor.where, ANCHOR_FIELDS, a));
-      if (anchors.length === 0) continue;
-      const q = rule.qualifying;
+    // Which live alerts anchor each episode's evidence (a rule's anchor test chooses among them).
+    const anchorsOf = new Map<Episode, AlertEntry[]>();
+    this.rules.forEach((rule, i) => {
+      const bit = 1 << i;
+      const w = rule.windowMs;
+      const anchors = liveFor(w).filter((a) => (a.rules & bit) !== 0);
+      if (anchors.length === 0) return;
       let episode: Episode | null = null;
       let episodeEnd: Instant | null = null;
       for (const e of events) {
-        if (e.role !== q.role || (q.where.length > 0 && !holds(q.where, QUALIFYING_FIELDS, e))) continue;
+        if ((e.rules & bit) === 0) continue;
         const first = firstLiveAlertFor(anchors, e.at, w);
         if (!first) continue;
         if (!episode || !episodeEnd || compareInstants(e.at, episodeEnd) > 0) {
@@ -284,14 +318,14 @@ export class Correlator {
         episode.end = e.at;
         episodeEnd = addMs(e.at, w);
       }
-    }
+    });
     for (const ep of out) {
       const from = ep.start;
       const to = ep.end;
-      ep.networkAlerts = anchorsOf.get(ep)!.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0);
+      ep.networkAlerts = anchorsOf.get(ep)!.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0).map(withoutRules);
       ep.users = [...new Set(ep.events.map((e) => e.user).filter((u): u is string => !!u))].sort();
       ep.events = ep.events.map((e) => {
-        const { role: _role, ...rest } = e as QualifyingEntry;
+        const { role: _role, rules: _rules, ...rest } = e as QualifyingEntry;
         return rest;
       });
     }

@@ -1,123 +1,101 @@
-// A detection's correlation, as data (the `correlation:` block of a rule file in
-// rules/): which events anchor it, which events qualify, grouped by what. The
-// correlator takes these compiled objects and knows no rule by name, so a new
-// detection over the fields below is a YAML file and its samples, no code.
+// A detection as the correlator runs it, compiled from a Sigma correlation rule
+// (rules/*.yml, --rules): a temporal_ordered correlation of two detection rules,
+// grouped by source.ip — first a network alert (log source category ids), then
+// within the timespan a successful sign-in or mail access. That is the shape of
+// the built-in detections and the one hunt's fast path can run: pass 1 keeps
+// every network alert, pass 2 only the sign-ins and mail accesses of alerted IPs.
+// The correlator knows no rule by name; each base rule's Sigma detection is a
+// test on the event, run when the event is added (docs/rules.md).
 //
-//   correlation:
-//     group_by: source.ip
-//     anchor: { role: network_alert }                    # optional where: {field: value | [values]}
-//     qualifying: { role: signin, verb: signed in, where: { event.dataset: o365.audit } }
-//
-// A qualifying event matches when an anchor of its group lies in
-// [t - window, t] (DESIGN.md §1); the window and the shared-infrastructure cap
-// are the detection settings (detect/config.ts).
-import type { NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
+// Other correlations (event_count, value_count, temporal, chains, other
+// groupings) are not of this shape: compileFastRule says why, and they run on
+// the general Sigma correlator (src/sigma/correlate.ts).
+import type { NormalizedEvent } from '../model/event.js';
+import type { ResolvedCorrelation } from '../sigma/ruleset.js';
+import type { ConditionNode, DetectionRule as SigmaDetection } from '../sigma/types.js';
+import { compileMatcher } from '../sigma/match.js';
+import { fieldsOf } from '../model/fields.js';
+import { logSourceTest, type EventTest } from './logsource.js';
 
 export type QualifyingRole = 'signin' | 'mail_access';
-export const QUALIFYING_ROLES: readonly QualifyingRole[] = ['signin', 'mail_access'];
-
-/** A condition: the field's value is one of these (exact, as ECS keywords compare). */
-export interface Condition {
-  field: string;
-  values: ReadonlySet<string>;
-}
 
 export interface DetectionRule {
+  /** The correlation rule's id: the alert's rule.id. */
   id: string;
-  /** The anchors: network alerts (the only anchor role so far), with conditions. */
-  anchor: { role: 'network_alert'; where: readonly Condition[] };
-  qualifying: { role: QualifyingRole; where: readonly Condition[]; verb: string };
+  /** The correlation's timespan: a qualifying event at t matches an anchor in [t - windowMs, t]. */
+  windowMs: number;
+  /** The first rule: which network alerts anchor it. */
+  anchor: { test: EventTest };
+  /** The second rule: which successful sign-ins or mail accesses qualify, and what the alert says they did. */
+  qualifying: { role: QualifyingRole; test: EventTest; verb: string };
 }
-
-/** The fields a condition may name, and where the correlator's entries keep them. */
-export const ANCHOR_FIELDS: Readonly<Record<string, (a: NetworkAlertEvidence) => string | undefined>> = {
-  'event.dataset': (a) => a.dataset,
-  'rule.name': (a) => a.signature,
-  'observer.name': (a) => a.sensor,
-};
-export const QUALIFYING_FIELDS: Readonly<Record<string, (e: QualifyingEvidence) => string | undefined>> = {
-  'event.dataset': (e) => e.dataset,
-  'event.action': (e) => e.action,
-  'crosswatch.category': (e) => e.category,
-  'user.name': (e) => e.user,
-  'client.app': (e) => e.app,
-  'client.client_app': (e) => e.client,
-  'user_agent.original': (e) => e.userAgent,
-};
 
 const VERBS: Record<QualifyingRole, string> = { signin: 'signed in', mail_access: 'accessed mail' };
 
-export function holds<T>(where: readonly Condition[], fields: Readonly<Record<string, (x: T) => string | undefined>>, x: T): boolean {
-  for (const c of where) {
-    const v = fields[c.field]!(x);
-    if (v === undefined || !c.values.has(v)) return false;
-  }
-  return true;
-}
-
-type Problems = string[];
-
-function conditions(raw: unknown, where: string, fields: Readonly<Record<string, unknown>>, problems: Problems): Condition[] {
-  if (raw === undefined) return [];
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push(`${where}: expected a mapping of field: value (or [values])`);
-    return [];
-  }
-  const out: Condition[] = [];
-  for (const [field, v] of Object.entries(raw)) {
-    if (!(field in fields)) {
-      problems.push(`${where}.${field}: not a field a condition can use (known: ${Object.keys(fields).join(', ')})`);
-      continue;
-    }
-    const values = Array.isArray(v) ? v : [v];
-    if (values.length === 0 || !values.every((x) => typeof x === 'string' || typeof x === 'number')) {
-      problems.push(`${where}.${field}: expected a value or a list of values`);
-      continue;
-    }
-    out.push({ field, values: new Set(values.map(String)) });
-  }
-  return out;
+/** A Sigma detection as a test on a normalized event: its log source, then its condition. */
+export function eventTest(rule: SigmaDetection): EventTest | string {
+  const source = logSourceTest(rule.logsource);
+  if (typeof source === 'string') return source;
+  const match = compileMatcher(rule);
+  return (ev: NormalizedEvent) => source(ev) && match(fieldsOf(ev));
 }
 
 /**
- * Compiles a rule file's `correlation:` block; problems are added with the file
- * and key. `id` is the rule's id.
+ * Whether every way the condition can hold requires `field` to equal `value`
+ * (as a plain, unmodified Sigma value, compared without case): then the rule
+ * can only match events that have it.
  */
-export function compileCorrelation(id: string, raw: unknown, file: string, problems: Problems): DetectionRule | null {
-  const at = `${file}: correlation`;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push(`${at}: expected a mapping with group_by, anchor and qualifying`);
-    return null;
-  }
-  const before = problems.length;
-  const c = raw as Record<string, unknown>;
-  for (const k of Object.keys(c)) {
-    if (!['group_by', 'anchor', 'qualifying'].includes(k)) problems.push(`${at}.${k}: unknown key (known: group_by, anchor, qualifying)`);
-  }
-  if (c.group_by !== 'source.ip') problems.push(`${at}.group_by: must be source.ip (the only grouping so far)`);
-  const part = (k: 'anchor' | 'qualifying'): Record<string, unknown> => {
-    const v = c[k];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      problems.push(`${at}.${k}: expected a mapping with role (and where)`);
-      return {};
+export function requires(rule: SigmaDetection, field: string, value: string): boolean {
+  const want = value.toLowerCase();
+  const selectionRequires = (name: string): boolean => {
+    const sel = rule.selections.get(name);
+    if (!sel || sel.anyOf.length === 0) return false;
+    return sel.anyOf.every((and) => and.some((m) =>
+      m.field === field && m.modifiers.length === 0 && m.values.length > 0 &&
+      m.values.every((v) => v.kind === 'string' && !/[*?\\]/.test(v.pattern) && v.pattern.toLowerCase() === want)));
+  };
+  const walk = (n: ConditionNode): boolean => {
+    switch (n.op) {
+      case 'ref': return selectionRequires(n.name);
+      case 'and': return n.args.some(walk);
+      case 'or': return n.args.length > 0 && n.args.every(walk);
+      case 'not': return false;
+      case 'of': return n.quantifier === 'all' ? n.names.some(selectionRequires) : n.names.length > 0 && n.names.every(selectionRequires);
     }
-    return v as Record<string, unknown>;
   };
-  const a = part('anchor');
-  const q = part('qualifying');
-  if (a.role !== undefined && a.role !== 'network_alert') problems.push(`${at}.anchor.role: must be network_alert (the only anchor so far)`);
-  if (a.role === undefined && Object.keys(a).length > 0) problems.push(`${at}.anchor.role: missing`);
-  for (const k of Object.keys(a)) if (!['role', 'where'].includes(k)) problems.push(`${at}.anchor.${k}: unknown key (known: role, where)`);
-  if (!QUALIFYING_ROLES.includes(q.role as QualifyingRole)) problems.push(`${at}.qualifying.role: must be one of ${QUALIFYING_ROLES.join(', ')}`);
-  for (const k of Object.keys(q)) if (!['role', 'where', 'verb'].includes(k)) problems.push(`${at}.qualifying.${k}: unknown key (known: role, where, verb)`);
-  if (q.verb !== undefined && (typeof q.verb !== 'string' || q.verb.trim() === '')) problems.push(`${at}.qualifying.verb: expected text such as "signed in"`);
-  const anchorWhere = conditions(a.where, `${at}.anchor.where`, ANCHOR_FIELDS, problems);
-  const qualifyingWhere = conditions(q.where, `${at}.qualifying.where`, QUALIFYING_FIELDS, problems);
-  if (problems.length > before) return null;
-  const role = q.role as QualifyingRole;
-  return {
-    id,
-    anchor: { role: 'network_alert', where: anchorWhere },
-    qualifying: { role, where: qualifyingWhere, verb: typeof q.verb === 'string' ? q.verb : VERBS[role] },
-  };
+  return walk(rule.condition);
+}
+
+/** The role a rule's events must have, when its log source and detection decide it. */
+function qualifyingRoleOf(rule: SigmaDetection): QualifyingRole | null {
+  const { product, service, category } = rule.logsource;
+  if (category !== undefined) return null;
+  if (product === 'azure' && service === 'signinlogs') return 'signin';
+  // MailItemsAccessed is a mail access whatever else the audit record says (m365-audit.ts roleOf).
+  if (product === 'm365' && requires(rule, 'event.action', 'MailItemsAccessed')) return 'mail_access';
+  return null;
+}
+
+/**
+ * The correlator's form of a correlation, or why it has none (then it runs on
+ * the general Sigma correlator). `verb`: what the alert says the account did
+ * (the rule's `crosswatch.verb`, else from the role).
+ */
+export function compileFastRule(c: ResolvedCorrelation, windowMs: number, verb?: string): DetectionRule | string {
+  const r = c.rule;
+  if (r.type !== 'temporal_ordered') return `a ${r.type} correlation`;
+  if (r.groupBy.length !== 1 || r.groupBy[0] !== 'source.ip') return 'not grouped by source.ip alone';
+  if (c.inputs.length !== 2) return `${c.inputs.length} rules, not a network alert then a sign-in or mail access`;
+  if (r.aliases.size > 0) return 'aliases';
+  const [first, second] = c.inputs as [typeof c.inputs[0], typeof c.inputs[0]];
+  if (first.kind !== 'detection' || second.kind !== 'detection') return 'a chain of correlations';
+  if (first.logsource.category !== 'ids') return `its first rule (${first.id}) is not on network alerts (category: ids)`;
+  const role = qualifyingRoleOf(second);
+  if (!role) return `its second rule (${second.id}) is not on sign-ins (product azure, service signinlogs) or MailItemsAccessed`;
+  if (!requires(second, 'event.outcome', 'success')) return `its second rule (${second.id}) does not require event.outcome: success`;
+  const anchor = eventTest(first);
+  const qualifying = eventTest(second);
+  if (typeof anchor === 'string') return anchor;
+  if (typeof qualifying === 'string') return qualifying;
+  return { id: r.id, windowMs, anchor: { test: anchor }, qualifying: { role, test: qualifying, verb: verb ?? VERBS[role] } };
 }

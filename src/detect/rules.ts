@@ -1,35 +1,47 @@
-// Rules are data: one YAML file per rule in rules/ (and in the folders given with
-// --rules), with its correlation (detect/rule.ts) and investigation guide.
-// The loader validates every file, collects every problem (file and key) and
-// refuses duplicate ids or names, naming both files.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Rules are Sigma rules (SigmaHQ specification v2): the built-ins in rules/ (the
+// two detections of DESIGN.md §1 as temporal_ordered correlations over three
+// base rules) and the files and folders given with --rules. Every file is
+// checked: a rule with a problem is dropped with file:line and the reason, the
+// others still load (docs/rules.md). Each alerting correlation the correlator
+// can run (rule.ts compileFastRule) becomes a RuleDefinition: what it runs, and
+// what its alert documents say (name, severity, ATT&CK, guide).
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { compileCorrelation, type DetectionRule } from './rule.js';
+import { loadSigmaPath } from '../sigma/load.js';
+import { resolveRuleSet } from '../sigma/ruleset.js';
+import type { CorrelationRule, SigmaProblem, SigmaRule } from '../sigma/types.js';
+import { compileFastRule, type DetectionRule } from './rule.js';
+import { logSourceTest } from './logsource.js';
+import { MAX_RULES } from './correlator.js';
+
+export interface Threat {
+  framework: string;
+  tactic: { id: string; name: string; reference: string };
+  technique: { id: string; name: string; reference: string };
+}
 
 export interface RuleDefinition {
   id: string;
+  /** The rule's title: the alert's rule.name. */
   name: string;
   description: string;
-  /** What the correlator runs (the file's `correlation:` block, compiled). */
+  /** What the correlator runs (the Sigma correlation, compiled). */
   correlation: DetectionRule;
   severity: 'low' | 'medium' | 'high' | 'critical';
   risk_score: number;
-  threat: {
-    framework: string;
-    tactic: { id: string; name: string; reference: string };
-    technique: { id: string; name: string; reference: string };
-  };
+  threat?: Threat;
   references: string[];
   false_positives: string[];
+  /** Markdown (crosswatch.guide, else the description). */
   guide: string;
   /** The file it was loaded from. */
   file: string;
 }
 
-/** rules/ at the package root, from src/alerts or dist/alerts alike. */
+/** rules/ at the package root, from src/detect or dist/detect alike. */
 export const RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
+/** What `--rules builtin` names. */
+export const BUILTIN = 'builtin';
 
 export class RuleLoadError extends Error {
   constructor(readonly problems: string[]) {
@@ -38,68 +50,137 @@ export class RuleLoadError extends Error {
   }
 }
 
-function need(problems: string[], file: string, obj: Record<string, unknown>, key: string, type: 'string' | 'number' | 'object'): void {
-  const v = obj[key];
-  if (typeof v !== type || v === null || (type === 'string' && (v as string).trim() === '')) {
-    problems.push(`${file}: "${key}" must be a non-empty ${type}`);
-  }
+export interface LoadOptions {
+  /** Rule files and folders; `builtin` names rules/ (the default when none are given). */
+  paths?: readonly string[];
+  /** The built-in correlations' timespan (the --window setting); default: their files' (8h). */
+  builtinWindowMs?: number;
 }
 
-const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+export interface LoadedRules {
+  rules: RuleDefinition[];
+  /** Every problem, as `file:line: field: reason`; the rules named in them did not load. */
+  problems: string[];
+}
 
-/** The rules of rules/ and of each extra folder (`--rules DIR`), all checked together. */
-export function loadRules(dir = RULES_DIR, extraDirs: readonly string[] = []): RuleDefinition[] {
-  const problems: string[] = [];
-  const rules: RuleDefinition[] = [];
-  const files: string[] = [];
-  for (const d of [dir, ...extraDirs]) {
-    let names: string[];
+/** Sigma `level` → the alert's severity and default risk score (Elastic's scale). */
+const LEVELS: Record<SigmaRule['level'], { severity: RuleDefinition['severity']; risk: number }> = {
+  informational: { severity: 'low', risk: 21 },
+  low: { severity: 'low', risk: 21 },
+  medium: { severity: 'medium', risk: 47 },
+  high: { severity: 'high', risk: 73 },
+  critical: { severity: 'critical', risk: 99 },
+};
+
+export function formatProblem(p: SigmaProblem): string {
+  return `${p.file}:${p.line}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
+}
+
+/** Loads and checks rules; problems are returned, not thrown (a bad rule never stops the others). */
+export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
+  const problems: SigmaProblem[] = [];
+  const sigma: SigmaRule[] = [];
+  const builtin = new Set<SigmaRule>();
+  const paths = opts.paths && opts.paths.length > 0 ? opts.paths : [BUILTIN];
+  for (const p of new Set(paths)) {
+    const path = p === BUILTIN ? RULES_DIR : p;
     try {
-      names = readdirSync(d);
+      statSync(path);
     } catch (err) {
-      problems.push(`${d}: cannot read the rules folder: ${(err as Error).message}`);
+      problems.push({ file: p, line: 0, message: `cannot read rules: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       continue;
     }
-    files.push(...names.filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort().map((f) => join(d, f)));
+    const r = loadSigmaPath(path);
+    problems.push(...r.problems);
+    for (const rule of r.rules) {
+      // A log source we do not know drops the rule here (and what depends on it, at resolve).
+      if (rule.kind === 'detection') {
+        const t = logSourceTest(rule.logsource);
+        if (typeof t === 'string') {
+          problems.push({ file: rule.file, line: rule.logsourceLine ?? rule.line, field: 'logsource', message: t });
+          continue;
+        }
+      }
+      sigma.push(rule);
+      if (p === BUILTIN) builtin.add(rule);
+    }
   }
-  const byId = new Map<string, string>();
-  const byName = new Map<string, string>();
-  for (const file of files) {
-    let doc: unknown;
-    try {
-      doc = parseYaml(readFileSync(file, 'utf8'));
-    } catch (err) {
-      problems.push(`${file}: not valid YAML: ${(err as Error).message}`);
+  const set = resolveRuleSet(sigma, problems);
+  const rules: RuleDefinition[] = [];
+  for (const rule of set.alerting) {
+    const at = { file: rule.file, line: rule.line };
+    if (rule.kind !== 'correlation') {
+      problems.push({ ...at, field: 'detection', message: `"${rule.id}" raises alerts on single events, which hunt and serve do not run yet (only correlations of a network alert then a sign-in or mail access, grouped by source.ip); rules validate/test take it` });
       continue;
     }
-    if (typeof doc !== 'object' || doc === null) {
-      problems.push(`${file}: expected a mapping`);
+    const resolved = set.correlations.find((c) => c.rule === rule)!;
+    const x = extension(rule, problems);
+    const windowMs = builtin.has(rule) && opts.builtinWindowMs !== undefined ? opts.builtinWindowMs : rule.timespanMs;
+    const fast = compileFastRule(resolved, windowMs, x.verb);
+    if (typeof fast === 'string') {
+      problems.push({ ...at, field: 'correlation', message: `"${rule.id}" is ${fast}: hunt and serve run only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip, so far` });
       continue;
     }
-    const r = doc as Record<string, unknown>;
-    const before = problems.length;
-    for (const k of ['id', 'name', 'description', 'severity', 'guide'] as const) need(problems, file, r, k, 'string');
-    need(problems, file, r, 'risk_score', 'number');
-    need(problems, file, r, 'threat', 'object');
-    if (typeof r.severity === 'string' && !SEVERITIES.includes(r.severity)) problems.push(`${file}: "severity" must be one of ${SEVERITIES.join(', ')}`);
-    if (typeof r.id === 'string' && !/^[\w.-]{1,128}$/.test(r.id)) problems.push(`${file}: "id" must be letters, digits, . _ - (at most 128)`);
-    const correlation = compileCorrelation(String(r.id), r.correlation, file, problems);
-    if (problems.length > before || !correlation) continue;
-    const dupId = byId.get(r.id as string);
-    if (dupId) problems.push(`duplicate rule id "${String(r.id)}" in ${dupId} and ${file}`);
-    const dupName = byName.get(r.name as string);
-    if (dupName) problems.push(`duplicate rule name "${String(r.name)}" in ${dupName} and ${file}`);
-    byId.set(r.id as string, file);
-    byName.set(r.name as string, file);
+    if (rules.length === MAX_RULES) {
+      problems.push({ ...at, message: `more than ${MAX_RULES} correlations: "${rule.id}" not loaded` });
+      continue;
+    }
+    const level = LEVELS[rule.level];
     rules.push({
-      ...(r as unknown as RuleDefinition),
-      correlation,
-      references: Array.isArray(r.references) ? (r.references as string[]) : [],
-      false_positives: Array.isArray(r.false_positives) ? (r.false_positives as string[]) : [],
-      file,
+      id: rule.id,
+      name: rule.title,
+      description: rule.description ?? rule.title,
+      correlation: fast,
+      severity: level.severity,
+      risk_score: x.riskScore ?? level.risk,
+      ...(x.threat ? { threat: x.threat } : {}),
+      references: rule.references ?? [],
+      false_positives: rule.falsepositives ?? [],
+      guide: x.guide ?? rule.description ?? rule.title,
+      file: rule.file,
     });
   }
-  if (rules.length === 0 && problems.length === 0) problems.push(`${dir}: no rule files (*.yaml)`);
-  if (problems.length > 0) throw new RuleLoadError(problems);
-  return rules;
+  if (rules.length === 0 && problems.length === 0) problems.push({ file: paths.join(', '), line: 0, message: 'no rules that raise alerts' });
+  return { rules, problems: problems.map(formatProblem) };
+}
+
+/** The rules, or a RuleLoadError naming every problem (for callers that take no partial set, and tests). */
+export function loadRules(opts: LoadOptions = {}): RuleDefinition[] {
+  const r = loadRuleSet(opts);
+  if (r.problems.length > 0) throw new RuleLoadError(r.problems);
+  return r.rules;
+}
+
+interface Extension { riskScore?: number; verb?: string; guide?: string; threat?: Threat }
+
+/** The `crosswatch:` block of a correlation (docs/rules.md), checked. */
+function extension(rule: CorrelationRule, problems: SigmaProblem[]): Extension {
+  const raw = rule.raw.crosswatch;
+  const out: Extension = {};
+  const at = (field: string, message: string): void => {
+    problems.push({ file: rule.file, line: rule.line, field: `crosswatch.${field}`, message });
+  };
+  if (raw === undefined) return out;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    at('', 'expected a mapping (risk_score, verb, threat, guide)');
+    return out;
+  }
+  const x = raw as Record<string, unknown>;
+  for (const k of Object.keys(x)) if (!['risk_score', 'verb', 'threat', 'guide'].includes(k)) at(k, 'unknown key (known: risk_score, verb, threat, guide)');
+  if (x.risk_score !== undefined) {
+    if (typeof x.risk_score === 'number' && Number.isInteger(x.risk_score) && x.risk_score >= 0 && x.risk_score <= 100) out.riskScore = x.risk_score;
+    else at('risk_score', 'expected a whole number from 0 to 100');
+  }
+  for (const k of ['verb', 'guide'] as const) {
+    if (x[k] === undefined) continue;
+    if (typeof x[k] === 'string' && x[k].trim() !== '') out[k] = x[k];
+    else at(k, 'expected text');
+  }
+  if (x.threat !== undefined) {
+    const t = x.threat as Threat;
+    const part = (p: unknown): boolean => typeof p === 'object' && p !== null && ['id', 'name', 'reference'].every((k) => typeof (p as Record<string, unknown>)[k] === 'string');
+    if (typeof t === 'object' && t !== null && typeof t.framework === 'string' && part(t.tactic) && part(t.technique)) out.threat = t;
+    else at('threat', 'expected framework, and tactic and technique each with id, name and reference');
+  }
+  return out;
 }

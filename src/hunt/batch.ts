@@ -351,7 +351,7 @@ class BatchRun {
 
   result(now: Date): BatchResult {
     return {
-      alerts: alertsOf(this.correlator.finish(), this.opts.rules, this.opts.config.windowMs, now),
+      alerts: alertsOf(this.correlator.finish(), this.opts.rules, now),
       counters: this.counters,
       correlation: this.correlator.stats,
       files: this.files.length,

@@ -20,7 +20,8 @@ export interface AlertDocument {
     end: string;
   };
   rule: { id: string; name: string; description: string; reference?: string };
-  threat: {
+  /** When the rule names its ATT&CK tactic and technique. */
+  threat?: {
     framework: string;
     tactic: { id: string[]; name: string[]; reference: string[] };
     technique: { id: string[]; name: string[]; reference: string[] };

@@ -272,5 +272,5 @@ export function compileDetection(doc: SigmaDocument, meta: RuleMeta, problems: S
   }
   if (problems.length > before || !logsource || !texts) return null;
   const condition = nodes.length === 1 ? nodes[0]! : { op: 'or' as const, args: nodes };
-  return { ...meta, kind: 'detection', logsource, selections, condition, conditionText: texts };
+  return { ...meta, kind: 'detection', logsource, logsourceLine: doc.lineOf(['logsource']), selections, condition, conditionText: texts };
 }

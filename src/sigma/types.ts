@@ -92,6 +92,8 @@ export interface RuleMeta extends SourceRef {
 export interface DetectionRule extends RuleMeta {
   kind: 'detection';
   logsource: LogSource;
+  /** The line of `logsource:` (problems with the log source name it). */
+  logsourceLine?: number;
   selections: ReadonlyMap<string, Selection>;
   /** Several `condition:` entries are alternatives: the rule matches when any does. */
   condition: ConditionNode;

@@ -412,7 +412,7 @@ export class StreamPipeline {
     let created = 0;
     let updated = 0;
     const produced = new Set<string>();
-    const docs = alertsOf(c.finish(), this.opts.rules, this.opts.config.windowMs, now);
+    const docs = alertsOf(c.finish(), this.opts.rules, now);
     // An episode may take over an earlier alert of another id (its anchor moved), but not
     // one that another episode of this recomputation is, or has already taken.
     const taken = new Set(docs.map((d) => d.event.id));

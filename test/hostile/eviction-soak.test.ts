@@ -195,7 +195,7 @@ test('eviction soak: 24 h at compressed time — eviction keeps running, bounds 
   const store = new SqliteStore(join(dir, 'data'), { synchronous: 'normal', checkpointThread: true });
   const config = buildConfig({ window: '1h' });
   assert.equal(config.windowMs, WINDOW);
-  const rules = loadRules();
+  const rules = loadRules({ builtinWindowMs: config.windowMs });
   let clock = T0;
   /** Alert changes (as sinks get them), by IP. */
   const changes = new Map<string, { created: number; updated: number; withdrawn: number }>();

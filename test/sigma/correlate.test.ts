@@ -384,7 +384,10 @@ function decoded(role: Role, ip: string, ms: number, ns: number, id: string): De
     at,
     event: {
       '@timestamp': formatInstant(at),
-      event: { kind: alert ? 'alert' : 'event', dataset: alert ? 'suricata.eve' : role === 'signin' ? 'azure.signinlogs' : 'o365.audit', id, ...(alert ? {} : { outcome: 'success' }) },
+      event: {
+        kind: alert ? 'alert' : 'event', dataset: alert ? 'suricata.eve' : role === 'signin' ? 'azure.signinlogs' : 'o365.audit', id,
+        ...(alert ? {} : { outcome: 'success' }), ...(role === 'mail_access' ? { action: 'MailItemsAccessed' } : {}),
+      },
       source: { ip },
       user: { name: `user-${id}` },
       ...(alert ? { rule: { name: 'ET SCAN' } } : {}),
