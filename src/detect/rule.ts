@@ -15,6 +15,7 @@ import type { ResolvedCorrelation } from '../sigma/ruleset.js';
 import type { ConditionNode, DetectionRule as SigmaDetection } from '../sigma/types.js';
 import { compileMatcher } from '../sigma/match.js';
 import { fieldsOf } from '../model/fields.js';
+import { COMPACT_FIELDS } from '../model/event.js';
 import { logSourceTest, type EventTest } from './logsource.js';
 
 export type QualifyingRole = 'signin' | 'mail_access';
@@ -31,6 +32,22 @@ export interface DetectionRule {
 }
 
 const VERBS: Record<QualifyingRole, string> = { signin: 'signed in', mail_access: 'accessed mail' };
+const KEPT: ReadonlySet<string> = new Set(COMPACT_FIELDS);
+
+/** The fields a detection's selections test (null: a keyword search). */
+export function fieldsUsed(rule: SigmaDetection): Array<string | null> {
+  const out = new Set<string | null>();
+  for (const sel of rule.selections.values()) {
+    for (const and of sel.anyOf) {
+      for (const m of and) {
+        out.add(m.field);
+        // `field|fieldref: other` compares with another field's value.
+        if (m.modifiers.includes('fieldref')) for (const v of m.values) if (v.kind === 'string') out.add(v.pattern);
+      }
+    }
+  }
+  return [...out];
+}
 
 /** A Sigma detection as a test on a normalized event: its log source, then its condition. */
 export function eventTest(rule: SigmaDetection): EventTest | string {
@@ -93,6 +110,12 @@ export function compileFastRule(c: ResolvedCorrelation, windowMs: number, verb?:
   const role = qualifyingRoleOf(second);
   if (!role) return `its second rule (${second.id}) is not on sign-ins (product azure, service signinlogs) or MailItemsAccessed`;
   if (!requires(second, 'event.outcome', 'success')) return `its second rule (${second.id}) does not require event.outcome: success`;
+  for (const rule of [first, second]) {
+    const beyond = fieldsUsed(rule).filter((f) => f === null || !KEPT.has(f));
+    if (beyond.length > 0) {
+      return `its rule ${rule.id} tests ${beyond.map((f) => f ?? 'keywords (no field)').join(', ')}, which the compact events of hunt's fast path and serve's store do not keep`;
+    }
+  }
   const anchor = eventTest(first);
   const qualifying = eventTest(second);
   if (typeof anchor === 'string') return anchor;

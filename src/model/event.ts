@@ -224,3 +224,21 @@ export function withDetailParts(ev: NormalizedEvent, parts: DetailParts | undefi
   if (parts.o365) ev.o365 = { audit: parts.o365 };
   return ev;
 }
+
+/**
+ * The fields an event keeps in its compact forms — hunt's (slimEvent) and the
+ * store's (storedDoc) — where the correlator reads it: a rule that hunt's fast
+ * path and serve run may test only these (detect/rule.ts). test/compact-fields.test.ts
+ * checks that both forms keep each one as the whole event has it.
+ */
+export const COMPACT_FIELDS: readonly string[] = [
+  '@timestamp', 'event.kind', 'event.dataset', 'event.action', 'event.outcome', 'event.id', 'event.severity',
+  'crosswatch.role', 'crosswatch.decoder', 'crosswatch.category',
+  'source.ip', 'source.geo.city_name', 'source.geo.region_name', 'source.geo.country_iso_code', 'source.geo.country_name',
+  'user.name', 'user.email', 'user_agent.original', 'rule.name', 'rule.id', 'observer.name', 'observer.product',
+  'client.app', 'client.client_app',
+  'azure.signinlogs.properties.authentication_requirement', 'azure.signinlogs.properties.conditional_access_status',
+  'azure.signinlogs.properties.risk_level_during_signin', 'azure.signinlogs.properties.risk_state',
+  'azure.signinlogs.properties.risk_level_aggregated', 'azure.signinlogs.properties.risk_detail', 'azure.signinlogs.properties.app_id',
+  'o365.audit.AppId', 'o365.audit.ClientAppId', 'o365.audit.ApplicationId',
+];
