@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSigmaPath } from '../sigma/load.js';
 import { resolveRuleSet } from '../sigma/ruleset.js';
-import type { CorrelationRule, SigmaProblem, SigmaRule } from '../sigma/types.js';
+import type { CorrelationRule, DetectionRule as SigmaDetection, SigmaProblem, SigmaRule } from '../sigma/types.js';
 import { compileFastRule, type DetectionRule } from './rule.js';
 import { logSourceTest } from './logsource.js';
 import { MAX_RULES } from './correlator.js';
@@ -27,6 +27,8 @@ export interface RuleDefinition {
   description: string;
   /** What the correlator runs (the Sigma correlation, compiled). */
   correlation: DetectionRule;
+  /** The correlation's two base rules as parsed (for `explain`: which field made an event miss). */
+  sigma?: { anchor: SigmaDetection; qualifying: SigmaDetection };
   severity: 'low' | 'medium' | 'high' | 'critical';
   risk_score: number;
   threat?: Threat;
@@ -131,6 +133,8 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
       name: rule.title,
       description: rule.description ?? rule.title,
       correlation: fast,
+      // compileFastRule took only a correlation of two detections.
+      sigma: { anchor: resolved.inputs[0] as SigmaDetection, qualifying: resolved.inputs[1] as SigmaDetection },
       severity: level.severity,
       risk_score: x.riskScore ?? level.risk,
       ...(x.threat ? { threat: x.threat } : {}),
