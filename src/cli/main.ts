@@ -1,4 +1,4 @@
-// The command line (DESIGN.md §4): hunt, normalize, generate, demo.
+// The command line (DESIGN.md §4): hunt, explain, normalize, generate, demo.
 // Exit codes: 0 success (with or without alerts), 1 usage or configuration
 // error, 2 input unreadable (or, with --strict, input with rejected records).
 import { Command, CommanderError, Option } from 'commander';
@@ -9,6 +9,7 @@ import { RuleLoadError } from '../detect/rules.js';
 import { OutputError } from './output.js';
 import { terminalSafe } from './terminal.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
+import type { ExplainFlags } from './explain.js';
 import type { NormalizeFlags } from './normalize.js';
 import type { ServeFlags } from './serve.js';
 import type { StatusFlags } from './status.js';
@@ -61,6 +62,18 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--quiet', 'no summary on stderr (default: a summary)')
     .action(async (paths: string[], flags: HuntFlags) => {
       setCode(await huntCommand(paths, flags, io));
+    });
+
+  decodeOptions(detectionOptions(prog
+    .command('explain')
+    .description('Say for each rule why it did or did not fire for one source IP, from the same inputs as hunt.')
+    .argument('<ip>', 'the source IP')
+    .argument('<paths...>', 'files or folders to read; - reads stdin')))
+    .option('--max-events-per-ip <n>', "compatibility: drop matches from IPs with more qualifying events than this, Elastic's cap (default: off)")
+    .addOption(new Option('--format <format>', 'output format (default: text)').choices(['text', 'json']))
+    .action(async (ip: string, paths: string[], flags: ExplainFlags) => {
+      const { explainCommand } = await import('./explain.js');
+      setCode(await explainCommand(ip, paths, flags, io));
     });
 
   decodeOptions(prog
