@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSigmaPath } from '../sigma/load.js';
-import { resolveRuleSet } from '../sigma/ruleset.js';
+import { resolveRuleSet, type RuleSet } from '../sigma/ruleset.js';
 import type { CorrelationRule, DetectionRule as SigmaDetection, SigmaProblem, SigmaRule } from '../sigma/types.js';
 import { compileFastRule, type DetectionRule } from './rule.js';
 import { logSourceTest } from './logsource.js';
@@ -63,6 +63,14 @@ export interface LoadedRules {
   rules: RuleDefinition[];
   /** Every problem, as `file:line: field: reason`; the rules named in them did not load. */
   problems: string[];
+  /**
+   * Those of `problems` (the same text) that are no mistake: valid Sigma that
+   * hunt and serve do not run (yet). `crosswatch rules validate` warns of these
+   * and calls the others invalid.
+   */
+  notRunnable: string[];
+  /** The Sigma rules that loaded, resolved: what `rules validate` counts and `rules convert` converts. */
+  sigma: RuleSet;
 }
 
 /** Sigma `level` → the alert's severity and default risk score (Elastic's scale). */
@@ -109,10 +117,16 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
   }
   const set = resolveRuleSet(sigma, problems);
   const rules: RuleDefinition[] = [];
+  // Valid Sigma that hunt and serve do not run (yet): a problem, noted as such.
+  const notRunnable = new Set<SigmaProblem>();
+  const notRun = (p: SigmaProblem): void => {
+    problems.push(p);
+    notRunnable.add(p);
+  };
   for (const rule of set.alerting) {
     const at = { file: rule.file, line: rule.line };
     if (rule.kind !== 'correlation') {
-      problems.push({ ...at, field: 'detection', message: `"${rule.id}" raises alerts on single events, which hunt and serve do not run yet (only correlations of a network alert then a sign-in or mail access, grouped by source.ip); rules validate/test take it` });
+      notRun({ ...at, field: 'detection', message: `"${rule.id}" raises alerts on single events, which hunt and serve do not run yet (only correlations of a network alert then a sign-in or mail access, grouped by source.ip); rules validate/test take it` });
       continue;
     }
     const resolved = set.correlations.find((c) => c.rule === rule)!;
@@ -120,11 +134,11 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
     const windowMs = builtin.has(rule) && opts.builtinWindowMs !== undefined ? opts.builtinWindowMs : rule.timespanMs;
     const fast = compileFastRule(resolved, windowMs, x.verb);
     if (typeof fast === 'string') {
-      problems.push({ ...at, field: 'correlation', message: `"${rule.id}" is ${fast}: hunt and serve run only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip, so far` });
+      notRun({ ...at, field: 'correlation', message: `"${rule.id}" is ${fast}: hunt and serve run only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip, so far` });
       continue;
     }
     if (rules.length === MAX_RULES) {
-      problems.push({ ...at, message: `more than ${MAX_RULES} correlations: "${rule.id}" not loaded` });
+      notRun({ ...at, message: `more than ${MAX_RULES} correlations: "${rule.id}" not loaded` });
       continue;
     }
     const level = LEVELS[rule.level];
@@ -145,7 +159,7 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
     });
   }
   if (rules.length === 0 && problems.length === 0) problems.push({ file: paths.join(', '), line: 0, message: 'no rules that raise alerts' });
-  return { rules, problems: problems.map(formatProblem) };
+  return { rules, problems: problems.map(formatProblem), notRunnable: problems.filter((p) => notRunnable.has(p)).map(formatProblem), sigma: set };
 }
 
 /** The rules, or a RuleLoadError naming every problem (for callers that take no partial set, and tests). */
