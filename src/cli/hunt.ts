@@ -63,7 +63,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     threads = Number(flags.threads);
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ConfigError('--threads', `expected a whole number from 1 to 64, got ${JSON.stringify(flags.threads)}`);
   }
-  const rules = loadDetections(flags, settings, (line) => io.stderr.write(`crosswatch: ${terminalSafe(line, false)}\n`));
+  const { rules, general } = loadDetections(flags, settings, (line) => io.stderr.write(`crosswatch: ${terminalSafe(line, false)}\n`));
   // Before any reading: a folder that cannot be made is named now, not after a long hunt.
   if (flags.out) await prepareOutputFile(flags.out, '--out');
   const inputs = await expandInputs(paths, io.stdin);
@@ -77,6 +77,7 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
         ...(flags.fullScan ? { fastScan: false } : {}),
         config: settings.config,
         rules,
+        general,
         decode: settings.decode,
         onProgress: (n, planned) => bar.update(n, planned),
       });
@@ -86,17 +87,17 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     const format = flags.format ?? (io.stdout.isTTY && !flags.out ? 'table' : 'ndjson');
     if (flags.out) {
       try {
-        await writeNdjsonFile(result.alerts, flags.out);
+        await writeNdjsonFile([...result.alerts, ...result.sigmaAlerts], flags.out);
       } catch (err) {
         throw new OutputError('--out', flags.out, err);
       }
     }
     if (!flags.out || flags.format) {
-      if (format === 'table') io.stdout.write((await import('../outputs/table.js')).alertsTable(result.alerts));
-      else if (!flags.out) await writeNdjson(result.alerts, io.stdout as never);
+      if (format === 'table') io.stdout.write((await import('../outputs/table.js')).alertsTable([...result.alerts, ...result.sigmaAlerts]));
+      else if (!flags.out) await writeNdjson([...result.alerts, ...result.sigmaAlerts], io.stdout as never);
     }
     if (!flags.quiet) {
-      const names = new Map(rules.map((r) => [r.id as string, r.name]));
+      const names = new Map([...rules.map((r) => [r.id as string, r.name] as const), ...[...(general?.meta.values() ?? [])].map((m) => [m.id, m.name] as const)]);
       io.stderr.write(huntSummary(result, Date.now() - started, names, { skipped: inputs.skipped, colour: colourFor(io.stderr) }));
     }
     return result;

@@ -3,6 +3,7 @@
 // decoders' context; loadDetections gives the rules (hunt and serve only:
 // normalize runs no detection).
 import { loadRuleSet, RuleLoadError, type RuleDefinition } from '../detect/rules.js';
+import type { GeneralRules } from '../detect/general.js';
 import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../detect/config.js';
 import { parseMapSpec } from '../decoders/generic-json.js';
 import type { DecodeContext, GenericMapping } from '../decoders/types.js';
@@ -74,10 +75,17 @@ export function rulePaths(rules: string | string[] | undefined): string[] {
  * an error. The built-ins' timespan is the window setting, and the settings'
  * window becomes the longest of the loaded rules' (how long state is kept).
  */
-export function loadDetections(flags: SettingsFlags, settings: Settings, warn: (line: string) => void): RuleDefinition[] {
+export function loadDetections(flags: SettingsFlags, settings: Settings, warn: (line: string) => void): Detections {
   const loaded = loadRuleSet({ paths: rulePaths(flags.rules), builtinWindowMs: settings.config.windowMs });
-  if (loaded.rules.length === 0) throw new RuleLoadError(loaded.problems.length > 0 ? loaded.problems : ['no rules that raise alerts']);
+  if (loaded.rules.length === 0 && !loaded.general) throw new RuleLoadError(loaded.problems.length > 0 ? loaded.problems : ['no rules that raise alerts']);
   for (const p of loaded.problems) warn(`rule not loaded: ${p}`);
-  settings.config.windowMs = loaded.rules.reduce((m, r) => Math.max(m, r.correlation.windowMs), 0);
-  return loaded.rules;
+  // (With general rules alone, the window setting stays: it bounds nothing they keep.)
+  if (loaded.rules.length > 0) settings.config.windowMs = loaded.rules.reduce((m, r) => Math.max(m, r.correlation.windowMs), 0);
+  return { rules: loaded.rules, general: loaded.general };
+}
+
+/** The loaded detections: the correlator's rules, and the general Sigma path's. */
+export interface Detections {
+  rules: RuleDefinition[];
+  general: GeneralRules | null;
 }

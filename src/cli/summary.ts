@@ -83,8 +83,9 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
     }
   }
   const per = new Map<string, number>();
-  for (const a of r.alerts) per.set(a.rule.id, (per.get(a.rule.id) ?? 0) + 1);
-  pushStyled(r.alerts.length > 0 ? 'red' : 'green', `alerts: ${n(r.alerts.length)}`);
+  const all = [...r.alerts, ...r.sigmaAlerts];
+  for (const a of all) per.set(a.rule.id, (per.get(a.rule.id) ?? 0) + 1);
+  pushStyled(all.length > 0 ? 'red' : 'green', `alerts: ${n(all.length)}`);
   for (const [id, name] of ruleNames) lines.push(`  ${name}: ${n(per.get(id) ?? 0)}`);
   const colour = opts.colour ?? ((_s: Style, t: string) => t);
   const out = styled.map(([texts, style]) => {

@@ -9,7 +9,8 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSigmaPath } from '../sigma/load.js';
 import { resolveRuleSet, type RuleSet } from '../sigma/ruleset.js';
-import type { CorrelationRule, DetectionRule as SigmaDetection, SigmaProblem, SigmaRule } from '../sigma/types.js';
+import type { GeneralAlertMeta, GeneralRules } from './general.js';
+import type { DetectionRule as SigmaDetection, SigmaProblem, SigmaRule } from '../sigma/types.js';
 import { compileFastRule, type DetectionRule } from './rule.js';
 import { logSourceTest } from './logsource.js';
 import { MAX_RULES } from './correlator.js';
@@ -60,7 +61,10 @@ export interface LoadOptions {
 }
 
 export interface LoadedRules {
+  /** What the correlator runs: network alert → sign-in / mail access correlations grouped by source.ip (hunt's fast path, serve). */
   rules: RuleDefinition[];
+  /** The other alerting rules, for the general Sigma path (hunt only, so far); null when there are none. */
+  general: GeneralRules | null;
   /** Every problem, as `file:line: field: reason`; the rules named in them did not load. */
   problems: string[];
   /**
@@ -117,31 +121,29 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
   }
   const set = resolveRuleSet(sigma, problems);
   const rules: RuleDefinition[] = [];
-  // Valid Sigma that hunt and serve do not run (yet): a problem, noted as such.
+  // Valid Sigma that hunt and serve do not run (yet): a problem (problems.push), noted as such here.
   const notRunnable = new Set<SigmaProblem>();
-  const notRun = (p: SigmaProblem): void => {
-    problems.push(p);
-    notRunnable.add(p);
-  };
+  const general: SigmaRule[] = [];
+  const meta = new Map<string, GeneralAlertMeta>();
   for (const rule of set.alerting) {
-    const at = { file: rule.file, line: rule.line };
-    if (rule.kind !== 'correlation') {
-      notRun({ ...at, field: 'detection', message: `"${rule.id}" raises alerts on single events, which hunt and serve do not run yet (only correlations of a network alert then a sign-in or mail access, grouped by source.ip); rules validate/test take it` });
-      continue;
-    }
-    const resolved = set.correlations.find((c) => c.rule === rule)!;
+    // Sigma, on `level: informational`: "No case or alerting should be triggered by such rules because
+    // it is expected that a huge amount of events will match these rules" — the built-in base rules are.
+    if (rule.level === 'informational') continue;
     const x = extension(rule, problems);
-    const windowMs = builtin.has(rule) && opts.builtinWindowMs !== undefined ? opts.builtinWindowMs : rule.timespanMs;
-    const fast = compileFastRule(resolved, windowMs, x.verb);
-    if (typeof fast === 'string') {
-      notRun({ ...at, field: 'correlation', message: `"${rule.id}" is ${fast}: hunt and serve run only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip, so far` });
-      continue;
-    }
-    if (rules.length === MAX_RULES) {
-      notRun({ ...at, message: `more than ${MAX_RULES} correlations: "${rule.id}" not loaded` });
-      continue;
-    }
     const level = LEVELS[rule.level];
+    const resolved = rule.kind === 'correlation' ? set.correlations.find((c) => c.rule === rule)! : null;
+    const windowMs = builtin.has(rule) && opts.builtinWindowMs !== undefined && rule.kind === 'correlation' ? opts.builtinWindowMs : rule.kind === 'correlation' ? rule.timespanMs : 0;
+    const fast = resolved ? compileFastRule(resolved, windowMs, x.verb) : 'a detection';
+    if (typeof fast === 'string' || rules.length === MAX_RULES) {
+      // The general Sigma path runs it (hunt), exactly as the specification says.
+      general.push(rule);
+      meta.set(rule.id, {
+        id: rule.id, name: rule.title, description: rule.description ?? rule.title, risk_score: x.riskScore ?? level.risk,
+        ...(rule.references?.[0] ? { reference: rule.references[0] } : {}),
+      });
+      continue;
+    }
+    if (!resolved) continue;
     rules.push({
       id: rule.id,
       name: rule.title,
@@ -158,8 +160,24 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
       file: rule.file,
     });
   }
-  if (rules.length === 0 && problems.length === 0) problems.push({ file: paths.join(', '), line: 0, message: 'no rules that raise alerts' });
-  return { rules, problems: problems.map(formatProblem), notRunnable: problems.filter((p) => notRunnable.has(p)).map(formatProblem), sigma: set };
+  if (rules.length === 0 && general.length === 0 && problems.length === 0) problems.push({ file: paths.join(', '), line: 0, message: 'no rules that raise alerts' });
+  return { rules, general: generalRules(sigma, set, general, meta), problems: problems.map(formatProblem), notRunnable: problems.filter((p) => notRunnable.has(p)).map(formatProblem), sigma: set };
+}
+
+/** The general path's rule set: its alerting rules and every rule they reference, resolved again on their own. */
+function generalRules(all: readonly SigmaRule[], set: RuleSet, alerting: readonly SigmaRule[], meta: ReadonlyMap<string, GeneralAlertMeta>): GeneralRules | null {
+  if (alerting.length === 0) return null;
+  const need = new Set<SigmaRule>();
+  const visit = (r: SigmaRule): void => {
+    if (need.has(r)) return;
+    need.add(r);
+    if (r.kind === 'correlation') for (const ref of r.rules) visit(set.lookup(ref)!);
+  };
+  alerting.forEach(visit);
+  // (Resolved once already: no new problems. A rule referenced only by the correlator's
+  // rules is not in it, so it alerts here only if it alerted in the whole set.)
+  const sub = resolveRuleSet(all.filter((r) => need.has(r)), []);
+  return { set: { ...sub, alerting: sub.alerting.filter((r) => meta.has(r.id)), alertingIds: new Set([...sub.alertingIds].filter((id) => meta.has(id))) }, meta };
 }
 
 /** The rules, or a RuleLoadError naming every problem (for callers that take no partial set, and tests). */
@@ -172,7 +190,7 @@ export function loadRules(opts: LoadOptions = {}): RuleDefinition[] {
 interface Extension { riskScore?: number; verb?: string; guide?: string; threat?: Threat }
 
 /** The `crosswatch:` block of a correlation (docs/rules.md), checked. */
-function extension(rule: CorrelationRule, problems: SigmaProblem[]): Extension {
+function extension(rule: SigmaRule, problems: SigmaProblem[]): Extension {
   const raw = rule.raw.crosswatch;
   const out: Extension = {};
   const at = (field: string, message: string): void => {

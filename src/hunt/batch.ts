@@ -12,22 +12,26 @@
 // number of threads.
 import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../detect/rules.js';
-import type { AlertDocument } from '../model/alert.js';
+import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
 import { alertsOf } from '../detect/alerts.js';
 import type { CorrelatorConfig } from '../detect/config.js';
 import { Correlator, type CorrelatorStats } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../model/event.js';
-import { DEFAULT_FRAMING, type FramingOptions } from '../inputs/framing.js';
+import { DEFAULT_FRAMING, frameFile, type FramingOptions } from '../inputs/framing.js';
 import type { ByteRange } from '../inputs/fast-frames.js';
 import type { InputFile } from '../inputs/inputs.js';
-import { mergeScans, sniffFile, type FileScan, type FileSniff, type QualifyingScan } from './batch-file.js';
+import { guard, mergeScans, sniffFile, type FileScan, type FileSniff, type QualifyingScan } from './batch-file.js';
+import { GeneralDetector, type GeneralRules } from '../detect/general.js';
+import { decodeFramed, type FramedVisitor } from '../pipeline/decode.js';
 import { Counters } from '../pipeline/counters.js';
 import { executorFor, later, type AlertTimes, type Executor } from './executor.js';
 
 export interface BatchOptions {
   config: CorrelatorConfig;
   rules: RuleDefinition[];
+  /** The alerting rules of the general Sigma path (detect/general.ts): a full pass of their own. */
+  general?: GeneralRules | null;
   decode: DecodeContext;
   framing?: Partial<FramingOptions>;
   /** Decode threads: 1 runs everything on the main thread; default: one per core for large inputs. */
@@ -54,6 +58,8 @@ export interface BatchOptions {
 
 export interface BatchResult {
   alerts: AlertDocument[];
+  /** The alerts of the general Sigma rules (none without them). */
+  sigmaAlerts: SigmaAlertDocument[];
   counters: Counters;
   correlation: CorrelatorStats;
   files: number;
@@ -96,6 +102,7 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
     await run.firstPass();
     await run.sealNetworkAlerts();
     await run.secondPass();
+    await run.generalPass();
   } finally {
     await run.close();
   }
@@ -143,6 +150,7 @@ class BatchRun {
   /** The reference time pass 2 decodes with, set when the network alerts are sealed. */
   private decode2: DecodeContext;
   private qualifyingSuccess = 0;
+  private general: GeneralDetector | null = null;
 
   constructor(private readonly files: InputFile[], private readonly opts: BatchOptions) {
     this.correlator = new Correlator(opts.config, opts.rules.map((r) => r.correlation));
@@ -345,6 +353,28 @@ class BatchRun {
     if (!this.fast) correlator.stats.unalertedEvents += this.qualifyingSuccess - handedOver;
   }
 
+  /**
+   * The general Sigma rules (detect/general.ts) may test any field of any
+   * record: every file is read once more, in file order, each record decoded in
+   * full (with the reference time pass 1 found) and handed to them.
+   */
+  async generalPass(): Promise<void> {
+    if (!this.opts.general) return;
+    const detector = new GeneralDetector(this.opts.general, this.opts.config);
+    this.general = detector;
+    this.planned += sizeOf(this.files);
+    const visitor: FramedVisitor = {
+      decoded: ({ result }) => {
+        if (result.ok) detector.add(result.event);
+      },
+    };
+    for (const f of this.files) {
+      const progress = this.progress(`g:${f.path}`);
+      const framing = { ...this.framing, onBytes: progress };
+      for await (const batch of guard(frameFile(f.path, f.display, framing), f)) decodeFramed(batch, { ctx: this.decode2 }, visitor);
+    }
+  }
+
   close(): Promise<void> {
     return this.exec.close();
   }
@@ -352,6 +382,7 @@ class BatchRun {
   result(now: Date): BatchResult {
     return {
       alerts: alertsOf(this.correlator.finish(), this.opts.rules, now),
+      sigmaAlerts: this.general?.finish(now) ?? [],
       counters: this.counters,
       correlation: this.correlator.stats,
       files: this.files.length,

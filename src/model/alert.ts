@@ -7,6 +7,12 @@ import type { EventDetail } from './event.js';
 export const MAX_EVIDENCE_ALERTS = 10;
 export const MAX_EVIDENCE_EVENTS = 20;
 
+/**
+ * The alert of a general Sigma rule (detect/general.ts): the same document, but
+ * a rule grouped by something else may have no single source IP.
+ */
+export type SigmaAlertDocument = Omit<AlertDocument, 'source'> & { source?: { ip: string } };
+
 export interface AlertDocument {
   '@timestamp': string;
   message: string;
@@ -33,6 +39,8 @@ export interface AlertDocument {
     window_ms: number;
     /** From the first network alert to the first qualifying event, in ms. */
     delay_ms: number;
+    /** A general Sigma correlation's group-by values (field → value). */
+    group?: Record<string, string>;
     evidence: {
       network_alert_count: number;
       event_count: number;
@@ -61,4 +69,7 @@ export interface EvidenceEvent extends EventDetail {
   action?: string;
   dataset: string;
   id?: string;
+  /** General Sigma rules' evidence: the event's outcome and source IP (a correlation may group by something else). */
+  outcome?: string;
+  source_ip?: string;
 }

@@ -2,7 +2,7 @@
 // first network alert, the first qualifying event (and what an analyst asks first
 // about it: MFA, conditional access, risk, location) and the delay between them.
 import Table from 'cli-table3';
-import type { AlertDocument, EvidenceEvent } from '../model/alert.js';
+import type { SigmaAlertDocument, AlertDocument, EvidenceEvent } from '../model/alert.js';
 import { formatDuration } from '../model/time.js';
 
 /** Terminal text from attacker-controlled fields: no control characters, bounded. */
@@ -35,7 +35,7 @@ export function eventLines(e: EvidenceEvent): string[] {
   return lines;
 }
 
-export function alertsTable(alerts: AlertDocument[]): string {
+export function alertsTable(alerts: readonly (AlertDocument | SigmaAlertDocument)[]): string {
   if (alerts.length === 0) return 'No alerts.\n';
   const table = new Table({
     head: ['rule', 'source IP', 'users', 'first network alert', 'first qualifying event', 'delay', 'events'],
@@ -49,7 +49,8 @@ export function alertsTable(alerts: AlertDocument[]): string {
     const users = a.user.name.length > 3 ? `${a.user.name.slice(0, 3).map((u) => printable(u, 40)).join('\n')}\n+${a.user.name.length - 3} more` : a.user.name.map((u) => printable(u, 40)).join('\n');
     table.push([
       printable(a.rule.name, 48),
-      a.source.ip,
+      // A general Sigma rule grouped by something else: its group values.
+      a.source?.ip ?? Object.entries(a.crosswatch.group ?? {}).map(([k, v]) => printable(`${k} ${v}`, 48)).join('\n'),
       users,
       na ? `${na['@timestamp']}\n${printable(na.signature, 50)}` : a.event.start,
       qe ? eventLines(qe).join('\n') : '',
