@@ -1,4 +1,4 @@
-// The command line (DESIGN.md §4): hunt, explain, normalize, generate, demo.
+// The command line (DESIGN.md §4): hunt, explain, normalize, generate, demo, rules.
 // Exit codes: 0 success (with or without alerts), 1 usage or configuration
 // error, 2 input unreadable (or, with --strict, input with rejected records).
 import { Command, CommanderError, Option } from 'commander';
@@ -11,6 +11,8 @@ import { terminalSafe } from './terminal.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
 import type { ExplainFlags } from './explain.js';
 import type { NormalizeFlags } from './normalize.js';
+import type { RulesConvertFlags } from './rules.js';
+import type { RulesTestFlags } from './rules-test.js';
 import type { ServeFlags } from './serve.js';
 import type { StatusFlags } from './status.js';
 
@@ -122,6 +124,37 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .action(async (flags: ServeFlags) => {
       const { serveCommand } = await import('./serve.js');
       setCode(await serveCommand(flags, io));
+    });
+
+  const rules = prog
+    .command('rules')
+    .description('Check, test and convert Sigma rules: the built-in ones or your own (docs/rules.md).');
+  rules
+    .command('validate')
+    .description('Check rules as hunt and serve load them; print each problem as file:line: field: reason (exit 2 if any).')
+    .argument('<paths...>', 'rule files or folders, read together as --rules reads them; "builtin" names the built-in rules')
+    .action(async (paths: string[]) => {
+      const { rulesValidateCommand } = await import('./rules.js');
+      setCode(rulesValidateCommand(paths, io));
+    });
+  rules
+    .command('test')
+    .description("Run each alerting rule's samples (samples/<rule id>/fire|quiet/<scenario>/ beside it) through hunt (exit 1 if one fails).")
+    .argument('[paths...]', 'rule files or folders; "builtin" names the built-in rules (default: builtin)')
+    .option('--config <file>', 'YAML config file: window, maxUsersPerIp, allow as hunt reads them (default: none)')
+    .addOption(new Option('--format <format>', 'result format (default: table on a terminal, else text)').choices(['table', 'text']))
+    .action(async (paths: string[], flags: RulesTestFlags) => {
+      const { rulesTestCommand } = await import('./rules-test.js');
+      setCode(await rulesTestCommand(paths, flags, io));
+    });
+  rules
+    .command('convert')
+    .description('Print each rule as an Elastic ES|QL or EQL, Sentinel KQL or Splunk SPL query, or why it cannot be converted.')
+    .requiredOption('--target <target>', 'query language: esql, eql, kql or spl (required)')
+    .argument('[paths...]', 'rule files or folders; "builtin" names the built-in rules (default: builtin)')
+    .action(async (paths: string[], flags: RulesConvertFlags) => {
+      const { rulesConvertCommand } = await import('./rules.js');
+      setCode(rulesConvertCommand(paths, flags, io));
     });
 
   prog
