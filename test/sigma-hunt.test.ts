@@ -8,11 +8,12 @@
 // correlator cannot; the scan-only rule is of the correlator's shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RULES_DIR } from '../src/detect/rules.js';
 import { runCli } from './cli-run.js';
+import { fixturesDir, fixturesSkip } from './fixtures-helpers.js';
 
 const SCENARIO = join(RULES_DIR, 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -178,4 +179,30 @@ test('user-written Sigma rules (detections, event_count, value_count, a chain, a
   const again = await run();
   assert.deepEqual(again.map((a) => a.event.id).sort(), alerts.map((a) => a.event.id).sort());
   assert.equal(new Set(alerts.map((a) => a.event.id)).size, alerts.length);
+});
+
+test('SigmaHQ\'s own Entra ID rule runs through the crosswatch-microsoft pipeline: one alert per record Elastic\'s peer output says it matches, crediting its author', { skip: fixturesSkip() }, async () => {
+  const rule = join(fixturesDir(), 'sigmahq', 'rules', 'cloud', 'azure', 'signin_logs', 'azure_ad_only_single_factor_auth_required.yml');
+  const logs = join(fixturesDir(), 'azure-signinlogs');
+  // The truth from the peer's ECS output: successful sign-ins that required a single factor (Status: Success,
+  // AuthenticationRequirement: singleFactorAuthentication in the rule's Microsoft names).
+  const want = new Set<string>();
+  for (const f of readdirSync(logs).filter((x) => x.endsWith('-expected.json'))) {
+    for (const e of (JSON.parse(readFileSync(join(logs, f), 'utf8')) as { expected: Array<Record<string, any>> }).expected) {
+      const p = e.azure?.signinlogs?.properties ?? {};
+      if (e.event?.outcome === 'success' && p.authentication_requirement === 'singleFactorAuthentication') want.add(p.id);
+    }
+  }
+  assert.ok(want.size > 5, `${want.size} records`);
+  const data = mkdtempSync(join(tmpdir(), 'cw-sigmahq-'));
+  for (const f of readdirSync(logs).filter((x) => x.endsWith('.log'))) writeFileSync(join(data, f), readFileSync(join(logs, f)));
+  const r = await runCli(['hunt', '--rules', rule, '--pipeline', 'crosswatch-microsoft', '--format', 'ndjson', '--quiet', data]);
+  assert.equal(r.code, 0, r.stderr);
+  const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Alert & { rule: { author?: string[] }; crosswatch: { evidence: { events: Array<{ id: string }> } } });
+  assert.deepEqual(alerts.map((a) => a.crosswatch.evidence.events[0]!.id).sort(), [...want].sort());
+  assert.ok(alerts.every((a) => a.rule.name === 'Azure AD Only Single Factor Authentication Required' && a.rule.author?.[0] === "MikeDuddington, '@dudders1'"));
+  // Without the pipeline, the rule's Microsoft field names are no fields of ours: the rule is refused, naming them.
+  const raw = await runCli(['hunt', '--rules', rule, '--format', 'ndjson', '--quiet', data]);
+  assert.equal(raw.code, 1, raw.stderr);
+  assert.match(raw.stderr, /azure_ad_only_single_factor_auth_required\.yml:1: detection: not fields of the normalized event: Status, AuthenticationRequirement \(.*--pipeline crosswatch-microsoft\)/);
 });

@@ -29,7 +29,8 @@ function detectionOptions(cmd: Command): Command {
     .option('--window <duration>', `correlation window after a network alert, e.g. 4h or 90m (default: ${formatDuration(DEFAULT_WINDOW_MS)})`)
     .option('--max-users-per-ip <n>', `drop matches from IPs with more distinct successful users than this in the window (default: ${DEFAULT_MAX_USERS_PER_IP})`)
     .option('--allow <cidrs>', 'comma-separated CIDR allowlist: corporate egress, VPN, proxies (default: none; special-purpose ranges are always excluded)')
-    .option('--rules <path>', 'Sigma rules to run, a file or folder (repeatable; "builtin" names the built-in ones); they replace the built-ins (default: builtin)', (v: string, prev: string[] = []) => [...prev, v]);
+    .option('--rules <path>', 'Sigma rules to run, a file or folder (repeatable; "builtin" names the built-in ones); they replace the built-ins (default: builtin)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--pipeline <name>', 'rewrite the rules\' field names first: crosswatch-microsoft reads SigmaHQ\'s Entra ID and M365 rules (default: none)');
 }
 
 /** How records are read, shared by hunt, normalize and serve. */

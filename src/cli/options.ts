@@ -20,6 +20,8 @@ export interface SettingsFlags {
   map?: string;
   /** --rules (repeatable): Sigma rule files and folders, `builtin` for the built-ins; they replace the built-ins. */
   rules?: string | string[];
+  /** --pipeline: a processing pipeline applied to the rules (crosswatch-microsoft: SigmaHQ's Microsoft field names). */
+  pipeline?: string;
 }
 
 export interface Settings {
@@ -76,7 +78,9 @@ export function rulePaths(rules: string | string[] | undefined): string[] {
  * window becomes the longest of the loaded rules' (how long state is kept).
  */
 export function loadDetections(flags: SettingsFlags, settings: Settings, warn: (line: string) => void): Detections {
-  const loaded = loadRuleSet({ paths: rulePaths(flags.rules), builtinWindowMs: settings.config.windowMs });
+  const loaded = loadRuleSet({
+    paths: rulePaths(flags.rules), builtinWindowMs: settings.config.windowMs, ...(flags.pipeline !== undefined ? { pipeline: flags.pipeline } : {}),
+  });
   if (loaded.rules.length === 0 && !loaded.general) throw new RuleLoadError(loaded.problems.length > 0 ? loaded.problems : ['no rules that raise alerts']);
   for (const p of loaded.problems) warn(`rule not loaded: ${p}`);
   // (With general rules alone, the window setting stays: it bounds nothing they keep.)

@@ -29,6 +29,8 @@ export interface GeneralAlertMeta {
   description: string;
   risk_score: number;
   reference?: string;
+  /** The rule's author, shown with its alerts (SigmaHQ's licence, DRL 1.1, asks for the credit). */
+  author?: string;
 }
 
 export interface GeneralRules {
@@ -142,7 +144,10 @@ export class GeneralDetector {
         kind: 'alert', id, dataset: 'crosswatch.alerts', severity: meta.risk_score, risk_score: meta.risk_score,
         start: formatInstant(start), end: formatInstant(end),
       },
-      rule: { id: meta.id, name: meta.name, description: meta.description, ...(meta.reference ? { reference: meta.reference } : {}) },
+      rule: {
+        id: meta.id, name: meta.name, description: meta.description,
+        ...(meta.reference ? { reference: meta.reference } : {}), ...(meta.author ? { author: [meta.author] } : {}),
+      },
       ...(ip ? { source: { ip } } : {}),
       user: { name: users },
       related: { ip: ips, user: users },

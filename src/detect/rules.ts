@@ -8,10 +8,12 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSigmaPath } from '../sigma/load.js';
+import { applyPipelineToRules, isEcsField } from '../sigma/pipeline.js';
+import { PIPELINES, pipelineByName } from '../sigma/pipelines/index.js';
 import { resolveRuleSet, type RuleSet } from '../sigma/ruleset.js';
 import type { GeneralAlertMeta, GeneralRules } from './general.js';
 import type { DetectionRule as SigmaDetection, SigmaProblem, SigmaRule } from '../sigma/types.js';
-import { compileFastRule, type DetectionRule } from './rule.js';
+import { compileFastRule, fieldsUsed, type DetectionRule } from './rule.js';
 import { logSourceTest } from './logsource.js';
 import { MAX_RULES } from './correlator.js';
 
@@ -58,6 +60,8 @@ export interface LoadOptions {
   paths?: readonly string[];
   /** The built-in correlations' timespan (the --window setting); default: their files' (8h). */
   builtinWindowMs?: number;
+  /** A processing pipeline's name (src/sigma/pipelines: crosswatch-microsoft), applied to every rule loaded. */
+  pipeline?: string;
 }
 
 export interface LoadedRules {
@@ -95,6 +99,7 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
   const problems: SigmaProblem[] = [];
   const sigma: SigmaRule[] = [];
   const builtin = new Set<SigmaRule>();
+  const loaded: SigmaRule[] = [];
   const paths = opts.paths && opts.paths.length > 0 ? opts.paths : [BUILTIN];
   for (const p of new Set(paths)) {
     const path = p === BUILTIN ? RULES_DIR : p;
@@ -106,18 +111,43 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
     }
     const r = loadSigmaPath(path);
     problems.push(...r.problems);
-    for (const rule of r.rules) {
-      // A log source we do not know drops the rule here (and what depends on it, at resolve).
-      if (rule.kind === 'detection') {
-        const t = logSourceTest(rule.logsource);
-        if (typeof t === 'string') {
-          problems.push({ file: rule.file, line: rule.logsourceLine ?? rule.line, field: 'logsource', message: t });
-          continue;
-        }
-      }
-      sigma.push(rule);
-      if (p === BUILTIN) builtin.add(rule);
+    for (const rule of r.rules) if (p === BUILTIN) builtin.add(rule);
+    loaded.push(...r.rules);
+  }
+  let rulesRead = loaded;
+  if (opts.pipeline !== undefined) {
+    // Field names rewritten (SigmaHQ's Microsoft names → ours) before anything is compiled.
+    const pipeline = pipelineByName(opts.pipeline);
+    if (!pipeline) {
+      problems.push({ file: opts.pipeline, line: 0, message: `unknown pipeline (known: ${[...PIPELINES.keys()].join(', ')})` });
+    } else {
+      const out = applyPipelineToRules(loaded, pipeline);
+      for (const { rule, reason } of out.rejected) problems.push({ file: rule.file, line: rule.line, message: `${pipeline.name}: ${reason}` });
+      const mapped = new Map(out.rules.map((m, i) => [m, i]));
+      rulesRead = out.rules;
+      // (A rule's built-in standing survives its rewriting: matched by position among the kept ones.)
+      const keptOriginals = loaded.filter((r) => !out.rejected.some((x) => x.rule === r));
+      for (const [m, i] of mapped) if (builtin.has(keptOriginals[i]!)) builtin.add(m);
     }
+  }
+  for (const rule of rulesRead) {
+    // A log source we do not know drops the rule here (and what depends on it, at resolve).
+    if (rule.kind === 'detection') {
+      const t = logSourceTest(rule.logsource);
+      if (typeof t === 'string') {
+        problems.push({ file: rule.file, line: rule.logsourceLine ?? rule.line, field: 'logsource', message: t });
+        continue;
+      }
+      // A field no event has would make the rule match nothing, silently: refused, named.
+      const unknown = fieldsUsed(rule).filter((f): f is string => f !== null && !isEcsField(f));
+      if (unknown.length > 0) {
+        const hint = opts.pipeline === undefined && (rule.logsource.product === 'azure' || rule.logsource.product === 'm365')
+          ? ' (Microsoft\'s own field names, as SigmaHQ\'s rules use: add --pipeline crosswatch-microsoft)' : ' (docs/rules.md lists the fields)';
+        problems.push({ file: rule.file, line: rule.line, field: 'detection', message: `not fields of the normalized event: ${unknown.join(', ')}${hint}` });
+        continue;
+      }
+    }
+    sigma.push(rule);
   }
   const set = resolveRuleSet(sigma, problems);
   const rules: RuleDefinition[] = [];
@@ -139,7 +169,7 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
       general.push(rule);
       meta.set(rule.id, {
         id: rule.id, name: rule.title, description: rule.description ?? rule.title, risk_score: x.riskScore ?? level.risk,
-        ...(rule.references?.[0] ? { reference: rule.references[0] } : {}),
+        ...(rule.references?.[0] ? { reference: rule.references[0] } : {}), ...(rule.author ? { author: rule.author } : {}),
       });
       continue;
     }

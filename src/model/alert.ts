@@ -25,7 +25,7 @@ export interface AlertDocument {
     start: string;
     end: string;
   };
-  rule: { id: string; name: string; description: string; reference?: string };
+  rule: { id: string; name: string; description: string; reference?: string; author?: string[] };
   /** When the rule names its ATT&CK tactic and technique. */
   threat?: {
     framework: string;
