@@ -188,9 +188,10 @@ test('SigmaHQ\'s own Entra ID rule runs through the crosswatch-microsoft pipelin
   // AuthenticationRequirement: singleFactorAuthentication in the rule's Microsoft names).
   const want = new Set<string>();
   for (const f of readdirSync(logs).filter((x) => x.endsWith('-expected.json'))) {
-    for (const e of (JSON.parse(readFileSync(join(logs, f), 'utf8')) as { expected: Array<Record<string, any>> }).expected) {
+    type Peer = { event?: { outcome?: string }; azure?: { signinlogs?: { properties?: { id?: string; authentication_requirement?: string } } } };
+    for (const e of (JSON.parse(readFileSync(join(logs, f), 'utf8')) as { expected: Peer[] }).expected) {
       const p = e.azure?.signinlogs?.properties ?? {};
-      if (e.event?.outcome === 'success' && p.authentication_requirement === 'singleFactorAuthentication') want.add(p.id);
+      if (e.event?.outcome === 'success' && p.authentication_requirement === 'singleFactorAuthentication' && p.id) want.add(p.id);
     }
   }
   assert.ok(want.size > 5, `${want.size} records`);
