@@ -10,10 +10,12 @@
 // and hooks when it loads.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RuleDefinition } from '../detect/rules.js';
+import type { CorrelatorConfig } from '../detect/config.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { StreamPipeline } from '../stream/stream.js';
 import { apiToken, SCOPES, type ApiToken } from './access.js';
 import { alertsApi } from './alerts-api.js';
+import { explainApi, pipelineConfig } from './explain-api.js';
 import { authentication, sessionRoutes } from './auth.js';
 import { BodyBuffers } from './body-buffers.js';
 import { StoreHealth, storeFaults } from './faults.js';
@@ -29,6 +31,8 @@ export { storeFault } from './faults.js';
 
 export interface AppOptions {
   rules?: RuleDefinition[];
+  /** The correlator settings, for GET /api/v1/explain/:ip (default: the pipeline's own). */
+  config?: CorrelatorConfig;
   store: SqliteStore;
   pipeline: StreamPipeline;
   /** The API tokens, named and scoped (access.ts). */
@@ -73,6 +77,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   app.register(healthRoutes, { store: o.store, health });
   app.register(ingestRoute, { pipeline: o.pipeline, pool: o.pool, bodyLimit: o.bodyLimit, buffers, ingestLatency, health });
   app.register(alertsApi, { store: o.store });
+  app.register(explainApi, { store: o.store, rules: o.rules ?? [], config: () => o.config ?? pipelineConfig(o.pipeline) });
   app.register(observability, { pipeline: o.pipeline, store: o.store, registry, startedAt });
   return app;
 }
