@@ -199,7 +199,8 @@ function resultTable(rows: readonly RuleRow[], format: 'table' | 'text'): string
 function summary(rows: readonly RuleRow[], failed: number): string {
   const tested = rows.filter((r) => r.state === 'tested');
   const samples = tested.reduce((n, r) => n + r.total.fire + r.total.quiet, 0);
-  const parts = [`${count(tested.length, 'rule')} tested: ${failed > 0 ? `${failed} of ${count(samples, 'sample')} failed` : `${count(samples, 'sample')}, all passed`}`];
+  const parts = [tested.length === 0 ? 'no rule tested'
+    : `${count(tested.length, 'rule')} tested: ${failed > 0 ? `${failed} of ${count(samples, 'sample')} failed` : `${count(samples, 'sample')}, all passed`}`];
   const none = rows.filter((r) => r.state === 'none').length;
   const notRun = rows.filter((r) => r.state === 'not-run').length;
   if (none > 0) parts.push(`${none} without samples`);

@@ -8,7 +8,7 @@
 // error, or a sample that does not do what it says (rules test); 2 a rule is
 // invalid — the rule files are the input here, and an invalid rule is to them
 // what a rejected record is under --strict.
-import { formatProblem, loadRuleSet, type LoadedRules } from '../detect/rules.js';
+import { BUILTIN, formatProblem, loadRuleSet, type LoadedRules } from '../detect/rules.js';
 import { compileFastRule } from '../detect/rule.js';
 import type { SigmaProblem } from '../sigma/types.js';
 import { convertRules, isTarget, TARGETS, type Target } from '../sigma/convert/index.js';
@@ -35,6 +35,12 @@ export function checkRules(paths: readonly string[], builtinWindowMs?: number): 
   // notRunnable is a subset of problems, the same text: take each out once.
   const left = new Map<string, number>();
   for (const p of loaded.notRunnable) left.set(p, (left.get(p) ?? 0) + 1);
+  // Rules none of which raises alerts (informational ones, which the warnings name) are valid Sigma; no rules at all are not.
+  const { detections, correlations } = loaded.sigma;
+  if (detections.length + correlations.length > 0) {
+    const none = formatProblem({ file: (paths.length > 0 ? paths : [BUILTIN]).join(', '), line: 0, message: 'no rules that raise alerts' });
+    left.set(none, (left.get(none) ?? 0) + 1);
+  }
   const invalid = loaded.problems.filter((p) => {
     const n = left.get(p) ?? 0;
     if (n === 0) return true;
