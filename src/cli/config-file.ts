@@ -1,6 +1,7 @@
 // The YAML config file (`--config FILE`): detection settings, validated key by
 // key so a mistake names the key and the file. Command-line flags override it.
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type CorrelatorSettings } from '../detect/config.js';
 
@@ -33,6 +34,9 @@ const DECODE_KEYS: Record<string, keyof DecodeSettings> = {
 export interface FileSettings {
   settings: CorrelatorSettings;
   decode: DecodeSettings;
+  /** `rules:` (a path or a list; relative to the config file's folder, `builtin` as is) and `pipeline:`. */
+  rules?: string[];
+  pipeline?: string;
   /** Which file key each setting came from, for error messages. */
   keys: Partial<Record<keyof CorrelatorSettings, string>>;
 }
@@ -59,7 +63,22 @@ export function readConfigFile(path: string): FileSettings {
   const settings: CorrelatorSettings = {};
   const decode: DecodeSettings = {};
   const keys: FileSettings['keys'] = {};
+  let rules: string[] | undefined;
+  let pipeline: string | undefined;
   for (const [k, v] of Object.entries(section)) {
+    if (k === 'rules') {
+      const list = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string' && x.trim() !== '')) {
+        throw new ConfigError(`${path}: ${prefix}${k}`, 'expected a rule file or folder, or a list of them ("builtin" names the built-in rules)');
+      }
+      rules = (list as string[]).map((x) => (x === 'builtin' || isAbsolute(x) ? x : resolve(dirname(path), x)));
+      continue;
+    }
+    if (k === 'pipeline') {
+      if (typeof v !== 'string') throw new ConfigError(`${path}: ${prefix}${k}`, 'expected a pipeline name such as crosswatch-microsoft');
+      pipeline = v;
+      continue;
+    }
     const decodeKey = DECODE_KEYS[k];
     if (decodeKey === 'deviceTimezone') {
       if (typeof v !== 'string') throw new ConfigError(`${path}: ${prefix}${k}`, 'expected a zone such as +09:30 or America/Chicago');
@@ -79,7 +98,7 @@ export function readConfigFile(path: string): FileSettings {
       if (section === root && k === 'detection') continue;
       // Keys of other sections (serve, sinks) are not the detection's business.
       if (section === root && typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
-      throw new ConfigError(`${path}: ${prefix}${k}`, `unknown setting (known: window, maxUsersPerIp, maxEventsPerIp, allow, deviceTimezone, map)`);
+      throw new ConfigError(`${path}: ${prefix}${k}`, `unknown setting (known: window, maxUsersPerIp, maxEventsPerIp, allow, deviceTimezone, map, rules, pipeline)`);
     }
     const where = `${path}: ${prefix}${k}`;
     if (target === 'allow') {
@@ -92,5 +111,5 @@ export function readConfigFile(path: string): FileSettings {
     (settings as Record<string, unknown>)[target] = v;
     keys[target] = where;
   }
-  return { settings, decode, keys };
+  return { settings, decode, keys, ...(rules ? { rules } : {}), ...(pipeline !== undefined ? { pipeline } : {}) };
 }

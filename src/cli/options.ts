@@ -27,6 +27,9 @@ export interface SettingsFlags {
 export interface Settings {
   config: CorrelatorConfig;
   decode: DecodeContext;
+  /** The config file's `rules:` and `pipeline:` (flags win). */
+  rules?: string[];
+  pipeline?: string;
 }
 
 function mapping(v: string | Record<string, string>, key: string): GenericMapping {
@@ -62,7 +65,7 @@ export function loadSettings(flags: SettingsFlags, now: number = Date.now()): Se
   }
   if (flags.map !== undefined) decode.genericMap = mapping(flags.map, '--map');
   else if (file.decode.map !== undefined) decode.genericMap = mapping(file.decode.map, `${flags.config}: map`);
-  return { config, decode };
+  return { config, decode, ...(file.rules ? { rules: file.rules } : {}), ...(file.pipeline !== undefined ? { pipeline: file.pipeline } : {}) };
 }
 
 /** The rule paths of --rules (repeatable, each may be comma-separated); none: the built-ins. */
@@ -78,8 +81,9 @@ export function rulePaths(rules: string | string[] | undefined): string[] {
  * window becomes the longest of the loaded rules' (how long state is kept).
  */
 export function loadDetections(flags: SettingsFlags, settings: Settings, warn: (line: string) => void): Detections {
+  const pipeline = flags.pipeline ?? settings.pipeline;
   const loaded = loadRuleSet({
-    paths: rulePaths(flags.rules), builtinWindowMs: settings.config.windowMs, ...(flags.pipeline !== undefined ? { pipeline: flags.pipeline } : {}),
+    paths: flags.rules !== undefined ? rulePaths(flags.rules) : settings.rules ?? [], builtinWindowMs: settings.config.windowMs, ...(pipeline !== undefined ? { pipeline } : {}),
   });
   if (loaded.rules.length === 0 && !loaded.general) throw new RuleLoadError(loaded.problems.length > 0 ? loaded.problems : ['no rules that raise alerts']);
   for (const p of loaded.problems) warn(`rule not loaded: ${p}`);

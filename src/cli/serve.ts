@@ -434,6 +434,22 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     syslogTlsRejected: () => syslog?.tlsRejected ?? 0,
   });
   const logError = (err: Error): void => app.log.error({ err }, 'input error');
+  // SIGHUP: the config file and the rules read again. The new rules take the place of the old in the
+  // same array the pipeline and the UI hold, from the next commit on; on any problem the rules in use stay.
+  const reload = (): void => {
+    try {
+      const fresh = loadSettings(flags);
+      const d = loadDetections(flags, fresh, (line) => warn(`reload: ${line}`));
+      for (const m of d.general?.meta.values() ?? []) warn(`reload: rule not run by serve (hunt runs it): ${m.id} ${m.name}`);
+      if (d.rules.length === 0) throw new Error('no rule serve can run');
+      rules.splice(0, rules.length, ...d.rules);
+      settings.config.windowMs = Math.max(settings.config.windowMs, fresh.config.windowMs);
+      app.log.info({ rules: rules.map((r) => r.id) }, 'rules reloaded (SIGHUP)');
+    } catch (err) {
+      app.log.error({ err }, 'rules not reloaded (SIGHUP): the rules in use stay');
+      warn(`reload failed, the rules in use stay: ${(err as Error).message}`);
+    }
+  };
   const tailer = s.tail
     ? new FolderTailer({ dir: s.tail.dir, ...(s.tail.pattern ? { pattern: s.tail.pattern } : {}), offsets: store, ingest: (items) => pipeline.ingest(items), onError: logError })
     : null;
@@ -498,6 +514,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', reload);
   });
   return 0;
 }

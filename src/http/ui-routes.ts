@@ -46,6 +46,11 @@ export const uiRoutes: FastifyPluginAsync<UiOptions> = async (app, o) => {
     reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', UI_CSP).header('x-content-type-options', 'nosniff').send(UI_HTML));
   app.get('/ui.js', async (_req, reply) =>
     reply.header('content-type', 'text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(UI_JS));
-  const rules = ruleSummaries(o.rules);
-  app.get('/api/v1/rules', async () => ({ rules }));
+  // Rendered once per set of rules: serve swaps the array's contents on SIGHUP.
+  let rendered: { from: RuleDefinition[]; rules: Array<Record<string, unknown>> } | null = null;
+  app.get('/api/v1/rules', async () => {
+    const now = [...o.rules];
+    if (!rendered || rendered.from.length !== now.length || rendered.from.some((r, i) => r !== now[i])) rendered = { from: now, rules: ruleSummaries(now) };
+    return { rules: rendered.rules };
+  });
 };
