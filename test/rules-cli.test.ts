@@ -208,7 +208,7 @@ test('rules convert: an unknown target is a usage error (1); rules with problems
 test('rules --help lists validate, test and convert, each on a line with its defaults', async () => {
   const r = await runCli(['rules', '--help']);
   assert.equal(r.code, 0);
-  for (const sub of ['validate <paths...>', 'test [options] [paths...]', 'convert [options] [paths...]']) assert.match(r.stdout, new RegExp(sub.replace(/[[\].]/g, '\\$&')));
+  for (const sub of ['validate [options] <paths...>', 'test [options] [paths...]', 'convert [options] [paths...]']) assert.match(r.stdout, new RegExp(sub.replace(/[[\].]/g, '\\$&')));
   const t = await runCli(['rules', 'test', '--help']);
   assert.match(t.stdout, /\(default: builtin\)/);
   assert.match(t.stdout, /\(default: table on a terminal, else text\)/);

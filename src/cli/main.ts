@@ -11,7 +11,7 @@ import { terminalSafe } from './terminal.js';
 import { huntCommand, type HuntFlags } from './hunt.js';
 import type { ExplainFlags } from './explain.js';
 import type { NormalizeFlags } from './normalize.js';
-import type { RulesConvertFlags } from './rules.js';
+import type { RulesConvertFlags, RulesValidateFlags } from './rules.js';
 import type { RulesTestFlags } from './rules-test.js';
 import type { ServeFlags } from './serve.js';
 import type { StatusFlags } from './status.js';
@@ -134,15 +134,17 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .command('validate')
     .description('Check rules as hunt and serve load them; print each problem as file:line: field: reason (exit 2 if any).')
     .argument('<paths...>', 'rule files or folders, read together as --rules reads them; "builtin" names the built-in rules')
-    .action(async (paths: string[]) => {
+    .option('--pipeline <name>', 'rewrite the rules\' field names first, as hunt --pipeline does: crosswatch-microsoft (default: none)')
+    .action(async (paths: string[], flags: RulesValidateFlags) => {
       const { rulesValidateCommand } = await import('./rules.js');
-      setCode(rulesValidateCommand(paths, io));
+      setCode(rulesValidateCommand(paths, flags, io));
     });
   rules
     .command('test')
     .description("Run each alerting rule's samples (samples/<rule id>/fire|quiet/<scenario>/ beside it) through hunt (exit 1 if one fails).")
     .argument('[paths...]', 'rule files or folders; "builtin" names the built-in rules (default: builtin)')
     .option('--config <file>', 'YAML config file: window, maxUsersPerIp, allow as hunt reads them (default: none)')
+    .option('--pipeline <name>', 'rewrite the rules\' field names first, as hunt --pipeline does: crosswatch-microsoft (default: none)')
     .addOption(new Option('--format <format>', 'result format (default: table on a terminal, else text)').choices(['table', 'text']))
     .action(async (paths: string[], flags: RulesTestFlags) => {
       const { rulesTestCommand } = await import('./rules-test.js');
@@ -152,6 +154,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .command('convert')
     .description('Print each rule as an Elastic ES|QL or EQL, Sentinel KQL or Splunk SPL query, or why it cannot be converted.')
     .requiredOption('--target <target>', 'query language: esql, eql, kql or spl (required)')
+    .option('--pipeline <name>', 'rewrite the rules\' field names first, as hunt --pipeline does: crosswatch-microsoft (default: none)')
     .argument('[paths...]', 'rule files or folders; "builtin" names the built-in rules (default: builtin)')
     .action(async (paths: string[], flags: RulesConvertFlags) => {
       const { rulesConvertCommand } = await import('./rules.js');

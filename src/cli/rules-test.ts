@@ -22,6 +22,7 @@ export const EXIT_SAMPLES_FAILED = 1;
 
 export interface RulesTestFlags {
   config?: string;
+  pipeline?: string;
   format?: 'table' | 'text';
 }
 
@@ -122,7 +123,7 @@ async function runScenario(s: Scenario, id: string, loaded: LoadedRules, setting
 export async function rulesTestCommand(paths: string[], flags: RulesTestFlags, io: Io): Promise<number> {
   const roots = (paths.length > 0 ? paths : [BUILTIN]).map((p) => (p === BUILTIN ? RULES_DIR : p));
   const settings = loadSettings(flags);
-  const c = checkRules(paths, settings.config.windowMs);
+  const c = checkRules(paths, { builtinWindowMs: settings.config.windowMs, ...(flags.pipeline !== undefined ? { pipeline: flags.pipeline } : {}) });
   const { rules, sigma } = c.loaded;
   // As hunt: state is kept for the longest window of the correlator's rules.
   if (rules.length > 0) settings.config.windowMs = rules.reduce((m, r) => Math.max(m, r.correlation.windowMs), 0);

@@ -29,9 +29,20 @@ export interface CheckedRules {
   huntRuns: ReadonlySet<string>;
 }
 
+/** How `rules` loads: as hunt with --rules and --pipeline. */
+export interface CheckOptions {
+  /** --pipeline: a processing pipeline applied to the rules first (crosswatch-microsoft). */
+  pipeline?: string;
+  builtinWindowMs?: number;
+}
+
 /** The rules of `paths` (none: the built-ins) as hunt loads them, problems sorted. */
-export function checkRules(paths: readonly string[], builtinWindowMs?: number): CheckedRules {
-  const loaded = loadRuleSet({ paths, ...(builtinWindowMs !== undefined ? { builtinWindowMs } : {}) });
+export function checkRules(paths: readonly string[], opts: CheckOptions = {}): CheckedRules {
+  const loaded = loadRuleSet({
+    paths,
+    ...(opts.builtinWindowMs !== undefined ? { builtinWindowMs: opts.builtinWindowMs } : {}),
+    ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}),
+  });
   // notRunnable is a subset of problems, the same text: take each out once.
   const left = new Map<string, number>();
   for (const p of loaded.notRunnable) left.set(p, (left.get(p) ?? 0) + 1);
@@ -87,8 +98,12 @@ export function problemLine(p: string): string {
   return terminalSafe(p, false);
 }
 
-export function rulesValidateCommand(paths: string[], io: Io): number {
-  const c = checkRules(paths);
+export interface RulesValidateFlags {
+  pipeline?: string;
+}
+
+export function rulesValidateCommand(paths: string[], flags: RulesValidateFlags, io: Io): number {
+  const c = checkRules(paths, flags);
   const out: string[] = [];
   for (const p of c.invalid) out.push(problemLine(p));
   for (const p of c.warnings) out.push(`warning: ${problemLine(p)}`);
@@ -114,6 +129,7 @@ export function comment(target: Target, text: string): string {
 
 export interface RulesConvertFlags {
   target: string;
+  pipeline?: string;
 }
 
 export function rulesConvertCommand(paths: string[], flags: RulesConvertFlags, io: Io): number {
@@ -122,7 +138,7 @@ export function rulesConvertCommand(paths: string[], flags: RulesConvertFlags, i
     io.stderr.write(`crosswatch: --target: expected one of ${TARGETS.join(', ')}, got ${terminalSafe(JSON.stringify(target))}\n`);
     return EXIT_USAGE;
   }
-  const c = checkRules(paths);
+  const c = checkRules(paths, flags.pipeline !== undefined ? { pipeline: flags.pipeline } : {});
   const blocks: string[] = [];
   for (const { rule, alerting, result } of convertRules(c.loaded.sigma, target)) {
     const what = alerting ? '' : ' (used by a correlation: no alert of its own)';
