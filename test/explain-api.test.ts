@@ -38,7 +38,7 @@ test('GET /api/v1/explain/:ip: why each rule fired or not, from the stored event
     store, pipeline, pool: null, bodyLimit: 1 << 20, rules,
     tokens: [apiToken('analyst', { token: READ }, ['read']), apiToken('sensor', { token: SENSOR }, ['ingest'])],
   });
-  const get = (url: string, token = READ): ReturnType<typeof app.inject> => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  const get = async (url: string, token = READ) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
   try {
     const r = await get('/api/v1/explain/81.2.69.170');
     assert.equal(r.statusCode, 200, r.body);

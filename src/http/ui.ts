@@ -1,5 +1,7 @@
 // The web UI served by `crosswatch serve` at `/`: an alert queue with filters,
-// an alert's evidence and investigation guide, and triage. Plain HTML and one
+// an alert's evidence and investigation guide, triage, and for an IP (an
+// alert's, or one typed in the filter) why each rule did or did not fire
+// (GET /api/v1/explain/:ip). Plain HTML and one
 // script; every value from an alert (user agents, signatures, names: attacker-
 // controlled) is put on the page with textContent, never as HTML, and the
 // Content-Security-Policy allows no inline or foreign script. The one HTML the
@@ -29,6 +31,8 @@ pre { white-space: pre-wrap; background: #f6f7f7; padding: 8px; }
 .who { margin-left: auto; } .who button { background: none; color: #fff; border: 1px solid #646970; border-radius: 3px; }
 .notice { background: #f0c33c; color: #1d2327; padding: 1px 8px; border-radius: 8px; }
 .guide h2 { font-size: 16px; } .guide code { background: #f6f7f7; }
+.explain-rule { border-top: 1px solid #dcdcde; margin-top: 8px; } .explain-rule h4 { margin: 8px 0 4px; }
+.fired { color: #b32d2e; font-weight: bold; } .quiet { color: #646970; font-weight: bold; }
 `;
 
 export const UI_HTML = `<!doctype html>
@@ -43,6 +47,7 @@ export const UI_HTML = `<!doctype html>
   <input name="user" placeholder="user" size="22">
   <select name="status"><option value="">open, acknowledged, closed</option><option>open</option><option>acknowledged</option><option>closed</option><option>withdrawn</option></select>
   <button type="submit">Filter</button>
+  <button type="button" id="explain-ip" title="Why each rule did or did not fire for the source IP typed">Explain IP</button>
 </form>
 <table><thead><tr><th>last event</th><th>rule</th><th>source IP</th><th>users</th><th>first network alert</th><th>status</th></tr></thead>
 <tbody id="alerts"></tbody></table>
@@ -177,6 +182,7 @@ async function show(id) {
     el('h2', a.rule.name),
     el('p', a.message),
     el('p', 'Source IP ' + a.source.ip + ' · users ' + a.user.name.join(', ') + ' · status ' + a.crosswatch.status),
+    explainButton(a.source.ip),
     el('h3', 'Network alerts (' + ev.network_alert_count + ')'),
     table(['time', 'signature', 'sensor', 'dataset'], ev.network_alerts.map((n) => [n['@timestamp'], n.signature, n.sensor, n.dataset])),
     el('h3', 'Sign-ins and mail access (' + ev.event_count + ')'),
@@ -211,6 +217,75 @@ async function show(id) {
   }
 }
 
+// Why each rule did or did not fire for an IP (GET /api/v1/explain/:ip). Every
+// value (signatures, users, user agents, reasons quoting them) goes in as text.
+const VERDICTS = { matched: 'matched', failed: 'failed', duplicate: 'duplicate', 'not-matching': 'not taken', excluded: 'excluded',
+  'no-alert': 'no alert', 'wrong-order': 'wrong order', 'outside-window': 'outside window', capped: 'capped' };
+
+function explainRule(r) {
+  const box = el('div', undefined, { class: 'explain-rule', 'data-rule': r.id });
+  const h = el('h4', r.name + ' ');
+  h.append(el('span', r.fired ? 'fired' : 'did not fire', { class: r.fired ? 'fired' : 'quiet' }));
+  box.append(h, el('p', r.summary + ' (window ' + r.window + ')', { class: 'summary' }));
+  if (r.reasons.length > 1) {
+    const ul = el('ul', undefined, { class: 'reasons' });
+    for (const x of r.reasons.slice(1)) ul.append(el('li', x));
+    box.append(el('p', 'Also:', { class: 'muted' }), ul);
+  }
+  if (r.episodes.length) {
+    box.append(el('h5', 'Episodes (alerts)'), table(['alert id', 'from', 'to', 'network alerts', 'events', 'users'],
+      r.episodes.map((e) => [e.id, e.start, e.end, e.networkAlerts.length, e.events, e.users.join(', ')])));
+  }
+  const base = r.baseRules || {};
+  box.append(el('h5', 'Network alerts' + (base.anchor ? ' (first base rule ' + base.anchor + ')' : '')));
+  box.append(table(['time', 'signature', 'sensor', 'what it is to the rule'], r.alerts.map((a) => [a.at, a.signature, a.sensor,
+    !a.anchor ? 'not an anchor: ' + a.miss : a.window.capped ? 'dropped: ' + a.window.reason
+      : 'anchor: ' + a.window.users + ' user(s), ' + a.window.events + ' successful sign-in(s) or mail access(es) in its window (to ' + a.window.end + ')'])));
+  if (r.alertsOmitted) box.append(el('p', r.alertsOmitted + ' more not shown', { class: 'muted' }));
+  const noun = r.role === 'signin' ? 'Sign-ins' : 'Mail accesses';
+  const counts = Object.entries(r.verdicts).map(([v, n]) => n + ' ' + (VERDICTS[v] || v)).join(', ');
+  box.append(el('h5', noun + (base.qualifying ? ' (second base rule ' + base.qualifying + ')' : '') + (counts ? ': ' + counts : '')));
+  box.append(table(['time', 'user', 'app / client', 'verdict', 'why'], r.events.map((e) => [e.at, e.user, [e.app, e.client].filter(Boolean).join(' / '),
+    VERDICTS[e.verdict] || e.verdict, e.reason])));
+  if (r.eventsOmitted) box.append(el('p', r.eventsOmitted + ' more not shown (the counts are complete)', { class: 'muted' }));
+  return box;
+}
+
+async function explainPanel(ip) {
+  const panel = el('div', undefined, { id: 'explain' });
+  const x = await api('/api/v1/explain/' + encodeURIComponent(ip));
+  const c = x.counts;
+  panel.append(
+    el('h3', 'Why each rule did or did not fire for ' + x.ip),
+    el('p', c.networkAlerts + ' network alert(s), ' + c.signins + ' sign-in(s), ' + c.mailAccesses + ' mail access(es) stored; maxUsersPerIp ' +
+      x.settings.maxUsersPerIp + (x.settings.maxEventsPerIp !== null ? ', maxEventsPerIp ' + x.settings.maxEventsPerIp : '') +
+      ', allowlist ' + (x.settings.allow.length ? x.settings.allow.join(', ') : 'none')),
+  );
+  if (x.excluded) panel.append(el('p', x.excluded.message, { class: 'notice' }));
+  for (const r of x.rules) panel.append(explainRule(r));
+  panel.append(el('p', x.source.note, { class: 'muted' }));
+  return panel;
+}
+
+async function showExplain(ip, into) {
+  const old = $('explain');
+  if (old) old.remove();
+  let panel;
+  try {
+    panel = await explainPanel(ip);
+  } catch (err) {
+    panel = el('p', 'Cannot explain ' + ip + ': ' + err.message, { id: 'explain', class: 'muted' });
+  }
+  into.append(panel);
+  panel.scrollIntoView();
+}
+
+function explainButton(ip) {
+  const b = el('button', 'Explain this IP', { type: 'button', id: 'explain-this' });
+  b.addEventListener('click', () => showExplain(ip, $('detail')));
+  return b;
+}
+
 // Records dated ahead of the service's clock wait in quarantine: say so, they are not in any alert yet.
 async function quarantine() {
   const q = (await api('/api/v1/status')).quarantine;
@@ -231,6 +306,14 @@ async function main() {
   const select = document.querySelector('select[name=rule]');
   for (const r of list.rules) { rules[r.id] = r; select.append(el('option', r.name, { value: r.id })); }
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); load(false); });
+  $('explain-ip').addEventListener('click', () => {
+    const ip = document.querySelector('input[name=ip]').value.trim();
+    if (!ip) return;
+    selected = null;
+    for (const tr of $('alerts').children) tr.classList.remove('selected');
+    $('detail').replaceChildren();
+    showExplain(ip, $('detail'));
+  });
   $('more').addEventListener('click', () => load(true));
   await load(false);
 }
