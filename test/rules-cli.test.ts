@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRuleSet, RULES_DIR } from '../src/detect/rules.js';
 import { TARGETS } from '../src/sigma/convert/index.js';
@@ -127,6 +127,11 @@ test('rules test: a sample that does not do what it says fails (exit 1), naming 
   assert.match(pass.stdout, /\nlocal-pop3 {2,}- {5}- {6}no samples\n/);
   assert.match(pass.stdout, /\nnot tested:\n {2}local-pop3: no samples \(add samples\/local-pop3\/fire\/<scenario>\/ and quiet\/<scenario>\/ beside its file\)\n/);
   assert.match(pass.stdout, /\n3 rules tested: 8 samples, all passed; 1 without samples\n$/);
+  // The rules of a config file's rules: (relative to it), as hunt takes them, when no path is given.
+  const configFile = `${dir}.yaml`;
+  writeFileSync(configFile, `rules: [builtin, ${basename(dir)}]\n`);
+  const config = await runCli(['rules', 'test', '--config', configFile]);
+  assert.equal(config.stdout, pass.stdout);
 
   // The firing sample's sign-in made a browser one (it no longer fires), and a quiet one that fires.
   scenario(join(samples, 'fire', 'imap-after-alert'), 'Browser');

@@ -143,7 +143,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .command('test')
     .description("Run each alerting rule's samples (samples/<rule id>/fire|quiet/<scenario>/ beside it) through hunt (exit 1 if one fails).")
     .argument('[paths...]', 'rule files or folders; "builtin" names the built-in rules (default: builtin)')
-    .option('--config <file>', 'YAML config file: window, maxUsersPerIp, allow as hunt reads them (default: none)')
+    .option('--config <file>', 'YAML config file: window, maxUsersPerIp, allow, rules, pipeline as hunt reads them (default: none)')
     .option('--pipeline <name>', 'rewrite the rules\' field names first, as hunt --pipeline does: crosswatch-microsoft (default: none)')
     .addOption(new Option('--format <format>', 'result format (default: table on a terminal, else text)').choices(['table', 'text']))
     .action(async (paths: string[], flags: RulesTestFlags) => {

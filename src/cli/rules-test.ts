@@ -121,9 +121,12 @@ async function runScenario(s: Scenario, id: string, loaded: LoadedRules, setting
 }
 
 export async function rulesTestCommand(paths: string[], flags: RulesTestFlags, io: Io): Promise<number> {
-  const roots = (paths.length > 0 ? paths : [BUILTIN]).map((p) => (p === BUILTIN ? RULES_DIR : p));
   const settings = loadSettings(flags);
-  const c = checkRules(paths, { builtinWindowMs: settings.config.windowMs, ...(flags.pipeline !== undefined ? { pipeline: flags.pipeline } : {}) });
+  // As hunt: the paths given, else the config file's rules:, else the built-ins; --pipeline over the file's pipeline:.
+  const given = paths.length > 0 ? paths : settings.rules ?? [];
+  const pipeline = flags.pipeline ?? settings.pipeline;
+  const roots = (given.length > 0 ? given : [BUILTIN]).map((p) => (p === BUILTIN ? RULES_DIR : p));
+  const c = checkRules(given, { builtinWindowMs: settings.config.windowMs, ...(pipeline !== undefined ? { pipeline } : {}) });
   const { rules, sigma } = c.loaded;
   // As hunt: state is kept for the longest window of the correlator's rules.
   if (rules.length > 0) settings.config.windowMs = rules.reduce((m, r) => Math.max(m, r.correlation.windowMs), 0);
