@@ -210,6 +210,20 @@ function generalRules(all: readonly SigmaRule[], set: RuleSet, alerting: readonl
   return { set: { ...sub, alerting: sub.alerting.filter((r) => meta.has(r.id)), alertingIds: new Set([...sub.alertingIds].filter((id) => meta.has(id))) }, meta };
 }
 
+/**
+ * Every alerting rule of a loaded set for the general Sigma path, the correlator's
+ * own included (which `general` leaves out): for running the built-ins both ways
+ * and comparing (bench/sigma-bench.ts). hunt and serve do not use it.
+ */
+export function allAsGeneral(loaded: LoadedRules): GeneralRules | null {
+  const set = loaded.sigma;
+  const alerting = set.alerting.filter((r) => r.level !== 'informational');
+  const meta = new Map(alerting.map((r): [string, GeneralAlertMeta] => [r.id, {
+    id: r.id, name: r.title, description: r.description ?? r.title, risk_score: extension(r, []).riskScore ?? LEVELS[r.level].risk,
+  }]));
+  return generalRules([...set.detections, ...set.correlations.map((c) => c.rule)], set, alerting, meta);
+}
+
 /** The rules, or a RuleLoadError naming every problem (for callers that take no partial set, and tests). */
 export function loadRules(opts: LoadOptions = {}): RuleDefinition[] {
   const r = loadRuleSet(opts);
