@@ -18,6 +18,10 @@ import { decodeFramed } from '../src/pipeline/decode.js';
 import type { DecodedEvent, Role } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
 import { alertLine, items, signinLine } from './scenario-lines.js';
+import { generate } from '../src/generate/generator.js';
+import { expandInputs } from '../src/inputs/inputs.js';
+import { frameFile } from '../src/inputs/framing.js';
+import { canonicalIp } from '../src/model/ip.js';
 import { runCli } from './cli-run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -72,7 +76,7 @@ test('fired: the sign-in 1h30m after the alert, with the episode hunt raises', (
     [['2026-03-02T10:00:00.000Z', true, 'ET CINS Active Threat Intelligence Poor Reputation IP group 42', 'sensor-dmz-01', 1, false]]);
   const [e] = r.events;
   assert.deepEqual([e!.verdict, e!.user, e!.app, e!.client, e!.anchor, e!.episode], ['matched', 'megan.bowen@contoso.com', 'Office 365 Exchange Online', 'Browser', '2026-03-02T10:00:00.000Z', r.episodes[0]!.id]);
-  assert.equal(e!.reason, '1h30m12s 123.457ms after the network alert at 2026-03-02T10:00:00.000Z, within the window of 8h');
+  assert.equal(e!.reason, '1h30m12s 123.4567ms after the network alert at 2026-03-02T10:00:00.000Z, within the window of 8h');
   // The other rule: no mail access from the IP.
   const m = ruleOf(x, MAIL);
   assert.equal(m.fired, false);
@@ -106,7 +110,7 @@ test('a failed sign-in, with its error code; duplicates count once', () => {
   const x = explain([alertLine(IP, '2026-03-02T10:00:00Z'), failedSigninLine(IP, '2026-03-02T10:30:00Z')]);
   const r = ruleOf(x, SIGNIN);
   assert.equal(r.fired, false);
-  assert.equal(r.summary, 'did not fire: failed sign-in (outcome failure, code 50126): only successful ones qualify');
+  assert.equal(r.summary, 'did not fire: failed sign-in (outcome failure, error code 50126): only successful ones qualify');
   assert.deepEqual(r.verdicts, { failed: 1 });
 
   // The same record twice (Entra writes several; pipelines retry): one is counted.
@@ -300,6 +304,52 @@ test('property: explain says "fired" for a rule exactly when the Correlator make
   }
 });
 
+// --- The generator's planted cases: every one explained as its truth says. ---
+
+test("the generator's planted cases: fired exactly as the truth expects, for the reason each case plants", { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-explain-gen-'));
+  try {
+    const gen = await generate({ outDir: dir, events: 4000, seed: 11 });
+    const truth = JSON.parse(readFileSync(gen.truthPath, 'utf8')) as { cases: Array<{ name: string; ip: string; expect: string[] }> };
+    const byIp = new Map<string, DecodedEvent[]>();
+    const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.now(), ns: 0 } };
+    for (const f of (await expandInputs([gen.logsDir])).files) {
+      for await (const batch of frameFile(f.path, f.display)) {
+        decodeFramed(batch, { ctx }, {
+          decoded: ({ result }) => {
+            const ip = result.ok ? result.event.event.source?.ip : undefined;
+            if (!result.ok || !ip) return;
+            byIp.set(ip, [...(byIp.get(ip) ?? []), result.event]);
+          },
+        });
+      }
+    }
+    const config = buildConfig({});
+    const rules = loadRules();
+    const verdicts = (x: IpExplanation): Set<string> => new Set(x.rules.flatMap((r) => r.events.map((e) => e.verdict)));
+    assert.ok(truth.cases.length >= 20);
+    for (const c of truth.cases) {
+      const x = explainIp(c.ip, byIp.get(canonicalIp(c.ip)!) ?? [], rules, config);
+      assert.deepEqual(x.rules.filter((r) => r.fired).map((r) => r.id).sort(), [...c.expect].sort(), `${c.name} (${c.ip}): ${x.rules.map((r) => r.summary).join(' | ')}`);
+      const v = verdicts(x);
+      const planted: Record<string, () => boolean> = {
+        'before-alert': () => v.has('wrong-order') && !v.has('matched'),
+        'after-window': () => v.has('outside-window') && !v.has('matched'),
+        'edge-end-plus-100ns': () => x.rules[0]!.summary.includes('is 8h 100ns after the last network alert'),
+        'cap-over': () => v.has('capped') && x.rules.every((r) => r.summary.includes('> maxUsersPerIp 20: shared infrastructure')),
+        'cap-max-plus-1': () => x.rules.every((r) => r.summary.includes('21 distinct users')),
+        'cap-per-window': () => v.has('capped') && v.has('matched'),
+        'failed-only': () => v.has('failed') && !v.has('matched'),
+        duplicates: () => v.has('duplicate') && x.counts.duplicateEvents > 0,
+      };
+      if (planted[c.name]) assert.ok(planted[c.name]!(), `${c.name}: ${JSON.stringify(x.rules.map((r) => [r.summary, r.verdicts]))}`);
+      if (c.name.startsWith('special-')) assert.equal(x.excluded?.reason, 'special-purpose', c.name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // --- The command line, on the rule samples. ---
 
 test('crosswatch explain on the rule samples: each scenario says its reason', async () => {
@@ -313,7 +363,7 @@ test('crosswatch explain on the rule samples: each scenario says its reason', as
   assert.ok(fire.stdout.includes(`episode ${id}`), fire.stdout);
 
   const cases: Array<[string, string, string, string, RegExp]> = [
-    ['81.2.69.160', SIGNIN, 'quiet', 'failed-signin', /did not fire: failed sign-in \(outcome failure, code 50126\): only successful ones qualify/],
+    ['81.2.69.160', SIGNIN, 'quiet', 'failed-signin', /did not fire: failed sign-in \(outcome failure, error code 50126\): only successful ones qualify/],
     ['81.2.69.160', SIGNIN, 'quiet', 'signin-before-alert', /did not fire: wrong order: 2026-03-02T09:59:59\.9999999Z is 100ns before the first network alert at 2026-03-02T10:00:00\.000Z/],
     ['81.2.69.160', MAIL, 'quiet', 'mail-read-after-window', /did not fire: outside the window: 2026-03-02T18:00:01\.000Z is 8h1s after the last network alert before it \(2026-03-02T10:00:00\.000Z\); window 8h/],
     ['10.20.30.40', MAIL, 'quiet', 'private-source', /did not fire: 10\.20\.30\.40 is in the special-purpose range 10\.0\.0\.0\/8/],
@@ -345,7 +395,7 @@ test('crosswatch explain --format json, an invalid IP (exit 2), and attacker str
     assert.ok(!text.stdout.includes('\u001b') && !text.stdout.includes('\u0007'), 'no control character reaches the terminal');
     assert.ok(text.stdout.includes('ET SCAN \\x1b[2J\\x1b]0;pwned\\x07 evil'), text.stdout);
     assert.ok(text.stdout.includes('curl\\x1b[31m/8.0'), text.stdout);
-    assert.match(text.stdout, /failed sign-in \(outcome failure, code 50126\)/);
+    assert.match(text.stdout, /failed sign-in \(outcome failure, error code 50126\)/);
 
     const json = await runCli(['explain', '--format', 'json', IP, dir]);
     assert.equal(json.code, 0, json.stderr);

@@ -82,7 +82,7 @@ export interface EventExplanation {
   client?: string;
   userAgent?: string;
   outcome: string;
-  /** The source's result code (Entra error code) when it wrote one. */
+  /** event.code: an Entra sign-in's error code (50126: wrong password); an M365 record's record type. */
   code?: string;
   dataset: string;
   action?: string;
@@ -175,9 +175,9 @@ const NOUN: Record<QualifyingRole, { one: string; many: string }> = {
   mail_access: { one: 'mail access', many: 'mail accesses' },
 };
 
-/** "100ns", "0.5ms", "8h", "8h 100ns": exact below a second, as precise as the times compared. */
+/** "100ns", "0.2251ms", "8h", "8h 100ns": exact below a second, as precise as the times compared. */
 export function howLong(ms: number): string {
-  const sub = (x: number): string => (x < 1 ? `${Math.round(x * 1e6)}ns` : `${Number(x.toFixed(3))}ms`);
+  const sub = (x: number): string => (x < 0.001 ? `${Math.round(x * 1e6)}ns` : `${Number(x.toFixed(6))}ms`);
   const abs = Math.abs(ms);
   if (abs < 1000) return sub(abs);
   const whole = Math.floor(abs / 1000) * 1000;
@@ -326,7 +326,8 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
     if (!qualifyingRoles.has(role)) continue;
     const noun = NOUN[role].one;
     if (ev.event.outcome !== 'success') {
-      const code = ev.event.code !== undefined ? `, code ${ev.event.code}` : '';
+      // Entra's error code says why (50126: wrong password); an M365 record's event.code is its record type.
+      const code = ev.event.code !== undefined && ev.event.dataset === 'azure.signinlogs' ? `, error code ${ev.event.code}` : '';
       qualifying.push({ d, role, early: { verdict: 'failed', reason: `failed ${noun} (outcome ${ev.event.outcome ?? 'not given'}${code}): only successful ones qualify` } });
       continue;
     }
