@@ -2,10 +2,11 @@
 // `<!-- runnable -->` runs, in order, in one empty folder, with `npx crosswatch`
 // meaning this checkout's built bin/crosswatch.js (what `npx` finds in a clone
 // after `npm ci`). The Quick start is not marked: CI itself runs its two commands
-// (`npm ci && npm test`, and the demo in test/cli-tty.test.ts).
+// (`npm ci && npm test`, and the demo in test/cli-tty.test.ts). docs/rules.md's
+// worked example is run the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +28,11 @@ test('runnableBlocks finds marked blocks only', () => {
   assert.deepEqual(runnableBlocks(md), ['echo one\n', 'echo two\necho three\n']);
 });
 
-test("the README's runnable examples run as written", { timeout: 300_000, skip: existsSync('/usr/bin/curl') ? false : 'curl is not installed' }, () => {
-  assert.ok(existsSync(join(ROOT, 'dist', 'bundle', 'main.js')), 'run npm run build first (npm test does)');
-  const blocks = runnableBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
-  assert.ok(blocks.length >= 2, 'the README marks its examples runnable');
-  const dir = mkdtempSync(join(tmpdir(), 'cw-readme-'));
+/**
+ * Runs a document's runnable blocks in order, as one bash script, in `dir`, with
+ * `npx crosswatch` this checkout's bin.
+ */
+function runBlocks(blocks: string[], dir: string, label: string): SpawnSyncReturns<string> {
   // `npx crosswatch` is this checkout's bin; the shim execs node, so a job the
   // README puts in the background (serve) is node itself, and `kill %1` stops it.
   const shims = join(dir, '.bin');
@@ -39,22 +40,56 @@ test("the README's runnable examples run as written", { timeout: 300_000, skip: 
   const npx = join(shims, 'npx');
   writeFileSync(npx, `#!/bin/sh\nif [ "$1" = crosswatch ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; fi\necho "README test: only npx crosswatch is shimmed" >&2; exit 127\n`);
   chmodSync(npx, 0o755);
+  const script = [
+    'set -euo pipefail',
+    // Anything a block leaves running in the background (serve) is stopped at the end, even on failure.
+    'trap \'kill $(jobs -p) 2>/dev/null || true\' EXIT',
+    ...blocks.map((b, i) => `echo "=== ${label} block ${i + 1}" >&2\n${b}`),
+    'wait',
+  ].join('\n');
+  const env = { ...process.env, PATH: `${shims}:${process.env.PATH ?? ''}`, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: undefined };
+  return spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 });
+}
+
+test("the README's runnable examples run as written", { timeout: 300_000, skip: existsSync('/usr/bin/curl') ? false : 'curl is not installed' }, () => {
+  assert.ok(existsSync(join(ROOT, 'dist', 'bundle', 'main.js')), 'run npm run build first (npm test does)');
+  const blocks = runnableBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  assert.ok(blocks.length >= 2, 'the README marks its examples runnable');
+  const dir = mkdtempSync(join(tmpdir(), 'cw-readme-'));
   try {
-    const script = [
-      'set -euo pipefail',
-      // Anything a block leaves running in the background (serve) is stopped at the end, even on failure.
-      'trap \'kill $(jobs -p) 2>/dev/null || true\' EXIT',
-      ...blocks.map((b, i) => `echo "=== README block ${i + 1}" >&2\n${b}`),
-      'wait',
-    ].join('\n');
-    const env = { ...process.env, PATH: `${shims}:${process.env.PATH ?? ''}`, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: undefined };
-    const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 });
+    const r = runBlocks(blocks, dir, 'README');
     assert.equal(r.status, 0, `README examples failed (exit ${r.status}):\n${r.stderr.slice(-8000)}`);
     // What the examples say they do, they did.
     assert.ok(existsSync(join(dir, 'alerts', 'found.ndjson')), '--out made its folder');
     const found = readFileSync(join(dir, 'alerts', 'found.ndjson'), 'utf8').trim().split('\n');
     assert.ok(found.length > 5);
     assert.match(r.stdout, /"rule":\{"id":"cw-/, 'the service answered with alerts');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("docs/rules.md's worked example runs as written, and says what it prints", { timeout: 120_000 }, () => {
+  assert.ok(existsSync(join(ROOT, 'dist', 'bundle', 'main.js')), 'run npm run build first (npm test does)');
+  const doc = readFileSync(join(ROOT, 'docs', 'rules.md'), 'utf8');
+  const blocks = runnableBlocks(doc);
+  assert.ok(blocks.length >= 5, 'docs/rules.md marks its example runnable');
+  const dir = mkdtempSync(join(tmpdir(), 'cw-rules-doc-'));
+  try {
+    const r = runBlocks(blocks, dir, 'docs/rules.md');
+    assert.equal(r.status, 0, `docs/rules.md examples failed (exit ${r.status}):\n${r.stderr.slice(-8000)}`);
+    // The outputs the page shows (stdout is piped here: rules test prints columns, not the table).
+    assert.match(r.stdout, /^4 rules, 3 correlations, all valid\n/);
+    assert.ok(doc.includes('```text\n4 rules, 3 correlations, all valid\n```'));
+    assert.match(r.stdout, /\nlocal-legacy-protocol-signin-after-network-alert {2}1\/1 {3}1\/1 {4}pass\n3 rules tested: 8 samples, all passed\n/);
+    assert.ok(doc.includes('│ local-legacy-protocol-signin-after-network-alert │ 1/1  │ 1/1   │ pass   │\n└') && doc.includes('\n3 rules tested: 8 samples, all passed\n```'));
+    const alerts = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { rule: { id: string }; message: string; event: { risk_score: number } });
+    assert.deepEqual(alerts.map((a) => a.rule.id), ['cw-entra-signin-after-network-alert', 'local-legacy-protocol-signin-after-network-alert']);
+    const shown = /the message\n`([^`]+) \(…\)`/.exec(doc)?.[1];
+    assert.ok(shown && alerts[1]!.message.startsWith(shown), `${alerts[1]!.message} / ${shown}`);
+    assert.equal(alerts[1]!.event.risk_score, 91);
+    const eql = /```text\n(\/\/ local-legacy-protocol-signin-after-network-alert:[^\n]*\n[^\n]*\n[^\n]*)\n/.exec(doc)?.[1];
+    assert.ok(eql && r.stdout.includes(eql), 'the EQL lines shown are the ones printed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
