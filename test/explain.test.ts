@@ -89,6 +89,10 @@ test('wrong order: the sign-in 100 ns before the first network alert', () => {
   assert.equal(r.fired, false);
   assert.deepEqual(r.events.map((e) => e.verdict), ['wrong-order']);
   assert.equal(r.summary, 'did not fire: wrong order: 2026-03-02T09:59:59.9999999Z is 100ns before the first network alert at 2026-03-02T10:00:00.000Z');
+  // Of several, the nearest miss speaks for them.
+  const y = explain([signinLine(IP, '2026-03-02T08:00:00Z'), alertLine(IP, '2026-03-02T10:00:00Z'), signinLine(IP, '2026-03-02T09:59:59.9999999Z')]);
+  assert.equal(ruleOf(y, SIGNIN).summary,
+    'did not fire: wrong order: 2026-03-02T09:59:59.9999999Z is 100ns before the first network alert at 2026-03-02T10:00:00.000Z (and 1 more sign-in in the wrong order)');
 });
 
 test('outside the window: 9h12m after the last alert, window 8h; and a second alert brings it back in', () => {
@@ -414,4 +418,18 @@ test('crosswatch explain --format json, an invalid IP (exit 2), and attacker str
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('docs/explain.md: its examples are what the CLI prints now', async () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'explain.md'), 'utf8');
+  const re = /<!-- explain-example: (.+) -->\n```text\n([\s\S]*?)```/g;
+  let n = 0;
+  for (let m = re.exec(doc); m; m = re.exec(doc)) {
+    const [ip, ...paths] = m[1]!.split(' ');
+    const r = await runCli(['explain', ip!, ...paths.map((p) => join(ROOT, p))]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split(`${ROOT}${ROOT.endsWith('/') ? '' : '/'}`).join(''), m[2], `example ${m[1]} (regenerate docs/explain.md)`);
+    n++;
+  }
+  assert.ok(n >= 2, 'docs/explain.md has its examples');
 });

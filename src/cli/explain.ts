@@ -36,7 +36,7 @@ const VERDICT_LABEL: Record<EventVerdict, string> = {
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 const quoted = (s: string): string => `"${s}"`;
 
-function ruleText(r: RuleExplanation): string[] {
+function ruleText(r: RuleExplanation, excluded: IpExplanation['excluded']): string[] {
   const out: string[] = [];
   const nouns = r.role === 'signin' ? ['sign-in', 'sign-ins'] as const : ['mail access', 'mail accesses'] as const;
   out.push(`${r.name} (${r.id}, window ${r.window}): ${r.fired ? 'FIRED' : 'not fired'}`);
@@ -54,11 +54,13 @@ function ruleText(r: RuleExplanation): string[] {
   for (const a of r.alerts) {
     const what = [a.at, a.signature !== undefined ? quoted(a.signature) : undefined, a.sensor, `(${a.dataset}${a.id !== undefined ? ` ${a.id}` : ''})`].filter(Boolean).join(' ');
     const how = a.anchor
-      ? a.window!.capped
+      ? excluded
+        ? `set aside: the IP is ${excluded.reason === 'allowlist' ? 'allowlisted' : 'special-purpose'} (${excluded.range})`
+        : a.window!.capped
         ? `dropped: ${a.window!.reason}`
         : `anchor; in its window (to ${a.window!.end}) ${plural(a.window!.users, 'user', 'users')} with ${plural(a.window!.events, 'successful sign-in or mail access', 'successful sign-ins and mail accesses')}`
       : `not an anchor: ${a.miss}`;
-    out.push(`    ${a.anchor && !a.window!.capped ? '+' : '-'} ${what}: ${how}${a.where ? ` [${a.where}]` : ''}`);
+    out.push(`    ${a.anchor && !a.window!.capped && !excluded ? '+' : '-'} ${what}: ${how}${a.where ? ` [${a.where}]` : ''}`);
   }
   if (r.alertsOmitted > 0) out.push(`    … and ${r.alertsOmitted} more`);
   const total = r.events.length + r.eventsOmitted;
@@ -85,7 +87,7 @@ export function explanationText(x: IpExplanation): string {
     `allowlist ${x.settings.allow.length > 0 ? x.settings.allow.join(',') : 'none'}`,
   ];
   if (x.excluded) lines.push(x.excluded.message);
-  for (const r of x.rules) lines.push('', ...ruleText(r));
+  for (const r of x.rules) lines.push('', ...ruleText(r, x.excluded));
   return `${lines.map((l) => terminalSafe(l, false)).join('\n')}\n`;
 }
 

@@ -167,6 +167,12 @@ export class InvalidIpError extends Error {
   }
 }
 
+/** How reasons name the other events of a verdict ("and 2 more sign-ins in the wrong order"). */
+const LABEL: Record<EventVerdict, string> = {
+  matched: 'matched', capped: 'capped', 'outside-window': 'outside the window', 'wrong-order': 'in the wrong order',
+  'not-matching': 'not taken by the second base rule', failed: 'failed', duplicate: 'duplicated', excluded: 'excluded', 'no-alert': 'with no alert',
+};
+
 export const MAX_LISTED_ALERTS = 200;
 export const MAX_LISTED_PER_VERDICT = 50;
 
@@ -412,6 +418,9 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
       x.user === (d.event.user?.name ?? d.event.user?.email)))?.id;
 
     const rows: EventExplanation[] = [];
+    /** How far a wrong-order or outside-window event is from a window (ms): the nearest miss is the one reasons quote. */
+    const gap = new Map<EventExplanation, number>();
+    let gapMs: number | undefined;
     const verdicts: Partial<Record<EventVerdict, number>> = {};
     for (const q of qualifying) {
       if (q.role !== role) continue;
@@ -419,6 +428,7 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
       let verdict: EventVerdict;
       let reason: string;
       let anchorAt: string | undefined;
+      gapMs = undefined;
       if (q.early) {
         ({ verdict, reason } = q.early);
       } else if (!rule.qualifying.test(ev)) {
@@ -449,17 +459,19 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
         } else if (to === 0) {
           verdict = 'wrong-order';
           const first = anchors[0]!;
-          reason = `wrong order: ${formatInstant(t)} is ${howLong(diffMs(first.at, t))} before the first network alert at ${formatInstant(first.at)}`;
+          gapMs = diffMs(first.at, t);
+          reason = `wrong order: ${formatInstant(t)} is ${howLong(gapMs)} before the first network alert at ${formatInstant(first.at)}`;
         } else {
           verdict = 'outside-window';
           const last = anchors[to - 1]!;
+          gapMs = diffMs(t, last.at) - w;
           reason = `outside the window: ${formatInstant(t)} is ${howLong(diffMs(t, last.at))} after the last network alert before it (${formatInstant(last.at)}); window ${formatDuration(w)}`;
         }
       }
       verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
       const episode = verdict === 'matched' ? episodeOf(q.d) : undefined;
       const w2 = where(q.d);
-      rows.push({
+      const row: EventExplanation = {
         at: formatInstant(q.d.at),
         ...(ev.user?.name ?? ev.user?.email ? { user: ev.user?.name ?? ev.user?.email } : {}),
         ...(ev.client?.app !== undefined ? { app: ev.client.app } : {}),
@@ -474,7 +486,9 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
         verdict, reason,
         ...(anchorAt !== undefined ? { anchor: anchorAt } : {}),
         ...(episode !== undefined ? { episode } : {}),
-      });
+      };
+      rows.push(row);
+      if (gapMs !== undefined) gap.set(row, gapMs);
     }
 
     const fired = (verdicts.matched ?? 0) > 0;
@@ -492,8 +506,11 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
         if (v === 'matched' || v === 'excluded' || v === 'no-alert' || v === 'duplicate') continue;
         const these = rows.filter((r) => r.verdict === v);
         if (these.length === 0) continue;
-        const label = v === 'failed' ? 'failed' : v === 'not-matching' ? 'not taken by the second base rule' : v.replace('-', ' ');
-        reasons.push(these.length === 1 ? these[0]!.reason : `${these[0]!.reason} (and ${these.length - 1} more ${noun.many} ${label})`);
+        // The nearest miss speaks for them all: the one closest to a window.
+        let best = these[0]!;
+        for (const r of these) if ((gap.get(r) ?? Infinity) < (gap.get(best) ?? Infinity)) best = r;
+        const more = these.length - 1;
+        reasons.push(more === 0 ? best.reason : `${best.reason} (and ${more} more ${more === 1 ? noun.one : noun.many} ${LABEL[v]})`);
       }
       const capped = anchors.filter((a) => a.cap.capped).map((a) => a.cap.reason!);
       for (const c of capped) if (!reasons.some((r) => r.includes(c))) reasons.push(c);

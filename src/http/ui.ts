@@ -222,7 +222,7 @@ async function show(id) {
 const VERDICTS = { matched: 'matched', failed: 'failed', duplicate: 'duplicate', 'not-matching': 'not taken', excluded: 'excluded',
   'no-alert': 'no alert', 'wrong-order': 'wrong order', 'outside-window': 'outside window', capped: 'capped' };
 
-function explainRule(r) {
+function explainRule(r, excluded) {
   const box = el('div', undefined, { class: 'explain-rule', 'data-rule': r.id });
   const h = el('h4', r.name + ' ');
   h.append(el('span', r.fired ? 'fired' : 'did not fire', { class: r.fired ? 'fired' : 'quiet' }));
@@ -239,7 +239,7 @@ function explainRule(r) {
   const base = r.baseRules || {};
   box.append(el('h5', 'Network alerts' + (base.anchor ? ' (first base rule ' + base.anchor + ')' : '')));
   box.append(table(['time', 'signature', 'sensor', 'what it is to the rule'], r.alerts.map((a) => [a.at, a.signature, a.sensor,
-    !a.anchor ? 'not an anchor: ' + a.miss : a.window.capped ? 'dropped: ' + a.window.reason
+    !a.anchor ? 'not an anchor: ' + a.miss : excluded ? 'set aside: ' + excluded.message : a.window.capped ? 'dropped: ' + a.window.reason
       : 'anchor: ' + a.window.users + ' user(s), ' + a.window.events + ' successful sign-in(s) or mail access(es) in its window (to ' + a.window.end + ')'])));
   if (r.alertsOmitted) box.append(el('p', r.alertsOmitted + ' more not shown', { class: 'muted' }));
   const noun = r.role === 'signin' ? 'Sign-ins' : 'Mail accesses';
@@ -262,7 +262,7 @@ async function explainPanel(ip) {
       ', allowlist ' + (x.settings.allow.length ? x.settings.allow.join(', ') : 'none')),
   );
   if (x.excluded) panel.append(el('p', x.excluded.message, { class: 'notice' }));
-  for (const r of x.rules) panel.append(explainRule(r));
+  for (const r of x.rules) panel.append(explainRule(r, x.excluded));
   panel.append(el('p', x.source.note, { class: 'muted' }));
   return panel;
 }
