@@ -413,9 +413,13 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
     });
 
     const mineEpisodes = episodes.filter((e) => e.rule === rule.id);
-    const episodeOf = (d: DecodedEvent): string | undefined => mineEpisodes.find((e) => e.events.some((x) =>
-      compareInstants(x.at, d.at) === 0 && x.id === d.event.event.id && x.dataset === d.event.event.dataset &&
-      x.user === (d.event.user?.name ?? d.event.user?.email)))?.id;
+    // An event's episode, by what the episode keeps of it (time, record id, dataset, user).
+    const eventKey = (at: Instant, id: string | undefined, dataset: string, user: string | undefined): string =>
+      JSON.stringify([at.ms, at.ns, id ?? null, dataset, user ?? null]);
+    const episodeByEvent = new Map<string, string>();
+    for (const e of mineEpisodes) for (const x of e.events) episodeByEvent.set(eventKey(x.at, x.id, x.dataset, x.user), e.id);
+    const episodeOf = (d: DecodedEvent): string | undefined =>
+      episodeByEvent.get(eventKey(d.at, d.event.event.id, d.event.event.dataset, d.event.user?.name ?? d.event.user?.email));
 
     const rows: EventExplanation[] = [];
     /** How far a wrong-order or outside-window event is from a window (ms): the nearest miss is the one reasons quote. */
