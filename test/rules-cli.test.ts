@@ -158,6 +158,42 @@ test('rules test: a sample that does not do what it says fails (exit 1), naming 
   assert.match(invalid.stdout, /cw-entra-signin-after-network-alert {2,}1\/1/);
 });
 
+test('a rule only hunt runs (an event_count correlation): validate warns (exit 0), test runs its samples through the general path', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-rules-cli-'));
+  writeFileSync(join(dir, 'spray.yml'), `title: Failed sign-in
+id: local-failed-signin
+name: failed_signin
+logsource: { product: azure, service: signinlogs }
+detection: { failed: { event.outcome: failure }, condition: failed }
+level: low
+---
+title: Failed sign-ins from one IP
+id: local-spray
+correlation:
+  type: event_count
+  rules: [failed_signin]
+  group-by: [source.ip]
+  timespan: 1h
+  condition: { gte: 2 }
+level: high
+`);
+  const failed = readFileSync(join(RULES_DIR, 'samples', 'cw-entra-signin-after-network-alert', 'quiet', 'failed-signin', 'signins.json'), 'utf8');
+  const record = JSON.parse(failed) as { properties: Record<string, unknown> };
+  const samples = join(dir, 'samples', 'local-spray');
+  mkdirSync(join(samples, 'fire', 'two-failures'), { recursive: true });
+  mkdirSync(join(samples, 'quiet', 'one-failure'), { recursive: true });
+  writeFileSync(join(samples, 'fire', 'two-failures', 'signins.json'), [1, 2].map((i) => JSON.stringify({ ...record, properties: { ...record.properties, id: `f-${i}` } })).join('\n'));
+  writeFileSync(join(samples, 'quiet', 'one-failure', 'signins.json'), failed);
+
+  const v = await runCli(['rules', 'validate', dir]);
+  assert.equal(v.code, 0, v.stdout);
+  assert.equal(v.stdout, `warning: ${join(dir, 'spray.yml')}:8: correlation: "local-spray" is an event_count correlation: serve does not run it yet (hunt does); `
+    + 'serve runs only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip\n1 rule, 1 correlation, all valid; 1 warning (above)\n');
+  const t = await runCli(['rules', 'test', dir]);
+  assert.equal(t.code, 0, t.stdout);
+  assert.equal(t.stdout, 'rule         fire  quiet  result\nlocal-spray  1/1   1/1    pass\n1 rule tested: 2 samples, all passed\n');
+});
+
 test('rules convert --target T: each built-in rule under a comment header, its query or refusal as the golden file has it', async () => {
   const rules = loadRuleSet().sigma;
   const all = [...rules.detections, ...rules.correlations.map((c) => c.rule)];

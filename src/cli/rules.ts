@@ -82,7 +82,10 @@ function notRunBy(loaded: LoadedRules): string[] {
     const resolved = sigma.correlations.find((c) => c.rule === rule);
     const fast = resolved ? compileFastRule(resolved, rule.timespanMs) : 'not resolved';
     out.push(typeof fast === 'string'
-      ? { ...at, field: 'correlation', message: `"${rule.id}" is ${fast}: ${serve}, as it runs only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip` }
+      ? {
+        ...at, field: 'correlation',
+        message: `"${rule.id}" is ${fast.replace(/^a (?=[aeiou])/, 'an ')}: ${serve}; serve runs only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip`,
+      }
       : { ...at, message: `"${rule.id}": more correlations than serve runs at once: ${serve}` });
   }
   return out.map(formatProblem);
