@@ -428,7 +428,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
   const app = buildApp({
-    rules, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
+    rules, config: settings.config, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
     // (Read when /metrics is scraped, by then the listeners below exist.)
     syslogRefused: () => syslog?.refused ?? 0,
     syslogTlsRejected: () => syslog?.tlsRejected ?? 0,
