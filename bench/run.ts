@@ -9,9 +9,12 @@
 //            --tools hunt,duckdb-untuned,duckdb-tuned,floor-bytes,floor-parse,jq, --regen,
 //            --crosswatch PATH/bin/crosswatch.js (another build to time, e.g. a clean HEAD),
 //            --no-serve, --soak-minutes N (10; 0: no soak), --serve-size N (200000),
-//            --serve-clients N (4), --serve-batch N (records per request, 2000)
+//            --serve-clients N (4), --serve-batch N (records per request, 2000),
+//            --no-sigma, --sigma-only (that section alone), --sigma-size N (default: the smallest
+//            of --sizes with >= 1M records, else the largest)
+//   npm run bench -- --sigma-only --runs 3          Sigma correlation throughput at 1M (bench/sigma-bench.ts)
 //   env: BENCH_SIZES, BENCH_RUNS, BENCH_SEED, BENCH_CROSSWATCH
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +29,7 @@ import { median, runMeasured } from './measure.js';
 import type { RunSpec } from './measure.js';
 import { script } from './sql.js';
 import { runServeBench, serveReport, type ServeBenchResult } from './serve-bench.js';
+import type { SigmaBenchResult } from './sigma-bench.js';
 import type { DatasetFiles } from './sql.js';
 
 const ROOT = join(BENCH_DIR, '..');
@@ -54,6 +58,12 @@ interface Options {
   serveSize: number;
   serveClients: number;
   serveBatch: number;
+  /** The Sigma correlation throughput section (bench/sigma-bench.ts): on by default. */
+  sigma: boolean;
+  /** That section alone: no side-by-side tools, scale or serve (and no dist/ needed). */
+  sigmaOnly: boolean;
+  /** Its dataset size; null: the smallest of `sizes` with at least 1M records, else the largest. */
+  sigmaSize: number | null;
 }
 
 const TOOL_IDS = ['hunt', 'duckdb-untuned', 'duckdb-tuned', 'floor-bytes', 'floor-parse', 'jq'] as const;
@@ -86,6 +96,9 @@ function parseOptions(argv: string[]): Options {
     serveSize: 200000,
     serveClients: 4,
     serveBatch: 2000,
+    sigma: true,
+    sigmaOnly: false,
+    sigmaSize: null,
   };
   let soakGiven = false;
   let serveSizeGiven = false;
@@ -127,8 +140,12 @@ function parseOptions(argv: string[]): Options {
       serveSizeGiven = true;
     } else if (a === '--serve-clients') o.serveClients = Number(val());
     else if (a === '--serve-batch') o.serveBatch = Number(val());
+    else if (a === '--sigma') o.sigma = true;
+    else if (a === '--no-sigma') o.sigma = false;
+    else if (a === '--sigma-only') o.sigmaOnly = true;
+    else if (a === '--sigma-size') o.sigmaSize = numbers(a, val())[0]!;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 14).join('\n') + '\n');
+      process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 18).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -144,6 +161,10 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs: a whole number >= 1');
   if (!Number.isInteger(o.seed)) throw new Error('--seed: a whole number');
   o.sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
+  if (o.sigmaOnly) {
+    if (!o.sigma) throw new Error('--sigma-only and --no-sigma: nothing to run');
+    o.serve = false;
+  }
   return o;
 }
 
@@ -341,6 +362,90 @@ function checkAnswers(ds: Dataset, byTool: Map<ToolId, ToolRun[]>): AnswerCheck 
   };
 }
 
+// ---------------------------------------------------------------- Sigma correlation throughput
+
+/**
+ * rsigma's published correlation throughput, the figure issue #17 quotes: another
+ * engine (Rust), its own rules and events, other hardware — never measured here.
+ */
+const RSIGMA = {
+  eventsPerS: 501_000,
+  source: 'rsigma\'s BENCHMARKS.md (https://github.com/timescale/rsigma/blob/7eda0d76304a8934a769dc4c7ed619414d9bc0d8/BENCHMARKS.md), ' +
+    'table "Correlation Throughput": 100,000 events in 199.6 ms = 501 Kelem/s; Apple M4 Pro, macOS, captured 2026-07-05 on rsigma 0.18.0',
+  workload: 'its crates/rsigma-eval/benches/correlation.rs correlation_throughput: 50 generated detection rules and 10 event_count ' +
+    'correlations, each event detected and correlated (process_event_at), small generated events parsed before the timing, one thread',
+  note: 'a published figure on other hardware, with other rules and events: not measured here',
+};
+
+type SigmaSection = SigmaBenchResult & {
+  dataset: string;
+  size: number;
+  nodeFlags: string[];
+  rsigma: typeof RSIGMA;
+  /** Per case: its events/s over rsigma's 501 k. */
+  vsRsigma: Record<string, number>;
+};
+
+/** Runs bench/sigma-bench.ts on a dataset in its own process (the decoded events need a large heap). */
+async function runSigma(ds: Dataset, runs: number): Promise<SigmaSection> {
+  mkdirSync(TMP, { recursive: true });
+  const out = join(TMP, `sigma-${ds.name}.json`);
+  // ~1.4 GB of heap per 1M decoded events, plus the general path's state; at most 70 % of RAM.
+  const heapMB = Math.min(Math.floor((os.totalmem() / 2 ** 20) * 0.7), 2048 + Math.ceil((ds.size / 1e6) * 3500));
+  const nodeFlags = ['--expose-gc', `--max-old-space-size=${heapMB}`];
+  await new Promise<void>((resolveRun, reject) => {
+    const child = spawn(NODE, [...nodeFlags, ...TSX, join(BENCH_DIR, 'sigma-bench.ts'), ds.logsDir, out, '--runs', String(runs)], {
+      cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`bench/sigma-bench.ts exited with ${String(code)}`))));
+  });
+  const r = JSON.parse(readFileSync(out, 'utf8')) as SigmaBenchResult;
+  return {
+    dataset: ds.name, size: ds.size, nodeFlags, ...r, rsigma: RSIGMA,
+    vsRsigma: Object.fromEntries(r.cases.map((c) => [c.id, +(c.eventsPerS / RSIGMA.eventsPerS).toFixed(3)])),
+  };
+}
+
+/** The cross-checks hold, or their one known difference (the shared-infrastructure cap) explains them. */
+function sigmaExplained(s: SigmaSection): boolean {
+  const x = s.crossCheck;
+  return (x.equal || x.withoutCap?.equal === true) && x.sealedEqual && (x.truth === null || x.truth.equal) && s.cases.every((c) => c.stable);
+}
+
+function sigmaReport(s: SigmaSection): string[] {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const d = s.decode;
+  const roles = Object.entries(d.byRole).sort((a, b) => b[1] - a[1]).map(([r, k]) => `${r} ${n(k)}`).join(', ');
+  const out = [
+    `Sigma correlation throughput — ${s.dataset}: ${n(d.events)} events, decoded before the timing (${roles}); ` +
+      `one thread, every case sees every event; median [min, max] of ${s.runs} timed run(s) after a warm-up`,
+  ];
+  out.push(table(['case', 'rules', 'median s', 'min', 'max', 'GC s', 'events/s', 'vs rsigma 501k'], s.cases.map((c) => [
+    c.label,
+    c.correlations > 0 ? `${c.correlations} corr, ${c.detections} det` : `${c.detections} det`,
+    fmt(c.medianS), fmt(c.minS), fmt(c.maxS), fmt(median(c.gcS)), human(Math.round(c.eventsPerS)), `${fmt(s.vsRsigma[c.id]!)}x`,
+  ])));
+  out.push('answers (first timed run): ' + s.cases.map((c) => `${c.id} ${n(c.answer.count)} ${c.answer.kind}${c.stable ? '' : ' (NOT the same in every run)'}`).join(', '));
+  const x = s.crossCheck;
+  const diffs = (a: string[], b: string[]): string => `${a.length > 0 ? `only built-in: ${a.join('; ')}` : ''}${a.length > 0 && b.length > 0 ? '; ' : ''}${b.length > 0 ? `only general: ${b.join('; ')}` : ''}`;
+  out.push(`general = built-in: ${x.equal ? 'yes' : 'no'} (episode ids of the built-in rules: built-in correlator ${x.builtin}, general Sigma path ${x.general})`);
+  if (!x.equal) {
+    out.push(`  ${diffs(x.onlyBuiltin, x.onlyGeneral)}`);
+    if (x.withoutCap) {
+      out.push(`  with the built-in correlator's shared-infrastructure cap off (the general path applies none): ${x.withoutCap.equal ? 'yes' : 'no'}` +
+        ` (${x.withoutCap.builtin} episodes)${x.withoutCap.equal ? '' : ` — ${diffs(x.withoutCap.onlyBuiltin, x.withoutCap.onlyGeneral)}`}`);
+    }
+  }
+  out.push(`correlator in hunt's order (alerts, seal, the rest) = every event in file order: ${x.sealedEqual ? 'yes' : 'no'}`);
+  if (x.truth) {
+    out.push(`built-in correlator's (rule, IP) pairs = truth.json: ${x.truth.equal ? 'yes' : 'no'} (${x.truth.pairs} / ${x.truth.truthPairs})` +
+      (x.truth.equal ? '' : ` — only built-in: ${x.truth.onlyBuiltin.join('; ')}; only truth: ${x.truth.onlyTruth.join('; ')}`));
+  }
+  out.push(`rsigma's 501 k events/s: ${s.rsigma.note}. Source: ${s.rsigma.source}. Workload: ${s.rsigma.workload}.`);
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 
 function machine(): Record<string, unknown> {
@@ -402,14 +507,19 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stderr.write(s + '\n');
   crosswatchBin = opts.crosswatch;
   const distDir = join(dirname(crosswatchBin), '..', 'dist');
-  if (!existsSync(crosswatchBin) || !existsSync(join(distDir, 'cli', 'main.js'))) {
-    throw new Error(`${crosswatchBin} or its dist/ is missing: run \`npm run build\` first (the bench times bin/crosswatch.js)`);
+  // --sigma-only: the Sigma section alone, which runs the sources (tsx), not dist/.
+  const toolSizes = opts.sigmaOnly ? [] : opts.sizes;
+  const sigmaSize = opts.sigma ? opts.sigmaSize ?? opts.sizes.find((n) => n >= 1_000_000) ?? opts.sizes[opts.sizes.length - 1]! : null;
+  if (!opts.sigmaOnly) {
+    if (!existsSync(crosswatchBin) || !existsSync(join(distDir, 'cli', 'main.js'))) {
+      throw new Error(`${crosswatchBin} or its dist/ is missing: run \`npm run build\` first (the bench times bin/crosswatch.js)`);
+    }
+    log(`timing ${relative(process.cwd(), crosswatchBin) || crosswatchBin}`);
+    for (const t of opts.tools) if (t === 'jq' && !existsSync(JQ)) throw new Error(`${JQ} not found (apt-get install jq), or leave jq out with --tools`);
   }
-  log(`timing ${relative(process.cwd(), crosswatchBin) || crosswatchBin}`);
-  for (const t of opts.tools) if (t === 'jq' && !existsSync(JQ)) throw new Error(`${JQ} not found (apt-get install jq), or leave jq out with --tools`);
 
   // Disk: the datasets not yet cached, at about 2.2 KB per record.
-  const wanted = opts.serve && !opts.sizes.includes(opts.serveSize) ? [...opts.sizes, opts.serveSize] : opts.sizes;
+  const wanted = [...new Set([...toolSizes, ...(opts.serve ? [opts.serveSize] : []), ...(sigmaSize === null ? [] : [sigmaSize])])];
   const missing = wanted.filter((n) => opts.regen || !isCached(n, opts.seed));
   const need = missing.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
   const free = freeBytes();
@@ -420,7 +530,7 @@ async function main(): Promise<void> {
       'Choose smaller sizes (--sizes 200000,1000000) or free space in bench/data/.');
     process.exit(2);
   }
-  const totalBytes = opts.sizes.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
+  const totalBytes = toolSizes.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
   if (totalBytes > os.totalmem() * 0.8) log(`note: the datasets (~${(totalBytes / 1e9).toFixed(1)} GB) may not all stay in the page cache (${(os.totalmem() / 1e9).toFixed(1)} GB RAM)`);
 
   const mach = machine();
@@ -429,7 +539,7 @@ async function main(): Promise<void> {
   const distAtStart = distFingerprint(distDir);
 
   const datasets: Dataset[] = [];
-  for (const n of opts.sizes) datasets.push(await ensureDataset(n, opts.seed, opts.regen, log));
+  for (const n of toolSizes) datasets.push(await ensureDataset(n, opts.seed, opts.regen, log));
 
   // Side by side: a warm-up round (untimed: fills the page cache, JITs nothing across
   // processes but loads binaries), then `runs` rounds, each tool once per round.
@@ -460,10 +570,10 @@ async function main(): Promise<void> {
   }
 
   // Scale: hunt over the sizes above, and with more alerted IPs on one size.
-  const scaleBase = opts.scaleSize === null ? datasets[0]! : datasets.find((d) => d.size === opts.scaleSize);
-  if (!scaleBase) throw new Error(`--scale-size ${String(opts.scaleSize)} is not one of --sizes`);
+  const scaleBase = opts.scaleSize === null ? datasets[0] : datasets.find((d) => d.size === opts.scaleSize);
+  if (!scaleBase && opts.scaleSize !== null && !opts.sigmaOnly) throw new Error(`--scale-size ${String(opts.scaleSize)} is not one of --sizes`);
   const alertedStats: Array<Stat & { extraAlertedIps: number; fromSignins: number; synthetic: number; alerts: number }> = [];
-  if (opts.alerted.length > 0 && opts.tools.includes('hunt')) {
+  if (scaleBase && opts.alerted.length > 0 && opts.tools.includes('hunt')) {
     log(`\nscale: hunt on ${scaleBase.name} with extra alerted IPs (${opts.alerted.join(', ')})`);
     for (const k of opts.alerted) {
       const ds = await buildAlerted(scaleBase, k, log);
@@ -477,6 +587,14 @@ async function main(): Promise<void> {
       const s = stat(TOOLS.hunt, ds, runs, { records: ds.records, bytes: listing.bytes });
       alertedStats.push({ ...s, extraAlertedIps: k, fromSignins: ds.alerted?.fromSignins ?? 0, synthetic: ds.alerted?.synthetic ?? 0, alerts: runs[0]?.outputLines ?? 0 });
     }
+  }
+
+  // Sigma correlation throughput: decoded events in memory, one thread (bench/sigma-bench.ts, its own process).
+  let sigma: SigmaSection | null = null;
+  if (sigmaSize !== null) {
+    const ds = datasets.find((d) => d.size === sigmaSize) ?? await ensureDataset(sigmaSize, opts.seed, false, log);
+    log(`\nSigma correlation throughput: ${ds.name}, decoded once, then ${opts.runs} timed run(s) of each case after a warm-up`);
+    sigma = await runSigma(ds, opts.runs);
   }
 
   // Serve: HTTP ingest from concurrent clients, a probe for accept→queryable, a soak with RSS sampled.
@@ -495,8 +613,10 @@ async function main(): Promise<void> {
     s.label, human(s.size), fmt(s.medianS), fmt(s.minS), fmt(s.maxS), human(Math.round(s.recordsPerS)), fmt(s.mbPerS, 0), fmt(s.peakRssMB, 0),
   ]);
   const out: string[] = [];
-  out.push('', `crosswatch bench — ${opts.runs} timed run(s) after a warm-up, median [min, max]; DuckDB and floors: in-process time (start-up excluded), hunt and jq: whole process`);
-  out.push(table(['tool', 'records', 'median s', 'min', 'max', 'records/s', 'MB/s', 'peak RSS MB'], rows));
+  if (stats.length > 0) {
+    out.push('', `crosswatch bench — ${opts.runs} timed run(s) after a warm-up, median [min, max]; DuckDB and floors: in-process time (start-up excluded), hunt and jq: whole process`);
+    out.push(table(['tool', 'records', 'median s', 'min', 'max', 'records/s', 'MB/s', 'peak RSS MB'], rows));
+  }
   const ratios: Array<Record<string, unknown>> = [];
   for (const ds of datasets) {
     const get = (id: ToolId): Stat | undefined => stats.find((s) => s.tool === id && s.dataset === ds.name);
@@ -520,7 +640,7 @@ async function main(): Promise<void> {
     out.push(table(['records', 'GB', 'median s', 's per 1M records', 'peak RSS MB'],
       huntBySize.map((s) => [human(s.size), fmt(s.inputBytes / 1e9), fmt(s.medianS), fmt((s.medianS / s.inputRecords) * 1e6), fmt(s.peakRssMB, 0)])));
   }
-  if (alertedStats.length > 0) {
+  if (scaleBase && alertedStats.length > 0) {
     const base = huntBySize.find((s) => s.dataset === scaleBase.name);
     out.push('', `scale — hunt on ${human(scaleBase.size)} records with extra alerted IPs:`);
     const rowsA = base ? [['+0', '0', '0', fmt(base.medianS), fmt(base.minS), fmt(base.maxS), fmt(base.peakRssMB, 0), String(base.runs[0]?.outputLines ?? '-')]] : [];
@@ -531,9 +651,10 @@ async function main(): Promise<void> {
     out.push('', `answer check ${a.dataset}: ${a.agree ? 'crosswatch, DuckDB (both) and truth.json agree' : 'DISAGREEMENT'} — ${Object.entries(a.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const d of a.disagreements) out.push(`  ${d}`);
   }
+  if (sigma) out.push('', ...sigmaReport(sigma));
   if (serve) out.push('', ...serveReport(serve));
   const distAtEnd = distFingerprint(distDir);
-  if (distAtEnd !== distAtStart) out.push('', 'WARNING: dist/ changed during the run (a rebuild): hunt timings may mix two builds');
+  if (distAtEnd !== distAtStart && !opts.sigmaOnly) out.push('', 'WARNING: dist/ changed during the run (a rebuild): hunt timings may mix two builds');
   process.stdout.write(out.join('\n') + '\n');
 
   const globFiles: DatasetFiles = {
@@ -549,12 +670,15 @@ async function main(): Promise<void> {
       timed: 'hunt and jq: whole process wall time; DuckDB: the query (settings + view + detection) inside its process, excluding node/tsx start-up and instance creation; floors: their loop inside their process',
       peakRss: 'GNU time %M of the child process (max resident set size)',
       jq: `jq -r '${JQ_FILTER}' over the EVE files only; its records/s and MB/s are over the EVE input`,
+      sigma: 'bench/sigma-bench.ts in its own process: the dataset decoded once into memory, then per round (a warm-up, then options.runs) ' +
+        'each case over every event on one thread, a forced GC before each; events/s = events / median; rsigma\'s figure is published, not measured here',
     },
     datasets: datasets.map((d) => ({ name: d.name, size: d.size, seed: d.seed, records: d.records, bytes: d.bytes, truthPairs: d.truth?.length ?? null, generatedS: d.generatedS ?? null })),
     // Answers are checked above; the results keep their counts, not every pair of every run.
     results: stats.map(slim), ratios, answers,
-    scale: { base: scaleBase.name, bySize: huntBySize.map((s) => ({ size: s.size, records: s.inputRecords, bytes: s.inputBytes, medianS: s.medianS, peakRssMB: s.peakRssMB })), alerted: alertedStats.map(slim) },
+    scale: { base: scaleBase?.name ?? null, bySize: huntBySize.map((s) => ({ size: s.size, records: s.inputRecords, bytes: s.inputBytes, medianS: s.medianS, peakRssMB: s.peakRssMB })), alerted: alertedStats.map(slim) },
     sql: { untuned: script('untuned', globFiles), tuned: script('tuned', globFiles) },
+    sigma,
     serve,
   };
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -565,12 +689,14 @@ async function main(): Promise<void> {
   } else {
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(join(RESULTS_DIR, `${stamp}.json`), JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-    log(`\nresults: ${relative(process.cwd(), join(RESULTS_DIR, `${stamp}.json`))} and latest.json`);
+    // A --sigma-only run has no hunt figures: latest.json keeps the last full run's.
+    if (!opts.sigmaOnly) writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    log(`\nresults: ${relative(process.cwd(), join(RESULTS_DIR, `${stamp}.json`))}${opts.sigmaOnly ? ' (--sigma-only: latest.json left as it was)' : ' and latest.json'}`);
   }
   rmSync(TMP, { recursive: true, force: true });
   if (answers.some((a) => !a.agree)) process.exitCode = 3;
   if (serve && (!serve.answers.agree || (serve.soak && !serve.soak.answers.agree))) process.exitCode = 3;
+  if (sigma && !sigmaExplained(sigma)) process.exitCode = 3;
 }
 
 main().catch((e: unknown) => {
