@@ -27,6 +27,7 @@ import { SqliteStore } from '../src/store/sqlite-store.js';
 import { decodeBody, type DecodedBatch } from '../src/stream/stream-decode.js';
 import { DEFAULT_RETENTION_MS, StreamPipeline } from '../src/stream/stream.js';
 import { generatedLines } from './scenario-lines.js';
+import { Rng } from '../src/generate/rng.js';
 
 const EVENTS = 60_000;
 const SEED = 16;
@@ -38,16 +39,10 @@ const DECODE = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1),
 /** The receiving clock: after the data (2026-03-02 … 03-08), so nothing is from the future. */
 const NOW = new Date('2026-06-01T00:00:00Z');
 
-/** A small deterministic PRNG (mulberry32). */
+/** A small deterministic PRNG: the generator's. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const g = new Rng(seed);
+  return () => g.next();
 }
 
 /** An alert's episode: rule, IP, first network alert. */

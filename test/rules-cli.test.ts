@@ -13,41 +13,13 @@ import { loadRuleSet, RULES_DIR } from '../src/detect/rules.js';
 import { TARGETS } from '../src/sigma/convert/index.js';
 import { comment } from '../src/cli/rules.js';
 import { runCli } from './cli-run.js';
+import { LEGACY_RULE } from './legacy-rule.js';
 
 const GOLDEN = fileURLToPath(new URL('./sigma/golden/convert/', import.meta.url));
 const ENTRA_FIRE = join(RULES_DIR, 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
 
-// A rule a detection engineer adds (test/rules-as-data.test.ts has it running in hunt):
-// a sign-in over a legacy protocol from an IP a sensor alerted on, using the built-in base rule network_alert.
-const LEGACY = `title: Legacy protocol sign-in
-id: local-legacy-protocol-signin
-name: legacy_protocol_signin
-logsource:
-  product: azure
-  service: signinlogs
-detection:
-  legacy:
-    client.client_app:
-      - IMAP4
-      - POP3
-      - Authenticated SMTP
-  success:
-    event.outcome: success
-  condition: legacy and success
-level: medium
----
-title: Legacy Protocol Sign-in After Network Alert
-id: local-legacy-after-alert
-level: high
-correlation:
-  type: temporal_ordered
-  rules:
-    - network_alert
-    - legacy_protocol_signin
-  group-by:
-    - source.ip
-  timespan: 8h
-`;
+// A rule a detection engineer adds (test/rules-as-data.test.ts has it running in hunt).
+const LEGACY = LEGACY_RULE;
 
 /** A scenario folder: the built-in firing scenario's alert and sign-in, the sign-in over `clientApp`. */
 function scenario(dir: string, clientApp: string): void {
@@ -76,7 +48,7 @@ test('rules validate: every problem as file:line: field: reason, exit 2; warning
   assert.equal(alone.code, 2);
   const lines = alone.stdout.trim().split('\n');
   assert.match(lines[0]!, /legacy\.yml:\d+: correlation\.rules\[0\]: unknown rule "network_alert"/);
-  assert.match(lines[1]!, /^warning: .*legacy\.yml:1: detection: "local-legacy-protocol-signin" raises alerts on single events: serve does not run it yet \(hunt does\)$/);
+  assert.match(lines[1]!, /^warning: .*legacy\.yml:2: detection: "local-legacy-protocol-signin" raises alerts on single events: serve does not run it yet \(hunt does\)$/);
   assert.equal(lines[2], '1 problem: the rules named are invalid and do not load (1 rule, 0 correlations loaded)');
 
   // Several mistakes, each named; a file name with a terminal escape in it is shown escaped.
@@ -116,13 +88,13 @@ test('rules test: a sample that does not do what it says fails (exit 1), naming 
   const dir = mkdtempSync(join(tmpdir(), 'cw-rules-cli-'));
   writeFileSync(join(dir, 'legacy.yml'), LEGACY);
   writeFileSync(join(dir, 'pop3.yml'), LEGACY.split('---')[0]!.replace('id: local-legacy-protocol-signin', 'id: local-pop3').replace('name: legacy_protocol_signin', 'name: pop3'));
-  const samples = join(dir, 'samples', 'local-legacy-after-alert');
+  const samples = join(dir, 'samples', 'local-legacy-protocol-signin-after-network-alert');
   scenario(join(samples, 'fire', 'imap-after-alert'), 'IMAP4');
   scenario(join(samples, 'quiet', 'browser-after-alert'), 'Browser');
 
   const pass = await runCli(['rules', 'test', 'builtin', dir]);
   assert.equal(pass.code, 0, pass.stdout + pass.stderr);
-  assert.match(pass.stdout, /\nlocal-legacy-after-alert {2,}1\/1 {3}1\/1 {4}pass\n/);
+  assert.match(pass.stdout, /\nlocal-legacy-protocol-signin-after-network-alert {2,}1\/1 {3}1\/1 {4}pass\n/);
   // (The base rule a correlation uses raises no alert of its own: not listed.) A rule without samples is said, not failed.
   assert.match(pass.stdout, /\nlocal-pop3 {2,}- {5}- {6}no samples\n/);
   assert.match(pass.stdout, /\nnot tested:\n {2}local-pop3: no samples \(add samples\/local-pop3\/fire\/<scenario>\/ and quiet\/<scenario>\/ beside its file\)\n/);
@@ -138,16 +110,16 @@ test('rules test: a sample that does not do what it says fails (exit 1), naming 
   scenario(join(samples, 'quiet', 'imap-after-alert'), 'IMAP4');
   const fail = await runCli(['rules', 'test', 'builtin', dir], { tty: true });
   assert.equal(fail.code, 1, fail.stdout + fail.stderr);
-  assert.match(fail.stdout, /│ local-legacy-after-alert\s+│ 0\/1\s+│ 1\/2\s+│ FAIL\s+│/);
-  assert.match(fail.stdout, /\nfailed:\n {2}local-legacy-after-alert\/fire\/imap-after-alert: raised no alert of this rule; raised instead: cw-entra-signin-after-network-alert for 81\.2\.69\.160\n/);
-  assert.match(fail.stdout, /\n {2}local-legacy-after-alert\/quiet\/imap-after-alert: raised 1 alert of this rule: for 81\.2\.69\.160\n/);
+  assert.match(fail.stdout, /│ local-legacy-protocol-signin-after-network-alert\s+│ 0\/1\s+│ 1\/2\s+│ FAIL\s+│/);
+  assert.match(fail.stdout, /\nfailed:\n {2}local-legacy-protocol-signin-after-network-alert\/fire\/imap-after-alert: raised no alert of this rule; raised instead: cw-entra-signin-after-network-alert for 81\.2\.69\.160\n/);
+  assert.match(fail.stdout, /\n {2}local-legacy-protocol-signin-after-network-alert\/quiet\/imap-after-alert: raised 1 alert of this rule: for 81\.2\.69\.160\n/);
   assert.match(fail.stdout, /\n3 rules tested: 2 of 9 samples failed; 1 without samples\n$/);
 
   // A sample whose records do not decode proves nothing: it fails.
   writeFileSync(join(samples, 'quiet', 'browser-after-alert', 'junk.json'), '{"nope":1}\n');
   const junk = await runCli(['rules', 'test', 'builtin', dir]);
   assert.equal(junk.code, 1);
-  assert.match(junk.stdout, /local-legacy-after-alert\/quiet\/browser-after-alert: 1 record rejected \(first: .*junk\.json:1: .*\): a sample must decode/);
+  assert.match(junk.stdout, /local-legacy-protocol-signin-after-network-alert\/quiet\/browser-after-alert: 1 record rejected \(first: .*junk\.json:1: .*\): a sample must decode/);
 
   // Rules with a mistake: exit 2, named on stderr; the others are still tested.
   writeFileSync(join(dir, 'pop3.yml'), 'title: x\nid: local-pop3\nlogsource: { product: azure, service: signins }\ndetection: { s: { a: 1 }, condition: s }\n');
@@ -243,7 +215,7 @@ test('rules convert: an unknown target is a usage error (1); rules with problems
   assert.match(r.stderr, /crosswatch: 1 problem \(above\): the rules named are invalid and were not converted\n$/);
   assert.match(r.stdout, /^\/\/ local-legacy-protocol-signin: Legacy protocol sign-in\n/m);
   assert.match(r.stdout, /^\/\/ cw-entra-signin-after-network-alert: /m);
-  assert.doesNotMatch(r.stdout, /local-legacy-after-alert/);
+  assert.doesNotMatch(r.stdout, /local-legacy-protocol-signin-after-network-alert/);
 });
 
 test('rules --help lists validate, test and convert, each on a line with its defaults', async () => {

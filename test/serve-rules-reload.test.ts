@@ -3,23 +3,15 @@
 // from then on, and a broken rule set leaves the rules in use running.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, allAlerts, waitFor } from './serve-process.js';
 import { alertLine, signinLine } from './scenario-lines.js';
+import { LEGACY_RULE } from './legacy-rule.js';
 
 const TOKEN = 'test-token-0123456789abcdef0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
-const LEGACY = readFileSync(new URL('./rules-as-data.test.ts', import.meta.url), 'utf8');
-
-/** The legacy-protocol rule of rules-as-data.test.ts, as a file. */
-function legacyRule(): string {
-  const m = /const LEGACY_RULE = `([\s\S]*?)`;/.exec(LEGACY);
-  assert.ok(m, 'the legacy rule of rules-as-data.test.ts');
-  return m[1]!;
-}
-
 async function ingest(base: string, lines: string[]): Promise<void> {
   const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: `${lines.join('\n')}\n` });
   assert.equal(r.status, 200, await r.text());
@@ -41,7 +33,7 @@ test('serve: rules from the config file, read again on SIGHUP; a broken set keep
     const now = Date.now();
     const at = (minAgo: number): string => new Date(now - minAgo * 60_000).toISOString();
     // The new rule (IMAP sign-ins after a network alert) is written, then serve is told.
-    writeFileSync(join(dir, 'extra', 'legacy.yml'), legacyRule());
+    writeFileSync(join(dir, 'extra', 'legacy.yml'), LEGACY_RULE);
     proc.kill('SIGHUP');
     await waitFor('the reloaded rules', 10_000, async () => ((await ruleIds(base)).length === 3 ? true : undefined));
     const imap = JSON.parse(signinLine('81.2.69.170', at(30))) as { properties: Record<string, unknown> };
