@@ -4,9 +4,13 @@
 // settings (--rules, --window, --allow, --max-users-per-ip, --config), keeps the
 // events of that IP and prints detect/explain.ts's explanation: per rule, fired
 // or not and why, the network alerts and sign-ins / mail accesses with what
-// became of each. Text from records (signatures, user agents, users) is escaped
-// for the terminal; --format json prints the explanation as data.
+// became of each; and per rule of hunt's general Sigma path (single-event
+// detections, event_count, value_count, temporal, chains) what it matched and,
+// for a correlation, its best window against the condition. Text from records
+// (signatures, user agents, users) is escaped for the terminal; --format json
+// prints the explanation as data.
 import { explainIp, InvalidIpError, type EventVerdict, type IpExplanation, type RuleExplanation } from '../detect/explain.js';
+import type { CorrelationRuleExplanation, DetectionSide, GeneralEvent, GeneralRuleExplanation } from '../detect/explain-general.js';
 import type { DecodedEvent } from '../model/event.js';
 import { canonicalIp } from '../model/ip.js';
 import { formatOrigin } from '../decoders/types.js';
@@ -76,6 +80,61 @@ function ruleText(r: RuleExplanation, excluded: IpExplanation['excluded']): stri
   return out;
 }
 
+/** A record as a general rule's listing shows it: time, then user, action, outcome, signature, user agent. */
+function generalEventText(e: GeneralEvent): string {
+  const what = [e.user, e.action, e.outcome, e.signature !== undefined ? quoted(e.signature) : undefined, e.userAgent !== undefined ? `user agent ${quoted(e.userAgent)}` : undefined]
+    .filter(Boolean).join(', ');
+  return `${e.at}${what ? ` ${what}` : ''}`;
+}
+
+/** A detection's records: those it takes (+), and when it takes none (or always, for a single-event rule) a sample of those it does not (-) with why. */
+function sideText(side: DetectionSide, pad: string, misses: boolean): string[] {
+  const out: string[] = [];
+  for (const e of side.matched) out.push(`${pad}+ ${generalEventText(e)}${e.alert !== undefined ? `: alert ${e.alert}` : ''}${e.where ? ` [${e.where}]` : ''}`);
+  if (side.matchedOmitted > 0) out.push(`${pad}… and ${side.matchedOmitted} more`);
+  if (misses && side.notMatched.count > 0) {
+    out.push(`${pad}not taken: ${plural(side.notMatched.count, 'record', 'records')} of its log source${side.notMatched.count > side.notMatched.sample.length ? `, the first ${side.notMatched.sample.length}` : ''}`);
+    for (const e of side.notMatched.sample) out.push(`${pad}- ${generalEventText(e)}: ${e.miss}${e.where ? ` [${e.where}]` : ''}`);
+  }
+  if (side.outsideLogSource > 0) out.push(`${pad}outside its log source: ${plural(side.outsideLogSource, 'record', 'records')}`);
+  return out;
+}
+
+const groupName = (group: Record<string, string>): string => Object.entries(group).map(([k, v]) => `${k} ${v}`).join(', ');
+
+/** A correlation: verdict and reasons, episodes, the groups not said yet, then each referenced rule (an inner correlation the same way, nested). */
+function correlationText(c: CorrelationRuleExplanation, pad: string, head: string, p = `${pad}  `): string[] {
+  const status = c.fired === null ? 'explain by IP does not apply' : c.alerting ? (c.fired ? 'FIRED' : 'not fired') : c.fired ? 'held' : 'never held';
+  const out = [`${pad}${head}${c.name} (${c.id}, ${c.shape}, group-by ${c.groupBy.join(', ') || 'none'}, timespan ${c.timespan}, condition ${c.condition}): ${status}`];
+  out.push(`${p}${c.summary}`);
+  for (const more of c.reasons.slice(1)) out.push(`${p}also: ${more}`);
+  for (const e of c.episodes) out.push(`${p}episode ${e.id}: ${e.start} to ${e.end} (${groupName(e.group)})`);
+  // (A group whose verdict the lines above give is not said again.)
+  for (const g of c.groups) if (![c.summary, ...c.reasons].some((r) => r.includes(g.verdict))) out.push(`${p}group ${groupName(g.group)}: ${g.verdict}`);
+  if (c.groupsOmitted > 0) out.push(`${p}… and ${c.groupsOmitted} more groups`);
+  c.inputs.forEach((x, i) => {
+    const n = `${i + 1}. `;
+    if (x.kind === 'correlation') {
+      out.push(...correlationText(x.inner, p, `${n}${x.ref}: `, `${p}   `));
+      return;
+    }
+    const extra = [x.excluded ? 'dropped: engine policy' : '', x.ungrouped > 0 ? `${x.ungrouped} without the group-by fields` : ''].filter(Boolean).join('; ');
+    out.push(`${p}${n}${x.ref} (${x.id}, ${x.logsource}): ${plural(x.matchedCount, 'record', 'records')}${extra ? ` (${extra})` : ''}`);
+    out.push(...sideText(x, `${p}   `, x.matchedCount === 0));
+  });
+  return out;
+}
+
+function generalText(g: GeneralRuleExplanation): string[] {
+  if (g.kind === 'not-run') return [`${g.name} (${g.id}): ${g.summary}`];
+  if (g.kind === 'correlation') return correlationText(g, '', '');
+  const out = [`${g.name} (${g.id}, single-event detection, ${g.logsource}): ${g.fired ? 'FIRED' : 'not fired'}`, `  ${g.summary}`];
+  for (const more of g.reasons.slice(1)) out.push(`  also: ${more}`);
+  out.push(`  matched: ${g.matchedCount}`);
+  out.push(...sideText(g, '    ', true));
+  return out;
+}
+
 /** The explanation for people: one block per rule. Every line terminal-safe. */
 export function explanationText(x: IpExplanation): string {
   const c = x.counts;
@@ -88,6 +147,7 @@ export function explanationText(x: IpExplanation): string {
   ];
   if (x.excluded) lines.push(x.excluded.message);
   for (const r of x.rules) lines.push('', ...ruleText(r, x.excluded));
+  for (const g of x.general ?? []) lines.push('', ...generalText(g));
   return `${lines.map((l) => terminalSafe(l, false)).join('\n')}\n`;
 }
 
@@ -100,8 +160,6 @@ export async function explainCommand(ipText: string, paths: string[], flags: Exp
   }
   const settings = loadSettings(flags);
   const { rules, general } = loadDetections(flags, settings, (line) => io.stderr.write(`crosswatch: ${terminalSafe(line, false)}\n`));
-  // Rules hunt runs on the general Sigma path (event_count, value_count, single-event detections...) are not explained yet: named.
-  const notExplained = general ? [...general.meta.values()].map((m) => ({ id: m.id, name: m.name })) : [];
   const inputs = await expandInputs(paths, io.stdin);
   const events: DecodedEvent[] = [];
   const where = new Map<DecodedEvent, string>();
@@ -137,15 +195,8 @@ export async function explainCommand(ipText: string, paths: string[], flags: Exp
   } finally {
     await inputs.cleanup();
   }
-  const x = explainIp(ip, events, rules, settings.config, { where: (d) => where.get(d) });
-  if (flags.format === 'json') {
-    io.stdout.write(`${JSON.stringify(notExplained.length > 0 ? { ...x, notExplained } : x, null, 2)}\n`);
-  } else {
-    io.stdout.write(explanationText(x));
-    for (const r of notExplained) {
-      io.stdout.write(`${terminalSafe(`\n${r.name} (${r.id}): runs on hunt's general Sigma path, which explain does not cover yet`, true)}\n`);
-    }
-  }
+  const x = explainIp(ip, events, rules, settings.config, { where: (d) => where.get(d), general });
+  io.stdout.write(flags.format === 'json' ? `${JSON.stringify(x, null, 2)}\n` : explanationText(x));
   for (const sk of inputs.skipped) io.stderr.write(`${terminalSafe(`crosswatch: skipped ${sk.path}: ${sk.reason}`, false)}\n`);
   io.stderr.write(`crosswatch explain: ${records} records, ${rejected} rejected, ${events.length} event(s) from ${ip}\n`);
   if (damaged > 0) {

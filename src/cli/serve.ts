@@ -409,7 +409,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const warn = (line: string): void => {
     io.stderr.write(`crosswatch serve: ${terminalSafe(line, false)}\n`);
   };
-  const { rules, general } = loadDetections(flags, settings, warn);
+  const { rules, general: generalAtStart } = loadDetections(flags, settings, warn);
+  let general = generalAtStart;
   // The general Sigma path runs in hunt only, so far (docs/rules.md).
   for (const m of general?.meta.values() ?? []) warn(`rule not run by serve (hunt runs it): ${m.id} ${m.name}`);
   if (rules.length === 0) {
@@ -428,7 +429,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
   const app = buildApp({
-    rules, config: settings.config, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
+    rules, general: () => general, config: settings.config, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
     // (Read when /metrics is scraped, by then the listeners below exist.)
     syslogRefused: () => syslog?.refused ?? 0,
     syslogTlsRejected: () => syslog?.tlsRejected ?? 0,
@@ -443,6 +444,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       for (const m of d.general?.meta.values() ?? []) warn(`reload: rule not run by serve (hunt runs it): ${m.id} ${m.name}`);
       if (d.rules.length === 0) throw new Error('no rule serve can run');
       rules.splice(0, rules.length, ...d.rules);
+      general = d.general;
       settings.config.windowMs = Math.max(settings.config.windowMs, fresh.config.windowMs);
       app.log.info({ rules: rules.map((r) => r.id) }, 'rules reloaded (SIGHUP)');
     } catch (err) {

@@ -12,16 +12,17 @@
 // infrastructure (distinct users in the window > maxUsersPerIp). The episodes
 // are the real Correlator's over the same events, rules and settings — hunt's
 // and serve's alert ids — and a rule fires here exactly when it makes one
-// (test/explain.test.ts checks that on random inputs).
+// (test/explain.test.ts checks that on random inputs). The rules of hunt's
+// general Sigma path (general.ts), given in opts.general, are explained by
+// explain-general.ts, their verdicts the real GeneralDetector's.
 import type { DecodedEvent, NormalizedEvent, Role } from '../model/event.js';
 import { canonicalIp, specialPurpose } from '../model/ip.js';
 import { addMs, compareInstants, diffMs, formatDuration, formatInstant, type Instant } from '../model/time.js';
-import { fieldsOf } from '../model/fields.js';
-import { explainDetection, type DetectionExplanation, type FieldMiss } from '../sigma/match.js';
-import type { DetectionRule as SigmaDetection } from '../sigma/types.js';
 import { Correlator } from './correlator.js';
 import type { CorrelatorConfig } from './config.js';
-import { logSourceTest } from './logsource.js';
+import { sigmaMiss } from './explain-text.js';
+import { explainGeneral, type GeneralRuleExplanation } from './explain-general.js';
+import type { GeneralRules } from './general.js';
 import type { QualifyingRole } from './rule.js';
 import type { RuleDefinition } from './rules.js';
 
@@ -152,11 +153,15 @@ export interface IpExplanation {
     duplicateEvents: number;
   };
   rules: RuleExplanation[];
+  /** The rules of hunt's general Sigma path (explain-general.ts), when they were given (opts.general). */
+  general?: GeneralRuleExplanation[];
 }
 
 export interface ExplainOptions {
   /** Where an event was read (file:line), for the listing. */
   where?: (ev: DecodedEvent) => string | undefined;
+  /** The general Sigma path's rules (loadRuleSet's `general`): explained too, in `general`. */
+  general?: GeneralRules | null;
 }
 
 /** The IP given to explain is not an IP address. */
@@ -228,46 +233,6 @@ function lowerBound<T extends { at: Instant }>(xs: readonly T[], t: Instant, aft
     else hi = mid;
   }
   return lo;
-}
-
-function shown(v: unknown): string {
-  if (v === undefined) return 'absent';
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 120 ? `${s.slice(0, 120)}…` : s;
-}
-
-function missText(m: FieldMiss): string {
-  const mods = m.modifiers.length > 0 ? `|${m.modifiers.join('|')}` : '';
-  const wanted = m.values.length === 1 ? m.values[0]! : `one of ${m.values.join(', ')}`;
-  if (m.field === null) return `no keyword ${mods}${wanted} in the record`;
-  return `${m.field} is ${shown(m.actual)}, the rule wants ${m.field}${mods}: ${wanted}`;
-}
-
-function baseName(file: string): string {
-  const i = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
-  return i >= 0 ? file.slice(i + 1) : file;
-}
-
-/** Why a Sigma base rule does not take an event: its log source, else the failing selections' first failing fields. */
-function sigmaMiss(rule: SigmaDetection, ev: NormalizedEvent): string {
-  const source = logSourceTest(rule.logsource);
-  if (typeof source !== 'string' && !source(ev)) {
-    const ls = Object.entries(rule.logsource).map(([k, v]) => `${k} ${String(v)}`).join(', ');
-    return `not in the log source of ${rule.id} (${ls}): ${ev.crosswatch.role} of dataset ${ev.event.dataset}`;
-  }
-  const d: DetectionExplanation = explainDetection(rule, fieldsOf(ev));
-  const failing = d.selections.filter((s) => !s.matched);
-  const file = baseName(rule.file);
-  const parts = failing.map((s) => {
-    const misses = s.misses.map((m) => `${missText(m)} (${file}:${m.line})`);
-    return `${s.name}: ${misses.length > 0 ? misses.join(' or ') : 'no match'}`;
-  });
-  const condition = rule.conditionText.join(' | ');
-  if (d.matched) return `${rule.id} takes it, yet the compiled test does not`; // cannot happen: the same rule
-  const states = d.selections.map((s) => `${s.name} ${s.matched ? 'matches' : 'does not match'}`).join(', ');
-  return parts.length > 0 && failing.length === d.selections.length
-    ? `${rule.id} does not take it: ${parts.join('; ')}`
-    : `${rule.id} does not take it: its condition "${condition}" does not hold (${states})${parts.length > 0 ? `; ${parts.join('; ')}` : ''}`;
 }
 
 function ruleMiss(def: RuleDefinition, part: 'anchor' | 'qualifying', ev: NormalizedEvent): string {
@@ -560,6 +525,7 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
     settings: { maxUsersPerIp: config.maxUsersPerIp, maxEventsPerIp: config.maxEventsPerIp, allow: [...config.allow.cidrs] },
     counts,
     rules: explained,
+    ...(opts.general ? { general: explainGeneral(ip, mine, opts.general, config, { excluded, where }) } : {}),
   };
 }
 

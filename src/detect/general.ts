@@ -10,7 +10,7 @@
 // no event whose source IP is special-purpose or allowlisted (DESIGN.md §1). The
 // shared-infrastructure cap is the built-ins' alone.
 import { createHash } from 'node:crypto';
-import type { DecodedEvent } from '../model/event.js';
+import type { DecodedEvent, NormalizedEvent } from '../model/event.js';
 import { fieldsOf } from '../model/fields.js';
 import { specialPurpose } from '../model/ip.js';
 import { formatInstant, formatDuration, type Instant } from '../model/time.js';
@@ -86,7 +86,7 @@ export class GeneralDetector {
     }
     if (!matched) return;
     this.stats.matched++;
-    const key = eventKey(d);
+    const key = eventKey(d.event);
     const ip = ev.source?.ip;
     if (ip && (specialPurpose.match(ip) !== null || this.config.allow.match(ip) !== null)) {
       const before = matched.length;
@@ -122,7 +122,7 @@ export class GeneralDetector {
   private singleAlert(ruleId: string, key: string, at: Instant, raisedAt: Date): SigmaAlertDocument {
     const rule = this.rules.set.lookup(ruleId)!;
     const k = this.kept.get(key)!;
-    const id = createHash('sha256').update(`${ruleId}\u0000${key}\u0000${at.ms}.${at.ns}`).digest('hex').slice(0, 32);
+    const id = singleAlertId(ruleId, key, at);
     const who = k.evidence.user ? ` by ${k.evidence.user}` : '';
     return this.document(rule, id, at, at, [k], 1, {}, `${rule.title}: ${k.evidence.action ?? k.evidence.dataset}${who}`, 0, raisedAt);
   }
@@ -169,9 +169,13 @@ export class GeneralDetector {
   }
 }
 
+/** A single-event detection's alert id: the rule, the event and its time (explain-general.ts names the same alerts). */
+export function singleAlertId(ruleId: string, key: string, at: Instant): string {
+  return createHash('sha256').update(`${ruleId}\u0000${key}\u0000${at.ms}.${at.ns}`).digest('hex').slice(0, 32);
+}
+
 /** The same source record is one event (DESIGN.md §1): its id when it has one, else its content. */
-function eventKey(d: DecodedEvent): string {
-  const e = d.event;
+export function eventKey(e: NormalizedEvent): string {
   if (e.event.id !== undefined) return `${e.crosswatch.role}:${e.event.dataset}:${e.event.id}`;
   return `${e.crosswatch.role}:h:${createHash('sha256').update(JSON.stringify(e)).digest('base64url')}`;
 }

@@ -7,9 +7,15 @@
 // sign-ins and mail accesses, from the IP's eviction horizon on. Failed sign-ins
 // are never stored (stream-decode.ts), so, unlike the CLI over the exports,
 // the answer cannot list them; the reply says so (source.note).
+//
+// serve does not run the rules of hunt's general Sigma path (serve names them
+// when it starts): given them (`general`), the reply lists each as not run by
+// serve, with `crosswatch explain` over the exports as the way to explain it.
 import type { FastifyPluginAsync } from 'fastify';
 import type { CorrelatorConfig } from '../detect/config.js';
 import { explainIp, type IpExplanation } from '../detect/explain.js';
+import { notRunBy } from '../detect/explain-general.js';
+import type { GeneralRules } from '../detect/general.js';
 import type { RuleDefinition } from '../detect/rules.js';
 import { canonicalIp } from '../model/ip.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
@@ -20,7 +26,12 @@ export interface ExplainApiOptions {
   rules: readonly RuleDefinition[];
   /** The correlator settings serve runs with (read at each request). */
   config: () => CorrelatorConfig;
+  /** The general Sigma path's rules serve loaded and does not run (read at each request: a reload changes them). */
+  general?: () => GeneralRules | null;
 }
+
+export const NOT_RUN_NOTE = 'it runs only the correlator\'s rules (a network alert, then a sign-in or mail access); ' +
+  'hunt runs this one: crosswatch explain over the exported logs explains it';
 
 /** The address: /api/v1/explain/:ip (any spelling canonicalIp reads, URL-encoded). */
 export const explainParams = {
@@ -51,7 +62,8 @@ export const explainApi: FastifyPluginAsync<ExplainApiOptions> = async (app, o) 
     if (ip === null) return reply.code(400).send({ error: `not an IP address: ${JSON.stringify(given.slice(0, 100))}` });
     const events = o.store.eventsForIp(ip);
     const x = explainIp(ip, events, o.rules, o.config());
-    const out: ExplainReply = { ...x, source: { kind: 'stored', events: events.length, note: STORED_NOTE } };
+    const general = o.general?.() ?? null;
+    const out: ExplainReply = { ...x, ...(general ? { general: notRunBy(general, 'serve', NOT_RUN_NOTE) } : {}), source: { kind: 'stored', events: events.length, note: STORED_NOTE } };
     return out;
   });
 };
