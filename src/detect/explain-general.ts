@@ -28,6 +28,7 @@ import type { ResolvedCorrelation } from '../sigma/ruleset.js';
 import type { CorrelationRule, CorrelationType, CountCondition, DetectionRule as SigmaDetection, SigmaRule } from '../sigma/types.js';
 import type { CorrelatorConfig } from './config.js';
 import { eventKey, GeneralDetector, singleAlertId, type GeneralRules } from './general.js';
+import { sourceIpGroupIndex } from './ip-group.js';
 import { logSourceTest } from './logsource.js';
 import { eventTest } from './rule.js';
 import { logSourceText, sigmaMiss } from './explain-text.js';
@@ -382,11 +383,11 @@ class Explainer {
   private readonly corrCache = new Map<string, { c: CorrelationRuleExplanation; groups: Map<string, { values: string[]; holds: Instant[] }> }>();
   private readonly keys = new Map<DecodedEvent, string>();
   private readonly resolved = new Map<string, ResolvedCorrelation>();
-  private readonly ipIdx = new Map<string, number | null>();
   private readonly policy: boolean;
 
   constructor(private readonly ip: string, private readonly mine: readonly DecodedEvent[], private readonly general: GeneralRules,
     config: CorrelatorConfig, private readonly opts: GeneralExplainOptions) {
+    this.ipIndex = sourceIpGroupIndex(general.set);
     for (const c of general.set.correlations) {
       this.resolved.set(c.rule.id, c);
       if (c.rule.groupBy.includes('source.ip')) for (const i of c.inputs) this.byIpInputs.add(i.id);
@@ -499,23 +500,7 @@ class Explainer {
   }
 
   /** The group-by index that carries source.ip for every rule of the correlation (through aliases and chains), or null. */
-  private ipIndex(res: ResolvedCorrelation): number | null {
-    if (this.ipIdx.has(res.rule.id)) return this.ipIdx.get(res.rule.id)!;
-    this.ipIdx.set(res.rule.id, null); // (no cycles: resolveRuleSet dropped them)
-    let found: number | null = null;
-    for (let g = 0; g < res.rule.groupBy.length && found === null; g++) {
-      const ok = res.inputs.every((inp, s) => {
-        const f = res.groupFields[s]![g]!;
-        if (inp.kind === 'detection') return f === 'source.ip';
-        const inner = this.resolved.get(inp.id);
-        const ii = inner ? this.ipIndex(inner) : null;
-        return ii !== null && inp.groupBy.indexOf(f) === ii;
-      });
-      if (ok) found = g;
-    }
-    this.ipIdx.set(res.rule.id, found);
-    return found;
-  }
+  private readonly ipIndex: (res: ResolvedCorrelation) => number | null;
 
   correlation(id: string): CorrelationRuleExplanation {
     return this.corr(id).c;

@@ -49,19 +49,19 @@ interface Kept {
   sensor?: string;
 }
 
-export class GeneralDetector {
+/**
+ * The general rules' base detections, compiled once: which of them an event
+ * matches, after the engine's policy. Shared by the detector and by serve's
+ * decoders (src/stream/general-stream.ts), which keep what matched.
+ */
+export class GeneralMatcher {
   private readonly tests: Array<{ id: string; test: EventTest }> = [];
-  private readonly correlator: SigmaCorrelator;
   /** Detections that alert on each matching event. */
-  private readonly single: ReadonlySet<string>;
-  private readonly singles: Array<{ rule: string; key: string; at: Instant }> = [];
-  private readonly singleSeen = new Set<string>();
+  readonly single: ReadonlySet<string>;
   /** Correlations grouped by source.ip: their base rules take no excluded source IP. */
   private readonly byIpInputs: ReadonlySet<string>;
-  private readonly kept = new Map<string, Kept>();
-  readonly stats = { matched: 0, excluded: 0 };
 
-  constructor(private readonly rules: GeneralRules, private readonly config: CorrelatorConfig) {
+  constructor(readonly rules: GeneralRules, private readonly config: CorrelatorConfig) {
     for (const d of rules.set.detections) {
       const t = eventTest(d);
       // (The loader checked every log source: a string here is a program error.)
@@ -74,32 +74,53 @@ export class GeneralDetector {
       if (c.rule.groupBy.includes('source.ip')) for (const i of c.inputs) byIp.add(i.id);
     }
     this.byIpInputs = byIp;
-    this.correlator = new SigmaCorrelator(rules.set, { maxEvidence: MAX_EVIDENCE_EVENTS + MAX_EVIDENCE_ALERTS });
   }
 
-  add(d: DecodedEvent): void {
-    const ev = d.event;
+  /** The ids of the detections that take the event (null: none); `excluded` when the policy dropped some. */
+  match(ev: NormalizedEvent): { matched: string[]; excluded: boolean } | null {
     let matched: string[] | null = null;
     for (const { id, test } of this.tests) {
       if (!test(ev)) continue;
       (matched ??= []).push(id);
     }
-    if (!matched) return;
-    this.stats.matched++;
-    const key = eventKey(d.event);
+    if (!matched) return null;
     const ip = ev.source?.ip;
     if (ip && (specialPurpose.match(ip) !== null || this.config.allow.match(ip) !== null)) {
       const before = matched.length;
       matched = matched.filter((id) => !this.byIpInputs.has(id));
-      if (matched.length < before) this.stats.excluded++;
+      return { matched, excluded: matched.length < before };
     }
+    return { matched, excluded: false };
+  }
+}
+
+export class GeneralDetector {
+  private readonly matcher: GeneralMatcher;
+  private readonly correlator: SigmaCorrelator;
+  private readonly singles: Array<{ rule: string; key: string; at: Instant }> = [];
+  private readonly singleSeen = new Set<string>();
+  private readonly kept = new Map<string, Kept>();
+  readonly stats = { matched: 0, excluded: 0 };
+
+  /** `matcher`: one compiled before (serve recomputes many groups with the same rules). */
+  constructor(private readonly rules: GeneralRules, config: CorrelatorConfig, matcher?: GeneralMatcher) {
+    this.matcher = matcher ?? new GeneralMatcher(rules, config);
+    this.correlator = new SigmaCorrelator(rules.set, { maxEvidence: MAX_EVIDENCE_EVENTS + MAX_EVIDENCE_ALERTS });
+  }
+
+  add(d: DecodedEvent): void {
+    const m = this.matcher.match(d.event);
+    if (!m) return;
+    this.stats.matched++;
+    if (m.excluded) this.stats.excluded++;
+    const key = eventKey(d.event);
     if (!this.kept.has(key)) this.kept.set(key, keep(d));
-    for (const id of matched) {
-      if (!this.single.has(id) || this.singleSeen.has(`${id}\u0000${key}`)) continue;
+    for (const id of m.matched) {
+      if (!this.matcher.single.has(id) || this.singleSeen.has(`${id}\u0000${key}`)) continue;
       this.singleSeen.add(`${id}\u0000${key}`);
       this.singles.push({ rule: id, key, at: d.at });
     }
-    this.correlator.add({ ms: d.at.ms, ns: d.at.ns, get: fieldsOf(ev), matched, key });
+    this.correlator.add({ ms: d.at.ms, ns: d.at.ns, get: fieldsOf(d.event), matched: m.matched, key });
   }
 
   /** End of input: one alert per episode (and per matching event of a single-event rule), ordered by start, rule. */
