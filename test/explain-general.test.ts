@@ -20,7 +20,6 @@ import { loadRuleSet, RULES_DIR } from '../src/detect/rules.js';
 import { decodeFramed } from '../src/pipeline/decode.js';
 import type { DecodedEvent } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
-import { explainApi, NOT_RUN_NOTE, type ExplainReply } from '../src/http/explain-api.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { items } from './scenario-lines.js';
 import { runCli } from './cli-run.js';
@@ -442,23 +441,6 @@ test('other shapes: temporal (seen and missing), per group of source.ip and user
     assert.match(correlation(x, 't-scans-neq').summary, /: 1 = neq 1 \(condition neq 1\)$/);
     assert.equal(correlation(explain(ip, [alert(ip, 0, 'ET SCAN a'), alert(ip, 5, 'ET SCAN b')], r.general), 't-scans-neq').fired, true);
   } finally {
-    r.cleanup();
-  }
-});
-
-test('GET /api/v1/explain/:ip: general rules are not run by serve, and say so', async () => {
-  const r = ruleDir();
-  const dir = mkdtempSync(join(tmpdir(), 'cw-explain-general-api-'));
-  const store = new SqliteStore(join(dir, 'data'));
-  const app = Fastify();
-  await app.register(explainApi, { store, rules: [], config: () => buildConfig({}), general: () => r.general });
-  try {
-    const x = (await app.inject({ method: 'GET', url: '/api/v1/explain/81.2.69.21' })).json() as ExplainReply;
-    assert.deepEqual(x.general!.map((g) => [g.id, g.kind, g.fired, g.summary]), ['t-axios-signin', 't-many-users', 't-success-after-spray'].map((id) => [id, 'not-run', null, `not run by serve: ${NOT_RUN_NOTE}`]));
-  } finally {
-    await app.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
     r.cleanup();
   }
 });

@@ -2,7 +2,7 @@
 // error naming its key or flag. Produces the correlator's config and the
 // decoders' context; loadDetections gives the rules (hunt and serve only:
 // normalize runs no detection).
-import { loadRuleSet, RuleLoadError, type RuleDefinition } from '../detect/rules.js';
+import { loadRuleSet, type RuleSource, RuleLoadError, type RuleDefinition } from '../detect/rules.js';
 import type { GeneralRules } from '../detect/general.js';
 import { buildConfig, ConfigError, type CorrelatorConfig, type CorrelatorSettings } from '../detect/config.js';
 import { parseMapSpec } from '../decoders/generic-json.js';
@@ -89,11 +89,14 @@ export function loadDetections(flags: SettingsFlags, settings: Settings, warn: (
   for (const p of loaded.problems) warn(`rule not loaded: ${p}`);
   // (With general rules alone, the window setting stays: it bounds nothing they keep.)
   if (loaded.rules.length > 0) settings.config.windowMs = loaded.rules.reduce((m, r) => Math.max(m, r.correlation.windowMs), 0);
-  return { rules: loaded.rules, general: loaded.general };
+  return { rules: loaded.rules, general: loaded.general, sources: loaded.sources, ...(pipeline !== undefined ? { pipeline } : {}) };
 }
 
 /** The loaded detections: the correlator's rules, and the general Sigma path's. */
 export interface Detections {
   rules: RuleDefinition[];
   general: GeneralRules | null;
+  /** The rule texts read, and the pipeline applied: serve's ingest workers load the same rules from them. */
+  sources: RuleSource[];
+  pipeline?: string;
 }

@@ -7,9 +7,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../detect/config.js';
+import { ConfigError, type CorrelatorConfig } from '../detect/config.js';
 import { parseDuration } from '../model/time.js';
 import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../stream/stream.js';
+import { generalSpec, ServedGeneral } from '../stream/general-stream.js';
 import { buildApp } from '../http/app.js';
 import { apiToken, MIN_TOKEN_CHARS, SCOPES, type ApiToken, type Scope } from '../http/access.js';
 import { DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_MS, SessionStore } from '../http/sessions.js';
@@ -19,7 +20,7 @@ import { FolderTailer } from '../inputs/tail.js';
 import { DEFAULT_SYSLOG_ALLOW, SyslogServer } from '../inputs/syslog-server.js';
 import { CidrSet } from '../model/ip.js';
 import { NdjsonFileSink, OutboxDispatcher, StdoutSink, WebhookSink, type Sink } from '../outputs/outbox.js';
-import { loadDetections, loadSettings, type SettingsFlags } from './options.js';
+import { loadDetections, loadSettings, type Detections, type SettingsFlags } from './options.js';
 import type { Io } from './io.js';
 import { terminalSafe } from './terminal.js';
 
@@ -403,17 +404,24 @@ function openStore(s: ServeSettings, io: Io): SqliteStore | null {
   }
 }
 
+/** The general Sigma rules serve runs (src/stream/general-stream.ts), those it does not named. */
+function servedRules(d: Detections, config: CorrelatorConfig, warn: (line: string) => void): ServedGeneral | null {
+  if (!d.general) return null;
+  const served = new ServedGeneral(d.general, config, generalSpec(d.sources, config, { ...(d.pipeline !== undefined ? { pipeline: d.pipeline } : {}), builtinWindowMs: config.windowMs }));
+  for (const n of served.notServed) warn(`rule not run by serve: ${n.id} ${n.name}: ${n.why}`);
+  return served;
+}
+
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const settings = loadSettings(flags);
   const s = serveSettings(flags);
   const warn = (line: string): void => {
     io.stderr.write(`crosswatch serve: ${terminalSafe(line, false)}\n`);
   };
-  const { rules, general: generalAtStart } = loadDetections(flags, settings, warn);
-  let general = generalAtStart;
-  // The general Sigma path runs in hunt only, so far (docs/rules.md).
-  for (const m of general?.meta.values() ?? []) warn(`rule not run by serve (hunt runs it): ${m.id} ${m.name}`);
-  if (rules.length === 0) {
+  const detections = loadDetections(flags, settings, warn);
+  const { rules } = detections;
+  const served = servedRules(detections, settings.config, warn);
+  if (rules.length === 0 && !served?.runs) {
     warn('no rule serve can run');
     return 2;
   }
@@ -425,11 +433,12 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     decode: settings.decode,
     allowedLatenessMs: s.allowedLatenessMs,
     retentionMs: s.retentionMs,
+    general: served,
   });
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
   const app = buildApp({
-    rules, general: () => general, config: settings.config, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
+    rules, config: settings.config, store, pipeline, pool, tokens: s.tokens, sessions: new SessionStore(store.db, { idleMs: s.sessionIdleMs, maxMs: s.sessionMaxMs }), ...(s.tls ? { https: s.tls } : {}), bodyLimit: s.bodyLimit, logger: { level: 'info', stream: process.stderr },
     // (Read when /metrics is scraped, by then the listeners below exist.)
     syslogRefused: () => syslog?.refused ?? 0,
     syslogTlsRejected: () => syslog?.tlsRejected ?? 0,
@@ -441,10 +450,10 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     try {
       const fresh = loadSettings(flags);
       const d = loadDetections(flags, fresh, (line) => warn(`reload: ${line}`));
-      for (const m of d.general?.meta.values() ?? []) warn(`reload: rule not run by serve (hunt runs it): ${m.id} ${m.name}`);
-      if (d.rules.length === 0) throw new Error('no rule serve can run');
+      const fresher = servedRules(d, fresh.config, (line) => warn(`reload: ${line}`));
+      if (d.rules.length === 0 && !fresher?.runs) throw new Error('no rule serve can run');
       rules.splice(0, rules.length, ...d.rules);
-      general = d.general;
+      pipeline.setGeneral(fresher);
       settings.config.windowMs = Math.max(settings.config.windowMs, fresh.config.windowMs);
       app.log.info({ rules: rules.map((r) => r.id) }, 'rules reloaded (SIGHUP)');
     } catch (err) {

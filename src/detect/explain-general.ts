@@ -183,15 +183,6 @@ export interface GeneralExplainOptions {
   where?: (ev: DecodedEvent) => string | undefined;
 }
 
-/** serve runs no general rule: each says so. */
-export function notRunBy(general: GeneralRules | null, by: string, why: string): NotRunExplanation[] {
-  if (!general) return [];
-  return general.set.alerting.flatMap((r) => {
-    const m = general.meta.get(r.id);
-    return m ? [{ kind: 'not-run' as const, id: m.id, name: m.name, fired: null, summary: `not run by ${by}: ${why}`, reasons: [] }] : [];
-  });
-}
-
 // --- The correlator's notions, as general.ts and sigma/correlate*.ts have them. ---
 
 const EVENT_COUNT = 0;

@@ -162,6 +162,8 @@ export interface ExplainOptions {
   where?: (ev: DecodedEvent) => string | undefined;
   /** The general Sigma path's rules (loadRuleSet's `general`): explained too, in `general`. */
   general?: GeneralRules | null;
+  /** The records the general rules are explained over, when not `events` (serve keeps them apart). */
+  generalEvents?: readonly DecodedEvent[];
 }
 
 /** The IP given to explain is not an IP address. */
@@ -525,7 +527,7 @@ export function explainIp(ipText: string, events: readonly DecodedEvent[], rules
     settings: { maxUsersPerIp: config.maxUsersPerIp, maxEventsPerIp: config.maxEventsPerIp, allow: [...config.allow.cidrs] },
     counts,
     rules: explained,
-    ...(opts.general ? { general: explainGeneral(ip, mine, opts.general, config, { excluded, where }) } : {}),
+    ...(opts.general ? { general: explainGeneral(ip, opts.generalEvents ?? mine, opts.general, config, { excluded, where }) } : {}),
   };
 }
 

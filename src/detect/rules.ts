@@ -7,7 +7,7 @@
 // what its alert documents say (name, severity, ATT&CK, guide).
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSigmaPath } from '../sigma/load.js';
+import { loadSigmaText, readRuleTexts, type RuleText } from '../sigma/load.js';
 import { applyPipelineToRules, isEcsField } from '../sigma/pipeline.js';
 import { PIPELINES, pipelineByName } from '../sigma/pipelines/index.js';
 import { resolveRuleSet, type RuleSet } from '../sigma/ruleset.js';
@@ -62,6 +62,16 @@ export interface LoadOptions {
   builtinWindowMs?: number;
   /** A processing pipeline's name (src/sigma/pipelines: crosswatch-microsoft), applied to every rule loaded. */
   pipeline?: string;
+  /**
+   * The rule texts, already read (LoadedRules.sources of an earlier load), in
+   * place of `paths`: a worker thread loads the very rules the main thread did.
+   */
+  sources?: readonly RuleSource[];
+}
+
+/** A rule file's text as loaded; `builtin` when it came from rules/ (the --window setting applies to it). */
+export interface RuleSource extends RuleText {
+  builtin: boolean;
 }
 
 export interface LoadedRules {
@@ -79,6 +89,8 @@ export interface LoadedRules {
   notRunnable: string[];
   /** The Sigma rules that loaded, resolved: what `rules validate` counts and `rules convert` converts. */
   sigma: RuleSet;
+  /** The texts read, for loading the same rules again elsewhere (LoadOptions.sources). */
+  sources: RuleSource[];
 }
 
 /** Sigma `level` → the alert's severity and default risk score (Elastic's scale). */
@@ -101,17 +113,25 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
   const builtin = new Set<SigmaRule>();
   const loaded: SigmaRule[] = [];
   const paths = opts.paths && opts.paths.length > 0 ? opts.paths : [BUILTIN];
-  for (const p of new Set(paths)) {
-    const path = p === BUILTIN ? RULES_DIR : p;
-    try {
-      statSync(path);
-    } catch (err) {
-      problems.push({ file: p, line: 0, message: `cannot read rules: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      continue;
+  const sources: RuleSource[] = opts.sources ? [...opts.sources] : [];
+  if (!opts.sources) {
+    for (const p of new Set(paths)) {
+      const path = p === BUILTIN ? RULES_DIR : p;
+      try {
+        statSync(path);
+      } catch (err) {
+        problems.push({ file: p, line: 0, message: `cannot read rules: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        continue;
+      }
+      const r = readRuleTexts(path);
+      problems.push(...r.problems);
+      for (const t of r.texts) sources.push({ ...t, builtin: p === BUILTIN });
     }
-    const r = loadSigmaPath(path);
+  }
+  for (const src of sources) {
+    const r = loadSigmaText(src.text, src.file);
     problems.push(...r.problems);
-    for (const rule of r.rules) if (p === BUILTIN) builtin.add(rule);
+    for (const rule of r.rules) if (src.builtin) builtin.add(rule);
     loaded.push(...r.rules);
   }
   let rulesRead = loaded;
@@ -191,7 +211,7 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
     });
   }
   if (rules.length === 0 && general.length === 0 && problems.length === 0) problems.push({ file: paths.join(', '), line: 0, message: 'no rules that raise alerts' });
-  return { rules, general: generalRules(sigma, set, general, meta), problems: problems.map(formatProblem), notRunnable: problems.filter((p) => notRunnable.has(p)).map(formatProblem), sigma: set };
+  return { rules, general: generalRules(sigma, set, general, meta), problems: problems.map(formatProblem), notRunnable: problems.filter((p) => notRunnable.has(p)).map(formatProblem), sigma: set, sources };
 }
 
 /** The general path's rule set: its alerting rules and every rule they reference, resolved again on their own. */

@@ -16,7 +16,6 @@ import type { StreamPipeline } from '../stream/stream.js';
 import { apiToken, SCOPES, type ApiToken } from './access.js';
 import { alertsApi } from './alerts-api.js';
 import { explainApi, pipelineConfig } from './explain-api.js';
-import type { GeneralRules } from '../detect/general.js';
 import { authentication, sessionRoutes } from './auth.js';
 import { BodyBuffers } from './body-buffers.js';
 import { StoreHealth, storeFaults } from './faults.js';
@@ -32,8 +31,6 @@ export { storeFault } from './faults.js';
 
 export interface AppOptions {
   rules?: RuleDefinition[];
-  /** The general Sigma path's rules serve loaded and does not run, for the explain API to name (read at each request). */
-  general?: () => GeneralRules | null;
   /** The correlator settings, for GET /api/v1/explain/:ip (default: the pipeline's own). */
   config?: CorrelatorConfig;
   store: SqliteStore;
@@ -80,7 +77,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   app.register(healthRoutes, { store: o.store, health });
   app.register(ingestRoute, { pipeline: o.pipeline, pool: o.pool, bodyLimit: o.bodyLimit, buffers, ingestLatency, health });
   app.register(alertsApi, { store: o.store });
-  app.register(explainApi, { store: o.store, rules: o.rules ?? [], config: () => o.config ?? pipelineConfig(o.pipeline), ...(o.general ? { general: o.general } : {}) });
+  app.register(explainApi, { store: o.store, rules: o.rules ?? [], config: () => o.config ?? pipelineConfig(o.pipeline), general: () => o.pipeline.servedGeneral });
   app.register(observability, { pipeline: o.pipeline, store: o.store, registry, startedAt });
   return app;
 }

@@ -8,30 +8,27 @@
 // are never stored (stream-decode.ts), so, unlike the CLI over the exports,
 // the answer cannot list them; the reply says so (source.note).
 //
-// serve does not run the rules of hunt's general Sigma path (serve names them
-// when it starts): given them (`general`), the reply lists each as not run by
-// serve, with `crosswatch explain` over the exports as the way to explain it.
+// The general Sigma rules serve runs (`general`, src/stream/general-stream.ts)
+// are explained over the records of the IP they took (stored whole, from the
+// IP's general eviction horizon on); those serve does not run (correlations not
+// grouped by source.ip) are listed as not run by serve, with why.
 import type { FastifyPluginAsync } from 'fastify';
 import type { CorrelatorConfig } from '../detect/config.js';
 import { explainIp, type IpExplanation } from '../detect/explain.js';
-import { notRunBy } from '../detect/explain-general.js';
-import type { GeneralRules } from '../detect/general.js';
 import type { RuleDefinition } from '../detect/rules.js';
 import { canonicalIp } from '../model/ip.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { StreamPipeline } from '../stream/stream.js';
+import type { ServedGeneral } from '../stream/general-stream.js';
 
 export interface ExplainApiOptions {
   store: SqliteStore;
   rules: readonly RuleDefinition[];
   /** The correlator settings serve runs with (read at each request). */
   config: () => CorrelatorConfig;
-  /** The general Sigma path's rules serve loaded and does not run (read at each request: a reload changes them). */
-  general?: () => GeneralRules | null;
+  /** The general Sigma rules serve runs (read at each request: a reload changes them). */
+  general?: () => ServedGeneral | null;
 }
-
-export const NOT_RUN_NOTE = 'it runs only the correlator\'s rules (a network alert, then a sign-in or mail access); ' +
-  'hunt runs this one: crosswatch explain over the exported logs explains it';
 
 /** The address: /api/v1/explain/:ip (any spelling canonicalIp reads, URL-encoded). */
 export const explainParams = {
@@ -41,10 +38,12 @@ export const explainParams = {
 } as const;
 
 export const STORED_NOTE =
-  'serve stores only network alerts and successful sign-ins and mail accesses, from the IP\'s eviction horizon on: ' +
-  'failed sign-ins (and events already evicted) are not here; crosswatch explain over the exported logs lists them';
+  'serve stores only network alerts and successful sign-ins and mail accesses (and the records its general Sigma rules take), ' +
+  'from the IP\'s eviction horizon on: other records (failed sign-ins no rule takes, events already evicted) are not here; ' +
+  'crosswatch explain over the exported logs lists them';
 
-export type ExplainReply = IpExplanation & { source: { kind: 'stored'; events: number; note: string } };
+/** `events`: the correlator's stored events of the IP; `generalEvents`: the general rules' stored records of it. */
+export type ExplainReply = IpExplanation & { source: { kind: 'stored'; events: number; generalEvents?: number; note: string } };
 
 /**
  * The correlator settings serve runs with, when the app was not given them:
@@ -61,9 +60,17 @@ export const explainApi: FastifyPluginAsync<ExplainApiOptions> = async (app, o) 
     const ip = canonicalIp(given);
     if (ip === null) return reply.code(400).send({ error: `not an IP address: ${JSON.stringify(given.slice(0, 100))}` });
     const events = o.store.eventsForIp(ip);
-    const x = explainIp(ip, events, o.rules, o.config());
-    const general = o.general?.() ?? null;
-    const out: ExplainReply = { ...x, ...(general ? { general: notRunBy(general, 'serve', NOT_RUN_NOTE) } : {}), source: { kind: 'stored', events: events.length, note: STORED_NOTE } };
+    const served = o.general?.() ?? null;
+    const generalEvents = served ? o.store.generalEventsForIp(ip) : [];
+    const x = explainIp(ip, events, o.rules, o.config(), served ? { general: served.rules, generalEvents } : {});
+    if (x.general && served) {
+      const notRun = new Map(served.notServed.map((n) => [n.id, n]));
+      x.general = x.general.map((g) => {
+        const n = notRun.get(g.id);
+        return n ? { kind: 'not-run', id: g.id, name: g.name, fired: null, summary: `not run by serve: ${n.why}`, reasons: [] } : g;
+      });
+    }
+    const out: ExplainReply = { ...x, source: { kind: 'stored', events: events.length, ...(served ? { generalEvents: generalEvents.length } : {}), note: STORED_NOTE } };
     return out;
   });
 };

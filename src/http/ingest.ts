@@ -119,6 +119,7 @@ export const ingestRoute: FastifyPluginAsync<IngestOptions> = async (app, o) => 
     const task: BodyTask = {
       body, gzip, display: `request ${req.id}`, source: 'http', decode: o.pipeline.decodeContext,
       watermarkMs: o.pipeline.watermark, maxBytes: o.bodyLimit * 8,
+      ...(o.pipeline.generalSpec ? { general: o.pipeline.generalSpec } : {}),
     };
     let decoded: DecodedBatch | BodyError;
     if (o.pool) {

@@ -110,7 +110,7 @@ function row(a) {
   tr.append(
     el('td', a.event.end),
     el('td', a.rule.name),
-    el('td', a.source.ip),
+    el('td', a.source ? a.source.ip : ''),
     el('td', a.user.name.slice(0, 3).join(', ') + (a.user.name.length > 3 ? ' +' + (a.user.name.length - 3) : '')),
     el('td', (first.signature || '') + (first['@timestamp'] ? ' (' + first['@timestamp'] + ')' : '')),
     el('td', a.crosswatch.status),
@@ -181,8 +181,8 @@ async function show(id) {
   d.replaceChildren(
     el('h2', a.rule.name),
     el('p', a.message),
-    el('p', 'Source IP ' + a.source.ip + ' · users ' + a.user.name.join(', ') + ' · status ' + a.crosswatch.status),
-    explainButton(a.source.ip),
+    el('p', (a.source ? 'Source IP ' + a.source.ip : 'No source IP') + ' · users ' + a.user.name.join(', ') + ' · status ' + a.crosswatch.status),
+    ...(a.source ? [explainButton(a.source.ip)] : []),
     el('h3', 'Network alerts (' + ev.network_alert_count + ')'),
     table(['time', 'signature', 'sensor', 'dataset'], ev.network_alerts.map((n) => [n['@timestamp'], n.signature, n.sensor, n.dataset])),
     el('h3', 'Sign-ins and mail access (' + ev.event_count + ')'),
@@ -251,6 +251,45 @@ function explainRule(r, excluded) {
   return box;
 }
 
+// A rule of the general Sigma path (single-event detections, event_count,
+// value_count, temporal, chains): its verdict, why, its episodes (alert ids),
+// and per rule it references the records taken.
+function explainGeneral(g) {
+  const box = el('div', undefined, { class: 'explain-rule', 'data-rule': g.id });
+  const h = el('h4', g.name + ' ');
+  const verdict = g.fired === null ? 'not run' : g.fired ? 'fired' : 'did not fire';
+  h.append(el('span', verdict, { class: g.fired ? 'fired' : 'quiet' }));
+  box.append(h, el('p', g.summary, { class: 'summary' }));
+  if (g.reasons && g.reasons.length > 1) {
+    const ul = el('ul', undefined, { class: 'reasons' });
+    for (const x of g.reasons.slice(1)) ul.append(el('li', x));
+    box.append(el('p', 'Also:', { class: 'muted' }), ul);
+  }
+  if (g.kind === 'correlation') {
+    box.append(el('p', g.shape + ', group-by ' + (g.groupBy.join(', ') || 'none') + ', timespan ' + g.timespan + ', condition ' + g.condition, { class: 'muted' }));
+    if (g.episodes.length) {
+      box.append(el('h5', 'Episodes (alerts)'), table(['alert id', 'from', 'to', 'group'],
+        g.episodes.map((e) => [e.id, e.start, e.end, Object.entries(e.group).map(([k, v]) => k + ' ' + v).join(', ')])));
+    }
+    for (const i of g.inputs) {
+      if (i.kind === 'correlation') {
+        box.append(el('h5', i.ref + ': ' + i.inner.summary));
+        continue;
+      }
+      box.append(el('h5', i.ref + ' (' + i.id + '): ' + i.matchedCount + ' record(s) taken'));
+      box.append(table(['time', 'user', 'action', 'outcome'], i.matched.map((e) => [e.at, e.user, e.action, e.outcome])));
+    }
+  } else if (g.kind === 'detection') {
+    box.append(el('h5', 'Records taken: ' + g.matchedCount));
+    box.append(table(['time', 'user', 'action', 'alert'], g.matched.map((e) => [e.at, e.user, e.action, e.alert])));
+    if (g.notMatched.sample.length) {
+      box.append(el('h5', 'Not taken (' + g.notMatched.count + ')'));
+      box.append(table(['time', 'user', 'why'], g.notMatched.sample.map((e) => [e.at, e.user, e.miss])));
+    }
+  }
+  return box;
+}
+
 async function explainPanel(ip) {
   const panel = el('div', undefined, { id: 'explain' });
   const x = await api('/api/v1/explain/' + encodeURIComponent(ip));
@@ -263,6 +302,7 @@ async function explainPanel(ip) {
   );
   if (x.excluded) panel.append(el('p', x.excluded.message, { class: 'notice' }));
   for (const r of x.rules) panel.append(explainRule(r, x.excluded));
+  for (const g of x.general || []) panel.append(explainGeneral(g));
   panel.append(el('p', x.source.note, { class: 'muted' }));
   return panel;
 }

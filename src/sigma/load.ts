@@ -87,26 +87,43 @@ function ruleFiles(dir: string, out: string[], problems: SigmaProblem[]): void {
   }
 }
 
-/** The rules of one file, or of every rule file under a folder. Never throws. */
-export function loadSigmaPath(path: string): LoadResult {
-  const result: LoadResult = { rules: [], problems: [] };
+/** A rule file's text, as read: what a worker thread loads the same rules from. */
+export interface RuleText {
+  file: string;
+  text: string;
+}
+
+/** The texts of one rule file, or of every rule file under a folder. Never throws. */
+export function readRuleTexts(path: string): { texts: RuleText[]; problems: SigmaProblem[] } {
+  const problems: SigmaProblem[] = [];
+  const texts: RuleText[] = [];
   const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return { rules: [], problems: [{ file: path, line: 1, message: 'no such file or folder' }] };
+  if (!stat) return { texts, problems: [{ file: path, line: 1, message: 'no such file or folder' }] };
   const files: string[] = [];
-  if (stat.isDirectory()) ruleFiles(path, files, result.problems);
+  if (stat.isDirectory()) ruleFiles(path, files, problems);
   else files.push(path);
   for (const file of files) {
     try {
       if (statSync(file).size > MAX_RULE_FILE_BYTES) {
-        result.problems.push({ file, line: 1, message: `rule file larger than ${MAX_RULE_FILE_BYTES} bytes` });
+        problems.push({ file, line: 1, message: `rule file larger than ${MAX_RULE_FILE_BYTES} bytes` });
         continue;
       }
-      const { rules, problems } = loadSigmaText(readFileSync(file, 'utf8'), file);
-      result.rules.push(...rules);
-      result.problems.push(...problems);
+      texts.push({ file, text: readFileSync(file, 'utf8') });
     } catch (err) {
-      result.problems.push({ file, line: 1, message: `cannot read: ${(err as Error).message}` });
+      problems.push({ file, line: 1, message: `cannot read: ${(err as Error).message}` });
     }
+  }
+  return { texts, problems };
+}
+
+/** The rules of one file, or of every rule file under a folder. Never throws. */
+export function loadSigmaPath(path: string): LoadResult {
+  const { texts, problems } = readRuleTexts(path);
+  const result: LoadResult = { rules: [], problems };
+  for (const { file, text } of texts) {
+    const r = loadSigmaText(text, file);
+    result.rules.push(...r.rules);
+    result.problems.push(...r.problems);
   }
   return result;
 }

@@ -2,7 +2,7 @@
 // kept up to date as late events change an IP's episodes (upsertAlert,
 // withdrawAlertsExcept), and listed newest first with cursors for the API. Every
 // change is queued for the sinks (the outbox) in the same transaction.
-import type { AlertDocument } from '../model/alert.js';
+import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
 import type { EventsTable } from './events-table.js';
 import type { OutboxTable } from './outbox-table.js';
 import type { Statements } from './statements.js';
@@ -44,13 +44,35 @@ export interface AlertFilter {
 }
 
 interface AlertRow {
-  id: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number;
+  id: string; ip: string; doc: string; status: AlertStatus; triage: string; version: number; created_at: string; updated_at: string; start_ms: number; end_ms: number;
   /** Set when the alert moved to another id (rekey). */
   superseded_by: string | null;
 }
 
 /** What upsertAlert did; `superseded`: the older id of the same alert, withdrawn (rekey). */
 export interface UpsertResult { change: 'created' | 'updated' | 'unchanged'; id: string; superseded?: string }
+
+export interface UpsertOptions {
+  /**
+   * Whether an overlapping alert of the same rule, IP (and group) may be this
+   * one under an older id (default true). A single-event detection's alerts
+   * are one per event: never.
+   */
+  takeover?: boolean;
+}
+
+/** Which of an IP's alerts a recomputation answers for (withdrawAlertsExcept). */
+export interface WithdrawScope {
+  /** Only alerts of these rules (default: every rule). */
+  rules?: ReadonlySet<string>;
+  /** Alerts starting before this stand (default: the IP's events' eviction horizon). */
+  horizonMs?: number;
+}
+
+/** A general Sigma correlation's group (crosswatch.group), as text; built-in alerts have none. */
+function groupOf(doc: AlertDocument | SigmaAlertDocument): string {
+  return JSON.stringify(doc.crosswatch.group ?? null);
+}
 
 export class AlertsTable {
   constructor(
@@ -73,23 +95,26 @@ export class AlertsTable {
    * arrival, and there is still one alert per episode. (Episodes of one rule and
    * IP never overlap: a gap longer than the window parts them.)
    */
-  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): UpsertResult {
+  upsertAlert(doc: AlertDocument | SigmaAlertDocument, now: string, taken: ReadonlySet<string> = new Set(), opts: UpsertOptions = {}): UpsertResult {
     const startMs = Date.parse(doc.event.start);
     const endMs = Date.parse(doc.event.end);
     const id = doc.event.id;
+    // (A general rule's alert without a source IP is stored under ''.)
+    const ip = doc.source?.ip ?? '';
     return this.s.db.transaction((): UpsertResult => {
       const row = this.s.st('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
       if (!row) {
-        const overlapping = this.s.st('SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms >= ? AND superseded_by IS NULL ORDER BY start_ms')
-          .all(doc.rule.id, doc.source.ip, endMs, startMs) as AlertRow[];
-        const old = overlapping.find((r) => !taken.has(r.id));
+        const overlapping = opts.takeover === false ? [] : this.s.st('SELECT * FROM alerts WHERE rule = ? AND ip = ? AND start_ms <= ? AND end_ms >= ? AND superseded_by IS NULL ORDER BY start_ms')
+          .all(doc.rule.id, ip, endMs, startMs) as AlertRow[];
+        const group = groupOf(doc);
+        const old = overlapping.find((r) => !taken.has(r.id) && groupOf(JSON.parse(r.doc) as AlertDocument) === group);
         // Re-keyed only when the anchor moved earlier: when eviction took the anchor away, the
         // alert keeps the id (and the span) of its full evidence, the id hunt over all of it gives.
         if (old && startMs < old.start_ms) return this.rekey(old, doc, now);
         if (old) return this.update(old, { ...doc, event: { ...doc.event, id: old.id } }, now);
         this.s.st(
           'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(id, doc.rule.id, doc.source.ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
+        ).run(id, doc.rule.id, ip, startMs, endMs, JSON.stringify(doc.user.name), JSON.stringify(doc), now, now);
         this.outbox.enqueue(id, 'created', now);
         return { change: 'created', id };
       }
@@ -100,9 +125,9 @@ export class AlertsTable {
   }
 
   /** The stored alert `row` with the episode's evidence (`doc`, under the row's id). */
-  private update(row: AlertRow, doc: AlertDocument, now: string): UpsertResult {
+  private update(row: AlertRow, doc: AlertDocument | SigmaAlertDocument, now: string): UpsertResult {
     const id = row.id;
-    const merged: AlertDocument = { ...doc };
+    const merged: AlertDocument | SigmaAlertDocument = { ...doc };
     const old = JSON.parse(row.doc) as AlertDocument;
     // The raise time is the first one; the rest is evidence that may have grown.
     merged['@timestamp'] = old['@timestamp'];
@@ -117,16 +142,16 @@ export class AlertsTable {
   }
 
   /** The alert stored as `old` is the episode `doc` under its new id: moved there, the old id withdrawn as superseded. */
-  private rekey(old: AlertRow, doc: AlertDocument, now: string): UpsertResult {
+  private rekey(old: AlertRow, doc: AlertDocument | SigmaAlertDocument, now: string): UpsertResult {
     const id = doc.event.id;
-    const merged: AlertDocument = { ...doc, '@timestamp': (JSON.parse(old.doc) as AlertDocument)['@timestamp'] };
+    const merged: AlertDocument | SigmaAlertDocument = { ...doc, '@timestamp': (JSON.parse(old.doc) as AlertDocument)['@timestamp'] };
     // A withdrawn alert that the evidence supports again is open again.
     const status: AlertStatus = old.status === 'withdrawn' ? 'open' : old.status;
     const triage = JSON.parse(old.triage) as StoredAlert['triage'];
     triage.push({ at: now, status, by: 'crosswatch', note: `re-keyed from ${old.id}: an earlier network alert of this episode arrived late, moving its anchor` });
     this.s.st(
       'INSERT INTO alerts (id, rule, ip, start_ms, end_ms, users, doc, status, triage, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(id, doc.rule.id, doc.source.ip, Date.parse(doc.event.start), Math.max(Date.parse(doc.event.end), old.end_ms), JSON.stringify(doc.user.name),
+    ).run(id, doc.rule.id, old.ip, Date.parse(doc.event.start), Math.max(Date.parse(doc.event.end), old.end_ms), JSON.stringify(doc.user.name),
       JSON.stringify(merged), status, JSON.stringify(triage), old.version + 1, old.created_at, now);
     this.appendTriage(old.id, 'withdrawn', 'crosswatch', `superseded by ${id}: an earlier network alert of this episode arrived late`, now);
     this.s.st('UPDATE alerts SET superseded_by = ? WHERE id = ?').run(id, old.id);
@@ -139,12 +164,12 @@ export class AlertsTable {
    * Withdraws this IP's alerts that the latest recomputation did not produce
    * (and that nobody has triaged yet). Returns the withdrawn ids.
    */
-  withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string): string[] {
+  withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string, scope: WithdrawScope = {}): string[] {
     // Alerts whose evidence reaches back before evicted events cannot be recomputed: they stand.
-    const horizon = this.events.horizon(ip);
+    const horizon = scope.horizonMs ?? this.events.horizon(ip);
     return this.s.db.transaction(() => {
-      const rows = this.s.st("SELECT id, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; start_ms: number }>;
-      const gone = rows.filter((r) => r.start_ms >= horizon).map((r) => r.id).filter((id) => !keep.has(id));
+      const rows = this.s.st("SELECT id, rule, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; rule: string; start_ms: number }>;
+      const gone = rows.filter((r) => r.start_ms >= horizon && (!scope.rules || scope.rules.has(r.rule))).map((r) => r.id).filter((id) => !keep.has(id));
       for (const id of gone) {
         this.appendTriage(id, 'withdrawn', 'crosswatch', reason, now);
         this.outbox.enqueue(id, 'withdrawn', now);

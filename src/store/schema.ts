@@ -96,6 +96,20 @@ export function openSchema(db: Database.Database, meta: MetaTable, events: Event
         );
         -- Once per record, as in events; led by the time, for releasing the earliest first.
         CREATE UNIQUE INDEX IF NOT EXISTS quarantine_key ON quarantine (at_ms, record_key);
+        -- The records a rule of the general Sigma path took (src/stream/general-stream.ts),
+        -- whole (its rules may read any field), by IP ('' when none), until eviction.
+        CREATE TABLE IF NOT EXISTS general_events (
+          seq INTEGER PRIMARY KEY,
+          record_key TEXT NOT NULL,
+          ip TEXT NOT NULL,
+          at_ms INTEGER NOT NULL,
+          at_ns INTEGER NOT NULL,
+          doc TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS general_events_key ON general_events (at_ms, at_ns, record_key);
+        CREATE INDEX IF NOT EXISTS general_events_ip ON general_events (ip, at_ms);
+        -- Per IP, before when its general events were evicted: alerts reaching back before it stand.
+        CREATE TABLE IF NOT EXISTS general_evicted (ip TEXT PRIMARY KEY, before_ms INTEGER NOT NULL) WITHOUT ROWID;
       `);
     // Added after version 4 (alerts re-keyed to their episode's id, see AlertsTable.upsertAlert): added in place.
     const alertColumns = db.prepare('PRAGMA table_info(alerts)').all() as Array<{ name: string }>;

@@ -11,12 +11,13 @@
 //   events-table.ts      the events, their per-IP spans (ips), and eviction
 //   quarantine-table.ts  records from the future, held apart until their time
 //   alerts-table.ts      the alerts, their triage, and listing them
+//   general-events-table.ts  the records the general Sigma path took, whole, and their eviction
 //   outbox-table.ts      alert changes queued for the sinks
 //   meta-table.ts        settings and positions by key (incl. the tailer's file offsets)
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AlertDocument } from '../model/alert.js';
+import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
 import type { DecodedEvent } from '../model/event.js';
 import type { DecodedRows } from './rows.js';
 import { Checkpointer } from './checkpointer.js';
@@ -25,11 +26,13 @@ import { openSchema } from './schema.js';
 import { MetaTable } from './meta-table.js';
 import { EventsTable, recordKeyHash } from './events-table.js';
 import { QuarantineTable } from './quarantine-table.js';
+import { GeneralEventsTable, type GeneralEventRow } from './general-events-table.js';
 import { OutboxTable } from './outbox-table.js';
-import { AlertsTable, type AlertFilter, type AlertStatus, type StoredAlert, type UpsertResult } from './alerts-table.js';
+import { AlertsTable, type AlertFilter, type AlertStatus, type StoredAlert, type UpsertOptions, type UpsertResult, type WithdrawScope } from './alerts-table.js';
 
 export { ALERT_STATUSES, TRIAGE_STATUSES, type AlertFilter, type AlertStatus, type StoredAlert } from './alerts-table.js';
 export { recordKeyHash } from './events-table.js';
+export type { GeneralEventRow } from './general-events-table.js';
 
 export interface StoreOptions {
   /**
@@ -57,6 +60,7 @@ export class SqliteStore {
   private readonly meta: MetaTable;
   private readonly events: EventsTable;
   private readonly quarantine: QuarantineTable;
+  private readonly general: GeneralEventsTable;
   private readonly outbox: OutboxTable;
   private readonly alerts: AlertsTable;
 
@@ -67,6 +71,7 @@ export class SqliteStore {
     this.meta = new MetaTable(this.s);
     this.events = new EventsTable(this.s, this.meta, opts.keyHash ?? recordKeyHash);
     this.quarantine = new QuarantineTable(this.s);
+    this.general = new GeneralEventsTable(this.s);
     this.outbox = new OutboxTable(this.s);
     this.alerts = new AlertsTable(this.s, this.events, this.outbox);
     this.db.pragma('journal_mode = WAL');
@@ -120,6 +125,14 @@ export class SqliteStore {
   settleEvicted(ips: ReadonlyArray<{ ip: string; deleted: number }>): void { this.events.settleEvicted(ips); }
   markEvictedBefore(beforeMs: number): void { this.events.markEvictedBefore(beforeMs); }
 
+  // The general Sigma path's records (general-events-table.ts).
+
+  insertGeneralEvents(rows: readonly GeneralEventRow[]): boolean[] { return this.general.insert(rows); }
+  generalEventsForIp(ip: string): DecodedEvent[] { return this.general.eventsForIp(ip); }
+  generalHorizon(ip: string): number { return this.general.horizon(ip); }
+  evictGeneralEvents(horizonMs: number, retentionBeforeMs: number): number { return this.general.evict(horizonMs, retentionBeforeMs); }
+  generalEventCount(): number { return this.general.count(); }
+
   // Records from the future (quarantine-table.ts).
 
   quarantineRows(rows: DecodedRows, which: ArrayLike<number>, room: number, receivedMs: number): { held: number; full: number; earliestMs: number } {
@@ -130,11 +143,11 @@ export class SqliteStore {
 
   // Alerts and triage (alerts-table.ts); every change is queued for the sinks in its transaction.
 
-  upsertAlert(doc: AlertDocument, now: string, taken: ReadonlySet<string> = new Set()): UpsertResult {
-    return this.alerts.upsertAlert(doc, now, taken);
+  upsertAlert(doc: AlertDocument | SigmaAlertDocument, now: string, taken: ReadonlySet<string> = new Set(), opts: UpsertOptions = {}): UpsertResult {
+    return this.alerts.upsertAlert(doc, now, taken, opts);
   }
-  withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string): string[] {
-    return this.alerts.withdrawAlertsExcept(ip, keep, reason, now);
+  withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string, scope?: WithdrawScope): string[] {
+    return this.alerts.withdrawAlertsExcept(ip, keep, reason, now, scope);
   }
   getAlert(id: string): StoredAlert | null { return this.alerts.getAlert(id); }
   listAlerts(f: AlertFilter): { alerts: StoredAlert[]; next: string | null } { return this.alerts.listAlerts(f); }

@@ -15,6 +15,7 @@ export { DEFAULT_FUTURE_SKEW_MS };
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { Counters, type CountersData } from '../pipeline/counters.js';
 import { decodeFramed, decodeOne, type FramedVisitor } from '../pipeline/decode.js';
+import { servedFromSpec, type GeneralRow, type GeneralSpec, type ServedGeneral } from './general-stream.js';
 
 export const MAX_ERRORS_REPORTED = 10;
 
@@ -26,6 +27,8 @@ export interface DecodedBatch {
   errors: Array<{ where: string; reason: string; message: string }>;
   counters: CountersData;
   rows: DecodedRows;
+  /** The records the general Sigma rules serve runs take (general-stream.ts); absent when it runs none. */
+  general?: GeneralRow[];
 }
 
 /**
@@ -61,8 +64,10 @@ export class BatchDecoder {
   /** Records dated past this (arrival plus the skew) do not date the batch's year-less text stamps. */
   private readonly timeLimit = Date.now() + DEFAULT_FUTURE_SKEW_MS;
   private position = 0;
+  private readonly general: GeneralRow[] = [];
 
-  constructor(private readonly ctx: DecodeContext, private readonly watermarkMs: number, private readonly source?: string) {}
+  /** `served`: the general rules serve runs, whose records are kept whole (general-stream.ts). */
+  constructor(private readonly ctx: DecodeContext, private readonly watermarkMs: number, private readonly source?: string, private readonly served?: ServedGeneral | null) {}
 
   private note(at: number, where: string, reason: string, message: string): void {
     this.rejected++;
@@ -96,6 +101,10 @@ export class BatchDecoder {
       if (item.kind !== 'text' && result.event.at.ms > this.latest && result.event.at.ms <= this.timeLimit) this.latest = result.event.at.ms;
       this.accepted++;
       if (correlatable(ev)) this.rows.add(result.event, at);
+      if (this.served) {
+        const g = this.served.row(result.event);
+        if (g) this.general.push(g);
+      }
     },
   };
 
@@ -132,13 +141,14 @@ export class BatchDecoder {
       accepted: this.accepted, rejected: this.rejected,
       errors: this.errors.map(({ where, reason, message }) => ({ where, reason, message })),
       counters, rows: this.rows.build(),
+      ...(this.served ? { general: this.general } : {}),
     };
   }
 }
 
 /** Decodes one batch of framed records at once (see BatchDecoder). */
-export function decodeBatch(items: FramedItem[], ctx: DecodeContext, watermarkMs: number, source?: string): DecodedBatch {
-  const d = new BatchDecoder(ctx, watermarkMs, source);
+export function decodeBatch(items: FramedItem[], ctx: DecodeContext, watermarkMs: number, source?: string, served?: ServedGeneral | null): DecodedBatch {
+  const d = new BatchDecoder(ctx, watermarkMs, source, served);
   d.push(items);
   return d.finish();
 }
@@ -161,6 +171,8 @@ export interface BodyTask {
   watermarkMs: number;
   /** Largest decompressed body. */
   maxBytes: number;
+  /** The general Sigma rules serve runs, as texts (a worker compiles them once); absent when none. */
+  general?: GeneralSpec;
 }
 
 /** Frames and decodes one HTTP body: gunzip when declared, then the same framing as a file. */
@@ -174,7 +186,7 @@ export async function decodeBody(t: BodyTask): Promise<DecodedBatch | BodyError>
       return tooBig ? { status: 413, error: 'decompressed body too large' } : { status: 400, error: `invalid gzip body: ${(err as Error).message}` };
     }
   }
-  const d = new BatchDecoder(t.decode, t.watermarkMs, t.source);
+  const d = new BatchDecoder(t.decode, t.watermarkMs, t.source, t.general ? servedFromSpec(t.general) : null);
   for await (const batch of frameBuffer(body, t.display)) d.push(batch);
   return d.finish();
 }

@@ -33,6 +33,7 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from '../pipeline/counters.js';
 import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, type DecodedBatch } from './stream-decode.js';
 import { ALERT_ROW_ROLE, pickRows, recordKey, type DecodedRows } from '../store/rows.js';
+import { commitGeneral, type GeneralSpec, type ServedGeneral } from './general-stream.js';
 
 export { recordKey };
 
@@ -56,11 +57,13 @@ export interface StreamOptions {
   futureSkewMs?: number;
   /** Events held in quarantine at most (default 100,000); more are dropped and counted. */
   quarantineMax?: number;
+  /** The general Sigma rules serve runs (general-stream.ts); none by default. */
+  general?: ServedGeneral | null;
 }
 
 export const DEFAULT_QUARANTINE_MAX = 100_000;
 /** Why an accepted event was not stored (IngestResult.dropped, crosswatch_events_dropped_total). */
-export type DropReason = 'older-than-retention' | 'quarantine-full';
+export type DropReason = 'older-than-retention' | 'quarantine-full' | 'general-future';
 
 export interface IngestResult {
   accepted: number;
@@ -132,7 +135,8 @@ export class StreamPipeline {
   /** Events since start released from quarantine. */
   private released = 0;
   /** Events since start accepted but not stored, by reason. */
-  private readonly dropped: Record<DropReason, number> = { 'older-than-retention': 0, 'quarantine-full': 0 };
+  private readonly dropped: Record<DropReason, number> = { 'older-than-retention': 0, 'quarantine-full': 0, 'general-future': 0 };
+  private general: ServedGeneral | null;
   /** Events held in quarantine now, and the earliest of their times (Infinity when none). */
   private held: number;
   private heldEarliest: number;
@@ -145,6 +149,22 @@ export class StreamPipeline {
     const q = store.quarantineSummary();
     this.held = q.events;
     this.heldEarliest = q.earliestMs ?? Number.POSITIVE_INFINITY;
+    this.general = opts.general ?? null;
+  }
+
+  /** The general Sigma rules run from the next commit on (a reload); null: none. */
+  setGeneral(served: ServedGeneral | null): void {
+    this.general = served;
+  }
+
+  /** The general rules as texts, for the ingest workers (BodyTask.general); undefined when none. */
+  get generalSpec(): GeneralSpec | undefined {
+    return this.general?.spec;
+  }
+
+  /** The general rules serve runs now, or null. */
+  get servedGeneral(): ServedGeneral | null {
+    return this.general;
   }
 
   /** The latest time an event may move the watermark to: the receiving clock plus the skew. */
@@ -209,7 +229,7 @@ export class StreamPipeline {
    * (default: each record's own origin).
    */
   ingest(items: FramedItem[], source?: string): IngestResult {
-    return this.commit([decodeBatch(items, this.opts.decode, this.watermarkMs, source)])[0]!;
+    return this.commit([decodeBatch(items, this.opts.decode, this.watermarkMs, source, this.general)])[0]!;
   }
 
   /**
@@ -298,12 +318,27 @@ export class StreamPipeline {
         });
       }
     });
+    // The general rules' records (general-stream.ts). Those from beyond the clock's skew are not held
+    // (the quarantine keeps only the built-in rules' rows): dropped and counted, as older ones are.
+    const general = this.general;
+    const generalRows = batches.map((b, bi) => {
+      if (!general || !b.general || b.general.length === 0) return [];
+      const future = b.general.filter((r) => r.atMs > limit).length;
+      if (future > 0) {
+        results[bi]!.dropped['general-future'] = future;
+        results[bi]!.errors.push({
+          where: 'batch', reason: 'general-future',
+          message: `${future} records dated more than ${Math.round((this.opts.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS) / 60_000)} minutes ahead of this service's clock were not given to the general Sigma rules`,
+        });
+      }
+      return b.general.filter((r) => r.atMs <= limit && r.atMs >= retentionBefore);
+    });
     const due = this.heldEarliest <= limit;
     let future = 0;
     let releasedNow = 0;
     let heldNow = 0;
     let heldEarliest = this.heldEarliest;
-    if (due || current.some((r) => r.n > 0) || ahead.some((a) => a.length > 0)) {
+    if (due || current.some((r) => r.n > 0) || ahead.some((a) => a.length > 0) || generalRows.some((g) => g.length > 0)) {
       this.store.transaction(() => {
         // Quarantined events whose time has come join this commit (as one more batch, with no reply).
         const parts = current.slice();
@@ -377,8 +412,17 @@ export class StreamPipeline {
           res.alertsUpdated += r.updated;
         }
         if (releasedNow > 0) heldEarliest = this.store.quarantineSummary().earliestMs ?? Number.POSITIVE_INFINITY;
+        if (general && generalRows.some((g) => g.length > 0)) {
+          const g = commitGeneral(this.store, general, generalRows, this.opts.now?.() ?? new Date());
+          results.forEach((r, bi) => {
+            r.alertsCreated += g.created[bi]!;
+            r.alertsUpdated += g.updated[bi]!;
+          });
+          notes.push(...g.notes);
+        }
       });
     }
+
     // Committed: now the in-memory state follows.
     this.watermarkMs = wm;
     this.future += future;
@@ -430,7 +474,8 @@ export class StreamPipeline {
     }
     // Alerts raised earlier that the full evidence no longer supports (the IP
     // turned out to be shared infrastructure, say) are withdrawn, not left open.
-    for (const id of this.store.withdrawAlertsExcept(ip, produced, 'withdrawn: later events no longer support it (e.g. the IP is shared by too many users)', now.toISOString())) {
+    const scope = { rules: new Set(this.opts.rules.map((r) => r.id)) };
+    for (const id of this.store.withdrawAlertsExcept(ip, produced, 'withdrawn: later events no longer support it (e.g. the IP is shared by too many users)', now.toISOString(), scope)) {
       notes.push(['withdrawn', id]);
     }
     return { created, updated };
@@ -457,7 +502,9 @@ export class StreamPipeline {
       ? this.watermarkMs - (this.opts.retentionMs ?? DEFAULT_RETENTION_MS)
       : Number.MIN_SAFE_INTEGER;
     if (Number.isFinite(this.watermarkMs)) this.store.markEvictedBefore(retentionBefore);
-    let total = 0;
+    // The general rules' records: per IP, those further back than its longest chain of timespans (plus the lateness).
+    let total = this.store.evictGeneralEvents((this.general?.spanMs ?? 0) + this.opts.allowedLatenessMs, retentionBefore);
+    if (total > 0) yield total;
     let after: string | null = '';
     while (after !== null) {
       // A group of stale IPs, up to EVICT_GROUP_ROWS rows (or one IP's, however many).

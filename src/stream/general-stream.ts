@@ -1,0 +1,229 @@
+// serve's general Sigma path: the rules hunt runs on its general path
+// (detect/general.ts: single-event detections, event_count, value_count,
+// temporal, chains), run by the service with hunt's answers whatever the order
+// records arrive in.
+//
+//   decoders (stream-decode.ts, on the ingest workers or this thread)
+//     → GeneralRow: a record some general rule's base detection takes, whole
+//   commit (stream.ts, in its transaction)
+//     → general_events (store/general-events-table.ts), once per record
+//     → single-event detections: an alert per new record, id from rule and record
+//     → correlations: each IP a new record touches is recomputed from its stored
+//       records by the real GeneralDetector, its alerts upserted and the ones no
+//       longer supported withdrawn — as the built-in rules' IPs are (stream.ts).
+//
+// Recomputing by IP gives hunt's episodes only for correlations grouped by
+// source.ip all the way down (detect/ip-group.ts): serve runs those, and names
+// the others as not run (a group of user.name alone gathers every IP's records:
+// that needs another partitioning, not built yet).
+//
+// Workers cannot be handed compiled rules: they are given the rule texts the
+// main thread loaded (GeneralSpec) and compile them once per spec key.
+import { createHash } from 'node:crypto';
+import { buildConfig, type CorrelatorConfig } from '../detect/config.js';
+import { eventKey, GeneralDetector, GeneralMatcher, singleAlertId, type GeneralRules } from '../detect/general.js';
+import { sourceIpGroupIndex } from '../detect/ip-group.js';
+import { loadRuleSet, type RuleSource } from '../detect/rules.js';
+import type { SigmaAlertDocument } from '../model/alert.js';
+import type { DecodedEvent } from '../model/event.js';
+import type { SqliteStore, GeneralEventRow } from '../store/sqlite-store.js';
+
+/** What a worker needs to load the same general rules: the texts and the load settings. */
+export interface GeneralSpec {
+  /** Names this spec (a digest of the rest): a worker compiles each spec once. */
+  key: string;
+  sources: RuleSource[];
+  pipeline?: string;
+  builtinWindowMs?: number;
+  /** The allowlist (engine policy: an allowlisted source feeds no source.ip correlation). */
+  allow: string[];
+}
+
+/** A record a general rule took, as the decoders hand it to the commit. */
+export interface GeneralRow extends GeneralEventRow {
+  /** It feeds a correlation serve runs: its IP is recomputed when it is new. */
+  correlates: boolean;
+  /** The single-event detections that take it (each raises an alert for it). */
+  singles: string[];
+}
+
+/** A general rule serve does not run, and why. */
+export interface NotServed {
+  id: string;
+  name: string;
+  why: string;
+}
+
+export const NOT_BY_IP = 'a correlation grouped by other fields than source.ip gathers records of every IP; serve recomputes one IP at a time (hunt runs it)';
+
+/** The general rules as serve runs them: which, compiled, and what to keep of each record. */
+export class ServedGeneral {
+  readonly matcher: GeneralMatcher;
+  /** The alerting correlations serve runs (grouped by source.ip all the way down). */
+  readonly correlations: ReadonlySet<string>;
+  /** The alerting single-event detections. */
+  readonly singles: ReadonlySet<string>;
+  /** The detections that feed the correlations serve runs, directly or through a chain. */
+  private readonly feeds: ReadonlySet<string>;
+  readonly notServed: NotServed[] = [];
+  /** How far back from an IP's newest record its records can still matter: the longest chain of timespans. */
+  readonly spanMs: number;
+
+  constructor(readonly rules: GeneralRules, readonly config: CorrelatorConfig, readonly spec: GeneralSpec) {
+    this.matcher = new GeneralMatcher(rules, config);
+    const set = rules.set;
+    const ipIndex = sourceIpGroupIndex(set);
+    const resolved = new Map(set.correlations.map((c) => [c.rule.id, c]));
+    const correlations = new Set<string>();
+    const singles = new Set<string>();
+    const feeds = new Set<string>();
+    const span = (id: string): number => {
+      const c = resolved.get(id);
+      if (!c) {
+        feeds.add(id);
+        return 0;
+      }
+      return c.rule.timespanMs + Math.max(0, ...c.inputs.map((i) => span(i.id)));
+    };
+    let spanMs = 0;
+    for (const r of set.alerting) {
+      if (r.kind === 'detection') {
+        singles.add(r.id);
+        continue;
+      }
+      const c = resolved.get(r.id)!;
+      if (ipIndex(c) === null) {
+        this.notServed.push({ id: r.id, name: rules.meta.get(r.id)?.name ?? r.title, why: NOT_BY_IP });
+        continue;
+      }
+      correlations.add(r.id);
+      spanMs = Math.max(spanMs, span(r.id));
+    }
+    this.correlations = correlations;
+    this.singles = singles;
+    this.feeds = feeds;
+    this.spanMs = spanMs;
+  }
+
+  /** Whether serve runs any general rule. */
+  get runs(): boolean {
+    return this.correlations.size > 0 || this.singles.size > 0;
+  }
+
+  /** What the commit needs of a record: null when no rule serve runs takes it. */
+  row(d: DecodedEvent): GeneralRow | null {
+    const m = this.matcher.match(d.event);
+    if (!m) return null;
+    const singles = m.matched.filter((id) => this.singles.has(id));
+    const correlates = m.matched.some((id) => this.feeds.has(id));
+    if (singles.length === 0 && !correlates) return null;
+    return { key: eventKey(d.event), ip: d.event.source?.ip ?? '', atMs: d.at.ms, atNs: d.at.ns, doc: JSON.stringify(d.event), correlates, singles };
+  }
+}
+
+/** The spec for the rules loaded from `sources` with these settings. */
+export function generalSpec(sources: readonly RuleSource[], config: CorrelatorConfig, opts: { pipeline?: string; builtinWindowMs?: number }): GeneralSpec {
+  const rest = { sources: [...sources], ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}), ...(opts.builtinWindowMs !== undefined ? { builtinWindowMs: opts.builtinWindowMs } : {}), allow: [...config.allow.cidrs] };
+  return { key: createHash('sha256').update(JSON.stringify(rest)).digest('hex'), ...rest };
+}
+
+const compiled = new Map<string, ServedGeneral | null>();
+
+/** A worker's served rules for a spec, compiled on first use (the last two specs are kept: a reload overlaps its requests). */
+export function servedFromSpec(spec: GeneralSpec): ServedGeneral | null {
+  if (compiled.has(spec.key)) return compiled.get(spec.key)!;
+  const loaded = loadRuleSet({ sources: spec.sources, ...(spec.pipeline !== undefined ? { pipeline: spec.pipeline } : {}), ...(spec.builtinWindowMs !== undefined ? { builtinWindowMs: spec.builtinWindowMs } : {}) });
+  const config = buildConfig({ allow: spec.allow });
+  const served = loaded.general ? new ServedGeneral(loaded.general, config, spec) : null;
+  if (compiled.size >= 2) compiled.delete(compiled.keys().next().value!);
+  compiled.set(spec.key, served);
+  return served;
+}
+
+/** What one commit's general part changed, for the replies and onAlert. */
+export interface GeneralCommit {
+  /** Per batch, the alerts created and updated. */
+  created: number[];
+  updated: number[];
+  notes: Array<['created' | 'updated' | 'withdrawn', string]>;
+}
+
+/**
+ * The general part of a commit (inside its transaction): stores the batches'
+ * rows, raises the single-event alerts of new records and recomputes the IPs
+ * whose correlations new records can change.
+ */
+export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches: ReadonlyArray<readonly GeneralRow[]>, now: Date): GeneralCommit {
+  const out: GeneralCommit = { created: batches.map(() => 0), updated: batches.map(() => 0), notes: [] };
+  const at = now.toISOString();
+  const dirty = new Map<string, number>();
+  const singles = new GeneralDetector(served.rules, served.config, served.matcher);
+  let anySingle = false;
+  const singleBatch = new Map<string, number>();
+  batches.forEach((rows, bi) => {
+    if (rows.length === 0) return;
+    const fresh = store.insertGeneralEvents(rows);
+    rows.forEach((r, i) => {
+      if (!fresh[i]) return;
+      if (r.correlates && r.ip !== '' && !dirty.has(r.ip)) dirty.set(r.ip, bi);
+      if (r.singles.length > 0) {
+        anySingle = true;
+        singles.add({ at: { ms: r.atMs, ns: r.atNs }, event: JSON.parse(r.doc) as DecodedEvent['event'] });
+        for (const id of r.singles) singleBatch.set(singleAlertId(id, r.key, { ms: r.atMs, ns: r.atNs }), bi);
+      }
+    });
+  });
+  const count = (bi: number, change: 'created' | 'updated' | 'unchanged', id: string): void => {
+    if (change === 'unchanged') return;
+    if (change === 'created') out.created[bi]!++;
+    else out.updated[bi]!++;
+    out.notes.push([change, id]);
+  };
+  if (anySingle) {
+    // One alert per new record and rule: its id is the rule's and the record's, so a record met again finds it.
+    for (const doc of singles.finish(now)) {
+      if (!served.singles.has(doc.rule.id)) continue;
+      const r = store.upsertAlert(doc, at, new Set(), { takeover: false });
+      count(singleBatch.get(doc.event.id) ?? 0, r.change, r.id);
+    }
+  }
+  for (const [ip, bi] of dirty) {
+    for (const [change, id] of recomputeGeneralIp(store, served, ip, now)) {
+      if (change === 'withdrawn') out.notes.push([change, id]);
+      else count(bi, change, id);
+    }
+  }
+  return out;
+}
+
+/**
+ * Recomputes one IP's general correlations from its stored records and stores
+ * their alerts: an episode whose start moved (a late earlier record, or the
+ * eviction of its first ones) keeps its alert, re-keyed or not as the built-in
+ * rules' are (AlertsTable.upsertAlert); alerts no episode supports any more are
+ * withdrawn.
+ */
+export function recomputeGeneralIp(store: SqliteStore, served: ServedGeneral, ip: string, now: Date): Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]> {
+  const det = new GeneralDetector(served.rules, served.config, served.matcher);
+  for (const d of store.generalEventsForIp(ip)) det.add(d);
+  const docs: SigmaAlertDocument[] = det.finish(now).filter((d) => served.correlations.has(d.rule.id));
+  const at = now.toISOString();
+  const changes: Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]> = [];
+  const produced = new Set<string>();
+  const taken = new Set(docs.map((d) => d.event.id));
+  for (const doc of docs) {
+    // (Every record here is of this IP: its alerts are filed under it.)
+    const filed = { ...doc, source: { ip } };
+    taken.delete(doc.event.id);
+    const r = store.upsertAlert(filed, at, taken);
+    taken.add(doc.event.id);
+    taken.add(r.id);
+    produced.add(r.id);
+    if (r.superseded) changes.push(['withdrawn', r.superseded]);
+    changes.push([r.change, r.id]);
+  }
+  for (const id of store.withdrawAlertsExcept(ip, produced, 'withdrawn: later records no longer support it', at, { rules: served.correlations, horizonMs: store.generalHorizon(ip) })) {
+    changes.push(['withdrawn', id]);
+  }
+  return changes;
+}
