@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import Fastify from 'fastify';
 import { explainIp, type IpExplanation } from '../src/detect/explain.js';
 import type { CorrelationRuleExplanation, GeneralRuleExplanation, SingleRuleExplanation } from '../src/detect/explain-general.js';
 import { GeneralDetector, type GeneralRules } from '../src/detect/general.js';
@@ -20,7 +19,6 @@ import { loadRuleSet, RULES_DIR } from '../src/detect/rules.js';
 import { decodeFramed } from '../src/pipeline/decode.js';
 import type { DecodedEvent } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
 import { items } from './scenario-lines.js';
 import { runCli } from './cli-run.js';
 
