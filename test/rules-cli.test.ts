@@ -13,6 +13,7 @@ import { loadRuleSet, RULES_DIR } from '../src/detect/rules.js';
 import { TARGETS } from '../src/sigma/convert/index.js';
 import { comment } from '../src/cli/rules.js';
 import { runCli } from './cli-run.js';
+import { NOT_BY_IP } from '../src/detect/ip-group.js';
 import { LEGACY_RULE } from './legacy-rule.js';
 
 const GOLDEN = fileURLToPath(new URL('./sigma/golden/convert/', import.meta.url));
@@ -43,13 +44,12 @@ test('rules validate: every problem as file:line: field: reason, exit 2; warning
   assert.equal(ok.code, 0, ok.stdout);
   assert.equal(ok.stdout, '4 rules, 3 correlations, all valid\n');
 
-  // Without the built-ins, network_alert is unknown: invalid; the base rule then alerts alone, which serve does not run.
+  // Without the built-ins, network_alert is unknown: invalid; the base rule then alerts alone (hunt and serve run it).
   const alone = await runCli(['rules', 'validate', dir]);
   assert.equal(alone.code, 2);
   const lines = alone.stdout.trim().split('\n');
   assert.match(lines[0]!, /legacy\.yml:\d+: correlation\.rules\[0\]: unknown rule "network_alert"/);
-  assert.match(lines[1]!, /^warning: .*legacy\.yml:2: detection: "local-legacy-protocol-signin" raises alerts on single events: serve does not run it yet \(hunt does\)$/);
-  assert.equal(lines[2], '1 problem: the rules named are invalid and do not load (1 rule, 0 correlations loaded)');
+  assert.equal(lines[1], '1 problem: the rules named are invalid and do not load (1 rule, 0 correlations loaded)');
 
   // Several mistakes, each named; a file name with a terminal escape in it is shown escaped.
   const bad = join(dir, 'bad\u001b[2Jrule.yml');
@@ -130,7 +130,7 @@ test('rules test: a sample that does not do what it says fails (exit 1), naming 
   assert.match(invalid.stdout, /cw-entra-signin-after-network-alert {2,}1\/1/);
 });
 
-test('a rule only hunt runs (an event_count correlation): validate warns (exit 0), test runs its samples through the general path', async () => {
+test('an event_count correlation: valid, run by hunt and serve (grouped by user.name alone, serve does not run it: a warning, exit 0); test runs its samples through the general path', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-rules-cli-'));
   writeFileSync(join(dir, 'spray.yml'), `title: Failed sign-in
 id: local-failed-signin
@@ -159,8 +159,14 @@ level: high
 
   const v = await runCli(['rules', 'validate', dir]);
   assert.equal(v.code, 0, v.stdout);
-  assert.equal(v.stdout, `warning: ${join(dir, 'spray.yml')}:8: correlation: "local-spray" is an event_count correlation: serve does not run it yet (hunt does); `
-    + 'serve runs only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip\n1 rule, 1 correlation, all valid; 1 warning (above)\n');
+  assert.equal(v.stdout, '1 rule, 1 correlation, all valid\n');
+  // Grouped by user.name: hunt runs it, serve (which recomputes one IP at a time) does not: a warning.
+  const byUser = mkdtempSync(join(tmpdir(), 'cw-rules-cli-'));
+  writeFileSync(join(byUser, 'spray.yml'), readFileSync(join(dir, 'spray.yml'), 'utf8').replace('group-by: [source.ip]', 'group-by: [user.name]'));
+  const u = await runCli(['rules', 'validate', byUser]);
+  assert.equal(u.code, 0, u.stdout);
+  assert.equal(u.stdout, `warning: ${join(byUser, 'spray.yml')}:8: correlation.group-by: "local-spray" is not grouped by source.ip in every rule it references: serve does not run it (hunt does); `
+    + `${NOT_BY_IP}\n1 rule, 1 correlation, all valid; 1 warning (above)\n`);
   const t = await runCli(['rules', 'test', dir]);
   assert.equal(t.code, 0, t.stdout);
   assert.equal(t.stdout, 'rule         fire  quiet  result\nlocal-spray  1/1   1/1    pass\n1 rule tested: 2 samples, all passed\n');

@@ -9,7 +9,7 @@
 // invalid — the rule files are the input here, and an invalid rule is to them
 // what a rejected record is under --strict.
 import { BUILTIN, formatProblem, loadRuleSet, type LoadedRules } from '../detect/rules.js';
-import { compileFastRule } from '../detect/rule.js';
+import { NOT_BY_IP, sourceIpGroupIndex } from '../detect/ip-group.js';
 import type { SigmaProblem } from '../sigma/types.js';
 import { convertRules, isTarget, TARGETS, type Target } from '../sigma/convert/index.js';
 import { terminalSafe } from './terminal.js';
@@ -62,31 +62,22 @@ export function checkRules(paths: readonly string[], opts: CheckOptions = {}): C
   return { loaded, invalid, warnings: [...loaded.notRunnable, ...notRunBy(loaded)], huntRuns };
 }
 
-/** Serve's limits (rules the general Sigma path runs in hunt only, so far) and informational rules, as warnings. */
+/** Serve's limit (correlations not grouped by source.ip, which it cannot recompute per IP) and informational rules, as warnings. */
 function notRunBy(loaded: LoadedRules): string[] {
   const out: SigmaProblem[] = [];
   const { sigma } = loaded;
-  const general = loaded.general?.meta;
+  const general = loaded.general;
+  const ipIndex = general ? sourceIpGroupIndex(general.set) : null;
   for (const rule of sigma.alerting) {
     const at = { file: rule.file, line: rule.line };
     if (rule.level === 'informational') {
       out.push({ ...at, field: 'level', message: `"${rule.id}" is informational, which raises no alerts (Sigma): a correlation may use it` });
       continue;
     }
-    if (!general?.has(rule.id)) continue;
-    const serve = 'serve does not run it yet (hunt does)';
-    if (rule.kind === 'detection') {
-      out.push({ ...at, field: 'detection', message: `"${rule.id}" raises alerts on single events: ${serve}` });
-      continue;
-    }
-    const resolved = sigma.correlations.find((c) => c.rule === rule);
-    const fast = resolved ? compileFastRule(resolved, rule.timespanMs) : 'not resolved';
-    out.push(typeof fast === 'string'
-      ? {
-        ...at, field: 'correlation',
-        message: `"${rule.id}" is ${fast.replace(/^a (?=[aeiou])/, 'an ')}: ${serve}; serve runs only correlations of a network alert then a successful sign-in or mail access, grouped by source.ip`,
-      }
-      : { ...at, message: `"${rule.id}": more correlations than serve runs at once: ${serve}` });
+    if (!general?.meta.has(rule.id) || rule.kind !== 'correlation') continue;
+    const resolved = general.set.correlations.find((c) => c.rule.id === rule.id);
+    if (resolved && ipIndex!(resolved) !== null) continue;
+    out.push({ ...at, field: 'correlation.group-by', message: `"${rule.id}" is not grouped by source.ip in every rule it references: serve does not run it (hunt does); ${NOT_BY_IP}` });
   }
   return out.map(formatProblem);
 }

@@ -7,6 +7,9 @@
 // gathers events of any IP: neither applies.
 import type { ResolvedCorrelation, RuleSet } from '../sigma/ruleset.js';
 
+/** Why serve does not run a correlation not grouped by source.ip all the way down. */
+export const NOT_BY_IP = 'a correlation grouped by other fields than source.ip gathers records of every IP; serve recomputes one IP at a time (hunt runs it)';
+
 /** A lookup: per correlation of `set`, the index of its group-by entry that carries source.ip, or null. */
 export function sourceIpGroupIndex(set: RuleSet): (res: ResolvedCorrelation) => number | null {
   const resolved = new Map(set.correlations.map((c) => [c.rule.id, c]));

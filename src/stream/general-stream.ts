@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { buildConfig, type CorrelatorConfig } from '../detect/config.js';
 import { eventKey, GeneralDetector, GeneralMatcher, singleAlertId, type GeneralRules } from '../detect/general.js';
-import { sourceIpGroupIndex } from '../detect/ip-group.js';
+import { NOT_BY_IP, sourceIpGroupIndex } from '../detect/ip-group.js';
 import { loadRuleSet, type RuleSource } from '../detect/rules.js';
 import type { SigmaAlertDocument } from '../model/alert.js';
 import type { DecodedEvent } from '../model/event.js';
@@ -54,7 +54,7 @@ export interface NotServed {
   why: string;
 }
 
-export const NOT_BY_IP = 'a correlation grouped by other fields than source.ip gathers records of every IP; serve recomputes one IP at a time (hunt runs it)';
+export { NOT_BY_IP };
 
 /** The general rules as serve runs them: which, compiled, and what to keep of each record. */
 export class ServedGeneral {
