@@ -269,6 +269,10 @@ test('crosswatch serve: its ingest workers take the general rules\' records; the
     assert.equal(general.get('t-user-two-ips')!.kind, 'not-run');
     assert.equal(general.get('t-user-two-ips')!.summary, `not run by serve: ${NOT_BY_IP}`);
     assert.ok((x.source.generalEvents ?? 0) > 0);
+    // The rules the service lists: the correlator's and the general ones it runs, not the one it does not.
+    const listed = ((await (await fetch(`${base}/api/v1/rules`, { headers: auth })).json()) as { rules: Array<{ id: string; severity: string }> }).rules;
+    assert.deepEqual(listed.map((r) => r.id).sort(), ['t-axios-signin', 't-many-users', 't-scan-then-signin', 't-success-after-spray']);
+    assert.equal(listed.find((r) => r.id === 't-success-after-spray')!.severity, 'critical');
     // SIGHUP with the axios rule gone: no new axios alerts from then on; the others run on.
     rmSync(join(rules, 'axios.yml'));
     proc.kill('SIGHUP');

@@ -72,7 +72,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   app.register(rawBodies, { bodyLimit: o.bodyLimit, buffers });
   app.register(authentication, { tokens, sessions });
   // The routes.
-  app.register(uiRoutes, { rules: o.rules ?? [] });
+  app.register(uiRoutes, { rules: o.rules ?? [], general: () => o.pipeline.servedGeneral });
   app.register(sessionRoutes, { tokens, sessions });
   app.register(healthRoutes, { store: o.store, health });
   app.register(ingestRoute, { pipeline: o.pipeline, pool: o.pool, bodyLimit: o.bodyLimit, buffers, ingestLatency, health });

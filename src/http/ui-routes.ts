@@ -4,10 +4,18 @@ import type { FastifyPluginAsync } from 'fastify';
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import type { RuleDefinition } from '../detect/rules.js';
+import type { ServedGeneral } from '../stream/general-stream.js';
 import { UI_CSP, UI_HTML, UI_JS } from './ui.js';
 
 export interface UiOptions {
   rules: readonly RuleDefinition[];
+  /** The general Sigma rules serve runs (read at each request: a reload changes them). */
+  general?: () => ServedGeneral | null;
+}
+
+/** Elastic's risk score bands, for a general rule (whose level became its risk score). */
+function severityOf(risk: number): RuleDefinition['severity'] {
+  return risk >= 99 ? 'critical' : risk >= 73 ? 'high' : risk >= 47 ? 'medium' : 'low';
 }
 
 // The investigation guides are markdown (rules/*.yaml): rendered here, once, and
@@ -47,10 +55,17 @@ export const uiRoutes: FastifyPluginAsync<UiOptions> = async (app, o) => {
   app.get('/ui.js', async (_req, reply) =>
     reply.header('content-type', 'text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(UI_JS));
   // Rendered once per set of rules: serve swaps the array's contents on SIGHUP.
-  let rendered: { from: RuleDefinition[]; rules: Array<Record<string, unknown>> } | null = null;
+  let rendered: { from: RuleDefinition[]; general: ServedGeneral | null; rules: Array<Record<string, unknown>> } | null = null;
   app.get('/api/v1/rules', async () => {
     const now = [...o.rules];
-    if (!rendered || rendered.from.length !== now.length || rendered.from.some((r, i) => r !== now[i])) rendered = { from: now, rules: ruleSummaries(now) };
+    const general = o.general?.() ?? null;
+    if (!rendered || rendered.general !== general || rendered.from.length !== now.length || rendered.from.some((r, i) => r !== now[i])) {
+      // The general rules serve runs follow the correlator's: their guide is their description.
+      const served = general ? [...general.singles, ...general.correlations].map((id) => general.rules.meta.get(id)!).map((m) => ({
+        id: m.id, name: m.name, description: m.description, severity: severityOf(m.risk_score), risk_score: m.risk_score, guide: m.description, guide_html: guideHtml(m.description),
+      })) : [];
+      rendered = { from: now, general, rules: [...ruleSummaries(now), ...served] };
+    }
     return { rules: rendered.rules };
   });
 };
