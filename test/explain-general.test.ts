@@ -1,13 +1,12 @@
 // explain for the rules of hunt's general Sigma path (issue #17 item 8):
 // single-event detections, event_count, value_count, temporal, chains. The rules
-// are test/sigma-hunt.test.ts's (the same texts, copied: importing that file
-// would run its tests) and the records its shapes (the rule samples' Entra
+// are test/sigma-hunt.test.ts's (sigma-test-rules.ts) and the records its shapes (the rule samples' Entra
 // sign-in and Suricata alert, re-addressed and re-timed); then a property that
 // explain says "fired" exactly when the real GeneralDetector makes an alert for
 // that rule and IP, and that its best windows are the brute-force ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -15,128 +14,15 @@ import { explainIp, type IpExplanation } from '../src/detect/explain.js';
 import type { CorrelationRuleExplanation, GeneralRuleExplanation, SingleRuleExplanation } from '../src/detect/explain-general.js';
 import { GeneralDetector, type GeneralRules } from '../src/detect/general.js';
 import { buildConfig, type CorrelatorSettings } from '../src/detect/config.js';
-import { loadRuleSet, RULES_DIR } from '../src/detect/rules.js';
+import { loadRuleSet } from '../src/detect/rules.js';
 import { decodeFramed } from '../src/pipeline/decode.js';
 import type { DecodedEvent } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
 import { items } from './scenario-lines.js';
 import { runCli } from './cli-run.js';
+import { RULES, T0, alert, iso, signin } from './sigma-test-rules.js';
 
-const SCENARIO = join(RULES_DIR, 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
-const T0 = Date.parse('2026-03-02T10:00:00Z');
 const M = 60_000;
-const iso = (min: number): string => new Date(T0 + min * M).toISOString();
-
-// --- test/sigma-hunt.test.ts's record shapes and rules, copied. ---
-
-let n = 0;
-/** An Entra diagnostic sign-in (the sample's record) from `ip` at T0 + `min` minutes. */
-function signin(ip: string, min: number, o: { user?: string; ok?: boolean; ua?: string; id?: string } = {}): string {
-  const s = JSON.parse(readFileSync(join(SCENARIO, 'signins.json'), 'utf8')) as { callerIpAddress: string; resultType: string; properties: Record<string, unknown> };
-  s.callerIpAddress = ip;
-  s.resultType = o.ok === false ? '50126' : '0';
-  Object.assign(s.properties, {
-    ipAddress: ip, id: o.id ?? `rec-${n++}`, createdDateTime: iso(min), userPrincipalName: o.user ?? 'megan.bowen@contoso.com',
-    status: o.ok === false ? { errorCode: 50126, failureReason: 'Invalid username or password.' } : { errorCode: 0 },
-    ...(o.ua ? { userAgent: o.ua } : {}),
-  });
-  return JSON.stringify(s);
-}
-
-/** The sample's Suricata alert from `ip` at T0 + `min`, with its signature. */
-function alert(ip: string, min: number, signature: string): string {
-  const e = JSON.parse(readFileSync(join(SCENARIO, 'eve.json'), 'utf8')) as { src_ip: string; timestamp: string; alert: { signature: string } };
-  e.src_ip = ip;
-  e.timestamp = iso(min).replace('Z', '+0000');
-  e.alert.signature = signature;
-  return JSON.stringify(e);
-}
-
-const RULES = {
-  'axios.yml': `
-title: Sign-in with an axios user agent
-id: t-axios-signin
-status: test
-logsource: { product: azure, service: signinlogs }
-detection:
-  ua:
-    user_agent.original|startswith: 'axios/'
-  condition: ua
-level: medium
-`,
-  'spray.yml': `
-title: Failed sign-in
-id: t-failed-signin
-name: failed_signin
-logsource: { product: azure, service: signinlogs }
-detection:
-  failed:
-    event.outcome: failure
-  condition: failed
-level: low
----
-title: Password spray from one IP
-id: t-password-spray
-name: password_spray
-correlation:
-  type: event_count
-  rules: [failed_signin]
-  group-by: [source.ip]
-  timespan: 10m
-  condition: { gte: 3 }
-level: high
----
-title: Success after a burst of failures
-id: t-success-after-spray
-correlation:
-  type: temporal_ordered
-  rules: [password_spray, successful_signin]
-  group-by: [source.ip]
-  timespan: 1h
-level: critical
----
-title: Successful sign-in
-id: t-successful-signin
-name: successful_signin
-logsource: { product: azure, service: signinlogs }
-detection:
-  ok:
-    event.outcome: success
-  condition: ok
-level: informational
-`,
-  'many-users.yml': `
-title: Three accounts from one IP in an hour
-id: t-many-users
-correlation:
-  type: value_count
-  rules: [successful_signin]
-  group-by: [source.ip]
-  timespan: 1h
-  condition: { gte: 3, field: user.name }
-level: high
-`,
-  'scan-then-signin.yml': `
-title: Scan alert
-id: t-scan-alert
-name: scan_alert
-logsource: { category: ids }
-detection:
-  scan:
-    rule.name|contains: SCAN
-  condition: scan
-level: informational
----
-title: Sign-in within 30 minutes of a scan alert
-id: t-scan-then-signin
-correlation:
-  type: temporal_ordered
-  rules: [scan_alert, successful_signin]
-  group-by: [source.ip]
-  timespan: 30m
-level: high
-`,
-};
 
 /** More shapes: temporal, a group-by of source.ip and user.name (generate: its rule alerts too), one of user.name alone, an alias, neq. */
 const SHAPES = `
@@ -370,8 +256,8 @@ test('a single-event detection: the axios sign-in matched (once, with hunt\'s al
     const moz = single(explain('81.2.69.11', lines, r.general), 't-axios-signin');
     assert.equal(moz.fired, false);
     assert.deepEqual([moz.matchedCount, moz.notMatched.count, moz.outsideLogSource, moz.logsource], [0, 1, 0, 'product azure, service signinlogs']);
-    assert.match(moz.notMatched.sample[0]!.miss, /^t-axios-signin does not take it: ua: user_agent\.original is "Mozilla\/5\.0", the rule wants user_agent\.original\|startswith: axios\/ \(axios\.yml:8\)$/);
-    assert.equal(moz.summary, 'did not fire: t-axios-signin does not take the one record of its log source from this IP: ua: user_agent.original is "Mozilla/5.0", the rule wants user_agent.original|startswith: axios/ (axios.yml:8)');
+    assert.match(moz.notMatched.sample[0]!.miss, /^t-axios-signin does not take it: ua: user_agent\.original is "Mozilla\/5\.0", the rule wants user_agent\.original\|startswith: axios\/ \(axios\.yml:7\)$/);
+    assert.equal(moz.summary, 'did not fire: t-axios-signin does not take the one record of its log source from this IP: ua: user_agent.original is "Mozilla/5.0", the rule wants user_agent.original|startswith: axios/ (axios.yml:7)');
     // A network alert is outside its log source.
     const other = single(explain('81.2.69.12', [alert('81.2.69.12', 0, 'ET SCAN x')], r.general), 't-axios-signin');
     assert.equal(other.summary, 'did not fire: no record of the log source of t-axios-signin (product azure, service signinlogs) from this IP (1 other record)');

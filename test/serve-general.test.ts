@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildConfig, type CorrelatorConfig } from '../src/detect/config.js';
 import { loadRuleSet, type RuleDefinition } from '../src/detect/rules.js';
 import { generalSpec, NOT_BY_IP, ServedGeneral } from '../src/stream/general-stream.js';
@@ -20,18 +19,16 @@ import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { ExplainReply } from '../src/http/explain-api.js';
 import { Rng } from '../src/generate/rng.js';
 import { runCli } from './cli-run.js';
-import { alertLine, items, signinLine } from './scenario-lines.js';
+import { items } from './scenario-lines.js';
+import { alert, signin, SIGMA_RULES_DIR, T0 } from './sigma-test-rules.js';
 import { allAlerts, startServe, waitFor } from './serve-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BENCH_RULES = join(ROOT, 'bench', 'sigma-rules');
-const DAY = Date.parse('2026-03-02T10:00:00Z');
-const iso = (min: number): string => new Date(DAY + min * 60_000).toISOString();
+const DAY = T0;
 
 /** The bench rules, and one grouped by user.name alone (serve does not run it). */
 function ruleDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cw-serve-general-rules-'));
-  cpSync(BENCH_RULES, dir, { recursive: true });
+  cpSync(SIGMA_RULES_DIR, dir, { recursive: true });
   writeFileSync(join(dir, 'by-user.yml'), `
 title: One account from two IPs within ten minutes
 id: t-user-two-ips
@@ -44,27 +41,6 @@ correlation:
 level: medium
 `);
   return dir;
-}
-
-/** A failed sign-in line (the scenario's sign-in, failed). */
-function failedLine(ip: string, at: string, user?: string): string {
-  const s = JSON.parse(signinLine(ip, at, user)) as { resultType: string; properties: Record<string, unknown> };
-  s.resultType = '50126';
-  s.properties.status = { errorCode: 50126, failureReason: 'Invalid username or password.' };
-  return JSON.stringify(s);
-}
-
-/** A sign-in with an axios user agent. */
-function axiosLine(ip: string, at: string): string {
-  const s = JSON.parse(signinLine(ip, at)) as { properties: Record<string, unknown> };
-  s.properties.userAgent = 'axios/1.6.7';
-  return JSON.stringify(s);
-}
-
-function scanLine(ip: string, at: string): string {
-  const e = JSON.parse(alertLine(ip, at)) as { alert: { signature: string } };
-  e.alert.signature = 'ET SCAN Potential SSH Scan';
-  return JSON.stringify(e);
 }
 
 /**
@@ -86,17 +62,17 @@ function scenario(seed: number): string[] {
       if (kind === 0) {
         // A spray: 2 to 4 failures a few minutes apart, perhaps a success after.
         const n = rng.range(2, 4);
-        for (let i = 0; i < n; i++) lines.push(failedLine(ip, iso(t + i * rng.range(1, 5)), users[i % users.length]));
-        if (k === 0 || rng.range(0, 1) === 1) lines.push(signinLine(ip, iso(t + n * 5 + rng.range(1, 70)), user));
+        for (let i = 0; i < n; i++) lines.push(signin(ip, t + i * rng.range(1, 5), { ok: false, user: users[i % users.length]! }));
+        if (k === 0 || rng.range(0, 1) === 1) lines.push(signin(ip, t + n * 5 + rng.range(1, 70), { user }));
       } else if (kind === 1) {
-        for (let i = 0; i < 3; i++) lines.push(signinLine(ip, iso(t + i * rng.range(5, 30)), users[(i + k) % users.length]));
+        for (let i = 0; i < 3; i++) lines.push(signin(ip, t + i * rng.range(5, 30), { user: users[(i + k) % users.length]! }));
       } else if (kind === 2) {
-        lines.push(scanLine(ip, iso(t)));
-        lines.push(signinLine(ip, iso(t + rng.range(1, 45)), user));
+        lines.push(alert(ip, t, 'ET SCAN Potential SSH Scan'));
+        lines.push(signin(ip, t + rng.range(1, 45), { user }));
       } else if (kind === 3) {
-        lines.push(axiosLine(ip, iso(t)));
+        lines.push(signin(ip, t, { ua: 'axios/1.6.7' }));
       } else {
-        lines.push(signinLine(ip, iso(t), user));
+        lines.push(signin(ip, t, { user }));
       }
       t += rng.range(10, 900);
     }
@@ -206,12 +182,12 @@ test('serve: a late record that moves an episode\'s start re-keys its alert to h
     const { store, pipeline } = pipelineFor(tmp, g);
     try {
       // Three failures in 10 minutes, then a success: the chain fires.
-      const early = [failedLine(ip, iso(2)), failedLine(ip, iso(4)), failedLine(ip, iso(6)), signinLine(ip, iso(30))];
+      const early = [signin(ip, 2, { ok: false }), signin(ip, 4, { ok: false }), signin(ip, 6, { ok: false }), signin(ip, 30)];
       pipeline.ingest(items(...early));
       const first = openAlerts(store).filter((a) => a.startsWith('t-success-after-spray '));
       assert.equal(first.length, 1);
       // A failure before them arrives late: the spray, and the chain's episode, start earlier.
-      const late = failedLine(ip, iso(0));
+      const late = signin(ip, 0, { ok: false });
       pipeline.ingest(items(late));
       const now = openAlerts(store).filter((a) => a.startsWith('t-success-after-spray '));
       assert.equal(now.length, 1, 'still one alert for the episode');
@@ -223,11 +199,11 @@ test('serve: a late record that moves an episode\'s start re-keys its alert to h
       assert.equal(old.status, 'withdrawn');
       assert.match(old.triage.at(-1)!.note ?? '', /superseded by/);
       // Much later records of the same IP: the old ones are evicted, the alert stands.
-      pipeline.ingest(items(signinLine(ip, iso(5 * 24 * 60))));
+      pipeline.ingest(items(signin(ip, 5 * 24 * 60)));
       const removed = pipeline.evict();
       assert.ok(removed >= 5, `evicted ${removed}`);
       assert.equal(store.generalEventsForIp(ip).length, 1);
-      pipeline.ingest(items(signinLine(ip, iso(5 * 24 * 60 + 1))));
+      pipeline.ingest(items(signin(ip, 5 * 24 * 60 + 1)));
       assert.deepEqual(openAlerts(store).filter((a) => a.startsWith('t-success-after-spray ')), now, 'the alert stands after its records went');
     } finally {
       store.close();
@@ -276,7 +252,7 @@ test('crosswatch serve: its ingest workers take the general rules\' records; the
     // SIGHUP with the axios rule gone: no new axios alerts from then on; the others run on.
     rmSync(join(rules, 'axios.yml'));
     proc.kill('SIGHUP');
-    const ax = JSON.parse(axiosLine('81.2.69.99', iso(3000))) as Record<string, unknown>;
+    const ax = JSON.parse(signin('81.2.69.99', 3000, { ua: 'axios/1.6.7' })) as Record<string, unknown>;
     await waitFor('the reload', 10_000, async () => {
       const body = `${JSON.stringify({ ...ax, properties: { ...(ax.properties as object), id: `probe-${Date.now()}` } })}\n`;
       const r = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body });
