@@ -15,10 +15,9 @@ import type { CorrelationRuleExplanation, GeneralRuleExplanation, SingleRuleExpl
 import { GeneralDetector, type GeneralRules } from '../src/detect/general.js';
 import { buildConfig, type CorrelatorSettings } from '../src/detect/config.js';
 import { loadRuleSet } from '../src/detect/rules.js';
-import { decodeFramed } from '../src/pipeline/decode.js';
 import type { DecodedEvent } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
-import { items } from './scenario-lines.js';
+import { decodeLines as decode } from './scenario-lines.js';
 import { runCli } from './cli-run.js';
 import { RULES, T0, alert, iso, signin } from './sigma-test-rules.js';
 
@@ -91,17 +90,6 @@ function ruleDir(shapes = false): { dir: string; general: GeneralRules; cleanup:
   return { dir, general: loaded.general, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Lines decoded as hunt decodes them. */
-function decode(...lines: string[]): DecodedEvent[] {
-  const out: DecodedEvent[] = [];
-  decodeFramed(items(...lines), { ctx: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 2), ns: 0 } } }, {
-    decoded: ({ result }) => {
-      assert.ok(result.ok, result.ok ? '' : result.error.message);
-      out.push(result.event);
-    },
-  });
-  return out;
-}
 
 function explain(ip: string, lines: string[], general: GeneralRules, settings: CorrelatorSettings = {}): IpExplanation {
   return explainIp(ip, decode(...lines), [], buildConfig(settings), { general });

@@ -17,7 +17,7 @@ import { loadRules, RULES_DIR, type RuleDefinition } from '../src/detect/rules.j
 import { decodeFramed } from '../src/pipeline/decode.js';
 import type { DecodedEvent, Role } from '../src/model/event.js';
 import { formatInstant, type Instant } from '../src/model/time.js';
-import { alertLine, items, signinLine } from './scenario-lines.js';
+import { alertLine, decodeLines as decode, signinLine } from './scenario-lines.js';
 import { generate } from '../src/generate/generator.js';
 import { expandInputs } from '../src/inputs/inputs.js';
 import { frameFile } from '../src/inputs/framing.js';
@@ -44,17 +44,6 @@ function failedSigninLine(ip: string, iso: string): string {
   return JSON.stringify(s);
 }
 
-/** Lines decoded as hunt decodes them. */
-function decode(...lines: string[]): DecodedEvent[] {
-  const out: DecodedEvent[] = [];
-  decodeFramed(items(...lines), { ctx: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 2), ns: 0 } } }, {
-    decoded: ({ result }) => {
-      assert.ok(result.ok, result.ok ? '' : result.error.message);
-      out.push(result.event);
-    },
-  });
-  return out;
-}
 
 function explain(lines: string[], settings: CorrelatorSettings = {}, ip = IP, rules?: RuleDefinition[]): IpExplanation {
   const config = buildConfig(settings);

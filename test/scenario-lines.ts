@@ -1,12 +1,15 @@
 // Record lines for stream and serve tests: a network alert and an Entra sign-in
 // from the rule samples' firing scenario, re-addressed and re-timed; and a
 // generated dataset as the NDJSON/text lines a shipper would send.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generate/generator.js';
 import { frameFile, frameLine, type FramedItem } from '../src/inputs/framing.js';
 import { expandInputs } from '../src/inputs/inputs.js';
+import { decodeFramed } from '../src/pipeline/decode.js';
+import type { DecodedEvent } from '../src/model/event.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIO = join(ROOT, 'rules', 'samples', 'cw-entra-signin-after-network-alert', 'fire', 'signin-after-scan');
@@ -36,6 +39,18 @@ export function signinLine(ip: string, iso: string, user = 'megan.bowen@contoso.
 export function items(...lines: string[]): FramedItem[] {
   const out: FramedItem[] = [];
   lines.forEach((l, i) => frameLine(l, { source: 'test', line: i + 1 }, out));
+  return out;
+}
+
+/** Lines decoded as hunt decodes them (a record that does not decode fails the test). */
+export function decodeLines(...lines: string[]): DecodedEvent[] {
+  const out: DecodedEvent[] = [];
+  decodeFramed(items(...lines), { ctx: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 2, 2), ns: 0 } } }, {
+    decoded: ({ result }) => {
+      assert.ok(result.ok, result.ok ? '' : result.error.message);
+      out.push(result.event);
+    },
+  });
   return out;
 }
 
