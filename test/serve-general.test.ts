@@ -8,12 +8,13 @@
 // the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, type CorrelatorConfig } from '../src/detect/config.js';
 import { loadRuleSet, type RuleDefinition } from '../src/detect/rules.js';
-import { generalSpec, NOT_BY_IP, ServedGeneral } from '../src/stream/general-stream.js';
+import { generalSpec, NOT_BY_IP, ServedGeneral, touchedSpans } from '../src/stream/general-stream.js';
 import { StreamPipeline } from '../src/stream/stream.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { ExplainReply } from '../src/http/explain-api.js';
@@ -265,4 +266,26 @@ test('crosswatch serve: its ingest workers take the general rules\' records; the
     rmSync(rules, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('touchedSpans: around each new record, out to the first gap longer than the span on each side; disjoint, in order', () => {
+  fc.assert(fc.property(
+    fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 60 }),
+    fc.integer({ min: 0, max: 40 }),
+    fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+    (raw, gap, picks) => {
+      const times = [...raw].sort((a, b) => a - b);
+      const touched = picks.map((p) => times[p % times.length]!);
+      const spans = touchedSpans(times, touched, gap);
+      // The reference: split the times at every gap > `gap`; the runs holding a touched time.
+      const runs: Array<{ fromMs: number; toMs: number }> = [];
+      for (const t of times) {
+        const last = runs[runs.length - 1];
+        if (last && t - last.toMs <= gap) last.toMs = t;
+        else runs.push({ fromMs: t, toMs: t });
+      }
+      const want = runs.filter((r) => touched.some((t) => t >= r.fromMs && t <= r.toMs));
+      assert.deepEqual(spans, want);
+    },
+  ), { numRuns: 500 });
 });

@@ -67,6 +67,8 @@ export interface WithdrawScope {
   rules?: ReadonlySet<string>;
   /** Alerts starting before this stand (default: the IP's events' eviction horizon). */
   horizonMs?: number;
+  /** Only alerts lying within this span (ms, inclusive): the part of the IP's records recomputed. */
+  within?: { fromMs: number; toMs: number };
 }
 
 /** A general Sigma correlation's group (crosswatch.group), as text; built-in alerts have none. */
@@ -168,8 +170,10 @@ export class AlertsTable {
     // Alerts whose evidence reaches back before evicted events cannot be recomputed: they stand.
     const horizon = scope.horizonMs ?? this.events.horizon(ip);
     return this.s.db.transaction(() => {
-      const rows = this.s.st("SELECT id, rule, start_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; rule: string; start_ms: number }>;
-      const gone = rows.filter((r) => r.start_ms >= horizon && (!scope.rules || scope.rules.has(r.rule))).map((r) => r.id).filter((id) => !keep.has(id));
+      const rows = this.s.st("SELECT id, rule, start_ms, end_ms FROM alerts WHERE ip = ? AND status = 'open'").all(ip) as Array<{ id: string; rule: string; start_ms: number; end_ms: number }>;
+      const w = scope.within;
+      const gone = rows.filter((r) => r.start_ms >= horizon && (!scope.rules || scope.rules.has(r.rule)) && (!w || (r.start_ms >= w.fromMs && r.end_ms <= w.toMs)))
+        .map((r) => r.id).filter((id) => !keep.has(id));
       for (const id of gone) {
         this.appendTriage(id, 'withdrawn', 'crosswatch', reason, now);
         this.outbox.enqueue(id, 'withdrawn', now);

@@ -28,11 +28,16 @@ export class GeneralEventsTable {
     return this.s.transaction(() => rows.map((r) => ins.run(r.key, r.ip, r.atMs, r.atNs, r.doc).changes === 1));
   }
 
-  /** An IP's stored records, in time order. */
-  eventsForIp(ip: string): DecodedEvent[] {
-    const rows = this.s.st('SELECT at_ms, at_ns, doc FROM general_events WHERE ip = ? ORDER BY at_ms, at_ns, seq')
-      .all(ip) as Array<{ at_ms: number; at_ns: number; doc: string }>;
+  /** An IP's stored records, in time order; only those from `fromMs` to `toMs` (inclusive) when given. */
+  eventsForIp(ip: string, fromMs = Number.MIN_SAFE_INTEGER, toMs = Number.MAX_SAFE_INTEGER): DecodedEvent[] {
+    const rows = this.s.st('SELECT at_ms, at_ns, doc FROM general_events WHERE ip = ? AND at_ms >= ? AND at_ms <= ? ORDER BY at_ms, at_ns, seq')
+      .all(ip, fromMs, toMs) as Array<{ at_ms: number; at_ns: number; doc: string }>;
     return rows.map((r) => ({ at: { ms: r.at_ms, ns: r.at_ns }, event: JSON.parse(r.doc) as NormalizedEvent }));
+  }
+
+  /** The times (ms) of an IP's stored records, ascending (from the index alone). */
+  timesForIp(ip: string): number[] {
+    return (this.s.st('SELECT at_ms FROM general_events WHERE ip = ? ORDER BY at_ms').pluck().all(ip) as number[]);
   }
 
   /** Before this time (ms) the IP's general records were evicted; -Infinity when never. */

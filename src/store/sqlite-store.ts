@@ -128,7 +128,8 @@ export class SqliteStore {
   // The general Sigma path's records (general-events-table.ts).
 
   insertGeneralEvents(rows: readonly GeneralEventRow[]): boolean[] { return this.general.insert(rows); }
-  generalEventsForIp(ip: string): DecodedEvent[] { return this.general.eventsForIp(ip); }
+  generalEventsForIp(ip: string, fromMs?: number, toMs?: number): DecodedEvent[] { return this.general.eventsForIp(ip, fromMs, toMs); }
+  generalTimesForIp(ip: string): number[] { return this.general.timesForIp(ip); }
   generalHorizon(ip: string): number { return this.general.horizon(ip); }
   evictGeneralEvents(horizonMs: number, retentionBeforeMs: number): number { return this.general.evict(horizonMs, retentionBeforeMs); }
   generalEventCount(): number { return this.general.count(); }

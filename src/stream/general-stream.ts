@@ -156,7 +156,8 @@ export interface GeneralCommit {
 export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches: ReadonlyArray<readonly GeneralRow[]>, now: Date): GeneralCommit {
   const out: GeneralCommit = { created: batches.map(() => 0), updated: batches.map(() => 0), notes: [] };
   const at = now.toISOString();
-  const dirty = new Map<string, number>();
+  /** Per IP touched: the batch that first did (its reply counts the changes), and the new records' times. */
+  const dirty = new Map<string, { bi: number; times: number[] }>();
   const singles = new GeneralDetector(served.rules, served.config, served.matcher);
   let anySingle = false;
   const singleBatch = new Map<string, number>();
@@ -165,7 +166,11 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
     const fresh = store.insertGeneralEvents(rows);
     rows.forEach((r, i) => {
       if (!fresh[i]) return;
-      if (r.correlates && r.ip !== '' && !dirty.has(r.ip)) dirty.set(r.ip, bi);
+      if (r.correlates && r.ip !== '') {
+        const d = dirty.get(r.ip);
+        if (d) d.times.push(r.atMs);
+        else dirty.set(r.ip, { bi, times: [r.atMs] });
+      }
       if (r.singles.length > 0) {
         anySingle = true;
         singles.add({ at: { ms: r.atMs, ns: r.atNs }, event: JSON.parse(r.doc) as DecodedEvent['event'] });
@@ -187,8 +192,8 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
       count(singleBatch.get(doc.event.id) ?? 0, r.change, r.id);
     }
   }
-  for (const [ip, bi] of dirty) {
-    for (const [change, id] of recomputeGeneralIp(store, served, ip, now)) {
+  for (const [ip, { bi, times }] of dirty) {
+    for (const [change, id] of recomputeGeneralIp(store, served, ip, now, times)) {
       if (change === 'withdrawn') out.notes.push([change, id]);
       else count(bi, change, id);
     }
@@ -197,33 +202,66 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
 }
 
 /**
- * Recomputes one IP's general correlations from its stored records and stores
+ * The spans of an IP's records that new records (at `touched`, ms) can change:
+ * around each, out to the first gap longer than `gapMs` on either side. No
+ * match, so no episode, reaches across such a gap (a match's records lie
+ * within its correlation's span, chains included, and a match more than a
+ * timespan after the last one starts a new episode), so each span is
+ * recomputed alone. `times` ascending.
+ */
+export function touchedSpans(times: readonly number[], touched: readonly number[], gapMs: number): Array<{ fromMs: number; toMs: number }> {
+  const spans: Array<{ fromMs: number; toMs: number }> = [];
+  const sorted = [...touched].sort((a, b) => a - b);
+  let lo = 0;
+  for (const t of sorted) {
+    const last = spans[spans.length - 1];
+    if (last && t <= last.toMs) continue;
+    // First index at or after t (t is one of the times: the record is stored).
+    while (lo < times.length && times[lo]! < t) lo++;
+    let a = Math.min(lo, times.length - 1);
+    while (a > 0 && times[a]! - times[a - 1]! <= gapMs) a--;
+    let b = Math.min(lo, times.length - 1);
+    while (b < times.length - 1 && times[b + 1]! - times[b]! <= gapMs) b++;
+    const span = { fromMs: Math.min(times[a]!, t), toMs: Math.max(times[b]!, t) };
+    if (last && span.fromMs <= last.toMs) last.toMs = Math.max(last.toMs, span.toMs);
+    else spans.push(span);
+  }
+  return spans;
+}
+
+/**
+ * Recomputes one IP's general correlations, around the records at `touched`
+ * (ms; all of its records when not given), from its stored records, and stores
  * their alerts: an episode whose start moved (a late earlier record, or the
  * eviction of its first ones) keeps its alert, re-keyed or not as the built-in
- * rules' are (AlertsTable.upsertAlert); alerts no episode supports any more are
- * withdrawn.
+ * rules' are (AlertsTable.upsertAlert); alerts of those spans no episode
+ * supports any more are withdrawn.
  */
-export function recomputeGeneralIp(store: SqliteStore, served: ServedGeneral, ip: string, now: Date): Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]> {
-  const det = new GeneralDetector(served.rules, served.config, served.matcher);
-  for (const d of store.generalEventsForIp(ip)) det.add(d);
-  const docs: SigmaAlertDocument[] = det.finish(now).filter((d) => served.correlations.has(d.rule.id));
-  const at = now.toISOString();
+export function recomputeGeneralIp(store: SqliteStore, served: ServedGeneral, ip: string, now: Date, touched?: readonly number[]): Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]> {
+  const times = store.generalTimesForIp(ip);
+  if (times.length === 0) return [];
+  const spans = touched ? touchedSpans(times, touched, served.spanMs) : [{ fromMs: times[0]!, toMs: times[times.length - 1]! }];
   const changes: Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]> = [];
-  const produced = new Set<string>();
-  const taken = new Set(docs.map((d) => d.event.id));
-  for (const doc of docs) {
-    // (Every record here is of this IP: its alerts are filed under it.)
-    const filed = { ...doc, source: { ip } };
-    taken.delete(doc.event.id);
-    const r = store.upsertAlert(filed, at, taken);
-    taken.add(doc.event.id);
-    taken.add(r.id);
-    produced.add(r.id);
-    if (r.superseded) changes.push(['withdrawn', r.superseded]);
-    changes.push([r.change, r.id]);
-  }
-  for (const id of store.withdrawAlertsExcept(ip, produced, 'withdrawn: later records no longer support it', at, { rules: served.correlations, horizonMs: store.generalHorizon(ip) })) {
-    changes.push(['withdrawn', id]);
+  const at = now.toISOString();
+  for (const span of spans) {
+    const det = new GeneralDetector(served.rules, served.config, served.matcher);
+    for (const d of store.generalEventsForIp(ip, span.fromMs, span.toMs)) det.add(d);
+    const docs: SigmaAlertDocument[] = det.finish(now).filter((d) => served.correlations.has(d.rule.id));
+    const produced = new Set<string>();
+    const taken = new Set(docs.map((d) => d.event.id));
+    for (const doc of docs) {
+      // (Every record here is of this IP: its alerts are filed under it.)
+      const filed = { ...doc, source: { ip } };
+      taken.delete(doc.event.id);
+      const r = store.upsertAlert(filed, at, taken);
+      taken.add(doc.event.id);
+      taken.add(r.id);
+      produced.add(r.id);
+      if (r.superseded) changes.push(['withdrawn', r.superseded]);
+      changes.push([r.change, r.id]);
+    }
+    const scope = { rules: served.correlations, horizonMs: store.generalHorizon(ip), within: span };
+    for (const id of store.withdrawAlertsExcept(ip, produced, 'withdrawn: later records no longer support it', at, scope)) changes.push(['withdrawn', id]);
   }
   return changes;
 }
