@@ -201,8 +201,10 @@ test('rules convert --target T: each built-in rule under a comment header, its q
   const spl = await runCli(['rules', 'convert', '--target', 'spl', join(RULES_DIR, 'network-alert.yml')]);
   assert.equal(spl.stdout, '``` cw-network-alert: Network security alert ```\ntag=ids tag=attack\n');
   const kql = await runCli(['rules', 'convert', '--target', 'kql', join(RULES_DIR, 'network-alert.yml')]);
-  assert.match(kql.stdout, /^\/\/ cw-network-alert: Network security alert\ncannot convert: log source category: ids has no Sentinel table/);
-  assert.equal(kql.code, 0, 'a rule that cannot convert is said, not an error');
+  assert.match(kql.stdout, /^\/\/ cw-network-alert: Network security alert\n_Im_NetworkSession\(\)\n\| where /);
+  const esql = await runCli(['rules', 'convert', '--target', 'esql']);
+  assert.match(esql.stdout, /\/\/ cw-entra-signin-after-network-alert: Detect Entra ID Sign-in After Network Alert\ncannot convert: /);
+  assert.equal(esql.code, 0, 'a rule that cannot convert is said, not an error');
 });
 
 test('rules convert: an unknown target is a usage error (1); rules with problems exit 2, the others converted', async () => {

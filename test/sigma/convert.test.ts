@@ -156,7 +156,7 @@ const CASES: Case[] = [
   { name: 'corr-event-count-user', rule: correlation({ id: 'user-count', type: 'event_count', rules: ['entra_signin_failure'], groupBy: ['user.name'], timespan: '1h', condition: { gt: 2 } }) },
   { name: 'corr-value-count', rule: correlation({ id: 'spray-users', type: 'value_count', rules: ['entra_signin_failure'], groupBy: ['source.ip'], timespan: '1h', condition: { gte: 20, field: 'user.name' } }) },
   { name: 'corr-temporal', rule: correlation({ id: 'signin-and-mail', type: 'temporal', rules: ['entra_signin_success', 'm365_mail_access'], groupBy: ['source.ip'], timespan: '1h' }) },
-  // In order over Sentinel tables only (the built-in correlations start with a network alert, which Sentinel has no table for).
+  // In order over two log sources that are no network alert (the built-in correlations show one that is).
   { name: 'corr-ordered-signin-mail', rule: correlation({ id: 'signin-then-mail', type: 'temporal_ordered', rules: ['entra_signin_success', 'm365_mail_access'], groupBy: ['source.ip'], timespan: '1h' }) },
   {
     name: 'corr-aliases',
@@ -258,8 +258,23 @@ test('the two built-in correlations convert where the target can say "in order" 
     assert.match(b.out.eql, /^\/\/ index: .*\nsequence by source\.ip with maxspan=8h\n/);
     assert.doesNotMatch(b.out.spl, /^cannot convert/);
     assert.match(b.out.esql, /^cannot convert: .*order/);
-    assert.match(b.out.kql, /^cannot convert: log source category: ids has no Sentinel table/);
+    // Sentinel: ASIM's network sessions that carry a threat, joined to the sign-in or mail tables by the threat side's address.
+    assert.match(b.out.kql, /^let cw_events = materialize\(union\n {4}\(_Im_NetworkSession\(\)\n {4}\| where \(isnotempty\(ThreatId\) or /);
+    assert.match(b.out.kql, /\| project cw_time = TimeGenerated, cw_g0 = tostring\(iff\(ThreatField == "DstIpAddr", DstIpAddr, SrcIpAddr\)\), cw_m0 = true, cw_m1 = false\)/);
   }
+});
+
+test('Sentinel: network alerts are ASIM threat sessions; a field with no ASIM column, or one sensor\'s alerts, are refused', () => {
+  const ids = (id: string, logsource: LogSource, ...maps: FieldMatch[][]): DetectionRule => detection({ id, logsource, selections: [sel('selection', ...maps)] });
+  assert.deepEqual(convertRule(ids('sig', IDS, [fm('rule.name|startswith', 'ET SCAN'), fm('network.transport', 'tcp'), fm('destination.port', 445)]), 'kql', lookup), {
+    query: '_Im_NetworkSession()\n| where (isnotempty(ThreatId) or isnotempty(ThreatIpAddr) or (isnotempty(ThreatName) and ThreatName !~ "None")) '
+      + 'and ThreatName startswith "ET SCAN" and tolower(NetworkProtocol) =~ "tcp" and iff(ThreatField == "DstIpAddr", SrcPortNumber, DstPortNumber) == 445',
+  });
+  // crosswatch's severity is the sensor's number; ASIM's EventSeverity is a word: no column, so no query.
+  assert.deepEqual(convertRule(ids('sev', IDS, [fm('event.severity|lte', 2)]), 'kql', lookup),
+    { cannot: 'cannot convert: field event.severity has no column in _Im_NetworkSession' });
+  const panos = convertRule(ids('pan', { category: 'ids', product: 'panos' }, [fm('event.kind', 'alert')]), 'kql', lookup);
+  assert.ok('cannot' in panos && panos.cannot.startsWith('cannot convert: log source category: ids, product: panos has no Sentinel table (ASIM holds no threat rows of this sensor:'), JSON.stringify(panos));
 });
 
 test('convertRules: every rule of the set once, detections first, with whether it alerts', () => {
@@ -329,13 +344,20 @@ function renderDoc(): string {
     'allowlist, the shared-infrastructure cap, evidence caps) is in no query: apply it when triaging.', '',
     '## Where each target reads a log source', '',
     'Field names are the SIEM\'s: ECS as Elastic\'s integrations write it; the columns of the Entra ID',
-    'sign-in tables and OfficeActivity for Sentinel; the fields of the Splunk add-ons (Microsoft Cloud',
-    'Services\' `azure:monitor:aad`, Microsoft Office 365\'s `o365:management:activity`) and CIM\'s',
-    'Intrusion_Detection names for Splunk. A log source may span several tables, read as crosswatch\'s',
-    'decoders read them: a sign-in is an Entra ID sign-in record or an M365 `UserLoggedIn` record of the',
-    '`AzureActiveDirectory` workload. For Splunk the converter writes crosswatch\'s own outcome and',
-    'fallback rules over the add-ons\' extracted fields rather than relying on CIM aliases whose',
-    'derivation it cannot check; CIM names are used where the data model is the source (network alerts).',
+    'sign-in tables and OfficeActivity, and ASIM\'s Network Session names, for Sentinel; the fields of the',
+    'Splunk add-ons (Microsoft Cloud Services\' `azure:monitor:aad`, Microsoft Office 365\'s',
+    '`o365:management:activity`) and CIM\'s Intrusion_Detection names for Splunk. Network alerts are read',
+    'from each SIEM\'s normalized model where it has one: CIM\'s Intrusion_Detection data model for Splunk,',
+    'and for Sentinel the ASIM network sessions (`_Im_NetworkSession`) that carry a threat (Azure',
+    'Firewall\'s IDPS and threat-intelligence denials, for one), since ASIM\'s Alert Event schema keeps no',
+    'source or destination address (only the device\'s, `DvcIpAddr`). The threat side (crosswatch\'s',
+    '`source.ip`) is the destination where ASIM\'s `ThreatField` names it, else the source. ASIM\'s parsers',
+    'bring no threats of the sensors a `product` names, so Sentinel refuses those. A log source may span',
+    'several tables, read as crosswatch\'s decoders read them: a sign-in is an Entra ID sign-in record or',
+    'an M365 `UserLoggedIn` record of the `AzureActiveDirectory` workload. For Splunk the converter writes',
+    'crosswatch\'s own outcome and fallback rules over the add-ons\' extracted fields rather than relying',
+    'on CIM aliases whose derivation it cannot check; CIM names are used where the data model is the',
+    'source (network alerts).',
     '(src/sigma/convert/fields-*.ts, sources.ts)', '',
     '| log source | Elastic (ES\\|QL, EQL) | Microsoft Sentinel (KQL) | Splunk (SPL) |',
     '|---|---|---|---|');

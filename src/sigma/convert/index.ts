@@ -23,9 +23,9 @@
 //
 // Field names in the queries are the SIEM's own: ECS as Elastic's integrations
 // write it (fields-elastic.ts), the Log Analytics columns of the Entra sign-in
-// tables and OfficeActivity for Sentinel (fields-kql.ts), the Splunk add-ons'
-// fields for Splunk, CIM's Intrusion_Detection names for network alerts
-// (fields-spl.ts). A log source may span several tables (sources.ts): a sign-in is
+// tables and OfficeActivity for Sentinel, ASIM's Network Session names for its
+// network alerts (fields-kql.ts), the Splunk add-ons' fields for Splunk, CIM's
+// Intrusion_Detection names for network alerts (fields-spl.ts). A log source may span several tables (sources.ts): a sign-in is
 // an Entra sign-in record or an M365 UserLoggedIn record of the
 // AzureActiveDirectory workload, as crosswatch's decoders read them.
 //
@@ -74,12 +74,12 @@
 // Every target refuses chained correlations (the inner correlation's matches would
 // have to become events), conditions no count can meet, and unknown rules. Where
 // crosswatch counts a record delivered twice once (same record id and time), the
-// queries count rows. Sentinel has no table for `category: ids` as a whole
-// (fields-kql.ts: CommonSecurityLog mixes alerts with traffic, and crosswatch's
-// alert test is vendor rules no column carries), so the built-in correlations
-// convert to EQL and SPL only. What Sigma cannot say and crosswatch applies as
-// engine policy (public source addresses only, the allowlist, the
-// shared-infrastructure cap) is in no query.
+// queries count rows. Sentinel reads `category: ids` from ASIM's network sessions
+// that carry a threat (fields-kql.ts), and has nothing for one sensor's alerts
+// (`product: panos` and the like: ASIM's parsers bring none of their threats), so
+// the built-in correlations convert to EQL, KQL and SPL. What Sigma cannot say
+// and crosswatch applies as engine policy (public source addresses only, the
+// allowlist, the shared-infrastructure cap) is in no query.
 //
 // Field and log-source tables: fields*.ts, sources.ts. Detection rules: expr.ts
 // (modifiers), regex.ts (`re`), escape.ts (literals), then one printer per target.
@@ -116,7 +116,7 @@ export type Decision =
   | { cannot: string };
 
 const BUCKETS = 'ES|QL has only fixed time buckets, no sliding window:';
-const SENTINEL_TABLES = 'every rule\'s log source needs a Sentinel table (`category: ids` has none)';
+const SENTINEL_TABLES = 'every rule\'s log source needs a Sentinel table (`category: ids` with a sensor\'s product has none)';
 const NONE = 'none beyond those of every target';
 
 /** The decision table at the top of this file, as data; `cannot` is the refusal's reason word for word. */

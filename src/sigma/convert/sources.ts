@@ -27,6 +27,10 @@ export function describe(ls: LogSource): string {
   return Object.entries(ls).filter(([, v]) => v !== undefined).map(([key, v]) => `${key}: ${String(v)}`).join(', ') || '(none)';
 }
 
+// Sentinel reads network alerts from ASIM (fields-kql.ts), which has none of one sensor's.
+const SENTINEL_NO_SENSOR = 'ASIM holds no threat rows of this sensor: its PAN-OS and FortiGate parsers read traffic logs only, its Zeek parser '
+  + 'connection logs only, and Suricata, Snort and CEF as such have none; `category: ids` alone reads every ASIM threat row';
+
 const NAMES: Record<Family, string> = { elastic: 'Elastic data stream', sentinel: 'Sentinel table', splunk: 'Splunk source' };
 
 /** The target's tables for a log source; refuses a log source it keeps nowhere. */
@@ -34,10 +38,10 @@ export function sourcesFor(family: Family, ls: LogSource): Source[] {
   const which = keyOf(ls);
   const found = which === null ? null
     : family === 'elastic' ? elasticSources(which.key, which.product)
-      : family === 'sentinel' ? kqlSources(which.key)
+      : family === 'sentinel' ? kqlSources(which.key, which.product)
         : splSources(which.key, which.product);
   if (found === null) {
-    const why = family === 'sentinel' && which?.key === 'ids' ? ' (no one table holds network alerts: CommonSecurityLog mixes them with traffic, and crosswatch\'s alert test is no column)' : '';
+    const why = family === 'sentinel' && which?.key === 'ids' ? ` (${SENTINEL_NO_SENSOR})` : '';
     return cannot(`log source ${describe(ls)} has no ${NAMES[family]}${why}`);
   }
   return found;
