@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generate/generator.js';
+import type { Mix } from '../generate/generator.js';
 import { ConfigError } from '../detect/config.js';
 import { runHunt } from './hunt.js';
 import { loadSettings } from './options.js';
@@ -15,8 +16,8 @@ function count(key: string, v: string): number {
   return n;
 }
 
-export async function generateCommand(flags: { out: string; events: string; seed: string }, io: Io): Promise<number> {
-  const res = await generate({ outDir: flags.out, events: count('--events', flags.events), seed: count('--seed', flags.seed) });
+export async function generateCommand(flags: { out: string; events: string; seed: string; mix?: Mix }, io: Io): Promise<number> {
+  const res = await generate({ outDir: flags.out, events: count('--events', flags.events), seed: count('--seed', flags.seed), mix: flags.mix ?? 'mixed' });
   for (const f of res.files) io.stderr.write(`  ${f.path} (${f.format}, ${f.records} records)\n`);
   io.stderr.write(`crosswatch generate: ${res.records} records in ${res.files.length} files; ground truth (${res.pairs.length} alerts) in ${res.truthPath}\n`);
   io.stderr.write(`hunt them with: crosswatch hunt ${res.logsDir}\n`);

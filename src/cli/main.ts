@@ -189,7 +189,8 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .requiredOption('--out <dir>', 'output folder, made if missing (required)')
     .option('--events <n>', 'number of records', '20000')
     .option('--seed <s>', 'random seed', '1')
-    .action(async (flags: { out: string; events: string; seed: string }) => {
+    .addOption(new Option('--mix <mix>', 'file formats: each vendor\'s own (NDJSON, JSON arrays, envelopes, Graph pages, a Purview CSV), or NDJSON only, one record a line: the same records and truth (default: mixed)').choices(['mixed', 'ndjson']))
+    .action(async (flags: { out: string; events: string; seed: string; mix?: 'mixed' | 'ndjson' }) => {
       // Loaded on demand: hunt never needs the generator.
       const { generateCommand } = await import('./generate.js');
       setCode(await generateCommand(flags, io));

@@ -3,10 +3,15 @@
 // or will have a network alert) — recorded as a fact for the reference
 // implementation. Facts for untracked addresses cannot produce pairs, so they are
 // never kept; memory stays bounded whatever the record count.
+//
+// The NDJSON mix (Sinks.graph and Sinks.purview null) writes the same records, in
+// the same order, with the same random draws and facts: only the framing changes,
+// and a record the mixed layout writes in two places (Graph page and diagnostic
+// NDJSON, Purview CSV and API blob: same id) is written once.
 import { canonicalIp } from '../model/ip.js';
 import type { Fact, FactRole } from './reference.js';
 import type { Rng } from './rng.js';
-import type { BlobSink, CsvSink, GraphPageSink, NdjsonSink, Sink } from './sinks.js';
+import type { CsvSink, Sink } from './sinks.js';
 import type { Device, GenIp, GenUser, ServicePrincipal, App } from './world.js';
 import { APPS } from './world.js';
 import {
@@ -16,15 +21,19 @@ import {
 import type { ExchangeOther, Sensor, Signature, SigninError } from './vendors.js';
 
 export interface Sinks {
-  signin: NdjsonSink;
-  nonInteractive: NdjsonSink;
-  spRecords: BlobSink;
-  graph: GraphPageSink;
-  exchange: BlobSink;
-  aad: BlobSink;
-  sharepoint: BlobSink;
-  purview: CsvSink;
-  eve: NdjsonSink[];
+  signin: Sink;
+  nonInteractive: Sink;
+  /** ServicePrincipalSignInLogs; in the mixed layout the same `{"records":[...]}` blobs as managedIdentity. */
+  servicePrincipal: Sink;
+  managedIdentity: Sink;
+  /** Graph pages; null in the NDJSON mix, where Graph sign-ins are written in the diagnostic shape. */
+  graph: Sink | null;
+  exchange: Sink;
+  aad: Sink;
+  sharepoint: Sink;
+  /** The Purview CSV; null in the NDJSON mix, where its records go to the API files. */
+  purview: CsvSink | null;
+  eve: Sink[];
 }
 
 export type M365Route = 'api' | 'csv' | 'both';
@@ -76,7 +85,15 @@ export interface AlertOpts {
 const PORTS_LOW = 49152;
 
 export class Emitter {
+  /** Records written. */
   records = 0;
+  /**
+   * Records the mixed layout writes for the calls so far (= records there). The
+   * generator stops on this count, so that both mixes make the same calls.
+   */
+  mixedRecords = 0;
+  /** Rows the mixed layout writes to the Purview CSV so far (routing caps them, in both mixes). */
+  csvRows = 0;
   readonly facts: Fact[] = [];
   private readonly folders: Array<{ json: string; count: number }>;
   private readonly communities: string[] = [];
@@ -134,36 +151,49 @@ export class Emitter {
       uti: rng.b64(22),
     };
     const via = o.via ?? 'diag';
-    if (via !== 'graph') {
-      this.put(interactive ? this.sinks.signin : this.sinks.nonInteractive, entraUserRecord(p), o.copies ?? 1);
+    const copies = o.copies ?? 1;
+    const diag = interactive ? this.sinks.signin : this.sinks.nonInteractive;
+    const graph = this.sinks.graph;
+    this.mixedRecords += (via !== 'graph' ? copies : 0) + (via !== 'diag' ? 1 : 0);
+    if (graph === null) {
+      // One shape for all: a Graph-only sign-in as a diagnostic record (same id and content);
+      // the Graph copy of one in both would repeat its diagnostic record, so it is left out.
+      this.put(diag, entraUserRecord(p), via === 'graph' ? 1 : copies);
+    } else {
+      if (via !== 'graph') this.put(diag, entraUserRecord(p), copies);
+      if (via !== 'diag') this.put(graph, graphSignin(p));
     }
-    if (via !== 'diag') this.put(this.sinks.graph, graphSignin(p));
     this.fact('signin', o.ip, p.ipText, o.ms, ns, o.user.upn, p.error === null, id);
     return id;
   }
 
-  /** A service principal or managed identity sign-in (into the `{"records":[...]}` blobs). */
+  /** A service principal or managed identity sign-in (the `{"records":[...]}` blobs, or their NDJSON files). */
   spSignin(o: { ms: number; ns?: number; sp: ServicePrincipal; ip?: GenIp; error?: SigninError | null }): void {
     const rng = this.rng;
     const ns = Math.floor((o.ns ?? rng.int(10000) * 100) / 100) * 100;
     const ip = o.ip ?? o.sp.ip;
     const ipText = o.sp.managed ? '' : ip.canon;
     const id = rng.guid();
-    this.put(this.sinks.spRecords, entraSpRecord({
+    this.mixedRecords++;
+    this.put(o.sp.managed ? this.sinks.managedIdentity : this.sinks.servicePrincipal, entraSpRecord({
       id, correlationId: rng.guid(), ms: o.ms, ns, delayMs: 15000 + rng.int(120000), ipText, ip, sp: o.sp,
       error: o.error ?? null, uti: rng.b64(22),
     }));
     if (!o.sp.managed) this.fact('signin', ip, ipText, o.ms, ns, o.sp.name, (o.error ?? null) === null, id);
   }
 
-  get csvRows(): number {
-    return this.sinks.purview.rows;
-  }
-
   private m365(route: M365Route, sink: Sink, ms: number, user: string, op: string, text: string, copies = 1): void {
+    this.mixedRecords += (route !== 'csv' ? copies : 0) + (route !== 'api' ? 1 : 0);
+    if (route !== 'api') this.csvRows++;
+    const purview = this.sinks.purview;
+    if (purview === null) {
+      // No CSV: a CSV-only record goes to the API file; one in both is there already (same Id).
+      this.put(sink, text, route === 'csv' ? 1 : copies);
+      return;
+    }
     if (route !== 'csv') this.put(sink, text, copies);
     if (route !== 'api') {
-      this.sinks.purview.addRow(purviewRow(ms, user, op, text));
+      purview.addRow(purviewRow(ms, user, op, text));
       this.records++;
     }
   }
@@ -244,6 +274,7 @@ export class Emitter {
     const sensor = this.sensors[o.sensor ?? 0]!;
     const dest = o.dest ?? (o.ip.v6 ? this.dmz.v6 : (o.sensor ?? 0) === 0 ? this.dmz.v4 : this.dmz.nat);
     const sinkIdx = o.sensor ?? 0;
+    this.mixedRecords++;
     this.put(this.sinks.eve[sinkIdx]!, eveAlert({
       sensor, ms: o.ms, ns, flowId: rng.bigId(), src: o.ip.eve, srcPort: this.port(), dest, sig: o.sig,
       community: rng.pick(this.communities),
@@ -253,6 +284,7 @@ export class Emitter {
 
   traffic(o: { ms: number; sensor: number; src: string; dest: string; host: string; issuer: string; kind: 'flow' | 'dns' | 'tls' | 'http'; resolver: string }): void {
     const rng = this.rng;
+    this.mixedRecords++;
     this.put(this.sinks.eve[o.sensor]!, eveTraffic({
       sensor: this.sensors[o.sensor]!, ms: o.ms, ns: rng.int(1000) * 1000, flowId: rng.bigId(), src: o.src,
       srcPort: this.port(), dest: o.dest, host: o.host, issuer: o.issuer, kind: o.kind, resolver: o.resolver,

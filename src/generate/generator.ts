@@ -14,6 +14,14 @@
 //   logs/purview/AuditLog_2026-03-02_2026-03-05.csv             Purview audit search export (BOM, CRLF)
 //   logs/suricata/fw-edge-01/eve.json, suricata/ids-dmz-02/eve.json  EVE NDJSON (+0000 and +0100)
 //   truth.json
+//
+// With mix 'ndjson' every file is NDJSON, one record a line (the same records, ids
+// and facts, so the same truth; see emitter.ts):
+//   logs/entra/insights-logs-{signinlogs,noninteractiveusersigninlogs,serviceprincipalsigninlogs,managedidentitysigninlogs}.json
+//                                                         diagnostic records; Graph-routed sign-ins in signinlogs
+//   logs/m365/Audit.Exchange.ndjson, Audit.AzureActiveDirectory.ndjson, Audit.SharePoint.ndjson
+//                                                         API records, the Purview-only ones included; no CSV
+//   logs/suricata/...                                     as above
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Emitter } from './emitter.js';
@@ -24,15 +32,21 @@ import { referencePairs } from './reference.js';
 import type { Pair } from './reference.js';
 import { Rng } from './rng.js';
 import { BlobSink, CsvSink, GraphPageSink, NdjsonSink, OutDir } from './sinks.js';
+import type { Sink } from './sinks.js';
 import { ERRORS, POLICY_SIGNATURES, PURVIEW_HEADER, SIGNATURES } from './vendors.js';
 import type { Sensor } from './vendors.js';
 import type { GenIp, GenUser } from './world.js';
 import { APPS, SERVICES, buildWorld } from './world.js';
 
+/** How records are framed: the vendors' mixed export formats, or NDJSON only. */
+export type Mix = 'mixed' | 'ndjson';
+
 export interface GenerateOptions {
   outDir: string;
   events: number;
   seed: number;
+  /** Default 'mixed'. 'ndjson' writes the same records, one per line, in NDJSON files only. */
+  mix?: Mix;
   /** Correlation window the truth is computed for (default 8 h). */
   windowMs?: number;
   /** Shared-infrastructure cap the truth is computed for (default 20). */
@@ -56,8 +70,10 @@ export interface Truth {
   maxUsersPerIp: number;
   records: number;
   pairs: Pair[];
-  /** The planted cases: address, what must (or must not) fire, and why. */
+  /** The planted cases: address, what must (or must not) fire, and why (naming the mixed layout's files). */
   cases: PlantedCase[];
+  /** Present for the NDJSON mix only (the mixed truth.json stays as it was). */
+  mix?: 'ndjson';
 }
 
 /** Data starts here (a Monday) whatever the machine clock says. */
@@ -84,18 +100,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
 
   const world = buildWorld(seed, events, RESERVED_PREFIXES);
   const dir = new OutDir(logsDir);
-  const pad = (n: number): string => String(n).padStart(4, '0');
-  const sinks: Sinks = {
-    signin: new NdjsonSink(dir, 'entra/insights-logs-signinlogs.json', 'entra-ndjson'),
-    nonInteractive: new NdjsonSink(dir, 'entra/insights-logs-noninteractiveusersigninlogs.json', 'entra-ndjson'),
-    spRecords: new BlobSink(dir, (n) => `entra/records-serviceprincipal-${pad(n)}.json`, 'entra-records', 5000, '{"records":[\n', ',\n', '\n]}\n'),
-    graph: new GraphPageSink(dir, 500, 'a1b2c3d4e5f60718293a4b5c6d7e8f90'),
-    exchange: new BlobSink(dir, (n) => `m365/Audit.Exchange-${pad(n)}.json`, 'm365-json-array', 10000, '[', ',', ']'),
-    aad: new BlobSink(dir, (n) => `m365/Audit.AzureActiveDirectory-${pad(n)}.json`, 'm365-json-array', 10000, '[', ',', ']'),
-    sharepoint: new BlobSink(dir, (n) => `m365/Audit.SharePoint-${pad(n)}.json`, 'm365-json-array', 10000, '[', ',', ']'),
-    purview: new CsvSink(dir, 'purview/AuditLog_2026-03-02_2026-03-05.csv', PURVIEW_HEADER),
-    eve: SENSORS.map((s) => new NdjsonSink(dir, `suricata/${s.name}/eve.json`, 'suricata-eve')),
-  };
+  const mix = opts.mix ?? 'mixed';
+  const sinks = mix === 'ndjson' ? ndjsonSinks(dir) : mixedSinks(dir);
   const em = new Emitter(new Rng(seed, 2), sinks, SENSORS, {
     v4: '195.145.42.25',
     nat: '10.1.2.25',
@@ -114,8 +120,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const step = background > 0 ? (2 * SPAN_MS) / background : 0;
   let clock = BASE_TIME_MS;
   let next = 0;
-  // Stop when the records written plus the planted items still to come reach N.
-  for (let i = 0; em.records + (items.length - next) < events; i++) {
+  // Stop when the records written plus the planted items still to come reach N
+  // (counted as the mixed layout writes them: the NDJSON mix makes the same calls).
+  for (let i = 0; em.mixedRecords + (items.length - next) < events; i++) {
     clock += rng.next() * step;
     const ms = Math.floor(clock);
     while (next < items.length && items[next]!.ms <= ms) items[next++]!.run();
@@ -127,18 +134,54 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     if (dir.blocked) await dir.drain();
   }
 
-  await sinks.spRecords.finish();
-  await sinks.graph.finish();
-  await sinks.exchange.finish();
-  await sinks.aad.finish();
-  await sinks.sharepoint.finish();
+  // (A set: in the mixed layout service principals and managed identities share one sink.)
+  const containers = new Set<Sink | null>([sinks.servicePrincipal, sinks.managedIdentity, sinks.graph, sinks.exchange, sinks.aad, sinks.sharepoint]);
+  for (const s of containers) await s?.finish();
   await dir.closeAll();
 
   const pairs = referencePairs(em.facts, { windowMs, maxUsersPerIp });
   const truth: Truth = { seed, events, windowMs, maxUsersPerIp, records: em.records, pairs, cases };
+  if (mix === 'ndjson') truth.mix = 'ndjson';
   const truthPath = join(opts.outDir, 'truth.json');
   await writeFile(truthPath, JSON.stringify(truth, null, 2) + '\n');
   return { files: dir.files(), logsDir, truthPath, pairs, records: em.records };
+}
+
+const pad = (n: number): string => String(n).padStart(4, '0');
+
+/** The vendors' own export formats (the layout at the top of this file). */
+function mixedSinks(dir: OutDir): Sinks {
+  const spRecords = new BlobSink(dir, (n) => `entra/records-serviceprincipal-${pad(n)}.json`, 'entra-records', 5000, '{"records":[\n', ',\n', '\n]}\n');
+  return {
+    signin: new NdjsonSink(dir, 'entra/insights-logs-signinlogs.json', 'entra-ndjson'),
+    nonInteractive: new NdjsonSink(dir, 'entra/insights-logs-noninteractiveusersigninlogs.json', 'entra-ndjson'),
+    servicePrincipal: spRecords,
+    managedIdentity: spRecords,
+    graph: new GraphPageSink(dir, 500, 'a1b2c3d4e5f60718293a4b5c6d7e8f90'),
+    exchange: new BlobSink(dir, (n) => `m365/Audit.Exchange-${pad(n)}.json`, 'm365-json-array', 10000, '[', ',', ']'),
+    aad: new BlobSink(dir, (n) => `m365/Audit.AzureActiveDirectory-${pad(n)}.json`, 'm365-json-array', 10000, '[', ',', ']'),
+    sharepoint: new BlobSink(dir, (n) => `m365/Audit.SharePoint-${pad(n)}.json`, 'm365-json-array', 10000, '[', ',', ']'),
+    purview: new CsvSink(dir, 'purview/AuditLog_2026-03-02_2026-03-05.csv', PURVIEW_HEADER),
+    eve: SENSORS.map((s) => new NdjsonSink(dir, `suricata/${s.name}/eve.json`, 'suricata-eve')),
+  };
+}
+
+/** NDJSON only: one file per diagnostic category (as Azure Monitor names them) and per M365 workload. */
+function ndjsonSinks(dir: OutDir): Sinks {
+  const entra = (category: string): NdjsonSink => new NdjsonSink(dir, `entra/insights-logs-${category}.json`, 'entra-ndjson');
+  const m365 = (workload: string): NdjsonSink => new NdjsonSink(dir, `m365/Audit.${workload}.ndjson`, 'm365-ndjson');
+  return {
+    signin: entra('signinlogs'),
+    nonInteractive: entra('noninteractiveusersigninlogs'),
+    servicePrincipal: entra('serviceprincipalsigninlogs'),
+    managedIdentity: entra('managedidentitysigninlogs'),
+    graph: null,
+    exchange: m365('Exchange'),
+    aad: m365('AzureActiveDirectory'),
+    sharepoint: m365('SharePoint'),
+    purview: null,
+    eve: SENSORS.map((s) => new NdjsonSink(dir, `suricata/${s.name}/eve.json`, 'suricata-eve')),
+  };
 }
 
 /**
@@ -149,7 +192,7 @@ async function removeStale(outDir: string): Promise<void> {
   const ours: Array<[string, RegExp]> = [
     ['entra', /^(insights-logs-[a-z]+|records-serviceprincipal-\d{4})\.json$/],
     ['graph', /^signIns-page-\d{4}\.json$/],
-    ['m365', /^Audit\.[A-Za-z]+-\d{4}\.json$/],
+    ['m365', /^Audit\.[A-Za-z]+(-\d{4}\.json|\.ndjson)$/],
     ['purview', /^AuditLog_[\d-]+_[\d-]+\.csv$/],
     ['suricata/fw-edge-01', /^eve\.json$/],
     ['suricata/ids-dmz-02', /^eve\.json$/],
