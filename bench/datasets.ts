@@ -1,12 +1,13 @@
-// Datasets for the bench, cached under bench/data/ (git-ignored), keyed by size and
-// seed: generated with the real generator (src/generate/generator.ts), reused when
-// their marker file says they are complete. Also the bench-only "alerted IPs"
-// variants for the scale section (see buildAlerted).
+// Datasets for the bench, cached under bench/data/ (git-ignored), keyed by size,
+// seed and mix (the vendors' mixed formats, or NDJSON only): generated with the real
+// generator (src/generate/generator.ts), reused when their marker file says they are
+// complete. Also the bench-only "alerted IPs" variants for the scale section (see buildAlerted).
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, BASE_TIME_MS, SPAN_MS } from '../src/generate/generator.js';
+import type { Mix } from '../src/generate/generator.js';
 import { canonicalIp, specialPurpose } from '../src/model/ip.js';
 import { listDataset } from './files.js';
 import { forEachLine } from './lines.js';
@@ -14,8 +15,10 @@ import { forEachLine } from './lines.js';
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const DATA_DIR = join(BENCH_DIR, 'data');
 const MARKER = 'bench-dataset.json';
-/** Measured: about 2.05 KB per record in the raw vendor shapes; with some margin. */
+/** Measured: about 2.1 KB per record in the raw vendor shapes, either mix; with some margin. */
 export const BYTES_PER_RECORD = 2200;
+
+export type { Mix };
 
 export interface Dataset {
   name: string;
@@ -23,6 +26,8 @@ export interface Dataset {
   logsDir: string;
   size: number;
   seed: number;
+  /** How the generator framed the records. */
+  mix: Mix;
   records: number;
   bytes: number;
   /** truth.json's pairs, when the dataset has a ground truth (not the alerted variants). */
@@ -35,6 +40,8 @@ export interface Dataset {
 interface Marker {
   size: number;
   seed: number;
+  /** Absent in markers written before the NDJSON mix: mixed. */
+  mix?: Mix;
   records: number;
   bytes: number;
   generatedS: number;
@@ -42,12 +49,17 @@ interface Marker {
   alerted?: Dataset['alerted'];
 }
 
-export function datasetDir(size: number, seed: number): string {
-  return join(DATA_DIR, `n${size}-s${seed}`);
+/** n<size>-s<seed> for the mixed formats (as before mixes existed, so cached data stays valid), n<size>-s<seed>-ndjson. */
+export function datasetName(size: number, seed: number, mix: Mix = 'mixed'): string {
+  return mix === 'mixed' ? `n${size}-s${seed}` : `n${size}-s${seed}-${mix}`;
 }
 
-export function isCached(size: number, seed: number): boolean {
-  return existsSync(join(datasetDir(size, seed), MARKER));
+export function datasetDir(size: number, seed: number, mix: Mix = 'mixed'): string {
+  return join(DATA_DIR, datasetName(size, seed, mix));
+}
+
+export function isCached(size: number, seed: number, mix: Mix = 'mixed'): boolean {
+  return existsSync(join(datasetDir(size, seed, mix), MARKER));
 }
 
 /** Free bytes on the file system that holds bench/data. */
@@ -63,25 +75,31 @@ function readTruth(dir: string): Dataset['truth'] {
   return (JSON.parse(readFileSync(p, 'utf8')) as { pairs: Array<{ rule: string; ip: string }> }).pairs;
 }
 
-export async function ensureDataset(size: number, seed: number, regen: boolean, log: (s: string) => void): Promise<Dataset> {
-  const dir = datasetDir(size, seed);
+/**
+ * The dataset of `size` records (the generator's count: the NDJSON mix writes a few
+ * fewer, the records the mixed formats hold twice) and `seed`, generated unless cached.
+ */
+export async function ensureDataset(size: number, seed: number, regen: boolean, log: (s: string) => void, mix: Mix = 'mixed'): Promise<Dataset> {
+  const name = datasetName(size, seed, mix);
+  const dir = datasetDir(size, seed, mix);
   const markerPath = join(dir, MARKER);
   if (!regen && existsSync(markerPath)) {
     const m = JSON.parse(readFileSync(markerPath, 'utf8')) as Marker;
     log(`dataset ${relative(process.cwd(), dir)}: cached (${m.records} records, ${(m.bytes / 1e9).toFixed(2)} GB)`);
-    return { name: `n${size}-s${seed}`, dir, logsDir: join(dir, 'logs'), size, seed, records: m.records, bytes: m.bytes, truth: readTruth(dir), generatedS: m.generatedS };
+    return { name, dir, logsDir: join(dir, 'logs'), size, seed, mix, records: m.records, bytes: m.bytes, truth: readTruth(dir), generatedS: m.generatedS };
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  log(`dataset ${relative(process.cwd(), dir)}: generating ${size} records (seed ${seed}) ...`);
+  log(`dataset ${relative(process.cwd(), dir)}: generating ${size} records (seed ${seed}${mix === 'mixed' ? '' : `, ${mix} only`}) ...`);
   const t0 = Date.now();
-  const res = await generate({ outDir: dir, events: size, seed });
+  const res = await generate({ outDir: dir, events: size, seed, mix });
   const generatedS = (Date.now() - t0) / 1000;
   const bytes = listDataset(res.logsDir).bytes;
-  const m: Marker = { size, seed, records: res.records, bytes, generatedS, createdAt: new Date().toISOString() };
+  // The mixed marker keeps its old shape (no mix field).
+  const m: Marker = { size, seed, ...(mix === 'mixed' ? {} : { mix }), records: res.records, bytes, generatedS, createdAt: new Date().toISOString() };
   writeFileSync(markerPath, JSON.stringify(m, null, 2) + '\n');
   log(`  ${res.records} records, ${(bytes / 1e9).toFixed(2)} GB in ${generatedS.toFixed(1)} s; ${res.pairs.length} expected (rule, ip) pairs`);
-  return { name: `n${size}-s${seed}`, dir, logsDir: res.logsDir, size, seed, records: res.records, bytes, truth: res.pairs, generatedS };
+  return { name, dir, logsDir: res.logsDir, size, seed, mix, records: res.records, bytes, truth: res.pairs, generatedS };
 }
 
 // ---------------------------------------------------------------- alerted-IP variants
@@ -106,7 +124,7 @@ export async function buildAlerted(base: Dataset, extra: number, log: (s: string
   if (existsSync(markerPath)) {
     const m = JSON.parse(readFileSync(markerPath, 'utf8')) as Marker;
     log(`dataset ${relative(process.cwd(), dir)}: cached`);
-    return { name, dir, logsDir: join(dir, 'logs'), size: base.size, seed: base.seed, records: m.records, bytes: m.bytes, truth: null, alerted: m.alerted };
+    return { name, dir, logsDir: join(dir, 'logs'), size: base.size, seed: base.seed, mix: base.mix, records: m.records, bytes: m.bytes, truth: null, alerted: m.alerted };
   }
   rmSync(dir, { recursive: true, force: true });
   const logsDir = join(dir, 'logs');
@@ -132,17 +150,18 @@ export async function buildAlerted(base: Dataset, extra: number, log: (s: string
   await once(out, 'finish');
   const bytes = listDataset(logsDir).bytes;
   const alerted = { extra, fromSignins: picked.size, synthetic };
-  const m: Marker = { size: base.size, seed: base.seed, records: base.records + extra, bytes, generatedS: 0, createdAt: new Date().toISOString(), alerted };
+  const m: Marker = { size: base.size, seed: base.seed, ...(base.mix === 'mixed' ? {} : { mix: base.mix }), records: base.records + extra, bytes, generatedS: 0, createdAt: new Date().toISOString(), alerted };
   writeFileSync(markerPath, JSON.stringify(m, null, 2) + '\n');
   log(`dataset ${relative(process.cwd(), dir)}: ${extra} extra alerted IPs (${picked.size} from sign-ins, ${synthetic} synthetic)`);
-  return { name, dir, logsDir, size: base.size, seed: base.seed, records: m.records, bytes, truth: null, alerted };
+  return { name, dir, logsDir, size: base.size, seed: base.seed, mix: base.mix, records: m.records, bytes, truth: null, alerted };
 }
 
 /** Up to `max` distinct public IPs of successful user sign-ins, with their first sign-in time (ms). */
 function signinIps(logsDir: string, max: number): Map<string, number> {
   const found = new Map<string, number>();
   const dir = join(logsDir, 'entra');
-  const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('insights-logs-')).sort() : [];
+  // User sign-ins only: the NDJSON mix writes applications' sign-ins as insights-logs-* files too.
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => /^insights-logs-(signinlogs|noninteractiveusersigninlogs)\.json$/.test(n)).sort() : [];
   const buf = Buffer.allocUnsafe(1 << 20);
   for (const name of names) {
     if (found.size >= max) break;

@@ -21,13 +21,22 @@
 export const WINDOW_NS = 8n * 3_600_000_000_000n;
 export const MAX_USERS_PER_IP = 20;
 
-/** The files of one dataset, by kind (absolute paths). */
+/**
+ * The files of one dataset, by kind (absolute paths). The optional kinds are the
+ * NDJSON mix's (generate --mix ndjson); absent means none.
+ */
 export interface DatasetFiles {
   eve: string[];
+  /** User sign-ins, Azure Monitor diagnostic NDJSON. */
   entraNdjson: string[];
+  /** Service-principal and managed-identity sign-ins, diagnostic NDJSON. */
+  entraSpNdjson?: string[];
   entraRecords: string[];
   graph: string[];
+  /** Management Activity API content blobs (JSON arrays). */
   m365: string[];
+  /** Management Activity API records, one a line. */
+  m365Ndjson?: string[];
   purview: string[];
 }
 
@@ -126,6 +135,13 @@ export function untunedView(f: DatasetFiles): string {
   FROM read_json_auto(${list(f.entraNdjson)}, union_by_name = true)
   WHERE coalesce(properties.status.errorCode = 0, resultType = '0')`);
   }
+  const entraSp = f.entraSpNdjson ?? [];
+  if (entraSp.length > 0) {
+    parts.push(`SELECT 'signin', coalesce(nullif(properties.ipAddress, ''), nullif(callerIpAddress, '')),
+    epoch_ns(properties.createdDateTime::TIMESTAMP_NS), properties.servicePrincipalName
+  FROM read_json_auto(${list(entraSp)}, union_by_name = true)
+  WHERE coalesce(properties.status.errorCode = 0, resultType = '0')`);
+  }
   if (f.entraRecords.length > 0) {
     parts.push(`SELECT 'signin', coalesce(nullif(r.properties.ipAddress, ''), nullif(r.callerIpAddress, '')),
     epoch_ns(r.properties.createdDateTime::TIMESTAMP_NS), r.properties.servicePrincipalName
@@ -137,10 +153,12 @@ export function untunedView(f: DatasetFiles): string {
   FROM (SELECT unnest(value) AS v FROM read_json_auto(${list(f.graph)}, union_by_name = true))
   WHERE v.status.errorCode = 0`);
   }
-  if (f.m365.length > 0) {
+  // read_json_auto tells arrays from NDJSON itself: one reader for both M365 framings.
+  for (const files of [f.m365, f.m365Ndjson ?? []]) {
+    if (files.length === 0) continue;
     parts.push(`SELECT ${M365_KIND}, coalesce(nullif(ClientIPAddress, ''), nullif(ClientIP, ''), nullif(ActorIpAddress, '')),
     epoch_ns(CreationTime::TIMESTAMP_NS), UserId
-  FROM read_json_auto(${list(f.m365)}, union_by_name = true)
+  FROM read_json_auto(${list(files)}, union_by_name = true)
   WHERE ${M365_QUALIFY} AND ${M365_OK}`);
   }
   if (f.purview.length > 0) {
@@ -165,10 +183,12 @@ export function tunedView(f: DatasetFiles): string {
                  columns = {timestamp: 'VARCHAR', event_type: 'VARCHAR', src_ip: 'VARCHAR'})
   WHERE event_type = 'alert'`);
   }
-  if (f.entraNdjson.length > 0) {
+  // Explicit columns name users and applications alike: one reader for both diagnostic NDJSON kinds.
+  for (const files of [f.entraNdjson, f.entraSpNdjson ?? []]) {
+    if (files.length === 0) continue;
     parts.push(`SELECT 'signin', coalesce(nullif(properties.ipAddress, ''), nullif(callerIpAddress, '')),
     epoch_ns(properties.createdDateTime::TIMESTAMP_NS), coalesce(properties.userPrincipalName, properties.servicePrincipalName)
-  FROM read_json(${list(f.entraNdjson)}, format = 'newline_delimited', records = true, sample_size = 1,
+  FROM read_json(${list(files)}, format = 'newline_delimited', records = true, sample_size = 1,
                  columns = {resultType: 'VARCHAR', callerIpAddress: 'VARCHAR', properties: '${ENTRA_PROPS}'})
   WHERE coalesce(properties.status.errorCode = 0, resultType = '0')`);
   }
@@ -185,10 +205,11 @@ export function tunedView(f: DatasetFiles): string {
         columns = {value: '${ENTRA_PROPS}[]'}))
   WHERE v.status.errorCode = 0`);
   }
-  if (f.m365.length > 0) {
+  for (const [files, format] of [[f.m365, 'array'], [f.m365Ndjson ?? [], 'newline_delimited']] as const) {
+    if (files.length === 0) continue;
     parts.push(`SELECT ${M365_KIND}, coalesce(nullif(ClientIPAddress, ''), nullif(ClientIP, ''), nullif(ActorIpAddress, '')),
     epoch_ns(CreationTime::TIMESTAMP_NS), UserId
-  FROM read_json(${list(f.m365)}, format = 'array', records = true, sample_size = 1, columns = {${M365_COLS}})
+  FROM read_json(${list(files)}, format = '${format}', records = true, sample_size = 1, columns = {${M365_COLS}})
   WHERE ${M365_QUALIFY} AND ${M365_OK}`);
   }
   if (f.purview.length > 0) {
