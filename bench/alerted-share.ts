@@ -24,7 +24,7 @@ import { expandInputs } from '../src/inputs/inputs.js';
 import { decodeFramed } from '../src/pipeline/decode.js';
 import { Rng } from '../src/generate/rng.js';
 import { BASE_TIME_MS } from '../src/generate/generator.js';
-import { DATA_DIR, type Dataset } from './datasets.js';
+import { DATA_DIR, eveAlertLine, type Dataset } from './datasets.js';
 import { listDataset } from './files.js';
 
 const MARKER = 'bench-dataset.json';
@@ -109,7 +109,7 @@ export async function buildShare(base: Dataset, share: number, log: (s: string) 
   mkdirSync(dirname(eve), { recursive: true });
   const out = createWriteStream(eve);
   for (const [n, ip] of picked.entries()) {
-    if (!out.write(eveAlertLine(ip, byIp.get(ip)!.first - 60_000, n))) await once(out, 'drain');
+    if (!out.write(eveAlertLine(ip, byIp.get(ip)!.first - 60_000, n, 'bench-share', 8_000_000_000))) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
@@ -119,16 +119,4 @@ export async function buildShare(base: Dataset, share: number, log: (s: string) 
   writeFileSync(markerPath, JSON.stringify({ size: base.size, seed: base.seed, records, bytes, generatedS: 0, createdAt: new Date().toISOString(), shareInfo }, null, 2) + '\n');
   log(`dataset ${relative(process.cwd(), dir)}: ${picked.length} alerted IPs carry ${(shareInfo.reached * 100).toFixed(2)} % of ${total} identity records`);
   return { ...base, name, dir, logsDir, records, bytes, truth: null, shareInfo };
-}
-
-const two = (n: number): string => String(n).padStart(2, '0');
-
-/** A Suricata alert from `ip` at `ms`: the shape the generator's sensors write. */
-function eveAlertLine(ip: string, ms: number, n: number): string {
-  const d = new Date(ms);
-  const ts = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}000+0000`;
-  return (
-    `{"timestamp":"${ts}","flow_id":${8_000_000_000 + n},"in_iface":"eth9","event_type":"alert","src_ip":"${ip}","src_port":${49152 + (n % 16000)},"dest_ip":"195.145.42.25","dest_port":443,"proto":"TCP",` +
-    `"alert":{"action":"allowed","gid":1,"signature_id":2403302,"rev":98512,"signature":"ET CINS Active Threat Intelligence Poor Reputation IP group 3","category":"Misc Attack","severity":2},"host":"bench-share"}\n`
-  );
 }

@@ -181,11 +181,12 @@ function two(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-function eveAlertLine(ip: string, ms: number, n: number): string {
+/** A Suricata alert from `ip` at `ms` (the n-th the bench adds; `host` names the fake sensor), in the generator's sensors' shape. */
+export function eveAlertLine(ip: string, ms: number, n: number, host = 'bench-extra', flowBase = 9_000_000_000): string {
   const d = new Date(ms);
   const ts = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}000+0000`;
   return (
-    `{"timestamp":"${ts}","flow_id":${9_000_000_000 + n},"in_iface":"eth9","event_type":"alert","src_ip":"${ip}","src_port":${49152 + (n % 16000)},"dest_ip":"195.145.42.25","dest_port":443,"proto":"TCP",` +
-    `"alert":{"action":"allowed","gid":1,"signature_id":2403302,"rev":98512,"signature":"ET CINS Active Threat Intelligence Poor Reputation IP group 3","category":"Misc Attack","severity":2},"host":"bench-extra"}\n`
+    `{"timestamp":"${ts}","flow_id":${flowBase + n},"in_iface":"eth9","event_type":"alert","src_ip":"${ip}","src_port":${49152 + (n % 16000)},"dest_ip":"195.145.42.25","dest_port":443,"proto":"TCP",` +
+    `"alert":{"action":"allowed","gid":1,"signature_id":2403302,"rev":98512,"signature":"ET CINS Active Threat Intelligence Poor Reputation IP group 3","category":"Misc Attack","severity":2},"host":"${host}"}\n`
   );
 }

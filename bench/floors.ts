@@ -8,7 +8,7 @@
 //   node --import tsx bench/floors.ts bytes|parse LOGS_DIR OUT.json
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { listDataset } from './files.js';
+import { listDataset, NDJSON_KINDS } from './files.js';
 import { forEachLine } from './lines.js';
 
 const CHUNK = 1 << 20;
@@ -78,7 +78,7 @@ function main(): void {
     for (const f of listing.all) lines += countNewlines(f.path, buf);
   } else {
     for (const f of listing.all) {
-      if (f.kind === 'eve' || f.kind === 'entraNdjson') {
+      if (f.kind !== 'other' && NDJSON_KINDS.has(f.kind)) {
         forEachLine(f.path, buf, (b, s, e) => {
           const v = JSON.parse(b.toString('utf8', s, e)) as object;
           if (v !== null) records++;

@@ -11,7 +11,10 @@
 //            --no-serve, --soak-minutes N (10; 0: no soak), --serve-size N (200000),
 //            --serve-clients N (4), --serve-batch N (records per request, 2000),
 //            --no-sigma, --sigma-only (that section alone), --sigma-size N (default: the smallest
-//            of --sizes with >= 1M records, else the largest)
+//            of --sizes with >= 1M records, else the largest),
+//            --no-sweep, --sweep-only (that section alone), --sweep-sizes N,… (default: --sizes),
+//            --sweep-shares 0.001,0.05,0.2,0.5, --sweep-mixes mixed,ndjson
+//   npm run bench -- --sweep-only --sweep-sizes 1000000   hunt vs DuckDB by alerted share and input shape (issue #18)
 //   npm run bench -- --sigma-only --runs 3          Sigma correlation throughput at 1M (bench/sigma-bench.ts)
 //   env: BENCH_SIZES, BENCH_RUNS, BENCH_SEED, BENCH_CROSSWATCH
 import { execFileSync, spawn } from 'node:child_process';
@@ -21,9 +24,10 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { version as duckdbVersion } from '@duckdb/node-api';
-import { BENCH_DIR, BYTES_PER_RECORD, DATA_DIR, buildAlerted, ensureDataset, freeBytes, isCached } from './datasets.js';
+import { BENCH_DIR, BYTES_PER_RECORD, DATA_DIR, buildAlerted, ensureDataset, freeBytes, isCached, type Mix } from './datasets.js';
+import { buildShare } from './alerted-share.js';
 import type { Dataset } from './datasets.js';
-import { listDataset } from './files.js';
+import { globFiles, listDataset } from './files.js';
 import { forEachLine } from './lines.js';
 import { median, runMeasured } from './measure.js';
 import type { RunSpec } from './measure.js';
@@ -64,6 +68,13 @@ interface Options {
   sigmaOnly: boolean;
   /** Its dataset size; null: the smallest of `sizes` with at least 1M records, else the largest. */
   sigmaSize: number | null;
+  /** The sweep (issue #18): hunt and tuned DuckDB by share of identity records from alerted IPs, input shape and size. */
+  sweep: boolean;
+  sweepOnly: boolean;
+  /** null: `sizes`. */
+  sweepSizes: number[] | null;
+  sweepShares: number[];
+  sweepMixes: Mix[];
 }
 
 const TOOL_IDS = ['hunt', 'duckdb-untuned', 'duckdb-tuned', 'floor-bytes', 'floor-parse', 'jq'] as const;
@@ -77,6 +88,13 @@ function numbers(flag: string, v: string): number[] {
     return Math.round(Number(m[1]) * mult);
   });
   if (out.length === 0) throw new Error(`${flag}: empty list`);
+  return out;
+}
+
+/** A list of fractions (0 < x <= 1): the alerted shares. */
+function fractions(flag: string, v: string): number[] {
+  const out = v.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
+  if (out.length === 0 || out.some((x) => !Number.isFinite(x) || x <= 0 || x > 1)) throw new Error(`${flag}: fractions between 0 and 1, e.g. 0.001,0.05,0.2,0.5`);
   return out;
 }
 
@@ -99,6 +117,11 @@ function parseOptions(argv: string[]): Options {
     sigma: true,
     sigmaOnly: false,
     sigmaSize: null,
+    sweep: true,
+    sweepOnly: false,
+    sweepSizes: null,
+    sweepShares: [0.001, 0.05, 0.2, 0.5],
+    sweepMixes: ['mixed', 'ndjson'],
   };
   let soakGiven = false;
   let serveSizeGiven = false;
@@ -144,6 +167,16 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--no-sigma') o.sigma = false;
     else if (a === '--sigma-only') o.sigmaOnly = true;
     else if (a === '--sigma-size') o.sigmaSize = numbers(a, val())[0]!;
+    else if (a === '--sweep') o.sweep = true;
+    else if (a === '--no-sweep') o.sweep = false;
+    else if (a === '--sweep-only') o.sweepOnly = true;
+    else if (a === '--sweep-sizes') o.sweepSizes = numbers(a, val());
+    else if (a === '--sweep-shares') o.sweepShares = fractions(a, val());
+    else if (a === '--sweep-mixes') {
+      const ms = val().split(',').map((x) => x.trim());
+      for (const m of ms) if (m !== 'mixed' && m !== 'ndjson') throw new Error(`--sweep-mixes: mixed or ndjson, not ${m}`);
+      o.sweepMixes = ms as Mix[];
+    }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 18).join('\n') + '\n');
       process.exit(0);
@@ -164,7 +197,14 @@ function parseOptions(argv: string[]): Options {
   if (o.sigmaOnly) {
     if (!o.sigma) throw new Error('--sigma-only and --no-sigma: nothing to run');
     o.serve = false;
+    o.sweep = false;
   }
+  if (o.sweepOnly) {
+    if (!o.sweep) throw new Error('--sweep-only and --no-sweep: nothing to run');
+    o.serve = false;
+    o.sigma = false;
+  }
+  if (o.quick && !o.sweepOnly) o.sweep = false;
   return o;
 }
 
@@ -508,7 +548,8 @@ async function main(): Promise<void> {
   crosswatchBin = opts.crosswatch;
   const distDir = join(dirname(crosswatchBin), '..', 'dist');
   // --sigma-only: the Sigma section alone, which runs the sources (tsx), not dist/.
-  const toolSizes = opts.sigmaOnly ? [] : opts.sizes;
+  const toolSizes = opts.sigmaOnly || opts.sweepOnly ? [] : opts.sizes;
+  const sweepSizes = opts.sweep ? opts.sweepSizes ?? opts.sizes : [];
   const sigmaSize = opts.sigma ? opts.sigmaSize ?? opts.sizes.find((n) => n >= 1_000_000) ?? opts.sizes[opts.sizes.length - 1]! : null;
   if (!opts.sigmaOnly) {
     if (!existsSync(crosswatchBin) || !existsSync(join(distDir, 'cli', 'main.js'))) {
@@ -521,6 +562,10 @@ async function main(): Promise<void> {
   // Disk: the datasets not yet cached, at about 2.2 KB per record.
   const wanted = [...new Set([...toolSizes, ...(opts.serve ? [opts.serveSize] : []), ...(sigmaSize === null ? [] : [sigmaSize])])];
   const missing = wanted.filter((n) => opts.regen || !isCached(n, opts.seed));
+  // The sweep's NDJSON datasets too (its mixed ones are the sizes above, or more of them).
+  const sweepMissing = sweepSizes.flatMap((n) => opts.sweepMixes.map((m) => [n, m] as const))
+    .filter(([n, m]) => (m !== 'mixed' || !wanted.includes(n)) && (opts.regen || !isCached(n, opts.seed, m))).map(([n]) => n);
+  missing.push(...sweepMissing);
   const need = missing.reduce((s, n) => s + n * BYTES_PER_RECORD, 0);
   const free = freeBytes();
   log(`disk: ${(free / 1e9).toFixed(1)} GB free in ${relative(process.cwd(), DATA_DIR) || DATA_DIR}; ` +
@@ -567,6 +612,44 @@ async function main(): Promise<void> {
     answers.push(check);
     log(`  answers (distinct (rule, ip) pairs): ${Object.entries(check.counts).map(([k, v]) => `${k} ${v}`).join(', ')} — ${check.agree ? 'all agree' : 'DISAGREE'}`);
     for (const d of check.disagreements) log(`    ${d}`);
+  }
+
+  // Sweep (issue #18): hunt and tuned DuckDB, side by side as above, at every point of
+  // size × input shape × share of identity records from alerted IPs.
+  const sweep: SweepPoint[] = [];
+  if (sweepSizes.length > 0) {
+    const tools = [TOOLS.hunt, TOOLS['duckdb-tuned']];
+    log(`\nsweep: hunt and DuckDB (tuned) by size (${sweepSizes.map(human).join(', ')}), input (${opts.sweepMixes.join(', ')}) ` +
+      `and share of identity records from alerted IPs (${opts.sweepShares.map((x) => `${+(x * 100).toFixed(2)} %`).join(', ')})`);
+    for (const size of sweepSizes) {
+      for (const mix of opts.sweepMixes) {
+        const base = await ensureDataset(size, opts.seed, opts.regen, log, mix);
+        for (const share of opts.sweepShares) {
+          const ds = await buildShare(base, share, log);
+          const listing = listDataset(ds.logsDir);
+          const byTool = new Map<ToolId, ToolRun[]>(tools.map((t) => [t.id, []]));
+          for (let round = 0; round <= opts.runs; round++) {
+            for (const t of tools) {
+              const r = await runTool(t, ds, listing.files);
+              if (round > 0) byTool.get(t.id)!.push(r);
+            }
+          }
+          const input = { records: ds.records, bytes: listing.bytes };
+          const h = stat(TOOLS.hunt, ds, byTool.get('hunt')!, input);
+          const d = stat(TOOLS['duckdb-tuned'], ds, byTool.get('duckdb-tuned')!, input);
+          const check = checkAnswers(ds, byTool);
+          const point: SweepPoint = {
+            dataset: ds.name, size, mix, share, reached: ds.shareInfo.reached, alertedIps: ds.shareInfo.alertedIps,
+            records: ds.records, mb: listing.bytes / 1e6, huntS: h.medianS, duckdbS: d.medianS, ratio: d.medianS / h.medianS,
+            huntRssMB: h.peakRssMB, duckdbRssMB: d.peakRssMB, pairs: check.counts['hunt'] ?? 0, exact: check.agree, disagreements: check.disagreements,
+          };
+          sweep.push(point);
+          log(`  ${sweepLabel(point).padEnd(22)} hunt ${fmt(h.medianS)} s (RSS ${fmt(h.peakRssMB, 0)} MB), DuckDB ${fmt(d.medianS)} s: ${fmt(point.ratio)}x; ` +
+            `${point.alertedIps} alerted IPs, ${point.pairs} pairs, ${point.exact ? 'answers agree' : 'DISAGREE'}`);
+          for (const x of check.disagreements) log(`    ${x}`);
+        }
+      }
+    }
   }
 
   // Scale: hunt over the sizes above, and with more alerted IPs on one size.
@@ -647,6 +730,11 @@ async function main(): Promise<void> {
     for (const s of alertedStats) rowsA.push([`+${human(s.extraAlertedIps)}`, String(s.fromSignins), String(s.synthetic), fmt(s.medianS), fmt(s.minS), fmt(s.maxS), fmt(s.peakRssMB, 0), String(s.alerts)]);
     out.push(table(['alerted IPs', 'from sign-ins', 'synthetic', 'median s', 'min', 'max', 'peak RSS MB', 'alerts'], rowsA));
   }
+  if (sweep.length > 0) {
+    out.push('', `sweep — hunt vs DuckDB (tuned) by size, input and share of identity records from alerted IPs (median of ${opts.runs}; ratio = DuckDB s / hunt s; goal >= 3x, hunt RSS < 256 MB):`);
+    out.push(table(['point', 'records', 'MB', 'alerted IPs', 'hunt s', 'DuckDB s', 'ratio', 'hunt RSS MB', 'answer'],
+      sweep.map((p) => [sweepLabel(p), human(p.records), fmt(p.mb, 0), String(p.alertedIps), fmt(p.huntS), fmt(p.duckdbS), `${fmt(p.ratio)}x`, fmt(p.huntRssMB, 0), p.exact ? 'exact' : 'DIFFERS'])));
+  }
   for (const a of answers) {
     out.push('', `answer check ${a.dataset}: ${a.agree ? 'crosswatch, DuckDB (both) and truth.json agree' : 'DISAGREEMENT'} — ${Object.entries(a.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const d of a.disagreements) out.push(`  ${d}`);
@@ -657,10 +745,6 @@ async function main(): Promise<void> {
   if (distAtEnd !== distAtStart && !opts.sigmaOnly) out.push('', 'WARNING: dist/ changed during the run (a rebuild): hunt timings may mix two builds');
   process.stdout.write(out.join('\n') + '\n');
 
-  const globFiles: DatasetFiles = {
-    eve: ['LOGS/suricata/*/eve.json'], entraNdjson: ['LOGS/entra/insights-logs-*.json'], entraRecords: ['LOGS/entra/records-*.json'],
-    graph: ['LOGS/graph/*.json'], m365: ['LOGS/m365/Audit.*.json'], purview: ['LOGS/purview/*.csv'],
-  };
   const result = {
     startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
     options: { ...opts }, machine: { ...mach, loadAverageAtEnd: os.loadavg().map((x) => +x.toFixed(2)) }, huntBuild: { bin: crosswatchBin, distAtStart, distAtEnd, changedDuringRun: distAtStart !== distAtEnd },
@@ -677,9 +761,13 @@ async function main(): Promise<void> {
     // Answers are checked above; the results keep their counts, not every pair of every run.
     results: stats.map(slim), ratios, answers,
     scale: { base: scaleBase?.name ?? null, bySize: huntBySize.map((s) => ({ size: s.size, records: s.inputRecords, bytes: s.inputBytes, medianS: s.medianS, peakRssMB: s.peakRssMB })), alerted: alertedStats.map(slim) },
-    sql: { untuned: script('untuned', globFiles), tuned: script('tuned', globFiles) },
+    sql: {
+      untuned: script('untuned', globFiles('mixed')), tuned: script('tuned', globFiles('mixed')),
+      ...(opts.sweep && opts.sweepMixes.includes('ndjson') ? { ndjson: { untuned: script('untuned', globFiles('ndjson')), tuned: script('tuned', globFiles('ndjson')) } } : {}),
+    },
     sigma,
     serve,
+    sweep,
   };
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   if (opts.quick) {
@@ -689,12 +777,13 @@ async function main(): Promise<void> {
   } else {
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(join(RESULTS_DIR, `${stamp}.json`), JSON.stringify(result, null, 2) + '\n');
-    // A --sigma-only run has no hunt figures: latest.json keeps the last full run's.
-    if (!opts.sigmaOnly) writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-    log(`\nresults: ${relative(process.cwd(), join(RESULTS_DIR, `${stamp}.json`))}${opts.sigmaOnly ? ' (--sigma-only: latest.json left as it was)' : ' and latest.json'}`);
+    // A --sigma-only or --sweep-only run has no side-by-side figures: latest.json keeps the last full run's.
+    const partial = opts.sigmaOnly ? '--sigma-only' : opts.sweepOnly ? '--sweep-only' : null;
+    if (partial === null) writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    log(`\nresults: ${relative(process.cwd(), join(RESULTS_DIR, `${stamp}.json`))}${partial ? ` (${partial}: latest.json left as it was)` : ' and latest.json'}`);
   }
   rmSync(TMP, { recursive: true, force: true });
-  if (answers.some((a) => !a.agree)) process.exitCode = 3;
+  if (answers.some((a) => !a.agree) || sweep.some((p) => !p.exact)) process.exitCode = 3;
   if (serve && (!serve.answers.agree || (serve.soak && !serve.soak.answers.agree))) process.exitCode = 3;
   if (sigma && !sigmaExplained(sigma)) process.exitCode = 3;
 }
@@ -703,6 +792,33 @@ main().catch((e: unknown) => {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });
+
+/** One point of the sweep. */
+interface SweepPoint {
+  dataset: string;
+  size: number;
+  mix: Mix;
+  /** The share of identity records from alerted IPs asked for, and reached. */
+  share: number;
+  reached: number;
+  alertedIps: number;
+  records: number;
+  mb: number;
+  huntS: number;
+  duckdbS: number;
+  /** DuckDB s / hunt s. */
+  ratio: number;
+  huntRssMB: number;
+  duckdbRssMB: number;
+  pairs: number;
+  /** hunt and DuckDB gave the same (rule, IP) pairs in every run. */
+  exact: boolean;
+  disagreements: string[];
+}
+
+function sweepLabel(p: SweepPoint): string {
+  return `${human(p.size)} ${p.mix} ${+(p.reached * 100).toFixed(1)} %`;
+}
 
 /** A tool's statistics without the answer lists of each run (kept as counts). */
 function slim<T extends { runs: Array<{ pairs: string[] | null }> }>(st: T): T {
