@@ -40,6 +40,9 @@ export interface ShareInfo {
   identityRecords: number;
 }
 
+/** Per base dataset, its identity records by IP (counted once for all its shares). */
+const counted = new Map<string, Promise<{ byIp: Map<string, { n: number; first: number }>; total: number }>>();
+
 /** Per source IP, its identity records' count and first time (ms), by crosswatch's decoders. */
 async function identityByIp(logsDir: string): Promise<{ byIp: Map<string, { n: number; first: number }>; total: number }> {
   const byIp = new Map<string, { n: number; first: number }>();
@@ -89,7 +92,8 @@ export async function buildShare(base: Dataset, share: number, log: (s: string) 
     mkdirSync(dirname(to), { recursive: true });
     linkSync(f.path, to);
   }
-  const { byIp, total } = await identityByIp(base.logsDir);
+  if (!counted.has(base.logsDir)) counted.set(base.logsDir, identityByIp(base.logsDir));
+  const { byIp, total } = await counted.get(base.logsDir)!;
   // A seeded shuffle (by IP text, then order), taken until the share is reached.
   const ips = [...byIp.keys()].sort();
   const rng = new Rng(base.seed, 77);
