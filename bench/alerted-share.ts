@@ -16,7 +16,7 @@
 // The records are counted by crosswatch's own decoders (what hunt calls an
 // identity record is what counts). Such a dataset has no ground truth: the
 // bench compares hunt's answer with DuckDB's.
-import { createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join, relative } from 'node:path';
 import { frameFile } from '../src/inputs/framing.js';
@@ -24,7 +24,7 @@ import { expandInputs } from '../src/inputs/inputs.js';
 import { decodeFramed } from '../src/pipeline/decode.js';
 import { Rng } from '../src/generate/rng.js';
 import { BASE_TIME_MS } from '../src/generate/generator.js';
-import { DATA_DIR, eveAlertLine, type Dataset } from './datasets.js';
+import { DATA_DIR, eveAlertLine, linkFiles, type Dataset } from './datasets.js';
 import { listDataset } from './files.js';
 
 const MARKER = 'bench-dataset.json';
@@ -87,11 +87,7 @@ export async function buildShare(base: Dataset, share: number, log: (s: string) 
   }
   rmSync(dir, { recursive: true, force: true });
   const logsDir = join(dir, 'logs');
-  for (const f of listDataset(base.logsDir).all) {
-    const to = join(logsDir, relative(base.logsDir, f.path));
-    mkdirSync(dirname(to), { recursive: true });
-    linkSync(f.path, to);
-  }
+  linkFiles(base.logsDir, logsDir);
   if (!counted.has(base.logsDir)) counted.set(base.logsDir, identityByIp(base.logsDir));
   const { byIp, total } = await counted.get(base.logsDir)!;
   // A seeded shuffle (by IP text, then order), taken until the share is reached.

@@ -128,11 +128,7 @@ export async function buildAlerted(base: Dataset, extra: number, log: (s: string
   }
   rmSync(dir, { recursive: true, force: true });
   const logsDir = join(dir, 'logs');
-  for (const f of listDataset(base.logsDir).all) {
-    const to = join(logsDir, relative(base.logsDir, f.path));
-    mkdirSync(dirname(to), { recursive: true });
-    linkSync(f.path, to);
-  }
+  linkFiles(base.logsDir, logsDir);
   const picked = signinIps(base.logsDir, extra);
   const eve = join(logsDir, 'suricata', 'bench-extra', 'eve.json');
   mkdirSync(dirname(eve), { recursive: true });
@@ -175,6 +171,15 @@ function signinIps(logsDir: string, max: number): Map<string, number> {
     });
   }
   return found;
+}
+
+/** A variant's logs: the base dataset's files, hard-linked (no copy), to which the variant adds its own. */
+export function linkFiles(fromLogs: string, toLogs: string): void {
+  for (const f of listDataset(fromLogs).all) {
+    const to = join(toLogs, relative(fromLogs, f.path));
+    mkdirSync(dirname(to), { recursive: true });
+    linkSync(f.path, to);
+  }
 }
 
 function two(n: number): string {
