@@ -117,11 +117,11 @@ function served(rules: string, config: CorrelatorConfig = buildConfig({})): Serv
   return Object.assign(new ServedGeneral(loaded.general, config, generalSpec(loaded.sources, config, {})), { builtin: loaded.rules });
 }
 
-function pipelineFor(dir: string, general: ServedGeneral & { builtin: RuleDefinition[] }, now = new Date(DAY + 10 * 86_400_000)): { store: SqliteStore; pipeline: StreamPipeline } {
+function pipelineFor(dir: string, general: ServedGeneral & { builtin: RuleDefinition[] }, now = new Date(DAY + 10 * 86_400_000), settle: 'commit' | 'deferred' = 'commit'): { store: SqliteStore; pipeline: StreamPipeline } {
   const store = new SqliteStore(join(dir, 'data'));
   const pipeline = new StreamPipeline(store, {
     config: general.config, rules: general.builtin, decode: { defaultOffsetMinutes: 0, reference: { ms: DAY, ns: 0 } },
-    allowedLatenessMs: 86_400_000, general, now: () => now,
+    allowedLatenessMs: 86_400_000, general, now: () => now, generalSettle: settle,
   });
   return { store, pipeline };
 }
@@ -233,7 +233,10 @@ test('crosswatch serve: its ingest workers take the general rules\' records; the
         assert.equal(r.status, 200, await r.text());
       }));
     }
-    const got = (await allAlerts<AlertOut>(base, TOKEN)).map((a) => `${a.rule.id} ${a.event.id}`).sort();
+    // (serve recomputes the touched IPs' correlations on a timer: the alerts settle within a moment.)
+    const alertsNow = async (): Promise<string[]> => (await allAlerts<AlertOut>(base, TOKEN)).map((a) => `${a.rule.id} ${a.event.id}`).sort();
+    await waitFor('the alerts to settle', 10_000, async () => ((await alertsNow()).join('\n') === expected.join('\n') ? true : undefined)).catch(() => undefined);
+    const got = await alertsNow();
     assert.deepEqual(got, expected);
     // explain: a chain's alert is its episode; the rule grouped by user.name is not run, and says why.
     const chain = got.find((a) => a.startsWith('t-success-after-spray '))!.split(' ')[1]!;
@@ -288,4 +291,36 @@ test('touchedSpans: around each new record, out to the first gap longer than the
       assert.deepEqual(spans, want);
     },
   ), { numRuns: 500 });
+});
+
+test('serve, recomputing later (as the service does): nothing of the correlations until settled, then hunt\'s alerts; a stop before settling loses nothing', async () => {
+  const rules = ruleDir();
+  const tmp = mkdtempSync(join(tmpdir(), 'cw-serve-general-settle-'));
+  try {
+    const lines = scenario(5);
+    const expected = (await huntAlerts(rules, lines)).filter((a) => !a.startsWith('t-user-two-ips '));
+    const correlations = (xs: string[]): string[] => xs.filter((a) => a.startsWith('t-many-users ') || a.startsWith('t-success-after-spray '));
+    assert.ok(correlations(expected).length > 0);
+    const g = served(rules);
+    let { store, pipeline } = pipelineFor(tmp, g, undefined, 'deferred');
+    for (let i = 0; i < lines.length; i += 7) pipeline.ingest(items(...lines.slice(i, i + 7)));
+    // Single-event and the correlator's alerts are there; the general correlations wait.
+    assert.deepEqual(correlations(openAlerts(store)), []);
+    assert.deepEqual(openAlerts(store), expected.filter((a) => !correlations([a]).length));
+    // Stopped before settling (the marks are in the store): the next start settles them.
+    store.close();
+    ({ store, pipeline } = pipelineFor(tmp, g, undefined, 'deferred'));
+    try {
+      let n = 0;
+      for (let k; (k = pipeline.settleGeneral(2)) > 0;) n += k;
+      assert.ok(n > 0, 'IPs recomputed');
+      assert.deepEqual(openAlerts(store), expected);
+      assert.equal(pipeline.settleGeneral(), 0, 'nothing left');
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(rules, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -404,6 +404,9 @@ function openStore(s: ServeSettings, io: Io): SqliteStore | null {
   }
 }
 
+/** How often the general rules' touched IPs are recomputed (their alerts' accept→queryable is about this). */
+const GENERAL_SETTLE_MS = 250;
+
 /** The general Sigma rules serve runs (src/stream/general-stream.ts), those it does not named. */
 function servedRules(d: Detections, config: CorrelatorConfig, warn: (line: string) => void): ServedGeneral | null {
   if (!d.general) return null;
@@ -434,6 +437,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     allowedLatenessMs: s.allowedLatenessMs,
     retentionMs: s.retentionMs,
     general: served,
+    // A busy IP's general correlations are recomputed once per timer tick, not once per commit.
+    generalSettle: 'deferred',
   });
   // Logs go to stderr as JSON lines: stdout may carry alerts (--alerts-stdout).
   const pool = s.ingestThreads > 0 ? new IngestPool(s.ingestThreads) : null;
@@ -500,10 +505,37 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     // Every 10 s; CROSSWATCH_EVICT_INTERVAL_MS (undocumented) makes it sooner for test/hostile/faults.test.ts.
   }, Number(process.env.CROSSWATCH_EVICT_INTERVAL_MS) || 10_000);
   evictTimer.unref();
+  // The general Sigma rules' correlations of the IPs commits touched (and, at start, those a
+  // stop left): recomputed a few IPs at a time, yielding to requests in between.
+  let settling = false;
+  let stopping = false;
+  const settleStep = (): void => {
+    if (stopping) {
+      settling = false;
+      return;
+    }
+    try {
+      if (pipeline.settleGeneral(32) > 0) {
+        setImmediate(settleStep);
+        return;
+      }
+    } catch (err) {
+      app.log.error({ err }, 'recomputing the general Sigma rules failed; the IPs stay marked and are tried again');
+    }
+    settling = false;
+  };
+  const settleTimer = setInterval(() => {
+    if (settling) return;
+    settling = true;
+    settleStep();
+  }, GENERAL_SETTLE_MS);
+  settleTimer.unref();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       io.stderr.write(`crosswatch serve: ${signal}, draining\n`);
       clearInterval(evictTimer);
+      clearInterval(settleTimer);
+      stopping = true;
       // close() stops accepting and waits for in-flight requests to finish. Their keep-alive
       // connections, idle once answered, held it for Fastify's keepAliveTimeout (72 s): they
       // are closed as they go idle, and after 10 s whatever is left (a slow upload) is closed.
@@ -519,6 +551,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
       Promise.all([closed, tailer?.stop(), syslog?.stop()]).then(() => dispatcher.stop()).then(async () => {
         await pool?.close();
         await pipeline.drain();
+        // (What is still marked is recomputed at the next start.)
         store.close();
         resolve();
       }, () => resolve());

@@ -61,6 +61,22 @@ export class GeneralEventsTable {
     });
   }
 
+  /** Notes that the IP's records from `fromMs` to `toMs` changed and its correlations are to be recomputed there. */
+  markDirty(ip: string, fromMs: number, toMs: number): void {
+    this.s.st(`INSERT INTO general_dirty (ip, from_ms, to_ms) VALUES (?, ?, ?)
+        ON CONFLICT (ip) DO UPDATE SET from_ms = min(from_ms, excluded.from_ms), to_ms = max(to_ms, excluded.to_ms)`).run(ip, fromMs, toMs);
+  }
+
+  /** Up to `limit` IPs waiting for their recomputation, with their ranges. */
+  dirty(limit: number): Array<{ ip: string; fromMs: number; toMs: number }> {
+    return (this.s.st('SELECT ip, from_ms, to_ms FROM general_dirty LIMIT ?').all(limit) as Array<{ ip: string; from_ms: number; to_ms: number }>)
+      .map((r) => ({ ip: r.ip, fromMs: r.from_ms, toMs: r.to_ms }));
+  }
+
+  clean(ip: string): void {
+    this.s.st('DELETE FROM general_dirty WHERE ip = ?').run(ip);
+  }
+
   count(): number {
     return (this.s.st('SELECT count(*) AS n FROM general_events').get() as { n: number }).n;
   }

@@ -110,6 +110,9 @@ export function openSchema(db: Database.Database, meta: MetaTable, events: Event
         CREATE INDEX IF NOT EXISTS general_events_ip ON general_events (ip, at_ms);
         -- Per IP, before when its general events were evicted: alerts reaching back before it stand.
         CREATE TABLE IF NOT EXISTS general_evicted (ip TEXT PRIMARY KEY, before_ms INTEGER NOT NULL) WITHOUT ROWID;
+        -- Per IP, the time range of its new general records not yet recomputed (written in their
+        -- commit, so a restart recomputes what a crash left).
+        CREATE TABLE IF NOT EXISTS general_dirty (ip TEXT PRIMARY KEY, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL) WITHOUT ROWID;
       `);
     // Added after version 4 (alerts re-keyed to their episode's id, see AlertsTable.upsertAlert): added in place.
     const alertColumns = db.prepare('PRAGMA table_info(alerts)').all() as Array<{ name: string }>;

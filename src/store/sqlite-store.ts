@@ -133,6 +133,9 @@ export class SqliteStore {
   generalHorizon(ip: string): number { return this.general.horizon(ip); }
   evictGeneralEvents(horizonMs: number, retentionBeforeMs: number): number { return this.general.evict(horizonMs, retentionBeforeMs); }
   generalEventCount(): number { return this.general.count(); }
+  markGeneralDirty(ip: string, fromMs: number, toMs: number): void { this.general.markDirty(ip, fromMs, toMs); }
+  generalDirty(limit: number): Array<{ ip: string; fromMs: number; toMs: number }> { return this.general.dirty(limit); }
+  cleanGeneralDirty(ip: string): void { this.general.clean(ip); }
 
   // Records from the future (quarantine-table.ts).
 

@@ -146,18 +146,23 @@ export interface GeneralCommit {
   created: number[];
   updated: number[];
   notes: Array<['created' | 'updated' | 'withdrawn', string]>;
+  /** The IPs whose correlations the commit's new records can change (marked dirty in the store), and the batch that first touched each. */
+  touched: Map<string, number>;
 }
 
 /**
  * The general part of a commit (inside its transaction): stores the batches'
- * rows, raises the single-event alerts of new records and recomputes the IPs
- * whose correlations new records can change.
+ * rows, raises the single-event alerts of new records, and marks the IPs whose
+ * correlations new records can change as dirty, with the time range touched
+ * (in the store, in the same transaction: a crash before their recomputation
+ * leaves them dirty for the next start). settleGeneral recomputes them, in this
+ * commit or later (StreamPipeline's generalSettle).
  */
 export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches: ReadonlyArray<readonly GeneralRow[]>, now: Date): GeneralCommit {
-  const out: GeneralCommit = { created: batches.map(() => 0), updated: batches.map(() => 0), notes: [] };
+  const out: GeneralCommit = { created: batches.map(() => 0), updated: batches.map(() => 0), notes: [], touched: new Map() };
   const at = now.toISOString();
-  /** Per IP touched: the batch that first did (its reply counts the changes), and the new records' times. */
-  const dirty = new Map<string, { bi: number; times: number[] }>();
+  /** Per IP touched: the batch that first did, and the new records' time range. */
+  const dirty = new Map<string, { bi: number; from: number; to: number }>();
   const singles = new GeneralDetector(served.rules, served.config, served.matcher);
   let anySingle = false;
   const singleBatch = new Map<string, number>();
@@ -168,8 +173,10 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
       if (!fresh[i]) return;
       if (r.correlates && r.ip !== '') {
         const d = dirty.get(r.ip);
-        if (d) d.times.push(r.atMs);
-        else dirty.set(r.ip, { bi, times: [r.atMs] });
+        if (d) {
+          d.from = Math.min(d.from, r.atMs);
+          d.to = Math.max(d.to, r.atMs);
+        } else dirty.set(r.ip, { bi, from: r.atMs, to: r.atMs });
       }
       if (r.singles.length > 0) {
         anySingle = true;
@@ -178,25 +185,36 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
       }
     });
   });
-  const count = (bi: number, change: 'created' | 'updated' | 'unchanged', id: string): void => {
-    if (change === 'unchanged') return;
-    if (change === 'created') out.created[bi]!++;
-    else out.updated[bi]!++;
-    out.notes.push([change, id]);
-  };
   if (anySingle) {
     // One alert per new record and rule: its id is the rule's and the record's, so a record met again finds it.
     for (const doc of singles.finish(now)) {
       if (!served.singles.has(doc.rule.id)) continue;
       const r = store.upsertAlert(doc, at, new Set(), { takeover: false });
-      count(singleBatch.get(doc.event.id) ?? 0, r.change, r.id);
+      if (r.change === 'unchanged') continue;
+      const bi = singleBatch.get(doc.event.id) ?? 0;
+      if (r.change === 'created') out.created[bi]!++;
+      else out.updated[bi]!++;
+      out.notes.push([r.change, r.id]);
     }
   }
-  for (const [ip, { bi, times }] of dirty) {
-    for (const [change, id] of recomputeGeneralIp(store, served, ip, now, times)) {
-      if (change === 'withdrawn') out.notes.push([change, id]);
-      else count(bi, change, id);
-    }
+  for (const [ip, d] of dirty) {
+    store.markGeneralDirty(ip, d.from, d.to);
+    out.touched.set(ip, d.bi);
+  }
+  return out;
+}
+
+/**
+ * Recomputes up to `maxIps` dirty IPs (call inside a transaction): for each, the
+ * spans of its records around the range its new records touched. Returns per IP
+ * what changed.
+ */
+export function settleGeneral(store: SqliteStore, served: ServedGeneral, now: Date, maxIps = Number.MAX_SAFE_INTEGER): Map<string, Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]>> {
+  const out = new Map<string, Array<['created' | 'updated' | 'unchanged' | 'withdrawn', string]>>();
+  for (const { ip, fromMs, toMs } of store.generalDirty(maxIps)) {
+    const touched = store.generalTimesForIp(ip).filter((t) => t >= fromMs && t <= toMs);
+    out.set(ip, touched.length > 0 ? recomputeGeneralIp(store, served, ip, now, touched) : []);
+    store.cleanGeneralDirty(ip);
   }
   return out;
 }

@@ -33,7 +33,7 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import { Counters } from '../pipeline/counters.js';
 import { DEFAULT_FUTURE_SKEW_MS, decodeBatch, type DecodedBatch } from './stream-decode.js';
 import { ALERT_ROW_ROLE, pickRows, recordKey, type DecodedRows } from '../store/rows.js';
-import { commitGeneral, type GeneralSpec, type ServedGeneral } from './general-stream.js';
+import { commitGeneral, settleGeneral, type GeneralSpec, type ServedGeneral } from './general-stream.js';
 
 export { recordKey };
 
@@ -59,6 +59,13 @@ export interface StreamOptions {
   quarantineMax?: number;
   /** The general Sigma rules serve runs (general-stream.ts); none by default. */
   general?: ServedGeneral | null;
+  /**
+   * When the general rules' correlations are recomputed for the IPs a commit
+   * touched: in the commit itself (default: its reply counts their alerts), or
+   * later, by settleGeneral() (serve calls it on a timer: a busy IP is then
+   * recomputed once per call, not once per commit).
+   */
+  generalSettle?: 'commit' | 'deferred';
 }
 
 export const DEFAULT_QUARANTINE_MAX = 100_000;
@@ -413,7 +420,21 @@ export class StreamPipeline {
         }
         if (releasedNow > 0) heldEarliest = this.store.quarantineSummary().earliestMs ?? Number.POSITIVE_INFINITY;
         if (general && generalRows.some((g) => g.length > 0)) {
-          const g = commitGeneral(this.store, general, generalRows, this.opts.now?.() ?? new Date());
+          const now = this.opts.now?.() ?? new Date();
+          const g = commitGeneral(this.store, general, generalRows, now);
+          if (this.opts.generalSettle !== 'deferred') {
+            for (const [ip, changes] of settleGeneral(this.store, general, now)) {
+              const bi = g.touched.get(ip);
+              for (const [change, id] of changes) {
+                if (change === 'unchanged') continue;
+                if (change !== 'withdrawn' && bi !== undefined) {
+                  if (change === 'created') g.created[bi]!++;
+                  else g.updated[bi]!++;
+                }
+                g.notes.push([change, id]);
+              }
+            }
+          }
           results.forEach((r, bi) => {
             r.alertsCreated += g.created[bi]!;
             r.alertsUpdated += g.updated[bi]!;
@@ -443,6 +464,28 @@ export class StreamPipeline {
       }
     }
     return results;
+  }
+
+  /**
+   * Recomputes the general rules' correlations of up to `maxIps` IPs that
+   * commits touched (generalSettle 'deferred'), in one transaction; their alert
+   * changes go to onAlert. Returns how many IPs were recomputed (0: none waits).
+   */
+  settleGeneral(maxIps = 64): number {
+    const general = this.general;
+    if (!general) return 0;
+    const now = this.opts.now?.() ?? new Date();
+    const settled = this.store.transaction(() => settleGeneral(this.store, general, now, maxIps));
+    if (this.opts.onAlert) {
+      for (const changes of settled.values()) {
+        for (const [change, id] of changes) {
+          if (change === 'unchanged') continue;
+          const stored = this.store.getAlert(id);
+          if (stored) this.opts.onAlert(change, stored.doc);
+        }
+      }
+    }
+    return settled.size;
   }
 
   /**
