@@ -249,6 +249,10 @@ test('crosswatch serve: its ingest workers take the general rules\' records; the
     assert.equal(general.get('t-user-two-ips')!.kind, 'not-run');
     assert.equal(general.get('t-user-two-ips')!.summary, `not run by serve: ${NOT_BY_IP}`);
     assert.ok((x.source.generalEvents ?? 0) > 0);
+    // /metrics: the records kept, and nothing left to recompute once settled.
+    const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+    assert.ok(Number(/^crosswatch_general_records (\d+)$/m.exec(metrics)?.[1]) > 0, metrics);
+    assert.equal(/^crosswatch_general_pending_ips (\d+)$/m.exec(metrics)?.[1], '0');
     // The rules the service lists: the correlator's and the general ones it runs, not the one it does not.
     const listed = ((await (await fetch(`${base}/api/v1/rules`, { headers: auth })).json()) as { rules: Array<{ id: string; severity: string }> }).rules;
     assert.deepEqual(listed.map((r) => r.id).sort(), ['t-axios-signin', 't-many-users', 't-scan-then-signin', 't-success-after-spray']);

@@ -113,6 +113,18 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogR
       this.inc(pipeline.eviction.rowsRemoved);
     },
   });
+  new Gauge({
+    name: 'crosswatch_general_records', help: 'Records kept for the general Sigma rules (whole, until eviction).', registers: [registry],
+    collect() {
+      this.set(store.generalEventCount());
+    },
+  });
+  new Gauge({
+    name: 'crosswatch_general_pending_ips', help: 'IPs whose general Sigma correlations wait for their recomputation (a growing number: it falls behind).', registers: [registry],
+    collect() {
+      this.set(store.generalDirtyCount());
+    },
+  });
   const ingestLatency = new Histogram({
     name: 'crosswatch_ingest_seconds', help: 'Time to accept one ingest request (decode, commit, correlate).',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
@@ -151,6 +163,7 @@ export const observability: FastifyPluginAsync<ObservabilityOptions> = async (ap
       quarantine: quarantineStatus(o.pipeline, o.store),
       dropped: Object.fromEntries(Object.entries(o.pipeline.droppedEvents).filter(([, n]) => n > 0)),
       alerted_ips: o.pipeline.alertedIps,
+      general: o.pipeline.servedGeneral ? { records: o.store.generalEventCount(), pending_ips: o.store.generalDirtyCount() } : null,
       memory_mb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10])),
       alerts: o.store.alertCounts(),
       outbox: o.store.outboxBacklog(),

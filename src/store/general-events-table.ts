@@ -77,6 +77,11 @@ export class GeneralEventsTable {
     this.s.st('DELETE FROM general_dirty WHERE ip = ?').run(ip);
   }
 
+  /** IPs waiting for their recomputation. */
+  dirtyCount(): number {
+    return (this.s.st('SELECT count(*) AS n FROM general_dirty').get() as { n: number }).n;
+  }
+
   count(): number {
     return (this.s.st('SELECT count(*) AS n FROM general_events').get() as { n: number }).n;
   }

@@ -136,6 +136,7 @@ export class SqliteStore {
   markGeneralDirty(ip: string, fromMs: number, toMs: number): void { this.general.markDirty(ip, fromMs, toMs); }
   generalDirty(limit: number): Array<{ ip: string; fromMs: number; toMs: number }> { return this.general.dirty(limit); }
   cleanGeneralDirty(ip: string): void { this.general.clean(ip); }
+  generalDirtyCount(): number { return this.general.dirtyCount(); }
 
   // Records from the future (quarantine-table.ts).
 
