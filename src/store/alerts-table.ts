@@ -163,6 +163,31 @@ export class AlertsTable {
   }
 
   /**
+   * Stores one recomputation of an IP's alerts: each episode's document is
+   * upserted — taking over an earlier alert of another id when its anchor moved,
+   * but never one that another episode of this recomputation is or has already
+   * taken — and the IP's open alerts in `scope` it did not produce are withdrawn
+   * with `reason`. Returns every change, in order (a re-keyed alert's old id as
+   * withdrawn before the new one).
+   */
+  storeRecomputation(ip: string, docs: ReadonlyArray<AlertDocument | SigmaAlertDocument>, now: string, reason: string, scope: WithdrawScope = {}): Array<[UpsertResult['change'] | 'withdrawn', string]> {
+    const changes: Array<[UpsertResult['change'] | 'withdrawn', string]> = [];
+    const produced = new Set<string>();
+    const taken = new Set(docs.map((d) => d.event.id));
+    for (const doc of docs) {
+      taken.delete(doc.event.id);
+      const r = this.upsertAlert(doc, now, taken);
+      taken.add(doc.event.id);
+      taken.add(r.id);
+      produced.add(r.id);
+      if (r.superseded) changes.push(['withdrawn', r.superseded]);
+      changes.push([r.change, r.id]);
+    }
+    for (const id of this.withdrawAlertsExcept(ip, produced, reason, now, scope)) changes.push(['withdrawn', id]);
+    return changes;
+  }
+
+  /**
    * Withdraws this IP's alerts that the latest recomputation did not produce
    * (and that nobody has triaged yet). Returns the withdrawn ids.
    */

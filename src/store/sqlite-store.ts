@@ -151,6 +151,9 @@ export class SqliteStore {
   upsertAlert(doc: AlertDocument | SigmaAlertDocument, now: string, taken: ReadonlySet<string> = new Set(), opts: UpsertOptions = {}): UpsertResult {
     return this.alerts.upsertAlert(doc, now, taken, opts);
   }
+  storeRecomputation(ip: string, docs: ReadonlyArray<AlertDocument | SigmaAlertDocument>, now: string, reason: string, scope?: WithdrawScope): Array<[UpsertResult['change'] | 'withdrawn', string]> {
+    return this.alerts.storeRecomputation(ip, docs, now, reason, scope);
+  }
   withdrawAlertsExcept(ip: string, keep: ReadonlySet<string>, reason: string, now: string, scope?: WithdrawScope): string[] {
     return this.alerts.withdrawAlertsExcept(ip, keep, reason, now, scope);
   }

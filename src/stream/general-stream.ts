@@ -163,8 +163,8 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
   const at = now.toISOString();
   /** Per IP touched: the batch that first did, and the new records' time range. */
   const dirty = new Map<string, { bi: number; from: number; to: number }>();
-  const singles = new GeneralDetector(served.rules, served.config, served.matcher);
-  let anySingle = false;
+  // (Made for the commits that have single-event records only: most have none.)
+  const made: { singles: GeneralDetector | null } = { singles: null };
   const singleBatch = new Map<string, number>();
   batches.forEach((rows, bi) => {
     if (rows.length === 0) return;
@@ -179,15 +179,15 @@ export function commitGeneral(store: SqliteStore, served: ServedGeneral, batches
         } else dirty.set(r.ip, { bi, from: r.atMs, to: r.atMs });
       }
       if (r.singles.length > 0) {
-        anySingle = true;
-        singles.add({ at: { ms: r.atMs, ns: r.atNs }, event: JSON.parse(r.doc) as DecodedEvent['event'] });
+        made.singles ??= new GeneralDetector(served.rules, served.config, served.matcher);
+        made.singles.add({ at: { ms: r.atMs, ns: r.atNs }, event: JSON.parse(r.doc) as DecodedEvent['event'] });
         for (const id of r.singles) singleBatch.set(singleAlertId(id, r.key, { ms: r.atMs, ns: r.atNs }), bi);
       }
     });
   });
-  if (anySingle) {
+  if (made.singles) {
     // One alert per new record and rule: its id is the rule's and the record's, so a record met again finds it.
-    for (const doc of singles.finish(now)) {
+    for (const doc of made.singles.finish(now)) {
       if (!served.singles.has(doc.rule.id)) continue;
       const r = store.upsertAlert(doc, at, new Set(), { takeover: false });
       if (r.change === 'unchanged') continue;
@@ -264,22 +264,10 @@ export function recomputeGeneralIp(store: SqliteStore, served: ServedGeneral, ip
   for (const span of spans) {
     const det = new GeneralDetector(served.rules, served.config, served.matcher);
     for (const d of store.generalEventsForIp(ip, span.fromMs, span.toMs)) det.add(d);
-    const docs: SigmaAlertDocument[] = det.finish(now).filter((d) => served.correlations.has(d.rule.id));
-    const produced = new Set<string>();
-    const taken = new Set(docs.map((d) => d.event.id));
-    for (const doc of docs) {
-      // (Every record here is of this IP: its alerts are filed under it.)
-      const filed = { ...doc, source: { ip } };
-      taken.delete(doc.event.id);
-      const r = store.upsertAlert(filed, at, taken);
-      taken.add(doc.event.id);
-      taken.add(r.id);
-      produced.add(r.id);
-      if (r.superseded) changes.push(['withdrawn', r.superseded]);
-      changes.push([r.change, r.id]);
-    }
+    // (Every record here is of this IP: its alerts are filed under it.)
+    const docs: SigmaAlertDocument[] = det.finish(now).filter((d) => served.correlations.has(d.rule.id)).map((d) => ({ ...d, source: { ip } }));
     const scope = { rules: served.correlations, horizonMs: store.generalHorizon(ip), within: span };
-    for (const id of store.withdrawAlertsExcept(ip, produced, 'withdrawn: later records no longer support it', at, scope)) changes.push(['withdrawn', id]);
+    changes.push(...store.storeRecomputation(ip, docs, at, 'withdrawn: later records no longer support it', scope));
   }
   return changes;
 }

@@ -498,28 +498,15 @@ export class StreamPipeline {
     const now = (this.opts.now ?? (() => new Date()))();
     let created = 0;
     let updated = 0;
-    const produced = new Set<string>();
     const docs = alertsOf(c.finish(), this.opts.rules, now);
-    // An episode may take over an earlier alert of another id (its anchor moved), but not
-    // one that another episode of this recomputation is, or has already taken.
-    const taken = new Set(docs.map((d) => d.event.id));
-    for (const doc of docs) {
-      taken.delete(doc.event.id);
-      const r = this.store.upsertAlert(doc, now.toISOString(), taken);
-      taken.add(doc.event.id);
-      taken.add(r.id);
-      produced.add(r.id);
-      if (r.superseded) notes.push(['withdrawn', r.superseded]);
-      if (r.change === 'unchanged') continue;
-      if (r.change === 'created') created++;
-      else updated++;
-      notes.push([r.change, r.id]);
-    }
     // Alerts raised earlier that the full evidence no longer supports (the IP
     // turned out to be shared infrastructure, say) are withdrawn, not left open.
     const scope = { rules: new Set(this.opts.rules.map((r) => r.id)) };
-    for (const id of this.store.withdrawAlertsExcept(ip, produced, 'withdrawn: later events no longer support it (e.g. the IP is shared by too many users)', now.toISOString(), scope)) {
-      notes.push(['withdrawn', id]);
+    for (const [change, id] of this.store.storeRecomputation(ip, docs, now.toISOString(), 'withdrawn: later events no longer support it (e.g. the IP is shared by too many users)', scope)) {
+      if (change === 'unchanged') continue;
+      if (change === 'created') created++;
+      else if (change === 'updated') updated++;
+      notes.push([change, id]);
     }
     return { created, updated };
   }
