@@ -11,7 +11,12 @@
 
 // Memory layout (byte offsets); byte-scan.ts has the same numbers.
 const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
+const KEYS: usize = 256; //          8 keys × 64 bytes: length, 15 spare, up to 48 case-folded bytes at +16 (findKeys)
 const LETTERS: usize = 1024; //     128-byte bitmap of the words' first two letters (see letterPair)
+const KEY_LETTERS: usize = 1152; // the same for the keys
+const KEY_IDS: usize = 1280; //     u8 per key hit: which key (KEY_ESCAPE for a \u escape)
+const KEY_CAP: i32 = 256;
+const KEY_ESCAPE: u8 = 255;
 const HITS: usize = 4096; //        u32 positions, HIT_CAP of them
 const HIT_CAP: i32 = 262144;
 const SEP_POS: usize = HITS + 4 * <usize>HIT_CAP; // u32 positions, SEP_CAP
@@ -23,6 +28,8 @@ const TAILS: usize = 8 << 20; //    8192-byte bitmap of the last two octets (c.d
 
 let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
 let wordDistances: u64 = 0; // bit d set when a word's closing quote is d bytes after its opening one
+let keyCount: i32 = 0; // quoted keys in KEYS, found by findKeys
+let keyDistances: u64 = 0;
 let tableMask: u32 = 0; // capacity - 1; 0 = no IPv4 lookups
 let v6Heads = false;
 let tableShift: u32 = 32;
@@ -178,6 +185,16 @@ function mappedAt(colon: usize): bool {
   return ip != 0 && inTable(ip);
 }
 
+/** Does key `k` occur (case-folded) at p? */
+@inline function keyAt(p: usize, k: i32): bool {
+  const base = KEYS + (<usize>k << 6);
+  const len = <usize>load<u8>(base);
+  for (let i: usize = 0; i < len; i++) {
+    if ((load<u8>(p + i) | 0x20) != load<u8>(base + 16 + i)) return false;
+  }
+  return true;
+}
+
 /** Does needle `k` occur (case-folded) at p? */
 @inline function needleAt(p: usize, k: i32): bool {
   const base = NEEDLES + (<usize>k << 5);
@@ -308,6 +325,74 @@ function mappedAt(colon: usize): bool {
     v3 = c3;
   }
   stoppedAt = p < to ? p : to;
+  return n;
+}
+
+/** `keys` quoted keys ("createdDateTime", quotes included, at most 48 bytes, 8 of them) are in KEYS. */
+export function configureKeys(keys: i32): void {
+  keyCount = keys;
+  keyDistances = 0;
+  memory.fill(KEY_LETTERS, 0, 128);
+  for (let k = 0; k < keys; k++) {
+    const base = KEYS + (<usize>k << 6);
+    keyDistances |= (<u64>1) << (<u64>load<u8>(base) - 1);
+    const c = letterPair(load<u8>(base + 17), load<u8>(base + 18));
+    store<u8>(KEY_LETTERS + (c >> 3), load<u8>(KEY_LETTERS + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
+  }
+}
+
+/**
+ * The configured keys in one record [from, to) (hunt's window gate asks about a
+ * record the IP search flagged): positions to HITS, which key to KEY_IDS; and
+ * every "\u" escape, as KEY_ESCAPE (an escaped key could spell one of them).
+ * Returns the count, KEY_CAP when there are too many to list. Reads up to 128
+ * bytes past `to` (the rest of the buffer, or its padding).
+ */
+export function findKeys(from: usize, to: usize): i32 {
+  let n = 0;
+  let nextQ = mask64(from, 0x22);
+  let nextB = mask64(from, 0x5c);
+  for (let p = from; p < to; p += 64) {
+    const q = nextQ;
+    const bs = nextB;
+    nextQ = mask64(p + 64, 0x22);
+    nextB = mask64(p + 64, 0x5c);
+    let esc = bs;
+    while (esc != 0) {
+      const at = p + <usize>ctz(esc);
+      esc &= esc - 1;
+      if (at >= to) break;
+      if (load<u8>(at + 1) == 0x75 /* u */) {
+        if (n >= KEY_CAP) return KEY_CAP;
+        store<u32>(HITS + (<usize>n << 2), <u32>at);
+        store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
+        n++;
+      }
+    }
+    let cand: u64 = 0;
+    let d = keyDistances;
+    while (d != 0) {
+      const k = ctz(d);
+      d &= d - 1;
+      cand |= q & ((q >> k) | (nextQ << (64 - k)));
+    }
+    while (cand != 0) {
+      const at = p + <usize>ctz(cand);
+      cand &= cand - 1;
+      if (at >= to) break;
+      const c = letterPair(load<u8>(at + 1), load<u8>(at + 2));
+      if (((load<u8>(KEY_LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
+      for (let k = 0; k < keyCount; k++) {
+        if (at + <usize>load<u8>(KEYS + (<usize>k << 6)) <= to && keyAt(at, k)) {
+          if (n >= KEY_CAP) return KEY_CAP;
+          store<u32>(HITS + (<usize>n << 2), <u32>at);
+          store<u8>(KEY_IDS + <usize>n, <u8>k);
+          n++;
+          break;
+        }
+      }
+    }
+  }
   return n;
 }
 

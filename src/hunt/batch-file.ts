@@ -16,6 +16,7 @@ import { withKernel } from '../inputs/scan-kernel.js';
 import { ipv4Number } from '../model/ip.js';
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
+import { windowGate } from './window-gate.js';
 
 export interface FileScan {
   counters: CountersData;
@@ -116,6 +117,7 @@ async function fastScan(
       // (Of a file read in pieces, the first piece holds the records sampled.)
       kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
       csvParseAll: () => out.csvAlerts,
+      ...(collect && wants ? { gate: windowGate(kernel, collect, wants, decode) } : {}),
       ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
       onSkip: (records) => {
         counters.unparsedRecords(f.display, records);
@@ -363,6 +365,7 @@ export async function qualifyingOf(
       return qualifyingFrames(fastFrameFile(f.path, f.display, {
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: 0, frameDamaged: false, csvHits: true,
         ...(syncs && syncs.length > 0 ? { syncs } : {}),
+        ...(wants ? { gate: windowGate(kernel, alerted, wants, decode) } : {}),
         onSkip: (records) => {
           out.skipped += records;
         },

@@ -52,7 +52,19 @@ export interface FastFramingOptions {
   range?: ByteRange;
   /** With `range`: how many lines started in it (called once, at its end). */
   onLines?: (lines: number) => void;
+  /**
+   * Asked about each JSON record with a hit (not the sampled or damaged ones):
+   * false counts it unparsed (onSkip) instead of framing it. hunt's window gate
+   * (hunt/window-gate.ts) lets go the records of alerted IPs far from their alerts.
+   */
+  gate?: RecordGate;
 }
+
+/**
+ * Should a JSON record with hits be framed? Its bytes are buf[from, to); its
+ * hits are hits[first, last) (positions in buf, as the kernel reports them).
+ */
+export type RecordGate = (buf: Buffer, from: number, to: number, hits: Uint32Array, first: number, last: number) => boolean;
 
 /** Byte offsets [from, to) in a file. */
 export interface ByteRange {
@@ -180,6 +192,14 @@ class HitCursor {
     while (this.i < h.length && h[this.i]! < from) this.i++;
     return this.i < h.length && h[this.i]! < to;
   }
+  /** After any(from, to) held: does the gate (if any) let the record in buf[s, e) through? */
+  passes(gate: RecordGate | undefined, buf: Buffer, to: number, s: number, e: number): boolean {
+    if (!gate) return true;
+    const h = this.hits;
+    let j = this.i;
+    while (j < h.length && h[j]! < to) j++;
+    return gate(buf, s, e, h, this.i, j);
+  }
 }
 
 export async function* fastFrameFile(path: string, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
@@ -286,7 +306,7 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
           let last = e - 1;
           while (last > s && isSpace(buf[last]!)) last--;
           const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[last] !== 0x7d);
-          if (hits.any(pos, nl) || ordinal < o.sample || damaged) {
+          if (ordinal < o.sample || damaged || (hits.any(pos, nl) && hits.passes(o.gate, buf, nl, s, last + 1))) {
             const line = buf.toString('utf8', pos, e);
             if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
             frameLine(line, { source: display, line: lineNo }, batch);
@@ -401,7 +421,7 @@ function takeElements(
           batch.push(tooLarge({ source: display, line, index: cur.index }, 'array element', o.maxRecordBytes));
         } else {
           const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
-          if (hits.any(s, e) || cur.index < o.sample || damaged) frameElement(buf.toString('utf8', s, e), { source: display, line, index: cur.index }, batch);
+          if (cur.index < o.sample || damaged || (hits.any(s, e) && hits.passes(o.gate, buf, e, s, e))) frameElement(buf.toString('utf8', s, e), { source: display, line, index: cur.index }, batch);
           else skipped++;
         }
         cur.index++;

@@ -27,6 +27,14 @@ const PAGE = 65536;
 /** Set on a separator that closes the array (bit 31). */
 export const SEPARATOR_CLOSES = 0x80000000;
 const MAX_WORDS = 8;
+// findKeys (the window gate's time keys): up to 8 quoted keys of up to 48 bytes.
+const KEYS = 256;
+const KEY_IDS = 1280;
+const MAX_KEYS = 8;
+/** findKeys' count when a record has more than it lists (the gate then parses it). */
+export const KEY_CAP = 256;
+/** A key hit's id for a "\u" escape. */
+export const KEY_ESCAPE = 255;
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -35,6 +43,8 @@ interface Exports {
   findWords(from: number, to: number): number;
   findIps(from: number, to: number): number;
   findBoth(from: number, to: number): number;
+  configureKeys(keys: number): void;
+  findKeys(from: number, to: number): number;
   resetStructure(depth: number, target: number, line: number): void;
   structureDepth(): number;
   structureInString(): number;
@@ -167,6 +177,42 @@ export class ScanKernel {
       for (let j = 0; j < p.length; j++) all[i++] = p[j]! - BUF;
     }
     return all.sort();
+  }
+
+  /**
+   * The quoted keys findKeys looks for ('"createdDateTime"', quotes included, up
+   * to 48 bytes), matched case-insensitively; kept until configured again.
+   */
+  configureKeys(keys: readonly string[]): void {
+    if (keys.length > MAX_KEYS) throw new Error(`at most ${MAX_KEYS} keys`);
+    const v = this.view;
+    keys.forEach((w, k) => {
+      const b = Buffer.from(w, 'latin1');
+      if (b.length < 3 || b.length > 48 || b[0] !== 0x22 || b[b.length - 1] !== 0x22) throw new Error(`key ${JSON.stringify(w)} must be quoted, 1 to 46 bytes`);
+      const base = KEYS + k * 64;
+      v.fill(0, base, base + 64);
+      v[base] = b.length;
+      for (let i = 0; i < b.length; i++) v[base + 16 + i] = fold(b[i]!);
+    });
+    this.x.configureKeys(keys.length);
+  }
+
+  /**
+   * The configured keys, and "\\u" escapes, in the record at [from, to) of the
+   * buffer: how many (KEY_CAP: too many to list); keyAt and keyId read them.
+   */
+  findKeys(from: number, to: number): number {
+    return this.x.findKeys(BUF + from, BUF + to);
+  }
+
+  /** Where the i-th key hit of the last findKeys is (relative to the buffer: its opening quote). */
+  keyAt(i: number): number {
+    return this.view.readUInt32LE(HITS + 4 * i) - BUF;
+  }
+
+  /** Which key the i-th hit is (its index in configureKeys), or KEY_ESCAPE. */
+  keyId(i: number): number {
+    return this.view[KEY_IDS + i]!;
   }
 
   /** Zeroes the padding after `len` bytes of data (the kernels read past the end). */
