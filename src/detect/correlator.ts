@@ -8,7 +8,7 @@
 // IPs that lie outside every window [tA, tA + window] of their IP's alerts,
 // which can neither match nor count towards the shared-infrastructure cap.
 import { createHash } from 'node:crypto';
-import { eventDetail, type DecodedEvent, type Role } from '../model/event.js';
+import { eventDetail, type DecodedEvent, type EventDetail, type Role } from '../model/event.js';
 import { specialPurpose } from '../model/ip.js';
 import type { Instant } from '../model/time.js';
 import { addMs, compareInstants } from '../model/time.js';
@@ -53,9 +53,42 @@ interface IpState {
   seen: Set<string>;
   /** Batch mode, once sealed: the alerts' times (ms), sorted, for the window test on arrival. */
   alertMs?: Float64Array;
+  /** Qualifying records counted once already (forgetQualifying takes them back). */
+  qualifyingDuplicates?: number;
 }
 
 const MAX_SAMPLES = 5;
+
+/**
+ * One copy of each repeated string (and detail) the correlator keeps: a busy
+ * address's thousands of sign-ins name the same few users, apps, clients and
+ * user agents, and each parsed record brought its own copies (at 5M records and
+ * half of them from alerted IPs, these copies were most of hunt's memory).
+ * Bounded: past MAX_INTERNED distinct values, or for long ones, a value is kept
+ * as it came, so a sender of ever-new strings cannot grow the table.
+ */
+class Interner {
+  private readonly strings = new Map<string, string>();
+  private readonly details = new Map<string, EventDetail>();
+  str(s: string | undefined): string | undefined {
+    if (s === undefined || s.length > MAX_INTERNED_CHARS) return s;
+    const had = this.strings.get(s);
+    if (had !== undefined) return had;
+    if (this.strings.size < MAX_INTERNED) this.strings.set(s, s);
+    return s;
+  }
+  detail(d: EventDetail | undefined): EventDetail | undefined {
+    if (d === undefined) return d;
+    const key = JSON.stringify(d);
+    if (key.length > MAX_INTERNED_CHARS) return d;
+    const had = this.details.get(key);
+    if (had !== undefined) return had;
+    if (this.details.size < MAX_INTERNED) this.details.set(key, d);
+    return d;
+  }
+}
+const MAX_INTERNED = 65_536;
+const MAX_INTERNED_CHARS = 1024;
 /** Rules a correlator runs (a bit each in the entries' masks). */
 export const MAX_RULES = 31;
 
@@ -77,6 +110,7 @@ export class Correlator {
     excludedIps: { 'special-purpose': 0, allowlist: 0, 'shared-infrastructure': 0 },
     excludedSamples: { 'special-purpose': [], allowlist: [], 'shared-infrastructure': [] },
   };
+  private readonly intern = new Interner();
   /** IPs already counted as excluded for a reason (so each IP counts once). */
   private readonly excludedSeen = new Map<string, ExclusionReason>();
 
@@ -108,6 +142,11 @@ export class Correlator {
         this.byIp.delete(ip);
       } else {
         st.alertMs = Float64Array.from(st.alerts, (a) => a.at.ms).sort();
+        // Events added before (hunt adds some early) are held to the rule that applies from now on.
+        const alertMs = st.alertMs;
+        const kept = st.events.filter((e) => withinAWindow(alertMs, e.at.ms, this.windowMs));
+        this.stats.qualifyingEvents -= st.events.length - kept.length;
+        st.events = kept;
       }
     }
   }
@@ -159,22 +198,40 @@ export class Correlator {
     }
     // Outside every window of its IP's alerts an event cannot change an alert: not kept.
     if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.windowMs)) return;
-    if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) return;
+    if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) {
+      st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
+      return;
+    }
     this.stats.qualifyingEvents++;
     st.events.push({
       role: role as QualifyingRole,
       rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
       at: decoded.at,
-      user: ev.user?.name ?? ev.user?.email,
-      app: ev.client?.app,
-      client: ev.client?.client_app,
-      userAgent: ev.user_agent?.original,
-      category: ev.crosswatch.category,
-      action: ev.event.action,
-      dataset: ev.event.dataset,
+      user: this.intern.str(ev.user?.name ?? ev.user?.email),
+      app: this.intern.str(ev.client?.app),
+      client: this.intern.str(ev.client?.client_app),
+      userAgent: this.intern.str(ev.user_agent?.original),
+      category: this.intern.str(ev.crosswatch.category),
+      action: this.intern.str(ev.event.action),
+      dataset: this.intern.str(ev.event.dataset)!,
       id: ev.event.id,
-      detail: eventDetail(ev),
+      detail: this.intern.detail(eventDetail(ev)),
     });
+  }
+
+  /**
+   * Forgets an IP's qualifying events (and their ids and counts), keeping its
+   * alerts: hunt added them early, with alert times that turned out incomplete,
+   * and reads them again.
+   */
+  forgetQualifying(ip: string): void {
+    const st = this.byIp.get(ip);
+    if (!st) return;
+    this.stats.qualifyingEvents -= st.events.length;
+    this.stats.duplicateRecords -= st.qualifyingDuplicates ?? 0;
+    st.events = [];
+    delete st.qualifyingDuplicates;
+    for (const k of st.seen) if (!k.startsWith('a:')) st.seen.delete(k);
   }
 
   /** Number of IPs with state: the correlator's memory is proportional to this. */

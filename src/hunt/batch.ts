@@ -275,8 +275,25 @@ class BatchRun {
       if (scan) scanning.set(f, this.scanOf(f, jobBytes, searched));
       else this.earlyEvents.set(f, later(this.exec.qualifying(f, ctx1, searched, true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)));
     }
-    for (const f of this.rest) this.scans[this.at.get(f)!] = await scanning.get(f)!;
-    for (const q of this.earlyEvents.values()) await q;
+    // Their events go to the correlator as each file is done, in a fixed order (the rest,
+    // then the first group: which of two records with one id is kept depends on it), so
+    // memory holds the correlator's compact entries, not every file's decoded events.
+    for (const f of this.rest) {
+      const scan = await scanning.get(f)!;
+      this.scans[this.at.get(f)!] = scan;
+      this.addEarly(scan.events);
+      scan.events = [];
+    }
+    for (const f of this.first) {
+      const q = this.earlyEvents.get(f);
+      if (q) this.addEarly((await q).events);
+    }
+    this.earlyEvents.clear();
+  }
+
+  /** Events of IPs searched for early, before the network alerts are sealed (secondPass drops those of IPs whose alerts changed). */
+  private addEarly(events: readonly DecodedEvent[]): void {
+    for (const e of events) this.correlator.add(e);
   }
 
   /** Pass 1's counts and network alerts into the correlator, text alerts re-dated if the reference moved; then sealed. */
@@ -285,6 +302,7 @@ class BatchRun {
     this.scans.forEach((s) => {
       this.counters.merge(s.counters);
       for (const a of s.alerts) correlator.add(a);
+      s.alerts = [];
       this.qualifyingSuccess += s.qualifyingSuccess;
       correlator.stats.failedEvents += s.failed;
       correlator.stats.withoutIp += s.withoutIp;
@@ -333,16 +351,8 @@ class BatchRun {
         const was = new Set(this.earlyTimes.get(ip));
         return Array.from(finalTimes.byIp.get(ip)!).some((t) => !was.has(t));
       }));
-      const found = [
-        ...this.rest.map((f) => this.scanOfFile(f).events),
-        ...await Promise.all(this.first.map(async (f) => (await this.earlyEvents.get(f))?.events ?? [])),
-      ];
-      for (const events of found) {
-        for (const e of events) {
-          const ip = e.event.source!.ip!;
-          if (set.has(ip) && !stale.has(ip)) correlator.add(e);
-        }
-      }
+      // Their events came in early (addEarly): those of stale IPs are read again below.
+      for (const ip of stale) correlator.forgetQualifying(ip);
       const again = new Set(alerted.filter((ip) => !searched.has(ip) || stale.has(ip)));
       await pass2(this.first, again);
       await pass2(this.rest, again);
