@@ -1,4 +1,5 @@
 // `crosswatch hunt PATH...`: the batch detection over exported logs.
+import { setFlagsFromString } from 'node:v8';
 import { runBatch, type BatchResult } from '../hunt/batch.js';
 import { expandInputs } from '../inputs/inputs.js';
 import { writeNdjson, writeNdjsonFile } from '../outputs/ndjson.js';
@@ -106,7 +107,19 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
   }
 }
 
+/**
+ * A hunt process lets its old generation grow by half, not V8's default (up to
+ * 4x for a fast-growing heap), before the next full collection: what a hunt
+ * promotes is mostly garbage by then (events of alerted IPs, handed to the
+ * correlator, which keeps a compact copy). Measured at 1M records, 50 % alerted
+ * share: peak RSS 261-285 MB -> 218-234 MB, time within the noise; 5M: 726 ->
+ * 477 MB. V8 reads the setting at each collection, so it can be set here, for
+ * hunt alone: `serve` keeps the default (there it cost 14 % of the ingest rate).
+ */
+const HUNT_HEAP_GROWING_PERCENT = 50;
+
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
+  setFlagsFromString(`--heap-growing-percent=${HUNT_HEAP_GROWING_PERCENT}`);
   const result = await runHunt(paths, flags, io, loadSettings(flags));
   // A damaged .gz was read up to the damage and its alerts written; the rest of it could not be read.
   const damaged = result.counters.rejects.get('invalid-compression') ?? 0;
