@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { BASE_TIME_MS, SPAN_MS } from '../src/generate/generator.js';
 import { frameFile } from '../src/inputs/framing.js';
 import { expandInputs } from '../src/inputs/inputs.js';
-import { startServe } from '../test/serve-process.js';
+import { BIN as SERVE_BIN, startServe } from '../test/serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'serve-bench-token-0123456789abcdef';
@@ -492,7 +492,9 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRes
   const config = join(root, 'serve.yaml');
   if (settings.length > 0) writeFileSync(config, `serve:\n${settings.join('\n')}\n`);
   const rulesArgs = (o.rules ?? []).flatMap((r) => ['--rules', r]);
-  const { proc, base } = await startServe(['--data-dir', dataDir, '--token', TOKEN, ...(settings.length > 0 ? ['--config', config] : []), ...rulesArgs], process.env, o.nodeArgs ?? [], o.bin);
+  // The server runs with the Node flags of the entry point's shebang, as `crosswatch serve` does.
+  const nodeArgs = [...shebangFlags(o.bin ?? SERVE_BIN), ...(o.nodeArgs ?? [])];
+  const { proc, base } = await startServe(['--data-dir', dataDir, '--token', TOKEN, ...(settings.length > 0 ? ['--config', config] : []), ...rulesArgs], process.env, nodeArgs, o.bin);
   const agent = new Agent({ keepAlive: true, maxSockets: o.clients + 4 });
   try {
     const probe = new Probe(agent, base, () => baseMs);
@@ -600,4 +602,11 @@ export function serveReport(r: ServeBenchResult): string[] {
       `${s.alerts} alerts; pairs ${s.answers.agree ? 'still agree with truth.json' : 'DISAGREE'}`);
   }
   return out;
+}
+
+/** The Node flags on an entry point's `#!/usr/bin/env -S node …` line (none without one). */
+export function shebangFlags(bin: string): string[] {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env -S node((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
