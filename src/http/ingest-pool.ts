@@ -4,6 +4,7 @@
 // are not stuck behind 10 MB batches), large ones in arrival order, and none
 // waits more than a second while small ones pass. A worker that dies fails its
 // body's request and is replaced.
+import { setFlagsFromString } from 'node:v8';
 import { startWorker } from '../runtime/worker.js';
 import { WorkerPool, type QueuedTask } from '../runtime/pool.js';
 import type { BodyTask } from '../stream/stream-decode.js';
@@ -16,6 +17,19 @@ export interface Decoded { result: IngestResult['result']; body: ArrayBuffer | n
 const SMALL_BODY = 256 * 1024;
 /** A large body that has waited this long goes next all the same. */
 const MAX_WAIT_MS = 1000;
+
+/**
+ * The workers' young generation: 48 MB (semi-spaces of 16 MB, V8's default).
+ * Framing hands records over 512 at a time, and with small semi-spaces each
+ * batch lives through two scavenges and is promoted, filling the old generation
+ * with garbage; larger ones cost memory. Measured, 2-minute soaks of 2,000-record
+ * bodies (bench/serve-load.ts): 24 MB 38.9k records/s, RSS 463-481 MB; 48 MB
+ * 41.9k, 462-486 MB; 72 MB 45.1k, 509-555 MB; 144 MB 45.9k, 628-722 MB.
+ * It needs the process's semi-space flag lifted: the entry point's
+ * --max-semi-space-size=8 (set for hunt, bin/crosswatch.js) overrides a
+ * worker's resourceLimits, which left serve's workers at 24 MB.
+ */
+const YOUNG_GENERATION_MB = 48;
 
 /** Small bodies first, unless the oldest large one is overdue. */
 function smallFirst(queue: readonly QueuedTask<BodyTask>[]): number {
@@ -32,11 +46,11 @@ export class IngestPool {
     this.pool = new WorkerPool<BodyTask, IngestResult>({
       name: 'ingest',
       workers: size,
-      // A young generation much larger than V8's default (semi-spaces of 48 MB, not 16):
-      // framing hands over records parsed 512 at a time, and with small semi-spaces
-      // each batch lives through two scavenges and is promoted, so the old generation
-      // fills with garbage. Measured: half the decode time per record.
-      start: () => startWorker(import.meta.url, 'ingest-worker', { resourceLimits: { maxYoungGenerationSizeMb: 144 } }),
+      start: () => {
+        // (Read as each isolate is made: the process's own heap keeps its size.)
+        setFlagsFromString(`--max-semi-space-size=${YOUNG_GENERATION_MB / 3}`);
+        return startWorker(import.meta.url, 'ingest-worker', { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      },
       pick: smallFirst,
     });
   }
