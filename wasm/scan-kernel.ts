@@ -42,16 +42,26 @@ let stoppedAt: usize = 0;
  * `v6`, of IPv6 first groups (their four case-folded ASCII bytes as a
  * little-endian u32).
  */
+/**
+ * For `count` needles (slots of 1 << `shift` bytes from `slots`): fills the
+ * bitmap `letters` with their first two letters and returns their distances
+ * from opening to closing quote (bit d: d bytes), which find's candidates use.
+ */
+function indexNeedles(slots: usize, shift: usize, count: i32, letters: usize): u64 {
+  let distances: u64 = 0;
+  memory.fill(letters, 0, 128);
+  for (let k = 0; k < count; k++) {
+    const base = slots + (<usize>k << shift);
+    distances |= (<u64>1) << (<u64>load<u8>(base) - 1);
+    const c = letterPair(load<u8>(base + 17), load<u8>(base + 18));
+    store<u8>(letters + (c >> 3), load<u8>(letters + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
+  }
+  return distances;
+}
+
 export function configure(words: i32, tableLog2: i32, v6: i32): void {
   wordCount = words;
-  wordDistances = 0;
-  memory.fill(LETTERS, 0, 128);
-  for (let k = 0; k < words; k++) {
-    const base = NEEDLES + (<usize>k << 5);
-    wordDistances |= (<u64>1) << (<u64>load<u8>(base) - 1);
-    const c = letterPair(load<u8>(base + 17), load<u8>(base + 18));
-    store<u8>(LETTERS + (c >> 3), load<u8>(LETTERS + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
-  }
+  wordDistances = indexNeedles(NEEDLES, 5, words, LETTERS);
   tableMask = tableLog2 > 0 ? (<u32>1 << <u32>tableLog2) - 1 : 0;
   // Most dotted quads in the data are not alerted: their last two octets rule them out with one load.
   memory.fill(TAILS, 0, 8192);
@@ -185,9 +195,8 @@ function mappedAt(colon: usize): bool {
   return ip != 0 && inTable(ip);
 }
 
-/** Does key `k` occur (case-folded) at p? */
-@inline function keyAt(p: usize, k: i32): bool {
-  const base = KEYS + (<usize>k << 6);
+/** Does the needle in the slot at `base` (its length at +0, its case-folded bytes from +16) occur at p? */
+@inline function slotAt(p: usize, base: usize): bool {
   const len = <usize>load<u8>(base);
   for (let i: usize = 0; i < len; i++) {
     if ((load<u8>(p + i) | 0x20) != load<u8>(base + 16 + i)) return false;
@@ -195,14 +204,31 @@ function mappedAt(colon: usize): bool {
   return true;
 }
 
-/** Does needle `k` occur (case-folded) at p? */
-@inline function needleAt(p: usize, k: i32): bool {
-  const base = NEEDLES + (<usize>k << 5);
-  const len = <usize>load<u8>(base);
-  for (let i: usize = 0; i < len; i++) {
-    if ((load<u8>(p + i) | 0x20) != load<u8>(base + 16 + i)) return false;
+/**
+ * Which of `count` needles (slots of 1 << `shift` bytes from `slots`) occurs at
+ * `at` and ends by `to`, or -1. Only for an `at` whose first two letters are in
+ * the needles' bitmap `letters`, else -1 at once.
+ */
+@inline function needleAt(at: usize, to: usize, letters: usize, slots: usize, shift: usize, count: i32): i32 {
+  const c = letterPair(load<u8>(at + 1), load<u8>(at + 2));
+  if (((load<u8>(letters + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) return -1;
+  for (let k = 0; k < count; k++) {
+    const base = slots + (<usize>k << shift);
+    if (at + <usize>load<u8>(base) <= to && slotAt(at, base)) return k;
   }
-  return true;
+  return -1;
+}
+
+/** The quotes of a block (q; nextQ: the next block's) that open a pair as far apart as one of `distances` (bit d: d bytes). */
+@inline function quotePairs(q: u64, nextQ: u64, distances: u64): u64 {
+  let cand: u64 = 0;
+  let d = distances;
+  while (d != 0) {
+    const k = ctz(d);
+    d &= d - 1;
+    cand |= q & ((q >> k) | (nextQ << (64 - k)));
+  }
+  return cand;
 }
 
 @inline function bits4(a: v128, b: v128, c: v128, d: v128): u64 {
@@ -261,25 +287,12 @@ function mappedAt(colon: usize): bool {
     // Words: every pair of quotes as far apart as a word is long, with a word's first two
     // letters after the first, is a candidate, then compared.
     if (words) {
-      let cand: u64 = 0;
-      let d = wordDistances;
-      while (d != 0) {
-        const k = ctz(d);
-        d &= d - 1;
-        cand |= q & ((q >> k) | (nextQ << (64 - k)));
-      }
+      let cand = quotePairs(q, nextQ, wordDistances);
       while (cand != 0) {
         const at = p + <usize>ctz(cand);
         cand &= cand - 1;
         if (at >= to) break;
-        const c = letterPair(load<u8>(at + 1), load<u8>(at + 2));
-        if (((load<u8>(LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
-        for (let k = 0; k < wordCount; k++) {
-          if (at + <usize>load<u8>(NEEDLES + (<usize>k << 5)) <= to && needleAt(at, k)) {
-            n = push(n, at);
-            break;
-          }
-        }
+        if (needleAt(at, to, LETTERS, NEEDLES, 5, wordCount) >= 0) n = push(n, at);
       }
     }
     // Addresses: every dot with a digit after it and another dot 2 to 4 bytes on
@@ -331,14 +344,7 @@ function mappedAt(colon: usize): bool {
 /** `keys` quoted keys ("createdDateTime", quotes included, at most 48 bytes, 8 of them) are in KEYS. */
 export function configureKeys(keys: i32): void {
   keyCount = keys;
-  keyDistances = 0;
-  memory.fill(KEY_LETTERS, 0, 128);
-  for (let k = 0; k < keys; k++) {
-    const base = KEYS + (<usize>k << 6);
-    keyDistances |= (<u64>1) << (<u64>load<u8>(base) - 1);
-    const c = letterPair(load<u8>(base + 17), load<u8>(base + 18));
-    store<u8>(KEY_LETTERS + (c >> 3), load<u8>(KEY_LETTERS + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
-  }
+  keyDistances = indexNeedles(KEYS, 6, keys, KEY_LETTERS);
 }
 
 /**
@@ -369,28 +375,17 @@ export function findKeys(from: usize, to: usize): i32 {
         n++;
       }
     }
-    let cand: u64 = 0;
-    let d = keyDistances;
-    while (d != 0) {
-      const k = ctz(d);
-      d &= d - 1;
-      cand |= q & ((q >> k) | (nextQ << (64 - k)));
-    }
+    let cand = quotePairs(q, nextQ, keyDistances);
     while (cand != 0) {
       const at = p + <usize>ctz(cand);
       cand &= cand - 1;
       if (at >= to) break;
-      const c = letterPair(load<u8>(at + 1), load<u8>(at + 2));
-      if (((load<u8>(KEY_LETTERS + (c >> 3)) >> <u8>(c & 7)) & 1) == 0) continue;
-      for (let k = 0; k < keyCount; k++) {
-        if (at + <usize>load<u8>(KEYS + (<usize>k << 6)) <= to && keyAt(at, k)) {
-          if (n >= KEY_CAP) return KEY_CAP;
-          store<u32>(HITS + (<usize>n << 2), <u32>at);
-          store<u8>(KEY_IDS + <usize>n, <u8>k);
-          n++;
-          break;
-        }
-      }
+      const k = needleAt(at, to, KEY_LETTERS, KEYS, 6, keyCount);
+      if (k < 0) continue;
+      if (n >= KEY_CAP) return KEY_CAP;
+      store<u32>(HITS + (<usize>n << 2), <u32>at);
+      store<u8>(KEY_IDS + <usize>n, <u8>k);
+      n++;
     }
   }
   return n;
