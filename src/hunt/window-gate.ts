@@ -10,7 +10,7 @@
 // not plain ISO 8601, an address it cannot spell back) sends the record to the
 // parser as before.
 import type { DecodeContext } from '../decoders/types.js';
-import { canonicalIp, ipv4Number } from '../model/ip.js';
+import { canonicalIp } from '../model/ip.js';
 import { parseTime } from '../model/time.js';
 import type { RecordGate } from '../inputs/fast-frames.js';
 import { KEY_CAP, type ScanKernel } from '../inputs/scan-kernel.js';
@@ -29,35 +29,14 @@ const TIME_KEYS = ['"time"', '"createdDateTime"', '"CreationTime"', '"CreationDa
 const UNREADABLE_KEYS = ['"TimeGenerated"', '"OfficeActivity"', '"OfficeWorkload"'];
 const GATE_KEYS = [...TIME_KEYS, ...UNREADABLE_KEYS];
 
-/** ISO 8601 as the decoders read it without rewriting (trimmed): date, time, optional fraction and offset. */
-const PLAIN_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+/**
+ * ISO 8601 as the decoders read it without rewriting (trimmed): date, time,
+ * optional fraction and offset. Such a value is read with parseTime, as they read it.
+ */
+const PLAIN_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?$/;
 
-const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
 const isAddressByte = (b: number): boolean =>
   (b >= 0x30 && b <= 0x3a) /* 0-9 : */ || b === 0x2e /* . */ || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) /* a-f */;
-
-/**
- * A plain ISO time's milliseconds, computed directly when that is sure to be
- * what parseTime gives (to the millisecond: the window test has a millisecond
- * of slack), else parseTime's answer (null: not a time).
- */
-function isoMs(text: string, m: RegExpExecArray, opts: { defaultOffsetMinutes?: number; zone?: string }): number | null {
-  const y = +m[1]!, mo = +m[2]!, d = +m[3]!, h = +m[4]!, mi = +m[5]!, sec = +m[6]!;
-  const zone = m[8];
-  let offset: number | null = null;
-  if (zone === undefined) offset = opts.zone === undefined ? (opts.defaultOffsetMinutes ?? 0) : null;
-  else if (zone === 'Z') offset = 0;
-  else if (zone.length === 6 || zone.length === 5) {
-    const hh = +zone.slice(1, 3), mm = +zone.slice(zone.length - 2);
-    if (hh <= 23 && mm <= 59) offset = (zone[0] === '-' ? -1 : 1) * (hh * 60 + mm);
-  }
-  if (offset === null || y < 1000 || mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) {
-    return parseTime(text, opts)?.ms ?? null;
-  }
-  const frac = m[7];
-  const ms = frac === undefined ? 0 : Math.floor(+frac.slice(0, 3).padEnd(3, '0'));
-  return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset * 60_000;
-}
 
 /** Sentinel: the record cannot be judged from its bytes (parse it). */
 const UNREADABLE = null;
@@ -75,45 +54,13 @@ export function windowGate(
 ): RecordGate {
   kernel.configureKeys(GATE_KEYS);
   const timeOpts = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference, ...(ctx.zone !== undefined ? { zone: ctx.zone } : {}) };
-  // Alerted IPv4s by number: a dotted quad is read straight from the bytes.
-  const byNumber = new Map<number, string>();
-  for (const ip of alerted) {
-    const n = ipv4Number(ip);
-    if (n !== null) byNumber.set(n, ip);
-  }
-  // Other spellings (IPv6, mapped, with ports), read again and again from busy addresses: canonicalized once.
+  // The spellings of addresses, read again and again from busy records: canonicalized once.
   const spelled = new Map<string, string | null>();
   const ips: string[] = [];
   const times: number[] = [];
 
-  /** A dotted quad a.b.c.d whose first dot is at `at` and that stands alone, as a number; else -1. */
-  const quadAt = (buf: Buffer, at: number, from: number, to: number): number => {
-    let a = at;
-    while (a > from && a > at - 3 && isDigit(buf[a - 1]!)) a--;
-    if (a === at || (a > from && isAddressByte(buf[a - 1]!))) return -1;
-    let n = 0;
-    let i = a;
-    for (let part = 0; part < 4; part++) {
-      if (part > 0) {
-        if (buf[i] !== 0x2e) return -1;
-        i++;
-      }
-      let v = 0;
-      const start = i;
-      while (i < to && i - start < 3 && isDigit(buf[i]!)) v = v * 10 + buf[i++]! - 0x30;
-      if (i === start || v > 255 || (i - start > 1 && buf[start] === 0x30)) return -1;
-      n = n * 256 + v;
-    }
-    if (i < to && isAddressByte(buf[i]!)) return -1;
-    return n;
-  };
-
   /** The alerted address the kernel hit at `at` (the dot or colon after its first group), or null. */
   const addressAt = (buf: Buffer, at: number, from: number, to: number): string | null => {
-    if (buf[at] === 0x2e) {
-      const n = quadAt(buf, at, from, to);
-      if (n >= 0) return byNumber.get(n) ?? null;
-    }
     let a = at;
     while (a > from && isAddressByte(buf[a - 1]!)) a--;
     let b = at;
@@ -151,8 +98,7 @@ export function windowGate(
     if (buf[j] !== 0x22) return UNREADABLE;
     const value = buf.toString('latin1', start, j).trim();
     if (value === '') return 'skip';
-    const iso = PLAIN_ISO.exec(value);
-    return iso ? isoMs(value, iso, timeOpts) : UNREADABLE;
+    return PLAIN_ISO.test(value) ? (parseTime(value, timeOpts)?.ms ?? UNREADABLE) : UNREADABLE;
   };
 
   /** The times of the record's time fields (ms), or null when one cannot be read exactly. */
