@@ -43,14 +43,12 @@ export class IngestPool {
   private readonly pool: WorkerPool<BodyTask, IngestResult>;
 
   constructor(readonly size: number) {
+    // (Read as each isolate is made: the process's own heap keeps its size.)
+    setFlagsFromString(`--max-semi-space-size=${YOUNG_GENERATION_MB / 3}`);
     this.pool = new WorkerPool<BodyTask, IngestResult>({
       name: 'ingest',
       workers: size,
-      start: () => {
-        // (Read as each isolate is made: the process's own heap keeps its size.)
-        setFlagsFromString(`--max-semi-space-size=${YOUNG_GENERATION_MB / 3}`);
-        return startWorker(import.meta.url, 'ingest-worker', { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-      },
+      start: () => startWorker(import.meta.url, 'ingest-worker', { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }),
       pick: smallFirst,
     });
   }

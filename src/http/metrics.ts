@@ -11,6 +11,13 @@ import { storeFault, type StoreHealth } from './faults.js';
 export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogRefused?: () => number, syslogTlsRejected?: () => number): { registry: Registry; ingestLatency: Histogram } {
   const registry = new Registry();
   const c = pipeline.counters;
+  // A number read at each scrape, as a gauge or as a counter (a total kept elsewhere).
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  };
+  const total = (name: string, help: string, read: () => number): void => {
+    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
+  };
   new Counter({
     name: 'crosswatch_records_total', help: 'Records decoded, by source and decoder.', labelNames: ['source', 'decoder'], registers: [registry],
     collect() {
@@ -53,46 +60,12 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogR
       for (const r of store.outboxBacklog()) this.set({ sink: r.sink }, r.n);
     },
   });
-  new Gauge({
-    name: 'crosswatch_state_events', help: 'Correlatable events held in the store.', registers: [registry],
-    collect() {
-      this.set(store.eventCount());
-    },
-  });
-  new Counter({
-    name: 'crosswatch_syslog_refused_total', help: 'Syslog datagrams and connections from senders outside --syslog-allow, dropped.', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(syslogRefused?.() ?? 0);
-    },
-  });
-  new Counter({
-    name: 'crosswatch_syslog_tls_rejected_total', help: 'Syslog TLS connections whose handshake failed (no or a foreign client certificate, not TLS, too slow), closed.', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(syslogTlsRejected?.() ?? 0);
-    },
-  });
-  new Counter({
-    name: 'crosswatch_events_future_total', help: 'Events dated further ahead of the receiving clock than the skew (15 min): held in quarantine until their time, moving nothing meanwhile.', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(pipeline.futureEvents);
-    },
-  });
-  new Gauge({
-    name: 'crosswatch_quarantine_events', help: 'Events from the future held in quarantine now.', registers: [registry],
-    collect() {
-      this.set(pipeline.quarantinedEvents);
-    },
-  });
-  new Counter({
-    name: 'crosswatch_quarantine_released_total', help: 'Events released from quarantine when the clock reached them.', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(pipeline.releasedEvents);
-    },
-  });
+  gauge('crosswatch_state_events', 'Correlatable events held in the store.', () => store.eventCount());
+  total('crosswatch_syslog_refused_total', 'Syslog datagrams and connections from senders outside --syslog-allow, dropped.', () => syslogRefused?.() ?? 0);
+  total('crosswatch_syslog_tls_rejected_total', 'Syslog TLS connections whose handshake failed (no or a foreign client certificate, not TLS, too slow), closed.', () => syslogTlsRejected?.() ?? 0);
+  total('crosswatch_events_future_total', 'Events dated further ahead of the receiving clock than the skew (15 min): held in quarantine until their time, moving nothing meanwhile.', () => pipeline.futureEvents);
+  gauge('crosswatch_quarantine_events', 'Events from the future held in quarantine now.', () => pipeline.quarantinedEvents);
+  total('crosswatch_quarantine_released_total', 'Events released from quarantine when the clock reached them.', () => pipeline.releasedEvents);
   new Counter({
     name: 'crosswatch_events_dropped_total', help: 'Events accepted but not stored, by reason (older than the retention; quarantine full).', labelNames: ['reason'], registers: [registry],
     collect() {
@@ -100,31 +73,10 @@ export function metricsFor(pipeline: StreamPipeline, store: SqliteStore, syslogR
       for (const [reason, n] of Object.entries(pipeline.droppedEvents)) this.inc({ reason }, n);
     },
   });
-  new Gauge({
-    name: 'crosswatch_eviction_last_run_timestamp_seconds', help: 'When the last eviction run finished (Unix time; 0 before the first).', registers: [registry],
-    collect() {
-      this.set(pipeline.eviction.lastRunMs / 1000);
-    },
-  });
-  new Counter({
-    name: 'crosswatch_eviction_rows_removed_total', help: 'Events removed by eviction (retention, per-IP window and lateness).', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(pipeline.eviction.rowsRemoved);
-    },
-  });
-  new Gauge({
-    name: 'crosswatch_general_records', help: 'Records kept for the general Sigma rules (whole, until eviction).', registers: [registry],
-    collect() {
-      this.set(store.generalEventCount());
-    },
-  });
-  new Gauge({
-    name: 'crosswatch_general_pending_ips', help: 'IPs whose general Sigma correlations wait for their recomputation (a growing number: it falls behind).', registers: [registry],
-    collect() {
-      this.set(store.generalDirtyCount());
-    },
-  });
+  gauge('crosswatch_eviction_last_run_timestamp_seconds', 'When the last eviction run finished (Unix time; 0 before the first).', () => pipeline.eviction.lastRunMs / 1000);
+  total('crosswatch_eviction_rows_removed_total', 'Events removed by eviction (retention, per-IP window and lateness).', () => pipeline.eviction.rowsRemoved);
+  gauge('crosswatch_general_records', 'Records kept for the general Sigma rules (whole, until eviction).', () => store.generalEventCount());
+  gauge('crosswatch_general_pending_ips', 'IPs whose general Sigma correlations wait for their recomputation (a growing number: it falls behind).', () => store.generalDirtyCount());
   const ingestLatency = new Histogram({
     name: 'crosswatch_ingest_seconds', help: 'Time to accept one ingest request (decode, commit, correlate).',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
