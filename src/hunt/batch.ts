@@ -76,7 +76,7 @@ export interface BatchResult {
  * anything else can be, and are often one big eve.json. Pieces are no smaller
  * than MIN_PIECE_BYTES, where a task's own cost starts to show.
  */
-const PIECES_PER_THREAD = 4;
+const PIECES_PER_THREAD = 12;
 const MIN_PIECE_BYTES = 8 * 1024 * 1024;
 
 /** Below this much input, starting workers costs more than it saves. */
