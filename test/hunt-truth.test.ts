@@ -123,6 +123,33 @@ test('a big eve.json read in pieces: the same alerts, counters and file:line of 
   }
 });
 
+test('a sign-in export that turns out not to be NDJSON in a later piece: read whole, and every alerted IP read again', async () => {
+  // Pieces hand their events over as each is done; a piece that cannot be read as
+  // NDJSON (here a Zeek header further down) sends the file back to be read whole,
+  // after earlier pieces' events went in: the answer must still be the whole read's.
+  const dir = mkdtempSync(join(tmpdir(), 'cw-late-header-'));
+  const ips = Array.from({ length: 7 }, (_, i) => `81.2.${i}.9`);
+  writeFileSync(join(dir, 'eve.json'), ips.map((ip, i) => alertLine(ip, new Date(Date.UTC(2026, 2, 2, 8, i)).toISOString())).join('\n') + '\n');
+  const signins: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    if (i === 450) signins.push('#separator \\x09');
+    signins.push(signinLine(ips[i % 7]!, new Date(Date.UTC(2026, 2, 2, 9, 0, i)).toISOString()));
+  }
+  writeFileSync(join(dir, 'signins.json'), signins.join('\n') + '\n');
+  const files = (await expandInputs([dir])).files;
+  const run = (threads: number, pieceBytes?: number) => runBatch(files, {
+    config: buildConfig({}), rules, threads, fastScan: true, now: () => new Date('2026-06-01T00:00:00Z'), ...(pieceBytes ? { pieceBytes } : {}),
+    decode: { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } },
+  });
+  const whole = await run(1);
+  assert.ok(whole.alerts.length >= 7, 'every alerted IP signed in');
+  assert.ok(whole.correlation.qualifyingEvents > 0);
+  const pieces = await run(2, 20_000);
+  assert.deepEqual(pieces.alerts, whole.alerts);
+  assert.deepEqual(pieces.correlation, whole.correlation);
+  assert.deepEqual(pieces.counters.toData(), whole.counters.toData());
+});
+
 test('network alerts hiding in a file that starts like a sign-in export: the fast hunt still finds every case', async () => {
   // The fast hunt scans files that look like alert sources first and searches the
   // rest for their IPs in the same pass; alerts found only there must send the

@@ -88,14 +88,14 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
     const format = flags.format ?? (io.stdout.isTTY && !flags.out ? 'table' : 'ndjson');
     if (flags.out) {
       try {
-        await writeNdjsonFile([...result.alerts, ...result.sigmaAlerts], flags.out);
+        await writeNdjsonFile(result.eachAlert(), flags.out);
       } catch (err) {
         throw new OutputError('--out', flags.out, err);
       }
     }
     if (!flags.out || flags.format) {
       if (format === 'table') io.stdout.write((await import('../outputs/table.js')).alertsTable([...result.alerts, ...result.sigmaAlerts]));
-      else if (!flags.out) await writeNdjson([...result.alerts, ...result.sigmaAlerts], io.stdout as never);
+      else if (!flags.out) await writeNdjson(result.eachAlert(), io.stdout as never);
     }
     if (!flags.quiet) {
       const names = new Map([...rules.map((r) => [r.id as string, r.name] as const), ...[...(general?.meta.values() ?? [])].map((m) => [m.id, m.name] as const)]);

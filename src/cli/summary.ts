@@ -82,10 +82,9 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
       lines.push(`  ${n(ex[reason])} ${why}: ${corr.excludedSamples[reason].join(', ')}${ex[reason] > corr.excludedSamples[reason].length ? ', …' : ''}`);
     }
   }
-  const per = new Map<string, number>();
-  const all = [...r.alerts, ...r.sigmaAlerts];
-  for (const a of all) per.set(a.rule.id, (per.get(a.rule.id) ?? 0) + 1);
-  pushStyled(all.length > 0 ? 'red' : 'green', `alerts: ${n(all.length)}`);
+  const per = r.alertCounts;
+  const all = [...per.values()].reduce((a, b) => a + b, 0);
+  pushStyled(all > 0 ? 'red' : 'green', `alerts: ${n(all)}`);
   for (const [id, name] of ruleNames) lines.push(`  ${name}: ${n(per.get(id) ?? 0)}`);
   const colour = opts.colour ?? ((_s: Style, t: string) => t);
   const out = styled.map(([texts, style]) => {

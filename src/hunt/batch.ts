@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../detect/rules.js';
 import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
-import { alertsOf } from '../detect/alerts.js';
+import { alertDocuments } from '../detect/alerts.js';
 import type { CorrelatorConfig } from '../detect/config.js';
 import { Correlator, type CorrelatorStats } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
@@ -57,9 +57,14 @@ export interface BatchOptions {
 }
 
 export interface BatchResult {
-  alerts: AlertDocument[];
+  /** The correlation rules' alert documents, made on first use (a CLI hunt streams them with eachAlert instead). */
+  readonly alerts: AlertDocument[];
   /** The alerts of the general Sigma rules (none without them). */
   sigmaAlerts: SigmaAlertDocument[];
+  /** Every alert document (correlation rules', then Sigma's) one at a time, made as it is read: memory holds one, not all. */
+  eachAlert(): Iterable<AlertDocument | SigmaAlertDocument>;
+  /** How many alerts each rule raised (rule id → count), correlation and Sigma rules alike. */
+  alertCounts: ReadonlyMap<string, number>;
   counters: Counters;
   correlation: CorrelatorStats;
   files: number;
@@ -151,6 +156,8 @@ class BatchRun {
   private decode2: DecodeContext;
   private qualifyingSuccess = 0;
   private general: GeneralDetector | null = null;
+  /** The early events cannot be trusted (scanInParts): pass 2 reads every file again for every alerted IP. */
+  private rereadAll = false;
 
   constructor(private readonly files: InputFile[], private readonly opts: BatchOptions) {
     this.correlator = new Correlator(opts.config, opts.rules.map((r) => r.correlation));
@@ -191,18 +198,28 @@ class BatchRun {
 
   /** Pass 1 over a file, in pieces when that helps; queued now, awaited later. */
   private scanOf(f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): Promise<FileScan> {
+    return this.scanInParts(f, groupBytes, collect).whole;
+  }
+
+  /**
+   * scanOf with the pieces' own scans too (none when the file is read whole), so
+   * that their events can be taken as each piece is done. `whole` still merges the
+   * pieces' events, unless they were taken (emptied) before.
+   */
+  private scanInParts(f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): { whole: Promise<FileScan>; parts: Array<Promise<FileScan | null>> } {
     const key = `1:${f.path}`;
     const pieces = this.piecesOf(f, groupBytes);
     const { exec, opts, fast } = this;
-    if (!pieces) return later(exec.scan(f, opts.decode, fast, this.progress(key), collect));
+    if (!pieces) return { whole: later(exec.scan(f, opts.decode, fast, this.progress(key), collect)), parts: [] };
     const parts = pieces.map((r, i) => later(exec.range(f, r, opts.decode, this.progress(`${key}#${i}`), collect)));
-    return later((async () => {
+    const whole = later((async () => {
       const done = await Promise.all(parts);
       if (done.every((p): p is FileScan => p !== null)) return mergeScans(done);
       // Not readable in pieces after all (say, a Zeek header further down): whole.
       this.planned += f.size;
       return exec.scan(f, opts.decode, fast, this.progress(`${key}#whole`), collect);
     })());
+    return { whole, parts };
   }
 
   private async scanAll(fs: InputFile[], collect?: ReadonlySet<string>): Promise<void> {
@@ -269,19 +286,36 @@ class BatchRun {
     const firstQualifying = first.filter((f) => this.scanOfFile(f).qualifying);
     this.planned += sizeOf(firstQualifying);
     const jobs = [...this.rest.map((f) => ({ f, scan: true })), ...firstQualifying.map((f) => ({ f, scan: false }))].sort((a, b) => b.f.size - a.f.size);
-    const scanning = new Map<InputFile, Promise<FileScan>>();
+    const scanning = new Map<InputFile, ReturnType<BatchRun['scanInParts']>>();
     const jobBytes = sizeOf(jobs.map((j) => j.f));
     for (const { f, scan } of jobs) {
-      if (scan) scanning.set(f, this.scanOf(f, jobBytes, searched));
+      if (scan) scanning.set(f, this.scanInParts(f, jobBytes, searched));
       else this.earlyEvents.set(f, later(this.exec.qualifying(f, ctx1, searched, true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)));
     }
-    // Their events go to the correlator as each file is done, in a fixed order (the rest,
-    // then the first group: which of two records with one id is kept depends on it), so
-    // memory holds the correlator's compact entries, not every file's decoded events.
+    // Their events go to the correlator as each file, or each piece of a file, is done,
+    // in a fixed order (the rest, then the first group; a file's pieces in file order:
+    // which of two records with one id is kept depends on it), so memory holds the
+    // correlator's compact entries, not the decoded events of every file still waiting
+    // for a bigger one before it (at 5M records with half the sign-ins from alerted
+    // IPs, that wait held ~100 MB).
     for (const f of this.rest) {
-      const scan = await scanning.get(f)!;
+      const { whole, parts } = scanning.get(f)!;
+      let taken = 0;
+      for (const p of parts) {
+        const part = await p;
+        if (!part) break;
+        this.addEarly(part.events);
+        part.events = [];
+        taken++;
+      }
+      const scan = await whole;
       this.scans[this.at.get(f)!] = scan;
-      this.addEarly(scan.events);
+      // (Pieces all taken: their events are in, whether or not the merge copied them too.)
+      if (taken === 0) this.addEarly(scan.events);
+      // Some pieces' events went in, then the file had to be read whole: which of its
+      // events are in is unclear, so every alerted IP is read again (rare: a file that
+      // looked like NDJSON and was not).
+      else if (taken < parts.length) this.rereadAll = true;
       scan.events = [];
     }
     for (const f of this.first) {
@@ -348,6 +382,7 @@ class BatchRun {
       // in a window the first search did not keep: the rest is read again for it.
       const stale = new Set(alerted.filter((ip) => {
         if (!searched.has(ip)) return false;
+        if (this.rereadAll) return true;
         const was = new Set(this.earlyTimes.get(ip));
         return Array.from(finalTimes.byIp.get(ip)!).some((t) => !was.has(t));
       }));
@@ -390,9 +425,22 @@ class BatchRun {
   }
 
   result(now: Date): BatchResult {
+    const episodes = this.correlator.finish();
+    const rules = this.opts.rules;
+    const sigmaAlerts = this.general?.finish(now) ?? [];
+    const alertCounts = new Map<string, number>();
+    for (const x of [...episodes, ...sigmaAlerts.map((a) => ({ rule: a.rule.id }))]) alertCounts.set(x.rule, (alertCounts.get(x.rule) ?? 0) + 1);
+    let docs: AlertDocument[] | null = null;
     return {
-      alerts: alertsOf(this.correlator.finish(), this.opts.rules, now),
-      sigmaAlerts: this.general?.finish(now) ?? [],
+      get alerts() {
+        return (docs ??= [...alertDocuments(episodes, rules, now)]);
+      },
+      sigmaAlerts,
+      *eachAlert() {
+        yield* docs ?? alertDocuments(episodes, rules, now);
+        yield* sigmaAlerts;
+      },
+      alertCounts,
       counters: this.counters,
       correlation: this.correlator.stats,
       files: this.files.length,

@@ -16,7 +16,7 @@ export function toNdjson(alerts: AlertDocument[]): string {
 const CHUNK_CHARS = 1 << 20;
 
 /** Writes all alerts and waits until they are flushed. */
-export async function writeNdjson(alerts: readonly (AlertDocument | SigmaAlertDocument)[], out: Writable): Promise<void> {
+export async function writeNdjson(alerts: Iterable<AlertDocument | SigmaAlertDocument>, out: Writable): Promise<void> {
   let chunk: string[] = [];
   let chars = 0;
   const flush = async (): Promise<void> => {
@@ -35,7 +35,7 @@ export async function writeNdjson(alerts: readonly (AlertDocument | SigmaAlertDo
   await flush();
 }
 
-export async function writeNdjsonFile(alerts: readonly (AlertDocument | SigmaAlertDocument)[], path: string): Promise<void> {
+export async function writeNdjsonFile(alerts: Iterable<AlertDocument | SigmaAlertDocument>, path: string): Promise<void> {
   const out = createWriteStream(path, { highWaterMark: CHUNK_CHARS });
   await writeNdjson(alerts, out);
   out.end();
