@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import type { RawRecord, RecordOrigin, RejectReason } from '../decoders/types.js';
-import { jsonLimitProblem } from './json-limits.js';
+import { jsonLimitProblem, surelyWithinLimits } from './json-limits.js';
 import { splitSyslog } from '../decoders/syslog.js';
 import { isFullHead } from '../decoders/snort-full.js';
 import { startsLikeSnortCsv } from '../decoders/snort-csv.js';
@@ -635,30 +635,32 @@ function overLimit(v: unknown, origin: RecordOrigin, out: FramedItem[]): boolean
 }
 
 function expandJson(value: unknown, origin: RecordOrigin, text: string | undefined, out: FramedItem[]): void {
+  // Most records are short and shallow: their text alone shows they are within the limits.
+  const within = text !== undefined && surelyWithinLimits(text);
   if (Array.isArray(value)) {
-    value.forEach((v, i) => pushItem(v, { ...origin, index: i }, out));
+    value.forEach((v, i) => pushItem(v, { ...origin, index: i }, out, within));
     return;
   }
   if (typeof value === 'object' && value !== null) {
     const items = envelopeItems(value as Record<string, unknown>);
     if (items) {
-      items.forEach((v, i) => pushItem(v, { ...origin, index: i }, out));
+      items.forEach((v, i) => pushItem(v, { ...origin, index: i }, out, within));
       return;
     }
-    if (overLimit(value, origin, out)) return;
+    if (!within && overLimit(value, origin, out)) return;
     out.push({ kind: 'json', value: value as Record<string, unknown>, origin, ...(text !== undefined ? { text } : {}) });
     return;
   }
   out.push({ kind: 'problem', origin, reason: 'unknown-format', message: `a JSON ${typeof value}, not a record`, ...(text !== undefined ? { text: bounded(text) } : {}) });
 }
 
-function pushItem(v: unknown, origin: RecordOrigin, out: FramedItem[]): void {
+function pushItem(v: unknown, origin: RecordOrigin, out: FramedItem[], within = false): void {
   // Checked before anything walks it (the envelope test, JSON.stringify below).
-  if (overLimit(v, origin, out)) return;
+  if (!within && overLimit(v, origin, out)) return;
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     const nested = envelopeItems(v as Record<string, unknown>);
     if (nested) {
-      nested.forEach((x, j) => pushItem(x, { ...origin, index: j }, out));
+      nested.forEach((x, j) => pushItem(x, { ...origin, index: j }, out, within));
       return;
     }
     out.push({ kind: 'json', value: v as Record<string, unknown>, origin });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JSON_LIMITS, jsonLimitProblem } from '../../src/inputs/json-limits.js';
+import { JSON_LIMITS, jsonLimitProblem, surelyWithinLimits } from '../../src/inputs/json-limits.js';
 import { runCli } from '../cli-run.js';
 import { alertLine, signinLine } from '../scenario-lines.js';
 import { startServe } from '../serve-process.js';
@@ -44,6 +44,38 @@ test('jsonLimitProblem: depth, string length and keys per object, without recurs
   for (let i = 0; i < JSON_LIMITS.depth; i++) atDepth = [atDepth];
   assert.equal(jsonLimitProblem(atDepth), null);
   assert.match(jsonLimitProblem([atDepth]) ?? '', /deeper/);
+});
+
+test('surelyWithinLimits: says yes only for texts whose parsed value jsonLimitProblem passes (the walk it saves)', () => {
+  const small = { depth: 4, stringChars: 40, keysPerObject: 3 };
+  const texts = [
+    '{"a":1}', '[]', '{"a":[{"b":[1]}]}', '{"a":[{"b":[[1]]}]}', '{"a":"{[{[{["}', '{"k0":1,"k1":2,"k2":3}', '{"a":1,"b":2,"c":3,"d":4}',
+    `{"s":"${'x'.repeat(30)}"}`, `{"s":"${'x'.repeat(41)}"}`, `{"${'k'.repeat(41)}":1}`, '{"a":1,"a":2,"a":3,"a":4}', '[[[[1]]]]', '[[[[[1]]]]]',
+    '{"a":"\\u0041\\u0042"}', `["${'\\u0041'.repeat(12)}"]`,
+    ...DEEP_ARRAY.slice(0, 12).split('').map((_, i) => `${'['.repeat(i)}${']'.repeat(i)}`),
+    ...hostileLines('81.2.3.4').filter((l) => l.length < 5_000_000),
+    signinLine('81.2.3.4', '2026-03-02T09:00:00Z'), alertLine('81.2.3.4', '2026-03-02T08:00:00Z'),
+  ];
+  let yes = 0;
+  for (const limits of [small, JSON_LIMITS]) {
+    for (const text of texts) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      if (!surelyWithinLimits(text, limits)) continue;
+      yes++;
+      assert.equal(jsonLimitProblem(value, limits), null, `${text.slice(0, 80)} (limits ${JSON.stringify(limits)})`);
+    }
+  }
+  assert.ok(yes > texts.length / 2, 'most ordinary records pass without the walk');
+  // Each limit, just over it: the walk decides.
+  assert.equal(surelyWithinLimits('[[[[[1]]]]]', small), false);
+  assert.equal(surelyWithinLimits(`{"s":"${'x'.repeat(41)}"}`, small), false);
+  assert.equal(surelyWithinLimits(manyKeys(JSON_LIMITS.keysPerObject + 1)), false);
+  assert.equal(surelyWithinLimits(DEEP_ARRAY), false);
 });
 
 test('hunt: hostile records are rejected alone with file:line; the scenario still alerts', async () => {
