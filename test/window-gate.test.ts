@@ -7,7 +7,7 @@
 // straightforward pass that parses every record, with alerts placed at and
 // around each record's window edges. And it must do its job: records of plain
 // shapes far from every alert are not parsed.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ import { DEFAULT_FRAMING, frameFile } from '../src/inputs/framing.js';
 import type { InputFile } from '../src/inputs/inputs.js';
 import { qualifyingOf, wantsWithin } from '../src/hunt/batch-file.js';
 import { specialPurpose } from '../src/model/ip.js';
+import { fastIsoMs } from '../src/hunt/window-gate.js';
+import { parseTime } from '../src/model/time.js';
 import { fixturesAvailable, fixturePath, FIXTURES_REQUIRED } from './fixtures-helpers.js';
 import { runCli } from './cli-run.js';
 
@@ -189,4 +191,40 @@ describe('the window gate', () => {
       }
     }
   });
+});
+
+test('the gate reads the commonest ISO 8601 form from bytes as parseTime reads it, and leaves every other form to parseTime', () => {
+  // Deterministic pseudo-random times around every edge the fast reading checks.
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const pad = (v: number, n: number): string => String(v).padStart(n, '0');
+  const texts = [
+    '2026-03-02T09:00:00Z', '2026-03-02T09:00:00.123Z', '2026-03-02T09:00:00.1234567Z', '2026-03-02T09:00:00.123456789012Z',
+    '2024-02-29T23:59:59+05:30', '2023-02-29T10:00:00Z', '2100-02-29T10:00:00Z', '2000-02-29T10:00:00Z', '2026-04-31T00:00:00Z',
+    '2026-03-02T24:00:00Z', '2026-03-02T23:59:60Z', '2026-03-02T09:00:00', '2026-03-02T09:00:00+0100', '2026-03-02T09:00:00+01',
+    '2026-03-02 09:00:00Z', '2026-03-02T09:00:00z', '2026-03-02T09:00:00.Z', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59-01:00',
+    '1969-12-31T23:59:59Z', '0099-01-01T00:00:00Z', '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-03-02T09:00:00+24:00',
+    '2026-03-02T09:00:00-23:59', '2026-03-02T09:00:00UTC', '2026-3-2T09:00:00Z', ' 2026-03-02T09:00:00Z',
+  ];
+  for (let i = 0; i < 3000; i++) {
+    const y = 1965 + rnd(80);
+    const frac = rnd(3) === 0 ? '' : `.${Array.from({ length: 1 + rnd(10) }, () => rnd(10)).join('')}`;
+    const zone = ['Z', '+00:00', `-${pad(rnd(25), 2)}:${pad(rnd(61), 2)}`, `+${pad(rnd(15), 2)}:30`, ''][rnd(5)]!;
+    texts.push(`${pad(y, 4)}-${pad(rnd(14), 2)}-${pad(rnd(33), 2)}T${pad(rnd(26), 2)}:${pad(rnd(61), 2)}:${pad(rnd(62), 2)}${frac}${zone}`);
+  }
+  let fast = 0;
+  for (const text of texts) {
+    const buf = Buffer.from(text, 'latin1');
+    const got = fastIsoMs(buf, 0, buf.length);
+    if (got === null) continue;
+    fast++;
+    assert.equal(got, parseTime(text)?.ms, text);
+  }
+  assert.ok(fast > texts.length / 4, `the fast reading took ${fast} of ${texts.length}`);
+  for (const text of ['2026-03-02T09:00:00', '2026-03-02T23:59:60Z', '2023-02-29T10:00:00Z', '9999-12-31T23:59:59-01:00']) {
+    assert.equal(fastIsoMs(Buffer.from(text), 0, text.length), null, text);
+  }
 });

@@ -38,6 +38,60 @@ const PLAIN_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d
 const isAddressByte = (b: number): boolean =>
   (b >= 0x30 && b <= 0x3a) /* 0-9 : */ || b === 0x2e /* . */ || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) /* a-f */;
 
+const digitsAt = (buf: Buffer, at: number, n: number): number => {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+};
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const MAX_GATE_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, as parseTime
+
+/**
+ * The time (ms) of the commonest form, read straight from the bytes
+ * `2026-03-02T09:00:00[.fraction](Z|±hh:mm)` with every field in its everyday
+ * range — what parseTime gives for it, without the strings, the regular
+ * expression and the Instant; null for anything else (a time without a zone,
+ * whose offset is the configuration's; a leap second; years before 1970), which
+ * then takes parseTime's own path. About a third of the gate's time went there.
+ */
+export function fastIsoMs(buf: Buffer, start: number, end: number): number | null {
+  const len = end - start;
+  if (len < 20 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 10] !== 0x54 /* T */
+    || buf[start + 13] !== 0x3a || buf[start + 16] !== 0x3a) return null;
+  const y = digitsAt(buf, start, 4);
+  const mo = digitsAt(buf, start + 5, 2);
+  const d = digitsAt(buf, start + 8, 2);
+  const h = digitsAt(buf, start + 11, 2);
+  const mi = digitsAt(buf, start + 14, 2);
+  const sec = digitsAt(buf, start + 17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return null;
+  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]!)) return null;
+  let i = start + 19;
+  let fracMs = 0;
+  if (buf[i] === 0x2e /* . */) {
+    const from = ++i;
+    while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+    const n = i - from;
+    if (n < 1 || n > 9) return null;
+    for (let k = 0; k < 3; k++) fracMs = fracMs * 10 + (k < n ? buf[from + k]! - 0x30 : 0);
+  }
+  let offset: number;
+  if (i === end - 1 && buf[i] === 0x5a /* Z */) offset = 0;
+  else if (i === end - 6 && (buf[i] === 0x2b || buf[i] === 0x2d) && buf[i + 3] === 0x3a) {
+    const oh = digitsAt(buf, i + 1, 2);
+    const om = digitsAt(buf, i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return null;
+    offset = (buf[i] === 0x2d ? -1 : 1) * (oh * 60 + om);
+  } else return null;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, sec) + fracMs - offset * 60_000;
+  return ms <= MAX_GATE_MS ? ms : null;
+}
+
 /** Sentinel: the record cannot be judged from its bytes (parse it). */
 const UNREADABLE = null;
 
@@ -96,6 +150,8 @@ export function windowGate(
       j++;
     }
     if (buf[j] !== 0x22) return UNREADABLE;
+    const fast = fastIsoMs(buf, start, j);
+    if (fast !== null) return fast;
     const value = buf.toString('latin1', start, j).trim();
     if (value === '') return 'skip';
     return PLAIN_ISO.test(value) ? (parseTime(value, timeOpts)?.ms ?? UNREADABLE) : UNREADABLE;
