@@ -260,3 +260,34 @@ test('events at the same instant give the same evidence, in the same order, what
   assert.deepEqual(run([specs[0]!, specs[3]!, specs[1]!, specs[4]!, specs[2]!]), forward);
   assert.deepEqual(forward[0]!.events.map((e) => e.id ?? '-'), ['-', 'm0', 'm1', 'm2']);
 });
+
+test('records with one id: with their places in the input, the earliest is kept whatever the arrival order', () => {
+  // Hunt's threads hand events over as each piece of a file is done; which copy of a
+  // redelivered record is the evidence must not depend on which piece finished first.
+  const copies: Array<{ spec: Spec; order: number; index: number }> = [
+    { spec: { role: 'signin', ip: IP, at: at(2 * H), user: 'late-file@contoso.com', id: 'rec-1' }, order: 3, index: 0 },
+    { spec: { role: 'signin', ip: IP, at: at(2 * H), user: 'early-index@contoso.com', id: 'rec-1' }, order: 2, index: 1 },
+    { spec: { role: 'signin', ip: IP, at: at(2 * H), user: 'first@contoso.com', id: 'rec-1' }, order: 2, index: 0 },
+    { spec: { role: 'signin', ip: IP, at: at(3 * H), user: 'other@contoso.com', id: 'rec-2' }, order: 5, index: 7 },
+  ];
+  const permutations = (xs: typeof copies): Array<typeof copies> =>
+    xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+  const seen = new Set<string>();
+  for (const arrival of permutations(copies)) {
+    const c = new Correlator(buildConfig({}), rulesFor({}));
+    c.add(ev({ role: 'network_alert', ip: IP, at: at(0) }));
+    c.sealNetworkAlerts();
+    for (const { spec, order, index } of arrival) c.add(ev(spec), order, index);
+    assert.equal(c.stats.duplicateRecords, 2);
+    assert.equal(c.stats.qualifyingEvents, 2);
+    const eps = c.finish();
+    assert.deepEqual(eps.flatMap((e) => e.users), ['first@contoso.com', 'other@contoso.com']);
+    seen.add(JSON.stringify(eps));
+  }
+  assert.equal(seen.size, 1, 'one answer for every arrival order');
+  // Without places, the first to arrive stays (serve's redeliveries).
+  const c = new Correlator(buildConfig({}), rulesFor({}));
+  c.add(ev({ role: 'network_alert', ip: IP, at: at(0) }));
+  for (const { spec } of copies) c.add(ev(spec));
+  assert.deepEqual(c.finish().flatMap((e) => e.users), ['late-file@contoso.com', 'other@contoso.com']);
+});

@@ -39,6 +39,9 @@ interface QualifyingEntry extends QualifyingEvidence {
   role: QualifyingRole;
   /** Bit i: rule i's qualifying test held for the event. */
   rules: number;
+  /** Where the record stands in the input (add's `order`, then `index`): of two records with one id, the earlier is kept. */
+  order: number | undefined;
+  index: number;
 }
 
 interface AlertEntry extends NetworkAlertEvidence {
@@ -49,8 +52,10 @@ interface AlertEntry extends NetworkAlertEvidence {
 interface IpState {
   alerts: AlertEntry[];
   events: QualifyingEntry[];
-  /** Record ids already counted (role-prefixed), so a redelivered record counts once. */
+  /** Network alerts' keys already counted, so a redelivered alert counts once. */
   seen: Set<string>;
+  /** Qualifying events by record id, per role, so a redelivered record counts once. */
+  ids: Partial<Record<QualifyingRole, Map<string, QualifyingEntry>>>;
   /** Batch mode, once sealed: the alerts' times (ms), sorted, for the window test on arrival. */
   alertMs?: Float64Array;
   /** Qualifying records counted once already (forgetQualifying takes them back). */
@@ -151,8 +156,15 @@ export class Correlator {
     }
   }
 
-  /** Adds one decoded event; events of other roles are ignored. */
-  add(decoded: DecodedEvent): void {
+  /**
+   * Adds one decoded event; events of other roles are ignored. `order` and
+   * `index`, when given, are the record's place in the input (say, the file and
+   * piece, then the record within it): of two qualifying records with the same
+   * id, the one earlier in the input is kept, whichever arrives first, so hunt's
+   * threads can hand events over as each piece of a file is done. Without them,
+   * the first to arrive is kept.
+   */
+  add(decoded: DecodedEvent, order?: number, index = 0): void {
     const ev = decoded.event;
     const role: Role = ev.crosswatch.role;
     if (role === 'other') return;
@@ -198,12 +210,7 @@ export class Correlator {
     }
     // Outside every window of its IP's alerts an event cannot change an alert: not kept.
     if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.windowMs)) return;
-    if (ev.event.id !== undefined && this.isDuplicate(st, `${role}:${ev.event.id}`)) {
-      st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
-      return;
-    }
-    this.stats.qualifyingEvents++;
-    st.events.push({
+    const entry: QualifyingEntry = {
       role: role as QualifyingRole,
       rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
       at: decoded.at,
@@ -216,7 +223,23 @@ export class Correlator {
       dataset: this.intern.str(ev.event.dataset)!,
       id: ev.event.id,
       detail: this.intern.detail(eventDetail(ev)),
-    });
+      order,
+      index,
+    };
+    if (entry.id !== undefined) {
+      const byId = (st.ids[entry.role] ??= new Map());
+      const had = byId.get(entry.id);
+      if (had) {
+        this.stats.duplicateRecords++;
+        st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
+        // The copy earlier in the input stands, whichever came first.
+        if (order !== undefined && had.order !== undefined && (order < had.order || (order === had.order && index < had.index))) Object.assign(had, entry);
+        return;
+      }
+      byId.set(entry.id, entry);
+    }
+    this.stats.qualifyingEvents++;
+    st.events.push(entry);
   }
 
   /**
@@ -231,7 +254,7 @@ export class Correlator {
     this.stats.duplicateRecords -= st.qualifyingDuplicates ?? 0;
     st.events = [];
     delete st.qualifyingDuplicates;
-    for (const k of st.seen) if (!k.startsWith('a:')) st.seen.delete(k);
+    st.ids = {};
   }
 
   /** Number of IPs with state: the correlator's memory is proportional to this. */
@@ -270,7 +293,7 @@ export class Correlator {
   private state(ip: string): IpState {
     let st = this.byIp.get(ip);
     if (!st) {
-      st = { alerts: [], events: [], seen: new Set() };
+      st = { alerts: [], events: [], seen: new Set(), ids: {} };
       this.byIp.set(ip, st);
     }
     return st;
@@ -382,7 +405,7 @@ export class Correlator {
       ep.networkAlerts = anchorsOf.get(ep)!.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0).map(withoutRules);
       ep.users = [...new Set(ep.events.map((e) => e.user).filter((u): u is string => !!u))].sort();
       ep.events = ep.events.map((e) => {
-        const { role: _role, rules: _rules, ...rest } = e as QualifyingEntry;
+        const { role: _role, rules: _rules, order: _order, index: _index, ...rest } = e as QualifyingEntry;
         return rest;
       });
     }

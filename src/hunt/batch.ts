@@ -115,6 +115,14 @@ export async function runBatch(files: InputFile[], opts: BatchOptions): Promise<
 }
 
 const sizeOf = (fs: readonly InputFile[]): number => fs.reduce((n, f) => n + f.size, 0);
+
+/**
+ * Which file and piece a record comes from, as one number that sorts as (file,
+ * piece); the record's index within that piece comes beside it (Correlator.add).
+ * Pieces are numbered from 1 (0 is the file read whole); a file is read whole or
+ * in pieces, never both for the same IP's events.
+ */
+const orderOf = (file: number, piece: number): number => file * 2 ** 20 + piece;
 const latestOf = (fs: readonly FileScan[]): number | null =>
   fs.reduce<number | null>((m, s) => (s.latestDated !== null && (m === null || s.latestDated > m) ? s.latestDated : m), null);
 
@@ -190,7 +198,8 @@ class BatchRun {
   private piecesOf(f: InputFile, groupBytes: number): ByteRange[] | null {
     if (this.threads < 2 || !this.sniffs.get(f)?.ndjson) return null;
     const piece = this.opts.pieceBytes ?? Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (this.threads * PIECES_PER_THREAD)));
-    const n = Math.floor(f.size / piece);
+    // (At most 2^20 - 1 pieces: orderOf numbers them in 20 bits.)
+    const n = Math.min(Math.floor(f.size / piece), 2 ** 20 - 1);
     if (n < 2) return null;
     // (The last piece runs to the end, wherever that is by then, as a whole-file read would.)
     return Array.from({ length: n }, (_, i) => ({ from: Math.floor((i * f.size) / n), to: i === n - 1 ? Infinity : Math.floor(((i + 1) * f.size) / n) }));
@@ -292,42 +301,43 @@ class BatchRun {
       if (scan) scanning.set(f, this.scanInParts(f, jobBytes, searched));
       else this.earlyEvents.set(f, later(this.exec.qualifying(f, ctx1, searched, true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)));
     }
-    // Their events go to the correlator as each file, or each piece of a file, is done,
-    // in a fixed order (the rest, then the first group; a file's pieces in file order:
-    // which of two records with one id is kept depends on it), so memory holds the
-    // correlator's compact entries, not the decoded events of every file still waiting
-    // for a bigger one before it (at 5M records with half the sign-ins from alerted
-    // IPs, that wait held ~100 MB).
+    // Their events go to the correlator as soon as each file, or each piece of a
+    // file, is done, in whatever order that is: each event carries its place in
+    // the input (orderOf), which decides which of two records with one id is kept.
+    // So memory holds the correlator's compact entries, not the decoded events of
+    // pieces done early waiting for others (at 5M records with half the sign-ins
+    // from alerted IPs, waiting for the biggest file held ~100 MB).
+    const adding: Array<Promise<unknown>> = [];
     for (const f of this.rest) {
       const { whole, parts } = scanning.get(f)!;
+      const file = this.at.get(f)!;
       let taken = 0;
-      for (const p of parts) {
-        const part = await p;
-        if (!part) break;
-        this.addEarly(part.events);
+      parts.forEach((p, piece) => adding.push(p.then((part) => {
+        if (!part) return;
+        this.addEarly(part.events, file, piece + 1);
         part.events = [];
         taken++;
-      }
-      const scan = await whole;
-      this.scans[this.at.get(f)!] = scan;
-      // (Pieces all taken: their events are in, whether or not the merge copied them too.)
-      if (taken === 0) this.addEarly(scan.events);
-      // Some pieces' events went in, then the file had to be read whole: which of its
-      // events are in is unclear, so every alerted IP is read again (rare: a file that
-      // looked like NDJSON and was not).
-      else if (taken < parts.length) this.rereadAll = true;
-      scan.events = [];
+      })));
+      adding.push(whole.then((scan) => {
+        this.scans[file] = scan;
+        // (Pieces all taken: their events are in, whether or not the merge copied them too.)
+        if (taken === 0) this.addEarly(scan.events, file, 0);
+        // Some pieces' events went in, then the file had to be read whole: which of its
+        // events are in is unclear, so every alerted IP is read again (rare: a file that
+        // looked like NDJSON and was not).
+        else if (taken < parts.length) this.rereadAll = true;
+        scan.events = [];
+      }));
     }
-    for (const f of this.first) {
-      const q = this.earlyEvents.get(f);
-      if (q) this.addEarly((await q).events);
-    }
+    for (const [f, q] of this.earlyEvents) adding.push(q.then((r) => this.addEarly(r.events, this.at.get(f)!, 0)));
+    await Promise.all(adding);
     this.earlyEvents.clear();
   }
 
   /** Events of IPs searched for early, before the network alerts are sealed (secondPass drops those of IPs whose alerts changed). */
-  private addEarly(events: readonly DecodedEvent[]): void {
-    for (const e of events) this.correlator.add(e);
+  private addEarly(events: readonly DecodedEvent[], file: number, piece: number): void {
+    const order = orderOf(file, piece);
+    events.forEach((e, i) => this.correlator.add(e, order, i));
   }
 
   /** Pass 1's counts and network alerts into the correlator, text alerts re-dated if the reference moved; then sealed. */
@@ -365,16 +375,15 @@ class BatchRun {
       const running = new Map(withQualifying.map((f) => [
         f, later(this.exec.qualifying(f, this.decode2, ips, this.opts.prefilter ?? true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)),
       ]));
-      for (const f of this.files) {
-        const q = running.get(f);
-        if (!q) continue;
-        const r = await q;
-        for (const e of r.events) {
-          if (!set.has(e.event.source!.ip!)) continue;
+      // As each file is done, in any order: the events' places in the input decide duplicates.
+      await Promise.all([...running].map(([f, q]) => q.then((r) => {
+        const file = this.at.get(f)!;
+        r.events.forEach((e, i) => {
+          if (!set.has(e.event.source!.ip!)) return;
           handedOver++;
-          correlator.add(e);
-        }
-      }
+          correlator.add(e, orderOf(file, 0), i);
+        });
+      })));
     };
     if (searched) {
       // An IP searched for early whose alerts now include a time it was not searched
