@@ -83,6 +83,8 @@ export interface BatchResult {
  */
 const PIECES_PER_THREAD = 12;
 const MIN_PIECE_BYTES = 8 * 1024 * 1024;
+/** A piece's events reach the main thread in one message: no more than this much input per piece. */
+const MAX_PIECE_BYTES = 128 * 1024 * 1024;
 
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
@@ -197,7 +199,7 @@ class BatchRun {
   /** The pieces a file is read in, when it is NDJSON and big for its group (null: whole). */
   private piecesOf(f: InputFile, groupBytes: number): ByteRange[] | null {
     if (this.threads < 2 || !this.sniffs.get(f)?.ndjson) return null;
-    const piece = this.opts.pieceBytes ?? Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (this.threads * PIECES_PER_THREAD)));
+    const piece = this.opts.pieceBytes ?? Math.min(MAX_PIECE_BYTES, Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (this.threads * PIECES_PER_THREAD))));
     // (At most 2^20 - 1 pieces: orderOf numbers them in 20 bits.)
     const n = Math.min(Math.floor(f.size / piece), 2 ** 20 - 1);
     if (n < 2) return null;
