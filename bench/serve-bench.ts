@@ -348,6 +348,8 @@ class Probe {
   private done: Promise<void> | null = null;
   latencies: number[] = [];
   failed = 0;
+  /** Why probes failed (status and reply, or not visible in time), counted: the bench prints them. */
+  readonly failures = new Map<string, number>();
 
   constructor(private readonly agent: Agent, private readonly base: string, private timeMs: () => number) {}
 
@@ -394,7 +396,11 @@ class Probe {
       await new Promise((r2) => setTimeout(r2, 20));
     }
     const p = await posted.catch((e: Error) => ({ status: 0, body: e.message }));
-    if (!ok || p.status !== 200) this.failed++;
+    if (!ok || p.status !== 200) {
+      this.failed++;
+      const why = p.status !== 200 ? `ingest answered ${p.status}: ${p.body.slice(0, 160)}` : 'accepted, no alert within 30 s';
+      this.failures.set(why, (this.failures.get(why) ?? 0) + 1);
+    }
   }
 }
 
@@ -562,6 +568,7 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRes
         `(${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} % over the last half: ${soak.rss.flat ? 'flat' : 'GROWING'}); store ${soak.storeMB.toFixed(0)} MB`);
     }
     await probe.stop();
+    for (const [why, n] of probe.failures) log(`serve: ${n} probe(s) failed: ${why}`);
     return {
       dataset: o.datasetDir, datasetRecords, perRequest: o.perRequest, clients: o.clients,
       bodyMB: bodies.reduce((n, b) => n + b.buf.length, 0) / bodies.length / 1e6,

@@ -7,9 +7,10 @@
 // "Memory and speed"): records found in raw bytes, and most files read once —
 // alert sources first, then the rest searched for markers and alerted IPs
 // together. The per-file work (batch-file.ts) runs on several threads when the
-// input is large enough to pay for them, big NDJSON files in pieces; results are
-// merged in file order, so the answer and the summary are the same whatever the
-// number of threads.
+// input is large enough to pay for them, big NDJSON files in pieces; counters
+// are merged in file order and events carry their place in the input (orderOf),
+// so the answer and the summary are the same whatever the number of threads and
+// whichever finishes first.
 import { availableParallelism } from 'node:os';
 import type { RuleDefinition } from '../detect/rules.js';
 import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
@@ -78,8 +79,10 @@ export interface BatchResult {
  * A fast hunt cuts big NDJSON files into about this many pieces per thread (of
  * the bytes a group of files holds), so that one big file does not keep one
  * thread busy while the others wait: the alert sources are read before
- * anything else can be, and are often one big eve.json. Pieces are no smaller
- * than MIN_PIECE_BYTES, where a task's own cost starts to show.
+ * anything else can be, and are often one big eve.json; and the work per byte
+ * varies (records from alerted IPs are parsed), so big pieces left one thread
+ * idle at the end. Pieces are no smaller than MIN_PIECE_BYTES, where a task's
+ * own cost starts to show.
  */
 const PIECES_PER_THREAD = 12;
 const MIN_PIECE_BYTES = 8 * 1024 * 1024;
@@ -314,13 +317,13 @@ class BatchRun {
       const { whole, parts } = scanning.get(f)!;
       const file = this.at.get(f)!;
       let taken = 0;
-      parts.forEach((p, piece) => adding.push(p.then((part) => {
+      const taking = parts.map((p, piece) => p.then((part) => {
         if (!part) return;
         this.addEarly(part.events, file, piece + 1);
         part.events = [];
         taken++;
-      })));
-      adding.push(whole.then((scan) => {
+      }));
+      adding.push(Promise.all([whole, ...taking]).then(([scan]) => {
         this.scans[file] = scan;
         // (Pieces all taken: their events are in, whether or not the merge copied them too.)
         if (taken === 0) this.addEarly(scan.events, file, 0);

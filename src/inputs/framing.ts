@@ -298,7 +298,7 @@ export function fastLayout(head: Buffer, path: string, display: string): { layou
 /** One element of a streamed JSON array, framed as frameJsonStream frames it. */
 export function frameElement(text: string, origin: RecordOrigin, out: FramedItem[]): void {
   const parsed = tryParse(text);
-  if (parsed.ok) pushItem(parsed.value, origin, out);
+  if (parsed.ok) pushItem(parsed.value, origin, out, surelyWithinLimits(text));
   else out.push({ kind: 'problem', origin, reason: 'invalid-json', message: `invalid JSON: ${parsed.error.slice(0, 160)}`, text: bounded(text) });
 }
 
