@@ -492,6 +492,11 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRes
   const root = mkdtempSync(join(tmpdir(), 'cw-serve-bench-'));
   const dataDir = join(root, 'data');
   const settings = [
+    // Each soak pass is dated 5 days after the one before, so past ~55 passes the data
+    // is ahead of this machine's clock, and serve holds such records in quarantine
+    // instead of storing and correlating them: the soak then measured the quarantine.
+    // The soak's data is history being replayed, so any date is "now" to this server.
+    '  futureSkew: 36500d',
     ...(o.ingestThreads !== undefined ? [`  ingestThreads: ${o.ingestThreads}`] : []),
     ...(o.synchronous !== undefined ? [`  synchronous: ${o.synchronous}`] : []),
   ];

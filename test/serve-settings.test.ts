@@ -44,3 +44,12 @@ test('the command line takes --ingest-threads and --synchronous, and refuses a b
   assert.match(r.stderr, /--synchronous/);
   assert.match(r.stderr, /expected full or normal, got "sometimes"/);
 });
+
+test('the future skew: 15 minutes by default, from the config file or --future-skew, a wrong one named', () => {
+  assert.equal(serveSettings({}, ENV).futureSkewMs, 15 * 60_000);
+  const config = configFile('serve:\n  futureSkew: 2h\n');
+  assert.equal(serveSettings({ config }, ENV).futureSkewMs, 2 * 3_600_000);
+  assert.equal(serveSettings({ config, futureSkew: '3650d' }, ENV).futureSkewMs, 3650 * 86_400_000);
+  assert.throws(() => serveSettings({ futureSkew: 'soon' }, ENV), (e: unknown) => e instanceof ConfigError && e.message.includes('--future-skew'));
+  assert.throws(() => serveSettings({ config: configFile('serve:\n  futureSkew: later\n') }, ENV), (e: unknown) => e instanceof ConfigError && e.message.includes('serve.futureSkew'));
+});

@@ -106,6 +106,7 @@ function program(io: Io, setCode: (c: number) => void): Command {
     .option('--tls-key <file>', 'the PEM private key for --tls-cert (default: none)')
     .option('--allowed-lateness <duration>', 'how late an event may arrive and still match (default: 24h)')
     .option('--retention <duration>', 'keep no event older than the newest one by more than this (default: 30d)')
+    .option('--future-skew <duration>', 'how far ahead of this clock a record may be dated; later ones wait in quarantine until then (default: 15m)')
     .option('--body-limit <bytes>', 'largest ingest request body in bytes (default: 33554432, 32 MiB)')
     .option('--ingest-threads <n>', 'worker threads decoding HTTP bodies; 0 decodes on the main thread (default: one per core, at most 4)')
     .option('--synchronous <mode>', 'store durability: full survives power loss, normal a killed process and is faster (default: full)')

@@ -9,7 +9,7 @@ import { createSecureContext } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type CorrelatorConfig } from '../detect/config.js';
 import { parseDuration } from '../model/time.js';
-import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../stream/stream.js';
+import { DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_FUTURE_SKEW_MS, DEFAULT_RETENTION_MS, StreamPipeline } from '../stream/stream.js';
 import { generalSpec, ServedGeneral } from '../stream/general-stream.js';
 import { buildApp } from '../http/app.js';
 import { apiToken, MIN_TOKEN_CHARS, SCOPES, type ApiToken, type Scope } from '../http/access.js';
@@ -32,6 +32,7 @@ export interface ServeFlags extends SettingsFlags {
   tokenFile?: string;
   allowedLateness?: string;
   retention?: string;
+  futureSkew?: string;
   bodyLimit?: string;
   tail?: string;
   tailMatch?: string;
@@ -75,6 +76,8 @@ export interface ServeSettings {
   tls?: { cert: Buffer; key: Buffer };
   allowedLatenessMs: number;
   retentionMs: number;
+  /** How far ahead of this service's clock a record may be dated and still count as now; later ones wait in quarantine. */
+  futureSkewMs: number;
   bodyLimit: number;
   /** Worker threads decoding HTTP bodies; 0 decodes them on the main thread. */
   ingestThreads: number;
@@ -178,7 +181,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'tokens', 'sessionIdle', 'sessionMax', 'tlsCert', 'tlsKey', 'allowedLateness', 'retention', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'syslogTls', 'syslogTlsCert', 'syslogTlsKey', 'syslogTlsCa', 'sinks'] as const;
+const SERVE_KEYS = ['dataDir', 'host', 'port', 'token', 'tokenFile', 'tokens', 'sessionIdle', 'sessionMax', 'tlsCert', 'tlsKey', 'allowedLateness', 'retention', 'futureSkew', 'bodyLimit', 'ingestThreads', 'synchronous', 'tail', 'tailMatch', 'syslogUdp', 'syslogTcp', 'syslogAllow', 'syslogTls', 'syslogTlsCert', 'syslogTlsKey', 'syslogTlsCa', 'sinks'] as const;
 
 function serveSection(path: string | undefined): Partial<Record<(typeof SERVE_KEYS)[number], unknown>> {
   if (!path) return {};
@@ -217,6 +220,11 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   const retentionMs = retText === undefined ? DEFAULT_RETENTION_MS : parseDuration(retText);
   if (retentionMs === null || retentionMs <= 0) {
     throw new ConfigError(flags.retention ? '--retention' : key('retention'), `expected a duration such as 30d, got ${JSON.stringify(retText)}`);
+  }
+  const skewText = flags.futureSkew ?? text(file.futureSkew, 'futureSkew');
+  const futureSkewMs = skewText === undefined ? DEFAULT_FUTURE_SKEW_MS : parseDuration(skewText);
+  if (futureSkewMs === null || futureSkewMs < 0) {
+    throw new ConfigError(flags.futureSkew ? '--future-skew' : key('futureSkew'), `expected a duration such as 15m, got ${JSON.stringify(skewText)}`);
   }
   const limitText = flags.bodyLimit ?? text(file.bodyLimit, 'bodyLimit') ?? String(32 * 1024 * 1024);
   const bodyLimit = Number(limitText);
@@ -303,7 +311,7 @@ export function serveSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = proces
   if (flags.alertsFile !== undefined) sinks.push({ type: 'file', path: flags.alertsFile });
   if (flags.alertsStdout) sinks.push({ type: 'stdout' });
   return {
-    dataDir, host, port, ...(token ? { token } : {}), tokens, sessionIdleMs, sessionMaxMs, ...(tls ? { tls } : {}), allowedLatenessMs, retentionMs, bodyLimit, ingestThreads, synchronous, sinks, syslogAllow,
+    dataDir, host, port, ...(token ? { token } : {}), tokens, sessionIdleMs, sessionMaxMs, ...(tls ? { tls } : {}), allowedLatenessMs, retentionMs, futureSkewMs, bodyLimit, ingestThreads, synchronous, sinks, syslogAllow,
     ...(tail ? { tail } : {}),
     ...(syslogUdp !== undefined ? { syslogUdp } : {}),
     ...(syslogTcp !== undefined ? { syslogTcp } : {}),
@@ -436,6 +444,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     decode: settings.decode,
     allowedLatenessMs: s.allowedLatenessMs,
     retentionMs: s.retentionMs,
+    futureSkewMs: s.futureSkewMs,
     general: served,
     // A busy IP's general correlations are recomputed once per timer tick, not once per commit.
     generalSettle: 'deferred',

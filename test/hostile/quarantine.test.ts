@@ -102,6 +102,22 @@ test('quarantined records are durable, de-duplicated, and released when the cloc
   }
 });
 
+test('a longer future skew (serve --future-skew) takes records that far ahead as now', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-quarantine-'));
+  const clock = { now: T0 };
+  try {
+    const { store, p } = open(dir, clock, { futureSkewMs: 3 * H });
+    const ip = '81.2.69.231';
+    const r = p.ingest(items(alertLine(ip, iso(T0 + 2 * H)), signinLine(ip, iso(T0 + 2 * H + 30 * 60_000))));
+    assert.deepEqual([r.stored, r.quarantined, r.alertsCreated], [2, 0, 1]);
+    const later = p.ingest(items(alertLine('81.2.69.232', iso(T0 + 4 * H))));
+    assert.deepEqual([later.stored, later.quarantined], [0, 1], 'past the skew, still held');
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an ingest releases what is due on its way; metrics and the quarantine bound', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-quarantine-'));
   const clock = { now: T0 };
