@@ -210,8 +210,29 @@ export class Correlator {
     }
     // Outside every window of its IP's alerts an event cannot change an alert: not kept.
     if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.windowMs)) return;
-    const entry: QualifyingEntry = {
-      role: role as QualifyingRole,
+    const qrole = role as QualifyingRole;
+    const id = ev.event.id;
+    const byId = id === undefined ? undefined : (st.ids[qrole] ??= new Map());
+    const had = id === undefined ? undefined : byId!.get(id);
+    if (had) {
+      this.stats.duplicateRecords++;
+      st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
+      // The copy earlier in the input stands, whichever came first.
+      const earlier = order !== undefined && had.order !== undefined && (order < had.order || (order === had.order && index < had.index));
+      if (earlier) Object.assign(had, this.entryOf(decoded, qrole, order, index));
+      return;
+    }
+    const entry = this.entryOf(decoded, qrole, order, index);
+    if (id !== undefined) byId!.set(id, entry);
+    this.stats.qualifyingEvents++;
+    st.events.push(entry);
+  }
+
+  /** What the correlator keeps of a qualifying event: compact, its strings and detail shared (Interner). */
+  private entryOf(decoded: DecodedEvent, role: QualifyingRole, order: number | undefined, index: number): QualifyingEntry {
+    const ev = decoded.event;
+    return {
+      role,
       rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
       at: decoded.at,
       user: this.intern.str(ev.user?.name ?? ev.user?.email),
@@ -226,20 +247,6 @@ export class Correlator {
       order,
       index,
     };
-    if (entry.id !== undefined) {
-      const byId = (st.ids[entry.role] ??= new Map());
-      const had = byId.get(entry.id);
-      if (had) {
-        this.stats.duplicateRecords++;
-        st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
-        // The copy earlier in the input stands, whichever came first.
-        if (order !== undefined && had.order !== undefined && (order < had.order || (order === had.order && index < had.index))) Object.assign(had, entry);
-        return;
-      }
-      byId.set(entry.id, entry);
-    }
-    this.stats.qualifyingEvents++;
-    st.events.push(entry);
   }
 
   /**

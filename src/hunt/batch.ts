@@ -443,7 +443,7 @@ class BatchRun {
     const rules = this.opts.rules;
     const sigmaAlerts = this.general?.finish(now) ?? [];
     const alertCounts = new Map<string, number>();
-    for (const x of [...episodes, ...sigmaAlerts.map((a) => ({ rule: a.rule.id }))]) alertCounts.set(x.rule, (alertCounts.get(x.rule) ?? 0) + 1);
+    for (const rule of [...episodes.map((e) => e.rule), ...sigmaAlerts.map((a) => a.rule.id)]) alertCounts.set(rule, (alertCounts.get(rule) ?? 0) + 1);
     let docs: AlertDocument[] | null = null;
     return {
       get alerts() {
