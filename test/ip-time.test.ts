@@ -243,3 +243,35 @@ test('parseTime gives identical results under TZ=America/New_York and TZ=Asia/Ko
   assert.deepEqual(ny.out, here);
   assert.deepEqual((ny.out[0] as unknown[])[0], '2020-02-28T09:42:45.000Z');
 });
+
+test('formatInstant writes what Date.toISOString writes, in any order of calls (its per-second cache never leaks)', () => {
+  // The plain form: toISOString, with the sub-millisecond digits the source had.
+  const plain = (t: { ms: number; ns: number }): string => {
+    const iso = new Date(t.ms).toISOString();
+    if (t.ns === 0) return iso;
+    return `${iso.slice(0, -1)}${String(t.ns).padStart(6, '0').replace(/0+$/, '')}Z`;
+  };
+  let seed = 11;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const base = [0, -1, 999, 1000, -1000, -1001, Date.UTC(2026, 2, 2, 9), 8.64e15, -8.64e15, 253_402_300_799_999, 253_402_300_800_000];
+  const instants: Array<{ ms: number; ns: number }> = [];
+  for (const b of base) for (const d of [0, 1, -1, 999, 1000]) instants.push({ ms: b + d, ns: 0 }, { ms: b + d, ns: 100 });
+  // Runs within one second, across seconds, and back again.
+  for (let i = 0; i < 5000; i++) {
+    const b = base[rnd(base.length)]!;
+    instants.push({ ms: b + rnd(3000) - 1500, ns: rnd(4) === 0 ? rnd(1_000_000) : 0 });
+  }
+  let checked = 0;
+  for (const t of instants) {
+    if (Math.abs(t.ms) > 8.64e15) {
+      assert.throws(() => formatInstant(t), RangeError);
+      continue;
+    }
+    assert.equal(formatInstant(t), plain(t), `${t.ms} ${t.ns}`);
+    checked++;
+  }
+  assert.ok(checked > 4000);
+});

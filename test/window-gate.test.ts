@@ -216,14 +216,25 @@ test('the gate reads the commonest ISO 8601 form from bytes as parseTime reads i
     texts.push(`${pad(y, 4)}-${pad(rnd(14), 2)}-${pad(rnd(33), 2)}T${pad(rnd(26), 2)}:${pad(rnd(61), 2)}:${pad(rnd(62), 2)}${frac}${zone}`);
   }
   let fast = 0;
+  let zoneless = 0;
   for (const text of texts) {
     const buf = Buffer.from(text, 'latin1');
     const got = fastIsoMs(buf, 0, buf.length);
-    if (got === null) continue;
-    fast++;
-    assert.equal(got, parseTime(text)?.ms, text);
+    if (got !== null) {
+      fast++;
+      assert.equal(got, parseTime(text)?.ms, text);
+    }
+    // With a configured offset for zone-less times (DecodeContext.defaultOffsetMinutes), as parseTime applies it.
+    for (const offset of [0, 330, -480, 14 * 60]) {
+      const withOffset = fastIsoMs(buf, 0, buf.length, offset);
+      if (withOffset === null) continue;
+      if (got === null) zoneless++;
+      else assert.equal(withOffset, got, `${text}: a written zone wins`);
+      assert.equal(withOffset, parseTime(text, { defaultOffsetMinutes: offset })?.ms, `${text} at ${offset}`);
+    }
   }
   assert.ok(fast > texts.length / 4, `the fast reading took ${fast} of ${texts.length}`);
+  assert.ok(zoneless > texts.length / 10, `the zone-less reading took ${zoneless} of ${texts.length * 4}`);
   for (const text of ['2026-03-02T09:00:00', '2026-03-02T23:59:60Z', '2023-02-29T10:00:00Z', '9999-12-31T23:59:59-01:00']) {
     assert.equal(fastIsoMs(Buffer.from(text), 0, text.length), null, text);
   }

@@ -55,13 +55,15 @@ const MAX_GATE_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, as parseTi
  * The time (ms) of the commonest form, read straight from the bytes
  * `2026-03-02T09:00:00[.fraction](Z|±hh:mm)` with every field in its everyday
  * range — what parseTime gives for it, without the strings, the regular
- * expression and the Instant; null for anything else (a time without a zone,
- * whose offset is the configuration's; a leap second; years before 1970), which
- * then takes parseTime's own path. About a third of the gate's time went there.
+ * expression and the Instant; null for anything else (a leap second; years
+ * before 1970), which then takes parseTime's own path. About a third of the
+ * gate's time went there. A time without a zone (M365's CreationTime) is read
+ * too when `zonelessOffsetMinutes` gives the configured offset (not for an IANA
+ * zone, whose offset depends on the date).
  */
-export function fastIsoMs(buf: Buffer, start: number, end: number): number | null {
+export function fastIsoMs(buf: Buffer, start: number, end: number, zonelessOffsetMinutes: number | null = null): number | null {
   const len = end - start;
-  if (len < 20 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 10] !== 0x54 /* T */
+  if (len < 19 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 10] !== 0x54 /* T */
     || buf[start + 13] !== 0x3a || buf[start + 16] !== 0x3a) return null;
   const y = digitsAt(buf, start, 4);
   const mo = digitsAt(buf, start + 5, 2);
@@ -81,7 +83,8 @@ export function fastIsoMs(buf: Buffer, start: number, end: number): number | nul
     for (let k = 0; k < 3; k++) fracMs = fracMs * 10 + (k < n ? buf[from + k]! - 0x30 : 0);
   }
   let offset: number;
-  if (i === end - 1 && buf[i] === 0x5a /* Z */) offset = 0;
+  if (i === end && zonelessOffsetMinutes !== null) offset = zonelessOffsetMinutes;
+  else if (i === end - 1 && buf[i] === 0x5a /* Z */) offset = 0;
   else if (i === end - 6 && (buf[i] === 0x2b || buf[i] === 0x2d) && buf[i + 3] === 0x3a) {
     const oh = digitsAt(buf, i + 1, 2);
     const om = digitsAt(buf, i + 4, 2);
@@ -107,9 +110,12 @@ export function windowGate(
   kernel: ScanKernel, alerted: ReadonlySet<string>, wants: (ip: string, atMs: number) => boolean, ctx: DecodeContext,
 ): RecordGate {
   kernel.configureKeys(GATE_KEYS);
+  const zonelessOffset = ctx.zone === undefined ? ctx.defaultOffsetMinutes : null;
   const timeOpts = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference, ...(ctx.zone !== undefined ? { zone: ctx.zone } : {}) };
   // The spellings of addresses, read again and again from busy records: canonicalized once.
   const spelled = new Map<string, string | null>();
+  // Digits and dots read as a number in base 11, one map per length (so "1.2" and "01.2" differ).
+  const quads = Array.from({ length: 16 }, () => new Map<number, string | null>());
   const ips: string[] = [];
   const times: number[] = [];
 
@@ -120,6 +126,28 @@ export function windowGate(
     let b = at;
     while (b < to && isAddressByte(buf[b]!)) b++;
     if (b - a > 64) return null;
+    // A dotted quad (most hits) is looked up by its bytes as a number: no string is made.
+    if (b - a <= 15) {
+      let key = 0;
+      let i = a;
+      for (; i < b; i++) {
+        const c = buf[i]!;
+        if (c === 0x2e) key = key * 11 + 10;
+        else if (c >= 0x30 && c <= 0x39) key = key * 11 + (c - 0x30);
+        else break;
+      }
+      if (i === b) {
+        const byLength = quads[b - a]!;
+        let ip = byLength.get(key);
+        if (ip === undefined) {
+          ip = canonicalIp(buf.toString('latin1', a, b));
+          if (ip !== null && !alerted.has(ip)) ip = null;
+          if (byLength.size > 100_000) byLength.clear();
+          byLength.set(key, ip);
+        }
+        return ip;
+      }
+    }
     const text = buf.toString('latin1', a, b);
     let ip = spelled.get(text);
     if (ip === undefined) {
@@ -150,7 +178,7 @@ export function windowGate(
       j++;
     }
     if (buf[j] !== 0x22) return UNREADABLE;
-    const fast = fastIsoMs(buf, start, j);
+    const fast = fastIsoMs(buf, start, j, zonelessOffset);
     if (fast !== null) return fast;
     const value = buf.toString('latin1', start, j).trim();
     if (value === '') return 'skip';

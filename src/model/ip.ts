@@ -12,6 +12,22 @@ const MAX_IP_TEXT = 256;
 /** Returns the canonical form of an IP written in any common vendor spelling, or null. */
 export function canonicalIp(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  // Logs name the same few addresses over and over, and IPv6 parsing is dear:
+  // answers are remembered, up to a bound (a flood of distinct addresses only
+  // empties the memory sooner).
+  const known = canonicalMemo.get(value);
+  if (known !== undefined) return known;
+  const ip = canonicalIpOf(value);
+  if (value.length <= 64) {
+    if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+    canonicalMemo.set(value, ip);
+  }
+  return ip;
+}
+const canonicalMemo = new Map<string, string | null>();
+const CANONICAL_MEMO_MAX = 4096;
+
+function canonicalIpOf(value: string): string | null {
   let s = value.trim();
   if (s.length === 0 || s.length > MAX_IP_TEXT) return null;
   // "NAME (ip)" and "[NAME (ip)]": the address is inside the last parentheses.

@@ -29,12 +29,30 @@ export function diffMs(a: Instant, b: Instant): number {
 
 /** ISO 8601 in UTC with `Z`; at least milliseconds, more digits only when the source had them. */
 export function formatInstant(t: Instant): string {
-  const iso = new Date(t.ms).toISOString(); // "YYYY-MM-DDTHH:MM:SS.mmmZ"
-  if (t.ns === 0) return iso;
+  // Every decoded event is given its @timestamp here, and events come in time
+  // order: the "YYYY-MM-DDTHH:MM:SS" of the last second is kept and only the
+  // fraction is written (Date and toISOString were ~4 % of a serve worker's time).
+  let head: string;
+  const sec = Math.floor(t.ms / 1000);
+  if (sec === lastSecond && Number.isInteger(t.ms)) head = `${lastSecondText}${MILLIS[t.ms - sec * 1000]!}`;
+  else {
+    head = new Date(t.ms).toISOString().slice(0, -1); // "YYYY-MM-DDTHH:MM:SS.mmm" (throws past Date's range, as ever)
+    // Whole milliseconds, in a second wholly within Date's range: every time in it can be written.
+    if (Number.isInteger(t.ms) && Math.abs(t.ms) < MAX_DATE_MS) {
+      lastSecond = sec;
+      lastSecondText = head.slice(0, -4);
+    }
+  }
+  if (t.ns === 0) return `${head}Z`;
   let frac = String(t.ns).padStart(6, '0');
   while (frac.endsWith('0')) frac = frac.slice(0, -1);
-  return `${iso.slice(0, -1)}${frac}Z`;
+  return `${head}${frac}Z`;
 }
+const MAX_DATE_MS = 8.64e15;
+/** ".000" to ".999". */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
+let lastSecond = Number.NaN;
+let lastSecondText = '';
 
 export interface TimeOptions {
   /**
