@@ -57,7 +57,7 @@ export const DEFAULT_FRAMING: FramingOptions = {
 // Framed records are handed to the decoder this many at a time. Until decoded they
 // are live objects that every young-generation GC copies: with 512, an ingest
 // worker decoded 40k records/s of the serve bench's bodies, with 32–64 ~54k/s
-// (bench/ scratch measurement of decodeBody, 7 rounds).
+// (bench/decode-body.ts).
 const BATCH = 64;
 const ORIGINAL_MAX = 4096;
 
