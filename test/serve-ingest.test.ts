@@ -302,6 +302,51 @@ test('records whose key hashes collide in the same millisecond are all stored, a
   s2.close();
 });
 
+test('a batch stored many rows a statement keeps exactly the first copy of each (time, key), across batches, within one, and through hash collisions', () => {
+  // The store's answer per row (new or duplicate) against the plain rule: a row is new
+  // when no row with its time and key was stored before it.
+  let seed = 5;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const hashes: Array<[string, ((key: string) => number) | undefined]> = [
+    ['the real hash', undefined], ['every key alike', () => 7], ['three slots', (key) => key.length % 3],
+  ];
+  for (const [name, keyHash] of hashes) {
+    const root = mkdtempSync(join(tmpdir(), 'cw-ingest-many-'));
+    const store = new SqliteStore(join(root, 'data'), keyHash ? { keyHash } : {});
+    const stored = new Set<string>();
+    let fresh = 0;
+    let duplicates = 0;
+    for (let b = 0; b < 40; b++) {
+      // Sizes around the statement's 64 rows; keys and times from small pools, so that copies abound.
+      const n = [0, 1, 63, 64, 65, 128, 200][rnd(7)]!;
+      const rows = { n, keys: [] as string[], ips: [] as string[], roles: new Uint8Array(n), atMs: new Float64Array(n), atNs: new Float64Array(n), docs: [] as string[] };
+      for (let i = 0; i < n; i++) {
+        rows.keys.push(`signin:k${rnd(b < 20 ? 5000 : 300)}${'x'.repeat(rnd(3))}`);
+        rows.ips.push(`81.2.69.${rnd(4)}`);
+        rows.roles[i] = 1;
+        rows.atMs[i] = 1_772_442_000_000 + rnd(b < 20 ? 1000 : 4);
+        rows.docs.push(`["d${i}"]`);
+      }
+      const got = store.insertRows(rows);
+      for (let i = 0; i < n; i++) {
+        const k = `${rows.atMs[i]}|${rows.keys[i]}`;
+        const want = !stored.has(k);
+        stored.add(k);
+        assert.equal(got[i], want ? 1 : 0, `${name}, batch ${b}, row ${i} (${k})`);
+        if (want) fresh++;
+        else duplicates++;
+      }
+    }
+    assert.equal(store.eventCount(), stored.size, name);
+    assert.equal((store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, stored.size, name);
+    assert.ok(fresh > 1000 && duplicates > 1000, `${name}: ${fresh} new, ${duplicates} copies`);
+    store.close();
+  }
+});
+
 test('HTTP bodies of any size, with or without Content-Length, on workers or not', { timeout: 60_000 }, async () => {
   const lines: string[] = [alertLine('81.2.69.96', '2026-03-02T10:00:00Z')];
   for (let i = 0; lines.join('\n').length < 3.5 * 1024 * 1024; i++) lines.push(signinLine('81.2.69.96', `2026-03-02T${String(10 + (i % 8)).padStart(2, '0')}:00:00Z`, `u${i % 5}@contoso.com`));
