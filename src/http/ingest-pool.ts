@@ -19,17 +19,18 @@ const SMALL_BODY = 256 * 1024;
 const MAX_WAIT_MS = 1000;
 
 /**
- * The workers' young generation: 48 MB (semi-spaces of 16 MB, V8's default).
- * Framing hands records over 512 at a time, and with small semi-spaces each
- * batch lives through two scavenges and is promoted, filling the old generation
- * with garbage; larger ones cost memory. Measured, 2-minute soaks of 2,000-record
- * bodies (bench/serve-load.ts): 24 MB 38.9k records/s, RSS 463-481 MB; 48 MB
- * 41.9k, 462-486 MB; 72 MB 45.1k, 509-555 MB; 144 MB 45.9k, 628-722 MB.
+ * The workers' young generation: 36 MB (semi-spaces of 12 MB). Records parsed
+ * and not yet decoded survive the scavenges that find them, so how many wait at
+ * once (framing's batch) and this size trade memory for GC work. With batches
+ * of 512, 2-minute soaks of 2,000-record bodies (bench/serve-load.ts) gave 24 MB
+ * 38.9k records/s, 48 MB 41.9k, 144 MB 45.9k at 628-722 MB. With batches of 64
+ * (2026-12-06): 24 MB 48.6k records/s, RSS 398-407 MB (max 459); 36 MB 51.7k,
+ * 417-424 (max 467); 48 MB 50.2-52.0k, 398-438 (max 482).
  * It needs the process's semi-space flag lifted: the entry point's
  * --max-semi-space-size=8 (set for hunt, bin/crosswatch.js) overrides a
  * worker's resourceLimits, which left serve's workers at 24 MB.
  */
-const YOUNG_GENERATION_MB = 48;
+const YOUNG_GENERATION_MB = 36;
 
 /** Small bodies first, unless the oldest large one is overdue. */
 function smallFirst(queue: readonly QueuedTask<BodyTask>[]): number {
