@@ -19,18 +19,21 @@ const SMALL_BODY = 256 * 1024;
 const MAX_WAIT_MS = 1000;
 
 /**
- * The workers' young generation: 36 MB (semi-spaces of 12 MB). Records parsed
+ * The workers' young generation: 48 MB (semi-spaces of 16 MB). Records parsed
  * and not yet decoded survive the scavenges that find them, so how many wait at
  * once (framing's batch) and this size trade memory for GC work. With batches
  * of 512, 2-minute soaks of 2,000-record bodies (bench/serve-load.ts) gave 24 MB
  * 38.9k records/s, 48 MB 41.9k, 144 MB 45.9k at 628-722 MB. With batches of 64
  * (2026-12-06): 24 MB 48.6k records/s, RSS 398-407 MB (max 459); 36 MB 51.7k,
- * 417-424 (max 467); 48 MB 50.2-52.0k, 398-438 (max 482).
+ * 417-424 (max 467); 48 MB 50.2-52.0k, 398-438 (max 482). But over 10 minutes
+ * 36 MB gave 48.3k records/s at 367 / 467 / 448 MB (start, half, end; max 521)
+ * and 48 MB 51.2k at 414 / 467 / 443 (max 527): the young generation is not what
+ * the long run's memory is made of.
  * It needs the process's semi-space flag lifted: the entry point's
  * --max-semi-space-size=8 (set for hunt, bin/crosswatch.js) overrides a
  * worker's resourceLimits, which left serve's workers at 24 MB.
  */
-const YOUNG_GENERATION_MB = 36;
+const YOUNG_GENERATION_MB = 48;
 
 /** Small bodies first, unless the oldest large one is overdue. */
 function smallFirst(queue: readonly QueuedTask<BodyTask>[]): number {
