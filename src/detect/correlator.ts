@@ -187,9 +187,10 @@ export class Correlator {
       st.alerts.push({
         rules: this.bits((r) => r.anchor.test(ev)),
         at: decoded.at,
-        signature: ev.rule?.name,
-        sensor: ev.observer?.name ?? ev.observer?.product,
-        dataset: ev.event.dataset,
+        // (Events from another thread bring their own copy of every string: shared here.)
+        signature: this.intern.str(ev.rule?.name),
+        sensor: this.intern.str(ev.observer?.name ?? ev.observer?.product),
+        dataset: this.intern.str(ev.event.dataset)!,
         id: ev.event.id,
         severity: ev.event.severity,
       });
@@ -210,7 +211,8 @@ export class Correlator {
     }
     // Outside every window of its IP's alerts an event cannot change an alert: not kept.
     if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.windowMs)) return;
-    const qrole = role as QualifyingRole;
+    // The literal, not the event's own copy of the word (one per event handed over from a worker).
+    const qrole: QualifyingRole = role === 'signin' ? 'signin' : 'mail_access';
     const id = ev.event.id;
     const byId = id === undefined ? undefined : (st.ids[qrole] ??= new Map());
     const had = id === undefined ? undefined : byId!.get(id);
