@@ -4,16 +4,10 @@
 // after round (the first rounds warm the JIT up):
 //   node --import tsx --max-semi-space-size=16 bench/decode-body.ts [ROUNDS] [DATASET_DIR]
 // (16 MB semi-spaces: an ingest worker's young generation, src/http/ingest-pool.ts.)
-import { expandInputs } from '../src/inputs/inputs.js';
-import { frameFile } from '../src/inputs/framing.js';
 import { decodeBody } from '../src/stream/stream-decode.js';
-const lines: string[] = [];
-const dir = process.argv[3] ?? 'bench/data/n200000-s1';
-for (const f of (await expandInputs([`${dir}/logs`])).files) {
-  for await (const batch of frameFile(f.path, f.display)) for (const it of batch) {
-    if (it.kind === 'text') lines.push(it.value); else if (it.kind === 'json' || it.kind === 'csv') lines.push(JSON.stringify(it.value));
-  }
-}
+import { datasetLines } from './serve-bench.js';
+
+const lines = await datasetLines(process.argv[3] ?? 'bench/data/n200000-s1');
 const bodies: Buffer[] = [];
 for (let i = 0; i < lines.length; i += 2000) bodies.push(Buffer.from(lines.slice(i, i + 2000).join('\n') + '\n'));
 const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.now(), ns: 0 } };

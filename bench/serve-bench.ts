@@ -251,7 +251,7 @@ function compare(got: string[], want: string[]): { agree: boolean; missing: stri
 // ---------------------------------------------------------------- the data
 
 /** Every record of the dataset as one NDJSON line, in file order (CSV rows as JSON objects). */
-async function datasetLines(dir: string): Promise<string[]> {
+export async function datasetLines(dir: string): Promise<string[]> {
   const lines: string[] = [];
   for (const f of (await expandInputs([join(dir, 'logs')])).files) {
     for await (const batch of frameFile(f.path, f.display)) {

@@ -16,7 +16,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { RecordOrigin } from '../decoders/types.js';
-import { fastLayout, frameElement, frameLine, type FramedItem, type InputFormat } from './framing.js';
+import { BATCH, fastLayout, frameElement, frameLine, type FramedItem, type InputFormat } from './framing.js';
 import { ScanKernel, SEPARATOR_CLOSES, type Separators } from './scan-kernel.js';
 
 export class NeedsFullFraming extends Error {}
@@ -83,12 +83,6 @@ export interface SyncPoint {
 }
 
 const CHUNK = 1 << 20;
-/**
- * Records parsed and not yet decoded are live objects: a young-generation GC
- * copies every one of them, so they go to the decoder in small batches (with
- * 512 at a time, serve's workers decoded ~20 % fewer records/s: framing.ts BATCH).
- */
-const BATCH_RECORDS = 64;
 /**
  * Pass 1 gives out a sync point (an element boundary) about this often in a
  * streamed array: small enough that most stretches hold no alerted IP even when
@@ -316,8 +310,8 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
             const line = buf.toString('utf8', pos, e);
             if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
             frameLine(line, { source: display, line: lineNo }, batch);
-            // Parsed records wait in the batch until decoded: handed over a few at a time (see BATCH_RECORDS).
-            if (batch.length >= BATCH_RECORDS) {
+            // Parsed records wait in the batch until decoded: handed over a few at a time (framing.ts BATCH).
+            if (batch.length >= BATCH) {
               yield batch;
               batch = [];
             }

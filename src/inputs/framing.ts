@@ -57,8 +57,8 @@ export const DEFAULT_FRAMING: FramingOptions = {
 // Framed records are handed to the decoder this many at a time. Until decoded they
 // are live objects that every young-generation GC copies: with 512, an ingest
 // worker decoded 40k records/s of the serve bench's bodies, with 32–64 ~54k/s
-// (bench/decode-body.ts).
-const BATCH = 64;
+// (bench/decode-body.ts). The fast framing (fast-frames.ts) hands over as many.
+export const BATCH = 64;
 const ORIGINAL_MAX = 4096;
 
 function bounded(s: string, max = ORIGINAL_MAX): string {

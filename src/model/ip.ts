@@ -15,17 +15,17 @@ export function canonicalIp(value: unknown): string | null {
   // Logs name the same few addresses over and over, and IPv6 parsing is dear:
   // answers are remembered, up to a bound (a flood of distinct addresses only
   // empties the memory sooner).
+  if (value.length > CANONICAL_MEMO_CHARS) return canonicalIpOf(value);
   const known = canonicalMemo.get(value);
   if (known !== undefined) return known;
   const ip = canonicalIpOf(value);
-  if (value.length <= 64) {
-    if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
-    canonicalMemo.set(value, ip);
-  }
+  if (canonicalMemo.size >= CANONICAL_MEMO_MAX) canonicalMemo.clear();
+  canonicalMemo.set(value, ip);
   return ip;
 }
 const canonicalMemo = new Map<string, string | null>();
 const CANONICAL_MEMO_MAX = 4096;
+const CANONICAL_MEMO_CHARS = 64;
 
 function canonicalIpOf(value: string): string | null {
   let s = value.trim();
