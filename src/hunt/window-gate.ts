@@ -114,8 +114,6 @@ export function windowGate(
   const timeOpts = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference, ...(ctx.zone !== undefined ? { zone: ctx.zone } : {}) };
   // The spellings of addresses, read again and again from busy records: canonicalized once.
   const spelled = new Map<string, string | null>();
-  // Digits and dots read as a number in base 11, one map per length (so "1.2" and "01.2" differ).
-  const quads = Array.from({ length: 16 }, () => new Map<number, string | null>());
   const ips: string[] = [];
   const times: number[] = [];
 
@@ -126,28 +124,6 @@ export function windowGate(
     let b = at;
     while (b < to && isAddressByte(buf[b]!)) b++;
     if (b - a > 64) return null;
-    // A dotted quad (most hits) is looked up by its bytes as a number: no string is made.
-    if (b - a <= 15) {
-      let key = 0;
-      let i = a;
-      for (; i < b; i++) {
-        const c = buf[i]!;
-        if (c === 0x2e) key = key * 11 + 10;
-        else if (c >= 0x30 && c <= 0x39) key = key * 11 + (c - 0x30);
-        else break;
-      }
-      if (i === b) {
-        const byLength = quads[b - a]!;
-        let ip = byLength.get(key);
-        if (ip === undefined) {
-          ip = canonicalIp(buf.toString('latin1', a, b));
-          if (ip !== null && !alerted.has(ip)) ip = null;
-          if (byLength.size > 100_000) byLength.clear();
-          byLength.set(key, ip);
-        }
-        return ip;
-      }
-    }
     const text = buf.toString('latin1', a, b);
     let ip = spelled.get(text);
     if (ip === undefined) {
