@@ -52,9 +52,15 @@ function ev(s: Spec): DecodedEvent {
 
 const at = (ms: number, ns = 0): Instant => ({ ms: T0 + ms, ns });
 
-function run(specs: Spec[], settings: CorrelatorSettings = {}, mode: 'stream' | 'batch' = 'stream'): Episode[] {
+function run(specs: Spec[], settings: CorrelatorSettings = {}, mode: 'stream' | 'batch' | 'prepared' = 'stream'): Episode[] {
   const c = new Correlator(buildConfig(settings), rulesFor(settings));
-  if (mode === 'batch') {
+  if (mode === 'prepared') {
+    // As hunt does: network alerts made ready as their files come in, added (in input order) when sealed.
+    const prepared = specs.filter((s) => s.role === 'network_alert').map((s) => c.prepareAlert(ev(s)));
+    for (const p of prepared) c.addPrepared(p);
+    c.sealNetworkAlerts();
+    for (const s of specs) if (s.role !== 'network_alert') c.add(ev(s));
+  } else if (mode === 'batch') {
     for (const s of specs) if (s.role === 'network_alert') c.add(ev(s));
     c.sealNetworkAlerts();
     for (const s of specs) if (s.role !== 'network_alert') c.add(ev(s));
@@ -152,6 +158,15 @@ test('a record delivered twice counts once; matches fold into one episode per wi
   assert.equal(eps.length, 1);
   assert.equal(eps[0]!.events.length, 2);
   assert.deepEqual(eps[0]!.users, ['alice']);
+  // A network alert delivered twice too (with its id, or without one: same sensor, time and signature), in either mode.
+  for (const mode of ['stream', 'prepared'] as const) {
+    for (const id of ['a1', undefined]) {
+      const alert: Spec = { role: 'network_alert', ip: IP, at: at(0), ...(id ? { id } : {}) };
+      const again = run([alert, ...specs.slice(1), alert], {}, mode);
+      assert.equal(again.length, 1, mode);
+      assert.equal(again[0]!.networkAlerts.length, 1, `${mode}: one network alert in the evidence`);
+    }
+  }
   // A second alert two days later, with its own sign-in: a second episode, another id.
   const later: Spec[] = [
     ...specs,
@@ -212,6 +227,25 @@ test('property: arrival order, reversal and batch sealing change nothing', () =>
       assert.deepEqual(ids(run(shuffled, {}, 'batch')), base);
     }),
     { numRuns: 300 },
+  );
+});
+
+test('property: network alerts prepared ahead (hunt) give the very episodes and counts that adding them does', () => {
+  fc.assert(
+    fc.property(setArb, (specs) => {
+      const counts = (mode: 'batch' | 'prepared'): unknown => {
+        const c = new Correlator(buildConfig({}), rulesFor({}));
+        for (const s of specs) {
+          if (s.role !== 'network_alert') continue;
+          if (mode === 'batch') c.add(ev(s));
+          else c.addPrepared(c.prepareAlert(ev(s)));
+        }
+        return c.stats;
+      };
+      assert.deepEqual(run(specs, {}, 'prepared'), run(specs, {}, 'batch'));
+      assert.deepEqual(counts('prepared'), counts('batch'));
+    }),
+    { numRuns: 200 },
   );
 });
 

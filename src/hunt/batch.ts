@@ -16,7 +16,7 @@ import type { RuleDefinition } from '../detect/rules.js';
 import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
 import { alertDocuments } from '../detect/alerts.js';
 import type { CorrelatorConfig } from '../detect/config.js';
-import { Correlator, type CorrelatorStats } from '../detect/correlator.js';
+import { Correlator, type CorrelatorStats, type PreparedAlert } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../model/event.js';
 import { DEFAULT_FRAMING, frameFile, type FramingOptions } from '../inputs/framing.js';
@@ -148,6 +148,12 @@ class BatchRun {
   private readonly exec: Executor;
   /** Every file's pass-1 scan, in file order. */
   private readonly scans: FileScan[];
+  /**
+   * Every file's network alerts, per piece (or [whole]), as the correlator will
+   * keep them: made as each scan comes in (scan.alerts is emptied), added when
+   * they are sealed, in file order.
+   */
+  private readonly pendingAlerts: PreparedAlert[][][];
   private readonly at: Map<InputFile, number>;
   private readonly sniffs = new Map<InputFile, FileSniff>();
   /** Text network alerts (fast.log, syslog...), decoded with the reference year they were decoded with. */
@@ -181,6 +187,7 @@ class BatchRun {
     this.exec = executorFor(this.threads, this.framing);
     this.planned = this.fused ? sizeOf(files) : 2 * sizeOf(files);
     this.scans = new Array<FileScan>(files.length);
+    this.pendingAlerts = files.map(() => []);
     this.at = new Map(files.map((f, i) => [f, i]));
     // Big files first, so the cores finish together.
     this.first = [...files].sort((a, b) => b.size - a.size);
@@ -222,18 +229,32 @@ class BatchRun {
    */
   private scanInParts(f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): { whole: Promise<FileScan>; parts: Array<Promise<FileScan | null>> } {
     const key = `1:${f.path}`;
+    const file = this.at.get(f)!;
     const pieces = this.piecesOf(f, groupBytes);
     const { exec, opts, fast } = this;
-    if (!pieces) return { whole: later(exec.scan(f, opts.decode, fast, this.progress(key), collect)), parts: [] };
-    const parts = pieces.map((r, i) => later(exec.range(f, r, opts.decode, this.progress(`${key}#${i}`), collect)));
+    if (!pieces) return { whole: later(exec.scan(f, opts.decode, fast, this.progress(key), collect).then((s) => this.takeAlerts(s, file, 0))), parts: [] };
+    const parts = pieces.map((r, i) => later(exec.range(f, r, opts.decode, this.progress(`${key}#${i}`), collect).then((s) => s && this.takeAlerts(s, file, i))));
     const whole = later((async () => {
       const done = await Promise.all(parts);
       if (done.every((p): p is FileScan => p !== null)) return mergeScans(done);
       // Not readable in pieces after all (say, a Zeek header further down): whole.
       this.planned += f.size;
-      return exec.scan(f, opts.decode, fast, this.progress(`${key}#whole`), collect);
+      this.pendingAlerts[file] = [];
+      return this.takeAlerts(await exec.scan(f, opts.decode, fast, this.progress(`${key}#whole`), collect), file, 0);
     })());
     return { whole, parts };
+  }
+
+  /** A scan's network alerts into pendingAlerts, as the correlator keeps them; the scan is returned without them. */
+  private takeAlerts(scan: FileScan, file: number, piece: number): FileScan {
+    this.pendingAlerts[file]![piece] = scan.alerts.map((a) => this.correlator.prepareAlert(a));
+    scan.alerts = [];
+    return scan;
+  }
+
+  /** A file's network alerts, in the order of its records. */
+  private *alertsOfFile(f: InputFile): Iterable<PreparedAlert> {
+    for (const piece of this.pendingAlerts[this.at.get(f)!]!) if (piece) yield* piece;
   }
 
   private async scanAll(fs: InputFile[], collect?: ReadonlySet<string>): Promise<void> {
@@ -278,16 +299,15 @@ class BatchRun {
     // addresses are in every sign-in log), and when: the rest hands over only their
     // events within a window of those alerts.
     const early = new Map<string, number[]>();
-    const note = (a: DecodedEvent): void => {
-      const ip = a.event.source?.ip;
+    const note = (ip: string | undefined, ms: number): void => {
       if (!ip || this.correlator.excludes(ip)) return;
       const times = early.get(ip);
-      if (times) times.push(a.at.ms);
-      else early.set(ip, [a.at.ms]);
+      if (times) times.push(ms);
+      else early.set(ip, [ms]);
     };
-    for (const f of first) this.scanOfFile(f).alerts.forEach(note);
+    for (const f of first) for (const a of this.alertsOfFile(f)) note(a.ip, a.entry.at.ms);
     await this.decodeText(first.filter((f) => this.scanOfFile(f).textAlerts), latestOf(first.map((f) => this.scanOfFile(f))));
-    for (const { alerts } of this.textAlerts.values()) alerts.forEach(note);
+    for (const { alerts } of this.textAlerts.values()) for (const a of alerts) note(a.event.source?.ip, a.at.ms);
     for (const times of early.values()) times.sort((a, b) => a - b);
     this.earlyTimes = early;
     const searched = new Set(early.keys());
@@ -348,10 +368,10 @@ class BatchRun {
   /** Pass 1's counts and network alerts into the correlator, text alerts re-dated if the reference moved; then sealed. */
   async sealNetworkAlerts(): Promise<void> {
     const { correlator } = this;
-    this.scans.forEach((s) => {
+    this.scans.forEach((s, i) => {
       this.counters.merge(s.counters);
-      for (const a of s.alerts) correlator.add(a);
-      s.alerts = [];
+      for (const a of this.alertsOfFile(this.files[i]!)) correlator.addPrepared(a);
+      this.pendingAlerts[i] = [];
       this.qualifyingSuccess += s.qualifyingSuccess;
       correlator.stats.failedEvents += s.failed;
       correlator.stats.withoutIp += s.withoutIp;
