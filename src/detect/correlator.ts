@@ -35,10 +35,20 @@ export interface CorrelatorStats {
   excludedSamples: Record<ExclusionReason, string[]>;
 }
 
-interface QualifyingEntry extends QualifyingEvidence {
+/**
+ * What the correlator keeps of a qualifying event: the evidence without its
+ * Instant (the time as two numbers: at 5M records, with half the sign-ins from
+ * alerted IPs, there are ~200k entries, and an Instant object was a third of
+ * each), and what it needs to decide duplicates.
+ */
+interface QualifyingEntry extends Omit<QualifyingEvidence, 'at'> {
+  /** The event's source IP: the map of record ids is shared by every IP. */
+  ip: string;
   role: QualifyingRole;
   /** Bit i: rule i's qualifying test held for the event. */
   rules: number;
+  ms: number;
+  ns: number;
   /** Where the record stands in the input (add's `order`, then `index`): of two records with one id, the earlier is kept. */
   order: number | undefined;
   index: number;
@@ -69,10 +79,8 @@ function flat(s: string): string {
 interface IpState {
   alerts: AlertEntry[];
   events: QualifyingEntry[];
-  /** Network alerts' keys already counted, so a redelivered alert counts once. */
-  seen: Set<string>;
-  /** Qualifying events by record id, per role, so a redelivered record counts once. */
-  ids: Partial<Record<QualifyingRole, Map<string, QualifyingEntry>>>;
+  /** Network alerts' keys already counted, so a redelivered alert counts once (made with the first). */
+  seen?: Set<string>;
   /** Batch mode, once sealed: the alerts' times (ms), sorted, for the window test on arrival. */
   alertMs?: Float64Array;
   /** Qualifying records counted once already (forgetQualifying takes them back). */
@@ -121,6 +129,13 @@ function withoutRules(a: AlertEntry): NetworkAlertEvidence {
 
 export class Correlator {
   private readonly byIp = new Map<string, IpState>();
+  /**
+   * Qualifying events by record id, so a redelivered record counts once: one
+   * map for every IP and role (an entry says its own), for a map per IP costs
+   * more than its entries when most IPs have a few. Several entries share an id
+   * only when different IPs or roles use it.
+   */
+  private readonly byRecordId = new Map<string, QualifyingEntry | QualifyingEntry[]>();
   private sealed = false;
   readonly stats: CorrelatorStats = {
     networkAlerts: 0,
@@ -161,12 +176,14 @@ export class Correlator {
     for (const [ip, st] of this.byIp) {
       if (st.alerts.length === 0) {
         this.stats.unalertedEvents += st.events.length;
+        for (const e of st.events) this.forgetId(e);
         this.byIp.delete(ip);
       } else {
         st.alertMs = Float64Array.from(st.alerts, (a) => a.at.ms).sort();
         // Events added before (hunt adds some early) are held to the rule that applies from now on.
+        // (Their ids stay known: a copy of one of them counts as a duplicate, as it would have.)
         const alertMs = st.alertMs;
-        const kept = st.events.filter((e) => withinAWindow(alertMs, e.at.ms, this.windowMs));
+        const kept = st.events.filter((e) => withinAWindow(alertMs, e.ms, this.windowMs));
         this.stats.qualifyingEvents -= st.events.length - kept.length;
         st.events = kept;
       }
@@ -212,18 +229,17 @@ export class Correlator {
     // The literal, not the event's own copy of the word (one per event handed over from a worker).
     const qrole: QualifyingRole = role === 'signin' ? 'signin' : 'mail_access';
     const id = ev.event.id;
-    const byId = id === undefined ? undefined : (st.ids[qrole] ??= new Map());
-    const had = id === undefined ? undefined : byId!.get(id);
+    const had = id === undefined ? undefined : this.entryWithId(id, ip, qrole);
     if (had) {
       this.stats.duplicateRecords++;
       st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
       // The copy earlier in the input stands, whichever came first.
       const earlier = order !== undefined && had.order !== undefined && (order < had.order || (order === had.order && index < had.index));
-      if (earlier) Object.assign(had, this.entryOf(decoded, qrole, order, index));
+      if (earlier) Object.assign(had, this.entryOf(decoded, had.ip, qrole, order, index));
       return;
     }
-    const entry = this.entryOf(decoded, qrole, order, index);
-    if (id !== undefined) byId!.set(id, entry);
+    const entry = this.entryOf(decoded, this.intern.str(ip)!, qrole, order, index);
+    if (id !== undefined) this.rememberId(id, entry);
     this.stats.qualifyingEvents++;
     st.events.push(entry);
   }
@@ -275,12 +291,14 @@ export class Correlator {
   }
 
   /** What the correlator keeps of a qualifying event: compact, its strings and detail shared (Interner). */
-  private entryOf(decoded: DecodedEvent, role: QualifyingRole, order: number | undefined, index: number): QualifyingEntry {
+  private entryOf(decoded: DecodedEvent, ip: string, role: QualifyingRole, order: number | undefined, index: number): QualifyingEntry {
     const ev = decoded.event;
     return {
+      ip,
       role,
       rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
-      at: decoded.at,
+      ms: decoded.at.ms,
+      ns: decoded.at.ns,
       user: this.intern.str(ev.user?.name ?? ev.user?.email),
       app: this.intern.str(ev.client?.app),
       client: this.intern.str(ev.client?.client_app),
@@ -295,19 +313,58 @@ export class Correlator {
     };
   }
 
+  /** The entry of this IP and role with this record id, if any. */
+  private entryWithId(id: string, ip: string, role: QualifyingRole): QualifyingEntry | undefined {
+    const had = this.byRecordId.get(id);
+    if (had === undefined) return undefined;
+    if (!Array.isArray(had)) return had.ip === ip && had.role === role ? had : undefined;
+    return had.find((e) => e.ip === ip && e.role === role);
+  }
+
+  private rememberId(id: string, entry: QualifyingEntry): void {
+    const had = this.byRecordId.get(id);
+    if (had === undefined) this.byRecordId.set(id, entry);
+    else if (Array.isArray(had)) had.push(entry);
+    else this.byRecordId.set(id, [had, entry]);
+  }
+
+  private forgetId(entry: QualifyingEntry): void {
+    const id = entry.id;
+    if (id === undefined) return;
+    const had = this.byRecordId.get(id);
+    if (had === entry) this.byRecordId.delete(id);
+    else if (Array.isArray(had)) {
+      const rest = had.filter((e) => e !== entry);
+      if (rest.length === 0) this.byRecordId.delete(id);
+      else this.byRecordId.set(id, rest.length === 1 ? rest[0]! : rest);
+    }
+  }
+
   /**
-   * Forgets an IP's qualifying events (and their ids and counts), keeping its
-   * alerts: hunt added them early, with alert times that turned out incomplete,
-   * and reads them again.
+   * Forgets these IPs' qualifying events (and their ids and counts), keeping
+   * their alerts: hunt added them early, with alert times that turned out
+   * incomplete, and reads them again. (One pass over the ids for all of them:
+   * the ids of events dropped when sealed are in no IP's list.)
    */
-  forgetQualifying(ip: string): void {
-    const st = this.byIp.get(ip);
-    if (!st) return;
-    this.stats.qualifyingEvents -= st.events.length;
-    this.stats.duplicateRecords -= st.qualifyingDuplicates ?? 0;
-    st.events = [];
-    delete st.qualifyingDuplicates;
-    st.ids = {};
+  forgetQualifying(ips: ReadonlySet<string>): void {
+    if (ips.size === 0) return;
+    for (const ip of ips) {
+      const st = this.byIp.get(ip);
+      if (!st) continue;
+      this.stats.qualifyingEvents -= st.events.length;
+      this.stats.duplicateRecords -= st.qualifyingDuplicates ?? 0;
+      st.events = [];
+      delete st.qualifyingDuplicates;
+    }
+    for (const [id, had] of this.byRecordId) {
+      if (!Array.isArray(had)) {
+        if (ips.has(had.ip)) this.byRecordId.delete(id);
+        continue;
+      }
+      const rest = had.filter((e) => !ips.has(e.ip));
+      if (rest.length === 0) this.byRecordId.delete(id);
+      else if (rest.length < had.length) this.byRecordId.set(id, rest.length === 1 ? rest[0]! : rest);
+    }
   }
 
   /** Number of IPs with state: the correlator's memory is proportional to this. */
@@ -346,18 +403,19 @@ export class Correlator {
   private state(ip: string): IpState {
     let st = this.byIp.get(ip);
     if (!st) {
-      st = { alerts: [], events: [], seen: new Set(), ids: {} };
+      st = { alerts: [], events: [] };
       this.byIp.set(ip, st);
     }
     return st;
   }
 
   private isDuplicate(st: IpState, key: string): boolean {
-    if (st.seen.has(key)) {
+    const seen = (st.seen ??= new Set());
+    if (seen.has(key)) {
       this.stats.duplicateRecords++;
       return true;
     }
-    st.seen.add(key);
+    seen.add(key);
     return false;
   }
 
@@ -391,7 +449,8 @@ export class Correlator {
     const alerts = [...st.alerts].sort((a, b) => compareInstants(a.at, b.at));
     // Ties in time are ordered by the records themselves, not by arrival (which differs
     // between threads, passes and the fast and straightforward paths): same evidence, same order.
-    const events = [...st.events].sort((a, b) => compareInstants(a.at, b.at) || byText(a.id, b.id) || byText(a.dataset, b.dataset) ||
+    const events: Working[] = st.events.map((e) => ({ e, at: { ms: e.ms, ns: e.ns } }));
+    events.sort(({ e: a, at: x }, { e: b, at: y }) => compareInstants(x, y) || byText(a.id, b.id) || byText(a.dataset, b.dataset) ||
       byText(a.role, b.role) || byText(a.user, b.user) || byText(a.action, b.action) || byText(a.app, b.app));
 
     // The alerts that are not capped as shared infrastructure, per window length (rules may differ).
@@ -408,7 +467,7 @@ export class Correlator {
           if (compareInstants(e.at, a.at) < 0) continue;
           if (compareInstants(e.at, end) > 0) break;
           count++;
-          users.add((e.user ?? '').toLowerCase());
+          users.add((e.e.user ?? '').toLowerCase());
         }
         const capped = users.size > this.config.maxUsersPerIp ||
           (this.config.maxEventsPerIp !== null && count > this.config.maxEventsPerIp);
@@ -422,6 +481,7 @@ export class Correlator {
     const out: Episode[] = [];
     // Which live alerts anchor each episode's evidence (a rule's anchor test chooses among them).
     const anchorsOf = new Map<Episode, AlertEntry[]>();
+    const eventsOf = new Map<Episode, Working[]>();
     this.rules.forEach((rule, i) => {
       const bit = 1 << i;
       const w = rule.windowMs;
@@ -429,8 +489,9 @@ export class Correlator {
       if (anchors.length === 0) return;
       let episode: Episode | null = null;
       let episodeEnd: Instant | null = null;
+      let matched: Working[] = [];
       for (const e of events) {
-        if ((e.rules & bit) === 0) continue;
+        if ((e.e.rules & bit) === 0) continue;
         const first = firstLiveAlertFor(anchors, e.at, w);
         if (!first) continue;
         if (!episode || !episodeEnd || compareInstants(e.at, episodeEnd) > 0) {
@@ -446,8 +507,10 @@ export class Correlator {
           };
           out.push(episode);
           anchorsOf.set(episode, anchors);
+          matched = [];
+          eventsOf.set(episode, matched);
         }
-        episode.events.push(e);
+        matched.push(e);
         episode.end = e.at;
         episodeEnd = addMs(e.at, w);
       }
@@ -456,11 +519,8 @@ export class Correlator {
       const from = ep.start;
       const to = ep.end;
       ep.networkAlerts = anchorsOf.get(ep)!.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0).map(withoutRules);
+      ep.events = eventsOf.get(ep)!.map(evidenceOf);
       ep.users = [...new Set(ep.events.map((e) => e.user).filter((u): u is string => !!u))].sort();
-      ep.events = ep.events.map((e) => {
-        const { role: _role, rules: _rules, order: _order, index: _index, ...rest } = e as QualifyingEntry;
-        return rest;
-      });
     }
     return out;
   }
@@ -481,6 +541,26 @@ export function withinAWindow(alertMs: ArrayLike<number>, t: number, windowMs: n
     else hi = mid;
   }
   return lo < alertMs.length && alertMs[lo]! <= t + 1;
+}
+
+/** An entry with its time as an Instant again, while episodes are made. */
+interface Working {
+  e: QualifyingEntry;
+  at: Instant;
+}
+
+/** What an alert shows of a qualifying event (fields that are absent are left out). */
+function evidenceOf({ e, at }: Working): QualifyingEvidence {
+  const out: QualifyingEvidence = { at, dataset: e.dataset };
+  if (e.user !== undefined) out.user = e.user;
+  if (e.app !== undefined) out.app = e.app;
+  if (e.client !== undefined) out.client = e.client;
+  if (e.userAgent !== undefined) out.userAgent = e.userAgent;
+  if (e.category !== undefined) out.category = e.category;
+  if (e.action !== undefined) out.action = e.action;
+  if (e.id !== undefined) out.id = e.id;
+  if (e.detail !== undefined) out.detail = e.detail;
+  return out;
 }
 
 function byText(a: string | undefined, b: string | undefined): number {

@@ -421,7 +421,7 @@ class BatchRun {
         return Array.from(finalTimes.byIp.get(ip)!).some((t) => !was.has(t));
       }));
       // Their events came in early (addEarly): those of stale IPs are read again below.
-      for (const ip of stale) correlator.forgetQualifying(ip);
+      correlator.forgetQualifying(stale);
       const again = new Set(alerted.filter((ip) => !searched.has(ip) || stale.has(ip)));
       await pass2(this.first, again);
       await pass2(this.rest, again);
