@@ -18,7 +18,9 @@ import { DEFAULT_FRAMING, frameFile } from '../src/inputs/framing.js';
 import type { InputFile } from '../src/inputs/inputs.js';
 import { qualifyingOf, wantsWithin } from '../src/hunt/batch-file.js';
 import { specialPurpose } from '../src/model/ip.js';
-import { fastIsoMs } from '../src/hunt/window-gate.js';
+import { fastIsoMs, plainQuadAt } from '../src/hunt/window-gate.js';
+import fc from 'fast-check';
+import { canonicalIp } from '../src/model/ip.js';
 import { parseTime } from '../src/model/time.js';
 import { fixturesAvailable, fixturePath, FIXTURES_REQUIRED } from './fixtures-helpers.js';
 import { runCli } from './cli-run.js';
@@ -237,5 +239,39 @@ test('the gate reads the commonest ISO 8601 form from bytes as parseTime reads i
   assert.ok(zoneless > texts.length / 10, `the zone-less reading took ${zoneless} of ${texts.length * 4}`);
   for (const text of ['2026-03-02T09:00:00', '2026-03-02T23:59:60Z', '2023-02-29T10:00:00Z', '9999-12-31T23:59:59-01:00']) {
     assert.equal(fastIsoMs(Buffer.from(text), 0, text.length), null, text);
+  }
+});
+
+test('a plain dotted quad read from the bytes is the address canonicalIp reads from its spelling; anything else is left to the spelling', () => {
+  const isAddressByte = (c: string): boolean => /[0-9a-fA-F:.]/.test(c);
+  // Around a dot: digits, dots, colons, hex letters, quotes and other bytes, so that
+  // leading zeros, long runs, ports, mapped IPv6 and neighbours are all common.
+  const piece = fc.constantFrom('0', '1', '2', '5', '9', '25', '255', '256', '00', '010', '.', ':', 'f', 'ffff:', '::ffff:', '::FFFF:', ':443', 'x', '"', ' ', '=', '1234');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 8 }), fc.array(piece, { maxLength: 10 }), (before, after) => {
+      const text = `${before.join('')}.${after.join('')}`;
+      const buf = Buffer.from(text, 'latin1');
+      const at = before.join('').length;
+      const n = plainQuadAt(buf, at, 0, buf.length);
+      // The spelling path: the address bytes around the hit, canonicalized.
+      let a = at;
+      while (a > 0 && isAddressByte(text[a - 1]!)) a--;
+      let b = at;
+      while (b < text.length && isAddressByte(text[b]!)) b++;
+      const spelled = canonicalIp(text.slice(a, b));
+      if (n === -1) return;
+      const quad = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+      assert.equal(spelled, quad, `${JSON.stringify(text)}: read ${quad}, spelled ${String(spelled)}`);
+    }),
+    { numRuns: 20_000 },
+  );
+  // And it does read the plain forms the data has.
+  const read = (s: string, at = s.indexOf('.')): number => plainQuadAt(Buffer.from(s, 'latin1'), at, 0, s.length);
+  assert.equal(read('"185.220.101.7"'), (185 << 24) | (220 << 16) | (101 << 8) | 7);
+  assert.equal(read('{"ip":"0.0.0.0"}'), 0);
+  assert.equal(read('"185.220.101.7:50123"'), read('"185.220.101.7"'));
+  assert.equal(read('"::FFFF:185.220.101.7"'), read('"185.220.101.7"'));
+  for (const s of ['"::ffff:185.220.101.7:443"', '"1::ffff:185.220.101.7"', '"185.220.101.7:443:1"', '"0185.220.101.7"', '"185.220.101.07"', '"1185.220.101.7"', '"185.220.101"', '"185.220.101.7.1"', '"185.220.101.256"']) {
+    assert.equal(read(s), -1, s);
   }
 });
