@@ -325,3 +325,26 @@ test('records with one id: with their places in the input, the earliest is kept 
   for (const { spec } of copies) c.add(ev(spec));
   assert.deepEqual(c.finish().flatMap((e) => e.users), ['late-file@contoso.com', 'other@contoso.com']);
 });
+
+test('forgetQualifying takes back every record id of those IPs, even of events the seal dropped; other IPs keep theirs', () => {
+  // Hunt adds an IP's events early, seals (dropping those outside every window), and
+  // for an IP whose alerts turned out different forgets its events and reads them again.
+  const OTHER = '81.2.69.143';
+  const c = new Correlator(buildConfig({}), rulesFor({}));
+  for (const ip of [IP, OTHER]) c.add(ev({ role: 'network_alert', ip, at: at(0) }));
+  c.add(ev({ role: 'signin', ip: IP, at: at(30 * H), user: 'late@contoso.com', id: 's1' }), 1, 0);
+  c.add(ev({ role: 'signin', ip: IP, at: at(H), user: 'early@contoso.com', id: 's2' }), 1, 1);
+  c.add(ev({ role: 'signin', ip: OTHER, at: at(H), user: 'other@contoso.com', id: 's3' }), 1, 2);
+  c.sealNetworkAlerts();
+  assert.equal(c.stats.qualifyingEvents, 3 - 1, 's1 is outside the window: dropped');
+  // A later alert (an alert after sealing lifts the window test for its IP) ...
+  c.add(ev({ role: 'network_alert', ip: IP, at: at(29 * H) }));
+  c.forgetQualifying(new Set([IP]));
+  assert.equal(c.stats.qualifyingEvents, 1);
+  // ... and the IP's records read again: s1 is new to the correlator, not a copy of the dropped one.
+  c.add(ev({ role: 'signin', ip: IP, at: at(30 * H), user: 'late@contoso.com', id: 's1' }), 1, 0);
+  c.add(ev({ role: 'signin', ip: IP, at: at(H), user: 'early@contoso.com', id: 's2' }), 1, 1);
+  c.add(ev({ role: 'signin', ip: OTHER, at: at(H), user: 'other@contoso.com', id: 's3' }), 1, 2);
+  assert.equal(c.stats.duplicateRecords, 1, 'only the other IP\'s record is a copy');
+  assert.deepEqual(c.finish().flatMap((e) => e.users).sort(), ['early@contoso.com', 'late@contoso.com', 'other@contoso.com']);
+});
