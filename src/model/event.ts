@@ -146,14 +146,19 @@ export interface EventDetail {
   location?: { city?: string; region?: string; country?: string };
 }
 
-/** Removes undefined members; undefined when nothing is left. */
+/**
+ * The members that are not undefined, in their order; undefined when none are.
+ * (A copy: deleting members would turn the object into a slow dictionary, for
+ * every event hunt keeps.)
+ */
 function compact<T extends object>(o: T): T | undefined {
-  let any = false;
+  let out: Partial<T> | undefined;
   for (const k of Object.keys(o) as Array<keyof T>) {
-    if (o[k] === undefined) delete o[k];
-    else any = true;
+    if (o[k] === undefined) continue;
+    out ??= {};
+    out[k] = o[k];
   }
-  return any ? o : undefined;
+  return out as T | undefined;
 }
 
 /** The steps whose methods count as used: not those the record says failed (a wrong password before the right one). */
