@@ -275,3 +275,31 @@ test('a plain dotted quad read from the bytes is the address canonicalIp reads f
     assert.equal(read(s), -1, s);
   }
 });
+
+test('addresses that only look alerted to the kernel (an alerted IPv6 first group, the last digits of a first number) let the record go unparsed; an escape beside one sends it to the parser', async () => {
+  const ctx = CONTEXTS[0]![1];
+  const mail = (n: number, ip: string): string =>
+    `{"CreationTime":"2026-04-07T09:02:${String(10 + n).padStart(2, '0')}Z","Operation":"MailItemsAccessed","Workload":"Exchange","RecordType":50,` +
+    `"ResultStatus":"Succeeded","UserId":"u${n}@example.org","ClientIPAddress":"${ip}"}`;
+  const signIn = (n: number, ip: string): string =>
+    `{"time":"2026-04-07T09:03:${String(10 + n).padStart(2, '0')}Z","category":"SignInLogs","properties":{"ipAddress":"${ip}","status":{"errorCode":0},"userPrincipalName":"s${n}@example.org"}}`;
+  // The same provider's other addresses, and a quad whose first number ends in an alerted one's.
+  const others = [
+    mail(0, '2003:e1:bbbb::2'), mail(1, '[2003:e1:cccc:1:2:3:4:5]:443'), signIn(2, '2003:E1:DDDD::9'), mail(3, '11.2.3.4'),
+    signIn(4, '211.2.3.4'), mail(5, '::ffff:11.2.3.4'), signIn(6, '11.2.3.4:50123'),
+  ];
+  // Escapes beside the spelling: the decoded string names an alerted address the bytes do not
+  // ("\f" is whitespace to the decoder and a hex digit to a byte scan), or might.
+  const escaped = [mail(7, '\\f::ffff:1.2.3.4'), mail(8, '\\u0032003:e1:aaaa::1'), signIn(9, '2003:e1:bbbb::2\\n'),
+    // The address the decoder takes, escaped out of the kernel's sight, beside a lookalike it does see.
+    mail(10, '1\\u002e2.3.4').replace('}', ',"ActorIpAddress":"11.2.3.4"}')];
+  const alertMs = new Map([['2003:e1:aaaa::1', [Date.UTC(2026, 3, 7, 9)]], ['1.2.3.4', [Date.UTC(2026, 3, 7, 9)]]]);
+  const decodedIps = qualifying(escaped, ctx).map((k) => k.ip);
+  assert.deepEqual(decodedIps.filter((ip) => ip === '1.2.3.4').length, 2, `the "\\f" and "\\u002e" records decode to an alerted address (${decodedIps.join(', ')})`);
+  for (const r of await bothPasses([...others, ...escaped], ctx, alertMs, 'lookalikes')) {
+    sameEvents(r.gated, r.full, `${r.layout}: the same events`);
+    assert.ok(r.full.length >= 1, `${r.layout}: the escaped record is an event of an alerted IP`);
+    // Each lookalike was a kernel hit; none is parsed. The escaped ones are.
+    assert.equal(r.skipped, others.length, `${r.layout}: the lookalikes unparsed, the escaped records parsed`);
+  }
+});

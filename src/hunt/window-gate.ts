@@ -13,7 +13,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import { canonicalIp, ipv4Number } from '../model/ip.js';
 import { parseTime } from '../model/time.js';
 import type { RecordGate } from '../inputs/fast-frames.js';
-import { KEY_CAP, type ScanKernel } from '../inputs/scan-kernel.js';
+import { KEY_CAP, KEY_ESCAPE, type ScanKernel } from '../inputs/scan-kernel.js';
 
 /**
  * The time fields of every decoder whose records can be sign-ins or mail
@@ -146,6 +146,8 @@ export function plainQuadAt(buf: Buffer, at: number, from: number, to: number): 
 
 /** Sentinel: the record cannot be judged from its bytes (parse it). */
 const UNREADABLE = null;
+/** Sentinel: an address read exactly from the bytes that is not an alerted one. */
+const NOT_ALERTED = '';
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
@@ -172,22 +174,31 @@ export function windowGate(
   const ips: string[] = [];
   const times: number[] = [];
 
-  /** The alerted address the kernel hit at `at` (the dot or colon after its first group), or null. */
+  /**
+   * The address the kernel hit at `at` (the dot or colon after its first group):
+   * the alerted IP it spells; NOT_ALERTED when it is read exactly and is another
+   * address (the kernel's search is by first group for IPv6 and by the last digits
+   * of the first number for IPv4, so a busy provider's other addresses hit too);
+   * or UNREADABLE.
+   */
   const addressAt = (buf: Buffer, at: number, from: number, to: number): string | null => {
     if (buf[at] === 0x2e) {
       const n = plainQuadAt(buf, at, from, to);
-      if (n !== -1) return quads.get(n) ?? null;
+      if (n !== -1) return quads.get(n) ?? NOT_ALERTED;
     }
     let a = at;
     while (a > from && isAddressByte(buf[a - 1]!)) a--;
     let b = at;
     while (b < to && isAddressByte(buf[b]!)) b++;
-    if (b - a > 64) return null;
+    if (b - a > 64) return UNREADABLE;
+    // An escape beside the spelling ("\f" ends in a hex digit, "\u0032" spells one) can make the
+    // decoded string name another address than the bytes do.
+    if ((a > from && buf[a - 1] === 0x5c) || (b < to && buf[b] === 0x5c)) return UNREADABLE;
     const text = buf.toString('latin1', a, b);
     let ip = spelled.get(text);
     if (ip === undefined) {
       ip = canonicalIp(text);
-      if (ip !== null && !alerted.has(ip)) ip = null;
+      if (ip !== null && !alerted.has(ip)) ip = NOT_ALERTED;
       if (spelled.size > 100_000) spelled.clear();
       spelled.set(text, ip);
     }
@@ -236,16 +247,26 @@ export function windowGate(
     return times.length > 0 ? times : UNREADABLE;
   };
 
+  /** Does the record hold a "\u" escape (which could spell an address), or more keys than findKeys lists? */
+  const escapes = (from: number, to: number): boolean => {
+    const n = kernel.findKeys(from, to);
+    if (n >= KEY_CAP) return true;
+    for (let i = 0; i < n; i++) if (kernel.keyId(i) === KEY_ESCAPE) return true;
+    return false;
+  };
+
   return (buf, from, to, hits, first, last) => {
     ips.length = 0;
     for (let i = first; i < last; i++) {
       const at = hits[i]!;
       if (buf[at] === 0x22) return true; // a network-alert marker: parsed as ever
       const ip = addressAt(buf, at, from, to);
-      if (ip === null) return true;
-      if (!ips.includes(ip)) ips.push(ip);
+      if (ip === UNREADABLE) return true;
+      if (ip !== NOT_ALERTED && !ips.includes(ip)) ips.push(ip);
     }
-    if (ips.length === 0) return true;
+    // Every hit was another address than an alerted one: the record names none (as a record
+    // without hits), unless an escape could spell one where the bytes do not.
+    if (ips.length === 0) return escapes(from, to);
     const ts = timesOf(buf, from, to);
     if (ts === UNREADABLE) return true;
     for (const ip of ips) for (const t of ts) if (wants(ip, t)) return true;
