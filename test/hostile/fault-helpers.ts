@@ -4,7 +4,7 @@
 // the store read directly with better-sqlite3 once the service is stopped.
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, fstatSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -26,6 +26,34 @@ export function skipOrFail(t: TestContext, reason: string): void {
 }
 
 /** Runs a command; its output (stdout, stderr) in one string. */
+/**
+ * Fills the file system holding `dir` with the file `path` until about `leave`
+ * bytes are free. The service writes to the same disk meanwhile (its WAL, the
+ * sink's outbox), so the free space read once can shrink before the filler is
+ * written: the filler grows in pieces, and if the disk fills first it is cut
+ * back to leave the margin.
+ */
+export function fillLeaving(path: string, leave: number): void {
+  const piece = Buffer.alloc(256 * 1024);
+  const fd = openSync(path, 'w');
+  try {
+    for (;;) {
+      const fs = statfsSync(path);
+      const room = fs.bavail * fs.bsize - leave;
+      if (room <= 0) break;
+      try {
+        writeSync(fd, piece, 0, Math.min(piece.length, room));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+        ftruncateSync(fd, Math.max(0, fstatSync(fd).size - leave));
+        break;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim() };

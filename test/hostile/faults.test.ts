@@ -14,7 +14,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import { alertLine, signinLine } from '../scenario-lines.js';
 import { BIN } from '../serve-process.js';
 import {
-  H, MIN, Mounts, TOKEN, alertIps, cannotLoopMount, cannotMount, checkStore, ingest, ipOf, iso, libfaketime, metric, pairsBody, run, running, serve,
+  H, MIN, Mounts, TOKEN, alertIps, fillLeaving, cannotLoopMount, cannotMount, checkStore, ingest, ipOf, iso, libfaketime, metric, pairsBody, run, running, serve,
   shortSignin, skipOrFail, sleep, status, stop, until, type Reply, type Service,
 } from './fault-helpers.js';
 
@@ -89,9 +89,8 @@ test('disk full: a commit that does not fit gets 507, never a 200; freed space, 
     const { sent, send } = pairSender(10, () => svc!);
     assert.equal((await send(0)).reply!.status, 200);
     // Leave the store a megabyte, then send until commits fail.
-    const fs = statfsSync(disk);
     const filler = join(disk, 'filler');
-    writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 1024 * 1024)));
+    fillLeaving(filler, 1024 * 1024);
     let failures = 0;
     for (let n = 1; n < 400 && failures < 5; n++) {
       const r = (await send(n)).reply!;
@@ -571,8 +570,7 @@ test('disk full with an alert sink: the service keeps running', { timeout: 60_00
   try {
     assert.equal((await ingest(svc.base, pairsBody([ipOf(14, 0)], Date.now() - H))).status, 200);
     const acknowledged = [ipOf(14, 0)];
-    const fs = statfsSync(disk);
-    writeFileSync(join(disk, 'filler'), Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 300 * 1024)));
+    fillLeaving(join(disk, 'filler'), 300 * 1024);
     let refused = 0;
     for (let n = 1; n < 40 && running(svc.proc); n++) {
       const ips = Array.from({ length: 20 }, (_, i) => ipOf(14, n * 20 + i));
