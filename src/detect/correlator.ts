@@ -1,6 +1,6 @@
 // The correlator (DESIGN.md §1): per canonical source IP, network alerts and the
 // successful sign-ins / mail accesses that follow them within the window. It
-// keeps state per IP — compact entries, never whole records — and is the same
+// keeps state per IP — compact rows (qualifying-table.ts), never whole records — and is the same
 // for batch and stream: events arrive in any order, and the caller says when
 // input ends (finish). In batch, `sealNetworkAlerts()` says every network alert
 // has been seen, so qualifying events for IPs that never had one are dropped on
@@ -8,13 +8,14 @@
 // IPs that lie outside every window [tA, tA + window] of their IP's alerts,
 // which can neither match nor count towards the shared-infrastructure cap.
 import { createHash } from 'node:crypto';
-import { eventDetail, type DecodedEvent, type EventDetail, type Role } from '../model/event.js';
+import { eventDetail, type DecodedEvent, type Role } from '../model/event.js';
 import { specialPurpose } from '../model/ip.js';
 import type { Instant } from '../model/time.js';
 import { addMs, compareInstants } from '../model/time.js';
 import type { CorrelatorConfig } from './config.js';
 import type { DetectionRule, QualifyingRole } from './rule.js';
 import type { Episode, NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
+import { QualifyingTable, type QualifyingRow } from './qualifying-table.js';
 
 export type { Episode, NetworkAlertEvidence, QualifyingEvidence };
 
@@ -33,25 +34,6 @@ export interface CorrelatorStats {
   excludedIps: Record<ExclusionReason, number>;
   /** A few excluded IPs per reason, for the summary. */
   excludedSamples: Record<ExclusionReason, string[]>;
-}
-
-/**
- * What the correlator keeps of a qualifying event: the evidence without its
- * Instant (the time as two numbers: at 5M records, with half the sign-ins from
- * alerted IPs, there are ~200k entries, and an Instant object was a third of
- * each), and what it needs to decide duplicates.
- */
-interface QualifyingEntry extends Omit<QualifyingEvidence, 'at'> {
-  /** The event's source IP: the map of record ids is shared by every IP. */
-  ip: string;
-  role: QualifyingRole;
-  /** Bit i: rule i's qualifying test held for the event. */
-  rules: number;
-  ms: number;
-  ns: number;
-  /** Where the record stands in the input (add's `order`, then `index`): of two records with one id, the earlier is kept. */
-  order: number | undefined;
-  index: number;
 }
 
 interface AlertEntry extends NetworkAlertEvidence {
@@ -78,7 +60,8 @@ function flat(s: string): string {
 
 interface IpState {
   alerts: AlertEntry[];
-  events: QualifyingEntry[];
+  /** The IP's qualifying events: rows of the correlator's QualifyingTable. */
+  events: number[];
   /** Network alerts' keys already counted, so a redelivered alert counts once (made with the first). */
   seen?: Set<string>;
   /** Batch mode, once sealed: the alerts' times (ms), sorted, for the window test on arrival. */
@@ -89,36 +72,6 @@ interface IpState {
 
 const MAX_SAMPLES = 5;
 
-/**
- * One copy of each repeated string (and detail) the correlator keeps: a busy
- * address's thousands of sign-ins name the same few users, apps, clients and
- * user agents, and each parsed record brought its own copies (at 5M records and
- * half of them from alerted IPs, these copies were most of hunt's memory).
- * Bounded: past MAX_INTERNED distinct values, or for long ones, a value is kept
- * as it came, so a sender of ever-new strings cannot grow the table.
- */
-class Interner {
-  private readonly strings = new Map<string, string>();
-  private readonly details = new Map<string, EventDetail>();
-  str(s: string | undefined): string | undefined {
-    if (s === undefined || s.length > MAX_INTERNED_CHARS) return s;
-    const had = this.strings.get(s);
-    if (had !== undefined) return had;
-    if (this.strings.size < MAX_INTERNED) this.strings.set(s, s);
-    return s;
-  }
-  detail(d: EventDetail | undefined): EventDetail | undefined {
-    if (d === undefined) return d;
-    const key = JSON.stringify(d);
-    if (key.length > MAX_INTERNED_CHARS) return d;
-    const had = this.details.get(key);
-    if (had !== undefined) return had;
-    if (this.details.size < MAX_INTERNED) this.details.set(key, d);
-    return d;
-  }
-}
-const MAX_INTERNED = 65_536;
-const MAX_INTERNED_CHARS = 1024;
 /** Rules a correlator runs (a bit each in the entries' masks). */
 export const MAX_RULES = 31;
 
@@ -131,11 +84,13 @@ export class Correlator {
   private readonly byIp = new Map<string, IpState>();
   /**
    * Qualifying events by record id, so a redelivered record counts once: one
-   * map for every IP and role (an entry says its own), for a map per IP costs
-   * more than its entries when most IPs have a few. Several entries share an id
+   * map for every IP and role (a row says its own), for a map per IP costs
+   * more than its rows when most IPs have a few. Several rows share an id
    * only when different IPs or roles use it.
    */
-  private readonly byRecordId = new Map<string, QualifyingEntry | QualifyingEntry[]>();
+  private readonly byRecordId = new Map<string, number | number[]>();
+  /** Every qualifying event kept (and some dropped since: their rows stay, in no IP's list). */
+  private readonly table = new QualifyingTable();
   private sealed = false;
   readonly stats: CorrelatorStats = {
     networkAlerts: 0,
@@ -147,7 +102,6 @@ export class Correlator {
     excludedIps: { 'special-purpose': 0, allowlist: 0, 'shared-infrastructure': 0 },
     excludedSamples: { 'special-purpose': [], allowlist: [], 'shared-infrastructure': [] },
   };
-  private readonly intern = new Interner();
   /** IPs already counted as excluded for a reason (so each IP counts once). */
   private readonly excludedSeen = new Map<string, ExclusionReason>();
 
@@ -176,14 +130,14 @@ export class Correlator {
     for (const [ip, st] of this.byIp) {
       if (st.alerts.length === 0) {
         this.stats.unalertedEvents += st.events.length;
-        for (const e of st.events) this.forgetId(e);
+        for (const r of st.events) this.forgetId(r);
         this.byIp.delete(ip);
       } else {
         st.alertMs = Float64Array.from(st.alerts, (a) => a.at.ms).sort();
         // Events added before (hunt adds some early) are held to the rule that applies from now on.
         // (Their ids stay known: a copy of one of them counts as a duplicate, as it would have.)
         const alertMs = st.alertMs;
-        const kept = st.events.filter((e) => withinAWindow(alertMs, e.ms, this.windowMs));
+        const kept = st.events.filter((r) => withinAWindow(alertMs, this.table.msOf(r), this.windowMs));
         this.stats.qualifyingEvents -= st.events.length - kept.length;
         st.events = kept;
       }
@@ -229,19 +183,20 @@ export class Correlator {
     // The literal, not the event's own copy of the word (one per event handed over from a worker).
     const qrole: QualifyingRole = role === 'signin' ? 'signin' : 'mail_access';
     const id = ev.event.id;
-    const had = id === undefined ? undefined : this.entryWithId(id, ip, qrole);
-    if (had) {
+    const had = id === undefined ? undefined : this.rowWithId(id, ip, qrole);
+    if (had !== undefined) {
       this.stats.duplicateRecords++;
       st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
       // The copy earlier in the input stands, whichever came first.
-      const earlier = order !== undefined && had.order !== undefined && (order < had.order || (order === had.order && index < had.index));
-      if (earlier) Object.assign(had, this.entryOf(decoded, had.ip, qrole, order, index));
+      const hadOrder = this.table.orderOf(had);
+      const earlier = order !== undefined && hadOrder !== undefined && (order < hadOrder || (order === hadOrder && index < this.table.indexOf(had)));
+      if (earlier) this.table.set(had, this.rowOf(decoded, ip, qrole, order, index));
       return;
     }
-    const entry = this.entryOf(decoded, this.intern.str(ip)!, qrole, order, index);
-    if (id !== undefined) this.rememberId(id, entry);
+    const row = this.table.add(this.rowOf(decoded, ip, qrole, order, index));
+    if (id !== undefined) this.rememberId(id, row);
     this.stats.qualifyingEvents++;
-    st.events.push(entry);
+    st.events.push(row);
   }
 
   /**
@@ -258,16 +213,16 @@ export class Correlator {
       ? `a:${ev.event.dataset}:${ev.event.id}`
       : `a:${ev.event.dataset}:${decoded.at.ms}.${decoded.at.ns}:${ev.observer?.name ?? ''}:${ev.rule?.id ?? ev.rule?.name ?? ''}`;
     return {
-      ip: this.intern.str(ev.source?.ip),
+      ip: this.table.shared(ev.source?.ip),
       // (A concatenation is a tree of pieces until flattened: one flat copy is smaller.)
       key: flat(key),
       entry: {
         rules: this.bits((r) => r.anchor.test(ev)),
         at: decoded.at,
         // (Events from another thread bring their own copy of every string: shared here.)
-        signature: this.intern.str(ev.rule?.name),
-        sensor: this.intern.str(ev.observer?.name ?? ev.observer?.product),
-        dataset: this.intern.str(ev.event.dataset)!,
+        signature: this.table.shared(ev.rule?.name),
+        sensor: this.table.shared(ev.observer?.name ?? ev.observer?.product),
+        dataset: this.table.shared(ev.event.dataset)!,
         id: ev.event.id,
         severity: ev.event.severity,
       },
@@ -290,8 +245,8 @@ export class Correlator {
     st.alerts.push(p.entry);
   }
 
-  /** What the correlator keeps of a qualifying event: compact, its strings and detail shared (Interner). */
-  private entryOf(decoded: DecodedEvent, ip: string, role: QualifyingRole, order: number | undefined, index: number): QualifyingEntry {
+  /** What the correlator keeps of a qualifying event (a row of its table). */
+  private rowOf(decoded: DecodedEvent, ip: string, role: QualifyingRole, order: number | undefined, index: number): QualifyingRow {
     const ev = decoded.event;
     return {
       ip,
@@ -299,42 +254,42 @@ export class Correlator {
       rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
       ms: decoded.at.ms,
       ns: decoded.at.ns,
-      user: this.intern.str(ev.user?.name ?? ev.user?.email),
-      app: this.intern.str(ev.client?.app),
-      client: this.intern.str(ev.client?.client_app),
-      userAgent: this.intern.str(ev.user_agent?.original),
-      category: this.intern.str(ev.crosswatch.category),
-      action: this.intern.str(ev.event.action),
-      dataset: this.intern.str(ev.event.dataset)!,
+      user: ev.user?.name ?? ev.user?.email,
+      app: ev.client?.app,
+      client: ev.client?.client_app,
+      userAgent: ev.user_agent?.original,
+      category: ev.crosswatch.category,
+      action: ev.event.action,
+      dataset: ev.event.dataset,
       id: ev.event.id,
-      detail: this.intern.detail(eventDetail(ev)),
+      detail: eventDetail(ev),
       order,
       index,
     };
   }
 
-  /** The entry of this IP and role with this record id, if any. */
-  private entryWithId(id: string, ip: string, role: QualifyingRole): QualifyingEntry | undefined {
+  /** The row of this IP and role with this record id, if any. */
+  private rowWithId(id: string, ip: string, role: QualifyingRole): number | undefined {
     const had = this.byRecordId.get(id);
     if (had === undefined) return undefined;
-    if (!Array.isArray(had)) return had.ip === ip && had.role === role ? had : undefined;
-    return had.find((e) => e.ip === ip && e.role === role);
+    if (!Array.isArray(had)) return this.table.is(had, ip, role) ? had : undefined;
+    return had.find((r) => this.table.is(r, ip, role));
   }
 
-  private rememberId(id: string, entry: QualifyingEntry): void {
+  private rememberId(id: string, row: number): void {
     const had = this.byRecordId.get(id);
-    if (had === undefined) this.byRecordId.set(id, entry);
-    else if (Array.isArray(had)) had.push(entry);
-    else this.byRecordId.set(id, [had, entry]);
+    if (had === undefined) this.byRecordId.set(id, row);
+    else if (Array.isArray(had)) had.push(row);
+    else this.byRecordId.set(id, [had, row]);
   }
 
-  private forgetId(entry: QualifyingEntry): void {
-    const id = entry.id;
+  private forgetId(row: number): void {
+    const id = this.table.idOf(row);
     if (id === undefined) return;
     const had = this.byRecordId.get(id);
-    if (had === entry) this.byRecordId.delete(id);
+    if (had === row) this.byRecordId.delete(id);
     else if (Array.isArray(had)) {
-      const rest = had.filter((e) => e !== entry);
+      const rest = had.filter((r) => r !== row);
       if (rest.length === 0) this.byRecordId.delete(id);
       else this.byRecordId.set(id, rest.length === 1 ? rest[0]! : rest);
     }
@@ -358,10 +313,10 @@ export class Correlator {
     }
     for (const [id, had] of this.byRecordId) {
       if (!Array.isArray(had)) {
-        if (ips.has(had.ip)) this.byRecordId.delete(id);
+        if (ips.has(this.table.ipOf(had))) this.byRecordId.delete(id);
         continue;
       }
-      const rest = had.filter((e) => !ips.has(e.ip));
+      const rest = had.filter((r) => !ips.has(this.table.ipOf(r)));
       if (rest.length === 0) this.byRecordId.delete(id);
       else if (rest.length < had.length) this.byRecordId.set(id, rest.length === 1 ? rest[0]! : rest);
     }
@@ -449,9 +404,11 @@ export class Correlator {
     const alerts = [...st.alerts].sort((a, b) => compareInstants(a.at, b.at));
     // Ties in time are ordered by the records themselves, not by arrival (which differs
     // between threads, passes and the fast and straightforward paths): same evidence, same order.
-    const events: Working[] = st.events.map((e) => ({ e, at: { ms: e.ms, ns: e.ns } }));
-    events.sort(({ e: a, at: x }, { e: b, at: y }) => compareInstants(x, y) || byText(a.id, b.id) || byText(a.dataset, b.dataset) ||
-      byText(a.role, b.role) || byText(a.user, b.user) || byText(a.action, b.action) || byText(a.app, b.app));
+    const t = this.table;
+    const events: Working[] = st.events.map((r) => ({ r, rules: t.rulesOf(r), at: { ms: t.msOf(r), ns: t.nsOf(r) } }));
+    events.sort(({ r: a, at: x }, { r: b, at: y }) => compareInstants(x, y) || byText(t.idOf(a), t.idOf(b)) ||
+      byText(t.textOf(a, 'dataset'), t.textOf(b, 'dataset')) || byText(t.roleOf(a), t.roleOf(b)) || byText(t.textOf(a, 'user'), t.textOf(b, 'user')) ||
+      byText(t.textOf(a, 'action'), t.textOf(b, 'action')) || byText(t.textOf(a, 'app'), t.textOf(b, 'app')));
 
     // The alerts that are not capped as shared infrastructure, per window length (rules may differ).
     const liveByWindow = new Map<number, AlertEntry[]>();
@@ -467,7 +424,7 @@ export class Correlator {
           if (compareInstants(e.at, a.at) < 0) continue;
           if (compareInstants(e.at, end) > 0) break;
           count++;
-          users.add((e.e.user ?? '').toLowerCase());
+          users.add((t.textOf(e.r, 'user') ?? '').toLowerCase());
         }
         const capped = users.size > this.config.maxUsersPerIp ||
           (this.config.maxEventsPerIp !== null && count > this.config.maxEventsPerIp);
@@ -491,7 +448,7 @@ export class Correlator {
       let episodeEnd: Instant | null = null;
       let matched: Working[] = [];
       for (const e of events) {
-        if ((e.e.rules & bit) === 0) continue;
+        if ((e.rules & bit) === 0) continue;
         const first = firstLiveAlertFor(anchors, e.at, w);
         if (!first) continue;
         if (!episode || !episodeEnd || compareInstants(e.at, episodeEnd) > 0) {
@@ -519,7 +476,7 @@ export class Correlator {
       const from = ep.start;
       const to = ep.end;
       ep.networkAlerts = anchorsOf.get(ep)!.filter((a) => compareInstants(a.at, from) >= 0 && compareInstants(a.at, to) <= 0).map(withoutRules);
-      ep.events = eventsOf.get(ep)!.map(evidenceOf);
+      ep.events = eventsOf.get(ep)!.map((w) => evidenceOf(t, w));
       ep.users = [...new Set(ep.events.map((e) => e.user).filter((u): u is string => !!u))].sort();
     }
     return out;
@@ -543,23 +500,24 @@ export function withinAWindow(alertMs: ArrayLike<number>, t: number, windowMs: n
   return lo < alertMs.length && alertMs[lo]! <= t + 1;
 }
 
-/** An entry with its time as an Instant again, while episodes are made. */
+/** A row with its time as an Instant again, while episodes are made. */
 interface Working {
-  e: QualifyingEntry;
+  r: number;
+  rules: number;
   at: Instant;
 }
 
 /** What an alert shows of a qualifying event (fields that are absent are left out). */
-function evidenceOf({ e, at }: Working): QualifyingEvidence {
-  const out: QualifyingEvidence = { at, dataset: e.dataset };
-  if (e.user !== undefined) out.user = e.user;
-  if (e.app !== undefined) out.app = e.app;
-  if (e.client !== undefined) out.client = e.client;
-  if (e.userAgent !== undefined) out.userAgent = e.userAgent;
-  if (e.category !== undefined) out.category = e.category;
-  if (e.action !== undefined) out.action = e.action;
-  if (e.id !== undefined) out.id = e.id;
-  if (e.detail !== undefined) out.detail = e.detail;
+function evidenceOf(t: QualifyingTable, { r, at }: Working): QualifyingEvidence {
+  const out: QualifyingEvidence = { at, dataset: t.textOf(r, 'dataset')! };
+  for (const c of ['user', 'app', 'client', 'userAgent', 'category', 'action'] as const) {
+    const v = t.textOf(r, c);
+    if (v !== undefined) out[c] = v;
+  }
+  const id = t.idOf(r);
+  if (id !== undefined) out.id = id;
+  const detail = t.detailOf(r);
+  if (detail !== undefined) out.detail = detail;
   return out;
 }
 
