@@ -29,6 +29,16 @@ const FILES: Record<string, string | Buffer> = {
   'graph.json': JSON.stringify({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: [1, 2].map((i) => JSON.parse(signin(i)) as unknown), '@odata.nextLink': 'https://graph.microsoft.com/next' }, null, 2),
   'empty-array.json': '[]',
   'audit.csv': `\uFEFFCreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a@contoso.com,MailItemsAccessed,"{""CreationTime"":""2026-03-02T10:00:00"",""ClientIPAddress"":""81.2.69.1""}"\r\n\r\n2026-03-02T10:00:01Z,b@contoso.com,UserLoggedIn,"{""Note"":""two\nlines""}"\r\n2026-03-02T10:00:02Z,c@contoso.com,MailItemsAccessed,"{}"`,
+  // Enough rows to be parsed in several calls (fast-frames.ts parses chosen rows together), with
+  // the cells that make joining rows risky: quoted commas and quotes, a cell over two lines, more or
+  // fewer columns than the header, blank lines, non-ASCII.
+  'purview-many.csv': `CreationDate,UserIds,Operations,AuditData\r\n${Array.from({ length: 700 }, (_, i) => {
+    if (i === 100) return '2026-03-02T10:00:00Z,a@contoso.com,Send,"{""Note"":""two\nlines""}"';
+    if (i === 300) return '2026-03-02T10:00:00Z,extra,columns,"{}",here,too';
+    if (i === 301) return 'only,two';
+    if (i === 400) return '';
+    return `2026-03-02T10:${String(i % 60).padStart(2, '0')}:00Z,user${i}@contoso.com,MailItemsAccessed,"{""CreationTime"":""2026-03-02T10:00:00"",""ClientIPAddress"":""81.2.69.${i % 250}"",""Subject"":""a, \u00e9 quoted ${i}""}"`;
+  }).join('\r\n')}\r\n`,
 };
 
 async function collect(gen: AsyncGenerator<FramedItem[]>): Promise<FramedItem[]> {
@@ -161,4 +171,16 @@ test('a range of a file that is not NDJSON, or a Zeek log, is handed back for a 
   }));
   await assert.rejects(read(array, 0), NeedsFullFraming);
   await assert.rejects(read(zeek, 10), NeedsFullFraming);
+});
+
+test('a bad CSV row among rows parsed together is reported at its line; its neighbours are read', async () => {
+  const path = join(dir, 'bad-row.csv');
+  const rows = Array.from({ length: 50 }, (_, i) => (i === 20 ? '2026-03-02T10:00:00Z,x,"a"b,c' : `2026-03-02T10:00:00Z,u${i}@contoso.com,MailItemsAccessed,"{""n"":${i}}"`));
+  writeFileSync(path, `CreationDate,UserIds,Operations,AuditData\n${rows.join('\n')}\n`);
+  assert.ok(kernel.configure(['"alert"'], []));
+  const items = await collect(fastFrameFile(path, 'bad-row.csv', { kernel, maxRecordBytes: MAX, sample: Infinity, frameDamaged: true, csvHits: false, onSkip: () => {} }));
+  const problems = items.filter((it) => it.kind === 'problem');
+  assert.deepEqual(problems.map((p) => [p.origin.line, p.kind === 'problem' && p.reason]), [[22, 'invalid-csv']]);
+  const read = items.filter((it) => it.kind === 'csv').map((it) => [it.origin.line, it.kind === 'csv' && it.value['UserIds']]);
+  assert.deepEqual(read, rows.flatMap((_, i) => (i === 20 ? [] : [[i + 2, `u${i}@contoso.com`]])));
 });

@@ -531,6 +531,44 @@ async function* jsonSegments(
 
 const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true } as const;
 
+/** A CSV row chosen to be parsed, waiting to be parsed with its neighbours (parseRows). */
+interface PendingRow { text: string; origin: { source: string; line: number } }
+/** Rows parsed together, at most: csv-parse's set-up per call was most of the cost of a row. */
+const ROWS_PER_PARSE = 256;
+const CHARS_PER_PARSE = 4 * 1024 * 1024;
+
+/**
+ * Parses chosen CSV rows, as many at a time as can be: csv-parse normalizes its
+ * options and builds a parser per call, which cost more than the row (~45 µs a
+ * row on Purview's export; 13.7k rows at 1M records half from alerted IPs, on
+ * one thread). Rows are joined by newlines and parsed in one call when none
+ * holds a line break of its own (so each yields its records alone, as when
+ * parsed by itself) and the call gives one record per row; otherwise, or on an
+ * error, each row is parsed by itself, so a bad row is reported at its line.
+ */
+function parseRows(rows: PendingRow[], header: string[], out: FramedItem[]): void {
+  const options = { ...CSV_OPTIONS, columns: header };
+  if (rows.length > 1 && rows.every((r) => r.text.indexOf('\n') < 0 && r.text.indexOf('\r') < 0)) {
+    try {
+      const parsed = parseCsvSync(rows.map((r) => r.text).join('\n'), options) as Array<Record<string, string>>;
+      if (parsed.length === rows.length) {
+        for (let i = 0; i < rows.length; i++) out.push({ kind: 'csv', value: parsed[i]!, origin: rows[i]!.origin });
+        return;
+      }
+    } catch {
+      // Row by row below: the error belongs to one of them.
+    }
+  }
+  for (const { text, origin } of rows) {
+    try {
+      const parsed = parseCsvSync(text, options) as Array<Record<string, string>>;
+      for (const value of parsed) out.push({ kind: 'csv', value, origin });
+    } catch (err) {
+      out.push({ kind: 'problem', origin, reason: 'invalid-csv', message: `invalid CSV row: ${(err as Error).message.slice(0, 160)}` });
+    }
+  }
+}
+
 async function* csv(r: Reader, offset: number, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
   const k = o.kernel;
   k.resetStructure(0, 0, 1);
@@ -542,8 +580,17 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
   let ordinal = 0;
   let dropping = false;
   let skipped = 0;
+  const pending: PendingRow[] = [];
+  let pendingChars = 0;
   for (;;) {
     let batch: FramedItem[] = [];
+    // The rows waiting to be parsed go into the batch before anything after them.
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      parseRows(pending, header!, batch);
+      pending.length = 0;
+      pendingChars = 0;
+    };
     const structEnd = r.eof ? r.len : scanned + Math.floor((r.len - scanned) / 64) * 64;
     const seps = k.findSeparators(scanned, structEnd, true);
     scanned = structEnd;
@@ -563,28 +610,28 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
       let e = end;
       if (e > rowFrom && buf[e - 1] === CR) e--;
       if (dropping) {
+        flush();
         batch.push(tooLarge(origin(), 'CSV row', o.maxRecordBytes));
         dropping = false;
       } else if (e > rowFrom) {
         if (e - rowFrom > o.maxRecordBytes) {
+          flush();
           batch.push(tooLarge(origin(), 'CSV row', o.maxRecordBytes));
         } else if (header === null) {
           header = (parseCsvSync(buf.toString('utf8', rowFrom, e)) as string[][])[0]?.map((h) => h.trim()) ?? [];
         } else {
           if (ordinal < o.sample || o.csvParseAll?.() || (o.csvHits && hits.any(rowFrom, e))) {
-            try {
-              const rows = parseCsvSync(buf.toString('utf8', rowFrom, e), { ...CSV_OPTIONS, columns: header }) as Array<Record<string, string>>;
-              const at = origin();
-              for (const value of rows) batch.push({ kind: 'csv', value, origin: at });
-            } catch (err) {
-              batch.push({ kind: 'problem', origin: origin(), reason: 'invalid-csv', message: `invalid CSV row: ${(err as Error).message.slice(0, 160)}` });
-            }
+            const text = buf.toString('utf8', rowFrom, e);
+            pending.push({ text, origin: origin() });
+            pendingChars += text.length;
+            if (pending.length >= ROWS_PER_PARSE || pendingChars >= CHARS_PER_PARSE) flush();
           } else {
             skipped++;
           }
           ordinal++;
           // The sampled rows go to the caller before any row after them is judged:
           // what they are decides whether the rest is parsed (csvParseAll).
+          if (ordinal === o.sample && o.csvParseAll) flush();
           if (ordinal === o.sample && o.csvParseAll && batch.length > 0) {
             yield batch;
             batch = [];
@@ -594,6 +641,7 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
       rowFrom = end + 1;
       rowLine = lines[i]!;
     }
+    flush();
     if (skipped > 0) o.onSkip(skipped);
     skipped = 0;
     if (batch.length > 0) yield batch;
