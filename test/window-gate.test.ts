@@ -303,3 +303,30 @@ test('addresses that only look alerted to the kernel (an alerted IPv6 first grou
     assert.equal(r.skipped, others.length, `${r.layout}: the lookalikes unparsed, the escaped records parsed`);
   }
 });
+
+test('records that name an alerted IP but have no time field of any identity decoder (an alert source\'s network records) go unparsed; a backslash that could hide one sends the record to the parser', async () => {
+  const ctx = CONTEXTS[0]![1];
+  const at = Date.UTC(2026, 3, 7, 9);
+  const ip = '185.220.101.20';
+  // Suricata EVE alert, flow and dns records, a Zeek-style record, and a sign-in that lost its time
+  // (each identity decoder rejects a record without its time): none can be a qualifying event.
+  const network = [
+    `{"timestamp":"2026-04-07T09:00:01.000000+0000","event_type":"alert","src_ip":"${ip}","src_port":443,"dest_ip":"81.2.69.3","alert":{"signature":"ET X","signature_id":1}}`,
+    `{"timestamp":"2026-04-07T09:00:02.000000+0000","event_type":"flow","src_ip":"${ip}","dest_ip":"81.2.69.3","flow":{"start":"2026-04-07T09:00:00.000000+0000"}}`,
+    `{"timestamp":"2026-04-07T09:00:03.000000+0000","event_type":"dns","src_ip":"81.2.69.3","dest_ip":"${ip}","dns":{"rrname":"example.org"}}`,
+    `{"ts":1775552404.5,"id.orig_h":"${ip}","id.resp_h":"81.2.69.3","note":"Scan::Port_Scan"}`,
+    `{"category":"SignInLogs","properties":{"ipAddress":"${ip}","status":{"errorCode":0},"userPrincipalName":"nt@example.org"}}`,
+  ];
+  // A Purview row as JSON: the audit record is a JSON string, its CreationTime escaped out of the
+  // kernel's sight; it is a mail access of the alerted IP, so it must reach the parser.
+  const audit = JSON.stringify({ CreationTime: '2026-04-07T09:05:00', Operation: 'MailItemsAccessed', Workload: 'Exchange', RecordType: 50, ResultStatus: 'Succeeded', UserId: 'p@example.org', ClientIPAddress: ip });
+  const nested = JSON.stringify({ Operations: 'MailItemsAccessed', UserIds: 'p@example.org', AuditData: audit });
+  assert.equal(qualifying([nested], ctx).length, 1, 'the nested record decodes to a mail access');
+  assert.equal(qualifying(network, ctx).length, 0, 'the network records are not qualifying events');
+  const alertMs = new Map([[ip, [at]]]);
+  for (const r of await bothPasses([...network, nested], ctx, alertMs, 'no-time-field')) {
+    sameEvents(r.gated, r.full, `${r.layout}: the same events`);
+    assert.equal(r.full.length, 1, `${r.layout}: the nested mail access is handed over`);
+    assert.equal(r.skipped, network.length, `${r.layout}: the network records unparsed, the nested one parsed`);
+  }
+});

@@ -5,9 +5,11 @@
 // records, nearly all far from any alert: JSON.parse-ing them was most of a
 // hunt's time. The gate reads, from the raw bytes, the addresses the kernel
 // found and the record's time fields, and lets a record go unparsed only when
-// every (address, time) pair it names is outside every window — a conservative
-// test: anything it cannot read exactly (an escape, a number, a time that is
-// not plain ISO 8601, an address it cannot spell back) sends the record to the
+// every (address, time) pair it names is outside every window, or when it has
+// no time field of any identity decoder (the network records of an alert
+// source, read again for the sign-ins they may hold) — a conservative test:
+// anything it cannot read exactly (an escape, a number, a time that is not
+// plain ISO 8601, an address it cannot spell back) sends the record to the
 // parser as before.
 import type { DecodeContext } from '../decoders/types.js';
 import { canonicalIp, ipv4Number } from '../model/ip.js';
@@ -231,7 +233,14 @@ export function windowGate(
     return PLAIN_ISO.test(value) ? (parseTime(value, timeOpts)?.ms ?? UNREADABLE) : UNREADABLE;
   };
 
-  /** The times of the record's time fields (ms), or null when one cannot be read exactly. */
+  /**
+   * The times of the record's time fields (ms), or null when one cannot be read
+   * exactly. None (an empty list) when the record has no time field of any
+   * identity decoder: it cannot be a sign-in or mail access (each decoder
+   * rejects a record without its time), as the network records of an alert
+   * source are not — unless a backslash could hide one (an escaped key, or a
+   * record nested as a JSON string, `"AuditData":"{\"CreationTime\":…}"`).
+   */
   const timesOf = (buf: Buffer, from: number, to: number): number[] | null => {
     times.length = 0;
     const n = kernel.findKeys(from, to);
@@ -244,7 +253,8 @@ export function windowGate(
       if (v === UNREADABLE) return UNREADABLE;
       if (v !== 'skip') times.push(v);
     }
-    return times.length > 0 ? times : UNREADABLE;
+    if (times.length > 0) return times;
+    return buf.subarray(from, to).includes(0x5c) ? UNREADABLE : times;
   };
 
   /** Does the record hold a "\u" escape (which could spell an address), or more keys than findKeys lists? */
@@ -269,6 +279,7 @@ export function windowGate(
     if (ips.length === 0) return escapes(from, to);
     const ts = timesOf(buf, from, to);
     if (ts === UNREADABLE) return true;
+    // (No time field: not a qualifying event, whatever it names.)
     for (const ip of ips) for (const t of ts) if (wants(ip, t)) return true;
     return false;
   };
