@@ -4,7 +4,7 @@
 // with half the sign-ins from alerted IPs keeps ~220k of them until the end; as
 // objects they were ~170 B each (16 fields at 8 bytes, Node having no pointer
 // compression, and the time boxed as a heap number) and a third of the heap.
-// Here a row is ~70 B, the busy addresses' few users, apps and user agents are
+// Here a row is ~80 B, the busy addresses' few users, apps and user agents are
 // stored once, and the garbage collector has a few big arrays to look at instead
 // of hundreds of thousands of objects.
 import type { EventDetail } from '../model/event.js';
@@ -33,6 +33,19 @@ class Values<T> {
     const id = this.all.push(v) - 1;
     if (this.shared.size < MAX_SHARED) this.shared.set(k, id);
     return id;
+  }
+  /**
+   * The one copy kept of a value equal to `v`, or `v` itself (which is then kept
+   * while the table is small enough), without giving it a number: for values the
+   * caller keeps elsewhere.
+   */
+  copyOf(v: T): T {
+    const k = this.key(v);
+    if (k.length > MAX_SHARED_CHARS) return v;
+    const had = this.shared.get(k);
+    if (had !== undefined) return this.all[had]!;
+    if (this.shared.size < MAX_SHARED) this.shared.set(k, this.all.push(v) - 1);
+    return v;
   }
   /** The value for a number, or undefined for NONE. */
   at(id: number): T | undefined {
@@ -92,7 +105,7 @@ export class QualifyingTable {
 
   /** One copy of a string the correlator keeps elsewhere too (an IP, an alert's signature). */
   shared(s: string | undefined): string | undefined {
-    return this.strings.at(this.strings.idOf(s));
+    return s === undefined ? s : this.strings.copyOf(s);
   }
 
   /** Adds a row; its number. */
