@@ -36,7 +36,7 @@ const FILES = [corpus('fast-log/snort2-fast.log'), corpus('fortigate/fortios7-ev
 test('tasks sent ahead to busy workers: each result reaches its own caller; a failing task stalls none behind it', async () => {
   // What each file gives on this thread, the way the pool's main-thread slot runs it.
   const want = await Promise.all(FILES.map(async (file) =>
-    await runTask({ id: 0, op: 'text', file, decode, framing: DEFAULT_FRAMING }, { alerted: new Set() }, () => {}) as DecodedEvent[]));
+    await runTask({ id: 0, op: 'text', file, decode, framing: DEFAULT_FRAMING }, { collect: { ips: new Set(), tests: null } }, () => {}) as DecodedEvent[]));
   assert.ok(want.every((w) => w.length > 0), 'every file holds network alerts');
   assert.equal(new Set(want.map((w) => JSON.stringify(w))).size, FILES.length);
 

@@ -137,9 +137,11 @@ async function bothPasses(texts: string[], ctx: DecodeContext, alertMs: Map<stri
       : `[\n${texts.join(',\n')}\n]\n`;
     await writeFile(path, body);
     const f: InputFile = { path, display: path, size: Buffer.byteLength(body) };
-    const gated = await qualifyingOf(f, ctx, DEFAULT_FRAMING, alerted, true, undefined, undefined, wants);
-    const full = await qualifyingOf(f, ctx, DEFAULT_FRAMING, alerted, false, undefined, undefined, wants);
-    results.push({ layout, gated: gated.events.map(key).sort(), full: full.events.map(key).sort(), skipped: gated.skipped });
+    // (Events packed whole, tests: null: the slim events themselves are compared.)
+    const collect = { ips: alerted, wants, tests: null };
+    const gated = await qualifyingOf(f, ctx, DEFAULT_FRAMING, collect, true);
+    const full = await qualifyingOf(f, ctx, DEFAULT_FRAMING, collect, false);
+    results.push({ layout, gated: gated.events.events!.map(key).sort(), full: full.events.events!.map(key).sort(), skipped: gated.skipped });
   }
   return results;
 }

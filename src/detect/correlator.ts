@@ -16,6 +16,7 @@ import type { CorrelatorConfig } from './config.js';
 import type { DetectionRule, QualifyingRole } from './rule.js';
 import type { Episode, NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
 import { QualifyingTable, type QualifyingRow } from './qualifying-table.js';
+import { COLUMN, TEXT_COLUMNS, type QualifyingPack, type QualifyingTest } from './qualifying-pack.js';
 
 export type { Episode, NetworkAlertEvidence, QualifyingEvidence };
 
@@ -197,6 +198,65 @@ export class Correlator {
     if (id !== undefined) this.rememberId(id, row);
     this.stats.qualifyingEvents++;
     st.events.push(row);
+  }
+
+  /**
+   * Adds the rows of a pack (qualifying-pack.ts) as add() would add the events
+   * they were made of — the pack's `order`, each row's index in the pack — with
+   * the rules' qualifying tests already run. Only rows of the IPs in `only`,
+   * when given; how many those were.
+   */
+  addPack(pack: QualifyingPack, order?: number, only?: ReadonlySet<string>): number {
+    if (pack.events) {
+      let taken = 0;
+      pack.events.forEach((e, i) => {
+        if (only && !only.has(e.event.source!.ip!)) return;
+        taken++;
+        this.add(e, order, i);
+      });
+      return taken;
+    }
+    let taken = 0;
+    let numbers: ReturnType<QualifyingTable['packNumbers']> | null = null;
+    const stride = TEXT_COLUMNS.length;
+    for (let i = 0; i < pack.n; i++) {
+      const ip = pack.strings[pack.text[i * stride + COLUMN.ip]!]!;
+      if (only && !only.has(ip)) continue;
+      taken++;
+      const qrole: QualifyingRole = pack.role[i] === 0 ? 'signin' : 'mail_access';
+      if (!this.qualifyingRoles.has(qrole)) continue;
+      // (Packs hold successful events with an IP only.)
+      let st = this.byIp.get(ip);
+      if (!st) {
+        if (this.sealed) {
+          this.stats.unalertedEvents++;
+          continue;
+        }
+        st = this.state(ip);
+      }
+      if (st.alertMs && !withinAWindow(st.alertMs, pack.ms[i]!, this.windowMs)) continue;
+      numbers ??= this.table.packNumbers(pack);
+      const id = pack.ids[i] ?? undefined;
+      const had = id === undefined ? undefined : this.rowWithId(id, ip, qrole);
+      if (had !== undefined) {
+        this.stats.duplicateRecords++;
+        st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
+        const hadOrder = this.table.orderOf(had);
+        const earlier = order !== undefined && hadOrder !== undefined && (order < hadOrder || (order === hadOrder && i < this.table.indexOf(had)));
+        if (earlier) this.table.setPacked(had, pack, i, order, numbers);
+        continue;
+      }
+      const row = this.table.addPacked(pack, i, order, numbers);
+      if (id !== undefined) this.rememberId(id, row);
+      this.stats.qualifyingEvents++;
+      st.events.push(row);
+    }
+    return taken;
+  }
+
+  /** The rules' qualifying tests, in the order of their bits: what a pack's maker runs (PackBuilder). */
+  qualifyingTests(): QualifyingTest[] {
+    return this.rules.map((r) => ({ role: r.qualifying.role, test: r.qualifying.test }));
   }
 
   /**

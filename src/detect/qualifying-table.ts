@@ -8,6 +8,7 @@
 // stored once, and the garbage collector has a few big arrays to look at instead
 // of hundreds of thousands of objects.
 import type { EventDetail } from '../model/event.js';
+import { COLUMN, NO_TEXT, TEXT_COLUMNS, type QualifyingPack } from './qualifying-pack.js';
 import type { QualifyingRole } from './rule.js';
 
 /** No value (a string or detail the event did not have). */
@@ -26,11 +27,14 @@ class Values<T> {
   constructor(private readonly key: (v: T) => string) {}
   idOf(v: T | undefined): number {
     if (v === undefined) return NONE;
-    const k = this.key(v);
-    if (k.length > MAX_SHARED_CHARS) return this.all.push(v) - 1;
+    return this.idOfKey(this.key(v), () => v);
+  }
+  /** idOf for the value whose key is `k`, made by `make` only when it is new. */
+  idOfKey(k: string, make: () => T): number {
+    if (k.length > MAX_SHARED_CHARS) return this.all.push(make()) - 1;
     const had = this.shared.get(k);
     if (had !== undefined) return had;
-    const id = this.all.push(v) - 1;
+    const id = this.all.push(make()) - 1;
     if (this.shared.size < MAX_SHARED) this.shared.set(k, id);
     return id;
   }
@@ -53,6 +57,14 @@ class Values<T> {
   }
 }
 const MAX_SHARED = 65_536;
+/** A pack string not looked up yet (packNumbers). */
+const UNSEEN = -2;
+
+/** A pack's strings as numbers of a table (QualifyingTable.packNumbers). */
+export interface PackNumbers {
+  string(k: number): number;
+  detail(k: number): number;
+}
 const MAX_SHARED_CHARS = 1024;
 
 /** What add() takes for a row. */
@@ -129,6 +141,59 @@ export class QualifyingTable {
     this.detail[r] = this.details.idOf(row.detail);
     for (const c of TEXT) this.text[c][r] = this.strings.idOf(row[c]);
     this.ids[r] = row.id;
+  }
+
+  /**
+   * Adds row `i` of a pack (qualifying-pack.ts); its number. `strings` and
+   * `details` are the pack's own numbers for this table (packNumbers).
+   */
+  addPacked(p: QualifyingPack, i: number, order: number | undefined, numbers: PackNumbers): number {
+    if (this.size === this.capacity) this.grow();
+    const r = this.size++;
+    this.ids.push(undefined);
+    this.setPacked(r, p, i, order, numbers);
+    return r;
+  }
+
+  /** Writes row `i` of a pack over row `r`. */
+  setPacked(r: number, p: QualifyingPack, i: number, order: number | undefined, numbers: PackNumbers): void {
+    this.ms[r] = p.ms[i]!;
+    this.ns[r] = p.ns[i]!;
+    this.order[r] = order ?? NaN;
+    this.index[r] = i;
+    this.rules[r] = p.rules[i]!;
+    this.roles[r] = p.role[i]!;
+    const at = i * TEXT_COLUMNS.length;
+    this.ips[r] = numbers.string(p.text[at + COLUMN.ip]!);
+    this.detail[r] = numbers.detail(p.text[at + COLUMN.detail]!);
+    for (const c of TEXT) this.text[c][r] = numbers.string(p.text[at + COLUMN[c]]!);
+    this.ids[r] = p.ids[i] ?? undefined;
+  }
+
+  /**
+   * The table's numbers for a pack's strings, each looked up once (a pack's
+   * rows repeat a few users, apps and details many times).
+   */
+  packNumbers(p: QualifyingPack): PackNumbers {
+    const strings = new Int32Array(p.strings.length).fill(UNSEEN);
+    const details = new Int32Array(p.strings.length).fill(UNSEEN);
+    return {
+      string: (k) => {
+        if (k === NO_TEXT) return NONE;
+        let v = strings[k]!;
+        if (v === UNSEEN) v = strings[k] = this.strings.idOf(p.strings[k]!);
+        return v;
+      },
+      detail: (k) => {
+        if (k === NO_TEXT) return NONE;
+        let v = details[k]!;
+        if (v === UNSEEN) {
+          const json = p.strings[k]!;
+          v = details[k] = this.details.idOfKey(json, () => JSON.parse(json) as EventDetail);
+        }
+        return v;
+      },
+    };
   }
 
   private grow(): void {

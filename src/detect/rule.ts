@@ -27,8 +27,40 @@ export interface DetectionRule {
   windowMs: number;
   /** The first rule: which network alerts anchor it. */
   anchor: { test: EventTest };
-  /** The second rule: which successful sign-ins or mail accesses qualify, and what the alert says they did. */
-  qualifying: { role: QualifyingRole; test: EventTest; verb: string };
+  /**
+   * The second rule: which successful sign-ins or mail accesses qualify, and what
+   * the alert says they did. `source`: the Sigma detection `test` was compiled
+   * from, from which hunt's decode workers compile the same test (a function
+   * cannot be sent to another thread); rules made in code have none.
+   */
+  qualifying: { role: QualifyingRole; test: EventTest; verb: string; source?: SigmaDetection };
+}
+
+/** What a decode worker needs to run rules' qualifying tests (qualifyingSources, then compileQualifyingTests). */
+export interface QualifyingSource {
+  role: QualifyingRole;
+  rule: SigmaDetection;
+}
+
+/** The sources of the rules' qualifying tests, in order; null when one of them has none. */
+export function qualifyingSources(rules: readonly DetectionRule[]): QualifyingSource[] | null {
+  const out: QualifyingSource[] = [];
+  for (const r of rules) {
+    if (!r.qualifying.source) return null;
+    out.push({ role: r.qualifying.role, rule: r.qualifying.source });
+  }
+  return out;
+}
+
+/** The qualifying tests again from their sources (on another thread); null if one does not compile. */
+export function compileQualifyingTests(sources: readonly QualifyingSource[]): Array<{ role: QualifyingRole; test: EventTest }> | null {
+  const out: Array<{ role: QualifyingRole; test: EventTest }> = [];
+  for (const s of sources) {
+    const test = eventTest(s.rule);
+    if (typeof test === 'string') return null;
+    out.push({ role: s.role, test });
+  }
+  return out;
 }
 
 const VERBS: Record<QualifyingRole, string> = { signin: 'signed in', mail_access: 'accessed mail' };
@@ -120,5 +152,5 @@ export function compileFastRule(c: ResolvedCorrelation, windowMs: number, verb?:
   const qualifying = eventTest(second);
   if (typeof anchor === 'string') return anchor;
   if (typeof qualifying === 'string') return qualifying;
-  return { id: r.id, windowMs, anchor: { test: anchor }, qualifying: { role, test: qualifying, verb: verb ?? VERBS[role] } };
+  return { id: r.id, windowMs, anchor: { test: anchor }, qualifying: { role, test: qualifying, verb: verb ?? VERBS[role], source: second } };
 }

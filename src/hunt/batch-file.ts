@@ -17,6 +17,7 @@ import { ipv4Number } from '../model/ip.js';
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
 import { windowGate } from './window-gate.js';
+import { concatPacks, emptyPack, PackBuilder, type QualifyingPack, type QualifyingTest } from '../detect/qualifying-pack.js';
 
 export interface FileScan {
   counters: CountersData;
@@ -33,7 +34,7 @@ export interface FileScan {
   /** Element boundaries of a streamed JSON array, for pass 2 (fast-frames.ts); empty otherwise. */
   syncs: SyncPoint[];
   /** With `collect`: the successful sign-ins and mail accesses of those IPs, found in the same pass. */
-  events: DecodedEvent[];
+  events: QualifyingPack;
   /** A scan of a range (scanRange): the lines that started in it. */
   lines: number;
   /**
@@ -48,7 +49,7 @@ export interface FileScan {
 function emptyScan(counters: Counters): FileScan {
   return {
     counters: counters.toData(), alerts: [], textAlerts: false, qualifying: false, latestDated: null,
-    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: [], lines: 0, csvAlerts: false,
+    qualifyingSuccess: 0, failed: 0, withoutIp: 0, syncs: [], events: emptyPack(), lines: 0, csvAlerts: false,
   };
 }
 
@@ -65,12 +66,12 @@ const FAST_SAMPLE = 10;
  */
 export async function scanFile(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, fast: boolean, onBytes?: (n: number) => void,
-  collect?: ReadonlySet<string>, wants?: WantsEvent,
+  collect?: Collect,
 ): Promise<FileScan> {
-  const done = fast ? await fastScan(f, decode, framing, onBytes, collect, wants) : null;
+  const done = fast ? await fastScan(f, decode, framing, onBytes, collect) : null;
   if (done) return done;
   let sample = FAST_SAMPLE;
-  const pass = collect ? ipPrefilter(collect) : undefined;
+  const pass = collect ? ipPrefilter(collect.ips) : undefined;
   return scanFrames(f, decode, (counters, out) => frameFile(f.path, f.display, {
     ...framing,
     onBytes: (n) => {
@@ -87,7 +88,7 @@ export async function scanFile(
         out.qualifying = true;
       },
     } : {}),
-  }), fast ? (row, out) => sample-- <= 0 && !out.csvAlerts && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect, wants);
+  }), fast ? (row, out) => sample-- <= 0 && !out.csvAlerts && !(pass && pass(Object.values(row).join('\u0001'))) : () => false, collect);
 }
 
 /**
@@ -97,19 +98,19 @@ export async function scanFile(
  */
 export function scanRange(
   f: InputFile, range: ByteRange, decode: DecodeContext, framing: FramingOptions, onBytes?: (n: number) => void,
-  collect?: ReadonlySet<string>, wants?: WantsEvent,
+  collect?: Collect,
 ): Promise<FileScan | null> {
-  return fastScan(f, decode, framing, onBytes, collect, wants, range);
+  return fastScan(f, decode, framing, onBytes, collect, range);
 }
 
 /** The byte-level scan (fast-frames.ts), or null when the file or the IPs searched for need the full framing. */
 async function fastScan(
   f: InputFile, decode: DecodeContext, framing: FramingOptions, onBytes?: (n: number) => void,
-  collect?: ReadonlySet<string>, wants?: WantsEvent, range?: ByteRange,
+  collect?: Collect, range?: ByteRange,
 ): Promise<FileScan | null> {
   // Byte-level first: JSON records without a marker (or, with `collect`, one of
   // those IPs) are never decoded to strings.
-  const targets = collect ? kernelTargets(collect) : { ipv4: [], v6Heads: [] };
+  const targets = collect ? kernelTargets(collect.ips) : { ipv4: [], v6Heads: [] };
   if (!targets) return null;
   return withKernel(async (kernel) => {
     if (!kernel.configure(MARKER_WORDS, targets.ipv4, targets.v6Heads)) return null;
@@ -117,7 +118,7 @@ async function fastScan(
       // (Of a file read in pieces, the first piece holds the records sampled.)
       kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
       csvParseAll: () => out.csvAlerts,
-      ...(collect && wants ? { gate: windowGate(kernel, collect, wants, decode) } : {}),
+      ...(collect?.wants ? { gate: windowGate(kernel, collect.ips, collect.wants, decode) } : {}),
       ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
       onSkip: (records) => {
         counters.unparsedRecords(f.display, records);
@@ -133,7 +134,7 @@ async function fastScan(
       onSync: (sync) => {
         out.syncs.push(sync);
       },
-    }), () => false, collect, wants).catch((err: unknown) => {
+    }), () => false, collect).catch((err: unknown) => {
       if (err instanceof NeedsFullFraming) return null;
       throw err;
     });
@@ -149,7 +150,6 @@ export function mergeScans(parts: FileScan[]): FileScan {
     counters.merge(p.counters, out.lines);
     out.lines += p.lines;
     for (const a of p.alerts) out.alerts.push(a);
-    for (const e of p.events) out.events.push(e);
     out.textAlerts ||= p.textAlerts;
     out.qualifying ||= p.qualifying;
     out.csvAlerts ||= p.csvAlerts;
@@ -159,7 +159,20 @@ export function mergeScans(parts: FileScan[]): FileScan {
     out.withoutIp += p.withoutIp;
   }
   out.counters = counters.toData();
+  out.events = concatPacks(parts.map((p) => p.events));
   return out;
+}
+
+/**
+ * What a scan collects besides network alerts: the successful sign-ins and
+ * mail accesses of these IPs (within a window of one of their alerts, with
+ * `wants`), packed with the correlator's rules' qualifying tests run on them
+ * (null: the events are packed whole, see QualifyingPack.events).
+ */
+export interface Collect {
+  ips: ReadonlySet<string>;
+  wants?: WantsEvent;
+  tests: readonly QualifyingTest[] | null;
 }
 
 /**
@@ -237,11 +250,13 @@ export async function sniffFile(f: InputFile, decode: DecodeContext, framing: Fr
 async function scanFrames(
   f: InputFile, decode: DecodeContext,
   frames: (counters: Counters, out: FileScan) => AsyncGenerator<FramedItem[]>,
-  skipCsv: (row: Record<string, string>, out: FileScan) => boolean, collect?: ReadonlySet<string>, wants?: WantsEvent,
+  skipCsv: (row: Record<string, string>, out: FileScan) => boolean, collect?: Collect,
 ): Promise<FileScan> {
   const counters = new Counters();
   counters.source(f.display);
   const out = emptyScan(counters);
+  const pack = new PackBuilder(collect?.tests ?? null);
+  const wants = collect?.wants;
   const visitor: FramedVisitor = {
     problem: (item) => {
       if (item.reason === 'binary-file' || item.reason === 'empty-file' || item.reason === 'invalid-compression') counters.fileProblem(item.origin, item.reason, item.message);
@@ -275,7 +290,7 @@ async function scanFrames(
         else if (result.event.event.event.outcome !== 'success') out.failed++;
         else {
           out.qualifyingSuccess++;
-          if (collect?.has(ip) && (!wants || wants(ip, result.event.at.ms))) out.events.push(slimEvent(result.event));
+          if (collect?.ips.has(ip) && (!wants || wants(ip, result.event.at.ms))) pack.add(slimEvent(result.event));
         }
       }
     },
@@ -283,6 +298,7 @@ async function scanFrames(
   const loop = { ctx: decode, counters: { counters, source: f.display } };
   for await (const batch of guard(frames(counters, out), f)) decodeFramed(batch, loop, visitor);
   out.counters = counters.toData();
+  out.events = pack.build();
   return out;
 }
 
@@ -342,7 +358,7 @@ export async function textAlertsOf(f: InputFile, decode: DecodeContext, framing:
 
 export interface QualifyingScan {
   /** Successful sign-ins and mail accesses from alerted IPs (within a window of their alerts, when the pass was given the times). */
-  events: DecodedEvent[];
+  events: QualifyingPack;
   /** Records the prefilter let go without parsing: they name no alerted IP. */
   skipped: number;
 }
@@ -353,15 +369,16 @@ export interface QualifyingScan {
  * are not even parsed (pass 1 has counted them already).
  */
 export async function qualifyingOf(
-  f: InputFile, decode: DecodeContext, framing: FramingOptions, alerted: ReadonlySet<string>, prefilter: boolean,
-  onBytes?: (n: number) => void, syncs?: SyncPoint[], wants?: WantsEvent,
+  f: InputFile, decode: DecodeContext, framing: FramingOptions, collect: Collect, prefilter: boolean,
+  onBytes?: (n: number) => void, syncs?: SyncPoint[],
 ): Promise<QualifyingScan> {
+  const { ips: alerted, wants } = collect;
   if (prefilter) {
     // Byte-level first: only records where the kernel sees an alerted IP are decoded.
     const targets = kernelTargets(alerted);
     const done = targets && await withKernel(async (kernel) => {
       if (!kernel.configure([], targets.ipv4, targets.v6Heads)) return null;
-      const out: QualifyingScan = { events: [], skipped: 0 };
+      const out: QualifyingScan = { events: emptyPack(), skipped: 0 };
       return qualifyingFrames(fastFrameFile(f.path, f.display, {
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: 0, frameDamaged: false, csvHits: true,
         ...(syncs && syncs.length > 0 ? { syncs } : {}),
@@ -370,27 +387,29 @@ export async function qualifyingOf(
           out.skipped += records;
         },
         ...(onBytes ? { onBytes } : {}),
-      }), f, decode, alerted, out, undefined, wants).catch((err: unknown) => {
+      }), f, decode, collect, out, undefined).catch((err: unknown) => {
         if (err instanceof NeedsFullFraming) return null;
         throw err;
       });
     });
     if (done) return done;
   }
-  const out: QualifyingScan = { events: [], skipped: 0 };
+  const out: QualifyingScan = { events: emptyPack(), skipped: 0 };
   const pass = prefilter ? ipPrefilter(alerted) : undefined;
   const opts: FramingOptions = {
     ...framing,
     ...(onBytes ? { onBytes } : {}),
     ...(pass ? { prefilter: pass, onSkip: () => { out.skipped++; } } : {}),
   };
-  return qualifyingFrames(frameFile(f.path, f.display, opts), f, decode, alerted, out, pass, wants);
+  return qualifyingFrames(frameFile(f.path, f.display, opts), f, decode, collect, out, pass);
 }
 
 async function qualifyingFrames(
-  frames: AsyncGenerator<FramedItem[]>, f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>,
-  out: QualifyingScan, pass: ((text: string) => boolean) | undefined, wants?: WantsEvent,
+  frames: AsyncGenerator<FramedItem[]>, f: InputFile, decode: DecodeContext, collect: Collect,
+  out: QualifyingScan, pass: ((text: string) => boolean) | undefined,
 ): Promise<QualifyingScan> {
+  const { ips: alerted, wants } = collect;
+  const pack = new PackBuilder(collect.tests);
   const visitor: FramedVisitor = {
     before: (item) => {
       if (item.kind === 'text') return false; // no text format carries sign-ins or mail access
@@ -406,11 +425,12 @@ async function qualifyingFrames(
       const role = ev.crosswatch.role;
       if (role !== 'signin' && role !== 'mail_access') return;
       const ip = ev.source?.ip;
-      if (ip && ev.event.outcome === 'success' && alerted.has(ip) && (!wants || wants(ip, result.event.at.ms))) out.events.push(slimEvent(result.event));
+      if (ip && ev.event.outcome === 'success' && alerted.has(ip) && (!wants || wants(ip, result.event.at.ms))) pack.add(slimEvent(result.event));
     },
   };
   const loop = { ctx: decode, identityOnly: true };
   for await (const batch of guard(frames, f)) decodeFramed(batch, loop, visitor);
+  out.events = pack.build();
   return out;
 }
 

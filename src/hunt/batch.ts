@@ -22,6 +22,8 @@ import type { DecodedEvent } from '../model/event.js';
 import { DEFAULT_FRAMING, frameFile, type FramingOptions } from '../inputs/framing.js';
 import type { ByteRange } from '../inputs/fast-frames.js';
 import type { InputFile } from '../inputs/inputs.js';
+import { emptyPack, type QualifyingPack } from '../detect/qualifying-pack.js';
+import type { DetectionRule } from '../detect/rule.js';
 import { guard, mergeScans, sniffFile, type FileScan, type FileSniff, type QualifyingScan } from './batch-file.js';
 import { GeneralDetector, type GeneralRules } from '../detect/general.js';
 import { decodeFramed, type FramedVisitor } from '../pipeline/decode.js';
@@ -178,8 +180,12 @@ class BatchRun {
   /** The early events cannot be trusted (scanInParts): pass 2 reads every file again for every alerted IP. */
   private rereadAll = false;
 
+  /** The correlator's rules (the scans run their qualifying tests). */
+  private readonly rules: DetectionRule[];
+
   constructor(private readonly files: InputFile[], private readonly opts: BatchOptions) {
-    this.correlator = new Correlator(opts.config, opts.rules.map((r) => r.correlation));
+    this.rules = opts.rules.map((r) => r.correlation);
+    this.correlator = new Correlator(opts.config, this.rules);
     this.framing = { ...DEFAULT_FRAMING, ...opts.framing };
     this.threads = opts.threads ?? defaultThreads(files);
     this.fast = opts.fastScan ?? (sizeOf(files) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);
@@ -312,7 +318,7 @@ class BatchRun {
     this.earlyTimes = early;
     const searched = new Set(early.keys());
     this.searched = searched;
-    await this.exec.setAlerted([...searched], { byIp: early, windowMs: this.opts.config.windowMs });
+    await this.exec.setAlerted([...searched], { byIp: early, windowMs: this.opts.config.windowMs }, this.rules);
     // In the same round, the first group's own sign-ins and mail accesses from those
     // IPs (a file that starts with network records may hold some): one queue,
     // biggest first, so the threads finish together.
@@ -340,7 +346,7 @@ class BatchRun {
       const taking = parts.map((p, piece) => p.then((part) => {
         if (!part) return;
         this.addEarly(part.events, file, piece + 1);
-        part.events = [];
+        part.events = emptyPack();
         taken++;
       }));
       adding.push(Promise.all([whole, ...taking]).then(([scan]) => {
@@ -351,7 +357,7 @@ class BatchRun {
         // events are in is unclear, so every alerted IP is read again (rare: a file that
         // looked like NDJSON and was not).
         else if (taken < parts.length) this.rereadAll = true;
-        scan.events = [];
+        scan.events = emptyPack();
       }));
     }
     for (const [f, q] of this.earlyEvents) adding.push(q.then((r) => this.addEarly(r.events, this.at.get(f)!, 0)));
@@ -360,9 +366,8 @@ class BatchRun {
   }
 
   /** Events of IPs searched for early, before the network alerts are sealed (secondPass drops those of IPs whose alerts changed). */
-  private addEarly(events: readonly DecodedEvent[], file: number, piece: number): void {
-    const order = orderOf(file, piece);
-    events.forEach((e, i) => this.correlator.add(e, order, i));
+  private addEarly(events: QualifyingPack, file: number, piece: number): void {
+    this.correlator.addPack(events, orderOf(file, piece));
   }
 
   /** Pass 1's counts and network alerts into the correlator, text alerts re-dated if the reference moved; then sealed. */
@@ -396,18 +401,13 @@ class BatchRun {
       const withQualifying = fs.filter((f) => this.scanOfFile(f).qualifying);
       if (withQualifying.length === 0 || ips.size === 0) return;
       this.planned += sizeOf(withQualifying);
-      await this.exec.setAlerted([...ips], finalTimes);
+      await this.exec.setAlerted([...ips], finalTimes, this.rules);
       const running = new Map(withQualifying.map((f) => [
         f, later(this.exec.qualifying(f, this.decode2, ips, this.opts.prefilter ?? true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)),
       ]));
       // As each file is done, in any order: the events' places in the input decide duplicates.
       await Promise.all([...running].map(([f, q]) => q.then((r) => {
-        const file = this.at.get(f)!;
-        r.events.forEach((e, i) => {
-          if (!set.has(e.event.source!.ip!)) return;
-          handedOver++;
-          correlator.add(e, orderOf(file, 0), i);
-        });
+        handedOver += correlator.addPack(r.events, orderOf(this.at.get(f)!, 0), set);
       })));
     };
     if (searched) {

@@ -7,40 +7,47 @@ import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
 import type { FramingOptions } from '../inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
 import { answerTasks } from '../runtime/task-worker.js';
-import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type WantsEvent } from './batch-file.js';
+import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type Collect } from './batch-file.js';
+import { compileQualifyingTests, type QualifyingSource } from '../detect/rule.js';
+import { packBuffers, type QualifyingPack } from '../detect/qualifying-pack.js';
 
 export type WorkerTask =
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }
   | { id: number; op: 'range'; file: InputFile; range: ByteRange; decode: DecodeContext; framing: FramingOptions; collect: boolean }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
   | { id: number; op: 'qualifying'; file: InputFile; decode: DecodeContext; framing: FramingOptions; prefilter: boolean; syncs: SyncPoint[] }
-  /** `alertMs[i]`: the alert times (ms, sorted) of `ips[i]`; an event is wanted within `windowMs` after one. */
-  | { id: number; op: 'alerted'; ips: string[]; alertMs?: number[][]; windowMs?: number };
+  /**
+   * `alertMs[i]`: the alert times (ms, sorted) of `ips[i]`; an event is wanted
+   * within `windowMs` after one. `qualifying`: the rules' qualifying tests, to
+   * compile here (null: events are packed whole).
+   */
+  | { id: number; op: 'alerted'; ips: string[]; alertMs?: number[][]; windowMs?: number; qualifying: QualifyingSource[] | null };
 
-/** What a runner keeps between tasks: the alerted IPs of the last 'alerted' task, and their windows. */
+/** What a runner keeps between tasks: what the last 'alerted' task said to collect. */
 export interface RunnerState {
-  alerted: ReadonlySet<string>;
-  wants?: WantsEvent;
+  collect: Collect;
 }
 
 /** Runs one task, on a worker or on the main thread (pool.ts uses both). */
 export function runTask(task: WorkerTask, state: RunnerState, progress: (n: number) => void): Promise<unknown> {
   switch (task.op) {
     case 'alerted': {
-      state.alerted = new Set(task.ips);
       const { alertMs, windowMs } = task;
-      if (alertMs && windowMs !== undefined) state.wants = wantsWithin(new Map(task.ips.map((ip, i) => [ip, alertMs[i]!])), windowMs);
-      else delete state.wants;
+      state.collect = {
+        ips: new Set(task.ips),
+        ...(alertMs && windowMs !== undefined ? { wants: wantsWithin(new Map(task.ips.map((ip, i) => [ip, alertMs[i]!])), windowMs) } : {}),
+        tests: task.qualifying && compileQualifyingTests(task.qualifying),
+      };
       return Promise.resolve(null);
     }
     case 'scan':
-      return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.alerted : undefined, state.wants);
+      return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.collect : undefined);
     case 'range':
-      return scanRange(task.file, task.range, task.decode, task.framing, progress, task.collect ? state.alerted : undefined, state.wants);
+      return scanRange(task.file, task.range, task.decode, task.framing, progress, task.collect ? state.collect : undefined);
     case 'text':
       return textAlertsOf(task.file, task.decode, task.framing);
     case 'qualifying':
-      return qualifyingOf(task.file, task.decode, task.framing, state.alerted, task.prefilter, progress, task.syncs, state.wants);
+      return qualifyingOf(task.file, task.decode, task.framing, state.collect, task.prefilter, progress, task.syncs);
   }
 }
 
@@ -48,10 +55,15 @@ export function runTask(task: WorkerTask, state: RunnerState, progress: (n: numb
 // main thread (runTask), and bundled with code other threads load (scripts/bundle.mjs).
 const port = (workerData as { decodeWorker?: boolean } | null)?.decodeWorker ? parentPort : null;
 if (port) {
-  const state: RunnerState = { alerted: new Set() };
+  const state: RunnerState = { collect: { ips: new Set(), tests: null } };
   answerTasks<WorkerTask, unknown>(
     port,
-    async (task, progress) => ({ result: await runTask(task, state, progress) }),
+    async (task, progress) => {
+      const result = await runTask(task, state, progress);
+      // A pack's columns move to the main thread rather than being copied.
+      const events = (result as { events?: QualifyingPack } | null)?.events;
+      return { result, ...(events ? { transfer: packBuffers(events) } : {}) };
+    },
     (err) => ({ message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(err instanceof UnreadableInput ? { unreadable: err.path } : {}) }),
   );
 }

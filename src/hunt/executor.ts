@@ -8,13 +8,14 @@ import type { FramingOptions } from '../inputs/framing.js';
 import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
 import type { InputFile } from '../inputs/inputs.js';
 import {
-  qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type FileScan, type QualifyingScan, type WantsEvent,
+  qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type Collect, type FileScan, type QualifyingScan,
 } from './batch-file.js';
+import { qualifyingSources, type DetectionRule } from '../detect/rule.js';
 import { DecodePool } from './pool.js';
 
 /** Runs per-file tasks: on workers, or one at a time on this thread. */
 export interface Executor {
-  /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers). */
+  /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers), packed with setAlerted's rules. */
   scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan>;
   /** The fast scan of the lines of an NDJSON file that start in `range`; null: scan the file whole. */
   range(f: InputFile, range: ByteRange, decode: DecodeContext, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan | null>;
@@ -22,8 +23,12 @@ export interface Executor {
   qualifying(
     f: InputFile, decode: DecodeContext, alerted: ReadonlySet<string>, prefilter: boolean, progress: (n: number) => void, syncs: SyncPoint[],
   ): Promise<QualifyingScan>;
-  /** The alerted IPs later passes look for, and (with `times`) the windows their events must fall in. */
-  setAlerted(ips: string[], times?: AlertTimes): Promise<void>;
+  /**
+   * The alerted IPs later passes look for, (with `times`) the windows their
+   * events must fall in, and the correlator's rules, whose qualifying tests the
+   * tasks run on the events they pack (qualifying-pack.ts).
+   */
+  setAlerted(ips: string[], times: AlertTimes | undefined, rules: readonly DetectionRule[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,20 +42,24 @@ export function executorFor(threads: number, framing: FramingOptions): Executor 
 function localExecutor(framing: FramingOptions): Executor {
   // One file at a time, so a folder of thousands of files never holds thousands open.
   let chain: Promise<unknown> = Promise.resolve();
-  let wants: WantsEvent | undefined;
+  let collect: Collect = { ips: new Set(), tests: null };
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn, fn);
     chain = next.catch(() => undefined);
     return next;
   };
   return {
-    scan: (f, decode, fast, progress, collect) => serial(() => scanFile(f, decode, framing, fast, progress, collect, collect && wants)),
-    range: (f, range, decode, progress, collect) => serial(() => scanRange(f, range, decode, framing, progress, collect, collect && wants)),
+    scan: (f, decode, fast, progress, ips) => serial(() => scanFile(f, decode, framing, fast, progress, ips && { ...collect, ips })),
+    range: (f, range, decode, progress, ips) => serial(() => scanRange(f, range, decode, framing, progress, ips && { ...collect, ips })),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
-    qualifying: (f, decode, alerted, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, alerted, prefilter, progress, syncs, wants)),
-    setAlerted: async (_ips, times) => {
+    qualifying: (f, decode, ips, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, { ...collect, ips }, prefilter, progress, syncs)),
+    setAlerted: async (ips, times, rules) => {
       // (Tasks already queued run with the windows of their turn: setAlerted is awaited before the next pass is queued.)
-      wants = times ? wantsWithin(times.byIp, times.windowMs) : undefined;
+      collect = {
+        ips: new Set(ips),
+        ...(times ? { wants: wantsWithin(times.byIp, times.windowMs) } : {}),
+        tests: rules.map((r) => ({ role: r.qualifying.role, test: r.qualifying.test })),
+      };
     },
     close: async () => {},
   };
@@ -63,8 +72,9 @@ function poolExecutor(size: number, framing: FramingOptions): Executor {
     range: (file, range, decode, progress, collect) => pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress),
     text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
     qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
-    setAlerted: (ips, times) => pool.broadcast({
+    setAlerted: (ips, times, rules) => pool.broadcast({
       op: 'alerted', ips, ...(times ? { alertMs: ips.map((ip) => Array.from(times.byIp.get(ip) ?? [])), windowMs: times.windowMs } : {}),
+      qualifying: qualifyingSources(rules),
     }),
     close: () => pool.close(),
   };

@@ -24,7 +24,7 @@ const AHEAD_MIN_QUEUED = 3;
 
 export class DecodePool {
   private readonly pool: WorkerPool<TaskBody, unknown>;
-  private readonly mainState: RunnerState = { alerted: new Set() };
+  private readonly mainState: RunnerState = { collect: { ips: new Set(), tests: null } };
 
   /** `size` threads in all: the main thread and size - 1 workers. */
   constructor(size: number) {
