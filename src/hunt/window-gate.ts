@@ -146,6 +146,25 @@ export function plainQuadAt(buf: Buffer, at: number, from: number, to: number): 
   return value | 0;
 }
 
+/**
+ * The alerted IPv4 addresses by number, for the plain dotted quads read from
+ * the bytes: made once per set of alerted IPs, not for each file and piece (a
+ * folder of hundreds of files and thousands of alerted IPs spent ~0.4 s here).
+ */
+const quadMaps = new WeakMap<ReadonlySet<string>, Map<number, string>>();
+function quadsOf(alerted: ReadonlySet<string>): Map<number, string> {
+  let quads = quadMaps.get(alerted);
+  if (!quads) {
+    quads = new Map();
+    for (const ip of alerted) {
+      const n = ipv4Number(ip);
+      if (n !== null) quads.set(n | 0, ip);
+    }
+    quadMaps.set(alerted, quads);
+  }
+  return quads;
+}
+
 /** Sentinel: the record cannot be judged from its bytes (parse it). */
 const UNREADABLE = null;
 /** Sentinel: an address read exactly from the bytes that is not an alerted one. */
@@ -153,26 +172,27 @@ const NOT_ALERTED = '';
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
+/** The gates of one file: for JSON records, and (made once the header is read) for CSV rows. */
+export interface WindowGates {
+  json: RecordGate;
+  csv: (header: readonly string[]) => RecordGate | null;
+}
+
 /**
- * The gate for the fast framing (fast-frames.ts): true to parse the record.
+ * The gates for the fast framing (fast-frames.ts): true to parse the record.
  * `alerted` are the IPs the kernel looks for; `wants` says whether an event of
  * that IP at that time can matter (within a window of one of its alerts). It
  * configures the kernel's keys (findKeys): one gate per kernel at a time.
  */
 export function windowGate(
   kernel: ScanKernel, alerted: ReadonlySet<string>, wants: (ip: string, atMs: number) => boolean, ctx: DecodeContext,
-): RecordGate {
+): WindowGates {
   kernel.configureKeys(GATE_KEYS);
   const zonelessOffset = ctx.zone === undefined ? ctx.defaultOffsetMinutes : null;
   const timeOpts = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference, ...(ctx.zone !== undefined ? { zone: ctx.zone } : {}) };
   // The spellings of addresses, read again and again from busy records: canonicalized once.
   const spelled = new Map<string, string | null>();
-  // The alerted IPv4 addresses by number, for the plain dotted quads read from the bytes.
-  const quads = new Map<number, string>();
-  for (const ip of alerted) {
-    const n = ipv4Number(ip);
-    if (n !== null) quads.set(n | 0, ip);
-  }
+  const quads = quadsOf(alerted);
   const ips: string[] = [];
   const times: number[] = [];
 
@@ -207,17 +227,26 @@ export function windowGate(
     return ip;
   };
 
-  /** The value of the key whose closing quote is at `close`: a time (ms), 'skip' (null, empty, not a key), or null (unreadable). */
-  const valueAfter = (buf: Buffer, close: number, to: number): number | 'skip' | null => {
+  /**
+   * The value of the key whose closing quote is at `close`: a time (ms), 'skip'
+   * (null, empty, not a key), or null (unreadable). `doubled`: the record is a
+   * JSON text in a quoted CSV cell, each of its quotes written twice
+   * (`""CreationTime"":""2026-03-02T10:00:00""`); `close` is the first of the pair.
+   */
+  const valueAfter = (buf: Buffer, close: number, to: number, doubled: boolean): number | 'skip' | null => {
     let i = close + 1;
+    if (doubled) {
+      if (buf[i] !== 0x22) return 'skip'; // not a key of the cell's JSON
+      i++;
+    }
     while (i < to && isSpace(buf[i]!)) i++;
     if (buf[i] !== 0x3a) return 'skip'; // a value, not a key
     i++;
     while (i < to && isSpace(buf[i]!)) i++;
     const c = buf[i];
     if (c === 0x6e /* n */) return buf.toString('latin1', i, i + 4) === 'null' ? 'skip' : UNREADABLE;
-    if (c !== 0x22) return UNREADABLE; // a number, an object
-    const start = i + 1;
+    if (c !== 0x22 || (doubled && buf[i + 1] !== 0x22)) return UNREADABLE; // a number, an object
+    const start = i + (doubled ? 2 : 1);
     let j = start;
     while (j < to && j - start <= 64) {
       const b = buf[j]!;
@@ -225,23 +254,28 @@ export function windowGate(
       if (b === 0x5c || b >= 0x80) return UNREADABLE;
       j++;
     }
-    if (buf[j] !== 0x22) return UNREADABLE;
-    const fast = fastIsoMs(buf, start, j, zonelessOffset);
+    if (buf[j] !== 0x22 || (doubled && buf[j + 1] !== 0x22)) return UNREADABLE;
+    return timeIn(buf, start, j);
+  };
+
+  /** The time written in buf[start, end) (ms), 'skip' when blank, or null (unreadable). */
+  const timeIn = (buf: Buffer, start: number, end: number): number | 'skip' | null => {
+    const fast = fastIsoMs(buf, start, end, zonelessOffset);
     if (fast !== null) return fast;
-    const value = buf.toString('latin1', start, j).trim();
+    const value = buf.toString('latin1', start, end).trim();
     if (value === '') return 'skip';
     return PLAIN_ISO.test(value) ? (parseTime(value, timeOpts)?.ms ?? UNREADABLE) : UNREADABLE;
   };
 
   /**
    * The times of the record's time fields (ms), or null when one cannot be read
-   * exactly. None (an empty list) when the record has no time field of any
+   * exactly (`doubled`: in a Purview row's AuditData cell, see valueAfter). None (an empty list) when the record has no time field of any
    * identity decoder: it cannot be a sign-in or mail access (each decoder
    * rejects a record without its time), as the network records of an alert
    * source are not — unless a backslash could hide one (an escaped key, or a
    * record nested as a JSON string, `"AuditData":"{\"CreationTime\":…}"`).
    */
-  const timesOf = (buf: Buffer, from: number, to: number): number[] | null => {
+  const timesOf = (buf: Buffer, from: number, to: number, doubled = false): number[] | null => {
     times.length = 0;
     const n = kernel.findKeys(from, to);
     if (n >= KEY_CAP) return UNREADABLE;
@@ -249,11 +283,13 @@ export function windowGate(
       const id = kernel.keyId(i);
       if (id >= TIME_KEYS.length) return UNREADABLE; // an escape, or a Log Analytics shape
       const at = kernel.keyAt(i);
-      const v = valueAfter(buf, at + TIME_KEYS[id]!.length - 1, to);
+      const v = valueAfter(buf, at + TIME_KEYS[id]!.length - 1, to, doubled);
       if (v === UNREADABLE) return UNREADABLE;
       if (v !== 'skip') times.push(v);
     }
-    if (times.length > 0) return times;
+    // (A Purview row's time is its AuditData's own CreationTime, escaped only by a "\u" found
+    // above, or its CreationDate cell, which the caller adds: a record nested deeper is not read.)
+    if (times.length > 0 || doubled) return times;
     return buf.subarray(from, to).includes(0x5c) ? UNREADABLE : times;
   };
 
@@ -265,22 +301,112 @@ export function windowGate(
     return false;
   };
 
-  return (buf, from, to, hits, first, last) => {
+  /** The alerted IPs the hits name (into `ips`): false when one cannot be read exactly. */
+  const addressesOf = (buf: Buffer, from: number, to: number, hits: Uint32Array, first: number, last: number): boolean => {
     ips.length = 0;
     for (let i = first; i < last; i++) {
       const at = hits[i]!;
-      if (buf[at] === 0x22) return true; // a network-alert marker: parsed as ever
+      if (buf[at] === 0x22) return false; // a network-alert marker: parsed as ever
       const ip = addressAt(buf, at, from, to);
-      if (ip === UNREADABLE) return true;
+      if (ip === UNREADABLE) return false;
       if (ip !== NOT_ALERTED && !ips.includes(ip)) ips.push(ip);
     }
+    return true;
+  };
+
+  const wanted = (ts: readonly number[]): boolean => {
+    for (const ip of ips) for (const t of ts) if (wants(ip, t)) return true;
+    return false;
+  };
+
+  const json: RecordGate = (buf, from, to, hits, first, last) => {
+    if (!addressesOf(buf, from, to, hits, first, last)) return true;
     // Every hit was another address than an alerted one: the record names none (as a record
     // without hits), unless an escape could spell one where the bytes do not.
     if (ips.length === 0) return escapes(from, to);
     const ts = timesOf(buf, from, to);
     if (ts === UNREADABLE) return true;
     // (No time field: not a qualifying event, whatever it names.)
-    for (const ip of ips) for (const t of ts) if (wants(ip, t)) return true;
-    return false;
+    return wanted(ts);
   };
+
+  /**
+   * The gate for the rows of a Purview audit export (a header of Purview's
+   * columns only, CreationDate and AuditData among them: rows only the
+   * m365-audit decoder reads), or null for any other CSV (its rows are parsed
+   * as before). Such a row's time is its AuditData's CreationTime, else its
+   * CreationDate column: the gate takes every CreationTime (and other time key)
+   * in the row and the CreationDate cell, and lets the row go unparsed only when
+   * none of them is within a window of an alert of an IP it names.
+   */
+  const csv = (header: readonly string[]): RecordGate | null => {
+    if (new Set(header).size !== header.length || !header.every((h) => PURVIEW_COLUMNS.has(h))) return null;
+    const dateColumn = header.indexOf('CreationDate');
+    if (dateColumn < 0 || !header.includes('AuditData')) return null;
+    return (buf, from, to, hits, first, last) => {
+      if (!addressesOf(buf, from, to, hits, first, last)) return true;
+      if (ips.length === 0) return escapes(from, to);
+      const ts = timesOf(buf, from, to, true);
+      if (ts === UNREADABLE) return true;
+      const cell = cellAt(buf, from, to, dateColumn);
+      if (cell === null) return true;
+      const date = timeIn(buf, cell.start, cell.end);
+      if (date === UNREADABLE) return true;
+      if (date !== 'skip') ts.push(date);
+      return wanted(ts);
+    };
+  };
+
+  return { json, csv };
+}
+
+/**
+ * The columns of Purview's audit log exports (old: CreationDate, UserIds,
+ * Operations, AuditData; new: RecordId, CreationDate, RecordType, Operation,
+ * UserId, AuditData, and the admin-unit columns). A CSV with only these can be
+ * read by no decoder but m365-audit (entra-signin needs a category column, the
+ * portal export its own, ECS a JSON object).
+ */
+const PURVIEW_COLUMNS: ReadonlySet<string> = new Set([
+  'RecordId', 'CreationDate', 'RecordType', 'Operation', 'Operations', 'UserId', 'UserIds', 'AuditData',
+  'AssociatedAdminUnits', 'AssociatedAdminUnitsNames',
+]);
+
+/**
+ * Where the text of cell `column` of the CSV row buf[from, to) is (inside its
+ * quotes, when quoted), or null when it is not there or holds a doubled quote.
+ */
+export function cellAt(buf: Buffer, from: number, to: number, column: number): { start: number; end: number } | null {
+  let p = from;
+  for (let c = 0; ; c++) {
+    if (p > to) return null;
+    let start = p;
+    let end: number;
+    let next: number;
+    let doubled = false;
+    if (buf[p] === 0x22) {
+      start = p + 1;
+      let q = start;
+      for (;;) {
+        q = buf.indexOf(0x22, q);
+        if (q < 0 || q >= to) return null;
+        if (buf[q + 1] === 0x22 && q + 1 < to) {
+          doubled = true;
+          q += 2;
+          continue;
+        }
+        break;
+      }
+      end = q;
+      next = q + 1;
+      if (next < to && buf[next] !== 0x2c) return null;
+    } else {
+      const comma = buf.indexOf(0x2c, p);
+      end = comma < 0 || comma >= to ? to : comma;
+      next = end;
+    }
+    if (c === column) return doubled ? null : { start, end };
+    if (next >= to) return null;
+    p = next + 1;
+  }
 }

@@ -53,11 +53,18 @@ export interface FastFramingOptions {
   /** With `range`: how many lines started in it (called once, at its end). */
   onLines?: (lines: number) => void;
   /**
-   * Asked about each JSON record with a hit (not the sampled or damaged ones):
-   * false counts it unparsed (onSkip) instead of framing it. hunt's window gate
+   * Asked about each JSON record with a hit (not the sampled or damaged ones),
+   * and (`csv`, made from the header) each CSV row with a hit: false counts it
+   * unparsed (onSkip) instead of framing it. hunt's window gate
    * (hunt/window-gate.ts) lets go the records of alerted IPs far from their alerts.
    */
-  gate?: RecordGate;
+  gate?: RecordGates;
+}
+
+/** RecordGate for JSON records, and for the rows of a CSV with this header (null: none, parse them). */
+export interface RecordGates {
+  json: RecordGate;
+  csv?: (header: readonly string[]) => RecordGate | null;
 }
 
 /**
@@ -306,7 +313,7 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
           let last = e - 1;
           while (last > s && isSpace(buf[last]!)) last--;
           const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[last] !== 0x7d);
-          if (ordinal < o.sample || damaged || (hits.any(pos, nl) && hits.passes(o.gate, buf, nl, s, last + 1))) {
+          if (ordinal < o.sample || damaged || (hits.any(pos, nl) && hits.passes(o.gate?.json, buf, nl, s, last + 1))) {
             const line = buf.toString('utf8', pos, e);
             if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
             frameLine(line, { source: display, line: lineNo }, batch);
@@ -426,7 +433,7 @@ function takeElements(
           batch.push(tooLarge({ source: display, line, index: cur.index }, 'array element', o.maxRecordBytes));
         } else {
           const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
-          if (cur.index < o.sample || damaged || (hits.any(s, e) && hits.passes(o.gate, buf, e, s, e))) frameElement(buf.toString('utf8', s, e), { source: display, line, index: cur.index }, batch);
+          if (cur.index < o.sample || damaged || (hits.any(s, e) && hits.passes(o.gate?.json, buf, e, s, e))) frameElement(buf.toString('utf8', s, e), { source: display, line, index: cur.index }, batch);
           else skipped++;
         }
         cur.index++;
@@ -577,6 +584,7 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
   let rowFrom = offset;
   let rowLine = 1;
   let header: string[] | null = null;
+  let rowGate: RecordGate | undefined;
   let ordinal = 0;
   let dropping = false;
   let skipped = 0;
@@ -619,8 +627,9 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
           batch.push(tooLarge(origin(), 'CSV row', o.maxRecordBytes));
         } else if (header === null) {
           header = (parseCsvSync(buf.toString('utf8', rowFrom, e)) as string[][])[0]?.map((h) => h.trim()) ?? [];
+          rowGate = o.gate?.csv?.(header) ?? undefined;
         } else {
-          if (ordinal < o.sample || o.csvParseAll?.() || (o.csvHits && hits.any(rowFrom, e))) {
+          if (ordinal < o.sample || o.csvParseAll?.() || (o.csvHits && hits.any(rowFrom, e) && hits.passes(rowGate, buf, e, rowFrom, e))) {
             const text = buf.toString('utf8', rowFrom, e);
             pending.push({ text, origin: origin() });
             pendingChars += text.length;
