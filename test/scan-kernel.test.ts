@@ -144,7 +144,16 @@ test('a quad whose first number is the tail of a longer one is still tried', () 
 
 // JSON text with everything a splitter must not mistake for structure.
 const tricky = fc.stringMatching(/^[a-z,{}[\]:" \\\n]{0,12}$/);
-const record = fc.dictionary(fc.stringMatching(/^[a-zA-Z_]{1,8}$/), fc.oneof(tricky, fc.integer(), fc.array(tricky, { maxLength: 3 }), fc.constant(null)), { maxKeys: 6 });
+// Nested objects and arrays, and long strings, so that whole 64-byte blocks lie deep inside a record.
+const key = fc.stringMatching(/^[a-zA-Z_]{1,8}$/);
+const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: 3 },
+    tricky, fc.integer(), fc.constant(null), fc.stringMatching(/^[a-z,{}[\]:" \\]{40,100}$/),
+    fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+  ),
+}));
+const record = fc.dictionary(key, value, { maxKeys: 6 });
 
 function separatorsOf(text: string, target: number, csv: boolean, step: number): Array<[number, number]> {
   const n = load(text);

@@ -524,6 +524,14 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
       const opens = bits4(i8x16.eq(f0, os), i8x16.eq(f1, os), i8x16.eq(f2, os), i8x16.eq(f3, os)) & outside;
       const closes = bits4(i8x16.eq(f0, cs), i8x16.eq(f1, cs), i8x16.eq(f2, cs), i8x16.eq(f3, cs)) & outside;
       const commas = bits4(i8x16.eq(v0, ms), i8x16.eq(v1, ms), i8x16.eq(v2, ms), i8x16.eq(v3, ms)) & outside;
+      // Deep inside a record the whole block long (it does not close enough brackets to
+      // come back to the target depth): nothing to find, only the depth to carry on.
+      const closing = <i32>popcnt(closes);
+      if (depth - closing > target) {
+        depth += <i32>popcnt(opens) - closing;
+        line += <u32>popcnt(nl & valid);
+        continue;
+      }
       // Only brackets change the depth, so only they are stepped through one by one;
       // commas are looked at only in the stretches at the target depth (most commas
       // are inside the records, deeper, and cost nothing).
