@@ -21,7 +21,8 @@ const rowOf = (i: number): QualifyingRow => ({
   category: i % 6 === 0 ? undefined : 'SignInLogs',
   action: 'Sign-in activity',
   dataset: i % 3 === 0 ? 'o365.audit' : 'azure.signinlogs',
-  id: i % 10 === 0 ? undefined : `id-${i}`,
+  // Most GUIDs (kept as words, spelled again), some other text, some none.
+  id: i % 10 === 0 ? undefined : i % 3 === 0 ? `id-${i}` : `${i.toString(16).padStart(8, '0')}-0000-4000-8${(i % 4096).toString(16).padStart(3, '0')}-${(i * 7919).toString(16).padStart(12, '0')}`,
   detail: i % 8 === 0 ? undefined : { app_id: `a${i % 5}`, risk: { state: i % 2 ? 'none' : 'atRisk' } },
 });
 

@@ -83,13 +83,6 @@ function withoutRules(a: AlertEntry): NetworkAlertEvidence {
 
 export class Correlator {
   private readonly byIp = new Map<string, IpState>();
-  /**
-   * Qualifying events by record id, so a redelivered record counts once: one
-   * map for every IP and role (a row says its own), for a map per IP costs
-   * more than its rows when most IPs have a few. Several rows share an id
-   * only when different IPs or roles use it.
-   */
-  private readonly byRecordId = new Map<string, number | number[]>();
   /** Every qualifying event kept (and some dropped since: their rows stay, in no IP's list). */
   private readonly table = new QualifyingTable();
   private sealed = false;
@@ -195,7 +188,7 @@ export class Correlator {
       return;
     }
     const row = this.table.add(this.rowOf(decoded, ip, qrole, order, index));
-    if (id !== undefined) this.rememberId(id, row);
+    this.table.ids.index(row);
     this.stats.qualifyingEvents++;
     st.events.push(row);
   }
@@ -247,7 +240,7 @@ export class Correlator {
         continue;
       }
       const row = this.table.addPacked(pack, i, order, numbers);
-      if (id !== undefined) this.rememberId(id, row);
+      this.table.ids.index(row);
       this.stats.qualifyingEvents++;
       st.events.push(row);
     }
@@ -328,31 +321,18 @@ export class Correlator {
     };
   }
 
-  /** The row of this IP and role with this record id, if any. */
+  /**
+   * The row of this IP and role with this record id, if any: one index of ids
+   * for every IP and role (a row says its own), for an index per IP costs more
+   * than its rows when most IPs have a few. Several rows share an id only when
+   * different IPs or roles use it.
+   */
   private rowWithId(id: string, ip: string, role: QualifyingRole): number | undefined {
-    const had = this.byRecordId.get(id);
-    if (had === undefined) return undefined;
-    if (!Array.isArray(had)) return this.table.is(had, ip, role) ? had : undefined;
-    return had.find((r) => this.table.is(r, ip, role));
-  }
-
-  private rememberId(id: string, row: number): void {
-    const had = this.byRecordId.get(id);
-    if (had === undefined) this.byRecordId.set(id, row);
-    else if (Array.isArray(had)) had.push(row);
-    else this.byRecordId.set(id, [had, row]);
+    return this.table.ids.find(id, (r) => this.table.is(r, ip, role));
   }
 
   private forgetId(row: number): void {
-    const id = this.table.idOf(row);
-    if (id === undefined) return;
-    const had = this.byRecordId.get(id);
-    if (had === row) this.byRecordId.delete(id);
-    else if (Array.isArray(had)) {
-      const rest = had.filter((r) => r !== row);
-      if (rest.length === 0) this.byRecordId.delete(id);
-      else this.byRecordId.set(id, rest.length === 1 ? rest[0]! : rest);
-    }
+    this.table.ids.unindex(row);
   }
 
   /**
@@ -371,15 +351,7 @@ export class Correlator {
       st.events = [];
       delete st.qualifyingDuplicates;
     }
-    for (const [id, had] of this.byRecordId) {
-      if (!Array.isArray(had)) {
-        if (ips.has(this.table.ipOf(had))) this.byRecordId.delete(id);
-        continue;
-      }
-      const rest = had.filter((r) => !ips.has(this.table.ipOf(r)));
-      if (rest.length === 0) this.byRecordId.delete(id);
-      else if (rest.length < had.length) this.byRecordId.set(id, rest.length === 1 ? rest[0]! : rest);
-    }
+    this.table.ids.unindexWhere((r) => ips.has(this.table.ipOf(r)));
   }
 
   /** Number of IPs with state: the correlator's memory is proportional to this. */

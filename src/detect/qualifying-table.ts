@@ -9,6 +9,7 @@
 // of hundreds of thousands of objects.
 import type { EventDetail } from '../model/event.js';
 import { COLUMN, NO_TEXT, TEXT_COLUMNS, type QualifyingPack } from './qualifying-pack.js';
+import { RecordIds } from './record-ids.js';
 import type { QualifyingRole } from './rule.js';
 
 /** No value (a string or detail the event did not have). */
@@ -110,8 +111,8 @@ export class QualifyingTable {
     user: new Int32Array(0), app: new Int32Array(0), client: new Int32Array(0), userAgent: new Int32Array(0),
     category: new Int32Array(0), action: new Int32Array(0), dataset: new Int32Array(0),
   };
-  /** Record ids are mostly distinct (GUIDs): kept as they are, not through `strings`. */
-  private readonly ids: Array<string | undefined> = [];
+  /** Record ids are mostly distinct (GUIDs): not through `strings`, and indexed (record-ids.ts). */
+  readonly ids = new RecordIds();
   private readonly strings = new Values<string>((s) => s);
   private readonly details = new Values<EventDetail>((d) => JSON.stringify(d));
 
@@ -124,7 +125,6 @@ export class QualifyingTable {
   add(row: QualifyingRow): number {
     if (this.size === this.capacity) this.grow();
     const r = this.size++;
-    this.ids.push(undefined);
     this.set(r, row);
     return r;
   }
@@ -140,7 +140,7 @@ export class QualifyingTable {
     this.ips[r] = this.strings.idOf(row.ip);
     this.detail[r] = this.details.idOf(row.detail);
     for (const c of TEXT) this.text[c][r] = this.strings.idOf(row[c]);
-    this.ids[r] = row.id;
+    this.ids.set(r, row.id);
   }
 
   /**
@@ -150,7 +150,6 @@ export class QualifyingTable {
   addPacked(p: QualifyingPack, i: number, order: number | undefined, numbers: PackNumbers): number {
     if (this.size === this.capacity) this.grow();
     const r = this.size++;
-    this.ids.push(undefined);
     this.setPacked(r, p, i, order, numbers);
     return r;
   }
@@ -167,7 +166,7 @@ export class QualifyingTable {
     this.ips[r] = numbers.string(p.text[at + COLUMN.ip]!);
     this.detail[r] = numbers.detail(p.text[at + COLUMN.detail]!);
     for (const c of TEXT) this.text[c][r] = numbers.string(p.text[at + COLUMN[c]]!);
-    this.ids[r] = p.ids[i] ?? undefined;
+    this.ids.set(r, p.ids[i] ?? undefined);
   }
 
   /**
@@ -212,6 +211,7 @@ export class QualifyingTable {
     this.ips = to(this.ips, (k) => new Int32Array(k));
     this.detail = to(this.detail, (k) => new Int32Array(k));
     for (const c of TEXT) this.text[c] = to(this.text[c], (k) => new Int32Array(k));
+    this.ids.grow(n);
     this.capacity = n;
   }
 
@@ -225,7 +225,7 @@ export class QualifyingTable {
   rulesOf(r: number): number { return this.rules[r]!; }
   roleOf(r: number): QualifyingRole { return this.roles[r] === 0 ? 'signin' : 'mail_access'; }
   ipOf(r: number): string { return this.strings.at(this.ips[r]!)!; }
-  idOf(r: number): string | undefined { return this.ids[r]; }
+  idOf(r: number): string | undefined { return this.ids.get(r); }
   detailOf(r: number): EventDetail | undefined { return this.details.at(this.detail[r]!); }
   textOf(r: number, c: TextColumn): string | undefined { return this.strings.at(this.text[c][r]!); }
   /** Is row `r` of this IP and role? (Without making the IP's string.) */
