@@ -451,9 +451,16 @@ export class Correlator {
         const end = addMs(a.at, w);
         const users = new Set<string>();
         let count = 0;
-        // Binary search would do; events per alerted IP are few, and clarity wins here.
-        for (const e of events) {
-          if (compareInstants(e.at, a.at) < 0) continue;
+        // From the first event at or after the alert (a busy address has thousands of events and alerts).
+        let lo = 0;
+        let hi = events.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (compareInstants(events[mid]!.at, a.at) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let i = lo; i < events.length; i++) {
+          const e = events[i]!;
           if (compareInstants(e.at, end) > 0) break;
           count++;
           users.add((t.textOf(e.r, 'user') ?? '').toLowerCase());
@@ -559,15 +566,18 @@ function byText(a: string | undefined, b: string | undefined): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The earliest live alert with tA in [t - window, t], or null. */
+/** The earliest live alert (sorted by time) with tA in [t - window, t], or null. */
 function firstLiveAlertFor(live: NetworkAlertEvidence[], t: Instant, w: number): NetworkAlertEvidence | null {
   const from = addMs(t, -w);
-  for (const a of live) {
-    if (compareInstants(a.at, from) < 0) continue;
-    if (compareInstants(a.at, t) > 0) return null;
-    return a;
+  let lo = 0;
+  let hi = live.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareInstants(live[mid]!.at, from) < 0) lo = mid + 1;
+    else hi = mid;
   }
-  return null;
+  const a = live[lo];
+  return a !== undefined && compareInstants(a.at, t) <= 0 ? a : null;
 }
 
 function episodeId(rule: string, ip: string, anchor: Instant): string {
