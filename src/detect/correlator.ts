@@ -16,7 +16,7 @@ import type { CorrelatorConfig } from './config.js';
 import type { DetectionRule, QualifyingRole } from './rule.js';
 import type { Episode, NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
 import { QualifyingTable, type QualifyingRow } from './qualifying-table.js';
-import { COLUMN, TEXT_COLUMNS, type QualifyingPack, type QualifyingTest } from './qualifying-pack.js';
+import { COLUMN, TEXT_COLUMNS, type QualifyingPack } from './qualifying-pack.js';
 
 export type { Episode, NetworkAlertEvidence, QualifyingEvidence };
 
@@ -164,6 +164,28 @@ export class Correlator {
       this.stats.failedEvents++;
       return;
     }
+    // The literal, not the event's own copy of the word (one per event handed over from a worker).
+    const qrole: QualifyingRole = role === 'signin' ? 'signin' : 'mail_access';
+    this.keep(ip, qrole, decoded.at.ms, ev.event.id, order, index, (over) => {
+      const row = this.rowOf(decoded, ip, qrole, order, index);
+      if (over === undefined) return this.table.add(row);
+      this.table.set(over, row);
+      return over;
+    });
+  }
+
+  /**
+   * What add and addPack do with a successful sign-in or mail access: find its
+   * IP's state (none for an IP without alerts once sealed), drop it outside
+   * every window of the IP's alerts (it cannot change an alert), and count a
+   * redelivered record once — the copy earlier in the input stands, whichever
+   * came first. `write` writes the event over a row (a later copy's), or as a
+   * new row when given none, and says which.
+   */
+  private keep(
+    ip: string, qrole: QualifyingRole, ms: number, id: string | undefined, order: number | undefined, index: number,
+    write: (over?: number) => number,
+  ): void {
     let st = this.byIp.get(ip);
     if (!st) {
       if (this.sealed) {
@@ -172,22 +194,17 @@ export class Correlator {
       }
       st = this.state(ip);
     }
-    // Outside every window of its IP's alerts an event cannot change an alert: not kept.
-    if (st.alertMs && !withinAWindow(st.alertMs, decoded.at.ms, this.windowMs)) return;
-    // The literal, not the event's own copy of the word (one per event handed over from a worker).
-    const qrole: QualifyingRole = role === 'signin' ? 'signin' : 'mail_access';
-    const id = ev.event.id;
+    if (st.alertMs && !withinAWindow(st.alertMs, ms, this.windowMs)) return;
     const had = id === undefined ? undefined : this.rowWithId(id, ip, qrole);
     if (had !== undefined) {
       this.stats.duplicateRecords++;
       st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
-      // The copy earlier in the input stands, whichever came first.
       const hadOrder = this.table.orderOf(had);
       const earlier = order !== undefined && hadOrder !== undefined && (order < hadOrder || (order === hadOrder && index < this.table.indexOf(had)));
-      if (earlier) this.table.set(had, this.rowOf(decoded, ip, qrole, order, index));
+      if (earlier) write(had);
       return;
     }
-    const row = this.table.add(this.rowOf(decoded, ip, qrole, order, index));
+    const row = write();
     this.table.ids.index(row);
     this.stats.qualifyingEvents++;
     st.events.push(row);
@@ -219,37 +236,14 @@ export class Correlator {
       const qrole: QualifyingRole = pack.role[i] === 0 ? 'signin' : 'mail_access';
       if (!this.qualifyingRoles.has(qrole)) continue;
       // (Packs hold successful events with an IP only.)
-      let st = this.byIp.get(ip);
-      if (!st) {
-        if (this.sealed) {
-          this.stats.unalertedEvents++;
-          continue;
-        }
-        st = this.state(ip);
-      }
-      if (st.alertMs && !withinAWindow(st.alertMs, pack.ms[i]!, this.windowMs)) continue;
-      numbers ??= this.table.packNumbers(pack);
-      const id = pack.ids[i] ?? undefined;
-      const had = id === undefined ? undefined : this.rowWithId(id, ip, qrole);
-      if (had !== undefined) {
-        this.stats.duplicateRecords++;
-        st.qualifyingDuplicates = (st.qualifyingDuplicates ?? 0) + 1;
-        const hadOrder = this.table.orderOf(had);
-        const earlier = order !== undefined && hadOrder !== undefined && (order < hadOrder || (order === hadOrder && i < this.table.indexOf(had)));
-        if (earlier) this.table.setPacked(had, pack, i, order, numbers);
-        continue;
-      }
-      const row = this.table.addPacked(pack, i, order, numbers);
-      this.table.ids.index(row);
-      this.stats.qualifyingEvents++;
-      st.events.push(row);
+      this.keep(ip, qrole, pack.ms[i]!, pack.ids[i] ?? undefined, order, i, (over) => {
+        numbers ??= this.table.packNumbers(pack);
+        if (over === undefined) return this.table.addPacked(pack, i, order, numbers);
+        this.table.setPacked(over, pack, i, order, numbers);
+        return over;
+      });
     }
     return taken;
-  }
-
-  /** The rules' qualifying tests, in the order of their bits: what a pack's maker runs (PackBuilder). */
-  qualifyingTests(): QualifyingTest[] {
-    return this.rules.map((r) => ({ role: r.qualifying.role, test: r.qualifying.test }));
   }
 
   /**
