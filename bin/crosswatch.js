@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // Entry point installed as `crosswatch`. The TypeScript sources are compiled to dist/
 // and bundled into dist/bundle/ (scripts/bundle.mjs: fewer files to load at start-up)
-// by the package's `prepare` script, which `npm ci` runs.
+// by the package's `prepare` script (scripts/prepare.mjs: only when dist/ is older than
+// its sources), which `npm ci` runs.
 // A small young generation keeps a long hunt's memory flat: what it allocates
 // (records it parsed) dies young. 8 MB semi-spaces, not V8's 16: at 1M records
 // peak RSS 137 MB instead of ~150; not 4, with which the events of many alerted
