@@ -13,10 +13,10 @@ import { specialPurpose } from '../model/ip.js';
 import type { Instant } from '../model/time.js';
 import { addMs, compareInstants } from '../model/time.js';
 import type { CorrelatorConfig } from './config.js';
-import type { DetectionRule, QualifyingRole } from './rule.js';
+import type { DetectionRule, QualifyingRole, QualifyingTest } from './rule.js';
 import type { Episode, NetworkAlertEvidence, QualifyingEvidence } from './episode.js';
 import { QualifyingTable, type QualifyingRow } from './qualifying-table.js';
-import { COLUMN, TEXT_COLUMNS, type QualifyingPack } from './qualifying-pack.js';
+import { COLUMN, qualifyingBits, ROW_TEXT, TEXT_COLUMNS, type QualifyingPack } from './qualifying-pack.js';
 
 export type { Episode, NetworkAlertEvidence, QualifyingEvidence };
 
@@ -101,6 +101,8 @@ export class Correlator {
 
   /** The roles some rule's qualifying events have: events of other roles are not kept. */
   private readonly qualifyingRoles: ReadonlySet<Role>;
+  /** The rules' qualifying tests, in the order of their bits. */
+  private readonly qualifyingTests: readonly QualifyingTest[];
   /** The longest of the rules' windows: how far after an alert its IP's events are kept. */
   readonly windowMs: number;
 
@@ -108,6 +110,7 @@ export class Correlator {
   constructor(private readonly config: CorrelatorConfig, private readonly rules: readonly DetectionRule[]) {
     if (rules.length > MAX_RULES) throw new Error(`the correlator runs at most ${MAX_RULES} rules (got ${rules.length})`);
     this.qualifyingRoles = new Set(rules.map((r) => r.qualifying.role));
+    this.qualifyingTests = rules.map((r) => r.qualifying);
     this.windowMs = rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
   }
 
@@ -298,15 +301,15 @@ export class Correlator {
     return {
       ip,
       role,
-      rules: this.bits((r) => r.qualifying.role === role && r.qualifying.test(ev)),
+      rules: qualifyingBits(this.qualifyingTests, role, ev),
       ms: decoded.at.ms,
       ns: decoded.at.ns,
-      user: ev.user?.name ?? ev.user?.email,
-      app: ev.client?.app,
-      client: ev.client?.client_app,
-      userAgent: ev.user_agent?.original,
-      category: ev.crosswatch.category,
-      action: ev.event.action,
+      user: ROW_TEXT.user(ev),
+      app: ROW_TEXT.app(ev),
+      client: ROW_TEXT.client(ev),
+      userAgent: ROW_TEXT.userAgent(ev),
+      category: ROW_TEXT.category(ev),
+      action: ROW_TEXT.action(ev),
       dataset: ev.event.dataset,
       id: ev.event.id,
       detail: eventDetail(ev),

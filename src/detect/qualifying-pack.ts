@@ -7,10 +7,9 @@
 // a fifth of the sign-ins from alerted IPs, ~2 s of CPU, most of it on the main
 // thread, which also runs the correlator. A pack is a few typed arrays and one
 // list of distinct strings, made where the event was decoded.
-import type { DecodedEvent } from '../model/event.js';
+import type { DecodedEvent, NormalizedEvent } from '../model/event.js';
 import { eventDetail } from '../model/event.js';
-import type { EventTest } from './logsource.js';
-import type { QualifyingRole } from './rule.js';
+import type { QualifyingRole, QualifyingTest } from './rule.js';
 
 /** The text columns of a pack row, in this order (stride TEXT_COLUMNS.length in `text`). */
 export const TEXT_COLUMNS = ['ip', 'user', 'app', 'client', 'userAgent', 'category', 'action', 'dataset', 'detail'] as const;
@@ -21,11 +20,28 @@ export const COLUMN: { readonly [K in PackTextColumn]: number } = Object.fromEnt
 /** No value in a text column. */
 export const NO_TEXT = -1;
 
-/** A rule's qualifying test, in the correlator's order of rules (bit i of a row's `rules`). */
-export interface QualifyingTest {
-  role: QualifyingRole;
-  test: EventTest;
+/** Bit i set when test i is of the event's role and holds for it. */
+export function qualifyingBits(tests: readonly QualifyingTest[], role: QualifyingRole, ev: NormalizedEvent): number {
+  let bits = 0;
+  for (let i = 0; i < tests.length; i++) if (tests[i]!.role === role && tests[i]!.test(ev)) bits |= 1 << i;
+  return bits;
 }
+
+/**
+ * What a row keeps of an event in the text columns besides its IP and detail:
+ * the correlator's rows (Correlator.rowOf) and a pack's are both read through
+ * this, so a row is the same whichever way its event came.
+ */
+export const ROW_TEXT = {
+  user: (ev: NormalizedEvent) => ev.user?.name ?? ev.user?.email,
+  app: (ev: NormalizedEvent) => ev.client?.app,
+  client: (ev: NormalizedEvent) => ev.client?.client_app,
+  userAgent: (ev: NormalizedEvent) => ev.user_agent?.original,
+  category: (ev: NormalizedEvent) => ev.crosswatch.category,
+  action: (ev: NormalizedEvent) => ev.event.action,
+  dataset: (ev: NormalizedEvent): string | undefined => ev.event.dataset,
+} as const;
+const ROW_TEXT_COLUMNS = Object.keys(ROW_TEXT) as Array<keyof typeof ROW_TEXT>;
 
 export interface QualifyingPack {
   /** Rows. */
@@ -91,21 +107,11 @@ export class PackBuilder {
     this.ms[r] = slim.at.ms;
     this.ns[r] = slim.at.ns;
     this.role[r] = role === 'signin' ? 0 : 1;
-    let bits = 0;
-    const tests = this.tests!;
-    for (let i = 0; i < tests.length; i++) if (tests[i]!.role === role && tests[i]!.test(ev)) bits |= 1 << i;
-    this.rules[r] = bits;
-    // What Correlator.rowOf keeps of an event, column by column.
+    this.rules[r] = qualifyingBits(this.tests!, role, ev);
     const detail = eventDetail(ev);
     const at = r * STRIDE;
     this.text[at + COLUMN.ip] = this.number(ev.source?.ip);
-    this.text[at + COLUMN.user] = this.number(ev.user?.name ?? ev.user?.email);
-    this.text[at + COLUMN.app] = this.number(ev.client?.app);
-    this.text[at + COLUMN.client] = this.number(ev.client?.client_app);
-    this.text[at + COLUMN.userAgent] = this.number(ev.user_agent?.original);
-    this.text[at + COLUMN.category] = this.number(ev.crosswatch.category);
-    this.text[at + COLUMN.action] = this.number(ev.event.action);
-    this.text[at + COLUMN.dataset] = this.number(ev.event.dataset);
+    for (const c of ROW_TEXT_COLUMNS) this.text[at + COLUMN[c]] = this.number(ROW_TEXT[c](ev));
     this.text[at + COLUMN.detail] = this.number(detail === undefined ? undefined : JSON.stringify(detail));
     this.ids.push(ev.event.id ?? null);
   }

@@ -58,6 +58,7 @@ class Values<T> {
   }
 }
 const MAX_SHARED = 65_536;
+const MAX_SHARED_CHARS = 1024;
 /** A pack string not looked up yet (packNumbers). */
 const UNSEEN = -2;
 
@@ -66,7 +67,6 @@ export interface PackNumbers {
   string(k: number): number;
   detail(k: number): number;
 }
-const MAX_SHARED_CHARS = 1024;
 
 /** What add() takes for a row. */
 export interface QualifyingRow {

@@ -36,6 +36,12 @@ export interface DetectionRule {
   qualifying: { role: QualifyingRole; test: EventTest; verb: string; source?: SigmaDetection };
 }
 
+/** A rule's qualifying test, in the correlator's order of rules (bit i of a kept event's rules). */
+export interface QualifyingTest {
+  role: QualifyingRole;
+  test: EventTest;
+}
+
 /** What a decode worker needs to run rules' qualifying tests (qualifyingSources, then compileQualifyingTests). */
 export interface QualifyingSource {
   role: QualifyingRole;
@@ -53,8 +59,8 @@ export function qualifyingSources(rules: readonly DetectionRule[]): QualifyingSo
 }
 
 /** The qualifying tests again from their sources (on another thread); null if one does not compile. */
-export function compileQualifyingTests(sources: readonly QualifyingSource[]): Array<{ role: QualifyingRole; test: EventTest }> | null {
-  const out: Array<{ role: QualifyingRole; test: EventTest }> = [];
+export function compileQualifyingTests(sources: readonly QualifyingSource[]): QualifyingTest[] | null {
+  const out: QualifyingTest[] = [];
   for (const s of sources) {
     const test = eventTest(s.rule);
     if (typeof test === 'string') return null;

@@ -17,7 +17,8 @@ import { ipv4Number } from '../model/ip.js';
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
 import { windowGate } from './window-gate.js';
-import { concatPacks, emptyPack, PackBuilder, type QualifyingPack, type QualifyingTest } from '../detect/qualifying-pack.js';
+import { concatPacks, emptyPack, PackBuilder, type QualifyingPack } from '../detect/qualifying-pack.js';
+import type { QualifyingTest } from '../detect/rule.js';
 
 export interface FileScan {
   counters: CountersData;

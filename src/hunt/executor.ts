@@ -42,24 +42,21 @@ export function executorFor(threads: number, framing: FramingOptions): Executor 
 function localExecutor(framing: FramingOptions): Executor {
   // One file at a time, so a folder of thousands of files never holds thousands open.
   let chain: Promise<unknown> = Promise.resolve();
-  let collect: Collect = { ips: new Set(), tests: null };
+  // What setAlerted said to collect; each task names its IPs itself.
+  let collecting: Omit<Collect, 'ips'> = { tests: null };
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn, fn);
     chain = next.catch(() => undefined);
     return next;
   };
   return {
-    scan: (f, decode, fast, progress, ips) => serial(() => scanFile(f, decode, framing, fast, progress, ips && { ...collect, ips })),
-    range: (f, range, decode, progress, ips) => serial(() => scanRange(f, range, decode, framing, progress, ips && { ...collect, ips })),
+    scan: (f, decode, fast, progress, ips) => serial(() => scanFile(f, decode, framing, fast, progress, ips && { ...collecting, ips })),
+    range: (f, range, decode, progress, ips) => serial(() => scanRange(f, range, decode, framing, progress, ips && { ...collecting, ips })),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
-    qualifying: (f, decode, ips, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, { ...collect, ips }, prefilter, progress, syncs)),
-    setAlerted: async (ips, times, rules) => {
+    qualifying: (f, decode, ips, prefilter, progress, syncs) => serial(() => qualifyingOf(f, decode, framing, { ...collecting, ips }, prefilter, progress, syncs)),
+    setAlerted: async (_ips, times, rules) => {
       // (Tasks already queued run with the windows of their turn: setAlerted is awaited before the next pass is queued.)
-      collect = {
-        ips: new Set(ips),
-        ...(times ? { wants: wantsWithin(times.byIp, times.windowMs) } : {}),
-        tests: rules.map((r) => ({ role: r.qualifying.role, test: r.qualifying.test })),
-      };
+      collecting = { ...(times ? { wants: wantsWithin(times.byIp, times.windowMs) } : {}), tests: rules.map((r) => r.qualifying) };
     },
     close: async () => {},
   };

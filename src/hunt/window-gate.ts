@@ -269,8 +269,8 @@ export function windowGate(
 
   /**
    * The times of the record's time fields (ms), or null when one cannot be read
-   * exactly (`doubled`: in a Purview row's AuditData cell, see valueAfter). None (an empty list) when the record has no time field of any
-   * identity decoder: it cannot be a sign-in or mail access (each decoder
+   * exactly (`doubled`: in a Purview row's AuditData cell, see valueAfter). None
+   * (an empty list) when the record has no time field of any identity decoder: it cannot be a sign-in or mail access (each decoder
    * rejects a record without its time), as the network records of an alert
    * source are not — unless a backslash could hide one (an escaped key, or a
    * record nested as a JSON string, `"AuditData":"{\"CreationTime\":…}"`).
