@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CidrSet, SPECIAL_PURPOSE_RANGES, canonicalIp, ipv4Number, specialPurpose } from '../src/model/ip.js';
 import {
-  addMs, compareInstants, diffMs, formatDuration, formatInstant, parseDuration, parseEpoch, parseTime,
+  addMs, compareInstants, diffMs, formatDuration, formatInstant, parseDuration, parseEpoch, parseTime, parseTimeByPattern,
 } from '../src/model/time.js';
+import fc from 'fast-check';
 
 // --- IP ------------------------------------------------------------------
 
@@ -276,3 +277,38 @@ test('formatInstant writes what Date.toISOString writes, in any order of calls (
   }
   assert.ok(checked > 15000);
 });
+
+test('parseTime reads the common ISO form without its patterns, to the same instant as the patterns read it', () => {
+  // parseTime takes `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)` straight from the characters
+  // (plainIso) and leaves every other text to the patterns: on any text, near that
+  // form or in it, under any options, the two must agree (or the fast read is wrong).
+  const two = (lo: number, hi: number): fc.Arbitrary<string> => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
+  const text = fc.record({
+    y: fc.oneof(fc.constantFrom('1969', '1970', '2000', '2024', '2100', '9999', '0099', '2026'), fc.integer({ min: 1000, max: 9999 }).map(String)),
+    mo: two(0, 13),
+    d: two(0, 32),
+    t: fc.constantFrom('T', ' ', 't'),
+    h: two(0, 25),
+    mi: two(0, 60),
+    s: two(0, 61),
+    frac: fc.oneof(fc.constant(''), fc.stringMatching(/^[.,][0-9]{1,12}$/), fc.constantFrom('.', '.5x', '.0000000000001')),
+    zone: fc.constantFrom('', 'Z', 'z', 'UTC', ' Z', '+00:00', '-05:00', '+14:00', '+23:59', '+24:00', '-00:60', '+0530', '+05', '+05:3', 'X', '+05:30 '),
+  }).map((p) => `${p.y}-${p.mo}-${p.d}${p.t}${p.h}:${p.mi}:${p.s}${p.frac}${p.zone}`);
+  const opts = fc.constantFrom<TimeOptionsUnderTest>(
+    undefined, {}, { defaultOffsetMinutes: 0 }, { defaultOffsetMinutes: 330 }, { defaultOffsetMinutes: -600 },
+    { zone: '+09:30' }, { zone: 'America/Chicago' }, { zone: 'UTC', defaultOffsetMinutes: 60 },
+  );
+  fc.assert(fc.property(text, opts, (t, o) => {
+    assert.deepEqual(parseTime(t, o), parseTimeByPattern(t.trim(), o), `${t} ${JSON.stringify(o)}`);
+  }), { numRuns: 20000 });
+  // The edges by name: leap days, month ends, the last instant of year 9999 and past it.
+  for (const t of [
+    '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T12:00:00Z', '2026-04-31T00:00:00Z',
+    '2026-12-31T23:59:59.9999999Z', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999-00:01', '1970-01-01T00:00:00+01:00',
+    '2026-03-02T09:00:00.1234567890Z', '2026-03-02T09:00:00', '2026-03-02T09:00:00.000000001+05:30',
+  ]) {
+    for (const o of [undefined, { defaultOffsetMinutes: 120 }, { zone: 'Europe/Paris' }]) assert.deepEqual(parseTime(t, o), parseTimeByPattern(t, o), t);
+  }
+  assert.deepEqual(parseTime('2026-03-02T09:00:00.1234567+01:00'), { ms: Date.UTC(2026, 2, 2, 8, 0, 0, 123), ns: 456_700 });
+});
+type TimeOptionsUnderTest = Parameters<typeof parseTime>[1];

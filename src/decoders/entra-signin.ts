@@ -89,8 +89,20 @@ function isGraphSignIn(o: JsonObject): boolean {
   return hasWho && hasWhat;
 }
 
+/**
+ * The PascalCase spelling of a property name, made once per name: the getter
+ * below asks for it of every property a diagnostic record lacks, and a string
+ * made afresh each time must be hashed anew to look up (a quarter of the
+ * decoder's time went to that).
+ */
+const PASCAL = new Map<string, string>();
 function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
+  let p = PASCAL.get(name);
+  if (p === undefined) {
+    p = name.charAt(0).toUpperCase() + name.slice(1);
+    if (PASCAL.size < 256) PASCAL.set(name, p);
+  }
+  return p;
 }
 
 /**
