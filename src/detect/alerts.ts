@@ -20,7 +20,7 @@ export function alertsOf(episodes: readonly Episode[], rules: readonly RuleDefin
  * tens of MB of documents (25k alerts, 100 MB of NDJSON at 5M records with half
  * the sign-ins from alerted IPs), which need not all be in memory at once.
  */
-export function* alertDocuments(episodes: readonly Episode[], rules: readonly RuleDefinition[], raisedAt: Date): Generator<AlertDocument> {
+export function* alertDocuments(episodes: Iterable<Episode>, rules: readonly RuleDefinition[], raisedAt: Date): Generator<AlertDocument> {
   const byId = new Map(rules.map((r) => [r.id, r]));
   for (const ep of episodes) {
     const rule = byId.get(ep.rule);

@@ -16,12 +16,13 @@ import type { RuleDefinition } from '../detect/rules.js';
 import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
 import { alertDocuments } from '../detect/alerts.js';
 import type { CorrelatorConfig } from '../detect/config.js';
-import { Correlator, type CorrelatorStats, type PreparedAlert } from '../detect/correlator.js';
+import { Correlator, type CorrelatorStats, type Episode, type PreparedAlert } from '../detect/correlator.js';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../model/event.js';
 import { DEFAULT_FRAMING, frameFile, type FramingOptions } from '../inputs/framing.js';
 import type { ByteRange } from '../inputs/fast-frames.js';
 import type { InputFile } from '../inputs/inputs.js';
+import { releaseIdleKernels } from '../inputs/scan-kernel.js';
 import { emptyPack, type QualifyingPack } from '../detect/qualifying-pack.js';
 import type { DetectionRule } from '../detect/rule.js';
 import { guard, mergeScans, sniffFile, type FileScan, type FileSniff, type QualifyingScan } from './batch-file.js';
@@ -455,23 +456,29 @@ class BatchRun {
   }
 
   close(): Promise<void> {
+    releaseIdleKernels();
     return this.exec.close();
   }
 
   result(now: Date): BatchResult {
-    const episodes = this.correlator.finish();
+    // Episodes are made one at a time, as their alerts are (Correlator.finishPlans).
+    const correlator = this.correlator;
+    const plans = correlator.finishPlans();
+    function* episodes(): Generator<Episode> {
+      for (const p of plans) yield correlator.episodeOf(p);
+    }
     const rules = this.opts.rules;
     const sigmaAlerts = this.general?.finish(now) ?? [];
     const alertCounts = new Map<string, number>();
-    for (const rule of [...episodes.map((e) => e.rule), ...sigmaAlerts.map((a) => a.rule.id)]) alertCounts.set(rule, (alertCounts.get(rule) ?? 0) + 1);
+    for (const rule of [...plans.map((e) => e.rule), ...sigmaAlerts.map((a) => a.rule.id)]) alertCounts.set(rule, (alertCounts.get(rule) ?? 0) + 1);
     let docs: AlertDocument[] | null = null;
     return {
       get alerts() {
-        return (docs ??= [...alertDocuments(episodes, rules, now)]);
+        return (docs ??= [...alertDocuments(episodes(), rules, now)]);
       },
       sigmaAlerts,
       *eachAlert() {
-        yield* docs ?? alertDocuments(episodes, rules, now);
+        yield* docs ?? alertDocuments(episodes(), rules, now);
         yield* sigmaAlerts;
       },
       alertCounts,

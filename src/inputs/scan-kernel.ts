@@ -277,6 +277,15 @@ function concat(parts: Uint32Array[]): Uint32Array {
 // Kernels are reused (their memory is the file buffer), one file at a time each.
 const idle: ScanKernel[] = [];
 
+/**
+ * Lets the idle kernels go (their memory, tens of MB once grown to a big
+ * file's buffer, with them): for when no more files will be scanned, before a
+ * hunt's correlation and output, which are its memory's high point.
+ */
+export function releaseIdleKernels(): void {
+  idle.length = 0;
+}
+
 export async function withKernel<T>(fn: (k: ScanKernel) => Promise<T>): Promise<T> {
   const k = idle.pop() ?? new ScanKernel();
   try {
