@@ -159,3 +159,42 @@ test('rules made in code (no Sigma source to compile elsewhere): the pack carrie
   // The legacy rule fired on the IMAP sign-ins only, in either form.
   assert.ok(one.finish().some((e) => e.rule === 'local-legacy-protocol-signin-after-network-alert'));
 });
+
+test('a pack row is the same made from the whole decoded event or from its slim copy (generated records of every shape)', async () => {
+  // hunt's scan tasks pack whole events, without making the slim copy that events kept
+  // whole are reduced to; the row must not tell the difference, on the generator's
+  // sign-ins and mail accesses of every export shape (MFA steps, locations, app ids, user agents).
+  const { generate } = await import('../src/generate/generator.js');
+  const { expandInputs } = await import('../src/inputs/inputs.js');
+  const { DEFAULT_FRAMING, frameFile } = await import('../src/inputs/framing.js');
+  const { decodeRecord } = await import('../src/decoders/index.js');
+  const { slimEvent } = await import('../src/hunt/batch-file.js');
+  const root = mkdtempSync(join(tmpdir(), 'cw-pack-gen-'));
+  await generate({ outDir: root, events: 3000, seed: 5 });
+  const tests = compileQualifyingTests(qualifyingSources(RULES)!)!;
+  const whole = new PackBuilder(tests);
+  const slim = new PackBuilder(tests);
+  const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
+  const roles = new Map<string, number>();
+  for (const f of (await expandInputs([root], null as never)).files) {
+    for await (const batch of frameFile(f.path, f.display, DEFAULT_FRAMING)) {
+      for (const item of batch) {
+        if (item.kind === 'problem') continue;
+        const { result } = decodeRecord(item, ctx);
+        if (!result.ok) continue;
+        const ev = result.event.event;
+        if (ev.crosswatch.role === 'network_alert' || ev.crosswatch.role === 'other' || !ev.source?.ip || ev.event.outcome !== 'success') continue;
+        roles.set(`${ev.crosswatch.decoder} ${ev.crosswatch.category}`, (roles.get(`${ev.crosswatch.decoder} ${ev.crosswatch.category}`) ?? 0) + 1);
+        whole.add(result.event);
+        slim.add(slimEvent(result.event));
+      }
+    }
+  }
+  const a = whole.build();
+  const b = slim.build();
+  assert.ok(a.n > 500, `only ${a.n} sign-ins and mail accesses generated`);
+  // Every shape the generator writes took part: the Entra categories, M365 sign-ins and mail access.
+  assert.ok(roles.size >= 5, [...roles.keys()].join(', '));
+  assert.ok([...Array(a.n).keys()].some((r) => a.rules[r] !== 0), 'no row held a rule');
+  assert.deepEqual(a, b);
+});

@@ -94,7 +94,17 @@ export class PackBuilder {
     return this.events ? this.events.length : this.n;
   }
 
-  /** Adds a slim event (batch-file.ts slimEvent): a successful sign-in or mail access with a source IP. */
+  /** Does the pack keep the events themselves (no qualifying tests to run)? Then add slim events, not whole ones. */
+  get keepsEvents(): boolean {
+    return this.events !== null;
+  }
+
+  /**
+   * Adds a successful sign-in or mail access with a source IP: a slim event
+   * (batch-file.ts slimEvent) when the pack keeps events, else the whole event
+   * or a slim one alike — a row reads only what a slim event keeps as the whole
+   * event has it (the compact fields; eventDetail, through detailParts).
+   */
   add(slim: DecodedEvent): void {
     if (this.events) {
       this.events.push(slim);

@@ -291,7 +291,8 @@ async function scanFrames(
         else if (result.event.event.event.outcome !== 'success') out.failed++;
         else {
           out.qualifyingSuccess++;
-          if (collect?.ips.has(ip) && (!wants || wants(ip, result.event.at.ms))) pack.add(slimEvent(result.event));
+          // A pack of rows reads what a slim event keeps straight from the whole one (no copy made).
+          if (collect?.ips.has(ip) && (!wants || wants(ip, result.event.at.ms))) pack.add(pack.keepsEvents ? slimEvent(result.event) : result.event);
         }
       }
     },
