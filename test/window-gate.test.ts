@@ -407,3 +407,85 @@ test('Purview export rows (CSV, the record in AuditData) are gated by their time
   const other = await csvPasses(['CreationDate', 'Operations', 'AuditData', 'Note'], rows, ctx, new Map([[ip, [Date.UTC(2030, 0, 1)]]]), 'not-purview');
   assert.equal(other.skipped, 0, 'no row of an unknown layout is let go by the gate');
 });
+
+test('the kernel\'s gate (gateJson) answers as the JavaScript gate does, or leaves the record to it', async () => {
+  // The kernel decides a record when each hit is a plain dotted quad and each time
+  // value of the commonest form; the JavaScript gate decides the rest. On records
+  // written around both (addresses with ports, mapped, lookalike, IPv6; times at and
+  // around window edges, with fractions, offsets, no zone, other forms, null, numbers;
+  // escapes, spaces, nesting), the kernel's answer, when it gives one, is the JavaScript's.
+  const { withKernel } = await import('../src/inputs/scan-kernel.js');
+  const { windowGate } = await import('../src/hunt/window-gate.js');
+  const { MARKER_WORDS } = await import('../src/pipeline/alert-markers.js');
+  const { ipv4Number } = await import('../src/model/ip.js');
+  const H = 3_600_000;
+  const T0 = Date.UTC(2026, 2, 2, 12, 0, 0);
+  const alerted = new Set(['81.2.69.142', '81.2.69.143', '185.220.101.8', '2003:e1::1', '1.2.3.4']);
+  const alertMs = new Map<string, number[]>([
+    ['81.2.69.142', [T0, T0 + 5 * H]], ['81.2.69.143', [T0 + 2 * H]], ['185.220.101.8', []], ['2003:e1::1', [T0]], ['1.2.3.4', [T0 + H]],
+  ]);
+  const wants = wantsWithin(alertMs, WINDOW_MS);
+  const ipv4 = [...alerted].map((ip) => ipv4Number(ip)).filter((n): n is number => n !== null);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  // The fraction from the time's own milliseconds (so that window edges fall to the millisecond), with more digits or fewer.
+  const FRACTIONS: Record<string, (ms3: string) => string> = {
+    none: () => '', ms: (m) => `.${m}`, ticks: (m) => `.${m}4567`, ns: (m) => `.${m}000001`, ten: (m) => `.${m}1234567`, tenth: (m) => `.${m[0]}`, dot: () => '.',
+  };
+  const iso = (ms: number, frac: string, zone: string, offsetMin: number): string => {
+    const d = new Date(ms + offsetMin * 60_000);
+    const fraction = FRACTIONS[frac]!(String(d.getUTCMilliseconds()).padStart(3, '0'));
+    return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${fraction}${zone}`;
+  };
+  const time = fc.tuple(
+    fc.constantFrom(T0, T0 + H, T0 + 2 * H, T0 + 5 * H),
+    fc.constantFrom(...OFFSETS, 2, 3, -WINDOW_MS, -WINDOW_MS - 1, -WINDOW_MS - 2, -FAR, FAR, 0, 999, -1000),
+    fc.constantFrom(...Object.keys(FRACTIONS)),
+    fc.constantFrom<[string, number]>(['Z', 0], ['', 0], ['+00:00', 0], ['+05:30', 330], ['-08:00', -480], ['+0530', 330], ['z', 0], [' Z', 0], ['+24:00', 0]),
+  ).map(([base, off, frac, [zone, min]]) => iso(base - off, frac, zone, min));
+  const timeValue = fc.oneof(
+    { weight: 6, arbitrary: time.map((t) => JSON.stringify(t)) },
+    { weight: 1, arbitrary: fc.constantFrom('null', 'nul', '1772452800', '""', '" "', '{}', '"2026-03-02 12:00:00Z"', '"03/02/2026 12:00"', '"2026-02-30T12:00:00Z"', '"1969-12-31T23:59:59Z"') },
+  );
+  const timeKey = fc.constantFrom('time', 'createdDateTime', 'CreationTime', 'CreationDate', '@timestamp', 'Time', 'TIME', 'TimeGenerated', '\\u0074ime', 'times', 'OfficeWorkload');
+  const address = fc.tuple(
+    fc.constantFrom(...alerted, '81.2.69.144', '181.2.69.142', '081.2.69.142', '11.2.3.4', '255.255.255.255', '0.0.0.0', '2003:e1::2', '2003:e1:0::1', '10.0.0.1'),
+    fc.constantFrom('', ':443', '::ffff:', '::FFFF:', '\\', '[', 'x', ' '),
+  ).map(([ip, deco]) => (deco === '::ffff:' || deco === '::FFFF:' || deco === '\\' || deco === '[' || deco === 'x' ? `${deco}${ip}` : `${ip}${deco}`));
+  const addressKey = fc.constantFrom('ClientIP', 'ipAddress', 'callerIpAddress', 'ActorIpAddress', 'src_ip');
+  const sp = fc.constantFrom('', ' ', '\t', '  ');
+  const field = fc.oneof(
+    fc.tuple(timeKey, sp, sp, timeValue).map(([k, a, b, v]) => `"${k}"${a}:${b}${v}`),
+    fc.tuple(addressKey, address).map(([k, v]) => `"${k}":${JSON.stringify(v).replace(/\\\\/g, '\\')}`),
+    fc.constantFrom('"Operation":"MailItemsAccessed"', '"note":"a\\\\b"', '"x":"\\u0031"', '"n":12', '"event_type":"alert"', '"properties":{"status":{"errorCode":0}}'),
+  );
+  const record = fc.tuple(fc.array(field, { minLength: 1, maxLength: 7 }), fc.boolean())
+    .map(([fields, nest]) => (nest && fields.length > 1 ? `{${fields[0]},"properties":{${fields.slice(1).join(',')}}}` : `{${fields.join(',')}}`));
+  let decided = 0;
+  let asked = 0;
+  await withKernel(async (kernel) => {
+    for (const [name, ctx] of CONTEXTS) {
+      assert.ok(kernel.configure(MARKER_WORDS, ipv4, ['2003']), name);
+      const gates = windowGate(kernel, alerted, wants, ctx);
+      fc.assert(fc.property(record, (text) => {
+        const bytes = Buffer.from(text, 'latin1');
+        kernel.ensure(bytes.length + 256);
+        const buf = kernel.buffer;
+        bytes.copy(buf, 0);
+        kernel.pad(bytes.length);
+        const hits = kernel.findHits(0, bytes.length);
+        if (hits.length === 0) return;
+        const script = gates.jsonInScript(buf, 0, bytes.length, hits, 0, hits.length);
+        const inKernel = kernel.gateJson(0, bytes.length, hits, 0, hits.length);
+        if (inKernel === 2) {
+          asked++;
+          return;
+        }
+        decided++;
+        assert.equal(inKernel === 1, script, `${name}: ${text}`);
+        assert.equal(gates.json(buf, 0, bytes.length, hits, 0, hits.length), script, `${name}: ${text}`);
+      }), { numRuns: 4000 });
+    }
+  });
+  // Both kinds came up often: the kernel decided most records, and left others to the script.
+  assert.ok(decided > 3000 && asked > 300, `decided ${decided}, asked ${asked}`);
+});

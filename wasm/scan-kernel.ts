@@ -1,5 +1,5 @@
 // AssemblyScript, compiled to dist/scan-kernel.wasm by `npm run build` (asc, SIMD on).
-// The byte-level kernels behind hunt's fast passes (src/inputs/byte-scan.ts
+// The byte-level kernels behind hunt's fast passes (src/inputs/scan-kernel.ts
 // drives them and documents the memory layout, which must match the constants
 // below). They look at raw bytes 16 or 64 at a time, so that the records that
 // cannot matter — almost all of them — are never decoded to strings:
@@ -7,9 +7,11 @@
 //                 quad from the alerted-IP table occurs;
 //   findSeparators where records end inside a JSON array (commas and the closing
 //                 bracket at the array's depth, outside strings) or a CSV export
-//                 (newlines outside quotes) — the structure a JSON.parse would see.
+//                 (newlines outside quotes) — the structure a JSON.parse would see;
+//   findKeys      the window gate's time keys (and escapes) in one record;
+//   gateJson      the window gate itself, for records of the plain forms.
 
-// Memory layout (byte offsets); byte-scan.ts has the same numbers.
+// Memory layout (byte offsets); src/inputs/scan-kernel.ts has the same numbers.
 const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
 const KEYS: usize = 256; //          8 keys × 64 bytes: length, 15 spare, up to 48 case-folded bytes at +16 (findKeys)
 const LETTERS: usize = 1024; //     128-byte bitmap of the words' first two letters (see letterPair)
@@ -24,7 +26,16 @@ const SEP_CAP: i32 = 262144;
 const SEP_LINE: usize = SEP_POS + 4 * <usize>SEP_CAP; // u32 line numbers
 const TABLE: usize = 4 << 20; //    u32 open-addressing set of alerted IPv4 addresses (0 = empty)
 const TAILS: usize = 8 << 20; //    8192-byte bitmap of the last two octets (c.d of a.b.c.d) of the table's entries
-// The data buffer starts at 8 MiB + 64 KiB (zero bytes before it, 128 bytes of padding after).
+// The window gate (gateJson): one record's hits, the alerted addresses it names, and per table
+// slot which alerted address it holds, with that address's alert times.
+const GATE_HITS: usize = 1536; //   u32 positions of one record's hits, GATE_HIT_CAP of them
+const GATE_HIT_CAP: i32 = 512;
+const GATE_IPS: usize = 3584; //    u32 the distinct alerted addresses a record names (1 + their index), 64 of them
+const GATE_IP_CAP: i32 = 64;
+const GATE_IDX: usize = (8 << 20) + 65536; // u32 per table slot (2^18 at most): 1 + its IPv4's index, 0 for none
+const GATE_DIR: usize = GATE_IDX + (1 << 20); // per address index: u32 first time, u32 count (in GATE_TIMES)
+const GATE_TIMES: usize = GATE_DIR + (512 << 10); // f64 alert times (ms), sorted per address, 2^18 of them
+// The data buffer starts at 12 MiB + 64 KiB (zero bytes before it, 128 bytes of padding after).
 
 let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
 let wordDistances: u64 = 0; // bit d set when a word's closing quote is d bytes after its opening one
@@ -569,4 +580,256 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
   }
   stoppedAt = p < to ? p : to;
   return n;
+}
+
+
+// ---------------------------------------------------------------------------
+// The window gate for JSON records (src/hunt/window-gate.ts has the rules and the
+// JavaScript that decides whatever this does not): a record the IP search flagged
+// goes unparsed when every alerted address it names and every time field it has
+// lie outside every window of that address's alerts. Decided here when each hit
+// is a plain dotted quad and each time value the commonest ISO form: the
+// JavaScript spent ~4.6 µs a record on it (a fifth of a 5M hunt's CPU at 20 %).
+
+let gateWindow: f64 = 0;
+let gateZoneless: bool = false;
+let gateOffset: i32 = 0;
+let gateTimeKeys: i32 = 0;
+let gateTime: f64 = 0;
+
+/**
+ * windowMs: how far after an alert an event matters; zoneless: whether a time
+ * without a zone is read at offsetMinutes (not when an IANA zone is configured);
+ * timeKeys: the configured keys (findKeys) below this id are time keys, the
+ * others make a record unreadable here. GATE_IDX, GATE_DIR and GATE_TIMES are
+ * filled by the caller.
+ */
+export function configureGate(windowMs: f64, zoneless: i32, offsetMinutes: i32, timeKeys: i32): void {
+  gateWindow = windowMs;
+  gateZoneless = zoneless != 0;
+  gateOffset = offsetMinutes;
+  gateTimeKeys = timeKeys;
+}
+
+const GATE_SKIP = 0;
+const GATE_PARSE = 1;
+const GATE_ASK = 2;
+
+@inline function isAddressByte(b: u32): bool {
+  return b - 0x30 < 11 /* 0-9 : */ || b == 0x2e || (b | 0x20) - 0x61 < 6 /* a-f */;
+}
+
+@inline function isSpaceByte(b: u32): bool {
+  return b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d;
+}
+
+/** The dotted quad whose first dot is at `at`, spelled plainly (window-gate.ts plainQuadAt); -1 for anything else. */
+function plainQuad(at: usize, from: usize, to: usize): i64 {
+  let a = at;
+  while (a > from && isDigit(<u32>load<u8>(a - 1))) a--;
+  const mapped = a > from && isAddressByte(<u32>load<u8>(a - 1));
+  if (mapped) {
+    // "::ffff:" and then a byte that is not part of an address.
+    if (a < from + 7) return -1;
+    const m = a - 7;
+    if (m > from && isAddressByte(<u32>load<u8>(m - 1))) return -1;
+    // (Compared as plainQuadAt does: each byte with bit 5 set.)
+    if ((load<u8>(m) | 0x20) != 0x3a || (load<u8>(m + 1) | 0x20) != 0x3a || (load<u8>(m + 6) | 0x20) != 0x3a) return -1;
+    for (let i: usize = 2; i < 6; i++) if ((load<u8>(m + i) | 0x20) != 0x66) return -1;
+  }
+  let value: u32 = 0;
+  let p = a;
+  for (let o = 0; o < 4; o++) {
+    if (o > 0) {
+      if (p >= to || load<u8>(p) != 0x2e) return -1;
+      p++;
+    }
+    const start = p;
+    let v: u32 = 0;
+    while (p < to && isDigit(<u32>load<u8>(p)) && p - start < 4) {
+      v = v * 10 + (<u32>load<u8>(p) - 0x30);
+      p++;
+    }
+    const n = p - start;
+    if (n < 1 || n > 3 || v > 255 || (n > 1 && load<u8>(start) == 0x30)) return -1;
+    value = (value << 8) | v;
+  }
+  if (!mapped && p < to && load<u8>(p) == 0x3a) {
+    p++;
+    while (p < to && isDigit(<u32>load<u8>(p))) p++;
+  }
+  if (p < to && isAddressByte(<u32>load<u8>(p))) return -1;
+  return <i64>value;
+}
+
+/** 1 + the index of the alerted IPv4 address `ip`, or 0 when it is not one. */
+function addressIndex(ip: u32): u32 {
+  if (tableMask == 0) return 0;
+  let h = (ip * 0x9e3779b1) >> tableShift;
+  let v = load<u32>(TABLE + (<usize>h << 2));
+  while (v != 0) {
+    if (v == ip) return load<u32>(GATE_IDX + (<usize>h << 2));
+    h = (h + 1) & tableMask;
+    v = load<u32>(TABLE + (<usize>h << 2));
+  }
+  return 0;
+}
+
+@inline function digitsAt(p: usize, n: usize): i32 {
+  let v = 0;
+  for (let i: usize = 0; i < n; i++) {
+    const d = <i32>load<u8>(p + i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to the date (proleptic Gregorian; y >= 1970). */
+@inline function daysFromCivil(y: i32, m: i32, d: i32): i64 {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = yy / 400;
+  const yoe = yy - era * 400;
+  const doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return <i64>era * 146097 + <i64>doe - 719468;
+}
+
+/** window-gate.ts fastIsoMs on [start, end): true with the time in gateTime, false for anything else. */
+function isoTime(start: usize, end: usize): bool {
+  const len = end - start;
+  if (len < 19 || load<u8>(start + 4) != 0x2d || load<u8>(start + 7) != 0x2d || load<u8>(start + 10) != 0x54
+    || load<u8>(start + 13) != 0x3a || load<u8>(start + 16) != 0x3a) return false;
+  const y = digitsAt(start, 4);
+  const mo = digitsAt(start + 5, 2);
+  const d = digitsAt(start + 8, 2);
+  const h = digitsAt(start + 11, 2);
+  const mi = digitsAt(start + 14, 2);
+  const sec = digitsAt(start + 17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return false;
+  const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const dim = mo == 2 ? (leap ? 29 : 28) : mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31;
+  if (d > dim) return false;
+  let i = start + 19;
+  let fracMs = 0;
+  if (i < end && load<u8>(i) == 0x2e) {
+    i++;
+    const from = i;
+    while (i < end && isDigit(<u32>load<u8>(i))) i++;
+    const n = <i32>(i - from);
+    if (n < 1 || n > 9) return false;
+    for (let k = 0; k < 3; k++) fracMs = fracMs * 10 + (k < n ? <i32>load<u8>(from + <usize>k) - 0x30 : 0);
+  }
+  let offset = 0;
+  if (i == end && gateZoneless) offset = gateOffset;
+  else if (i == end - 1 && load<u8>(i) == 0x5a) offset = 0;
+  else if (i == end - 6 && (load<u8>(i) == 0x2b || load<u8>(i) == 0x2d) && load<u8>(i + 3) == 0x3a) {
+    const oh = digitsAt(i + 1, 2);
+    const om = digitsAt(i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
+    offset = (load<u8>(i) == 0x2d ? -1 : 1) * (oh * 60 + om);
+  } else return false;
+  const ms = <f64>(daysFromCivil(y, mo, d) * 86400000 + <i64>h * 3600000 + <i64>mi * 60000 + <i64>sec * 1000 + <i64>fracMs - <i64>offset * 60000);
+  if (ms > 253402300799999) return false;
+  gateTime = ms;
+  return true;
+}
+
+const VALUE_SKIP = 0;
+const VALUE_TIME = 1;
+const VALUE_UNREADABLE = 2;
+const VALUE_ASK = 3;
+
+/** window-gate.ts valueAfter for a JSON record: the value of the key whose closing quote is at `close`. */
+function valueAfter(close: usize, to: usize): i32 {
+  let i = close + 1;
+  while (i < to && isSpaceByte(<u32>load<u8>(i))) i++;
+  if (load<u8>(i) != 0x3a) return VALUE_SKIP; // a value, not a key
+  i++;
+  while (i < to && isSpaceByte(<u32>load<u8>(i))) i++;
+  const c = load<u8>(i);
+  if (c == 0x6e) {
+    return load<u8>(i + 1) == 0x75 && load<u8>(i + 2) == 0x6c && load<u8>(i + 3) == 0x6c ? VALUE_SKIP : VALUE_UNREADABLE;
+  }
+  if (c != 0x22) return VALUE_UNREADABLE;
+  const start = i + 1;
+  let j = start;
+  while (j < to && j - start <= 64) {
+    const b = load<u8>(j);
+    if (b == 0x22) break;
+    if (b == 0x5c || b >= 0x80) return VALUE_UNREADABLE;
+    j++;
+  }
+  if (load<u8>(j) != 0x22) return VALUE_UNREADABLE;
+  return isoTime(start, j) ? VALUE_TIME : VALUE_ASK;
+}
+
+/** Is there an alert of address `index` (1-based) with tA <= t + 1 and tA >= t - window - 1 (correlator.ts withinAWindow)? */
+function wanted(index: u32, t: f64): bool {
+  const dir = GATE_DIR + (<usize>(index - 1) << 3);
+  const first = <usize>load<u32>(dir);
+  let lo: usize = 0;
+  let hi = <usize>load<u32>(dir + 4);
+  const count = hi;
+  const from = t - gateWindow - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (load<f64>(GATE_TIMES + ((first + mid) << 3)) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < count && load<f64>(GATE_TIMES + ((first + lo) << 3)) <= t + 1;
+}
+
+/**
+ * The gate on the JSON record [from, to) whose `hits` hits are in GATE_HITS:
+ * 0 leave it unparsed, 1 parse it, 2 ask the JavaScript gate (an address or a
+ * time not of the plain forms). Uses findKeys (HITS, KEY_IDS).
+ */
+export function gateJson(from: usize, to: usize, hits: i32): i32 {
+  if (hits > GATE_HIT_CAP) return GATE_ASK;
+  let ips = 0;
+  for (let i = 0; i < hits; i++) {
+    const at = <usize>load<u32>(GATE_HITS + (<usize>i << 2));
+    const b = load<u8>(at);
+    if (b == 0x22) return GATE_PARSE; // a network-alert marker
+    if (b != 0x2e) return GATE_ASK; // an IPv6 or IPv4-mapped address in hex: spelled by the JavaScript
+    const q = plainQuad(at, from, to);
+    if (q <= 0 || q == 0xffffffff) return GATE_ASK;
+    const index = addressIndex(<u32>q);
+    if (index == 0) continue;
+    let seen = false;
+    for (let k = 0; k < ips; k++) if (load<u32>(GATE_IPS + (<usize>k << 2)) == index) seen = true;
+    if (!seen) {
+      if (ips == GATE_IP_CAP) return GATE_ASK;
+      store<u32>(GATE_IPS + (<usize>ips << 2), index);
+      ips++;
+    }
+  }
+  const n = findKeys(from, to);
+  if (n >= KEY_CAP) return GATE_PARSE;
+  if (ips == 0) {
+    // Only addresses that look alerted: unparsed unless an escape could spell one.
+    for (let k = 0; k < n; k++) if (load<u8>(KEY_IDS + <usize>k) == KEY_ESCAPE) return GATE_PARSE;
+    return GATE_SKIP;
+  }
+  let times = 0;
+  let want = false;
+  for (let k = 0; k < n; k++) {
+    const id = <i32>load<u8>(KEY_IDS + <usize>k);
+    if (id >= gateTimeKeys) return GATE_PARSE; // an escape, or a Log Analytics shape
+    const at = <usize>load<u32>(HITS + (<usize>k << 2));
+    const v = valueAfter(at + <usize>load<u8>(KEYS + (<usize>id << 6)) - 1, to);
+    if (v == VALUE_UNREADABLE) return GATE_PARSE;
+    if (v == VALUE_ASK) return GATE_ASK;
+    if (v == VALUE_TIME) {
+      times++;
+      if (!want) for (let x = 0; x < ips; x++) if (wanted(load<u32>(GATE_IPS + (<usize>x << 2)), gateTime)) want = true;
+    }
+  }
+  if (times == 0) {
+    // No time field: not a qualifying event, unless a backslash could hide one.
+    for (let p = from; p < to; p++) if (load<u8>(p) == 0x5c) return GATE_PARSE;
+    return GATE_SKIP;
+  }
+  return want ? GATE_PARSE : GATE_SKIP;
 }

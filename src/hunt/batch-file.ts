@@ -16,7 +16,7 @@ import { withKernel } from '../inputs/scan-kernel.js';
 import { ipv4Number } from '../model/ip.js';
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
-import { windowGate } from './window-gate.js';
+import { windowGate, type WantsInWindows } from './window-gate.js';
 import { concatPacks, emptyPack, PackBuilder, type QualifyingPack } from '../detect/qualifying-pack.js';
 import type { QualifyingTest } from '../detect/rule.js';
 
@@ -181,14 +181,15 @@ export interface Collect {
  * of their IP's alerts (the others cannot change an alert, and the busiest
  * addresses have hundreds of thousands). Without it, all of them.
  */
-export type WantsEvent = (ip: string, atMs: number) => boolean;
+export type WantsEvent = WantsInWindows;
 
 /** WantsEvent for alert times (ms, sorted, per IP): within windowMs after one of the IP's alerts. */
 export function wantsWithin(times: ReadonlyMap<string, ArrayLike<number>>, windowMs: number): WantsEvent {
-  return (ip, ms) => {
+  const wants = (ip: string, ms: number): boolean => {
     const t = times.get(ip);
     return t !== undefined && withinAWindow(t, ms, windowMs);
   };
+  return Object.assign(wants, { windows: { times, windowMs } });
 }
 
 /** Records of each file decoded before deciding the order of a fast hunt (sniffFile). */

@@ -15,7 +15,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import { canonicalIp, ipv4Number } from '../model/ip.js';
 import { parseTime } from '../model/time.js';
 import type { RecordGate } from '../inputs/fast-frames.js';
-import { KEY_CAP, KEY_ESCAPE, type ScanKernel } from '../inputs/scan-kernel.js';
+import { GATE_ASK, GATE_PARSE, KEY_CAP, KEY_ESCAPE, type AlertWindows, type ScanKernel } from '../inputs/scan-kernel.js';
 
 /**
  * The time fields of every decoder whose records can be sign-ins or mail
@@ -172,10 +172,19 @@ const NOT_ALERTED = '';
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
+/**
+ * Whether an event of that IP at that time can matter (within a window of one
+ * of its alerts), with the alert times it decides by when it has them (then the
+ * kernel can decide too).
+ */
+export type WantsInWindows = ((ip: string, atMs: number) => boolean) & { readonly windows?: AlertWindows };
+
 /** The gates of one file: for JSON records, and (made once the header is read) for CSV rows. */
 export interface WindowGates {
   json: RecordGate;
   csv: (header: readonly string[]) => RecordGate | null;
+  /** The JSON gate without the kernel's part (gateJson): the test that holds the kernel to it compares the two. */
+  jsonInScript: RecordGate;
 }
 
 /**
@@ -185,7 +194,7 @@ export interface WindowGates {
  * configures the kernel's keys (findKeys): one gate per kernel at a time.
  */
 export function windowGate(
-  kernel: ScanKernel, alerted: ReadonlySet<string>, wants: (ip: string, atMs: number) => boolean, ctx: DecodeContext,
+  kernel: ScanKernel, alerted: ReadonlySet<string>, wants: WantsInWindows, ctx: DecodeContext,
 ): WindowGates {
   kernel.configureKeys(GATE_KEYS);
   const zonelessOffset = ctx.zone === undefined ? ctx.defaultOffsetMinutes : null;
@@ -193,6 +202,9 @@ export function windowGate(
   // The spellings of addresses, read again and again from busy records: canonicalized once.
   const spelled = new Map<string, string | null>();
   const quads = quadsOf(alerted);
+  // The kernel decides the records whose addresses are plain dotted quads and whose times
+  // are of the commonest form (gateJson); it asks this gate about the others.
+  const inKernel = wants.windows !== undefined && kernel.configureGate(quads, wants.windows, zonelessOffset, TIME_KEYS.length);
   const ips: string[] = [];
   const times: number[] = [];
 
@@ -320,6 +332,14 @@ export function windowGate(
   };
 
   const json: RecordGate = (buf, from, to, hits, first, last) => {
+    if (inKernel) {
+      const answer = kernel.gateJson(from, to, hits, first, last);
+      if (answer !== GATE_ASK) return answer === GATE_PARSE;
+    }
+    return jsonInScript(buf, from, to, hits, first, last);
+  };
+
+  const jsonInScript: RecordGate = (buf, from, to, hits, first, last) => {
     if (!addressesOf(buf, from, to, hits, first, last)) return true;
     // Every hit was another address than an alerted one: the record names none (as a record
     // without hits), unless an escape could spell one where the bytes do not.
@@ -357,7 +377,7 @@ export function windowGate(
     };
   };
 
-  return { json, csv };
+  return { json, csv, jsonInScript };
 }
 
 /**

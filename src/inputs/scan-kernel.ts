@@ -6,12 +6,20 @@
 //
 // Memory layout (byte offsets; the kernel has the same constants):
 //   0        quoted words: 8 × 32 bytes — length, 15 spare, 16 case-folded bytes
-//   1024     bitmap of the words' first two letters (the kernel fills it)
+//   256      quoted keys (findKeys): 8 × 64 bytes — length, 15 spare, 48 case-folded bytes
+//   1024     bitmaps of the words' and the keys' first two letters (the kernel fills them)
+//   1280     u8 per key hit: which key
+//   1536     the window gate's hits of one record: u32 positions (GATE_HIT_CAP)
+//   3584     the alerted addresses one record names (the kernel fills it)
 //   4096     hits: u32 positions (HIT_CAP)
 //   …        separators: u32 positions, then their u32 line numbers (SEP_CAP each)
 //   4 MiB    IPv4 set: open addressing, u32 addresses, 0 = empty slot
 //   8 MiB    bitmap of the alerted IPv4s' last two octets (the kernel fills it)
-//   8 MiB+64K data buffer: 128 zero bytes before it, 128 bytes of padding after the data
+//   8 MiB+64K  the window gate: per IPv4 set slot, 1 + its address's index (u32, 2^18 slots)
+//   9 MiB+64K  per address index: u32 first alert time, u32 count
+//   9.5 MiB+64K alert times: f64 ms, sorted per address (GATE_MAX_TIMES)
+//   12 MiB+64K data buffer: 128 zero bytes before it, 128 bytes of padding after the data
+// (Pages of it that are never written cost no memory.)
 import { readFileSync } from 'node:fs';
 
 const HITS = 4096;
@@ -21,7 +29,15 @@ const SEP_CAP = 262144;
 const SEP_LINE = SEP_POS + 4 * SEP_CAP;
 const TABLE = 4 << 20;
 const TABLE_MAX_LOG2 = 20; // 1 Mi slots: up to 512 Ki alerted IPv4 addresses
-const BUF = (8 << 20) + 65536; // after the table, with room for the zeros before it
+const GATE_HITS = 1536;
+const GATE_HIT_CAP = 512;
+const GATE_IDX = (8 << 20) + 65536;
+const GATE_MAX_LOG2 = 18;
+const GATE_DIR = GATE_IDX + (1 << 20);
+const GATE_MAX_ADDRESSES = 65536;
+const GATE_TIMES = GATE_DIR + (512 << 10);
+const GATE_MAX_TIMES = 262144;
+const BUF = (12 << 20) + 65536; // after the gate's tables, with room for the zeros before it
 const PAD = 128;
 const PAGE = 65536;
 /** Set on a separator that closes the array (bit 31). */
@@ -50,6 +66,19 @@ interface Exports {
   structureInString(): number;
   structureLine(): number;
   findSeparators(from: number, to: number, csv: number): number;
+  configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number): void;
+  gateJson(from: number, to: number, hits: number): number;
+}
+
+/** gateJson's answers: leave the record unparsed, parse it, or ask the JavaScript gate. */
+export const GATE_SKIP = 0;
+export const GATE_PARSE = 1;
+export const GATE_ASK = 2;
+
+/** An alerted IP's alert times (ms, sorted) and how long after one an event matters: what gateJson reads. */
+export interface AlertWindows {
+  times: ReadonlyMap<string, ArrayLike<number>>;
+  windowMs: number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -154,7 +183,82 @@ export class ScanKernel {
     }
     this.x.configure(words.length, log2, v6Heads.length > 0 ? 1 : 0);
     this.finder = words.length > 0 ? (log2 > 0 ? this.x.findBoth : this.x.findWords) : log2 > 0 ? this.x.findIps : null;
+    this.tableLog2 = log2;
+    this.tableOf = ipv4;
     return true;
+  }
+
+  /** gateJson's view of GATE_HITS (made again when the memory grows). */
+  private gateHits: Uint32Array | null = null;
+  /** configure()'s table: its size, and the addresses it was made of (gateJson's index is valid for those). */
+  private tableLog2 = 0;
+  private tableOf: readonly number[] | null = null;
+  /** What configureGate last set up, for which table, and whether it could. */
+  private gateOf: { table: readonly number[] | null; windows: AlertWindows; quads: ReadonlyMap<number, string>; zoneless: number | null; ok: boolean } | null = null;
+
+  /**
+   * Sets up gateJson for the alerted IPv4 addresses (`quads`: address number,
+   * as a signed 32-bit number, to the IP; the same addresses configure() was
+   * given) and their alert windows. `zonelessOffset`: the offset (minutes) of a
+   * time written without a zone, or null when a configured IANA zone decides it
+   * (then such a time is left to the JavaScript gate); `timeKeys`: the keys
+   * configureKeys() was given first that are time keys. False when there are
+   * too many addresses or alerts to hold: then gate in JavaScript.
+   */
+  configureGate(quads: ReadonlyMap<number, string>, windows: AlertWindows, zonelessOffset: number | null, timeKeys: number): boolean {
+    this.x.configureGate(windows.windowMs, zonelessOffset === null ? 0 : 1, zonelessOffset ?? 0, timeKeys);
+    const g = this.gateOf;
+    // The same table (configure() refills it the same way for the same addresses) and windows: set up already.
+    if (g && g.table === this.tableOf && g.windows === windows && g.quads === quads && g.zoneless === zonelessOffset) return g.ok;
+    const ok = this.fillGate(quads, windows);
+    this.gateOf = { table: this.tableOf, windows, quads, zoneless: zonelessOffset, ok };
+    return ok;
+  }
+
+  private fillGate(quads: ReadonlyMap<number, string>, windows: AlertWindows): boolean {
+    const log2 = this.tableLog2;
+    if (log2 === 0 || log2 > GATE_MAX_LOG2 || quads.size > GATE_MAX_ADDRESSES) return false;
+    let total = 0;
+    for (const ip of quads.values()) total += windows.times.get(ip)?.length ?? 0;
+    if (total > GATE_MAX_TIMES) return false;
+    const buffer = this.x.memory.buffer;
+    const slots = new Uint32Array(buffer, TABLE, 1 << log2);
+    const index = new Uint32Array(buffer, GATE_IDX, 1 << log2).fill(0);
+    const dir = new Uint32Array(buffer, GATE_DIR, 2 * quads.size);
+    const times = new Float64Array(buffer, GATE_TIMES, total);
+    const mask = (1 << log2) - 1;
+    let i = 0;
+    let at = 0;
+    for (const [n, ip] of quads) {
+      const key = n >>> 0;
+      let h = Math.imul(key, 0x9e3779b1) >>> (32 - log2);
+      while (slots[h] !== key) {
+        if (slots[h] === 0) return false; // not in the table: configure() was given other addresses
+        h = (h + 1) & mask;
+      }
+      index[h] = i + 1;
+      const t = windows.times.get(ip) ?? [];
+      dir[2 * i] = at;
+      dir[2 * i + 1] = t.length;
+      for (let k = 0; k < t.length; k++) times[at++] = t[k]!;
+      i++;
+    }
+    return true;
+  }
+
+  /**
+   * The window gate on the JSON record [from, to) whose hits are hits[first,
+   * last) (positions in the buffer), run in the kernel: GATE_SKIP, GATE_PARSE or
+   * GATE_ASK (an address or a time the kernel does not read: the JavaScript
+   * gate decides). configureGate() and configureKeys() first.
+   */
+  gateJson(from: number, to: number, hits: Uint32Array, first: number, last: number): number {
+    const n = last - first;
+    if (n > GATE_HIT_CAP) return GATE_ASK;
+    let out = this.gateHits;
+    if (out === null || out.buffer !== this.x.memory.buffer) out = this.gateHits = new Uint32Array(this.x.memory.buffer, GATE_HITS, GATE_HIT_CAP);
+    for (let i = 0; i < n; i++) out[i] = hits[first + i]! + BUF;
+    return this.x.gateJson(BUF + from, BUF + to, n);
   }
 
   /**
