@@ -31,10 +31,11 @@ const TAILS: usize = 8 << 20; //    8192-byte bitmap of the last two octets (c.d
 const GATE_HITS: usize = 1536; //   u32 positions of one record's hits, GATE_HIT_CAP of them
 const GATE_HIT_CAP: i32 = 512;
 const GATE_IPS: usize = 3584; //    u32 the distinct alerted addresses a record names (1 + their index), 64 of them
-const GATE_IP_CAP: i32 = 64;
+const GATE_IP_CAP: i32 = 56; // (the last 32 bytes are parseV6's scratch)
 const GATE_IDX: usize = (8 << 20) + 65536; // u32 per table slot (2^18 at most): 1 + its IPv4's index, 0 for none
 const GATE_DIR: usize = GATE_IDX + (1 << 20); // per address index: u32 first time, u32 count (in GATE_TIMES)
 const GATE_TIMES: usize = GATE_DIR + (512 << 10); // f64 alert times (ms), sorted per address, 2^18 of them
+const GATE_V6: usize = GATE_TIMES + (2 << 20); // alerted IPv6 addresses: 4 u32 words (big-endian groups) and 1 + index, 256 of them
 // The data buffer starts at 12 MiB + 64 KiB (zero bytes before it, 128 bytes of padding after).
 
 let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
@@ -596,6 +597,7 @@ let gateZoneless: bool = false;
 let gateOffset: i32 = 0;
 let gateTimeKeys: i32 = 0;
 let gateTime: f64 = 0;
+let gateV6Count: i32 = 0;
 
 /**
  * windowMs: how far after an alert an event matters; zoneless: whether a time
@@ -604,7 +606,8 @@ let gateTime: f64 = 0;
  * others make a record unreadable here. GATE_IDX, GATE_DIR and GATE_TIMES are
  * filled by the caller.
  */
-export function configureGate(windowMs: f64, zoneless: i32, offsetMinutes: i32, timeKeys: i32): void {
+export function configureGate(windowMs: f64, zoneless: i32, offsetMinutes: i32, timeKeys: i32, v6Count: i32): void {
+  gateV6Count = v6Count;
   gateWindow = windowMs;
   gateZoneless = zoneless != 0;
   gateOffset = offsetMinutes;
@@ -671,6 +674,79 @@ function addressIndex(ip: u32): u32 {
     if (v == ip) return load<u32>(GATE_IDX + (<usize>h << 2));
     h = (h + 1) & tableMask;
     v = load<u32>(TABLE + (<usize>h << 2));
+  }
+  return 0;
+}
+
+let v6w0: u32 = 0;
+let v6w1: u32 = 0;
+let v6w2: u32 = 0;
+let v6w3: u32 = 0;
+
+/**
+ * Reads [a, e) as an IPv6 address in hex groups — eight of them, or fewer
+ * with one "::" standing for at least one — into v6w0..v6w3; false for any
+ * other text (a dotted tail, a fifth digit, a second "::"), which the
+ * JavaScript then spells.
+ */
+function parseV6(a: usize, e: usize): bool {
+  const groups: usize = GATE_IPS + 256 - 32; // 8 u32 scratch slots below HITS (GATE_IPS holds 56 at most then)
+  let count = 0;
+  let gap = -1;
+  let p = a;
+  if (p < e && load<u8>(p) == 0x3a) {
+    if (p + 1 >= e || load<u8>(p + 1) != 0x3a) return false;
+    gap = 0;
+    p += 2;
+  }
+  while (p < e) {
+    let v: u32 = 0;
+    let k = 0;
+    while (p < e && k < 5) {
+      const h = hexValue(<u32>load<u8>(p));
+      if (h < 0) break;
+      v = (v << 4) | <u32>h;
+      p++;
+      k++;
+    }
+    if (k == 0 || k > 4 || count == 8) return false;
+    store<u32>(groups + (<usize>count << 2), v);
+    count++;
+    if (p == e) break;
+    if (load<u8>(p) != 0x3a) return false;
+    p++;
+    if (p < e && load<u8>(p) == 0x3a) {
+      if (gap >= 0) return false;
+      gap = count;
+      p++;
+    } else if (p == e) return false; // a trailing single colon
+  }
+  if (gap < 0 ? count != 8 : count > 7) return false;
+  // The groups, with the gap's zeros, as four big-endian words.
+  const fill = 8 - count;
+  let w: u32 = 0;
+  let at = 0;
+  for (let g = 0; g < 8; g++) {
+    let v: u32 = 0;
+    if (gap >= 0 && g >= gap && g < gap + fill) v = 0;
+    else v = load<u32>(groups + (<usize>(at++) << 2));
+    w = (w << 16) | v;
+    if ((g & 1) == 1) {
+      if (g == 1) v6w0 = w;
+      else if (g == 3) v6w1 = w;
+      else if (g == 5) v6w2 = w;
+      else v6w3 = w;
+      w = 0;
+    }
+  }
+  return true;
+}
+
+/** 1 + the index of the alerted IPv6 address just read (parseV6), or 0 when it is not one. */
+function v6Index(): u32 {
+  for (let i = 0; i < gateV6Count; i++) {
+    const at = GATE_V6 + <usize>i * 20;
+    if (load<u32>(at) == v6w0 && load<u32>(at + 4) == v6w1 && load<u32>(at + 8) == v6w2 && load<u32>(at + 12) == v6w3) return load<u32>(at + 16);
   }
   return 0;
 }
@@ -792,10 +868,24 @@ export function gateJson(from: usize, to: usize, hits: i32): i32 {
     const at = <usize>load<u32>(GATE_HITS + (<usize>i << 2));
     const b = load<u8>(at);
     if (b == 0x22) return GATE_PARSE; // a network-alert marker
-    if (b != 0x2e) return GATE_ASK; // an IPv6 or IPv4-mapped address in hex: spelled by the JavaScript
-    const q = plainQuad(at, from, to);
-    if (q <= 0 || q == 0xffffffff) return GATE_ASK;
-    const index = addressIndex(<u32>q);
+    let index: u32 = 0;
+    if (b == 0x2e) {
+      const q = plainQuad(at, from, to);
+      if (q <= 0 || q == 0xffffffff) return GATE_ASK;
+      index = addressIndex(<u32>q);
+    } else {
+      // A colon after an alerted IPv6 address's first group (or an IPv4-mapped address in
+      // hex): the address bytes around it, as the JavaScript spells them (addressAt).
+      let a = at;
+      while (a > from && isAddressByte(<u32>load<u8>(a - 1))) a--;
+      let e = at;
+      while (e < to && isAddressByte(<u32>load<u8>(e))) e++;
+      if (e - a > 64) return GATE_PARSE;
+      if ((a > from && load<u8>(a - 1) == 0x5c) || (e < to && load<u8>(e) == 0x5c)) return GATE_PARSE;
+      if (!parseV6(a, e)) return GATE_ASK;
+      if (v6w0 == 0 && v6w1 == 0 && v6w2 == 0xffff) return GATE_ASK; // IPv4-mapped: named as the IPv4 address
+      index = v6Index();
+    }
     if (index == 0) continue;
     let seen = false;
     for (let k = 0; k < ips; k++) if (load<u32>(GATE_IPS + (<usize>k << 2)) == index) seen = true;

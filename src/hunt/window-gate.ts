@@ -12,7 +12,7 @@
 // plain ISO 8601, an address it cannot spell back) sends the record to the
 // parser as before.
 import type { DecodeContext } from '../decoders/types.js';
-import { canonicalIp, ipv4Number } from '../model/ip.js';
+import { canonicalIp, ipv4Number, ipv6Words } from '../model/ip.js';
 import { parseTime } from '../model/time.js';
 import type { RecordGate } from '../inputs/fast-frames.js';
 import { GATE_ASK, GATE_PARSE, KEY_CAP, KEY_ESCAPE, type AlertWindows, type ScanKernel } from '../inputs/scan-kernel.js';
@@ -165,6 +165,21 @@ function quadsOf(alerted: ReadonlySet<string>): Map<number, string> {
   return quads;
 }
 
+/** The alerted IPv6 addresses with their words (ipv6Words), for the kernel's gate: made once per set, as quadsOf. */
+const sixMaps = new WeakMap<ReadonlySet<string>, Array<readonly [string, readonly number[]]>>();
+function sixesOf(alerted: ReadonlySet<string>): Array<readonly [string, readonly number[]]> {
+  let sixes = sixMaps.get(alerted);
+  if (!sixes) {
+    sixes = [];
+    for (const ip of alerted) {
+      const words = ipv6Words(ip);
+      if (words) sixes.push([ip, words]);
+    }
+    sixMaps.set(alerted, sixes);
+  }
+  return sixes;
+}
+
 /** Sentinel: the record cannot be judged from its bytes (parse it). */
 const UNREADABLE = null;
 /** Sentinel: an address read exactly from the bytes that is not an alerted one. */
@@ -204,7 +219,7 @@ export function windowGate(
   const quads = quadsOf(alerted);
   // The kernel decides the records whose addresses are plain dotted quads and whose times
   // are of the commonest form (gateJson); it asks this gate about the others.
-  const inKernel = wants.windows !== undefined && kernel.configureGate(quads, wants.windows, zonelessOffset, TIME_KEYS.length);
+  const inKernel = wants.windows !== undefined && kernel.configureGate(quads, sixesOf(alerted), wants.windows, zonelessOffset, TIME_KEYS.length);
   const ips: string[] = [];
   const times: number[] = [];
 

@@ -18,6 +18,7 @@
 //   8 MiB+64K  the window gate: per IPv4 set slot, 1 + its address's index (u32, 2^18 slots)
 //   9 MiB+64K  per address index: u32 first alert time, u32 count
 //   9.5 MiB+64K alert times: f64 ms, sorted per address (GATE_MAX_TIMES)
+//   11.5 MiB+64K alerted IPv6 addresses: 4 u32 words each (groups, big-endian) and u32 1 + index
 //   12 MiB+64K data buffer: 128 zero bytes before it, 128 bytes of padding after the data
 // (Pages of it that are never written cost no memory.)
 import { readFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ const GATE_DIR = GATE_IDX + (1 << 20);
 const GATE_MAX_ADDRESSES = 65536;
 const GATE_TIMES = GATE_DIR + (512 << 10);
 const GATE_MAX_TIMES = 262144;
+const GATE_V6 = GATE_TIMES + (2 << 20);
+const GATE_MAX_V6 = 256;
 const BUF = (12 << 20) + 65536; // after the gate's tables, with room for the zeros before it
 const PAD = 128;
 const PAGE = 65536;
@@ -66,7 +69,7 @@ interface Exports {
   structureInString(): number;
   structureLine(): number;
   findSeparators(from: number, to: number, csv: number): number;
-  configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number): void;
+  configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number, v6Count: number): void;
   gateJson(from: number, to: number, hits: number): number;
 }
 
@@ -194,7 +197,10 @@ export class ScanKernel {
   private tableLog2 = 0;
   private tableOf: readonly number[] | null = null;
   /** What configureGate last set up, for which table, and whether it could. */
-  private gateOf: { table: readonly number[] | null; windows: AlertWindows; quads: ReadonlyMap<number, string>; zoneless: number | null; ok: boolean } | null = null;
+  private gateOf: {
+    table: readonly number[] | null; windows: AlertWindows; quads: ReadonlyMap<number, string>; v6: ReadonlyArray<readonly [string, readonly number[]]>;
+    zoneless: number | null; ok: boolean;
+  } | null = null;
 
   /**
    * Sets up gateJson for the alerted IPv4 addresses (`quads`: address number,
@@ -205,26 +211,29 @@ export class ScanKernel {
    * configureKeys() was given first that are time keys. False when there are
    * too many addresses or alerts to hold: then gate in JavaScript.
    */
-  configureGate(quads: ReadonlyMap<number, string>, windows: AlertWindows, zonelessOffset: number | null, timeKeys: number): boolean {
-    this.x.configureGate(windows.windowMs, zonelessOffset === null ? 0 : 1, zonelessOffset ?? 0, timeKeys);
+  configureGate(
+    quads: ReadonlyMap<number, string>, v6: ReadonlyArray<readonly [string, readonly number[]]>, windows: AlertWindows, zonelessOffset: number | null, timeKeys: number,
+  ): boolean {
     const g = this.gateOf;
     // The same table (configure() refills it the same way for the same addresses) and windows: set up already.
-    if (g && g.table === this.tableOf && g.windows === windows && g.quads === quads && g.zoneless === zonelessOffset) return g.ok;
-    const ok = this.fillGate(quads, windows);
-    this.gateOf = { table: this.tableOf, windows, quads, zoneless: zonelessOffset, ok };
+    const ok = g && g.table === this.tableOf && g.windows === windows && g.quads === quads && g.v6 === v6 && g.zoneless === zonelessOffset
+      ? g.ok : this.fillGate(quads, v6, windows);
+    this.gateOf = { table: this.tableOf, windows, quads, v6, zoneless: zonelessOffset, ok };
+    this.x.configureGate(windows.windowMs, zonelessOffset === null ? 0 : 1, zonelessOffset ?? 0, timeKeys, ok ? v6.length : 0);
     return ok;
   }
 
-  private fillGate(quads: ReadonlyMap<number, string>, windows: AlertWindows): boolean {
+  private fillGate(quads: ReadonlyMap<number, string>, v6: ReadonlyArray<readonly [string, readonly number[]]>, windows: AlertWindows): boolean {
     const log2 = this.tableLog2;
-    if (log2 === 0 || log2 > GATE_MAX_LOG2 || quads.size > GATE_MAX_ADDRESSES) return false;
+    if (log2 === 0 || log2 > GATE_MAX_LOG2 || quads.size + v6.length > GATE_MAX_ADDRESSES || v6.length > GATE_MAX_V6) return false;
     let total = 0;
     for (const ip of quads.values()) total += windows.times.get(ip)?.length ?? 0;
+    for (const [ip] of v6) total += windows.times.get(ip)?.length ?? 0;
     if (total > GATE_MAX_TIMES) return false;
     const buffer = this.x.memory.buffer;
     const slots = new Uint32Array(buffer, TABLE, 1 << log2);
     const index = new Uint32Array(buffer, GATE_IDX, 1 << log2).fill(0);
-    const dir = new Uint32Array(buffer, GATE_DIR, 2 * quads.size);
+    const dir = new Uint32Array(buffer, GATE_DIR, 2 * (quads.size + v6.length));
     const times = new Float64Array(buffer, GATE_TIMES, total);
     const mask = (1 << log2) - 1;
     let i = 0;
@@ -237,13 +246,23 @@ export class ScanKernel {
         h = (h + 1) & mask;
       }
       index[h] = i + 1;
-      const t = windows.times.get(ip) ?? [];
-      dir[2 * i] = at;
-      dir[2 * i + 1] = t.length;
-      for (let k = 0; k < t.length; k++) times[at++] = t[k]!;
-      i++;
+      at = this.gateTimes(dir, times, i++, at, windows.times.get(ip));
     }
+    const v6Entries = new Uint32Array(buffer, GATE_V6, 5 * v6.length);
+    v6.forEach(([ip, words], k) => {
+      v6Entries.set(words, 5 * k);
+      v6Entries[5 * k + 4] = i + 1;
+      at = this.gateTimes(dir, times, i++, at, windows.times.get(ip));
+    });
     return true;
+  }
+
+  /** Address `i`'s alert times into the gate's tables, from `at`; where the next address's start. */
+  private gateTimes(dir: Uint32Array, times: Float64Array, i: number, at: number, t: ArrayLike<number> = []): number {
+    dir[2 * i] = at;
+    dir[2 * i + 1] = t.length;
+    for (let k = 0; k < t.length; k++) times[at++] = t[k]!;
+    return at;
   }
 
   /**

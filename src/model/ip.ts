@@ -53,6 +53,13 @@ function canonicalIpOf(value: string): string | null {
   return canonicalBareIp(s);
 }
 
+/** An IPv6 address (canonical, as canonicalIp gives it) as four 32-bit words, most significant first; null for IPv4 or anything else. */
+export function ipv6Words(ip: string): [number, number, number, number] | null {
+  if (!ip.includes(':') || !ipaddr.IPv6.isValid(ip)) return null;
+  const p = ipaddr.IPv6.parse(ip).parts;
+  return [0, 1, 2, 3].map((i) => ((p[2 * i]! << 16) | p[2 * i + 1]!) >>> 0) as [number, number, number, number];
+}
+
 /** A canonical dotted quad (no leading zeros) as a 32-bit number, or null for anything else. */
 export function ipv4Number(s: string): number | null {
   let n = 0;
