@@ -35,7 +35,7 @@ const GATE_IP_CAP: i32 = 56; // (the last 32 bytes are parseV6's scratch)
 const GATE_IDX: usize = (8 << 20) + 65536; // u32 per table slot (2^18 at most): 1 + its IPv4's index, 0 for none
 const GATE_DIR: usize = GATE_IDX + (1 << 20); // per address index: u32 first time, u32 count (in GATE_TIMES)
 const GATE_TIMES: usize = GATE_DIR + (512 << 10); // f64 alert times (ms), sorted per address, 2^18 of them
-const GATE_V6: usize = GATE_TIMES + (2 << 20); // alerted IPv6 addresses: 4 u32 words (big-endian groups) and 1 + index, 256 of them
+const GATE_V6: usize = GATE_TIMES + (2 << 20); // alerted IPv6 addresses, open addressing: 4 u32 words (big-endian groups) and 1 + index (0: empty), 2^14 slots
 // The data buffer starts at 12 MiB + 64 KiB (zero bytes before it, 128 bytes of padding after).
 
 let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
@@ -597,7 +597,8 @@ let gateZoneless: bool = false;
 let gateOffset: i32 = 0;
 let gateTimeKeys: i32 = 0;
 let gateTime: f64 = 0;
-let gateV6Count: i32 = 0;
+/** The IPv6 table's slots - 1; -1 when IPv6 hits are left to the JavaScript. */
+let gateV6Mask: i32 = -1;
 
 /**
  * windowMs: how far after an alert an event matters; zoneless: whether a time
@@ -606,8 +607,8 @@ let gateV6Count: i32 = 0;
  * others make a record unreadable here. GATE_IDX, GATE_DIR and GATE_TIMES are
  * filled by the caller.
  */
-export function configureGate(windowMs: f64, zoneless: i32, offsetMinutes: i32, timeKeys: i32, v6Count: i32): void {
-  gateV6Count = v6Count;
+export function configureGate(windowMs: f64, zoneless: i32, offsetMinutes: i32, timeKeys: i32, v6Slots: i32): void {
+  gateV6Mask = v6Slots - 1;
   gateWindow = windowMs;
   gateZoneless = zoneless != 0;
   gateOffset = offsetMinutes;
@@ -742,13 +743,23 @@ function parseV6(a: usize, e: usize): bool {
   return true;
 }
 
+/** The IPv6 table's slot for the words (scan-kernel.ts v6Slot computes the same). */
+@inline function v6Hash(w0: u32, w1: u32, w2: u32, w3: u32): u32 {
+  return (w0 ^ (w1 * 0x85ebca6b) ^ (w2 * 0xc2b2ae35) ^ (w3 * 0x27d4eb2f)) * 0x9e3779b1;
+}
+
 /** 1 + the index of the alerted IPv6 address just read (parseV6), or 0 when it is not one. */
 function v6Index(): u32 {
-  for (let i = 0; i < gateV6Count; i++) {
-    const at = GATE_V6 + <usize>i * 20;
-    if (load<u32>(at) == v6w0 && load<u32>(at + 4) == v6w1 && load<u32>(at + 8) == v6w2 && load<u32>(at + 12) == v6w3) return load<u32>(at + 16);
+  const mask = <u32>gateV6Mask;
+  let h = (v6Hash(v6w0, v6w1, v6w2, v6w3) >> 18) & mask;
+  for (;;) {
+    const at = GATE_V6 + <usize>h * 20;
+    const index = load<u32>(at + 16);
+    if (index == 0) return 0;
+    if (load<u32>(at) == v6w0 && load<u32>(at + 4) == v6w1 && load<u32>(at + 8) == v6w2 && load<u32>(at + 12) == v6w3) return index;
+    h = (h + 1) & mask;
   }
-  return 0;
+  return 0; // (the table always has an empty slot: it is at most half full)
 }
 
 @inline function digitsAt(p: usize, n: usize): i32 {
@@ -880,6 +891,7 @@ export function gateJson(from: usize, to: usize, hits: i32): i32 {
       while (a > from && isAddressByte(<u32>load<u8>(a - 1))) a--;
       let e = at;
       while (e < to && isAddressByte(<u32>load<u8>(e))) e++;
+      if (gateV6Mask < 0) return GATE_ASK;
       if (e - a > 64) return GATE_PARSE;
       if ((a > from && load<u8>(a - 1) == 0x5c) || (e < to && load<u8>(e) == 0x5c)) return GATE_PARSE;
       if (!parseV6(a, e)) return GATE_ASK;

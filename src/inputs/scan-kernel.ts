@@ -18,7 +18,7 @@
 //   8 MiB+64K  the window gate: per IPv4 set slot, 1 + its address's index (u32, 2^18 slots)
 //   9 MiB+64K  per address index: u32 first alert time, u32 count
 //   9.5 MiB+64K alert times: f64 ms, sorted per address (GATE_MAX_TIMES)
-//   11.5 MiB+64K alerted IPv6 addresses: 4 u32 words each (groups, big-endian) and u32 1 + index
+//   11.5 MiB+64K alerted IPv6 addresses, open addressing: 4 u32 words each (groups, big-endian), u32 1 + index (0: empty)
 //   12 MiB+64K data buffer: 128 zero bytes before it, 128 bytes of padding after the data
 // (Pages of it that are never written cost no memory.)
 import { readFileSync } from 'node:fs';
@@ -39,7 +39,8 @@ const GATE_MAX_ADDRESSES = 65536;
 const GATE_TIMES = GATE_DIR + (512 << 10);
 const GATE_MAX_TIMES = 262144;
 const GATE_V6 = GATE_TIMES + (2 << 20);
-const GATE_MAX_V6 = 256;
+/** The IPv6 table's slots at most (20 bytes each): up to half as many alerted IPv6 addresses are read in the kernel. */
+const GATE_V6_MAX_LOG2 = 14;
 const BUF = (12 << 20) + 65536; // after the gate's tables, with room for the zeros before it
 const PAD = 128;
 const PAGE = 65536;
@@ -69,7 +70,7 @@ interface Exports {
   structureInString(): number;
   structureLine(): number;
   findSeparators(from: number, to: number, csv: number): number;
-  configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number, v6Count: number): void;
+  configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number, v6Slots: number): void;
   gateJson(from: number, to: number, hits: number): number;
 }
 
@@ -199,7 +200,7 @@ export class ScanKernel {
   /** What configureGate last set up, for which table, and whether it could. */
   private gateOf: {
     table: readonly number[] | null; windows: AlertWindows; quads: ReadonlyMap<number, string>; v6: ReadonlyArray<readonly [string, readonly number[]]>;
-    zoneless: number | null; ok: boolean;
+    zoneless: number | null; v6Slots: number;
   } | null = null;
 
   /**
@@ -216,20 +217,26 @@ export class ScanKernel {
   ): boolean {
     const g = this.gateOf;
     // The same table (configure() refills it the same way for the same addresses) and windows: set up already.
-    const ok = g && g.table === this.tableOf && g.windows === windows && g.quads === quads && g.v6 === v6 && g.zoneless === zonelessOffset
-      ? g.ok : this.fillGate(quads, v6, windows);
-    this.gateOf = { table: this.tableOf, windows, quads, v6, zoneless: zonelessOffset, ok };
-    this.x.configureGate(windows.windowMs, zonelessOffset === null ? 0 : 1, zonelessOffset ?? 0, timeKeys, ok ? v6.length : 0);
-    return ok;
+    const v6Slots = g && g.table === this.tableOf && g.windows === windows && g.quads === quads && g.v6 === v6 && g.zoneless === zonelessOffset
+      ? g.v6Slots : this.fillGate(quads, v6, windows);
+    this.gateOf = { table: this.tableOf, windows, quads, v6, zoneless: zonelessOffset, v6Slots };
+    this.x.configureGate(windows.windowMs, zonelessOffset === null ? 0 : 1, zonelessOffset ?? 0, timeKeys, Math.max(0, v6Slots));
+    return v6Slots >= 0;
   }
 
-  private fillGate(quads: ReadonlyMap<number, string>, v6: ReadonlyArray<readonly [string, readonly number[]]>, windows: AlertWindows): boolean {
+  /**
+   * Fills the gate's tables: the IPv6 table's slots (0: IPv6 hits are left to the
+   * JavaScript, too many addresses), or -1 when the gate cannot run here at all.
+   */
+  private fillGate(quads: ReadonlyMap<number, string>, sixes: ReadonlyArray<readonly [string, readonly number[]]>, windows: AlertWindows): number {
     const log2 = this.tableLog2;
-    if (log2 === 0 || log2 > GATE_MAX_LOG2 || quads.size + v6.length > GATE_MAX_ADDRESSES || v6.length > GATE_MAX_V6) return false;
+    const v6Log2 = Math.max(4, Math.ceil(Math.log2(sixes.length * 2 + 1)));
+    const v6 = v6Log2 <= GATE_V6_MAX_LOG2 ? sixes : [];
+    if (log2 === 0 || log2 > GATE_MAX_LOG2 || quads.size + v6.length > GATE_MAX_ADDRESSES) return -1;
     let total = 0;
     for (const ip of quads.values()) total += windows.times.get(ip)?.length ?? 0;
     for (const [ip] of v6) total += windows.times.get(ip)?.length ?? 0;
-    if (total > GATE_MAX_TIMES) return false;
+    if (total > GATE_MAX_TIMES) return -1;
     const buffer = this.x.memory.buffer;
     const slots = new Uint32Array(buffer, TABLE, 1 << log2);
     const index = new Uint32Array(buffer, GATE_IDX, 1 << log2).fill(0);
@@ -242,19 +249,25 @@ export class ScanKernel {
       const key = n >>> 0;
       let h = Math.imul(key, 0x9e3779b1) >>> (32 - log2);
       while (slots[h] !== key) {
-        if (slots[h] === 0) return false; // not in the table: configure() was given other addresses
+        if (slots[h] === 0) return -1; // not in the table: configure() was given other addresses
         h = (h + 1) & mask;
       }
       index[h] = i + 1;
       at = this.gateTimes(dir, times, i++, at, windows.times.get(ip));
     }
-    const v6Entries = new Uint32Array(buffer, GATE_V6, 5 * v6.length);
-    v6.forEach(([ip, words], k) => {
-      v6Entries.set(words, 5 * k);
-      v6Entries[5 * k + 4] = i + 1;
+    if (sixes.length > 0 && v6.length === 0) return 0;
+    const v6Mask = (1 << v6Log2) - 1;
+    const v6Slots = new Uint32Array(buffer, GATE_V6, 5 * (v6Mask + 1)).fill(0);
+    for (const [ip, w] of v6) {
+      // The kernel's v6Hash: the same multiplications, to 32 bits.
+      const mix = w[0]! ^ Math.imul(w[1]!, 0x85ebca6b) ^ Math.imul(w[2]!, 0xc2b2ae35) ^ Math.imul(w[3]!, 0x27d4eb2f);
+      let h = (Math.imul(mix, 0x9e3779b1) >>> 18) & v6Mask;
+      while (v6Slots[5 * h + 4] !== 0) h = (h + 1) & v6Mask;
+      v6Slots.set(w, 5 * h);
+      v6Slots[5 * h + 4] = i + 1;
       at = this.gateTimes(dir, times, i++, at, windows.times.get(ip));
-    });
-    return true;
+    }
+    return v6Mask + 1;
   }
 
   /** Address `i`'s alert times into the gate's tables, from `at`; where the next address's start. */
