@@ -743,15 +743,28 @@ function parseV6(a: usize, e: usize): bool {
   return true;
 }
 
-/** The IPv6 table's slot for the words (scan-kernel.ts v6Slot computes the same). */
+/** The IPv6 table's slot for the words, before the mask. */
 @inline function v6Hash(w0: u32, w1: u32, w2: u32, w3: u32): u32 {
-  return (w0 ^ (w1 * 0x85ebca6b) ^ (w2 * 0xc2b2ae35) ^ (w3 * 0x27d4eb2f)) * 0x9e3779b1;
+  return ((w0 ^ (w1 * 0x85ebca6b) ^ (w2 * 0xc2b2ae35) ^ (w3 * 0x27d4eb2f)) * 0x9e3779b1) >> 18;
+}
+
+/** Puts an alerted IPv6 address (its four words) with 1 + its index into the IPv6 table of `slots` slots (cleared before). */
+export function gateAddV6(w0: u32, w1: u32, w2: u32, w3: u32, index: u32, slots: u32): void {
+  const mask = slots - 1;
+  let h = v6Hash(w0, w1, w2, w3) & mask;
+  while (load<u32>(GATE_V6 + <usize>h * 20 + 16) != 0) h = (h + 1) & mask;
+  const at = GATE_V6 + <usize>h * 20;
+  store<u32>(at, w0);
+  store<u32>(at + 4, w1);
+  store<u32>(at + 8, w2);
+  store<u32>(at + 12, w3);
+  store<u32>(at + 16, index);
 }
 
 /** 1 + the index of the alerted IPv6 address just read (parseV6), or 0 when it is not one. */
 function v6Index(): u32 {
   const mask = <u32>gateV6Mask;
-  let h = (v6Hash(v6w0, v6w1, v6w2, v6w3) >> 18) & mask;
+  let h = v6Hash(v6w0, v6w1, v6w2, v6w3) & mask;
   for (;;) {
     const at = GATE_V6 + <usize>h * 20;
     const index = load<u32>(at + 16);
@@ -782,7 +795,7 @@ function v6Index(): u32 {
   return <i64>era * 146097 + <i64>doe - 719468;
 }
 
-/** window-gate.ts fastIsoMs on [start, end): true with the time in gateTime, false for anything else. */
+/** model/time.ts plainIsoTime (window-gate.ts fastIsoMs) on [start, end): true with the time in gateTime, false for anything else. */
 function isoTime(start: usize, end: usize): bool {
   const len = end - start;
   if (len < 19 || load<u8>(start + 4) != 0x2d || load<u8>(start + 7) != 0x2d || load<u8>(start + 10) != 0x54

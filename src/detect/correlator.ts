@@ -398,7 +398,8 @@ export class Correlator {
   /** The episode of a plan (finishPlans), with its evidence. */
   episodeOf(p: EpisodePlan): Episode {
     const t = this.table;
-    const end: Instant = { ms: t.msOf(p.rows[p.rows.length - 1]!), ns: t.nsOf(p.rows[p.rows.length - 1]!) };
+    const last = p.rows[p.rows.length - 1]!;
+    const end: Instant = { ms: t.msOf(last), ns: t.nsOf(last) };
     const events = p.rows.map((r) => evidenceOf(t, r));
     return {
       id: p.id, rule: p.rule, ip: p.ip, start: p.start, end,

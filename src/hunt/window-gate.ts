@@ -13,7 +13,7 @@
 // parser as before.
 import type { DecodeContext } from '../decoders/types.js';
 import { canonicalIp, ipv4Number, ipv6Words } from '../model/ip.js';
-import { parseTime } from '../model/time.js';
+import { parseTime, plainIsoTime } from '../model/time.js';
 import type { RecordGate } from '../inputs/fast-frames.js';
 import { GATE_ASK, GATE_PARSE, KEY_CAP, KEY_ESCAPE, type AlertWindows, type ScanKernel } from '../inputs/scan-kernel.js';
 
@@ -40,61 +40,18 @@ const PLAIN_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d
 const isAddressByte = (b: number): boolean =>
   (b >= 0x30 && b <= 0x3a) /* 0-9 : */ || b === 0x2e /* . */ || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) /* a-f */;
 
-const digitsAt = (buf: Buffer, at: number, n: number): number => {
-  let v = 0;
-  for (let i = at; i < at + n; i++) {
-    const d = buf[i]! - 0x30;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-};
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const MAX_GATE_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, as parseTime
-
 /**
- * The time (ms) of the commonest form, read straight from the bytes
- * `2026-03-02T09:00:00[.fraction](Z|±hh:mm)` with every field in its everyday
- * range — what parseTime gives for it, without the strings, the regular
- * expression and the Instant; null for anything else (a leap second; years
- * before 1970), which then takes parseTime's own path. About a third of the
- * gate's time went there. A time without a zone (M365's CreationTime) is read
- * too when `zonelessOffsetMinutes` gives the configured offset (not for an IANA
- * zone, whose offset depends on the date).
+ * The time (ms) of the commonest form, `2026-03-02T09:00:00[.fraction](Z|±hh:mm)`
+ * with every field in its everyday range, read as parseTime reads it first
+ * (plainIsoTime): null for anything else (a leap second; years before 1970),
+ * which then takes parseTime's own path. A time without a zone (M365's
+ * CreationTime) is read too when `zonelessOffsetMinutes` gives the configured
+ * offset (not for an IANA zone, whose offset depends on the date). The scan
+ * kernel's gate reads the same form (isoTime in wasm/scan-kernel.ts).
  */
 export function fastIsoMs(buf: Buffer, start: number, end: number, zonelessOffsetMinutes: number | null = null): number | null {
-  const len = end - start;
-  if (len < 19 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 10] !== 0x54 /* T */
-    || buf[start + 13] !== 0x3a || buf[start + 16] !== 0x3a) return null;
-  const y = digitsAt(buf, start, 4);
-  const mo = digitsAt(buf, start + 5, 2);
-  const d = digitsAt(buf, start + 8, 2);
-  const h = digitsAt(buf, start + 11, 2);
-  const mi = digitsAt(buf, start + 14, 2);
-  const sec = digitsAt(buf, start + 17, 2);
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return null;
-  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]!)) return null;
-  let i = start + 19;
-  let fracMs = 0;
-  if (buf[i] === 0x2e /* . */) {
-    const from = ++i;
-    while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-    const n = i - from;
-    if (n < 1 || n > 9) return null;
-    for (let k = 0; k < 3; k++) fracMs = fracMs * 10 + (k < n ? buf[from + k]! - 0x30 : 0);
-  }
-  let offset: number;
-  if (i === end && zonelessOffsetMinutes !== null) offset = zonelessOffsetMinutes;
-  else if (i === end - 1 && buf[i] === 0x5a /* Z */) offset = 0;
-  else if (i === end - 6 && (buf[i] === 0x2b || buf[i] === 0x2d) && buf[i + 3] === 0x3a) {
-    const oh = digitsAt(buf, i + 1, 2);
-    const om = digitsAt(buf, i + 4, 2);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return null;
-    offset = (buf[i] === 0x2d ? -1 : 1) * (oh * 60 + om);
-  } else return null;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, sec) + fracMs - offset * 60_000;
-  return ms <= MAX_GATE_MS ? ms : null;
+  if (end - start < 19 || end - start > 64) return null;
+  return plainIsoTime(buf.toString('latin1', start, end), zonelessOffsetMinutes)?.ms ?? null;
 }
 
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
@@ -217,8 +174,8 @@ export function windowGate(
   // The spellings of addresses, read again and again from busy records: canonicalized once.
   const spelled = new Map<string, string | null>();
   const quads = quadsOf(alerted);
-  // The kernel decides the records whose addresses are plain dotted quads and whose times
-  // are of the commonest form (gateJson); it asks this gate about the others.
+  // The kernel decides the records whose addresses are plain dotted quads or hex IPv6
+  // and whose times are of the commonest form (gateJson); it asks this gate about the others.
   const inKernel = wants.windows !== undefined && kernel.configureGate(quads, sixesOf(alerted), wants.windows, zonelessOffset, TIME_KEYS.length);
   const ips: string[] = [];
   const times: number[] = [];
@@ -297,7 +254,8 @@ export function windowGate(
   /**
    * The times of the record's time fields (ms), or null when one cannot be read
    * exactly (`doubled`: in a Purview row's AuditData cell, see valueAfter). None
-   * (an empty list) when the record has no time field of any identity decoder: it cannot be a sign-in or mail access (each decoder
+   * (an empty list) when the record has no time field of any identity decoder:
+   * it cannot be a sign-in or mail access (each decoder
    * rejects a record without its time), as the network records of an alert
    * source are not — unless a backslash could hide one (an escaped key, or a
    * record nested as a JSON string, `"AuditData":"{\"CreationTime\":…}"`).

@@ -72,6 +72,7 @@ interface Exports {
   findSeparators(from: number, to: number, csv: number): number;
   configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number, v6Slots: number): void;
   gateJson(from: number, to: number, hits: number): number;
+  gateAddV6(w0: number, w1: number, w2: number, w3: number, index: number, slots: number): void;
 }
 
 /** gateJson's answers: leave the record unparsed, parse it, or ask the JavaScript gate. */
@@ -256,18 +257,13 @@ export class ScanKernel {
       at = this.gateTimes(dir, times, i++, at, windows.times.get(ip));
     }
     if (sixes.length > 0 && v6.length === 0) return 0;
-    const v6Mask = (1 << v6Log2) - 1;
-    const v6Slots = new Uint32Array(buffer, GATE_V6, 5 * (v6Mask + 1)).fill(0);
+    const v6Slots = 1 << v6Log2;
+    new Uint32Array(buffer, GATE_V6, 5 * v6Slots).fill(0);
     for (const [ip, w] of v6) {
-      // The kernel's v6Hash: the same multiplications, to 32 bits.
-      const mix = w[0]! ^ Math.imul(w[1]!, 0x85ebca6b) ^ Math.imul(w[2]!, 0xc2b2ae35) ^ Math.imul(w[3]!, 0x27d4eb2f);
-      let h = (Math.imul(mix, 0x9e3779b1) >>> 18) & v6Mask;
-      while (v6Slots[5 * h + 4] !== 0) h = (h + 1) & v6Mask;
-      v6Slots.set(w, 5 * h);
-      v6Slots[5 * h + 4] = i + 1;
+      this.x.gateAddV6(w[0]!, w[1]!, w[2]!, w[3]!, i + 1, v6Slots);
       at = this.gateTimes(dir, times, i++, at, windows.times.get(ip));
     }
-    return v6Mask + 1;
+    return v6Slots;
   }
 
   /** Address `i`'s alert times into the gate's tables, from `at`; where the next address's start. */

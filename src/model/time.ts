@@ -281,7 +281,7 @@ export function parseTime(value: unknown, opts?: SyslogTimeOptions): Instant | n
   if (typeof value !== 'string') return null;
   const text = value.trim();
   if (text.length === 0 || text.length > 64) return null;
-  return plainIso(text, opts) ?? parseTimeByPattern(text, opts);
+  return plainIsoTime(text, opts?.zone !== undefined ? null : (opts?.defaultOffsetMinutes ?? 0)) ?? parseTimeByPattern(text, opts);
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -304,10 +304,13 @@ function digits(text: string, at: number, n: number): number {
  * one or two; the pattern path (strings for each part, the fraction padded and
  * parsed) was a tenth of the Entra decoder's time. Null for anything else — a
  * space for the T, a leap second, hour 24, a comma, more than nine fraction
- * digits, a zone name, a configured IANA zone — which the pattern path reads, to
- * the same instant (test/ip-time.test.ts compares the two).
+ * digits, a zone name — which the pattern path reads, to the same instant
+ * (test/ip-time.test.ts compares the two). A time without a zone is read at
+ * `zonelessOffsetMinutes`, or not at all when that is null (a configured IANA
+ * zone, whose offset depends on the date). hunt's window gate reads its times
+ * from the bytes with it too (fastIsoMs).
  */
-function plainIso(text: string, opts: TimeOptions | undefined): Instant | null {
+export function plainIsoTime(text: string, zonelessOffsetMinutes: number | null): Instant | null {
   const len = text.length;
   if (len < 19 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */
     || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return null;
@@ -335,8 +338,8 @@ function plainIso(text: string, opts: TimeOptions | undefined): Instant | null {
   }
   let offset: number;
   if (i === len) {
-    if (opts?.zone !== undefined) return null;
-    offset = opts?.defaultOffsetMinutes ?? 0;
+    if (zonelessOffsetMinutes === null) return null;
+    offset = zonelessOffsetMinutes;
   } else if (i === len - 1 && text.charCodeAt(i) === 0x5a /* Z */) {
     offset = 0;
   } else if (i === len - 6 && (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === 0x2d) && text.charCodeAt(i + 3) === 0x3a) {
@@ -351,7 +354,7 @@ function plainIso(text: string, opts: TimeOptions | undefined): Instant | null {
   return inIsoRange({ ms: Date.UTC(y, mo - 1, d, h, mi, sec) + (fraction - ns) / 1e6 - offset * 60_000, ns });
 }
 
-/** parseTime's reading of a trimmed text by its patterns (exported for the test that holds plainIso to it). */
+/** parseTime's reading of a trimmed text by its patterns (exported for the test that holds plainIsoTime to it). */
 export function parseTimeByPattern(text: string, opts?: SyslogTimeOptions): Instant | null {
   let m = ISO_RE.exec(text);
   if (m) {
