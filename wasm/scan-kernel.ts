@@ -326,15 +326,15 @@ function mappedAt(colon: usize): bool {
         if (at >= to) break;
         if (quadAt(at)) n = push(n, at);
       }
-      let colons = bits4(i8x16.eq(v0, cs), i8x16.eq(v1, cs), i8x16.eq(v2, cs), i8x16.eq(v3, cs));
-      if (colons != 0) {
-        if (!v6Heads) {
-          colons &= bits4(
-            i8x16.eq(fold(v128.load(p - 1)), f), i8x16.eq(fold(v128.load(p + 15)), f),
-            i8x16.eq(fold(v128.load(p + 31)), f), i8x16.eq(fold(v128.load(p + 47)), f));
-        } else {
-          colons &= ~((q << 1) | prevQuote); // not after a quote
-        }
+      let colons: u64;
+      if (!v6Heads) {
+        colons = bits4(
+          v128.and(i8x16.eq(v0, cs), i8x16.eq(fold(v128.load(p - 1)), f)), v128.and(i8x16.eq(v1, cs), i8x16.eq(fold(v128.load(p + 15)), f)),
+          v128.and(i8x16.eq(v2, cs), i8x16.eq(fold(v128.load(p + 31)), f)), v128.and(i8x16.eq(v3, cs), i8x16.eq(fold(v128.load(p + 47)), f)));
+      } else {
+        colons = bits4(i8x16.eq(v0, cs), i8x16.eq(v1, cs), i8x16.eq(v2, cs), i8x16.eq(v3, cs)) & ~((q << 1) | prevQuote); // not after a quote
+      }
+      {
         while (colons != 0) {
           const at = p + <usize>ctz(colons);
           colons &= colons - 1;
@@ -368,23 +368,37 @@ export function configureKeys(keys: i32): void {
  */
 export function findKeys(from: usize, to: usize): i32 {
   let n = 0;
-  let nextQ = mask64(from, 0x22);
-  let nextB = mask64(from, 0x5c);
+  const qs = i8x16.splat(0x22);
+  const bs = i8x16.splat(0x5c);
+  let v0 = v128.load(from);
+  let v1 = v128.load(from + 16);
+  let v2 = v128.load(from + 32);
+  let v3 = v128.load(from + 48);
+  let nextQ = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
   for (let p = from; p < to; p += 64) {
+    const c0 = v128.load(p + 64);
+    const c1 = v128.load(p + 80);
+    const c2 = v128.load(p + 96);
+    const c3 = v128.load(p + 112);
     const q = nextQ;
-    const bs = nextB;
-    nextQ = mask64(p + 64, 0x22);
-    nextB = mask64(p + 64, 0x5c);
-    let esc = bs;
-    while (esc != 0) {
-      const at = p + <usize>ctz(esc);
-      esc &= esc - 1;
-      if (at >= to) break;
-      if (load<u8>(at + 1) == 0x75 /* u */) {
-        if (n >= KEY_CAP) return KEY_CAP;
-        store<u32>(HITS + (<usize>n << 2), <u32>at);
-        store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
-        n++;
+    nextQ = bits4(i8x16.eq(c0, qs), i8x16.eq(c1, qs), i8x16.eq(c2, qs), i8x16.eq(c3, qs));
+    // Backslashes are rare: their positions are worked out only in a block that has one.
+    const b0 = i8x16.eq(v0, bs);
+    const b1 = i8x16.eq(v1, bs);
+    const b2 = i8x16.eq(v2, bs);
+    const b3 = i8x16.eq(v3, bs);
+    if (v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) {
+      let esc = bits4(b0, b1, b2, b3);
+      while (esc != 0) {
+        const at = p + <usize>ctz(esc);
+        esc &= esc - 1;
+        if (at >= to) break;
+        if (load<u8>(at + 1) == 0x75 /* u */) {
+          if (n >= KEY_CAP) return KEY_CAP;
+          store<u32>(HITS + (<usize>n << 2), <u32>at);
+          store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
+          n++;
+        }
       }
     }
     let cand = quotePairs(q, nextQ, keyDistances);
@@ -399,6 +413,10 @@ export function findKeys(from: usize, to: usize): i32 {
       store<u8>(KEY_IDS + <usize>n, <u8>k);
       n++;
     }
+    v0 = c0;
+    v1 = c1;
+    v2 = c2;
+    v3 = c3;
   }
   return n;
 }
