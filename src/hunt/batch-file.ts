@@ -210,21 +210,33 @@ export interface FileSniff {
   mayHoldAlerts: boolean;
   /** Plain NDJSON, which the fast pass can read in ranges (scanRange). */
   ndjson: boolean;
+  /**
+   * The share of the records looked at that are network alerts (0 when none was
+   * read): a file of alerts costs far more per byte to scan than one the kernel
+   * skims, as each alert is parsed; the hunt orders its work by it.
+   */
+  alertShare: number;
 }
 
 export async function sniffFile(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<FileSniff> {
+  let alerts = 0;
+  let looked = 0;
   const judge = async (frames: AsyncGenerator<FramedItem[]>): Promise<boolean> => {
+    let mayHoldAlerts = false;
     let seen = 0;
     for await (const batch of frames) {
       for (const item of batch) {
         if (item.kind === 'problem' || item.kind === 'text') return true;
         const { decoder, result } = decodeRecord(item, decode);
-        if (!result.ok || decoder === null || !IDENTITY_DECODERS.has(decoder)) return true;
-        if (++seen >= SNIFF) return false;
+        looked++;
+        if (result.ok && result.event.event.crosswatch.role === 'network_alert') alerts++;
+        if (!result.ok || decoder === null || !IDENTITY_DECODERS.has(decoder)) mayHoldAlerts = true;
+        if (++seen >= SNIFF) return mayHoldAlerts;
       }
     }
-    return seen === 0;
+    return mayHoldAlerts || seen === 0;
   };
+  const share = (): number => (looked === 0 ? 0 : alerts / looked);
   let format: InputFormat | null = null;
   try {
     const mayHoldAlerts = await withKernel(async (kernel) => {
@@ -237,14 +249,16 @@ export async function sniffFile(f: InputFile, decode: DecodeContext, framing: Fr
         },
       }));
     });
-    return { mayHoldAlerts, ndjson: format === 'ndjson' };
+    return { mayHoldAlerts, ndjson: format === 'ndjson', alertShare: share() };
   } catch (err) {
-    if (!(err instanceof NeedsFullFraming)) return { mayHoldAlerts: true, ndjson: false }; // unreadable: the scan reports it
+    if (!(err instanceof NeedsFullFraming)) return { mayHoldAlerts: true, ndjson: false, alertShare: 0 }; // unreadable: the scan reports it
   }
+  alerts = 0;
+  looked = 0;
   try {
-    return { mayHoldAlerts: await judge(frameFile(f.path, f.display, framing)), ndjson: false };
+    return { mayHoldAlerts: await judge(frameFile(f.path, f.display, framing)), ndjson: false, alertShare: share() };
   } catch {
-    return { mayHoldAlerts: true, ndjson: false };
+    return { mayHoldAlerts: true, ndjson: false, alertShare: 0 };
   }
 }
 

@@ -88,6 +88,12 @@ export interface BatchResult {
  * own cost starts to show.
  */
 const PIECES_PER_THREAD = 12;
+/**
+ * How many times the bytes of a record read in full cost what the kernel's skim
+ * of the same bytes costs (~30 µs to parse and decode a 1 KB alert, ~0.3 µs to
+ * skim it, at 1M records): weighs a file of alerts when ordering the work.
+ */
+const ALERT_PARSE_COST = 30;
 const MIN_PIECE_BYTES = 8 * 1024 * 1024;
 /** A piece's events reach the main thread in one message: no more than this much input per piece. */
 const MAX_PIECE_BYTES = 128 * 1024 * 1024;
@@ -300,14 +306,26 @@ class BatchRun {
       this.sniffs.set(f, sniff);
       (sniff.mayHoldAlerts ? first : this.rest).push(f);
     }
+    // Costliest first, so the threads finish together: a file of alerts (the records of an
+    // alerted-IP feed, a sensor's alert log) is parsed record by record, where the kernel
+    // skims the rest; by bytes alone it went last, and one thread parsed it while the other waited.
+    const cost = (f: InputFile): number => f.size * (1 + ALERT_PARSE_COST * this.sniffs.get(f)!.alertShare);
+    first.sort((a, b) => cost(b) - cost(a));
     this.first = first;
     await this.scanAll(first);
     // The IPs alerted on so far, less those the correlator will set aside (internal
     // addresses are in every sign-in log), and when: the rest hands over only their
     // events within a window of those alerts.
     const early = new Map<string, number[]>();
+    // (Each address once: the busy ones have thousands of alerts.)
+    const excluded = new Map<string, boolean>();
+    const excludes = (ip: string): boolean => {
+      let x = excluded.get(ip);
+      if (x === undefined) excluded.set(ip, (x = this.correlator.excludes(ip)));
+      return x;
+    };
     const note = (ip: string | undefined, ms: number): void => {
-      if (!ip || this.correlator.excludes(ip)) return;
+      if (!ip || excludes(ip)) return;
       const times = early.get(ip);
       if (times) times.push(ms);
       else early.set(ip, [ms]);

@@ -1,0 +1,58 @@
+// What a fast hunt learns from a file's first records before it plans the work
+// (batch-file.ts sniffFile): whether the file can hold network alerts, and how
+// many of the records it looked at are alerts — a file of alerts is parsed
+// record by record, so the hunt starts it first (batch.ts, ALERT_PARSE_COST).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sniffFile } from '../src/hunt/batch-file.js';
+import { DEFAULT_FRAMING } from '../src/inputs/framing.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-sniff-'));
+const ctx = { defaultOffsetMinutes: 0, reference: { ms: Date.parse('2026-03-03T00:00:00Z'), ns: 0 } };
+
+// Records shaped as Suricata EVE and the Management Activity API write them.
+const eveAlert = (i: number): string => JSON.stringify({
+  timestamp: `2026-03-02T10:00:0${i % 10}.123456+0000`, flow_id: 1000 + i, event_type: 'alert', src_ip: `81.2.69.${i}`, src_port: 40000 + i,
+  dest_ip: '10.1.0.5', dest_port: 443, proto: 'TCP',
+  alert: { action: 'allowed', gid: 1, signature_id: 2013028, rev: 7, signature: 'ET POLICY curl User-Agent Outbound', category: 'Attempted Information Leak', severity: 2 },
+});
+const eveFlow = (i: number): string => JSON.stringify({
+  timestamp: `2026-03-02T10:00:0${i % 10}.123456+0000`, flow_id: 2000 + i, event_type: 'flow', src_ip: `10.1.0.${i}`, src_port: 50000 + i,
+  dest_ip: '81.2.69.200', dest_port: 443, proto: 'TCP', flow: { pkts_toserver: 4, pkts_toclient: 3, bytes_toserver: 400, bytes_toclient: 300, state: 'closed' },
+});
+const mailAccess = (i: number): string => JSON.stringify({
+  CreationTime: `2026-03-02T10:00:0${i % 10}`, Id: `971b5114-871e-4492-9ac6-a36aa50725${String(i).padStart(2, '0')}`, Operation: 'MailItemsAccessed',
+  RecordType: 50, ResultStatus: 'Succeeded', Workload: 'Exchange', UserId: `user${i}@contoso.com`, ClientIPAddress: `81.2.69.${i}`,
+});
+
+async function sniff(name: string, lines: string[]): Promise<Awaited<ReturnType<typeof sniffFile>>> {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return sniffFile({ path, display: name, size: statSync(path).size }, ctx, DEFAULT_FRAMING);
+}
+
+test('a file of network alerts is all alerts to the sniff', async () => {
+  const s = await sniff('alerts.json', Array.from({ length: 30 }, (_, i) => eveAlert(i)));
+  assert.deepEqual(s, { mayHoldAlerts: true, ndjson: true, alertShare: 1 });
+});
+
+test('a sensor log of flows with a few alerts: the share of the records looked at', async () => {
+  const lines = Array.from({ length: 30 }, (_, i) => (i === 2 || i === 7 ? eveAlert(i) : eveFlow(i)));
+  const s = await sniff('flows.json', lines);
+  assert.equal(s.mayHoldAlerts, true);
+  assert.equal(s.alertShare, 2 / 10);
+});
+
+test('an audit log holds no alerts and costs no parsing', async () => {
+  const s = await sniff('audit.json', Array.from({ length: 30 }, (_, i) => mailAccess(i)));
+  assert.deepEqual(s, { mayHoldAlerts: false, ndjson: true, alertShare: 0 });
+});
+
+test('an audit log that turns to alerts within the records looked at may hold alerts', async () => {
+  const s = await sniff('mixed.json', [mailAccess(1), mailAccess(2), eveAlert(3), mailAccess(4)]);
+  assert.equal(s.mayHoldAlerts, true);
+  assert.equal(s.alertShare, 1 / 4);
+});
