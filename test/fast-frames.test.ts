@@ -29,6 +29,10 @@ const FILES: Record<string, string | Buffer> = {
   'graph.json': JSON.stringify({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: [1, 2].map((i) => JSON.parse(signin(i)) as unknown), '@odata.nextLink': 'https://graph.microsoft.com/next' }, null, 2),
   'empty-array.json': '[]',
   'audit.csv': `\uFEFFCreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a@contoso.com,MailItemsAccessed,"{""CreationTime"":""2026-03-02T10:00:00"",""ClientIPAddress"":""81.2.69.1""}"\r\n\r\n2026-03-02T10:00:01Z,b@contoso.com,UserLoggedIn,"{""Note"":""two\nlines""}"\r\n2026-03-02T10:00:02Z,c@contoso.com,MailItemsAccessed,"{}"`,
+  // Carriage returns inside quoted cells (bare, and CRLFs in an LF file and in a CRLF file) and
+  // in an unquoted cell: csv-parse counts each as a line, which the rows after them are numbered by.
+  'cr-in-cells.csv': 'CreationDate,UserIds,Operations,AuditData\n2026-03-02T10:00:00Z,a,Op,"x\ry"\n2026-03-02T10:00:01Z,b,Op,"x\r\ny"\n2026-03-02T10:00:02Z,c\rd,Op,"{}"\n2026-03-02T10:00:03Z,e,Op,"x\r\r\ny\n\rz"\n\n2026-03-02T10:00:04Z,f,Op,"{}"\n',
+  'cr-in-cells-crlf.csv': 'CreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a,Op,"x\ry"\r\n2026-03-02T10:00:01Z,b,Op,"x\r\ny"\r\n\r\n2026-03-02T10:00:02Z,c,Op,"{}"\r\n2026-03-02T10:00:03Z,d,Op,"{}"',
   // Enough rows to be parsed in several calls (fast-frames.ts parses chosen rows together), with
   // the cells that make joining rows risky: quoted commas and quotes, a cell over two lines, more or
   // fewer columns than the header, blank lines, non-ASCII.
@@ -89,6 +93,10 @@ test('inputs it does not read at the byte level are handed back before anything 
     'syslog.log': '<134>Mar  2 10:00:00 fw CEF:0|Vendor|IDS|1|100|Port scan|8|src=81.2.69.160\n',
     'doc.json': '{\n  "time": "2026-03-02T10:00:00Z",\n  "ipAddress": "81.2.69.1"\n}\n',
     'blank.json': '   \n\n',
+    // A newline alone in a CRLF file is inside a cell to csv-parse, a row's end to the kernel.
+    'bare-lf.csv': 'CreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a\nb,Op,"{}"\r\n2026-03-02T10:00:01Z,c,Op,"{}"\r\n',
+    // And a CRLF in a file of newlines ends a row to the kernel, not to csv-parse.
+    'mixed-endings.csv': 'CreationDate,UserIds,Operations,AuditData\n2026-03-02T10:00:00Z,a,Op,"{}"\r\n2026-03-02T10:00:01Z,c,Op,"{}"\n',
   };
   for (const [name, content] of Object.entries(cases)) {
     const path = join(dir, name);

@@ -553,11 +553,11 @@ const CHARS_PER_PARSE = 4 * 1024 * 1024;
  * parsed by itself) and the call gives one record per row; otherwise, or on an
  * error, each row is parsed by itself, so a bad row is reported at its line.
  */
-function parseRows(rows: PendingRow[], header: string[], out: FramedItem[]): void {
+function parseRows(rows: PendingRow[], header: string[], out: FramedItem[], crlf: boolean): void {
   const options = { ...CSV_OPTIONS, columns: header };
   if (rows.length > 1 && rows.every((r) => r.text.indexOf('\n') < 0 && r.text.indexOf('\r') < 0)) {
     try {
-      const parsed = parseCsvSync(rows.map((r) => r.text).join('\n'), options) as Array<Record<string, string>>;
+      const parsed = parseCsvSync(rows.map((r) => r.text).join('\n'), { ...options, record_delimiter: '\n' }) as Array<Record<string, string>>;
       if (parsed.length === rows.length) {
         for (let i = 0; i < rows.length; i++) out.push({ kind: 'csv', value: parsed[i]!, origin: rows[i]!.origin });
         return;
@@ -566,9 +566,12 @@ function parseRows(rows: PendingRow[], header: string[], out: FramedItem[]): voi
       // Row by row below: the error belongs to one of them.
     }
   }
+  // A row by itself ends where the file's record delimiter does, as the full framing reads it:
+  // left to guess, csv-parse would take a carriage return in the row for one.
+  const alone = { ...options, record_delimiter: crlf ? '\r\n' : '\n' };
   for (const { text, origin } of rows) {
     try {
-      const parsed = parseCsvSync(text, options) as Array<Record<string, string>>;
+      const parsed = parseCsvSync(text, alone) as Array<Record<string, string>>;
       for (const value of parsed) out.push({ kind: 'csv', value, origin });
     } catch (err) {
       out.push({ kind: 'problem', origin, reason: 'invalid-csv', message: `invalid CSV row: ${(err as Error).message.slice(0, 160)}` });
@@ -590,12 +593,17 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
   let skipped = 0;
   const pending: PendingRow[] = [];
   let pendingChars = 0;
+  // Lines as the full framing numbers them (csv-parse's count): the kernel counts
+  // newlines; csv-parse also counts each carriage return, but the one of a CRLF
+  // that ends a record in a CRLF file. Those are added up here, row by row.
+  let crlfFile = false;
+  let extraLines = 0;
   for (;;) {
     let batch: FramedItem[] = [];
     // The rows waiting to be parsed go into the batch before anything after them.
     const flush = (): void => {
       if (pending.length === 0) return;
-      parseRows(pending, header!, batch);
+      parseRows(pending, header!, batch, crlfFile);
       pending.length = 0;
       pendingChars = 0;
     };
@@ -612,11 +620,28 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
     }
     if (ends.length > 0 && o.csvHits) hits.reset(k.findHits(rowFrom, ends[ends.length - 1]!));
     const buf = k.buffer;
+    let nextCr = buf.indexOf(CR, rowFrom);
     for (let i = 0; i < ends.length; i++) {
       const end = ends[i]!;
       const origin = (): { source: string; line: number } => ({ source: display, line: rowLine });
       let e = end;
       if (e > rowFrom && buf[e - 1] === CR) e--;
+      let rowCrs = 0;
+      while (nextCr >= 0 && nextCr < end) {
+        rowCrs++;
+        nextCr = buf.indexOf(CR, nextCr + 1);
+      }
+      if (header === null && e > rowFrom) {
+        // csv-parse takes the first line ending it meets for the record delimiter: a bare CR
+        // in the header line would make it split rows on CRs, where the kernel splits on newlines.
+        if (rowCrs > (e < end ? 1 : 0)) throw new NeedsFullFraming();
+        crlfFile = e < end;
+      }
+      // A row that ends otherwise than the header (CRLF in a file of newlines, or the reverse)
+      // ends elsewhere to csv-parse than to the kernel: in a CRLF file a newline alone is inside a
+      // cell, in a file of newlines a carriage return before one is in the row. Read in full.
+      if (header !== null && end < r.len && crlfFile !== (e < end)) throw new NeedsFullFraming();
+      const rowExtra = rowCrs - (crlfFile && e < end ? 1 : 0);
       if (dropping) {
         flush();
         batch.push(tooLarge(origin(), 'CSV row', o.maxRecordBytes));
@@ -650,7 +675,8 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
         }
       }
       rowFrom = end + 1;
-      rowLine = lines[i]!;
+      extraLines += rowExtra;
+      rowLine = lines[i]! + extraLines;
     }
     // Chosen rows wait across reads (the file's end, or a full set, parses them): a row
     // or two per 1 MB read, at the lowest shares, each paid csv-parse's set-up alone.
