@@ -129,7 +129,17 @@ test('words and addresses searched together (one pass) give exactly the hits of 
       assert.ok(kernel.configure([], v4));
       const addresses = [...kernel.findHits(0, n)];
       assert.ok(kernel.configure(WORDS, v4));
-      assert.deepEqual([...kernel.findHits(0, n)], [...new Set([...words, ...addresses])].sort((x, y) => x - y));
+      const both = [...kernel.findHits(0, n)];
+      assert.deepEqual(both, [...new Set([...words, ...addresses])].sort((x, y) => x - y));
+      // The same lists again (kept as they are, not refilled), then others, then these again.
+      assert.ok(kernel.configure(WORDS, v4));
+      assert.deepEqual([...kernel.findHits(0, n)], both);
+      const none: number[] = [];
+      assert.ok(kernel.configure(WORDS, none));
+      assert.ok(kernel.configure(WORDS, none));
+      assert.deepEqual([...kernel.findHits(0, n)], words);
+      assert.ok(kernel.configure(WORDS, v4));
+      assert.deepEqual([...kernel.findHits(0, n)], both);
     },
   ), { numRuns: 300 });
 });
