@@ -38,8 +38,15 @@ export async function writeNdjson(alerts: Iterable<AlertDocument | SigmaAlertDoc
   await flush();
 }
 
+/**
+ * Bytes a file's stream holds before the writer waits for them to be written: a
+ * few chunks, so the next is made while the last is written (with room for one,
+ * the writer waited on every chunk's write, ~0.1 s of a 100 MB output).
+ */
+const FILE_BUFFER_BYTES = 16 * CHUNK_CHARS;
+
 export async function writeNdjsonFile(alerts: Iterable<AlertDocument | SigmaAlertDocument>, path: string): Promise<void> {
-  const out = createWriteStream(path, { highWaterMark: CHUNK_CHARS });
+  const out = createWriteStream(path, { highWaterMark: FILE_BUFFER_BYTES });
   await writeNdjson(alerts, out);
   out.end();
   await once(out, 'finish');
