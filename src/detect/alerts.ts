@@ -46,9 +46,15 @@ function threatOf(t: NonNullable<RuleDefinition['threat']>): NonNullable<AlertDo
   };
 }
 
+/**
+ * The object without its undefined fields, as a copy: deleting them in place
+ * turned V8's objects into slow dictionaries, which JSON.stringify then walked
+ * slowly too (a tenth of a second of a 25k-alert hunt's output).
+ */
 function clean<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
+  const out: Partial<T> = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out as T;
 }
 
 export function alertDocument(ep: Episode, rule: RuleDefinition, raisedAt: Date): AlertDocument {
