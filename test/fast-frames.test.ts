@@ -4,7 +4,7 @@
 // CRLFs in two, and the items are compared with frameFile's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fastFrameFile, NeedsFullFraming } from '../src/inputs/fast-frames.js';
@@ -191,4 +191,21 @@ test('a bad CSV row among rows parsed together is reported at its line; its neig
   assert.deepEqual(problems.map((p) => [p.origin.line, p.kind === 'problem' && p.reason]), [[22, 'invalid-csv']]);
   const read = items.filter((it) => it.kind === 'csv').map((it) => [it.origin.line, it.kind === 'csv' && it.value['UserIds']]);
   assert.deepEqual(read, rows.flatMap((_, i) => (i === 20 ? [] : [[i + 2, `u${i}@contoso.com`]])));
+});
+
+test('the sampled CSV rows come out before the rest of the file is read (a sniff reads one chunk)', async () => {
+  const path = join(dir, 'sampled.csv');
+  const rows = Array.from({ length: 20000 }, (_, i) => `2026-03-02T10:00:00Z,u${i}@contoso.com,MailItemsAccessed,"{""n"":${i}}"`);
+  writeFileSync(path, `CreationDate,UserIds,Operations,AuditData\n${rows.join('\n')}\n`);
+  assert.ok(kernel.configure([], []));
+  let read = 0;
+  const gen = fastFrameFile(path, 'sampled.csv', {
+    kernel, maxRecordBytes: MAX, sample: 10, frameDamaged: true, csvHits: false, chunkBytes: 4096, onSkip: () => {}, onBytes: (n) => { read = n; },
+  });
+  const first = await gen.next();
+  await gen.return(undefined);
+  assert.ok(!first.done);
+  assert.deepEqual(first.value.map((it) => it.kind === 'csv' && it.value['UserIds']), rows.slice(0, 10).map((_, i) => `u${i}@contoso.com`));
+  // (The first read, which tells the format, is 64 KB whatever the chunk size.)
+  assert.ok(read <= 128 * 1024, `read ${read} of ${statSync(path).size} bytes before the samples came out`);
 });

@@ -664,8 +664,10 @@ async function* csv(r: Reader, offset: number, display: string, o: FastFramingOp
           }
           ordinal++;
           // The sampled rows go to the caller before any row after them is judged:
-          // what they are decides whether the rest is parsed (csvParseAll).
-          if (ordinal === o.sample && o.csvParseAll) {
+          // what they are decides whether the rest is parsed (csvParseAll), and a
+          // caller that wants only them (sniffFile) stops there instead of waiting
+          // for the file's end, where chosen rows are otherwise parsed.
+          if (ordinal === o.sample) {
             flush();
             if (batch.length > 0) {
               yield batch;
