@@ -247,10 +247,9 @@ function mappedAt(colon: usize): bool {
   return <u64>i8x16.bitmask(a) | (<u64>i8x16.bitmask(b) << 16) | (<u64>i8x16.bitmask(c) << 32) | (<u64>i8x16.bitmask(d) << 48);
 }
 
-/** Bit i set when the byte at p + i is c (i < 64). */
-@inline function mask64(p: usize, c: u8): u64 {
-  const s = i8x16.splat(c);
-  return bits4(i8x16.eq(v128.load(p), s), i8x16.eq(v128.load(p + 16), s), i8x16.eq(v128.load(p + 32), s), i8x16.eq(v128.load(p + 48), s));
+/** Bit i set when byte i of the 64 in a, b, c, d equals the byte splat in s. */
+@inline function eqBits(a: v128, b: v128, c: v128, d: v128, s: v128): u64 {
+  return bits4(i8x16.eq(a, s), i8x16.eq(b, s), i8x16.eq(c, s), i8x16.eq(d, s));
 }
 
 @inline function push(n: i32, at: usize): i32 {
@@ -280,8 +279,8 @@ function mappedAt(colon: usize): bool {
   let v1 = v128.load(p + 16);
   let v2 = v128.load(p + 32);
   let v3 = v128.load(p + 48);
-  let nextQ = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
-  let nextDots = bits4(i8x16.eq(v0, ds), i8x16.eq(v1, ds), i8x16.eq(v2, ds), i8x16.eq(v3, ds));
+  let nextQ = eqBits(v0, v1, v2, v3, qs);
+  let nextDots = eqBits(v0, v1, v2, v3, ds);
   // Bit 0 set when the byte before the block is a quote (the last block's mask after the first).
   let lastQuote: u64 = load<u8>(p - 1) == 0x22 ? 1 : 0;
   for (; p < to; p += 64) {
@@ -294,8 +293,8 @@ function mappedAt(colon: usize): bool {
     const allDots = nextDots;
     const prevQuote = lastQuote;
     lastQuote = q >> 63;
-    nextQ = bits4(i8x16.eq(c0, qs), i8x16.eq(c1, qs), i8x16.eq(c2, qs), i8x16.eq(c3, qs));
-    nextDots = bits4(i8x16.eq(c0, ds), i8x16.eq(c1, ds), i8x16.eq(c2, ds), i8x16.eq(c3, ds));
+    nextQ = eqBits(c0, c1, c2, c3, qs);
+    nextDots = eqBits(c0, c1, c2, c3, ds);
     // Words: every pair of quotes as far apart as a word is long, with a word's first two
     // letters after the first, is a candidate, then compared.
     if (words) {
@@ -332,7 +331,7 @@ function mappedAt(colon: usize): bool {
           v128.and(i8x16.eq(v0, cs), i8x16.eq(fold(v128.load(p - 1)), f)), v128.and(i8x16.eq(v1, cs), i8x16.eq(fold(v128.load(p + 15)), f)),
           v128.and(i8x16.eq(v2, cs), i8x16.eq(fold(v128.load(p + 31)), f)), v128.and(i8x16.eq(v3, cs), i8x16.eq(fold(v128.load(p + 47)), f)));
       } else {
-        colons = bits4(i8x16.eq(v0, cs), i8x16.eq(v1, cs), i8x16.eq(v2, cs), i8x16.eq(v3, cs)) & ~((q << 1) | prevQuote); // not after a quote
+        colons = eqBits(v0, v1, v2, v3, cs) & ~((q << 1) | prevQuote); // not after a quote
       }
       {
         while (colons != 0) {
@@ -374,14 +373,14 @@ export function findKeys(from: usize, to: usize): i32 {
   let v1 = v128.load(from + 16);
   let v2 = v128.load(from + 32);
   let v3 = v128.load(from + 48);
-  let nextQ = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
+  let nextQ = eqBits(v0, v1, v2, v3, qs);
   for (let p = from; p < to; p += 64) {
     const c0 = v128.load(p + 64);
     const c1 = v128.load(p + 80);
     const c2 = v128.load(p + 96);
     const c3 = v128.load(p + 112);
     const q = nextQ;
-    nextQ = bits4(i8x16.eq(c0, qs), i8x16.eq(c1, qs), i8x16.eq(c2, qs), i8x16.eq(c3, qs));
+    nextQ = eqBits(c0, c1, c2, c3, qs);
     // Backslashes are rare: their positions are worked out only in a block that has one.
     const b0 = i8x16.eq(v0, bs);
     const b1 = i8x16.eq(v1, bs);
@@ -504,13 +503,13 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
     const v3 = v128.load(p + 48);
     const qs = i8x16.splat(0x22);
     const ns = i8x16.splat(0x0a);
-    const quote = bits4(i8x16.eq(v0, qs), i8x16.eq(v1, qs), i8x16.eq(v2, qs), i8x16.eq(v3, qs));
-    const nl = bits4(i8x16.eq(v0, ns), i8x16.eq(v1, ns), i8x16.eq(v2, ns), i8x16.eq(v3, ns));
+    const quote = eqBits(v0, v1, v2, v3, qs);
+    const nl = eqBits(v0, v1, v2, v3, ns);
     let q = quote;
     if (csv == 0) {
       // A quote is escaped when an odd run of backslashes precedes it.
       const bss = i8x16.splat(0x5c);
-      const bs = bits4(i8x16.eq(v0, bss), i8x16.eq(v1, bss), i8x16.eq(v2, bss), i8x16.eq(v3, bss));
+      const bs = eqBits(v0, v1, v2, v3, bss);
       if (bs != 0 || escaped != 0) {
         let esc: u64 = escaped;
         let b = bs & ~esc;
@@ -551,9 +550,9 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
       const cs = i8x16.splat(0x7d);
       const ms = i8x16.splat(0x2c);
       const outside = ~strMask & valid;
-      const opens = bits4(i8x16.eq(f0, os), i8x16.eq(f1, os), i8x16.eq(f2, os), i8x16.eq(f3, os)) & outside;
-      const closes = bits4(i8x16.eq(f0, cs), i8x16.eq(f1, cs), i8x16.eq(f2, cs), i8x16.eq(f3, cs)) & outside;
-      const commas = bits4(i8x16.eq(v0, ms), i8x16.eq(v1, ms), i8x16.eq(v2, ms), i8x16.eq(v3, ms)) & outside;
+      const opens = eqBits(f0, f1, f2, f3, os) & outside;
+      const closes = eqBits(f0, f1, f2, f3, cs) & outside;
+      const commas = eqBits(v0, v1, v2, v3, ms) & outside;
       // Deep inside a record the whole block long (it does not close enough brackets to
       // come back to the target depth): nothing to find, only the depth to carry on.
       const closing = <i32>popcnt(closes);
