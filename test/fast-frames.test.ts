@@ -33,6 +33,10 @@ const FILES: Record<string, string | Buffer> = {
   // in an unquoted cell: csv-parse counts each as a line, which the rows after them are numbered by.
   'cr-in-cells.csv': 'CreationDate,UserIds,Operations,AuditData\n2026-03-02T10:00:00Z,a,Op,"x\ry"\n2026-03-02T10:00:01Z,b,Op,"x\r\ny"\n2026-03-02T10:00:02Z,c\rd,Op,"{}"\n2026-03-02T10:00:03Z,e,Op,"x\r\r\ny\n\rz"\n\n2026-03-02T10:00:04Z,f,Op,"{}"\n',
   'cr-in-cells-crlf.csv': 'CreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a,Op,"x\ry"\r\n2026-03-02T10:00:01Z,b,Op,"x\r\ny"\r\n\r\n2026-03-02T10:00:02Z,c,Op,"{}"\r\n2026-03-02T10:00:03Z,d,Op,"{}"',
+  // Rows over the record limit (MAX), plain and with line breaks in a quoted cell: reported, and
+  // the rows after them read and numbered on (csv-parse's own limit lost everything after one).
+  'long-rows.csv': `CreationDate,UserIds,Operations,AuditData\n2026-03-02T10:00:00Z,a,Op,"x"\n2026-03-02T10:00:01Z,b,Op,"${'long '.repeat(100)}"\n2026-03-02T10:00:02Z,c,Op,"x\ry"\n2026-03-02T10:00:03Z,d,Op,"${'long\r\n'.repeat(60)}"\n2026-03-02T10:00:04Z,e,Op,"{}"\n`,
+  'long-rows-crlf.csv': `CreationDate,UserIds,Operations,AuditData\r\n2026-03-02T10:00:00Z,a,Op,"x"\r\n2026-03-02T10:00:01Z,b,Op,"${'long\n'.repeat(100)}"\r\n2026-03-02T10:00:02Z,c,Op,"{}"\r\n2026-03-02T10:00:03Z,d,Op,${'unquoted'.repeat(60)}\r\n2026-03-02T10:00:04Z,e,Op,"{}"`,
   // Enough rows to be parsed in several calls (fast-frames.ts parses chosen rows together), with
   // the cells that make joining rows risky: quoted commas and quotes, a cell over two lines, more or
   // fewer columns than the header, blank lines, non-ASCII.

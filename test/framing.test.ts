@@ -90,6 +90,16 @@ test('a CSV with an unterminated quote reports the problem and keeps earlier row
   assert.ok(items.some((i) => i.kind === 'problem' && i.reason === 'invalid-csv'));
 });
 
+test('a CSV row over the record limit is reported at its line and skipped; every row after it is read', async () => {
+  // A hostile or broken export: one row longer than the limit, with line breaks in its quoted cell.
+  const long = `"${'x'.repeat(300)}\n${'y'.repeat(300)}"`;
+  const csv = `CreationDate,UserIds,AuditData\r\n2026-03-02T10:00:00Z,a,"{}"\r\n2026-03-02T10:00:01Z,b,${long}\r\n2026-03-02T10:00:02Z,c,"{}"\r\n2026-03-02T10:00:03Z,d,"{}"\r\n`;
+  const items = await frame(csv, 'long.csv', { maxRecordBytes: 256 });
+  assert.deepEqual(where(items), ['csv@2', 'problem@3', 'csv@5', 'csv@6']);
+  assert.equal(items[1]!.kind === 'problem' && items[1]!.reason, 'record-too-large');
+  assert.deepEqual(items.map((i) => (i.kind === 'csv' ? i.value['UserIds'] : null)), ['a', null, 'c', 'd']);
+});
+
 test('UTF-16LE exports (with BOM) are read as text', async () => {
   const text = '{"a":1}\n{"a":"é"}\n';
   const buf = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);

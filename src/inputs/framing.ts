@@ -692,6 +692,95 @@ function countLines(s: string, upTo: number): number {
   return n;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+/**
+ * The CSV bytes with every row longer than `max` bytes taken out (a row ends at a
+ * newline outside double quotes; in a CRLF file at a CRLF): csv-parse's own
+ * limit (max_record_size) stops its parse of a chunk at such a row and loses
+ * everything after it, so one over-long row hid every record behind it. In its
+ * place go as many empty lines as csv-parse counts in it (each CR and LF, but the
+ * LF of a CRLF record delimiter), so the rows after it keep their numbers;
+ * `onDrop` gets the line it started on, counted the same way. A row's length is
+ * its bytes before its line ending, as the fast framing measures it. A file whose
+ * first line ends in a bare CR (csv-parse then splits rows on CRs) goes through
+ * untouched.
+ */
+async function* boundCsvRows(chunks: AsyncIterable<Buffer>, max: number, onDrop: (line: number) => void): AsyncGenerator<Buffer> {
+  let crlf: boolean | null = null; // the record delimiter, once the first line ending outside quotes is read
+  let untouched = false;
+  let quoted = false;
+  let line = 1; // csv-parse's line count at the current byte
+  let rowLine = 1;
+  let rowBytes = 0; // the current row's bytes in earlier chunks
+  let rowBreaks = 0; // CRs and LFs in the current row before its end
+  let held: Buffer[] = []; // the current row's bytes in earlier chunks, while within the limit
+  let dropping = false;
+  let prev = -1; // the byte before the current one
+  for await (const chunk of chunks) {
+    if (untouched) {
+      yield chunk;
+      continue;
+    }
+    let from = 0; // where the current row starts in this chunk
+    const out: Buffer[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b === QUOTE) {
+        quoted = !quoted;
+      } else if (b === CR && crlf === null && !quoted && i + 1 < chunk.length && chunk[i + 1] !== LF) {
+        // A bare CR ends the first line: csv-parse's rows end at CRs. Leave the file alone.
+        untouched = true;
+        for (const h of held) out.push(h);
+        out.push(chunk.subarray(from));
+        break;
+      } else if (b === CR || b === LF) {
+        const ends = b === LF && !quoted && (crlf !== true || prev === CR);
+        if (ends && crlf === null) crlf = prev === CR;
+        if (!(ends && crlf && prev === CR)) line++;
+        if (!ends) {
+          rowBreaks++;
+        } else {
+          const rowEnd = i + 1;
+          const lineEnding = crlf && prev === CR ? 2 : 1;
+          if (!dropping && rowBytes + (rowEnd - from) - lineEnding > max) dropping = true;
+          if (dropping) {
+            onDrop(rowLine);
+            // (A CRLF's CR is in rowBreaks, but is the delimiter's.)
+            const eol = crlf ? '\r\n' : '\n';
+            out.push(Buffer.from(eol.repeat(rowBreaks - (lineEnding - 1) + 1), 'latin1'));
+          } else {
+            for (const h of held) out.push(h);
+            out.push(chunk.subarray(from, rowEnd));
+          }
+          held = [];
+          from = rowEnd;
+          rowBytes = 0;
+          rowBreaks = 0;
+          dropping = false;
+          rowLine = line;
+        }
+      }
+      prev = b;
+    }
+    if (!untouched) {
+      const rest = chunk.subarray(from);
+      rowBytes += rest.length;
+      if (!dropping && rowBytes > max + 2) {
+        dropping = true;
+        held = [];
+      } else if (!dropping && rest.length > 0) {
+        held.push(rest);
+      }
+    }
+    if (out.length > 0) yield out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+  if (dropping) onDrop(rowLine);
+  else if (held.length > 0) yield Buffer.concat(held);
+}
+
 /** CSV exports with a header row (Purview audit search, Log Analytics, the Entra admin center). */
 async function* frameCsv(first: Buffer, rest: AsyncIterable<Buffer>, display: string, opts: FramingOptions): AsyncGenerator<FramedItem[]> {
   const problems: FramedItem[] = [];
@@ -714,7 +803,9 @@ async function* frameCsv(first: Buffer, rest: AsyncIterable<Buffer>, display: st
       return undefined;
     },
   });
-  const src = Readable.from(prepend(first, rest));
+  const src = Readable.from(boundCsvRows(prepend(first, rest), opts.maxRecordBytes, (line) => {
+    problems.push({ kind: 'problem', origin: { source: display, line }, reason: 'record-too-large', message: `CSV row longer than ${opts.maxRecordBytes} bytes; skipped` });
+  }));
   src.on('error', (err) => parser.destroy(err));
   src.pipe(parser);
   let batch: FramedItem[] = [];
