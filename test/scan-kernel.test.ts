@@ -229,3 +229,20 @@ test('CSV rows end at newlines outside quotes; "" and quoted newlines stay insid
     assert.deepEqual(got, want);
   }), { numRuns: 300 });
 });
+
+test('"\\u" escapes: found at every alignment, cut records looked at only up to their end', () => {
+  fc.assert(fc.property(
+    fc.array(fc.constantFrom('a', '"', '\\', 'u', '\\\\', '\\u0032', '\\n', ' '.repeat(61), 'x'.repeat(17)), { maxLength: 80 }),
+    fc.nat({ max: 63 }), fc.nat({ max: 40 }),
+    (parts, shift, cut) => {
+      const text = ' '.repeat(shift) + parts.join('');
+      const n = load(text);
+      const to = Math.max(shift, n - cut);
+      // The byte after a backslash may lie past `to`: the record's own bytes decide, as findKeys's escapes do.
+      const b = Buffer.from(text, 'utf8');
+      let expected = false;
+      for (let i = shift; i < to; i++) if (b[i] === 0x5c && b[i + 1] === 0x75) expected = true;
+      assert.equal(kernel.hasUnicodeEscape(shift, to), expected, JSON.stringify({ text, shift, to }));
+    },
+  ), { numRuns: 2000 });
+});

@@ -15,7 +15,7 @@ import type { DecodeContext } from '../decoders/types.js';
 import { canonicalIp, ipv4Number, ipv6Words } from '../model/ip.js';
 import { parseTime, plainIsoTime } from '../model/time.js';
 import type { RecordGate } from '../inputs/fast-frames.js';
-import { GATE_ASK, GATE_PARSE, KEY_CAP, KEY_ESCAPE, type AlertWindows, type ScanKernel } from '../inputs/scan-kernel.js';
+import { GATE_ASK, GATE_PARSE, KEY_CAP, type AlertWindows, type ScanKernel } from '../inputs/scan-kernel.js';
 
 /**
  * The time fields of every decoder whose records can be sign-ins or mail
@@ -278,13 +278,8 @@ export function windowGate(
     return buf.subarray(from, to).includes(0x5c) ? UNREADABLE : times;
   };
 
-  /** Does the record hold a "\u" escape (which could spell an address), or more keys than findKeys lists? */
-  const escapes = (from: number, to: number): boolean => {
-    const n = kernel.findKeys(from, to);
-    if (n >= KEY_CAP) return true;
-    for (let i = 0; i < n; i++) if (kernel.keyId(i) === KEY_ESCAPE) return true;
-    return false;
-  };
+  /** Does the record hold a "\u" escape (which could spell an address)? */
+  const escapes = (from: number, to: number): boolean => kernel.hasUnicodeEscape(from, to);
 
   /** The alerted IPs the hits name (into `ips`): false when one cannot be read exactly. */
   const addressesOf = (buf: Buffer, from: number, to: number, hits: Uint32Array, first: number, last: number): boolean => {

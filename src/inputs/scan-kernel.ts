@@ -65,6 +65,7 @@ interface Exports {
   findBoth(from: number, to: number): number;
   configureKeys(keys: number): void;
   findKeys(from: number, to: number): number;
+  hasUnicodeEscape(from: number, to: number): number;
   resetStructure(depth: number, target: number, line: number): void;
   structureDepth(): number;
   structureInString(): number;
@@ -352,6 +353,11 @@ export class ScanKernel {
    */
   findKeys(from: number, to: number): number {
     return this.x.findKeys(BUF + from, BUF + to);
+  }
+
+  /** Is there a backslash followed by "u" in [from, to) (relative to the buffer)? Reads up to 64 bytes past `to`. */
+  hasUnicodeEscape(from: number, to: number): boolean {
+    return this.x.hasUnicodeEscape(BUF + from, BUF + to) !== 0;
   }
 
   /** Where the i-th key hit of the last findKeys is (relative to the buffer: its opening quote). */
