@@ -718,7 +718,7 @@ async function* boundCsvRows(chunks: AsyncIterable<Buffer>, max: number, onDrop:
   let rowBreaks = 0; // CRs and LFs in the current row before its end
   let held: Buffer[] = []; // the current row's bytes in earlier chunks, while within the limit
   let dropping = false;
-  let prev = -1; // the byte before the current one
+  let last = -1; // the last byte of the previous chunk
   for await (const chunk of chunks) {
     if (untouched) {
       yield chunk;
@@ -726,44 +726,56 @@ async function* boundCsvRows(chunks: AsyncIterable<Buffer>, max: number, onDrop:
     }
     let from = 0; // where the current row starts in this chunk
     const out: Buffer[] = [];
-    for (let i = 0; i < chunk.length; i++) {
+    // Only quotes, CRs and LFs matter: jump from one to the next (native searches).
+    let nq = chunk.indexOf(QUOTE);
+    let nc = chunk.indexOf(CR);
+    let nl = chunk.indexOf(LF);
+    for (;;) {
+      let i = nq;
+      if (i < 0 || (nc >= 0 && nc < i)) i = nc;
+      if (i < 0 || (nl >= 0 && nl < i)) i = nl;
+      if (i < 0) break;
       const b = chunk[i]!;
+      const prev = i > 0 ? chunk[i - 1]! : last;
       if (b === QUOTE) {
         quoted = !quoted;
-      } else if (b === CR && crlf === null && !quoted && i + 1 < chunk.length && chunk[i + 1] !== LF) {
+        nq = chunk.indexOf(QUOTE, i + 1);
+        continue;
+      }
+      if (b === CR) nc = chunk.indexOf(CR, i + 1);
+      else nl = chunk.indexOf(LF, i + 1);
+      if (b === CR && crlf === null && !quoted && i + 1 < chunk.length && chunk[i + 1] !== LF) {
         // A bare CR ends the first line: csv-parse's rows end at CRs. Leave the file alone.
         untouched = true;
         for (const h of held) out.push(h);
         out.push(chunk.subarray(from));
         break;
-      } else if (b === CR || b === LF) {
-        const ends = b === LF && !quoted && (crlf !== true || prev === CR);
-        if (ends && crlf === null) crlf = prev === CR;
-        if (!(ends && crlf && prev === CR)) line++;
-        if (!ends) {
-          rowBreaks++;
-        } else {
-          const rowEnd = i + 1;
-          const lineEnding = crlf && prev === CR ? 2 : 1;
-          if (!dropping && rowBytes + (rowEnd - from) - lineEnding > max) dropping = true;
-          if (dropping) {
-            onDrop(rowLine);
-            // (A CRLF's CR is in rowBreaks, but is the delimiter's.)
-            const eol = crlf ? '\r\n' : '\n';
-            out.push(Buffer.from(eol.repeat(rowBreaks - (lineEnding - 1) + 1), 'latin1'));
-          } else {
-            for (const h of held) out.push(h);
-            out.push(chunk.subarray(from, rowEnd));
-          }
-          held = [];
-          from = rowEnd;
-          rowBytes = 0;
-          rowBreaks = 0;
-          dropping = false;
-          rowLine = line;
-        }
       }
-      prev = b;
+      const ends = b === LF && !quoted && (crlf !== true || prev === CR);
+      if (ends && crlf === null) crlf = prev === CR;
+      if (!(ends && crlf && prev === CR)) line++;
+      if (!ends) {
+        rowBreaks++;
+        continue;
+      }
+      const rowEnd = i + 1;
+      const lineEnding = crlf && prev === CR ? 2 : 1;
+      if (!dropping && rowBytes + (rowEnd - from) - lineEnding > max) dropping = true;
+      if (dropping) {
+        onDrop(rowLine);
+        // (A CRLF's CR is in rowBreaks, but is the delimiter's.)
+        const eol = crlf ? '\r\n' : '\n';
+        out.push(Buffer.from(eol.repeat(rowBreaks - (lineEnding - 1) + 1), 'latin1'));
+      } else {
+        for (const h of held) out.push(h);
+        out.push(chunk.subarray(from, rowEnd));
+      }
+      held = [];
+      from = rowEnd;
+      rowBytes = 0;
+      rowBreaks = 0;
+      dropping = false;
+      rowLine = line;
     }
     if (!untouched) {
       const rest = chunk.subarray(from);
@@ -774,6 +786,7 @@ async function* boundCsvRows(chunks: AsyncIterable<Buffer>, max: number, onDrop:
       } else if (!dropping && rest.length > 0) {
         held.push(rest);
       }
+      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
     }
     if (out.length > 0) yield out.length === 1 ? out[0]! : Buffer.concat(out);
   }
