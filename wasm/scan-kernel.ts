@@ -368,7 +368,6 @@ export function configureKeys(keys: i32): void {
 export function findKeys(from: usize, to: usize): i32 {
   let n = 0;
   const qs = i8x16.splat(0x22);
-  const bs = i8x16.splat(0x5c);
   let v0 = v128.load(from);
   let v1 = v128.load(from + 16);
   let v2 = v128.load(from + 32);
@@ -381,24 +380,14 @@ export function findKeys(from: usize, to: usize): i32 {
     const c3 = v128.load(p + 112);
     const q = nextQ;
     nextQ = eqBits(c0, c1, c2, c3, qs);
-    // Backslashes are rare: their positions are worked out only in a block that has one.
-    const b0 = i8x16.eq(v0, bs);
-    const b1 = i8x16.eq(v1, bs);
-    const b2 = i8x16.eq(v2, bs);
-    const b3 = i8x16.eq(v3, bs);
-    if (v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) {
-      let esc = bits4(b0, b1, b2, b3);
-      while (esc != 0) {
-        const at = p + <usize>ctz(esc);
-        esc &= esc - 1;
-        if (at >= to) break;
-        if (load<u8>(at + 1) == 0x75 /* u */) {
-          if (n >= KEY_CAP) return KEY_CAP;
-          store<u32>(HITS + (<usize>n << 2), <u32>at);
-          store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
-          n++;
-        }
-      }
+    let esc = unicodeEscapes(p, to, v0, v1, v2, v3);
+    while (esc != 0) {
+      const at = p + <usize>ctz(esc);
+      esc &= esc - 1;
+      if (n >= KEY_CAP) return KEY_CAP;
+      store<u32>(HITS + (<usize>n << 2), <u32>at);
+      store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
+      n++;
     }
     let cand = quotePairs(q, nextQ, keyDistances);
     while (cand != 0) {
@@ -421,25 +410,36 @@ export function findKeys(from: usize, to: usize): i32 {
 }
 
 /**
+ * The "\u" escapes of the 64-byte block at p (bytes v0-v3) that start before
+ * `to`: bit i for a backslash at p + i followed by "u". Backslashes are rare, so
+ * their positions are worked out only in a block that has one.
+ */
+@inline function unicodeEscapes(p: usize, to: usize, v0: v128, v1: v128, v2: v128, v3: v128): u64 {
+  const bs = i8x16.splat(0x5c);
+  const b0 = i8x16.eq(v0, bs);
+  const b1 = i8x16.eq(v1, bs);
+  const b2 = i8x16.eq(v2, bs);
+  const b3 = i8x16.eq(v3, bs);
+  if (!v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) return 0;
+  let esc = bits4(b0, b1, b2, b3);
+  let out: u64 = 0;
+  while (esc != 0) {
+    const i = ctz(esc);
+    esc &= esc - 1;
+    if (p + <usize>i >= to) break;
+    if (load<u8>(p + <usize>i + 1) == 0x75 /* u */) out |= (<u64>1) << i;
+  }
+  return out;
+}
+
+/**
  * Is there a backslash followed by "u" in [from, to)? A "\u" escape could spell
  * an address the bytes do not (the window gate's test for a record whose hits
  * all read as other addresses). Reads up to 64 bytes past `to`.
  */
 export function hasUnicodeEscape(from: usize, to: usize): bool {
-  const bs = i8x16.splat(0x5c);
   for (let p = from; p < to; p += 64) {
-    const b0 = i8x16.eq(v128.load(p), bs);
-    const b1 = i8x16.eq(v128.load(p + 16), bs);
-    const b2 = i8x16.eq(v128.load(p + 32), bs);
-    const b3 = i8x16.eq(v128.load(p + 48), bs);
-    if (!v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) continue;
-    let esc = bits4(b0, b1, b2, b3);
-    while (esc != 0) {
-      const at = p + <usize>ctz(esc);
-      esc &= esc - 1;
-      if (at >= to) break;
-      if (load<u8>(at + 1) == 0x75 /* u */) return true;
-    }
+    if (unicodeEscapes(p, to, v128.load(p), v128.load(p + 16), v128.load(p + 32), v128.load(p + 48)) != 0) return true;
   }
   return false;
 }

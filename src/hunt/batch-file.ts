@@ -219,27 +219,25 @@ export interface FileSniff {
 }
 
 export async function sniffFile(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<FileSniff> {
-  let alerts = 0;
-  let looked = 0;
-  const judge = async (frames: AsyncGenerator<FramedItem[]>): Promise<boolean> => {
+  const judge = async (frames: AsyncGenerator<FramedItem[]>): Promise<Omit<FileSniff, 'ndjson'>> => {
     let mayHoldAlerts = false;
+    let alerts = 0;
     let seen = 0;
+    const verdict = (): Omit<FileSniff, 'ndjson'> => ({ mayHoldAlerts: mayHoldAlerts || seen === 0, alertShare: seen === 0 ? 0 : alerts / seen });
     for await (const batch of frames) {
       for (const item of batch) {
-        if (item.kind === 'problem' || item.kind === 'text') return true;
+        if (item.kind === 'problem' || item.kind === 'text') return { ...verdict(), mayHoldAlerts: true };
         const { decoder, result } = decodeRecord(item, decode);
-        looked++;
         if (result.ok && result.event.event.crosswatch.role === 'network_alert') alerts++;
         if (!result.ok || decoder === null || !IDENTITY_DECODERS.has(decoder)) mayHoldAlerts = true;
-        if (++seen >= SNIFF) return mayHoldAlerts;
+        if (++seen >= SNIFF) return verdict();
       }
     }
-    return mayHoldAlerts || seen === 0;
+    return verdict();
   };
-  const share = (): number => (looked === 0 ? 0 : alerts / looked);
   let format: InputFormat | null = null;
   try {
-    const mayHoldAlerts = await withKernel(async (kernel) => {
+    const judged = await withKernel(async (kernel) => {
       kernel.configure([], []);
       return judge(fastFrameFile(f.path, f.display, {
         // A small first read: ten records are what it looks at, not the first megabyte of every file.
@@ -249,14 +247,12 @@ export async function sniffFile(f: InputFile, decode: DecodeContext, framing: Fr
         },
       }));
     });
-    return { mayHoldAlerts, ndjson: format === 'ndjson', alertShare: share() };
+    return { ...judged, ndjson: format === 'ndjson' };
   } catch (err) {
     if (!(err instanceof NeedsFullFraming)) return { mayHoldAlerts: true, ndjson: false, alertShare: 0 }; // unreadable: the scan reports it
   }
-  alerts = 0;
-  looked = 0;
   try {
-    return { mayHoldAlerts: await judge(frameFile(f.path, f.display, framing)), ndjson: false, alertShare: share() };
+    return { ...(await judge(frameFile(f.path, f.display, framing))), ndjson: false };
   } catch {
     return { mayHoldAlerts: true, ndjson: false, alertShare: 0 };
   }
