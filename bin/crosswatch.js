@@ -8,9 +8,18 @@
 // peak RSS 137 MB instead of ~150; not 4, with which the events of many alerted
 // IPs survived two scavenges and filled the old generation (1,000 busy alerted IPs:
 // 362 MB at 4, 278 MB at 8; 100,000: 1,028 MB at 4, 663 MB at 8).
-import { main } from '../dist/bundle/main.js';
+const args = process.argv.slice(2);
 
-main(process.argv.slice(2)).then(
+// A hunt big enough for several threads has its decode worker start now, to
+// compile its code on another core while this thread loads the CLI
+// (src/hunt/early-worker.ts). Loaded first, and apart from the CLI, for that.
+if (args[0] === 'hunt') {
+  const early = await import('../dist/bundle/early-worker.js');
+  if (early.earlyWorkerPays(args.slice(1))) early.startEarlyDecodeWorker();
+}
+
+const { main } = await import('../dist/bundle/main.js');
+main(args).then(
   (code) => { process.exitCode = code; },
   (err) => {
     console.error(`crosswatch: ${err && err.stack ? err.stack : String(err)}`);

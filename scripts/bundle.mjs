@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 const outdir = 'dist/bundle';
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/cli/main.js', 'dist/hunt/decode-worker.js', 'dist/http/ingest-worker.js', 'dist/store/checkpointer.js'],
+  entryPoints: ['dist/cli/main.js', 'dist/hunt/early-worker.js', 'dist/hunt/decode-worker.js', 'dist/http/ingest-worker.js', 'dist/store/checkpointer.js'],
   outdir,
   entryNames: '[name]',
   bundle: true,

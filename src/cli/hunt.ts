@@ -10,6 +10,7 @@ import { huntSummary } from './summary.js';
 import { colourFor } from './terminal.js';
 import { OutputError, prepareOutputFile } from './output.js';
 import type { Io } from './io.js';
+import { dropEarlyDecodeWorker } from '../hunt/early-worker.js';
 
 export interface HuntFlags extends SettingsFlags {
   threads?: string;
@@ -120,7 +121,13 @@ const HUNT_HEAP_GROWING_PERCENT = 50;
 
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
   setFlagsFromString(`--heap-growing-percent=${HUNT_HEAP_GROWING_PERCENT}`);
-  const result = await runHunt(paths, flags, io, loadSettings(flags));
+  let result: BatchResult;
+  try {
+    result = await runHunt(paths, flags, io, loadSettings(flags));
+  } finally {
+    // (A decode worker bin/crosswatch.js started that this hunt did not take: it stopped early, or ran on one thread.)
+    dropEarlyDecodeWorker();
+  }
   // A damaged .gz was read up to the damage and its alerts written; the rest of it could not be read.
   const damaged = result.counters.rejects.get('invalid-compression') ?? 0;
   if (damaged > 0) {

@@ -30,6 +30,7 @@ import { GeneralDetector, type GeneralRules } from '../detect/general.js';
 import { decodeFramed, type FramedVisitor } from '../pipeline/decode.js';
 import { Counters } from '../pipeline/counters.js';
 import { executorFor, later, type AlertTimes, type Executor } from './executor.js';
+import { PARALLEL_MIN_BYTES } from './early-worker.js';
 
 export interface BatchOptions {
   config: CorrelatorConfig;
@@ -98,8 +99,6 @@ const MIN_PIECE_BYTES = 8 * 1024 * 1024;
 /** A piece's events reach the main thread in one message: no more than this much input per piece. */
 const MAX_PIECE_BYTES = 128 * 1024 * 1024;
 
-/** Below this much input, starting workers costs more than it saves. */
-const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 /** From this much input on, the first pass parses only what can be a network alert. */
 const FAST_SCAN_MIN_BYTES = 64 * 1024 * 1024;
 /**

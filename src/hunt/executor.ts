@@ -12,6 +12,7 @@ import {
 } from './batch-file.js';
 import { qualifyingSources, type DetectionRule } from '../detect/rule.js';
 import { DecodePool } from './pool.js';
+import { dropEarlyDecodeWorker } from './early-worker.js';
 
 /** Runs per-file tasks: on workers, or one at a time on this thread. */
 export interface Executor {
@@ -36,7 +37,10 @@ export interface Executor {
 export interface AlertTimes { byIp: ReadonlyMap<string, ArrayLike<number>>; windowMs: number }
 
 export function executorFor(threads: number, framing: FramingOptions): Executor {
-  return threads > 1 ? poolExecutor(threads, framing) : localExecutor(framing);
+  if (threads > 1) return poolExecutor(threads, framing);
+  // (A worker started before the CLI loaded, for a hunt that turned out small: not needed.)
+  dropEarlyDecodeWorker();
+  return localExecutor(framing);
 }
 
 function localExecutor(framing: FramingOptions): Executor {

@@ -7,12 +7,10 @@
 // task after each one sat idle for that long (~150 ms of a 1M-record hunt). So a
 // worker is sent its next task while it still works on one, as long as plenty are
 // queued, and says it is ready before it sends its result.
-import { startWorker } from '../runtime/worker.js';
 import { WorkerPool } from '../runtime/pool.js';
 import { UnreadableInput } from '../inputs/inputs.js';
 import { runTask, type RunnerState, type WorkerTask } from './decode-worker.js';
-
-const YOUNG_GENERATION_MB = 24; // about the main thread's (semi-spaces of 8 MB), see bin/crosswatch.js
+import { startDecodeWorker, takeEarlyDecodeWorker } from './early-worker.js';
 
 type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
 
@@ -31,9 +29,8 @@ export class DecodePool {
     this.pool = new WorkerPool<TaskBody, unknown>({
       name: 'decode',
       workers: size - 1,
-      // A small young generation: what a worker allocates dies young (records it parsed), and
-      // V8's default semi-spaces would hold tens of MB per worker for nothing.
-      start: () => startWorker(import.meta.url, 'decode-worker', { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB }, workerData: { decodeWorker: true } }),
+      // (The first may have been started before the CLI loaded: early-worker.ts.)
+      start: () => takeEarlyDecodeWorker() ?? startDecodeWorker(),
       local: (task, progress) => runTask(task as WorkerTask, this.mainState, progress),
       aheadMinQueued: AHEAD_MIN_QUEUED,
       error: (e) => {
