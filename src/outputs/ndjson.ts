@@ -1,5 +1,5 @@
 // NDJSON sink: one alert document per line, to stdout or a file.
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { AlertDocument, SigmaAlertDocument } from '../model/alert.js';
@@ -39,15 +39,35 @@ export async function writeNdjson(alerts: Iterable<AlertDocument | SigmaAlertDoc
 }
 
 /**
- * Bytes a file's stream holds before the writer waits for them to be written: a
- * few chunks, so the next is made while the last is written (with room for one,
- * the writer waited on every chunk's write, ~0.1 s of a 100 MB output).
+ * Writes all alerts to a file, made or emptied first. With write(2) straight
+ * from this thread, not a stream: a stream hands each chunk to libuv's thread
+ * pool and takes the next only when this thread comes back for it, so writing
+ * 100 MB of alerts (5M records, half of them from alerted IPs) left the thread
+ * idle ~0.12 s of its ~1 s while it waited for room. A write to a file returns
+ * as soon as the system has the bytes, and nothing else runs on this thread at
+ * the end of a hunt.
  */
-const FILE_BUFFER_BYTES = 16 * CHUNK_CHARS;
-
 export async function writeNdjsonFile(alerts: Iterable<AlertDocument | SigmaAlertDocument>, path: string): Promise<void> {
-  const out = createWriteStream(path, { highWaterMark: FILE_BUFFER_BYTES });
-  await writeNdjson(alerts, out);
-  out.end();
-  await once(out, 'finish');
+  const fd = openSync(path, 'w');
+  try {
+    let chunk: string[] = [];
+    let chars = 0;
+    const flush = (): void => {
+      if (chunk.length === 0) return;
+      const bytes = Buffer.from(chunk.join(''));
+      chunk = [];
+      chars = 0;
+      // (A write may take fewer bytes than it was given: the rest, until all are taken or it fails.)
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+    };
+    for (const a of alerts) {
+      const line = `${JSON.stringify(a)}\n`;
+      chunk.push(line);
+      chars += line.length;
+      if (chars >= CHUNK_CHARS) flush();
+    }
+    flush();
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -595,3 +595,33 @@ test('disk full with an alert sink: the service keeps running', { timeout: 60_00
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('disk full under hunt --out: the hunt says which file could not be written and why, and fails; a file with room is written whole', { timeout: 60_000 }, async (t) => {
+  const why = cannotMount();
+  if (why) return skipOrFail(t, why);
+  const disk = mounts.tmpfs('4m');
+  // Alerts: a sign-in after each of 60 network alerts, ~3 KB of alert document each.
+  const logs = mkdtempSync(join(tmpdir(), 'cw-out-full-'));
+  const at = Date.UTC(2026, 2, 2, 8);
+  writeFileSync(join(logs, 'eve.json'), Array.from({ length: 60 }, (_, i) => alertLine(`81.2.3.${i + 1}`, iso(at + i * MIN))).join('\n') + '\n');
+  writeFileSync(join(logs, 'signins.json'), Array.from({ length: 60 }, (_, i) => signinLine(`81.2.3.${i + 1}`, iso(at + i * MIN + 30 * MIN))).join('\n') + '\n');
+  const hunt = (out: string) => spawnSync(process.execPath, [BIN, 'hunt', logs, '--quiet', '--no-progress', '--format', 'ndjson', '--out', out], { encoding: 'utf8' });
+
+  const roomy = join(disk, 'alerts.ndjson');
+  const ok = hunt(roomy);
+  assert.equal(ok.status, 0, ok.stderr);
+  const lines = readFileSync(roomy, 'utf8').split('\n');
+  assert.equal(lines.pop(), '', 'the last line ends');
+  assert.equal(lines.length, 60);
+  for (const l of lines) assert.equal((JSON.parse(l) as { rule: { id: string } }).rule.id, 'cw-entra-signin-after-network-alert');
+  const whole = lines.join('\n').length;
+  unlinkSync(roomy);
+
+  // Room for a few alerts, not all of them.
+  fillLeaving(join(disk, 'filler'), 16 * 1024);
+  const full = hunt(join(disk, 'cramped.ndjson'));
+  assert.ok(whole > 64 * 1024, `more alerts than room (${whole} bytes)`);
+  assert.notEqual(full.status, 0, 'a hunt whose alerts could not all be written fails');
+  assert.match(full.stderr, /--out .*cramped\.ndjson: cannot write: no space left on device/);
+  assert.doesNotMatch(full.stderr, /\n\s+at /, 'a message, not a stack trace');
+});
