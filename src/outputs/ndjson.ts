@@ -38,6 +38,9 @@ export async function writeNdjson(alerts: Iterable<AlertDocument | SigmaAlertDoc
   await flush();
 }
 
+/** What writeNdjsonFile gathers before each write. */
+const FILE_BUFFER_BYTES = 1024 * 1024;
+
 /**
  * Writes all alerts to a file, made or emptied first. With write(2) straight
  * from this thread, not a stream: a stream hands each chunk to libuv's thread
@@ -50,23 +53,31 @@ export async function writeNdjson(alerts: Iterable<AlertDocument | SigmaAlertDoc
 export async function writeNdjsonFile(alerts: Iterable<AlertDocument | SigmaAlertDocument>, path: string): Promise<void> {
   const fd = openSync(path, 'w');
   try {
-    let chunk: string[] = [];
-    let chars = 0;
-    const flush = (): void => {
-      if (chunk.length === 0) return;
-      const bytes = Buffer.from(chunk.join(''));
-      chunk = [];
-      chars = 0;
+    // Each document's JSON is encoded straight into one buffer (no joined string of
+    // lines, no line + newline string): 100 MB of alerts spent ~0.2 s on those copies.
+    const buf = Buffer.allocUnsafe(FILE_BUFFER_BYTES);
+    let used = 0;
+    const writeAll = (bytes: Buffer, length: number): void => {
       // (A write may take fewer bytes than it was given: the rest, until all are taken or it fails.)
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+      for (let at = 0; at < length;) at += writeSync(fd, bytes, at, length - at);
     };
     for (const a of alerts) {
-      const line = `${JSON.stringify(a)}\n`;
-      chunk.push(line);
-      chars += line.length;
-      if (chars >= CHUNK_CHARS) flush();
+      const json = JSON.stringify(a);
+      // (UTF-8 takes at most 3 bytes for each UTF-16 unit; and the newline.)
+      const most = json.length * 3 + 1;
+      if (used + most > buf.length) {
+        writeAll(buf, used);
+        used = 0;
+      }
+      if (most > buf.length) {
+        const line = Buffer.from(`${json}\n`);
+        writeAll(line, line.length);
+        continue;
+      }
+      used += buf.write(json, used);
+      buf[used++] = 0x0a;
     }
-    flush();
+    writeAll(buf, used);
   } finally {
     closeSync(fd);
   }
