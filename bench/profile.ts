@@ -1,0 +1,95 @@
+// `npm run bench:profile -- <inputs…>`: one crosswatch hunt under V8's CPU
+// profiler (every thread), and where its CPU went: by phase (bench/profile-phases.ts)
+// summed over the threads, the functions with the most self time, and each
+// thread's timeline. The figures behind docs/performance.md's "where the time
+// goes", reproducible. Profiling slows the hunt by ~10-20 %; the shares hold.
+//   npm run bench:profile -- bench/data/n1000000-s1-ndjson-share0p2/logs
+//   options: --bucket MS (timeline step, 250), --top N (functions, 25),
+//            --crosswatch PATH/bin/crosswatch.js (another build), --keep DIR (keep the profiles there)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OTHER, PHASES, sumMaps, threadPhases, wasmExportNames, type CpuProfile } from './profile-phases.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function options(argv: string[]): { inputs: string[]; bucketMs: number; top: number; bin: string; keep: string | null } {
+  const o = { inputs: [] as string[], bucketMs: 250, top: 25, bin: join(ROOT, 'bin', 'crosswatch.js'), keep: null as string | null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--bucket') o.bucketMs = Number(value());
+    else if (a === '--top') o.top = Number(value());
+    else if (a === '--crosswatch') o.bin = resolve(value());
+    else if (a === '--keep') o.keep = resolve(value());
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else o.inputs.push(a);
+  }
+  if (o.inputs.length === 0) throw new Error('usage: npm run bench:profile -- <files or folders…> [--bucket MS] [--top N] [--crosswatch BIN] [--keep DIR]');
+  if (!(o.bucketMs > 0) || !(o.top > 0)) throw new Error('--bucket and --top take positive numbers');
+  return o;
+}
+
+const s = (us: number): string => (us / 1e6).toFixed(2);
+
+function main(): void {
+  const o = options(process.argv.slice(2));
+  const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'crosswatch-profile-'));
+  try {
+    const started = process.hrtime.bigint();
+    // The flags bin/crosswatch.js's shebang gives, as the bench runs it.
+    const run = spawnSync(process.execPath, [
+      '--max-semi-space-size=8', '--cpu-prof', `--cpu-prof-dir=${dir}`, o.bin,
+      'hunt', ...o.inputs, '--format', 'ndjson', '--quiet', '--no-progress', '--out', join(dir, 'alerts.ndjson'),
+    ], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run.status !== 0) throw new Error(`the hunt failed (exit ${run.status ?? run.signal})`);
+    const wasm = wasmExportNames(readFileSync(join(dirname(o.bin), '..', 'dist', 'scan-kernel.wasm')));
+    const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
+    const origin = Math.min(...profiles.map((p) => p.startTime));
+    // The main thread's profile starts first.
+    profiles.sort((a, b) => a.startTime - b.startTime);
+    const threads = profiles.map((p) => threadPhases(p, wasm, origin, o.bucketMs));
+    const byPhase = sumMaps(threads.map((t) => t.byPhase));
+    const total = [...byPhase.values()].reduce((a, b) => a + b, 0);
+
+    const out: string[] = [];
+    out.push(`crosswatch hunt ${o.inputs.join(' ')} under --cpu-prof: ${wallS.toFixed(2)} s wall, ${s(total)} s of CPU over ${threads.length} thread(s)`);
+    threads.forEach((t, i) => out.push(`  ${i === 0 ? 'main    ' : `worker ${i}`}  ${(t.startMs / 1000).toFixed(2)}–${(t.endMs / 1000).toFixed(2)} s`));
+    out.push('', 'CPU by phase (each sample to the innermost frame that names one):');
+    const names = [...PHASES.map(([n]) => n), OTHER];
+    const what = new Map(PHASES.map(([n, , w]) => [n, w]));
+    for (const n of names.filter((x) => byPhase.has(x)).sort((a, b) => byPhase.get(b)! - byPhase.get(a)!)) {
+      const us = byPhase.get(n)!;
+      out.push(`  ${n.padEnd(11)} ${s(us).padStart(7)} s  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${what.get(n) ?? 'everything else'}`);
+    }
+    out.push('', `functions with the most self time (WebAssembly by export):`);
+    const self = [...sumMaps(threads.map((t) => t.bySelf))].sort((a, b) => b[1] - a[1]).slice(0, o.top);
+    for (const [name, us] of self) out.push(`  ${s(us).padStart(7)} s  ${name}`);
+    for (const [i, t] of threads.entries()) {
+      out.push('', `timeline, ${i === 0 ? 'main thread' : `worker ${i}`} (ms of CPU per ${o.bucketMs} ms, by phase):`);
+      t.timeline.forEach((bucket, b) => {
+        if (bucket.size === 0) return;
+        const parts = [...bucket].sort((x, y) => y[1] - x[1]).filter(([, us]) => us >= 1000).map(([n, us]) => `${n} ${Math.round(us / 1000)}`);
+        out.push(`  ${((b * o.bucketMs) / 1000).toFixed(2).padStart(6)} s  ${parts.join(', ')}`);
+      });
+    }
+    console.log(out.join('\n'));
+  } finally {
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(`bench:profile: ${(err as Error).message}`);
+  process.exitCode = 1;
+}
