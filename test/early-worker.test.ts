@@ -53,6 +53,8 @@ test('a worker is started early only for a hunt of 2 files and 16 MB or more, as
   assert.equal(earlyWorkerPays([a, small]), false, 'under 16 MB');
   assert.equal(earlyWorkerPays(['--out', big, small]), false, 'the --out file is not an input');
   assert.equal(earlyWorkerPays([a, b, '--threads', '1']), false, '--threads 1');
+  assert.equal(earlyWorkerPays([a, b, '--threads=1']), false, '--threads=1');
+  assert.equal(earlyWorkerPays([`--out=${big}`, small]), false, 'the --out=file is not an input (nor a path)');
   assert.equal(earlyWorkerPays(['--window', '4h', a, '--format', 'ndjson', b]), true, 'options and their values between the paths');
   assert.equal(earlyWorkerPays(['-', join(dir, 'missing')]), false, 'stdin and missing paths count nothing');
 });

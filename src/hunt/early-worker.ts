@@ -38,7 +38,7 @@ export function earlyWorkerPays(args: readonly string[]): boolean {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--out') i++;
-    else if (a === '--threads' && args[i + 1] === '1') return false;
+    else if ((a === '--threads' && args[i + 1] === '1') || a === '--threads=1') return false;
     else if (!a.startsWith('-')) pending.push(a);
   }
   while (pending.length > 0) {
