@@ -213,3 +213,46 @@ test('the sampled CSV rows come out before the rest of the file is read (a sniff
   // (The first read, which tells the format, is 64 KB whatever the chunk size.)
   assert.ok(read <= 128 * 1024, `read ${read} of ${statSync(path).size} bytes before the samples came out`);
 });
+
+test('plain NDJSON stretches counted by their lines frame what looking at every line frames', async () => {
+  // Plain records (some naming an alerted address, some an alert) among the lines that make a
+  // stretch irregular: blank, padded, CRLF, damaged, over-long; read in pieces of many sizes, with
+  // samples of several lengths, and in ranges.
+  const alert = (i: number): string => `{"event_type":"alert","src_ip":"81.2.69.${i}","n":${i}}`;
+  const plainLine = (i: number): string => (i % 7 === 0 ? alert(i % 250) : i % 3 === 0 ? signin(7) : signin(i % 250));
+  const odd = ['', '   ', `${signin(8)}\r`, ` ${signin(9)}`, `${signin(10)} `, '{"truncated": ', signin(11, 'x'.repeat(500)), 'text'];
+  const files: Record<string, string> = {
+    'plain.json': Array.from({ length: 400 }, (_, i) => plainLine(i)).join('\n') + '\n',
+    'plain-crlf.json': Array.from({ length: 300 }, (_, i) => plainLine(i)).join('\r\n') + '\r\n',
+    'plain-no-final-newline.json': Array.from({ length: 300 }, (_, i) => plainLine(i)).join('\n'),
+    'odd-lines.json': Array.from({ length: 500 }, (_, i) => (i % 97 === 50 ? odd[(i / 97) | 0]! : plainLine(i))).join('\n') + '\n',
+  };
+  assert.ok(kernel.configure(['"alert"'], [(81 << 24 | 2 << 16 | 69 << 8 | 7) >>> 0]));
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    for (const chunkBytes of [333, 4096, 1 << 20]) {
+      for (const sample of [0, 5, 1000]) {
+        const run = async (lineByLine: boolean, range?: { from: number; to: number }) => {
+          let skipped = 0;
+          let lines = -1;
+          const items = comparable(await collect(fastFrameFile(path, name, {
+            kernel, maxRecordBytes: MAX, sample, frameDamaged: true, csvHits: false, chunkBytes, lineByLine,
+            onSkip: (n) => { skipped += n; }, onLines: (n) => { lines = n; }, ...(range ? { range } : {}),
+          })));
+          return { items, skipped, lines };
+        };
+        const want = await run(true);
+        const got = await run(false);
+        assert.deepEqual(got, want, `${name}, ${chunkBytes}-byte reads, sample ${sample}`);
+        if (sample === 0) assert.ok(want.skipped > 0 && want.items.length > 0, `${name}: both records counted and records framed`);
+        if (!name.includes('no-final')) {
+          const cut = Math.floor(content.length / 3);
+          for (const range of [{ from: 0, to: cut }, { from: cut, to: Infinity }]) {
+            assert.deepEqual(await run(false, range), await run(true, range), `${name}, range ${range.from}-${range.to}, ${chunkBytes}-byte reads, sample ${sample}`);
+          }
+        }
+      }
+    }
+  }
+});

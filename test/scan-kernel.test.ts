@@ -246,3 +246,59 @@ test('"\\u" escapes: found at every alignment, cut records looked at only up to 
     },
   ), { numRuns: 2000 });
 });
+
+/** findHitLines' answer worked out in JavaScript: each hit's line, the lines, and whether each is a plain "{…}" record. */
+function hitLinesByHand(text: string, from: number, to: number, hits: number[], maxLine: number): { line: number[]; count: number; plain: boolean } {
+  const b = Buffer.from(text, 'utf8');
+  const ends: number[] = [];
+  for (let i = from; i < to; i++) if (b[i] === 0x0a) ends.push(i);
+  let plain = true;
+  let start = from;
+  for (const x of ends) {
+    const body = b.subarray(start, x).toString('latin1');
+    if (x - start < 2 || x - start > maxLine || !/\}\r?$/.test(body)) plain = false;
+    if (x + 1 < to && b[x + 1] !== 0x7b) plain = false;
+    start = x + 1;
+  }
+  return { line: hits.map((h) => ends.filter((x) => x < h).length), count: ends.length, plain };
+}
+
+test('hits with their lines: each hit\'s line, the stretch\'s lines, and whether every line is a plain record', () => {
+  const v4 = [ipv4Number('81.2.69.7')!, ipv4Number('10.20.30.40')!];
+  const line = fc.oneof(
+    { weight: 8, arbitrary: fc.tuple(filler, fc.constantFrom('', '"alert"', '81.2.69.7', '10.20.30.40', '81.2.69.77', '"ip":"::ffff:81.2.69.7"'), filler)
+      .map(([a, w, c]) => `{${a.replace(/\n/g, ' ')}${w}${c.replace(/\n/g, ' ')}}`) },
+    { weight: 1, arbitrary: fc.constantFrom('', '   ', ' {"a":1}', '{"a":1} ', '{"a":1}\r', '{"a":1', '"alert"', '{}', '}', '{') },
+  );
+  fc.assert(fc.property(
+    fc.array(line, { minLength: 1, maxLength: 40 }),
+    fc.nat({ max: 63 }),
+    fc.integer({ min: 2, max: 80 }),
+    (lines, shift, maxLine) => {
+      const text = ' '.repeat(shift) + lines.join('\n') + '\n';
+      const n = load(text);
+      assert.ok(kernel.configure(WORDS, v4));
+      const hits = [...kernel.findHits(shift, n)];
+      const got = kernel.findHitLines(shift, n, maxLine);
+      assert.deepEqual([...got.pos], hits);
+      const want = hitLinesByHand(text, shift, n, hits, maxLine);
+      assert.deepEqual([...got.line], want.line);
+      assert.equal(got.count, want.count);
+      assert.equal(got.plain, want.plain);
+      // Line mode ends with the call: findHits after it gives what it gave before.
+      assert.deepEqual([...kernel.findHits(shift, n)], hits);
+    },
+  ), { numRuns: 400 });
+});
+
+test('hits with their lines over more hits than one kernel call holds', () => {
+  // 300k hits (3 a line): the finder stops early and is called again; lines keep counting across calls.
+  const text = Array.from({ length: 100_000 }, (_, i) => `{"alert":"alert","x":${i},"alert ":"alert"}`).join('\n') + '\n';
+  const n = load(text);
+  assert.ok(kernel.configure(['"alert"'], []));
+  const got = kernel.findHitLines(0, n, 1 << 20);
+  assert.equal(got.pos.length, 3 * 100_000);
+  assert.equal(got.count, 100_000);
+  assert.ok(got.plain);
+  for (let i = 0; i < got.pos.length; i++) assert.equal(got.line[i], Math.floor(i / 3));
+});

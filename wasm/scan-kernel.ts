@@ -24,6 +24,9 @@ const HIT_CAP: i32 = 262144;
 const SEP_POS: usize = HITS + 4 * <usize>HIT_CAP; // u32 positions, SEP_CAP
 const SEP_CAP: i32 = 262144;
 const SEP_LINE: usize = SEP_POS + 4 * <usize>SEP_CAP; // u32 line numbers
+// In line mode (resetLines) find() writes each hit's line here, beside HITS: the
+// separators' line numbers are not in use then (NDJSON has no separator scan).
+const HIT_LINES: usize = SEP_LINE;
 const TABLE: usize = 4 << 20; //    u32 open-addressing set of alerted IPv4 addresses (0 = empty)
 const TAILS: usize = 8 << 20; //    8192-byte bitmap of the last two octets (c.d of a.b.c.d) of the table's entries
 // The window gate (gateJson): one record's hits, the alerted addresses it names, and per table
@@ -47,6 +50,14 @@ let v6Heads = false;
 let tableShift: u32 = 32;
 /** Where the last call stopped (== `to` unless its output filled up). */
 let stoppedAt: usize = 0;
+// Line mode (NDJSON framing): find() also counts the newlines it passes, gives
+// each hit the index of its line, and notes whether every line it passed is a
+// plain record — "{…}" with no blank or padded line, at most lineMax bytes.
+let linesOn = false;
+let lineCount: u32 = 0; // newlines passed since resetLines
+let lastNl: usize = 0; // where the last one is (resetLines: just before the first line)
+let lineMax: usize = 0;
+let irregular = false;
 
 /**
  * `words` quoted words ("alert", quotes included, at most 8) are in NEEDLES.
@@ -262,9 +273,10 @@ function mappedAt(colon: usize): bool {
  * in [from, to), 64 bytes at a time, from one set of loads per block when both are
  * wanted. A word hit is its opening quote; an address hit the dot or colon after
  * its first group. Reads up to 128 bytes past `to` (the padding) and 1 before
- * `from`. Returns the count written to HITS, per block words before addresses
- * (the caller sorts); stops early at a block boundary when HITS is nearly full
- * (see stopped()). Specialised by the three exports below.
+ * `from`. Returns the count written to HITS, in order (and in line mode each
+ * hit's line, counted from resetLines' `from`, to HIT_LINES); stops early at a
+ * block boundary when HITS is nearly full (see stopped()). Specialised by the
+ * three exports below.
  */
 @inline function find(from: usize, to: usize, words: bool, ips: bool): i32 {
   let n = 0;
@@ -275,6 +287,7 @@ function mappedAt(colon: usize): bool {
   const qs = i8x16.splat(0x22);
   const ds = i8x16.splat(0x2e);
   const cs = i8x16.splat(0x3a);
+  const lfs = i8x16.splat(0x0a);
   let v0 = v128.load(p);
   let v1 = v128.load(p + 16);
   let v2 = v128.load(p + 32);
@@ -295,6 +308,7 @@ function mappedAt(colon: usize): bool {
     lastQuote = q >> 63;
     nextQ = eqBits(c0, c1, c2, c3, qs);
     nextDots = eqBits(c0, c1, c2, c3, ds);
+    let hm: u64 = 0; // the block's hits (bit i: byte p + i)
     // Words: every pair of quotes as far apart as a word is long, with a word's first two
     // letters after the first, is a candidate, then compared.
     if (words) {
@@ -303,7 +317,7 @@ function mappedAt(colon: usize): bool {
         const at = p + <usize>ctz(cand);
         cand &= cand - 1;
         if (at >= to) break;
-        if (needleAt(at, to, LETTERS, NEEDLES, 5, wordCount) >= 0) n = push(n, at);
+        if (needleAt(at, to, LETTERS, NEEDLES, 5, wordCount) >= 0) hm |= (<u64>1) << (at - p);
       }
     }
     // Addresses: every dot with a digit after it and another dot 2 to 4 bytes on
@@ -323,7 +337,7 @@ function mappedAt(colon: usize): bool {
         const at = p + <usize>ctz(dots);
         dots &= dots - 1;
         if (at >= to) break;
-        if (quadAt(at)) n = push(n, at);
+        if (quadAt(at)) hm |= (<u64>1) << (at - p);
       }
       let colons: u64;
       if (!v6Heads) {
@@ -338,11 +352,31 @@ function mappedAt(colon: usize): bool {
           const at = p + <usize>ctz(colons);
           colons &= colons - 1;
           if (at >= to) break;
-          if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) n = push(n, at);
-          else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) n = push(n, at);
+          if ((load<u8>(at - 1) | 0x20) == 0x66 && mappedAt(at)) hm |= (<u64>1) << (at - p);
+          else if (v6Heads && hexValue(<u32>load<u8>(at - 1)) >= 0 && hexValue(<u32>load<u8>(at - 4)) >= 0 && inTable(load<u32>(at - 4) | 0x20202020)) hm |= (<u64>1) << (at - p);
         }
       }
     }
+    // The block's hits in order (words, addresses and colons are at distinct bytes), each
+    // with its line in line mode.
+    let nl: u64 = 0;
+    if (linesOn) {
+      nl = eqBits(v0, v1, v2, v3, lfs);
+      if (p + 64 > to) nl &= ((<u64>1) << <u64>(to - p)) - 1;
+      let m = nl;
+      while (m != 0) {
+        const x = p + <usize>ctz(m);
+        m &= m - 1;
+        plainLineEndsAt(x, to);
+      }
+    }
+    while (hm != 0) {
+      const b = ctz(hm);
+      hm &= hm - 1;
+      if (linesOn) store<u32>(HIT_LINES + (<usize>n << 2), lineCount + <u32>popcnt(nl & (((<u64>1) << b) - 1)));
+      n = push(n, p + <usize>b);
+    }
+    lineCount += <u32>popcnt(nl);
     v0 = c0;
     v1 = c1;
     v2 = c2;
@@ -350,6 +384,52 @@ function mappedAt(colon: usize): bool {
   }
   stoppedAt = p < to ? p : to;
   return n;
+}
+
+/**
+ * Line mode's test of the line ending at the newline at x (the next starts at
+ * x + 1, before `to` unless it is the last): a plain record is "{…}" or "{…}\r",
+ * at most lineMax bytes, and the next line starts with "{". Anything else (a
+ * blank or padded line, damage, an over-long line) marks the stretch irregular,
+ * and the caller frames it line by line.
+ */
+@inline function plainLineEndsAt(x: usize, to: usize): void {
+  const start = lastNl + 1;
+  lastNl = x;
+  if (x - start < 2 || x - start > lineMax) {
+    irregular = true;
+    return;
+  }
+  const b = load<u8>(x - 1);
+  if (b != 0x7d && !(b == 0x0d && load<u8>(x - 2) == 0x7d)) irregular = true;
+  if (x + 1 < to && load<u8>(x + 1) != 0x7b) irregular = true;
+}
+
+/**
+ * Line mode for the find calls that follow, over lines starting at `from`
+ * (which the caller checks starts a plain record), each at most `maxLine` bytes.
+ */
+export function resetLines(from: usize, maxLine: usize): void {
+  linesOn = true;
+  lineCount = 0;
+  lastNl = from - 1;
+  lineMax = maxLine;
+  irregular = false;
+}
+
+/** Ends line mode. */
+export function endLines(): void {
+  linesOn = false;
+}
+
+/** Newlines passed in line mode. */
+export function linesPassed(): u32 {
+  return lineCount;
+}
+
+/** Did line mode pass a line that is not a plain record? */
+export function linesIrregular(): bool {
+  return irregular;
 }
 
 /** `keys` quoted keys ("createdDateTime", quotes included, at most 48 bytes, 8 of them) are in KEYS. */

@@ -17,7 +17,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { RecordOrigin } from '../decoders/types.js';
 import { BATCH, fastLayout, frameElement, frameLine, type FramedItem, type InputFormat } from './framing.js';
-import { ScanKernel, SEPARATOR_CLOSES, type Separators } from './scan-kernel.js';
+import { ScanKernel, SEPARATOR_CLOSES, type HitLines, type Separators } from './scan-kernel.js';
 
 export class NeedsFullFraming extends Error {}
 
@@ -59,6 +59,8 @@ export interface FastFramingOptions {
    * (hunt/window-gate.ts) lets go the records of alerted IPs far from their alerts.
    */
   gate?: RecordGates;
+  /** NDJSON: look at every line, never count plain stretches by the kernel's line count (tests hold the two ways equal). */
+  lineByLine?: boolean;
 }
 
 /** RecordGate for JSON records, and for the rows of a CSV with this header (null: none, parse them). */
@@ -256,14 +258,48 @@ function tooLarge(origin: RecordOrigin, what: string, max: number): FramedItem {
   return { kind: 'problem', origin, reason: 'record-too-large', message: `${what} longer than ${max} bytes; skipped` };
 }
 
+/** Where an NDJSON framing stands: lines passed, non-blank lines, lines counted unparsed (since the last report). */
+interface LineCounts {
+  lineNo: number;
+  ordinal: number;
+  skipped: number;
+}
+
+/**
+ * The line [pos, nl) of the buffer (nl: its newline, or the end of the data):
+ * parsed into `batch` when it is one of the file's first `o.sample`, damaged,
+ * or names a hit the gate lets through; counted unparsed otherwise.
+ */
+function takeLine(buf: Buffer, pos: number, nl: number, hits: HitCursor, n: LineCounts, display: string, o: FastFramingOptions, batch: FramedItem[]): void {
+  n.lineNo++;
+  let e = nl;
+  if (e > pos && buf[e - 1] === CR) e--;
+  let s = pos;
+  while (s < e && isSpace(buf[s]!)) s++;
+  if (s >= e) return;
+  if (e - pos > o.maxRecordBytes) {
+    batch.push(tooLarge({ source: display, line: n.lineNo }, 'line', o.maxRecordBytes));
+  } else {
+    let last = e - 1;
+    while (last > s && isSpace(buf[last]!)) last--;
+    const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[last] !== 0x7d);
+    if (n.ordinal < o.sample || damaged || (hits.any(pos, nl) && hits.passes(o.gate?.json, buf, nl, s, last + 1))) {
+      const line = buf.toString('utf8', pos, e);
+      if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
+      frameLine(line, { source: display, line: n.lineNo }, batch);
+    } else {
+      n.skipped++;
+    }
+  }
+  n.ordinal++;
+}
+
 async function* ndjson(r: Reader, offset: number, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
   const k = o.kernel;
   const hits = new HitCursor(new Uint32Array(0));
   let from = offset;
-  let lineNo = 0;
-  let ordinal = 0;
+  const n: LineCounts = { lineNo: 0, ordinal: 0, skipped: 0 };
   let skipping = false; // inside a line longer than maxRecordBytes
-  let skipped = 0;
   const to = o.range?.to ?? Infinity;
   for (;;) {
     let batch: FramedItem[] = [];
@@ -281,8 +317,8 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
       // The rest of an over-long line: dropped up to its newline.
       const nl = buf.indexOf(LF, from);
       if (nl >= 0 && nl < end) {
-        lineNo++;
-        batch.push(tooLarge({ source: display, line: lineNo }, 'line', o.maxRecordBytes));
+        n.lineNo++;
+        batch.push(tooLarge({ source: display, line: n.lineNo }, 'line', o.maxRecordBytes));
         from = nl + 1;
         skipping = false;
       } else {
@@ -290,52 +326,67 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
         end = r.len;
       }
     }
+    // Plain stretches (every line a "{…}" record, past the sample, all of it this range's, ending
+    // in a newline: nearly every megabyte of a big export) go by the kernel's count of their lines,
+    // each line with a hit taken alone; any other, line by line.
+    let plain: HitLines | null = null;
     if (from < end) {
-      hits.reset(k.findHits(from, end));
+      if (!o.lineByLine && n.ordinal >= o.sample && stop >= end && buf[from] === 0x7b && buf[end - 1] === LF) {
+        plain = k.findHitLines(from, end, o.maxRecordBytes);
+        hits.reset(plain.pos);
+        if (!plain.plain) plain = null;
+      } else {
+        hits.reset(k.findHits(from, end));
+      }
       buf = k.buffer;
     }
-    for (let pos = from; pos < end;) {
-      if (pos >= stop) {
-        past = true;
-        break;
-      }
-      let nl = buf.indexOf(LF, pos);
-      if (nl < 0 || nl >= end) nl = end;
-      lineNo++;
-      let e = nl;
-      if (e > pos && buf[e - 1] === CR) e--;
-      let s = pos;
-      while (s < e && isSpace(buf[s]!)) s++;
-      if (s < e) {
-        if (e - pos > o.maxRecordBytes) {
-          batch.push(tooLarge({ source: display, line: lineNo }, 'line', o.maxRecordBytes));
-        } else {
-          let last = e - 1;
-          while (last > s && isSpace(buf[last]!)) last--;
-          const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[last] !== 0x7d);
-          if (ordinal < o.sample || damaged || (hits.any(pos, nl) && hits.passes(o.gate?.json, buf, nl, s, last + 1))) {
-            const line = buf.toString('utf8', pos, e);
-            if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
-            frameLine(line, { source: display, line: lineNo }, batch);
-            // Parsed records wait in the batch until decoded: handed over a few at a time (framing.ts BATCH).
-            if (batch.length >= BATCH) {
-              yield batch;
-              batch = [];
-            }
-          } else {
-            skipped++;
-          }
-          ordinal++;
+    if (plain) {
+      let line = 0; // lines of the stretch taken so far
+      let next = from; // where line `line` starts
+      for (let i = 0; i < plain.pos.length;) {
+        const h = plain.pos[i]!;
+        const unparsed = plain.line[i]! - line;
+        n.lineNo += unparsed;
+        n.ordinal += unparsed;
+        n.skipped += unparsed;
+        const pos = unparsed === 0 ? next : buf.lastIndexOf(LF, h) + 1;
+        const nl = buf.indexOf(LF, h);
+        takeLine(buf, pos, nl, hits, n, display, o, batch);
+        if (batch.length >= BATCH) {
+          // Parsed records wait in the batch until decoded: handed over a few at a time (framing.ts BATCH).
+          yield batch;
+          batch = [];
         }
+        line = plain.line[i]! + 1;
+        next = nl + 1;
+        while (i < plain.pos.length && plain.pos[i]! < nl) i++;
       }
-      pos = nl + 1;
+      const unparsed = plain.count - line;
+      n.lineNo += unparsed;
+      n.ordinal += unparsed;
+      n.skipped += unparsed;
+    } else {
+      for (let pos = from; pos < end;) {
+        if (pos >= stop) {
+          past = true;
+          break;
+        }
+        let nl = buf.indexOf(LF, pos);
+        if (nl < 0 || nl >= end) nl = end;
+        takeLine(buf, pos, nl, hits, n, display, o, batch);
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
+        pos = nl + 1;
+      }
     }
     from = end;
-    if (skipped > 0) o.onSkip(skipped);
-    skipped = 0;
+    if (n.skipped > 0) o.onSkip(n.skipped);
+    n.skipped = 0;
     if (batch.length > 0) yield batch;
     if (r.eof || past) {
-      o.onLines?.(lineNo);
+      o.onLines?.(n.lineNo);
       return;
     }
     r.shift(from);

@@ -12,7 +12,8 @@
 //   1536     the window gate's hits of one record: u32 positions (GATE_HIT_CAP)
 //   3584     the alerted addresses one record names (the kernel fills it)
 //   4096     hits: u32 positions (HIT_CAP)
-//   …        separators: u32 positions, then their u32 line numbers (SEP_CAP each)
+//   …        separators: u32 positions, then their u32 line numbers (SEP_CAP each);
+//            the second also the hits' lines in findHitLines' line mode
 //   4 MiB    IPv4 set: open addressing, u32 addresses, 0 = empty slot
 //   8 MiB    bitmap of the alerted IPv4s' last two octets (the kernel fills it)
 //   8 MiB+64K  the window gate: per IPv4 set slot, 1 + its address's index (u32, 2^18 slots)
@@ -28,6 +29,7 @@ const HIT_CAP = 262144;
 const SEP_POS = HITS + 4 * HIT_CAP;
 const SEP_CAP = 262144;
 const SEP_LINE = SEP_POS + 4 * SEP_CAP;
+const HIT_LINES = SEP_LINE;
 const TABLE = 4 << 20;
 const TABLE_MAX_LOG2 = 20; // 1 Mi slots: up to 512 Ki alerted IPv4 addresses
 const GATE_HITS = 1536;
@@ -71,6 +73,10 @@ interface Exports {
   structureInString(): number;
   structureLine(): number;
   findSeparators(from: number, to: number, csv: number): number;
+  resetLines(from: number, maxLine: number): void;
+  endLines(): void;
+  linesPassed(): number;
+  linesIrregular(): number;
   configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number, v6Slots: number): void;
   gateJson(from: number, to: number, hits: number): number;
   gateAddV6(w0: number, w1: number, w2: number, w3: number, index: number, slots: number): void;
@@ -111,6 +117,18 @@ function headKey(head: string): number {
   const b = Buffer.from(head.toLowerCase(), 'latin1');
   if (b.length !== 4) throw new Error(`IPv6 first group ${JSON.stringify(head)} must be 4 hex digits`);
   return (fold(b[0]!) | (fold(b[1]!) << 8) | (fold(b[2]!) << 16) | (fold(b[3]!) << 24)) >>> 0;
+}
+
+/** findHitLines' answer. */
+export interface HitLines {
+  /** Hits, in order (positions relative to the buffer). */
+  pos: Uint32Array;
+  /** Each hit's line: 0 for the first. */
+  line: Uint32Array;
+  /** Newlines in the stretch: its lines. */
+  count: number;
+  /** Every line a plain record (see findHitLines); false also when nothing was looked for. */
+  plain: boolean;
 }
 
 export interface Separators {
@@ -321,12 +339,48 @@ export class ScanKernel {
       if (n > 0) parts.push(new Uint32Array(this.x.memory.buffer, HITS, n).slice());
       total += n;
     }
+    // In order already: the kernel gives each block's hits in order.
     const all = new Uint32Array(total);
     let i = 0;
     for (const p of parts) {
       for (let j = 0; j < p.length; j++) all[i++] = p[j]! - BUF;
     }
-    return all.sort();
+    return all;
+  }
+
+  /**
+   * findHits over whole NDJSON lines [from, to) (`from` starts a line, `to`
+   * ends one), with each hit's line (0 for the line at `from`), how many lines
+   * there are, and whether every one is a plain record: "{…}" (or "{…}\r"), at
+   * most `maxLine` bytes, no blank or padded line between — which the framing
+   * then counts by the thousand instead of looking at each (fast-frames.ts).
+   * Whether the line at `from` starts with "{" is the caller's to check.
+   */
+  findHitLines(from: number, to: number, maxLine: number): HitLines {
+    const pos: Uint32Array[] = [];
+    const lines: Uint32Array[] = [];
+    const find = this.finder;
+    this.x.resetLines(BUF + from, maxLine);
+    try {
+      for (let at = BUF + from, end = BUF + to; find && at < end; at = this.x.stopped()) {
+        const n = find(at, end);
+        if (n === 0) continue;
+        const p = new Uint32Array(this.x.memory.buffer, HITS, n).slice();
+        for (let j = 0; j < n; j++) p[j] = p[j]! - BUF;
+        pos.push(p);
+        lines.push(new Uint32Array(this.x.memory.buffer, HIT_LINES, n).slice());
+      }
+      // With nothing to find, no finder ran: no lines were counted or looked at.
+      if (!find) return { pos: new Uint32Array(0), line: new Uint32Array(0), count: 0, plain: false };
+      return {
+        pos: pos.length === 1 ? pos[0]! : concat(pos),
+        line: lines.length === 1 ? lines[0]! : concat(lines),
+        count: this.x.linesPassed(),
+        plain: this.x.linesIrregular() === 0,
+      };
+    } finally {
+      this.x.endLines();
+    }
   }
 
   /**
