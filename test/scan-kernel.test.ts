@@ -43,6 +43,22 @@ test('quoted words: every occurrence, any case, nothing else', () => {
   ), { numRuns: 300 });
 });
 
+test('quoted words of lengths that are not four in a row (searched a distance at a time): every occurrence, nothing else', () => {
+  // WORDS are 3 to 6 letters, which the kernel searches for four distances at once; these are not.
+  const words = ['"ab"', '"alert"', '"signals"'];
+  assert.ok(kernel.configure(words, []));
+  fc.assert(fc.property(
+    fc.array(fc.tuple(filler, fc.constantFrom(...words, '"abc"', '"AB"', '"Signals"', '"alerts"')), { maxLength: 30 }),
+    filler,
+    (parts, tail) => {
+      const text = parts.map(([f, w]) => f + w).join('') + tail;
+      const n = load(text);
+      const want = [...new Set(words.flatMap((w) => allIndexes(text, w)))].sort((a, b) => a - b);
+      assert.deepEqual([...kernel.findHits(0, n)], want);
+    },
+  ), { numRuns: 300 });
+});
+
 test('IPv6 first groups: before a colon, any case', () => {
   assert.ok(kernel.configure([], [], ['2a02', '3fff']));
   const text = '"2A02:1::" [2a02::5]:443 2a0 2a02 12a02:0 3FFF:: 2a03:1';

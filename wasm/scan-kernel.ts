@@ -43,6 +43,8 @@ const GATE_V6: usize = GATE_TIMES + (2 << 20); // alerted IPv6 addresses, open a
 
 let wordCount: i32 = 0; // the first wordCount needles are quoted words ("alert"), found by findWords
 let wordDistances: u64 = 0; // bit d set when a word's closing quote is d bytes after its opening one
+let wordLo: u64 = 0; // the shortest distance
+let wordSpan4 = false; // the distances are wordLo to wordLo + 3, each
 let keyCount: i32 = 0; // quoted keys in KEYS, found by findKeys
 let keyDistances: u64 = 0;
 let tableMask: u32 = 0; // capacity - 1; 0 = no IPv4 lookups
@@ -85,6 +87,8 @@ function indexNeedles(slots: usize, shift: usize, count: i32, letters: usize): u
 export function configure(words: i32, tableLog2: i32, v6: i32): void {
   wordCount = words;
   wordDistances = indexNeedles(NEEDLES, 5, words, LETTERS);
+  wordLo = wordDistances != 0 ? ctz(wordDistances) : 0;
+  wordSpan4 = wordLo > 0 && (wordDistances >> wordLo) == 15;
   tableMask = tableLog2 > 0 ? (<u32>1 << <u32>tableLog2) - 1 : 0;
   // Most dotted quads in the data are not alerted: their last two octets rule them out with one load.
   memory.fill(TAILS, 0, 8192);
@@ -312,7 +316,20 @@ function mappedAt(colon: usize): bool {
     // Words: every pair of quotes as far apart as a word is long, with a word's first two
     // letters after the first, is a candidate, then compared.
     if (words) {
-      let cand = quotePairs(q, nextQ, wordDistances);
+      let cand: u64;
+      if (wordSpan4) {
+        // The words' distances are lo..lo+3 (the marker words, 3 to 6 letters): the 128 bits
+        // (q, nextQ) shifted by lo, then or-ed with themselves shifted by 1 and by 2 — what
+        // quotePairs makes one distance at a time, in a third of the operations.
+        let lo = (q >> wordLo) | (nextQ << (64 - wordLo));
+        let hi = nextQ >> wordLo;
+        lo = lo | (lo >> 1) | (hi << 63);
+        hi = hi | (hi >> 1);
+        lo = lo | (lo >> 2) | (hi << 62);
+        cand = q & lo;
+      } else {
+        cand = quotePairs(q, nextQ, wordDistances);
+      }
       while (cand != 0) {
         const at = p + <usize>ctz(cand);
         cand &= cand - 1;
