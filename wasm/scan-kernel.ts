@@ -4,7 +4,8 @@
 // below). They look at raw bytes 16 or 64 at a time, so that the records that
 // cannot matter — almost all of them — are never decoded to strings:
 //   findHits      where a configured needle ("alert", an IPv6 head, …) or a dotted
-//                 quad from the alerted-IP table occurs;
+//                 quad from the alerted-IP table occurs (in line mode, with each
+//                 hit's line and whether every line is a plain "{…}" record);
 //   findSeparators where records end inside a JSON array (commas and the closing
 //                 bracket at the array's depth, outside strings) or a CSV export
 //                 (newlines outside quotes) — the structure a JSON.parse would see;

@@ -12,7 +12,9 @@
 // carry no network alerts). Inputs it does not read this way (gzip, UTF-16,
 // text lines, one pretty-printed document) make it throw NeedsFullFraming
 // before it yields anything; so does an oddly shaped JSON document found later
-// (the caller then frames the file again in full).
+// (the caller then frames the file again in full). Of an NDJSON file, a stretch
+// whose every line is a plain "{…}" record is not even looked at line by line:
+// the kernel counts its lines and says which hold a hit (findHitLines).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { RecordOrigin } from '../decoders/types.js';
