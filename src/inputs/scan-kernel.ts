@@ -146,8 +146,9 @@ export class ScanKernel {
   /** The kernel function for what configure() named: words, addresses or both in one pass. */
   private finder: ((from: number, to: number) => number) | null = null;
 
-  constructor() {
-    const instance = new WebAssembly.Instance(module(), { env: { abort: () => { throw new Error('scan kernel abort'); } } });
+  /** `wasm`: another build of the kernel (bench/kernel.ts compares builds); the project's by default. */
+  constructor(wasm: WebAssembly.Module = module()) {
+    const instance = new WebAssembly.Instance(wasm, { env: { abort: () => { throw new Error('scan kernel abort'); } } });
     this.x = instance.exports as unknown as Exports;
     this.view = Buffer.from(this.x.memory.buffer);
     this.cap = 0;
