@@ -331,22 +331,7 @@ export class ScanKernel {
    * configure() named. The bytes after `to` must be the padding zeros (see pad()).
    */
   findHits(from: number, to: number): Uint32Array {
-    const parts: Uint32Array[] = [];
-    let total = 0;
-    const find = this.finder;
-    // The finder stops early when its output is nearly full: called again from there.
-    for (let at = BUF + from, end = BUF + to; find && at < end; at = this.x.stopped()) {
-      const n = find(at, end);
-      if (n > 0) parts.push(new Uint32Array(this.x.memory.buffer, HITS, n).slice());
-      total += n;
-    }
-    // In order already: the kernel gives each block's hits in order.
-    const all = new Uint32Array(total);
-    let i = 0;
-    for (const p of parts) {
-      for (let j = 0; j < p.length; j++) all[i++] = p[j]! - BUF;
-    }
-    return all;
+    return this.runFinder(from, to, false).pos;
   }
 
   /**
@@ -358,30 +343,32 @@ export class ScanKernel {
    * Whether the line at `from` starts with "{" is the caller's to check.
    */
   findHitLines(from: number, to: number, maxLine: number): HitLines {
-    const pos: Uint32Array[] = [];
-    const lines: Uint32Array[] = [];
-    const find = this.finder;
+    // With nothing to find, no finder runs: no lines are counted or looked at.
+    if (!this.finder) return { pos: new Uint32Array(0), line: new Uint32Array(0), count: 0, plain: false };
     this.x.resetLines(BUF + from, maxLine);
     try {
-      for (let at = BUF + from, end = BUF + to; find && at < end; at = this.x.stopped()) {
-        const n = find(at, end);
-        if (n === 0) continue;
-        const p = new Uint32Array(this.x.memory.buffer, HITS, n).slice();
-        for (let j = 0; j < n; j++) p[j] = p[j]! - BUF;
-        pos.push(p);
-        lines.push(new Uint32Array(this.x.memory.buffer, HIT_LINES, n).slice());
-      }
-      // With nothing to find, no finder ran: no lines were counted or looked at.
-      if (!find) return { pos: new Uint32Array(0), line: new Uint32Array(0), count: 0, plain: false };
-      return {
-        pos: pos.length === 1 ? pos[0]! : concat(pos),
-        line: lines.length === 1 ? lines[0]! : concat(lines),
-        count: this.x.linesPassed(),
-        plain: this.x.linesIrregular() === 0,
-      };
+      const { pos, line } = this.runFinder(from, to, true);
+      return { pos, line: line!, count: this.x.linesPassed(), plain: this.x.linesIrregular() === 0 };
     } finally {
       this.x.endLines();
     }
+  }
+
+  /** The finder over [from, to): its hits, in order (the kernel gives each block's in order), and in line mode their lines. */
+  private runFinder(from: number, to: number, lines: boolean): { pos: Uint32Array; line: Uint32Array | null } {
+    const pos: Uint32Array[] = [];
+    const line: Uint32Array[] = [];
+    const find = this.finder;
+    // The finder stops early when its output is nearly full: called again from there.
+    for (let at = BUF + from, end = BUF + to; find && at < end; at = this.x.stopped()) {
+      const n = find(at, end);
+      if (n === 0) continue;
+      const p = new Uint32Array(this.x.memory.buffer, HITS, n).slice();
+      for (let j = 0; j < n; j++) p[j] = p[j]! - BUF;
+      pos.push(p);
+      if (lines) line.push(new Uint32Array(this.x.memory.buffer, HIT_LINES, n).slice());
+    }
+    return { pos: concat(pos), line: lines ? concat(line) : null };
   }
 
   /**
@@ -469,12 +456,13 @@ export class ScanKernel {
       line.push(new Uint32Array(this.x.memory.buffer, SEP_LINE, n).slice());
       at = this.x.stopped();
     }
-    if (pos.length === 1) return { pos: pos[0]!, line: line[0]! };
     return { pos: concat(pos), line: concat(line) };
   }
 }
 
+/** The parts one after the other (one part: itself, not a copy). */
 function concat(parts: Uint32Array[]): Uint32Array {
+  if (parts.length === 1) return parts[0]!;
   const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
