@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { ScanKernel } from '../src/inputs/scan-kernel.js';
 import { ipv4Number } from '../src/model/ip.js';
 import { MARKER_WORDS } from '../src/pipeline/alert-markers.js';
@@ -19,21 +20,14 @@ const DEFAULT_SET = join(ROOT, 'bench', 'data', 'n1000000-s1-ndjson-share0p05', 
 const DEFAULT_FILES = [join(DEFAULT_SET, 'entra', 'insights-logs-signinlogs.json'), join(DEFAULT_SET, 'm365', 'Audit.Exchange.ndjson')];
 
 function options(argv: string[]): { files: string[]; wasm: string[]; mb: number; rounds: number } {
-  const o = { files: [] as string[], wasm: [] as string[], mb: 8, rounds: 15 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--wasm') o.wasm.push(resolve(value()));
-    else if (a === '--mb') o.mb = Number(value());
-    else if (a === '--rounds') o.rounds = Number(value());
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
-    else o.files.push(resolve(a));
-  }
-  if (o.files.length === 0) o.files = DEFAULT_FILES;
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { wasm: { type: 'string', multiple: true }, mb: { type: 'string' }, rounds: { type: 'string' } },
+  });
+  const o = {
+    files: positionals.length > 0 ? positionals.map((f) => resolve(f)) : DEFAULT_FILES,
+    wasm: (values.wasm ?? []).map((p) => resolve(p)), mb: Number(values.mb ?? 8), rounds: Number(values.rounds ?? 15),
+  };
   const missing = o.files.filter((f) => !existsSync(f));
   if (missing.length > 0) throw new Error(`no such file: ${missing.join(', ')} (npm run bench -- --sweep-only --sweep-sizes 1000000 makes the default set)`);
   if (!(o.mb > 0) || !(o.rounds > 0)) throw new Error('--mb and --rounds take positive numbers');

@@ -11,26 +11,20 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { OTHER, PHASES, sumMaps, threadPhases, wasmExportNames, type CpuProfile } from './profile-phases.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function options(argv: string[]): { inputs: string[]; bucketMs: number; top: number; bin: string; keep: string | null } {
-  const o = { inputs: [] as string[], bucketMs: 250, top: 25, bin: join(ROOT, 'bin', 'crosswatch.js'), keep: null as string | null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--bucket') o.bucketMs = Number(value());
-    else if (a === '--top') o.top = Number(value());
-    else if (a === '--crosswatch') o.bin = resolve(value());
-    else if (a === '--keep') o.keep = resolve(value());
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
-    else o.inputs.push(a);
-  }
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { bucket: { type: 'string' }, top: { type: 'string' }, crosswatch: { type: 'string' }, keep: { type: 'string' } },
+  });
+  const o = {
+    inputs: positionals, bucketMs: Number(values.bucket ?? 250), top: Number(values.top ?? 25),
+    bin: values.crosswatch ? resolve(values.crosswatch) : join(ROOT, 'bin', 'crosswatch.js'), keep: values.keep ? resolve(values.keep) : null,
+  };
   if (o.inputs.length === 0) throw new Error('usage: npm run bench:profile -- <files or folders…> [--bucket MS] [--top N] [--crosswatch BIN] [--keep DIR]');
   if (!(o.bucketMs > 0) || !(o.top > 0)) throw new Error('--bucket and --top take positive numbers');
   return o;
