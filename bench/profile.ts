@@ -39,7 +39,7 @@ function main(): void {
     const started = process.hrtime.bigint();
     // The flags bin/crosswatch.js's shebang gives, as the bench runs it.
     const run = spawnSync(process.execPath, [
-      '--max-semi-space-size=8', '--cpu-prof', `--cpu-prof-dir=${dir}`, o.bin,
+      '--max-semi-space-size=4', '--cpu-prof', `--cpu-prof-dir=${dir}`, o.bin,
       'hunt', ...o.inputs, '--format', 'ndjson', '--quiet', '--no-progress', '--out', join(dir, 'alerts.ndjson'),
     ], { stdio: ['ignore', 'inherit', 'inherit'] });
     const wallS = Number(process.hrtime.bigint() - started) / 1e9;

@@ -30,8 +30,8 @@ const MAX_WAIT_MS = 1000;
  * and 48 MB 51.2k at 414 / 467 / 443 (max 527): the young generation is not what
  * the long run's memory is made of.
  * It needs the process's semi-space flag lifted: the entry point's
- * --max-semi-space-size=8 (set for hunt, bin/crosswatch.js) overrides a
- * worker's resourceLimits, which left serve's workers at 24 MB.
+ * --max-semi-space-size=4 (set for hunt, bin/crosswatch.js) overrides a
+ * worker's resourceLimits (it left serve's workers at 24 MB when it was 8).
  */
 const YOUNG_GENERATION_MB = 48;
 

@@ -60,7 +60,7 @@ export function earlyWorkerPays(args: readonly string[]): boolean {
   return false;
 }
 
-const YOUNG_GENERATION_MB = 24; // about the main thread's (semi-spaces of 8 MB), see bin/crosswatch.js
+const YOUNG_GENERATION_MB = 12; // the main thread's (semi-spaces of 4 MB), see bin/crosswatch.js
 
 /** A hunt decode worker (hunt/decode-worker.ts). */
 export function startDecodeWorker(): Worker {
