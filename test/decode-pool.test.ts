@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DecodePool } from '../src/hunt/pool.js';
+import { affineIndex } from '../src/runtime/pool.js';
 import { runTask } from '../src/hunt/decode-worker.js';
 import { DEFAULT_FRAMING } from '../src/inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../src/inputs/inputs.js';
@@ -63,4 +64,36 @@ test('tasks sent ahead to busy workers: each result reaches its own caller; a fa
   } finally {
     await pool.close();
   }
+});
+
+test('affinity: each thread keeps to the kind of records it started on, and the queue still drains whatever the kinds', () => {
+  // Two threads take turns, as a hunt's would over pieces queued biggest file first:
+  // the Exchange file's pieces, then the Entra file's, then small files of each kind and one of no known kind.
+  const queue: Array<{ affinity?: string; name: string }> = [
+    ...Array.from({ length: 6 }, (_, i) => ({ affinity: 'm365-audit', name: `exchange#${i}` })),
+    ...Array.from({ length: 4 }, (_, i) => ({ affinity: 'entra-signin', name: `entra#${i}` })),
+    { affinity: 'm365-audit', name: 'sharepoint' },
+    { name: 'unknown' },
+    { affinity: 'entra-signin', name: 'graph' },
+  ];
+  const owners = new Map<string, string>();
+  const ran: Record<string, string[]> = { main: [], worker: [] };
+  for (let turn = 0; queue.length > 0; turn++) {
+    const thread = turn % 2 === 0 ? 'main' : 'worker';
+    const i = affineIndex(queue, owners, thread, () => true);
+    ran[thread]!.push(queue.splice(i, 1)[0]!.name);
+  }
+  // The first thread takes the oldest (the biggest file's first piece), the second the first of another kind;
+  // each then keeps to its own until its kind runs out, and takes what is left.
+  assert.deepEqual(ran.main, ['exchange#0', 'exchange#1', 'exchange#2', 'exchange#3', 'exchange#4', 'exchange#5', 'sharepoint']);
+  assert.deepEqual(ran.worker, ['entra#0', 'entra#1', 'entra#2', 'entra#3', 'graph', 'unknown']);
+  assert.deepEqual(Object.fromEntries(owners), { 'm365-audit': 'main', 'entra-signin': 'worker' });
+
+  // A kind whose thread died is free for another to own.
+  const again = [{ affinity: 'm365-audit' }, { affinity: 'entra-signin' }];
+  assert.equal(affineIndex(again, owners, 'worker2', (t) => t !== 'main'), 0);
+  assert.equal(owners.get('m365-audit'), 'worker2');
+  // With only other live threads' kinds queued, a thread takes the oldest and owns nothing new.
+  assert.equal(affineIndex([{ affinity: 'entra-signin' }, { affinity: 'm365-audit' }], owners, 'main', () => true), 0);
+  assert.equal(owners.get('entra-signin'), 'worker');
 });

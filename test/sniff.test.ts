@@ -36,7 +36,7 @@ async function sniff(name: string, lines: string[]): Promise<Awaited<ReturnType<
 
 test('a file of network alerts is all alerts to the sniff', async () => {
   const s = await sniff('alerts.json', Array.from({ length: 30 }, (_, i) => eveAlert(i)));
-  assert.deepEqual(s, { mayHoldAlerts: true, ndjson: true, alertShare: 1 });
+  assert.deepEqual(s, { mayHoldAlerts: true, ndjson: true, alertShare: 1, decoder: 'suricata-eve' });
 });
 
 test('a sensor log of flows with a few alerts: the share of the records looked at', async () => {
@@ -48,11 +48,13 @@ test('a sensor log of flows with a few alerts: the share of the records looked a
 
 test('an audit log holds no alerts and costs no parsing', async () => {
   const s = await sniff('audit.json', Array.from({ length: 30 }, (_, i) => mailAccess(i)));
-  assert.deepEqual(s, { mayHoldAlerts: false, ndjson: true, alertShare: 0 });
+  assert.deepEqual(s, { mayHoldAlerts: false, ndjson: true, alertShare: 0, decoder: 'm365-audit' });
 });
 
 test('an audit log that turns to alerts within the records looked at may hold alerts', async () => {
   const s = await sniff('mixed.json', [mailAccess(1), mailAccess(2), eveAlert(3), mailAccess(4)]);
   assert.equal(s.mayHoldAlerts, true);
   assert.equal(s.alertShare, 1 / 4);
+  // The kind of records the file holds, for the threads' affinity (runtime/pool.ts): most of those looked at.
+  assert.equal(s.decoder, 'm365-audit');
 });

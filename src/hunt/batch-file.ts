@@ -216,6 +216,8 @@ export interface FileSniff {
    * skims, as each alert is parsed; the hunt orders its work by it.
    */
   alertShare: number;
+  /** The decoder of most of the records looked at (null: none decoded): the kind of records the file holds. */
+  decoder: string | null;
 }
 
 export async function sniffFile(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<FileSniff> {
@@ -223,11 +225,16 @@ export async function sniffFile(f: InputFile, decode: DecodeContext, framing: Fr
     let mayHoldAlerts = false;
     let alerts = 0;
     let seen = 0;
-    const verdict = (): Omit<FileSniff, 'ndjson'> => ({ mayHoldAlerts: mayHoldAlerts || seen === 0, alertShare: seen === 0 ? 0 : alerts / seen });
+    const decoders = new Map<string, number>();
+    const verdict = (): Omit<FileSniff, 'ndjson'> => ({
+      mayHoldAlerts: mayHoldAlerts || seen === 0, alertShare: seen === 0 ? 0 : alerts / seen,
+      decoder: [...decoders].reduce<[string | null, number]>((best, d) => (d[1] > best[1] ? d : best), [null, 0])[0],
+    });
     for await (const batch of frames) {
       for (const item of batch) {
         if (item.kind === 'problem' || item.kind === 'text') return { ...verdict(), mayHoldAlerts: true };
         const { decoder, result } = decodeRecord(item, decode);
+        if (decoder !== null) decoders.set(decoder, (decoders.get(decoder) ?? 0) + 1);
         if (result.ok && result.event.event.crosswatch.role === 'network_alert') alerts++;
         if (!result.ok || decoder === null || !IDENTITY_DECODERS.has(decoder)) mayHoldAlerts = true;
         if (++seen >= SNIFF) return verdict();
@@ -249,12 +256,12 @@ export async function sniffFile(f: InputFile, decode: DecodeContext, framing: Fr
     });
     return { ...judged, ndjson: format === 'ndjson' };
   } catch (err) {
-    if (!(err instanceof NeedsFullFraming)) return { mayHoldAlerts: true, ndjson: false, alertShare: 0 }; // unreadable: the scan reports it
+    if (!(err instanceof NeedsFullFraming)) return { mayHoldAlerts: true, ndjson: false, alertShare: 0, decoder: null }; // unreadable: the scan reports it
   }
   try {
     return { ...(await judge(frameFile(f.path, f.display, framing))), ndjson: false };
   } catch {
-    return { mayHoldAlerts: true, ndjson: false, alertShare: 0 };
+    return { mayHoldAlerts: true, ndjson: false, alertShare: 0, decoder: null };
   }
 }
 

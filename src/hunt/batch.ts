@@ -196,7 +196,7 @@ class BatchRun {
     this.threads = opts.threads ?? defaultThreads(files);
     this.fast = opts.fastScan ?? (sizeOf(files) >= FAST_SCAN_MIN_BYTES && !opts.decode.genericMap);
     this.fused = this.fast && (opts.prefilter ?? true);
-    this.exec = executorFor(this.threads, this.framing);
+    this.exec = executorFor(this.threads, this.framing, (f) => this.sniffs.get(f)?.decoder ?? undefined);
     this.planned = this.fused ? sizeOf(files) : 2 * sizeOf(files);
     this.scans = new Array<FileScan>(files.length);
     this.pendingAlerts = files.map(() => []);

@@ -36,8 +36,12 @@ export interface Executor {
 /** Per alerted IP, its alerts' times (ms, sorted), and the window after each. */
 export interface AlertTimes { byIp: ReadonlyMap<string, ArrayLike<number>>; windowMs: number }
 
-export function executorFor(threads: number, framing: FramingOptions): Executor {
-  if (threads > 1) return poolExecutor(threads, framing);
+/**
+ * `kindOf`: the kind of records a file holds as far as is known (the decoder of
+ * its first records): the pool keeps one kind to one thread where it can.
+ */
+export function executorFor(threads: number, framing: FramingOptions, kindOf: (f: InputFile) => string | undefined = () => undefined): Executor {
+  if (threads > 1) return poolExecutor(threads, framing, kindOf);
   // (A worker started before the CLI loaded, for a hunt that turned out small: not needed.)
   dropEarlyDecodeWorker();
   return localExecutor(framing);
@@ -66,13 +70,15 @@ function localExecutor(framing: FramingOptions): Executor {
   };
 }
 
-function poolExecutor(size: number, framing: FramingOptions): Executor {
+function poolExecutor(size: number, framing: FramingOptions, kindOf: (f: InputFile) => string | undefined): Executor {
   const pool = new DecodePool(size);
   return {
-    scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress),
-    range: (file, range, decode, progress, collect) => pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress),
-    text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }),
-    qualifying: (file, decode, _alerted, prefilter, progress, syncs) => pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress),
+    scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress, kindOf(file)),
+    range: (file, range, decode, progress, collect) =>
+      pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress, kindOf(file)),
+    text: (file, decode) => pool.run<DecodedEvent[]>({ op: 'text', file, decode, framing }, undefined, kindOf(file)),
+    qualifying: (file, decode, _alerted, prefilter, progress, syncs) =>
+      pool.run<QualifyingScan>({ op: 'qualifying', file, decode, framing, prefilter, syncs }, progress, kindOf(file)),
     setAlerted: (ips, times, rules) => pool.broadcast({
       op: 'alerted', ips, ...(times ? { alertMs: ips.map((ip) => Array.from(times.byIp.get(ip) ?? [])), windowMs: times.windowMs } : {}),
       qualifying: qualifyingSources(rules),

@@ -33,6 +33,8 @@ export class DecodePool {
       start: () => takeEarlyDecodeWorker() ?? startDecodeWorker(),
       local: (task, progress) => runTask(task as WorkerTask, this.mainState, progress),
       aheadMinQueued: AHEAD_MIN_QUEUED,
+      // A file's kind of records (its decoder) stays on one thread where it can.
+      affinity: true,
       error: (e) => {
         if (typeof e.unreadable === 'string') return new UnreadableInput(e.unreadable, e.message.replace(/^cannot read [^:]*: /, ''));
         const err = new Error(e.message);
@@ -46,8 +48,9 @@ export class DecodePool {
     return this.pool.size;
   }
 
-  run<T>(body: TaskBody, onProgress?: (n: number) => void): Promise<T> {
-    return this.pool.run(body, onProgress ? { onProgress } : {}) as Promise<T>;
+  /** `affinity`: the kind of records the task reads (tasks of one kind go to one thread where they can). */
+  run<T>(body: TaskBody, onProgress?: (n: number) => void, affinity?: string): Promise<T> {
+    return this.pool.run(body, { ...(onProgress ? { onProgress } : {}), ...(affinity === undefined ? {} : { affinity }) }) as Promise<T>;
   }
 
   /** Sends the same task to every thread (shared state such as the alerted IPs). */

@@ -31,6 +31,8 @@ export interface QueuedTask<T> {
   size: number;
   /** performance.now() when queued. */
   queuedAt: number;
+  /** Tasks with the same key are best run by the same thread (PoolOptions.affinity). */
+  affinity?: string;
 }
 
 export interface PoolOptions<T, R> {
@@ -42,6 +44,15 @@ export interface PoolOptions<T, R> {
   local?: (task: T & { id: number }, progress: (n: number) => void) => Promise<R>;
   /** The index of the queued task to send next (default: the oldest). */
   pick?: (queue: readonly QueuedTask<T>[]) => number;
+  /**
+   * Instead of `pick`: a thread takes the oldest queued task whose affinity key
+   * it ran first, else one of a key no thread has run yet (it then owns that key),
+   * else the oldest. Each thread's code warms up on its own (V8 optimizes per
+   * isolate), so one kind of record kept to one thread is code made fast once,
+   * not once per thread; the queue still drains whatever the keys, so the
+   * threads finish together as before.
+   */
+  affinity?: boolean;
   /** A busy worker is sent one more task while at least this many wait (default: never). */
   aheadMinQueued?: number;
   /** An error from a worker, as the caller throws it (default: an Error with its message and stack). */
@@ -70,6 +81,9 @@ export class WorkerPool<T extends object, R> {
   private readonly slots: Slot<T, R>[] = [];
   private readonly queue: Job<T, R>[] = [];
   private localBusy = false;
+  /** Affinity key → the thread that ran its first task. */
+  private readonly owners = new Map<string, Slot<T, R> | 'local'>();
+  private dispatchSoon = false;
   private nextId = 1;
   private closed = false;
 
@@ -91,11 +105,23 @@ export class WorkerPool<T extends object, R> {
    * Queues a task. `transfer`: buffers that move to the worker with it
    * (unusable here until a result brings them back).
    */
-  run(task: T, options: { size?: number; transfer?: ArrayBuffer[]; onProgress?: (n: number) => void } = {}): Promise<R> {
+  run(task: T, options: { size?: number; transfer?: ArrayBuffer[]; onProgress?: (n: number) => void; affinity?: string } = {}): Promise<R> {
     if (this.closed) return Promise.reject(new Error(`${this.opts.name ?? 'worker'} pool closed`));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ task, size: options.size ?? 0, queuedAt: performance.now(), transfer: options.transfer ?? [], resolve, reject, onProgress: options.onProgress });
-      this.dispatch();
+      this.queue.push({
+        task, size: options.size ?? 0, queuedAt: performance.now(), transfer: options.transfer ?? [], resolve, reject, onProgress: options.onProgress,
+        ...(options.affinity === undefined ? {} : { affinity: options.affinity }),
+      });
+      if (!this.opts.affinity) this.dispatch();
+      else if (!this.dispatchSoon) {
+        // Tasks queued in one go are all seen before any is given out, so that a
+        // thread can be given the kind it runs, not whatever was queued first.
+        this.dispatchSoon = true;
+        queueMicrotask(() => {
+          this.dispatchSoon = false;
+          this.dispatch();
+        });
+      }
     });
   }
 
@@ -167,7 +193,7 @@ export class WorkerPool<T extends object, R> {
 
   private dispatch(): void {
     for (let to = this.nextThread(); to && this.queue.length > 0; to = this.nextThread()) {
-      const i = this.opts.pick ? this.opts.pick(this.queue) : 0;
+      const i = this.opts.affinity ? this.affine(to) : this.opts.pick ? this.opts.pick(this.queue) : 0;
       const job = this.queue.splice(i, 1)[0]!;
       if (to !== 'local') {
         this.send(to, job);
@@ -185,6 +211,11 @@ export class WorkerPool<T extends object, R> {
         (e: Error) => { free(); job.reject(e); },
       ));
     }
+  }
+
+  /** The index of the queued task `to` takes under affinity (see PoolOptions.affinity). */
+  private affine(to: Slot<T, R> | 'local'): number {
+    return affineIndex(this.queue, this.owners, to, (t) => t === 'local' || !t.dead);
   }
 
   private reply(slot: Slot<T, R>, m: PoolReply<R>): void {
@@ -214,4 +245,29 @@ export class WorkerPool<T extends object, R> {
     }
     this.dispatch();
   }
+}
+
+/**
+ * The index of the queued task thread `to` takes under affinity
+ * (PoolOptions.affinity): the oldest of a key it owns, else the oldest of no
+ * key or of a key no live thread owns (it then owns that key), else the oldest.
+ */
+export function affineIndex<Thread>(
+  queue: readonly Pick<QueuedTask<unknown>, 'affinity'>[], owners: Map<string, Thread>, to: Thread, alive: (t: Thread) => boolean,
+): number {
+  let unowned = -1;
+  for (let i = 0; i < queue.length; i++) {
+    const key = queue[i]!.affinity;
+    if (key === undefined) {
+      if (unowned < 0) unowned = i;
+      continue;
+    }
+    const owner = owners.get(key);
+    if (owner === to) return i;
+    if (unowned < 0 && (owner === undefined || !alive(owner))) unowned = i;
+  }
+  if (unowned < 0) return 0;
+  const key = queue[unowned]!.affinity;
+  if (key !== undefined) owners.set(key, to);
+  return unowned;
 }
