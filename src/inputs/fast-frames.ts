@@ -213,7 +213,36 @@ class HitCursor {
   }
 }
 
-export async function* fastFrameFile(path: string, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
+/**
+ * The options with every member present, in one order: callers pass objects of
+ * several shapes (the sniff's, pass 1's, a range's, a gated pass's), and the
+ * framing loops read them per record, so each new shape deoptimized them and
+ * V8 compiled them again (ndjson, the biggest, ~5 times per thread in a 1M-record
+ * hunt, each ~40-100 ms of a compiler thread that shares the two cores).
+ */
+function sameShape(o: FastFramingOptions): FastFramingOptions {
+  return {
+    kernel: o.kernel,
+    maxRecordBytes: o.maxRecordBytes,
+    sample: o.sample,
+    frameDamaged: o.frameDamaged,
+    csvHits: o.csvHits,
+    csvParseAll: o.csvParseAll,
+    onSkip: o.onSkip,
+    onBytes: o.onBytes,
+    onFormat: o.onFormat,
+    chunkBytes: o.chunkBytes,
+    onSync: o.onSync,
+    syncs: o.syncs,
+    range: o.range,
+    onLines: o.onLines,
+    gate: o.gate,
+    lineByLine: o.lineByLine,
+  };
+}
+
+export async function* fastFrameFile(path: string, display: string, options: FastFramingOptions): AsyncGenerator<FramedItem[]> {
+  const o = sameShape(options);
   const fd = openSync(path, 'r');
   try {
     const chunk = o.chunkBytes ?? CHUNK;
