@@ -119,8 +119,24 @@ export async function runHunt(paths: string[], flags: HuntFlags, io: Io, setting
  */
 const HUNT_HEAP_GROWING_PERCENT = 50;
 
+/**
+ * A hunt's optimized code is made without inlining. TurboFan compiles on V8's
+ * background threads, which share the cores with the hunt's own threads, and
+ * what it inlines makes each compilation several times bigger: at 1M records,
+ * ~1.5-2 s of a hunt's ~5.5 s of CPU was compiling (per-thread CPU from /proc;
+ * --no-concurrent-recompilation moved it onto the JavaScript threads), twice
+ * over, once per thread's isolate. Without inlining, interleaved runs on this
+ * 2-core machine (docs/performance.md, twelfth round): 1M mixed / 10 %, median
+ * 2.32 s against 2.84 (fastest 1.75 against 2.07); 1M NDJSON / 50 %, 3.07 against
+ * 3.65; 5M mixed / 50 %, 13.75-15.49 s against 15.41-16.62. V8 reads the flag at
+ * each compilation, so it is set here, for hunt alone: `serve` runs for hours,
+ * where compiling is a one-time cost and inlined code pays.
+ */
+const HUNT_V8_FLAGS = ['--no-turbo-inlining'];
+
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
   setFlagsFromString(`--heap-growing-percent=${HUNT_HEAP_GROWING_PERCENT}`);
+  for (const f of HUNT_V8_FLAGS) setFlagsFromString(f);
   let result: BatchResult;
   try {
     result = await runHunt(paths, flags, io, loadSettings(flags));
