@@ -3,16 +3,19 @@
 // summed over the threads, the functions with the most self time, and each
 // thread's timeline. The figures behind docs/performance.md's "where the time
 // goes", reproducible. Profiling slows the hunt by ~10-20 %; the shares hold.
+// On Linux it also gives each OS thread's CPU (bench/thread-cpu.ts): the
+// profiles see only the JavaScript threads, not V8's compiling and collecting
+// beside them.
 //   npm run bench:profile -- bench/data/n1000000-s1-ndjson-share0p2/logs
 //   options: --bucket MS (timeline step, 250), --top N (functions, 25),
 //            --crosswatch PATH/bin/crosswatch.js (another build), --keep DIR (keep the profiles there)
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OTHER, PHASES, sumMaps, threadPhases, wasmExportNames, type CpuProfile } from './profile-phases.js';
+import { runWithThreadCpu, type ThreadCpu } from './thread-cpu.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,18 +35,34 @@ function options(argv: string[]): { inputs: string[]; bucketMs: number; top: num
 
 const s = (us: number): string => (us / 1e6).toFixed(2);
 
-function main(): void {
+/** The OS threads' CPU, the main thread (whose id is the process's) first. */
+function osThreadLines(threads: ThreadCpu[], pid: number | undefined, workers: number): string[] {
+  if (threads.length === 0) return [];
+  const main = threads.find((t) => t.tid === pid);
+  const rest = threads.filter((t) => t !== main && t.cpuS > 0);
+  const all = threads.reduce((n, t) => n + t.cpuS, 0);
+  return [
+    '',
+    `CPU by OS thread (/proc, sampled every 50 ms): ${all.toFixed(2)} s in all`,
+    `  main thread ${main ? main.cpuS.toFixed(2) : '?'} s; the others, busiest first: ${rest.map((t) => t.cpuS.toFixed(2)).join(', ') || 'none'} s`,
+    `  (the busiest ${workers} of the others: the decode worker${workers === 1 ? '' : 's'}, whose JavaScript the profiles sample;`,
+    '   the rest: V8\'s platform threads — TurboFan compiling, the garbage collector\'s helpers — and libuv\'s)',
+  ];
+}
+
+async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'crosswatch-profile-'));
   try {
     const started = process.hrtime.bigint();
     // The flags bin/crosswatch.js's shebang gives, as the bench runs it.
-    const run = spawnSync(process.execPath, [
+    let pid: number | undefined;
+    const run = await runWithThreadCpu(process.execPath, [
       '--max-semi-space-size=4', '--cpu-prof', `--cpu-prof-dir=${dir}`, o.bin,
       'hunt', ...o.inputs, '--format', 'ndjson', '--quiet', '--no-progress', '--out', join(dir, 'alerts.ndjson'),
-    ], { stdio: ['ignore', 'inherit', 'inherit'] });
+    ], { stdio: ['ignore', 'inherit', 'inherit'] }, (p) => { pid = p; });
     const wallS = Number(process.hrtime.bigint() - started) / 1e9;
-    if (run.status !== 0) throw new Error(`the hunt failed (exit ${run.status ?? run.signal})`);
+    if (run.status !== 0) throw new Error(`the hunt failed (exit ${run.status ?? run.signal ?? '?'})`);
     const wasm = wasmExportNames(readFileSync(join(dirname(o.bin), '..', 'dist', 'scan-kernel.wasm')));
     const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()
       .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
@@ -57,6 +76,7 @@ function main(): void {
     const out: string[] = [];
     out.push(`crosswatch hunt ${o.inputs.join(' ')} under --cpu-prof: ${wallS.toFixed(2)} s wall, ${s(total)} s of CPU over ${threads.length} thread(s)`);
     threads.forEach((t, i) => out.push(`  ${i === 0 ? 'main    ' : `worker ${i}`}  ${(t.startMs / 1000).toFixed(2)}–${(t.endMs / 1000).toFixed(2)} s`));
+    out.push(...osThreadLines(run.threads, pid, threads.length - 1));
     out.push('', 'CPU by phase (each sample to the innermost frame that names one):');
     const names = [...PHASES.map(([n]) => n), OTHER];
     const what = new Map(PHASES.map(([n, , w]) => [n, w]));
@@ -81,9 +101,7 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(`bench:profile: ${(err as Error).message}`);
   process.exitCode = 1;
-}
+});
