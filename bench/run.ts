@@ -777,8 +777,11 @@ async function main(): Promise<void> {
   } else {
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(join(RESULTS_DIR, `${stamp}.json`), JSON.stringify(result, null, 2) + '\n');
-    // A --sigma-only or --sweep-only run has no side-by-side figures: latest.json keeps the last full run's.
-    const partial = opts.sigmaOnly ? '--sigma-only' : opts.sweepOnly ? '--sweep-only' : null;
+    // A --sigma-only or --sweep-only run has no side-by-side figures, nor one with only some of the
+    // tools (the README's command that makes serve's soak dataset runs hunt alone): latest.json keeps
+    // the last full run's.
+    const partial = opts.sigmaOnly ? '--sigma-only' : opts.sweepOnly ? '--sweep-only'
+      : opts.tools.length < TOOL_IDS.length ? `--tools ${opts.tools.join(',')}` : null;
     if (partial === null) writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
     log(`\nresults: ${relative(process.cwd(), join(RESULTS_DIR, `${stamp}.json`))}${partial ? ` (${partial}: latest.json left as it was)` : ' and latest.json'}`);
   }
