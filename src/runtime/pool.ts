@@ -3,8 +3,9 @@
 // thread, when the pool is given a local runner (a hunt's main thread has
 // nothing else to do) — and their progress, results and errors come back by
 // task id. What differs between hunt and serve is policy, given as options:
-// which queued task goes next (`pick`), and whether a busy worker is sent its
-// next task ahead (`aheadMinQueued`). A worker that dies fails its own tasks
+// which queued task goes next (`pick`, or `affinity`: hunt keeps each kind of
+// record to one thread), and whether a busy worker is sent its next task ahead
+// (`aheadMinQueued`). A worker that dies fails its own tasks
 // and is replaced, so one bad body or file never takes the pool down.
 // The worker side of the protocol is answerTasks (task-worker.ts).
 import type { Worker } from 'node:worker_threads';
