@@ -221,7 +221,8 @@ class HitCursor {
  * hunt, each ~40-100 ms of a compiler thread that shares the two cores).
  */
 function sameShape(o: FastFramingOptions): FastFramingOptions {
-  return {
+  // Every member named (the type makes a new option that is not listed here an error, not a silent drop).
+  const shaped: { [K in keyof Required<FastFramingOptions>]: FastFramingOptions[K] } = {
     kernel: o.kernel,
     maxRecordBytes: o.maxRecordBytes,
     sample: o.sample,
@@ -239,6 +240,7 @@ function sameShape(o: FastFramingOptions): FastFramingOptions {
     gate: o.gate,
     lineByLine: o.lineByLine,
   };
+  return shaped;
 }
 
 export async function* fastFrameFile(path: string, display: string, options: FastFramingOptions): AsyncGenerator<FramedItem[]> {
