@@ -56,11 +56,10 @@ async function main(): Promise<void> {
   try {
     const started = process.hrtime.bigint();
     // The flags bin/crosswatch.js's shebang gives, as the bench runs it.
-    let pid: number | undefined;
     const run = await runWithThreadCpu(process.execPath, [
       '--max-semi-space-size=4', '--cpu-prof', `--cpu-prof-dir=${dir}`, o.bin,
       'hunt', ...o.inputs, '--format', 'ndjson', '--quiet', '--no-progress', '--out', join(dir, 'alerts.ndjson'),
-    ], { stdio: ['ignore', 'inherit', 'inherit'] }, (p) => { pid = p; });
+    ], { stdio: ['ignore', 'inherit', 'inherit'] });
     const wallS = Number(process.hrtime.bigint() - started) / 1e9;
     if (run.status !== 0) throw new Error(`the hunt failed (exit ${run.status ?? run.signal ?? '?'})`);
     const wasm = wasmExportNames(readFileSync(join(dirname(o.bin), '..', 'dist', 'scan-kernel.wasm')));
@@ -76,7 +75,7 @@ async function main(): Promise<void> {
     const out: string[] = [];
     out.push(`crosswatch hunt ${o.inputs.join(' ')} under --cpu-prof: ${wallS.toFixed(2)} s wall, ${s(total)} s of CPU over ${threads.length} thread(s)`);
     threads.forEach((t, i) => out.push(`  ${i === 0 ? 'main    ' : `worker ${i}`}  ${(t.startMs / 1000).toFixed(2)}–${(t.endMs / 1000).toFixed(2)} s`));
-    out.push(...osThreadLines(run.threads, pid, threads.length - 1));
+    out.push(...osThreadLines(run.threads, run.pid, threads.length - 1));
     out.push('', 'CPU by phase (each sample to the innermost frame that names one):');
     const names = [...PHASES.map(([n]) => n), OTHER];
     const what = new Map(PHASES.map(([n, , w]) => [n, w]));

@@ -40,11 +40,10 @@ export const threadCpuAvailable = (): boolean => existsSync('/proc/self/task');
  * SAMPLE_MS of work may be missed.
  */
 export function runWithThreadCpu(
-  command: string, args: string[], options: SpawnOptions, onPid: (pid: number) => void = () => {},
-): Promise<{ status: number | null; signal: NodeJS.Signals | null; threads: ThreadCpu[] }> {
+  command: string, args: string[], options: SpawnOptions,
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; pid: number | undefined; threads: ThreadCpu[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, options);
-    if (child.pid !== undefined) onPid(child.pid);
     const seen = new Map<number, ThreadCpu>();
     const sample = (): void => {
       const pid = child.pid;
@@ -75,7 +74,7 @@ export function runWithThreadCpu(
     });
     child.on('exit', (status, signal) => {
       if (timer) clearInterval(timer);
-      resolve({ status, signal, threads: [...seen.values()].sort((a, b) => b.cpuS - a.cpuS) });
+      resolve({ status, signal, pid: child.pid, threads: [...seen.values()].sort((a, b) => b.cpuS - a.cpuS) });
     });
   });
 }

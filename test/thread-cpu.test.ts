@@ -18,8 +18,8 @@ test('a /proc stat line: user + system CPU in seconds, whatever the thread\'s na
 test('a child\'s threads: its main thread, busy for 0.3 s of CPU, is found and is the busiest', { skip: !threadCpuAvailable() && 'no /proc/<pid>/task on this system' }, async () => {
   // Spins until it has used 0.3 s of CPU (its own count), so the figure does not depend on the machine's speed or load.
   const spin = 'const s = process.cpuUsage(); while ((process.cpuUsage(s).user + process.cpuUsage(s).system) < 300000) {}';
-  let pid: number | undefined;
-  const run = await runWithThreadCpu(process.execPath, ['-e', spin], { stdio: 'ignore' }, (p) => { pid = p; });
+  const run = await runWithThreadCpu(process.execPath, ['-e', spin], { stdio: 'ignore' });
+  const pid = run.pid;
   assert.equal(run.status, 0);
   assert.ok(pid !== undefined);
   const main = run.threads.find((t) => t.tid === pid);

@@ -132,11 +132,11 @@ const HUNT_HEAP_GROWING_PERCENT = 50;
  * each compilation, so it is set here, for hunt alone: `serve` runs for hours,
  * where compiling is a one-time cost and inlined code pays.
  */
-const HUNT_V8_FLAGS = ['--no-turbo-inlining'];
+const HUNT_NO_INLINING = '--no-turbo-inlining';
 
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
   setFlagsFromString(`--heap-growing-percent=${HUNT_HEAP_GROWING_PERCENT}`);
-  for (const f of HUNT_V8_FLAGS) setFlagsFromString(f);
+  setFlagsFromString(HUNT_NO_INLINING);
   let result: BatchResult;
   try {
     result = await runHunt(paths, flags, io, loadSettings(flags));

@@ -516,7 +516,6 @@ export interface EpisodePlan {
   readonly anchors: readonly AlertEntry[];
 }
 
-/** Row r's time against an instant (negative: earlier). */
 /**
  * Is the alert at `at` capped as shared infrastructure: more than maxUsers
  * distinct users (or, in compatibility mode, more than maxEvents qualifying
@@ -539,6 +538,7 @@ function capped(t: QualifyingTable, events: readonly number[], at: Instant, wind
   return users.size > maxUsers || (maxEvents !== null && count > maxEvents);
 }
 
+/** Row r's time against an instant (negative: earlier). */
 function compareRowTo(t: QualifyingTable, r: number, at: Instant): number {
   const ms = t.msOf(r);
   return ms !== at.ms ? ms - at.ms : t.nsOf(r) - at.ns;
