@@ -12,6 +12,8 @@ import { generate } from '../src/generate/generator.js';
 import { loadRules } from '../src/detect/rules.js';
 import { buildConfig } from '../src/detect/config.js';
 import { runBatch } from '../src/hunt/batch.js';
+import { scanFile } from '../src/hunt/batch-file.js';
+import { DEFAULT_FRAMING } from '../src/inputs/framing.js';
 import { expandInputs } from '../src/inputs/inputs.js';
 import { alertLine, signinLine } from './scenario-lines.js';
 import { FIXTURES_REQUIRED, fixturesAvailable, fixturesDir } from './fixtures-helpers.js';
@@ -120,6 +122,43 @@ test('a big eve.json read in pieces: the same alerts, counters and file:line of 
     assert.deepEqual(pieces.alerts, whole.alerts, what);
     assert.deepEqual(pieces.counters.toData(), whole.counters.toData(), what);
     assert.deepEqual(pieces.correlation, whole.correlation, what);
+  }
+});
+
+test('sign-ins among an alert source\'s unparsed records: found, even with their keys escaped; a file without any is not read again', async () => {
+  // The fast hunt reads the files that look like alert sources first, counting
+  // their other records unparsed, and reads those again for the sign-ins of the
+  // IPs they alert on only when their bytes hold an identity decoder's time key or
+  // a backslash (kernel.mayHoldKeys). A sign-in whose keys are "\u" escapes shows
+  // neither key, only the backslash; past the first records (which the sniff reads)
+  // it is counted unparsed in the first pass.
+  const ips = Array.from({ length: 5 }, (_, i) => `81.2.${i}.9`);
+  const at = (h: number, i: number): string => new Date(Date.UTC(2026, 2, 2, h, i)).toISOString();
+  const flows = Array.from({ length: 40 }, (_, i) =>
+    JSON.stringify({ timestamp: at(7, i).replace('Z', '+0000'), event_type: 'flow', src_ip: ips[i % 5], dest_ip: '10.0.0.5', proto: 'TCP' }));
+  const alerts = ips.map((ip, i) => alertLine(ip, at(8, i)));
+  const escaped = (line: string): string => line.replace('"time"', '"\\u0074ime"').replace('"createdDateTime"', '"\\u0063reatedDateTime"');
+  const cases = {
+    'plain keys': ips.map((ip, i) => signinLine(ip, at(9, i))),
+    'escaped keys': ips.map((ip, i) => escaped(signinLine(ip, at(9, i)))),
+    'no sign-ins': [] as string[],
+  };
+  for (const [name, signins] of Object.entries(cases)) {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-eve-signins-'));
+    const eve = join(dir, 'eve.json');
+    writeFileSync(eve, [...flows, ...alerts, ...signins].join('\n') + '\n');
+    const files = (await expandInputs([dir])).files;
+    const decode = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
+    const run = (fastScan: boolean) => runBatch(files, { config: buildConfig({}), rules, threads: 1, fastScan, now: () => new Date('2026-06-01T00:00:00Z'), decode });
+    const [fast, straight] = [await run(true), await run(false)];
+    assert.equal(fast.alerts.length, signins.length, name);
+    assert.deepEqual(fast.alerts, straight.alerts, name);
+    assert.deepEqual(fast.correlation, straight.correlation, name);
+    // What the first pass says of the file: may its unparsed records be sign-ins?
+    const scan = await scanFile(files[0]!, decode, { ...DEFAULT_FRAMING }, true);
+    assert.ok(scan.counters.sources[0]![1].unparsed > 0, `${name}: records were counted unparsed`);
+    assert.equal(scan.qualifying, signins.length > 0, name);
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -263,6 +263,30 @@ test('"\\u" escapes: found at every alignment, cut records looked at only up to 
   ), { numRuns: 2000 });
 });
 
+test('keys or a backslash (mayHoldKeys): at every alignment, any case, within [from, to) only', () => {
+  // The window gate's keys: lengths 6 to 17 bytes, searched a distance at a time.
+  const keys = ['"time"', '"createdDateTime"', '"CreationTime"', '"@timestamp"', '"OfficeWorkload"'];
+  kernel.configureKeys(keys);
+  fc.assert(fc.property(
+    fc.array(fc.constantFrom(
+      'a', '"', ':', ' '.repeat(61), 'x'.repeat(17), '"timestamp"', '"times"', '"TIME"', '"Time":"x"', 'time"', '"time', '"createdDateTime"',
+      '"creationtime"', '"@TimeStamp"', '"Officeworkload"', '"CreatedDate"', '\\', '\\"', '"x\\y"',
+    ), { maxLength: 60 }),
+    fc.nat({ max: 63 }), fc.nat({ max: 40 }),
+    (parts, shift, cut) => {
+      const text = ' '.repeat(shift) + parts.join('');
+      const n = load(text);
+      const to = Math.max(shift, n - cut);
+      const lower = text.toLowerCase();
+      let expected = text.slice(shift, to).includes('\\');
+      for (const k of keys) {
+        for (let i = lower.indexOf(k.toLowerCase(), shift); i >= 0 && i + k.length <= to; i = lower.indexOf(k.toLowerCase(), i + 1)) expected = true;
+      }
+      assert.equal(kernel.mayHoldKeys(shift, to), expected, JSON.stringify({ text, shift, to }));
+    },
+  ), { numRuns: 2000 });
+});
+
 /** findHitLines' answer worked out in JavaScript: each hit's line, the lines, and whether each is a plain "{…}" record. */
 function hitLinesByHand(text: string, from: number, to: number, hits: number[], maxLine: number): { line: number[]; count: number; plain: boolean } {
   const b = Buffer.from(text, 'utf8');

@@ -542,6 +542,47 @@ export function hasUnicodeEscape(from: usize, to: usize): bool {
   return false;
 }
 
+/**
+ * Could a record in [from, to) be a sign-in or mail access? True at the first
+ * configured key (configureKeys: the identity decoders' time keys, any case) or
+ * backslash (an escape could spell a key, or hide a record nested as a JSON
+ * string). Every identity decoder rejects a record without its time key, so
+ * bytes without both hold none (hunt's window gate reasons the same way, record
+ * by record). Reads up to 128 bytes past `to`.
+ */
+export function mayHoldKeys(from: usize, to: usize): bool {
+  const qs = i8x16.splat(0x22);
+  const bss = i8x16.splat(0x5c);
+  let v0 = v128.load(from);
+  let v1 = v128.load(from + 16);
+  let v2 = v128.load(from + 32);
+  let v3 = v128.load(from + 48);
+  let nextQ = eqBits(v0, v1, v2, v3, qs);
+  for (let p = from; p < to; p += 64) {
+    const c0 = v128.load(p + 64);
+    const c1 = v128.load(p + 80);
+    const c2 = v128.load(p + 96);
+    const c3 = v128.load(p + 112);
+    const q = nextQ;
+    nextQ = eqBits(c0, c1, c2, c3, qs);
+    let bs = eqBits(v0, v1, v2, v3, bss);
+    if (p + 64 > to) bs &= lowBits(<i32>(to - p));
+    if (bs != 0) return true;
+    let cand = quotePairs(q, nextQ, keyDistances);
+    while (cand != 0) {
+      const at = p + <usize>ctz(cand);
+      cand &= cand - 1;
+      if (at >= to) break;
+      if (needleAt(at, to, KEY_LETTERS, KEYS, 6, keyCount) >= 0) return true;
+    }
+    v0 = c0;
+    v1 = c1;
+    v2 = c2;
+    v3 = c3;
+  }
+  return false;
+}
+
 export function findWords(from: usize, to: usize): i32 {
   return find(from, to, true, false);
 }

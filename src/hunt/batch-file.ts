@@ -16,7 +16,7 @@ import { withKernel } from '../inputs/scan-kernel.js';
 import { ipv4Number } from '../model/ip.js';
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
-import { windowGate, type WantsInWindows } from './window-gate.js';
+import { configureIdentityKeys, windowGate, type WantsInWindows } from './window-gate.js';
 import { concatPacks, emptyPack, PackBuilder, type QualifyingPack } from '../detect/qualifying-pack.js';
 import type { QualifyingTest } from '../detect/rule.js';
 
@@ -115,27 +115,44 @@ async function fastScan(
   if (!targets) return null;
   return withKernel(async (kernel) => {
     if (!kernel.configure(MARKER_WORDS, targets.ipv4, targets.v6Heads)) return null;
-    return scanFrames(f, decode, (counters, out) => fastFrameFile(f.path, f.display, {
-      // (Of a file read in pieces, the first piece holds the records sampled.)
-      kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
-      csvParseAll: () => out.csvAlerts,
-      ...(collect?.wants ? { gate: windowGate(kernel, collect.ips, collect.wants, decode) } : {}),
-      ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
-      onSkip: (records) => {
-        counters.unparsedRecords(f.display, records);
-        out.qualifying = true;
-      },
-      onBytes: (n) => {
-        counters.source(f.display).bytes = n;
-        onBytes?.(n);
-      },
-      onFormat: (fmt) => {
-        counters.source(f.display).format = fmt;
-      },
-      onSync: (sync) => {
-        out.syncs.push(sync);
-      },
-    }), () => false, collect).catch((err: unknown) => {
+    // Without `collect` (the alert sources, first): may the records counted unparsed be
+    // sign-ins or mail accesses? Only if the bytes hold an identity decoder's time key or a
+    // backslash (mayHoldKeys); a sensor's eve.json does not, and was read again for
+    // nothing (~0.1-0.2 s of a 1M-record hunt's main thread, docs/performance.md).
+    const watch = collect === undefined;
+    if (watch) configureIdentityKeys(kernel);
+    return scanFrames(f, decode, (counters, out) => {
+      let skipped = false;
+      let keys = !watch;
+      return fastFrameFile(f.path, f.display, {
+        // (Of a file read in pieces, the first piece holds the records sampled.)
+        kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
+        csvParseAll: () => out.csvAlerts,
+        ...(collect?.wants ? { gate: windowGate(kernel, collect.ips, collect.wants, decode) } : {}),
+        ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
+        onSkip: (records) => {
+          counters.unparsedRecords(f.display, records);
+          skipped = true;
+          if (keys) out.qualifying = true;
+        },
+        ...(watch ? {
+          onKeys: () => {
+            keys = true;
+            if (skipped) out.qualifying = true;
+          },
+        } : {}),
+        onBytes: (n) => {
+          counters.source(f.display).bytes = n;
+          onBytes?.(n);
+        },
+        onFormat: (fmt) => {
+          counters.source(f.display).format = fmt;
+        },
+        onSync: (sync) => {
+          out.syncs.push(sync);
+        },
+      });
+    }, () => false, collect).catch((err: unknown) => {
       if (err instanceof NeedsFullFraming) return null;
       throw err;
     });

@@ -32,6 +32,16 @@ const UNREADABLE_KEYS = ['"TimeGenerated"', '"OfficeActivity"', '"OfficeWorkload
 const GATE_KEYS = [...TIME_KEYS, ...UNREADABLE_KEYS];
 
 /**
+ * Sets the kernel's keys (findKeys, mayHoldKeys) to the time keys of every
+ * identity decoder and the words of the shapes the gate leaves to the parser:
+ * a record without any of them, and without a backslash, is no sign-in or mail
+ * access (see timesOf below).
+ */
+export function configureIdentityKeys(kernel: ScanKernel): void {
+  kernel.configureKeys(GATE_KEYS);
+}
+
+/**
  * ISO 8601 as the decoders read it without rewriting (trimmed): date, time,
  * optional fraction and offset. Such a value is read with parseTime, as they read it.
  */
@@ -168,7 +178,7 @@ export interface WindowGates {
 export function windowGate(
   kernel: ScanKernel, alerted: ReadonlySet<string>, wants: WantsInWindows, ctx: DecodeContext,
 ): WindowGates {
-  kernel.configureKeys(GATE_KEYS);
+  configureIdentityKeys(kernel);
   const zonelessOffset = ctx.zone === undefined ? ctx.defaultOffsetMinutes : null;
   const timeOpts = { defaultOffsetMinutes: ctx.defaultOffsetMinutes, reference: ctx.reference, ...(ctx.zone !== undefined ? { zone: ctx.zone } : {}) };
   // The spellings of addresses, read again and again from busy records: canonicalized once.

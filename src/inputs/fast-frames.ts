@@ -63,6 +63,14 @@ export interface FastFramingOptions {
   gate?: RecordGates;
   /** NDJSON: look at every line, never count plain stretches by the kernel's line count (tests hold the two ways equal). */
   lineByLine?: boolean;
+  /**
+   * Called (once) when the records read may hold one of the keys configureKeys
+   * set, or a backslash (kernel.mayHoldKeys, over the bytes of every JSON record
+   * looked at or counted), or at once for a CSV file: with the identity
+   * decoders' time keys, hunt learns that an alert source's unparsed records
+   * cannot be sign-ins or mail accesses when it is never called.
+   */
+  onKeys?: () => void;
 }
 
 /** RecordGate for JSON records, and for the rows of a CSV with this header (null: none, parse them). */
@@ -239,6 +247,7 @@ function sameShape(o: FastFramingOptions): FastFramingOptions {
     onLines: o.onLines,
     gate: o.gate,
     lineByLine: o.lineByLine,
+    onKeys: o.onKeys,
   };
   return shaped;
 }
@@ -284,6 +293,14 @@ export async function* fastFrameFile(path: string, display: string, options: Fas
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** onKeys's test of the records in buffer [from, to): once it has been called, the kernel is not asked again. */
+function checkKeys(o: FastFramingOptions, from: number, to: number): void {
+  if (o.onKeys && from < to && o.kernel.mayHoldKeys(from, to)) {
+    o.onKeys();
+    o.onKeys = undefined;
   }
 }
 
@@ -371,6 +388,7 @@ async function* ndjson(r: Reader, offset: number, display: string, o: FastFramin
       } else {
         hits.reset(k.findHits(from, end));
       }
+      checkKeys(o, from, end);
       buf = k.buffer;
     }
     if (plain) {
@@ -555,6 +573,7 @@ async function* jsonStream(r: Reader, start: { at: number; target: number; line:
     if (seps.pos.length > 0) {
       const lastSep = seps.pos[seps.pos.length - 1]! & ~SEPARATOR_CLOSES;
       hits.reset(k.findHits(cur.from, lastSep));
+      checkKeys(o, cur.from, lastSep);
     }
     takeElements(seps, hits, cur, r.base, display, o, batch);
     if (batch.length > 0) yield batch;
@@ -604,6 +623,7 @@ async function* jsonSegments(
     const seg = starts[i]!;
     const end = i + 1 < starts.length ? starts[i + 1]!.offset : null;
     await r.load(seg.offset, end);
+    checkKeys(o, 0, r.len);
     const found = k.findHits(0, r.len);
     if (found.length === 0) continue;
     hits.reset(found);
@@ -665,6 +685,9 @@ function parseRows(rows: PendingRow[], header: string[], out: FramedItem[], crlf
 
 async function* csv(r: Reader, offset: number, display: string, o: FastFramingOptions): AsyncGenerator<FramedItem[]> {
   const k = o.kernel;
+  // (A CSV row's keys are its header's: any row may be a sign-in or audit record.)
+  o.onKeys?.();
+  o.onKeys = undefined;
   k.resetStructure(0, 0, 1);
   const hits = new HitCursor(new Uint32Array(0));
   let scanned = offset;

@@ -68,6 +68,7 @@ interface Exports {
   configureKeys(keys: number): void;
   findKeys(from: number, to: number): number;
   hasUnicodeEscape(from: number, to: number): number;
+  mayHoldKeys(from: number, to: number): number;
   resetStructure(depth: number, target: number, line: number): void;
   structureDepth(): number;
   structureInString(): number;
@@ -400,6 +401,15 @@ export class ScanKernel {
   /** Is there a backslash followed by "u" in [from, to) (relative to the buffer)? Reads up to 64 bytes past `to`. */
   hasUnicodeEscape(from: number, to: number): boolean {
     return this.x.hasUnicodeEscape(BUF + from, BUF + to) !== 0;
+  }
+
+  /**
+   * Is there a configured key (configureKeys), in any case, or a backslash in
+   * [from, to) (relative to the buffer)? Without either, no record there has
+   * one of those keys, even escaped. Reads up to 128 bytes past `to`.
+   */
+  mayHoldKeys(from: number, to: number): boolean {
+    return this.x.mayHoldKeys(BUF + from, BUF + to) !== 0;
   }
 
   /** Where the i-th key hit of the last findKeys is (relative to the buffer: its opening quote). */
