@@ -25,6 +25,12 @@ export interface FileScan {
   /** Network alerts from JSON/CSV records (text-line alerts wait for the data's reference year). */
   alerts: DecodedEvent[];
   textAlerts: boolean;
+  /**
+   * May the file hold sign-ins or mail accesses (later passes read it for those of
+   * alerted IPs)? It held one, or it has records counted unparsed that may be
+   * one (in the fast pass without `collect`, only if its bytes may hold an
+   * identity decoder's time key: ScanKernel.mayHoldKeys).
+   */
   qualifying: boolean;
   /** The latest event time among records that carry a full date, or null. */
   latestDated: number | null;

@@ -338,7 +338,8 @@ class BatchRun {
     this.searched = searched;
     await this.exec.setAlerted([...searched], { byIp: early, windowMs: this.opts.config.windowMs }, this.rules);
     // In the same round, the first group's own sign-ins and mail accesses from those
-    // IPs (a file that starts with network records may hold some): one queue,
+    // IPs (a file that starts with network records may hold some, if its unparsed
+    // records may be any: FileScan.qualifying, batch-file.ts fastScan): one queue,
     // biggest first, so the threads finish together.
     const ctx1 = this.contextFor(latestOf(first.map((f) => this.scanOfFile(f))));
     const firstQualifying = first.filter((f) => this.scanOfFile(f).qualifying);
