@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +34,7 @@ test('runnableBlocks finds marked blocks only', () => {
  * Runs a document's runnable blocks in order, as one bash script, in `dir`, with
  * `npx crosswatch` this checkout's bin.
  */
-function runBlocks(blocks: string[], dir: string, label: string): SpawnSyncReturns<string> {
+function runBlocks(blocks: string[], dir: string, label: string, url?: string): SpawnSyncReturns<string> {
   // `npx crosswatch` is this checkout's bin; the shim execs node, so a job the
   // README puts in the background (serve) is node itself, and `kill %1` stops it.
   const shims = join(dir, '.bin');
@@ -47,17 +49,41 @@ function runBlocks(blocks: string[], dir: string, label: string): SpawnSyncRetur
     ...blocks.map((b, i) => `echo "=== ${label} block ${i + 1}" >&2\n${b}`),
     'wait',
   ].join('\n');
-  const env = { ...process.env, PATH: `${shims}:${process.env.PATH ?? ''}`, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: undefined };
+  const env = { ...process.env, PATH: `${shims}:${process.env.PATH ?? ''}`, CROSSWATCH_TOKEN: undefined, CROSSWATCH_URL: url };
   return spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 });
 }
 
-test("the README's runnable examples run as written", { timeout: 300_000, skip: existsSync('/usr/bin/curl') ? false : 'curl is not installed' }, () => {
+/** A port nothing listens on now, TCP or UDP (the system's choice). */
+async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
+  if (kind === 'udp') {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    return port;
+  }
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test("the README's runnable examples run as written", { timeout: 300_000, skip: existsSync('/usr/bin/curl') ? false : 'curl is not installed' }, async () => {
   assert.ok(existsSync(join(ROOT, 'dist', 'bundle', 'main.js')), 'run npm run build first (npm test does)');
-  const blocks = runnableBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  // As written but for the ports: another copy of this suite on the machine (a CI run
+  // beside a fresh clone's) has its own serve on 8470, with another token.
+  const [http, syslog] = [await freePort('tcp'), await freePort('udp')];
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.includes('--port 8470 --syslog-udp 5514') && readme.includes('http://127.0.0.1:8470/'), 'the serve example names its ports');
+  const blocks = runnableBlocks(readme).map((b) => b.replaceAll('--port 8470', `--port ${http}`).replaceAll('127.0.0.1:8470/', `127.0.0.1:${http}/`)
+    .replaceAll('--syslog-udp 5514', `--syslog-udp ${syslog}`));
   assert.ok(blocks.length >= 2, 'the README marks its examples runnable');
+  assert.ok(!blocks.some((b) => /\b(8470|5514)\b/.test(b)), 'every port of the examples replaced');
   const dir = mkdtempSync(join(tmpdir(), 'cw-readme-'));
   try {
-    const r = runBlocks(blocks, dir, 'README');
+    // (`crosswatch status` asks 8470 unless told: the service's place, as the port moved.)
+    const r = runBlocks(blocks, dir, 'README', `http://127.0.0.1:${http}`);
     assert.equal(r.status, 0, `README examples failed (exit ${r.status}):\n${r.stderr.slice(-8000)}`);
     // What the examples say they do, they did.
     assert.ok(existsSync(join(dir, 'alerts', 'found.ndjson')), '--out made its folder');
