@@ -464,6 +464,14 @@ export function configureKeys(keys: i32): void {
  * bytes past `to` (the rest of the buffer, or its padding).
  */
 export function findKeys(from: usize, to: usize): i32 {
+  return keysIn(from, to, false);
+}
+
+/**
+ * findKeys, or with `any` mayHoldKeys: 1 at the first key or backslash (any
+ * backslash, not only "\u": an escaped quote can hide a key too), else 0.
+ */
+@inline function keysIn(from: usize, to: usize, any: bool): i32 {
   let n = 0;
   const qs = i8x16.splat(0x22);
   let v0 = v128.load(from);
@@ -478,14 +486,20 @@ export function findKeys(from: usize, to: usize): i32 {
     const c3 = v128.load(p + 112);
     const q = nextQ;
     nextQ = eqBits(c0, c1, c2, c3, qs);
-    let esc = unicodeEscapes(p, to, v0, v1, v2, v3);
-    while (esc != 0) {
-      const at = p + <usize>ctz(esc);
-      esc &= esc - 1;
-      if (n >= KEY_CAP) return KEY_CAP;
-      store<u32>(HITS + (<usize>n << 2), <u32>at);
-      store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
-      n++;
+    if (any) {
+      let bs = eqBits(v0, v1, v2, v3, i8x16.splat(0x5c));
+      if (p + 64 > to) bs &= lowBits(<i32>(to - p));
+      if (bs != 0) return 1;
+    } else {
+      let esc = unicodeEscapes(p, to, v0, v1, v2, v3);
+      while (esc != 0) {
+        const at = p + <usize>ctz(esc);
+        esc &= esc - 1;
+        if (n >= KEY_CAP) return KEY_CAP;
+        store<u32>(HITS + (<usize>n << 2), <u32>at);
+        store<u8>(KEY_IDS + <usize>n, KEY_ESCAPE);
+        n++;
+      }
     }
     let cand = quotePairs(q, nextQ, keyDistances);
     while (cand != 0) {
@@ -494,6 +508,7 @@ export function findKeys(from: usize, to: usize): i32 {
       if (at >= to) break;
       const k = needleAt(at, to, KEY_LETTERS, KEYS, 6, keyCount);
       if (k < 0) continue;
+      if (any) return 1;
       if (n >= KEY_CAP) return KEY_CAP;
       store<u32>(HITS + (<usize>n << 2), <u32>at);
       store<u8>(KEY_IDS + <usize>n, <u8>k);
@@ -551,36 +566,7 @@ export function hasUnicodeEscape(from: usize, to: usize): bool {
  * by record). Reads up to 128 bytes past `to`.
  */
 export function mayHoldKeys(from: usize, to: usize): bool {
-  const qs = i8x16.splat(0x22);
-  const bss = i8x16.splat(0x5c);
-  let v0 = v128.load(from);
-  let v1 = v128.load(from + 16);
-  let v2 = v128.load(from + 32);
-  let v3 = v128.load(from + 48);
-  let nextQ = eqBits(v0, v1, v2, v3, qs);
-  for (let p = from; p < to; p += 64) {
-    const c0 = v128.load(p + 64);
-    const c1 = v128.load(p + 80);
-    const c2 = v128.load(p + 96);
-    const c3 = v128.load(p + 112);
-    const q = nextQ;
-    nextQ = eqBits(c0, c1, c2, c3, qs);
-    let bs = eqBits(v0, v1, v2, v3, bss);
-    if (p + 64 > to) bs &= lowBits(<i32>(to - p));
-    if (bs != 0) return true;
-    let cand = quotePairs(q, nextQ, keyDistances);
-    while (cand != 0) {
-      const at = p + <usize>ctz(cand);
-      cand &= cand - 1;
-      if (at >= to) break;
-      if (needleAt(at, to, KEY_LETTERS, KEYS, 6, keyCount) >= 0) return true;
-    }
-    v0 = c0;
-    v1 = c1;
-    v2 = c2;
-    v3 = c3;
-  }
-  return false;
+  return keysIn(from, to, true) != 0;
 }
 
 export function findWords(from: usize, to: usize): i32 {
