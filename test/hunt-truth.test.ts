@@ -149,11 +149,16 @@ test('sign-ins among an alert source\'s unparsed records: found, even with their
     writeFileSync(eve, [...flows, ...alerts, ...signins].join('\n') + '\n');
     const files = (await expandInputs([dir])).files;
     const decode = { defaultOffsetMinutes: 0, reference: { ms: Date.UTC(2026, 5, 1), ns: 0 } };
-    const run = (fastScan: boolean) => runBatch(files, { config: buildConfig({}), rules, threads: 1, fastScan, now: () => new Date('2026-06-01T00:00:00Z'), decode });
+    const run = (fastScan: boolean, threads = 1, pieceBytes?: number) => runBatch(files, {
+      config: buildConfig({}), rules, threads, fastScan, now: () => new Date('2026-06-01T00:00:00Z'), decode, ...(pieceBytes ? { pieceBytes } : {}),
+    });
     const [fast, straight] = [await run(true), await run(false)];
     assert.equal(fast.alerts.length, signins.length, name);
     assert.deepEqual(fast.alerts, straight.alerts, name);
     assert.deepEqual(fast.correlation, straight.correlation, name);
+    // Read in pieces by two threads (each piece says whether its own records may be sign-ins).
+    const pieces = await run(true, 2, 4096);
+    assert.deepEqual(pieces.alerts, straight.alerts, `${name}, in pieces`);
     // What the first pass says of the file: may its unparsed records be sign-ins?
     const scan = await scanFile(files[0]!, decode, { ...DEFAULT_FRAMING }, true);
     assert.ok(scan.counters.sources[0]![1].unparsed > 0, `${name}: records were counted unparsed`);
