@@ -128,8 +128,12 @@ async function fastScan(
     const watch = collect === undefined;
     if (watch) configureIdentityKeys(kernel);
     return scanFrames(f, decode, (counters, out) => {
+      // The file may hold them once it has both records counted unparsed and (watched) a key.
       let skipped = false;
       let keys = !watch;
+      const mayQualify = (): void => {
+        if (skipped && keys) out.qualifying = true;
+      };
       return fastFrameFile(f.path, f.display, {
         // (Of a file read in pieces, the first piece holds the records sampled.)
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
@@ -139,12 +143,12 @@ async function fastScan(
         onSkip: (records) => {
           counters.unparsedRecords(f.display, records);
           skipped = true;
-          if (keys) out.qualifying = true;
+          mayQualify();
         },
         ...(watch ? {
           onKeys: () => {
             keys = true;
-            if (skipped) out.qualifying = true;
+            mayQualify();
           },
         } : {}),
         onBytes: (n) => {
