@@ -1111,3 +1111,306 @@ export function gateJson(from: usize, to: usize, hits: i32): i32 {
   }
   return want ? GATE_PARSE : GATE_SKIP;
 }
+
+// ---------------------------------------------------------------------------
+// pruneRecord: one JSON record validated as JSON.parse would read it, and written
+// again with only the members the configured keys keep. hunt parses the rest of
+// a record that names an alerted IP only when a decoder reads it (docs/performance.md,
+// "Fourteenth round"): a sign-in's device details, conditional access policies
+// and an Exchange record's folder lists are most of its bytes and nobody's input.
+// Anything the pruned text could read differently — an escaped key, an envelope,
+// a record over a JSON limit — or that JSON.parse would reject makes it answer -1:
+// then the record is parsed whole, as before, and reports its own error.
+const PRUNE_KEYS: usize = 0x308000; // PRUNE_MAX_KEYS × 64 bytes: u8 length, u8 action at the top, u8 action inside, 13 spare, the key at +16
+const PRUNE_MAX_KEYS: i32 = 256;
+const PRUNE_KEY_BYTES: i32 = 48;
+const PRUNE_SLOTS: usize = 0x30c000; // u16 hash slots: 1 + the key's index, 0 empty
+const PRUNE_SLOT_MASK: u32 = 1023; // (keyHash gives 10 bits)
+const PRUNE_PREFIXES: usize = 0x30c800; // 8 × 64 bytes, the same layout: top-level keys that start so
+const PRUNE_MAX_PREFIXES: i32 = 8;
+const PRUNE_OUT: usize = 0x310000; // the pruned text
+const PRUNE_MAX_RECORD: usize = 50000; // longer records are parsed whole (json-limits.ts: then no limit can be reached unseen)
+const PRUNE_MAX_DEPTH: i32 = 64; // JSON_LIMITS.depth
+// A key's action.
+const DROP: u8 = 0;
+const KEEP: u8 = 1;
+const KEEP_PRUNED: u8 = 2; // keep, and prune its object with the keys' inner actions
+const BAIL: u8 = 3; // parse the record whole
+
+let pruneKeys: i32 = 0;
+let prunePrefixes: i32 = 0;
+let pruneAt: usize = 0; // where the pruned text is written next
+let escapedString = false; // the last string skipString passed had a backslash
+
+/** A key's slot: from its length and its first and last four bytes (keys differ there; a collision only costs a compare). */
+@inline function keyHash(p: usize, n: usize): u32 {
+  let x: u32 = <u32>n;
+  if (n >= 4) x ^= load<u32>(p) ^ (load<u32>(p + n - 4) * 31);
+  else if (n > 0) x ^= (<u32>load<u8>(p) << 8) | (<u32>load<u8>(p + n - 1) << 16) | (<u32>load<u8>(p + (n >> 1)) << 24);
+  return (x * 0x9e3779b1) >> (32 - 10);
+}
+
+/** `keys` entries in PRUNE_KEYS and `prefixes` in PRUNE_PREFIXES (src/inputs/scan-kernel.ts configurePrune fills them). */
+export function configurePrune(keys: i32, prefixes: i32): void {
+  pruneKeys = keys;
+  prunePrefixes = prefixes;
+  memory.fill(PRUNE_SLOTS, 0, (<usize>PRUNE_SLOT_MASK + 1) << 1);
+  for (let k = 0; k < keys; k++) {
+    const base = PRUNE_KEYS + (<usize>k << 6);
+    let h = keyHash(base + 16, <usize>load<u8>(base));
+    while (load<u16>(PRUNE_SLOTS + (<usize>h << 1)) != 0) h = (h + 1) & PRUNE_SLOT_MASK;
+    store<u16>(PRUNE_SLOTS + (<usize>h << 1), <u16>(k + 1));
+  }
+}
+
+@inline function sameBytes(a: usize, b: usize, n: usize): bool {
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
+}
+
+/** What to do with the member whose key is the n bytes at p, at the top (inner false) or inside a pruned object. */
+function keyAction(p: usize, n: usize, inner: bool): u8 {
+  let action = DROP;
+  if (n <= <usize>PRUNE_KEY_BYTES) {
+    let h = keyHash(p, n);
+    for (let s = load<u16>(PRUNE_SLOTS + (<usize>h << 1)); s != 0; s = load<u16>(PRUNE_SLOTS + (<usize>h << 1))) {
+      const base = PRUNE_KEYS + (<usize>(s - 1) << 6);
+      if (<usize>load<u8>(base) == n && sameBytes(base + 16, p, n)) {
+        action = load<u8>(base + (inner ? 2 : 1));
+        break;
+      }
+      h = (h + 1) & PRUNE_SLOT_MASK;
+    }
+  }
+  if (action == DROP && !inner) {
+    for (let k = 0; k < prunePrefixes; k++) {
+      const base = PRUNE_PREFIXES + (<usize>k << 6);
+      const m = <usize>load<u8>(base);
+      if (m <= n && sameBytes(base + 16, p, m)) return load<u8>(base + 1);
+    }
+  }
+  return action;
+}
+
+@inline function skipSpace(p: usize, end: usize): usize {
+  while (p < end && isSpaceByte(<u32>load<u8>(p))) p++;
+  return p;
+}
+
+/**
+ * The string whose opening quote is at p: where it ends (after its closing
+ * quote), or 0 when JSON.parse would reject it (a control byte, a bad escape,
+ * no closing quote before `end`). Sets escapedString. Reads up to 16 bytes past `end`.
+ */
+@inline function skipString(p: usize, end: usize): usize {
+  escapedString = false;
+  p++;
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  const space = i8x16.splat(0x20);
+  while (true) {
+    const v = v128.load(p);
+    const special = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)), i8x16.lt_u(v, space)));
+    if (special == 0) {
+      p += 16;
+      if (p >= end) return 0;
+      continue;
+    }
+    p += <usize>ctz(special);
+    if (p >= end) return 0;
+    const b = load<u8>(p);
+    if (b == 0x22) return p + 1;
+    if (b < 0x20) return 0;
+    escapedString = true;
+    if (p + 1 >= end) return 0;
+    const e = load<u8>(p + 1);
+    if (e == 0x75 /* u */) {
+      if (p + 6 > end) return 0;
+      for (let i: usize = 2; i < 6; i++) if (hexValue(<u32>load<u8>(p + i)) < 0) return 0;
+      p += 6;
+    } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
+      p += 2;
+    } else {
+      return 0;
+    }
+  }
+}
+
+/** A number in JSON's grammar at p: where it ends, or 0. */
+@inline function skipNumber(p: usize, end: usize): usize {
+  if (load<u8>(p) == 0x2d) p++;
+  if (p >= end) return 0;
+  const first = <u32>load<u8>(p);
+  if (first == 0x30) p++;
+  else if (first - 0x31 < 9) {
+    p++;
+    while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  } else return 0;
+  if (p < end && load<u8>(p) == 0x2e) {
+    p++;
+    if (p >= end || !isDigit(<u32>load<u8>(p))) return 0;
+    while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  }
+  if (p < end && (load<u8>(p) | 0x20) == 0x65 /* e */) {
+    p++;
+    if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) p++;
+    if (p >= end || !isDigit(<u32>load<u8>(p))) return 0;
+    while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  }
+  return p;
+}
+
+/** true, false or null at p: where it ends, or 0. */
+@inline function skipLiteral(p: usize, end: usize): usize {
+  const b = load<u8>(p);
+  if (b == 0x74 && p + 4 <= end && load<u32>(p) == 0x65757274) return p + 4; // "true"
+  if (b == 0x6e && p + 4 <= end && load<u32>(p) == 0x6c6c756e) return p + 4; // "null"
+  if (b == 0x66 && p + 5 <= end && load<u32>(p + 1) == 0x65736c61) return p + 5; // "false"
+  return 0;
+}
+
+/** A member's key and colon at p (after white space): where its value starts, or 0. */
+@inline function memberKey(p: usize, end: usize): usize {
+  if (p >= end || load<u8>(p) != 0x22) return 0;
+  p = skipString(p, end);
+  if (p == 0) return 0;
+  p = skipSpace(p, end);
+  if (p >= end || load<u8>(p) != 0x3a) return 0;
+  return skipSpace(p + 1, end);
+}
+
+/**
+ * One JSON value at p, inside a container at `depth` (the record is 1): where
+ * it ends, or 0 when JSON.parse would reject it or it nests deeper than the
+ * limit. Containers are followed on a stack of bits (1: object), not by recursion.
+ */
+function skipValue(p: usize, end: usize, depth: i32): usize {
+  let objects: u64 = 0;
+  let level: i32 = 0;
+  while (true) {
+    if (p >= end) return 0;
+    const b = load<u8>(p);
+    if (b == 0x7b || b == 0x5b) {
+      if (depth + level + 1 > PRUNE_MAX_DEPTH) return 0;
+      p = skipSpace(p + 1, end);
+      if (p >= end) return 0;
+      const object = b == 0x7b;
+      if (load<u8>(p) == (object ? 0x7d : 0x5d)) {
+        p++;
+      } else {
+        if (object) objects |= (<u64>1) << <u64>level;
+        else objects &= ~((<u64>1) << <u64>level);
+        level++;
+        if (object) {
+          p = memberKey(p, end);
+          if (p == 0) return 0;
+        }
+        continue;
+      }
+    } else if (b == 0x22) {
+      p = skipString(p, end);
+    } else if (b == 0x74 || b == 0x66 || b == 0x6e) {
+      p = skipLiteral(p, end);
+    } else {
+      p = skipNumber(p, end);
+    }
+    if (p == 0) return 0;
+    // After a value: close containers, or go on to the next member or element.
+    while (true) {
+      if (level == 0) return p;
+      p = skipSpace(p, end);
+      if (p >= end) return 0;
+      const c = load<u8>(p);
+      const object = ((objects >> <u64>(level - 1)) & 1) != 0;
+      if (c == 0x2c) {
+        p = skipSpace(p + 1, end);
+        if (object) {
+          p = memberKey(p, end);
+          if (p == 0) return 0;
+        }
+        break;
+      }
+      if (c != (object ? 0x7d : 0x5d)) return 0;
+      p++;
+      level--;
+    }
+  }
+}
+
+@inline function emit(b: u8): void {
+  store<u8>(pruneAt++, b);
+}
+
+@inline function emitBytes(from: usize, to: usize): void {
+  memory.copy(pruneAt, from, to - from);
+  pruneAt += to - from;
+}
+
+/**
+ * The object at p (its opening brace), written with the members its keys keep;
+ * `inner`: inside a KEEP_PRUNED member (its keys' inner actions). Where it ends, or 0.
+ */
+function pruneObject(p: usize, end: usize, inner: bool): usize {
+  emit(0x7b);
+  let first = true;
+  p = skipSpace(p + 1, end);
+  if (p >= end) return 0;
+  if (load<u8>(p) == 0x7d) {
+    emit(0x7d);
+    return p + 1;
+  }
+  while (true) {
+    if (load<u8>(p) != 0x22) return 0;
+    const key = p;
+    p = skipString(p, end);
+    if (p == 0 || escapedString) return 0; // an escaped key may spell one kept
+    const keyEnd = p;
+    p = skipSpace(p, end);
+    if (p >= end || load<u8>(p) != 0x3a) return 0;
+    p = skipSpace(p + 1, end);
+    if (p >= end) return 0;
+    const action = keyAction(key + 1, keyEnd - key - 2, inner);
+    if (action == BAIL) return 0;
+    if (action != DROP) {
+      if (!first) emit(0x2c);
+      first = false;
+      emitBytes(key, keyEnd);
+      emit(0x3a);
+    }
+    if (action == KEEP_PRUNED && !inner && load<u8>(p) == 0x7b) {
+      p = pruneObject(p, end, true);
+    } else {
+      const value = p;
+      p = skipValue(p, end, inner ? 2 : 1);
+      if (p != 0 && action != DROP) emitBytes(value, p);
+    }
+    if (p == 0) return 0;
+    p = skipSpace(p, end);
+    if (p >= end) return 0;
+    const c = load<u8>(p);
+    if (c == 0x7d) {
+      emit(0x7d);
+      return p + 1;
+    }
+    if (c != 0x2c) return 0;
+    p = skipSpace(p + 1, end);
+    if (p >= end) return 0;
+  }
+}
+
+/**
+ * The record [from, to) — one JSON object, white space around it allowed —
+ * pruned to PRUNE_OUT: the pruned text's length, or -1 (parse it whole; see above).
+ * Reads up to 16 bytes past `to`.
+ */
+export function pruneRecord(from: usize, to: usize): i32 {
+  if (to - from >= PRUNE_MAX_RECORD) return -1;
+  const p = skipSpace(from, to);
+  if (p >= to || load<u8>(p) != 0x7b) return -1;
+  pruneAt = PRUNE_OUT;
+  const q = pruneObject(p, to, false);
+  if (q == 0 || skipSpace(q, to) != to) return -1;
+  return <i32>(pruneAt - PRUNE_OUT);
+}

@@ -331,6 +331,7 @@ export const ecsDocument: Decoder = {
   ],
   name: NAME,
   description: 'ECS documents (Elasticsearch/Kibana exports): Entra sign-ins, O365 audit, alerts of network datasets',
+  jsonKeys: { accepts: { top: ['@timestamp', 'event'], prefixes: ['event.'] } },
   accepts(record: RawRecord): boolean {
     if (record.kind === 'text') return false;
     const v: unknown = record.value;

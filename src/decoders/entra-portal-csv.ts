@@ -144,6 +144,7 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
 
 export const entraPortalCsv: Decoder = {
   roles: ['signin'],
+  jsonKeys: { accepts: { top: [] } }, // (it takes CSV rows only)
   timeFields: ['Date (UTC)'],
   name: NAME,
   description: 'Microsoft Entra admin center sign-in log download (CSV: "Date (UTC)", "IP address", "Status", ...)',

@@ -272,8 +272,30 @@ function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {
   });
 }
 
+/**
+ * The sign-in properties decode() reads through getter(): at `properties.x`,
+ * `properties.X`, top-level `x` and `X` alike.
+ */
+const PROPERTY_NAMES = [
+  'createdDateTime', 'ipAddress', 'status', 'resultType', 'userPrincipalName', 'servicePrincipalName', 'userId', 'servicePrincipalId', 'id',
+  'appDisplayName', 'clientAppUsed', 'userAgent', 'resourceTenantId', 'homeTenantId', 'authenticationRequirement', 'authenticationDetails',
+  'mfaDetail', 'conditionalAccessStatus', 'riskLevelDuringSignIn', 'riskState', 'riskLevelAggregated', 'riskDetail', 'appId', 'locationDetails', 'location',
+].flatMap((n) => [n, pascal(n)]);
+
 export const entraSignin: Decoder = {
   roles: ['signin'],
+  jsonKeys: {
+    accepts: {
+      top: ['@timestamp', 'category', 'Category', 'Type', 'type', 'createdDateTime', 'event_type', '@odata.type', 'userPrincipalName', 'servicePrincipalId', 'appDisplayName', 'status', 'ipAddress'],
+    },
+    decode: {
+      top: [
+        ...PROPERTY_NAMES, 'properties', 'Properties', 'time', 'Time', 'TimeGenerated', 'callerIpAddress', 'CallerIpAddress', 'IPAddress',
+        'operationName', 'OperationName', 'AADTenantId', 'tenantId', 'TenantId',
+      ],
+      inner: { properties: PROPERTY_NAMES, Properties: PROPERTY_NAMES },
+    },
+  },
   timeFields: ['properties.createdDateTime', 'CreatedDateTime', 'createdDateTime', 'time', 'TimeGenerated'],
   cues: [
     { label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' },

@@ -5,7 +5,7 @@
 // alert classes) it declares on itself (types.ts); shared code asks the
 // registry below, never names a decoder.
 import type { Role } from '../model/event.js';
-import type { AlertClass, Cue, DecodeContext, DecodeResult, Decoder, RawRecord } from './types.js';
+import type { AlertClass, Cue, DecodeContext, DecodeResult, Decoder, JsonKeys, RawRecord } from './types.js';
 import { alertClassOf, reject } from './types.js';
 import { ecsDocument } from './ecs.js';
 import { entraSignin } from './entra-signin.js';
@@ -118,6 +118,61 @@ function decodeWith(d: Decoder, record: RawRecord, ctx: DecodeContext): DecodeRe
 function pick(record: RawRecord, ctx: DecodeContext): Decoder | null {
   for (const d of DECODERS) if (accepts(d, record, ctx)) return d;
   return null;
+}
+
+/**
+ * The decoders that may be handed a record parsed with only the declared keys
+ * (Decoder.jsonKeys: those with `decode` keys, every decoder before them
+ * declaring its `accepts` keys), and those keys: what the decoders up to the
+ * last of them read. A key some decoder reads whole is kept whole; one only
+ * read at its inner keys is kept with those. Whatever picks such a decoder for
+ * the pruned record picks it for the whole one, and it decodes the two alike.
+ */
+const PRUNING = ((): { decoders: ReadonlySet<Decoder>; keys: JsonKeys } => {
+  const declared: Decoder[] = [];
+  for (const d of DECODERS) {
+    if (!d.jsonKeys) break;
+    declared.push(d);
+  }
+  const last = declared.findLastIndex((d) => d.jsonKeys!.decode !== undefined);
+  const upTo = declared.slice(0, last + 1);
+  const top = new Set<string>();
+  const prefixes = new Set<string>();
+  const inner = new Map<string, Set<string>>();
+  const whole = new Set<string>();
+  for (const d of upTo) {
+    for (const keys of [d.jsonKeys!.accepts, d.jsonKeys!.decode]) {
+      if (!keys) continue;
+      for (const k of keys.top) {
+        top.add(k);
+        const within = keys.inner?.[k];
+        if (!within) whole.add(k);
+        else for (const i of within) (inner.get(k) ?? inner.set(k, new Set()).get(k)!).add(i);
+      }
+      for (const p of keys.prefixes ?? []) prefixes.add(p);
+    }
+  }
+  return {
+    decoders: new Set(upTo.filter((d) => d.jsonKeys!.decode !== undefined)),
+    keys: {
+      top: [...top], prefixes: [...prefixes],
+      inner: Object.fromEntries([...inner].filter(([k]) => !whole.has(k)).map(([k, v]) => [k, [...v]])),
+    },
+  };
+})();
+
+/** The keys a record is parsed with when pruned (see PRUNING). */
+export function prunedKeys(): JsonKeys {
+  return PRUNING.keys;
+}
+
+/**
+ * Does the registry give this record, parsed with only prunedKeys(), to a
+ * decoder that reads no other key? Then it decodes as the whole record would.
+ */
+export function takesPruned(value: Record<string, unknown>, ctx: DecodeContext): boolean {
+  const d = pick({ kind: 'json', value, origin: { source: '', line: 0 } }, ctx);
+  return d !== null && PRUNING.decoders.has(d);
 }
 
 /** Picks the first decoder that accepts the record and decodes it. */

@@ -72,7 +72,10 @@ function isOfficeActivity(o: Record<string, unknown>): boolean {
  * "9/19/2023, 1:45:17.287 PM": the column under its bare name, zoned as its header says.
  */
 function laTime(o: Record<string, unknown>, name: string): unknown {
-  for (const [k, v] of Object.entries(o)) {
+  // (The keys are walked, but only those of the column are read: jsonKeys declares the prefix.)
+  for (const k of Object.keys(o)) {
+    if (!k.startsWith(name)) continue;
+    const v = o[k];
     if (k === name) return v;
     const m = /^(.*?)\s*\[UTC\]$/i.exec(k);
     if (m && m[1] === name && typeof v === 'string' && v.trim() !== '') {
@@ -283,6 +286,19 @@ const SHAPES: readonly Cue[] = [
 
 export const m365Audit: Decoder = {
   roles: ['signin', 'mail_access', 'other'],
+  jsonKeys: {
+    accepts: {
+      top: ['@timestamp', 'o365audit', 'event_type', 'CreationTime', 'Operation', 'Operations', 'RecordType', 'Workload', 'Id', 'AuditData', 'CreationDate', 'UserIds', 'UserId', 'Type', 'OfficeWorkload'],
+      prefixes: ['TimeGenerated'],
+    },
+    decode: {
+      // (An o365audit or AuditData record is kept whole: its keys are read inside it.)
+      top: [
+        'ResultStatus', 'ErrorNumber', 'ClientIPAddress', 'Client_IPAddress', 'ClientIP', 'ActorIpAddress', 'RecordId', 'AppId', 'ClientAppId', 'ApplicationId',
+        'ClientInfoString', 'UserAgent', 'ExtendedProperties', 'OrganizationId', 'OrganizationId_',
+      ],
+    },
+  },
   timeFields: ['CreationTime', 'CreationDate', 'TimeGenerated'],
   cues: [{ label: 'is a JSON object or CSV row', test: (r) => r.kind !== 'text' }, ...SHAPES],
   name: NAME,

@@ -142,6 +142,27 @@ export interface Decoder {
    * ecs, which goes by event.kind and the dataset.
    */
   readonly alertClasses?: AlertClasses;
+  /**
+   * The keys of a JSON record this decoder reads: `accepts`, those accepts()
+   * looks at; `decode`, when given, every key decode() reads besides. A record
+   * taken by a decoder with `decode` keys, and by none before it (each of which
+   * must declare its `accepts` keys), may be handed to it parsed with only the
+   * registry's declared keys (decoders/index.ts prunedKeys): hunt does so for
+   * the records of alerted IPs, most of whose bytes no decoder reads
+   * (docs/performance.md, "Fourteenth round"). test/pruned-records.test.ts holds
+   * the lists to what the decoders read of every fixture record.
+   */
+  readonly jsonKeys?: { accepts: JsonKeys; decode?: JsonKeys };
+}
+
+/** Keys of a JSON record (Decoder.jsonKeys). */
+export interface JsonKeys {
+  /** Top-level keys. */
+  top: readonly string[];
+  /** Top-level keys looked for among all of them by how they start (a walk of the keys, such as for "TimeGenerated [UTC]"). */
+  prefixes?: readonly string[];
+  /** Top-level keys whose value, when an object, is read only at these keys of it (and the values under those whole). */
+  inner?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**

@@ -17,6 +17,7 @@ import { ipv4Number } from '../model/ip.js';
 import { DEFAULT_FUTURE_SKEW_MS } from '../model/time.js';
 import { MARKER_WORDS, mayBeNetworkAlert } from '../pipeline/alert-markers.js';
 import { configureIdentityKeys, windowGate, type WantsInWindows } from './window-gate.js';
+import { prunedRecords } from './pruned-records.js';
 import { concatPacks, emptyPack, PackBuilder, type QualifyingPack } from '../detect/qualifying-pack.js';
 import type { QualifyingTest } from '../detect/rule.js';
 
@@ -139,6 +140,7 @@ async function fastScan(
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: range && range.from > 0 ? 0 : FAST_SAMPLE, frameDamaged: true, csvHits: collect !== undefined,
         csvParseAll: () => out.csvAlerts,
         ...(collect?.wants ? { gate: windowGate(kernel, collect.ips, collect.wants, decode) } : {}),
+        ...(collect ? { prune: prunedRecords(kernel, decode) } : {}),
         ...(range ? { range, onLines: (n: number) => { out.lines = n; } } : {}),
         onSkip: (records) => {
           counters.unparsedRecords(f.display, records);
@@ -430,6 +432,7 @@ export async function qualifyingOf(
         kernel, maxRecordBytes: framing.maxRecordBytes, sample: 0, frameDamaged: false, csvHits: true,
         ...(syncs && syncs.length > 0 ? { syncs } : {}),
         ...(wants ? { gate: windowGate(kernel, alerted, wants, decode) } : {}),
+        prune: prunedRecords(kernel, decode),
         onSkip: (records) => {
           out.skipped += records;
         },

@@ -61,6 +61,12 @@ export interface FastFramingOptions {
    * (hunt/window-gate.ts) lets go the records of alerted IPs far from their alerts.
    */
   gate?: RecordGates;
+  /**
+   * A JSON record the gate lets through (not a sampled or damaged one), at
+   * [from, to) of the kernel's buffer, parsed with only the keys its decoder
+   * reads — or null: frame it whole (hunt/pruned-records.ts).
+   */
+  prune?: (from: number, to: number) => Record<string, unknown> | null;
   /** NDJSON: look at every line, never count plain stretches by the kernel's line count (tests hold the two ways equal). */
   lineByLine?: boolean;
   /**
@@ -246,6 +252,7 @@ function sameShape(o: FastFramingOptions): FastFramingOptions {
     range: o.range,
     onLines: o.onLines,
     gate: o.gate,
+    prune: o.prune,
     lineByLine: o.lineByLine,
     onKeys: o.onKeys,
   };
@@ -333,10 +340,16 @@ function takeLine(buf: Buffer, pos: number, nl: number, hits: HitCursor, n: Line
     let last = e - 1;
     while (last > s && isSpace(buf[last]!)) last--;
     const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[last] !== 0x7d);
-    if (n.ordinal < o.sample || damaged || (hits.any(pos, nl) && hits.passes(o.gate?.json, buf, nl, s, last + 1))) {
-      const line = buf.toString('utf8', pos, e);
-      if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
-      frameLine(line, { source: display, line: n.lineNo }, batch);
+    const sampled = n.ordinal < o.sample;
+    if (sampled || damaged || (hits.any(pos, nl) && hits.passes(o.gate?.json, buf, nl, s, last + 1))) {
+      const pruned = sampled || damaged || !o.prune ? null : o.prune(s, last + 1);
+      if (pruned) {
+        batch.push({ kind: 'json', value: pruned, origin: { source: display, line: n.lineNo } });
+      } else {
+        const line = buf.toString('utf8', pos, e);
+        if (line.startsWith('#separator')) throw new NeedsFullFraming(); // a Zeek TSV header: frameLines reads those
+        frameLine(line, { source: display, line: n.lineNo }, batch);
+      }
     } else {
       n.skipped++;
     }
@@ -535,8 +548,15 @@ function takeElements(
           batch.push(tooLarge({ source: display, line, index: cur.index }, 'array element', o.maxRecordBytes));
         } else {
           const damaged = o.frameDamaged && (buf[s] !== 0x7b || buf[e - 1] !== 0x7d);
-          if (cur.index < o.sample || damaged || (hits.any(s, e) && hits.passes(o.gate?.json, buf, e, s, e))) frameElement(buf.toString('utf8', s, e), { source: display, line, index: cur.index }, batch);
-          else skipped++;
+          const sampled = cur.index < o.sample;
+          if (sampled || damaged || (hits.any(s, e) && hits.passes(o.gate?.json, buf, e, s, e))) {
+            const origin = { source: display, line, index: cur.index };
+            const pruned = sampled || damaged || !o.prune ? null : o.prune(s, e);
+            if (pruned) batch.push({ kind: 'json', value: pruned, origin });
+            else frameElement(buf.toString('utf8', s, e), origin, batch);
+          } else {
+            skipped++;
+          }
         }
         cur.index++;
       }

@@ -14,6 +14,9 @@
 //   4096     hits: u32 positions (HIT_CAP)
 //   …        separators: u32 positions, then their u32 line numbers (SEP_CAP each);
 //            the second also the hits' lines in findHitLines' line mode
+//   3 MiB+32K  pruneRecord's keys: 256 × 64 bytes — length, action at the top, action inside, 13 spare, the key
+//   3 MiB+48K  their hash slots (u16, 1024), then 8 prefixes of top-level keys (64 bytes each, the same layout)
+//   3 MiB+64K  pruneRecord's output, up to 50,000 bytes
 //   4 MiB    IPv4 set: open addressing, u32 addresses, 0 = empty slot
 //   8 MiB    bitmap of the alerted IPv4s' last two octets (the kernel fills it)
 //   8 MiB+64K  the window gate: per IPv4 set slot, 1 + its address's index (u32, 2^18 slots)
@@ -43,6 +46,11 @@ const GATE_MAX_TIMES = 262144;
 const GATE_V6 = GATE_TIMES + (2 << 20);
 /** The IPv6 table's slots at most (20 bytes each): up to half as many alerted IPv6 addresses are read in the kernel. */
 const GATE_V6_MAX_LOG2 = 14;
+const PRUNE_KEYS = 0x308000;
+const PRUNE_MAX_KEYS = 256;
+const PRUNE_PREFIXES = 0x30c800;
+const PRUNE_MAX_PREFIXES = 8;
+const PRUNE_OUT = 0x310000;
 const BUF = (12 << 20) + 65536; // after the gate's tables, with room for the zeros before it
 const PAD = 128;
 const PAGE = 65536;
@@ -81,6 +89,25 @@ interface Exports {
   configureGate(windowMs: number, zoneless: number, offsetMinutes: number, timeKeys: number, v6Slots: number): void;
   gateJson(from: number, to: number, hits: number): number;
   gateAddV6(w0: number, w1: number, w2: number, w3: number, index: number, slots: number): void;
+  configurePrune(keys: number, prefixes: number): void;
+  pruneRecord(from: number, to: number): number;
+}
+
+/** What pruneRecord does with a member, by its key (PruneKeys). */
+export const PruneAction = {
+  Drop: 0,
+  Keep: 1,
+  /** Keep it, and when it is an object prune its members by their `inner` actions. */
+  KeepPruned: 2,
+  /** Parse the record whole. */
+  Bail: 3,
+} as const;
+export type PruneAction = (typeof PruneAction)[keyof typeof PruneAction];
+
+/** The keys pruneRecord keeps: exact keys (the top level's action and the one inside a KeepPruned member), and prefixes of top-level keys. */
+export interface PruneKeys {
+  keys: ReadonlyArray<{ key: string; top: PruneAction; inner: typeof PruneAction.Drop | typeof PruneAction.Keep }>;
+  prefixes: ReadonlyArray<{ prefix: string; top: PruneAction }>;
 }
 
 /** gateJson's answers: leave the record unparsed, parse it, or ask the JavaScript gate. */
@@ -420,6 +447,41 @@ export class ScanKernel {
   /** Which key the i-th hit is (its index in configureKeys), or KEY_ESCAPE. */
   keyId(i: number): number {
     return this.view[KEY_IDS + i]!;
+  }
+
+  /** What configurePrune last set up (by identity). */
+  private pruneOf: PruneKeys | null = null;
+
+  /** The keys pruneRecord keeps (kept until configured again; the same object again costs nothing). */
+  configurePrune(p: PruneKeys): void {
+    if (this.pruneOf === p) return;
+    if (p.keys.length > PRUNE_MAX_KEYS || p.prefixes.length > PRUNE_MAX_PREFIXES) throw new Error(`at most ${PRUNE_MAX_KEYS} keys and ${PRUNE_MAX_PREFIXES} prefixes`);
+    const v = this.view;
+    const put = (base: number, key: string, top: number, inner: number): void => {
+      const b = Buffer.from(key, 'utf8');
+      if (b.length < 1 || b.length > 48) throw new Error(`key ${JSON.stringify(key)} must be 1 to 48 bytes`);
+      v.fill(0, base, base + 64);
+      v[base] = b.length;
+      v[base + 1] = top;
+      v[base + 2] = inner;
+      b.copy(v, base + 16);
+    };
+    p.keys.forEach((k, i) => put(PRUNE_KEYS + 64 * i, k.key, k.top, k.inner));
+    p.prefixes.forEach((k, i) => put(PRUNE_PREFIXES + 64 * i, k.prefix, k.top, 0));
+    this.x.configurePrune(p.keys.length, p.prefixes.length);
+    this.pruneOf = p;
+  }
+
+  /**
+   * The JSON object at [from, to) of the buffer (white space around it allowed)
+   * with only the members configurePrune keeps, as JSON text — JSON.parse reads
+   * in it exactly what it reads of them in the whole — or null: the record is
+   * not valid JSON, nests too deep, is 50,000 bytes or more, has an escaped key
+   * where keys are looked at, or a key whose action is Bail. Reads up to 16 bytes past `to`.
+   */
+  prune(from: number, to: number): string | null {
+    const n = this.x.pruneRecord(BUF + from, BUF + to);
+    return n < 0 ? null : this.view.toString('utf8', PRUNE_OUT, PRUNE_OUT + n);
   }
 
   /** Zeroes the padding after `len` bytes of data (the kernels read past the end). */
