@@ -1,8 +1,9 @@
 // `npm run bench:kernel -- [files…] [--wasm A.wasm --wasm B.wasm] [--mb 8] [--rounds 15]`:
 // the scan kernel's throughput (GB/s) on real bytes, without the rest of a hunt —
 // findHits as the first pass runs it (the marker words and alerted IPv4s in one
-// pass), findHitLines (the same, in NDJSON line mode) and findSeparators (JSON
-// arrays). With several --wasm builds (`npx asc wasm/scan-kernel.ts -o X.wasm …`,
+// pass), findHitLines (the same, in NDJSON line mode), findSeparators (JSON
+// arrays) and pruneRecord (each line checked and written again with only the
+// keys the decoders read, as hunt does to the records of alerted IPs). With several --wasm builds (`npx asc wasm/scan-kernel.ts -o X.wasm …`,
 // the flags of package.json's build:wasm) their rounds are interleaved, so the
 // VM's drift falls on all alike: how docs/performance.md compares kernel changes.
 // Files: the first --mb MB of each (default: the 1M bench set's Entra and
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ScanKernel } from '../src/inputs/scan-kernel.js';
 import { ipv4Number } from '../src/model/ip.js';
 import { MARKER_WORDS } from '../src/pipeline/alert-markers.js';
+import { prunedRecords } from '../src/hunt/pruned-records.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SET = join(ROOT, 'bench', 'data', 'n1000000-s1-ndjson-share0p05', 'logs');
@@ -47,10 +49,18 @@ function quadsOf(text: string, n: number): number[] {
 
 const o = options(process.argv.slice(2));
 const builds = o.wasm.length > 0 ? o.wasm.map((p) => ({ name: p, module: new WebAssembly.Module(readFileSync(p)) })) : [{ name: 'dist/scan-kernel.wasm', module: undefined }];
+/** The current file's lines: start and end (newline) offsets, one after the other. */
+let lines: number[] = [];
 const cases: Array<{ name: string; run: (k: ScanKernel, n: number) => void }> = [
   { name: 'findHits', run: (k, n) => void k.findHits(0, n) },
   { name: 'findHitLines', run: (k, n) => void k.findHitLines(0, n, 1 << 20) },
   { name: 'findSeparators', run: (k, n) => { k.resetStructure(1, 1, 1); k.findSeparators(0, n - (n % 64), false); } },
+  {
+    name: 'pruneRecord',
+    run: (k) => {
+      for (let i = 0; i < lines.length; i += 2) k.prune(lines[i]!, lines[i + 1]!);
+    },
+  },
 ];
 for (const file of o.files) {
   const whole = readFileSync(file);
@@ -58,12 +68,20 @@ for (const file of o.files) {
   // Whole lines only: findHitLines wants the stretch to end at a newline.
   const n = data.lastIndexOf(0x0a) + 1 || data.length;
   const ips = quadsOf(data.subarray(0, n).toString('latin1'), 64);
+  lines = [];
+  for (let at = 0; at < n;) {
+    const nl = data.indexOf(0x0a, at);
+    const end = nl < 0 || nl >= n ? n : nl;
+    lines.push(at, end);
+    at = end + 1;
+  }
   const kernels = builds.map((b) => {
     const k = b.module ? new ScanKernel(b.module) : new ScanKernel();
     k.ensure(n);
     data.copy(k.buffer, 0, 0, n);
     k.pad(n);
     if (!k.configure(MARKER_WORDS, ips)) throw new Error('could not configure the kernel');
+    prunedRecords(k, { defaultOffsetMinutes: 0, reference: { ms: Date.now(), ns: 0 } }); // (configures the pruned keys)
     return k;
   });
   const times = builds.map(() => cases.map(() => [] as number[]));
