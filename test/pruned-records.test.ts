@@ -17,6 +17,7 @@ import { prunedRecords } from '../src/hunt/pruned-records.js';
 import { DECODERS, decodeRecord, prunedKeys, takesPruned } from '../src/decoders/index.js';
 import type { JsonKeys, RawRecord } from '../src/decoders/types.js';
 import { generate } from '../src/generate/generator.js';
+import { Rng } from '../src/generate/rng.js';
 import { CTX, fixturesDir, fixturesSkip } from './fixtures-helpers.js';
 
 const kernel = new ScanKernel();
@@ -173,16 +174,10 @@ function jsonTexts(text: string): string[] {
   return text.split('\n').filter((l) => tryParse(l).ok && isPlainObject(JSON.parse(l)));
 }
 
-/** A small deterministic generator (mulberry32). */
+/** A deterministic generator of numbers in [0, 1): the sample data's own. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 const ALPHABET = Buffer.from('{}[],:"\\ \t\n0123456789eE.+-tfnulr/u\u00e9x', 'utf8');
