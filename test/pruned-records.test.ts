@@ -8,17 +8,19 @@
 // corpus, generated exports and the peer's vectors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanKernel } from '../src/inputs/scan-kernel.js';
+import { expandInputs } from '../src/inputs/inputs.js';
+import { frameFile } from '../src/inputs/framing.js';
 import { prunedRecords } from '../src/hunt/pruned-records.js';
 import { DECODERS, decodeRecord, prunedKeys, takesPruned } from '../src/decoders/index.js';
 import type { JsonKeys, RawRecord } from '../src/decoders/types.js';
 import { generate } from '../src/generate/generator.js';
 import { Rng } from '../src/generate/rng.js';
-import { CTX, fixturesDir, fixturesSkip } from './fixtures-helpers.js';
+import { CTX, fixturesSkip, loadGraphSignIns, loadRaw, rawFixtureFiles } from './fixtures-helpers.js';
 
 const kernel = new ScanKernel();
 const readPruned = prunedRecords(kernel, CTX);
@@ -131,47 +133,37 @@ test('the kernel declines what the pruned text could read differently: escaped k
   assert.equal(pruneText('"category"'), null);
 });
 
-/** Records of the project's own corpus and of a generated export, as JSON texts (every clone has them). */
-async function ownRecords(): Promise<string[]> {
+/** The JSON records of files or folders as the framing cuts them (lines, array elements, envelope items), as texts. */
+async function framedTexts(roots: string[]): Promise<string[]> {
   const texts: string[] = [];
+  for (const f of (await expandInputs(roots)).files) {
+    for await (const batch of frameFile(f.path, f.display)) {
+      for (const item of batch) if (item.kind === 'json') texts.push(item.text ?? JSON.stringify(item.value));
+    }
+  }
+  return texts;
+}
+
+/** Records of the project's own corpus and of two generated exports (every clone has them). */
+async function ownRecords(): Promise<string[]> {
   const corpus = fileURLToPath(new URL('./corpus/', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'cw-pruned-'));
   try {
     const gen = await generate({ outDir: dir, events: 4000, seed: 11 });
     const genNd = await generate({ outDir: join(dir, 'nd'), events: 4000, seed: 12, mix: 'ndjson' });
-    for (const root of [join(corpus, 'entra-signin'), join(corpus, 'm365-audit'), join(corpus, 'ecs'), join(corpus, 'suricata-eve'), gen.logsDir, genNd.logsDir]) {
-      for (const f of walk(root)) texts.push(...jsonTexts(readFileSync(f, 'utf8')));
-    }
+    return await framedTexts([...['entra-signin', 'm365-audit', 'ecs', 'suricata-eve'].map((d) => join(corpus, d)), gen.logsDir, genNd.logsDir]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return texts;
 }
 
-function walk(root: string): string[] {
-  let out: string[] = [];
-  try {
-    for (const name of readdirSync(root).sort()) {
-      const p = join(root, name);
-      if (statSync(p).isDirectory()) out = out.concat(walk(p));
-      else if (/\.(json|ndjson|log)$/.test(name)) out.push(p);
-    }
-  } catch {
-    // (a corpus folder this clone lacks)
+/** The peer's JSON records (sign-ins, audit records, EVE) as the decoder tests load them. */
+function fixtureRecords(): string[] {
+  const texts: string[] = [];
+  for (const folder of ['azure-signinlogs', 'o365-audit', 'suricata-eve']) {
+    for (const file of rawFixtureFiles(folder)) for (const r of loadRaw(folder, file)) if (r.kind === 'json') texts.push(r.text ?? JSON.stringify(r.value));
   }
-  return out;
-}
-
-/** The JSON object records of a file: its lines, or the elements of its array or envelope, or the document. */
-function jsonTexts(text: string): string[] {
-  const doc = tryParse(text);
-  if (doc.ok) {
-    const v = doc.value;
-    const items = Array.isArray(v) ? v : isPlainObject(v) && Array.isArray(v['records']) ? v['records'] : isPlainObject(v) && Array.isArray(v['value']) ? v['value']
-      : isPlainObject(v) && Array.isArray(v['events']) ? (v['events'] as unknown[]).map((e) => (isPlainObject(e) && isPlainObject(e['o365audit']) ? e['o365audit'] : e)) : [v];
-    return items.filter(isPlainObject).map((x) => JSON.stringify(x));
-  }
-  return text.split('\n').filter((l) => tryParse(l).ok && isPlainObject(JSON.parse(l)));
+  return [...texts, ...loadGraphSignIns().map((v) => JSON.stringify(v))];
 }
 
 /** A deterministic generator of numbers in [0, 1): the sample data's own. */
@@ -259,11 +251,7 @@ test('a pruned record decodes exactly as the whole one: the corpus and generated
 });
 
 test('a pruned record decodes exactly as the whole one: the peer\'s vectors', { skip: fixturesSkip() }, () => {
-  const texts: string[] = [];
-  for (const f of walk(fixturesDir())) {
-    if (f.endsWith('-expected.json') || f.includes('/sigmahq/')) continue;
-    texts.push(...jsonTexts(readFileSync(f, 'utf8')));
-  }
+  const texts = fixtureRecords();
   const taken = comparePruned(texts, 'fixtures');
   assert.ok((taken.get('entra-signin') ?? 0) > 10 && (taken.get('m365-audit') ?? 0) > 10, JSON.stringify([...taken]));
   for (const seed of [4, 5]) comparePruned(reshaped(texts, seed), `fixtures reshaped (seed ${seed})`);
@@ -303,7 +291,7 @@ function declared(keys: JsonKeys | undefined, read: string): boolean {
 
 test('decoders read only the keys they declare (Decoder.jsonKeys), on every record they take', async () => {
   const texts = [...(await ownRecords())];
-  if (fixturesSkip() === false) for (const f of walk(fixturesDir())) if (!f.endsWith('-expected.json') && !f.includes('/sigmahq/')) texts.push(...jsonTexts(readFileSync(f, 'utf8')));
+  if (fixturesSkip() === false) texts.push(...fixtureRecords());
   const pruning = DECODERS.filter((d) => d.jsonKeys?.decode);
   assert.deepEqual(pruning.map((d) => d.name), ['entra-signin', 'm365-audit']);
   let checked = 0;

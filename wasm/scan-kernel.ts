@@ -1121,13 +1121,11 @@ export function gateJson(from: usize, to: usize, hits: i32): i32 {
 // Anything the pruned text could read differently — an escaped key, an envelope,
 // a record over a JSON limit — or that JSON.parse would reject makes it answer -1:
 // then the record is parsed whole, as before, and reports its own error.
-const PRUNE_KEYS: usize = 0x308000; // PRUNE_MAX_KEYS × 64 bytes: u8 length, u8 action at the top, u8 action inside, 13 spare, the key at +16
-const PRUNE_MAX_KEYS: i32 = 256;
+const PRUNE_KEYS: usize = 0x308000; // 256 × 64 bytes (the JavaScript side holds to the count): u8 length, u8 action at the top, u8 action inside, 13 spare, the key at +16
 const PRUNE_KEY_BYTES: i32 = 48;
 const PRUNE_SLOTS: usize = 0x30c000; // u16 hash slots: 1 + the key's index, 0 empty
 const PRUNE_SLOT_MASK: u32 = 1023; // (keyHash gives 10 bits)
 const PRUNE_PREFIXES: usize = 0x30c800; // 8 × 64 bytes, the same layout: top-level keys that start so
-const PRUNE_MAX_PREFIXES: i32 = 8;
 const PRUNE_OUT: usize = 0x310000; // the pruned text
 const PRUNE_MAX_RECORD: usize = 50000; // longer records are parsed whole (json-limits.ts: then no limit can be reached unseen)
 const PRUNE_MAX_DEPTH: i32 = 64; // JSON_LIMITS.depth
