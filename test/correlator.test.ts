@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Correlator, type Episode } from '../src/detect/correlator.js';
+import { Correlator, withinAWindow, type Episode } from '../src/detect/correlator.js';
 import { buildConfig, type CorrelatorSettings } from '../src/detect/config.js';
 import { loadRules } from '../src/detect/rules.js';
 import type { DecodedEvent, Role } from '../src/model/event.js';
@@ -247,6 +247,68 @@ test('property: network alerts prepared ahead (hunt) give the very episodes and 
     }),
     { numRuns: 200 },
   );
+});
+
+// Hunt's cap sample (batch.ts): the alerts a sample of the events already puts over the
+// shared-infrastructure cap (alertsOverCap); the rest of the data is then read only within
+// the windows of the other alerts. Whatever the sample, the episodes must be the very same.
+// Two busy addresses, alerts and events on an hour grid with a millisecond and 100 ns either
+// side of it (so that the window's edges and an alert's nanoseconds are often in play), a few
+// users: caps of 1 and 2 are often reached, in the sample and in all.
+const busyArb: fc.Arbitrary<Spec[]> = fc.array(fc.record({
+  role: fc.constantFrom<Spec['role']>('network_alert', 'signin', 'signin', 'mail_access'),
+  ip: fc.constantFrom(IP, '81.2.69.143'),
+  slot: fc.integer({ min: 0, max: 24 }),
+  ms: fc.constantFrom(-1, 0, 1),
+  ns: fc.constantFrom(0, 100),
+  user: fc.constantFrom('alice', 'bob', 'carol', 'dave'),
+}), { maxLength: 60 }).map((xs) => xs.map((r, i) => ({ role: r.role, ip: r.ip, at: at(r.slot * H + r.ms, r.ns), user: r.user, id: `r${i}` })));
+
+test('property: alerts over the cap in any sample of the events change no episode when the events only in their windows are left out', () => {
+  const qualifying = (s: Spec): boolean => s.role !== 'network_alert';
+  fc.assert(
+    fc.property(busyArb.chain((specs) => fc.tuple(fc.constant(specs), fc.subarray(specs.filter(qualifying)))), fc.constantFrom(1, 2), ([specs, sample], cap) => {
+      const settings: CorrelatorSettings = { maxUsersPerIp: cap };
+      const cfg = buildConfig(settings);
+      const early = new Correlator(cfg, rulesFor(settings));
+      for (const s of sample) early.add(ev(s));
+      const times = new Map<string, number[]>();
+      for (const s of specs) if (s.role === 'network_alert') times.set(s.ip, [...(times.get(s.ip) ?? []), s.at.ms]);
+      for (const t of times.values()) t.sort((a, b) => a - b);
+      const over = early.alertsOverCap(times);
+      // The rest as hunt reads it after the sample: an alerted IP's events only within a window
+      // of one of its alerts not over the cap (none for an IP all of whose alerts are).
+      const rest = specs.filter((s) => {
+        if (!qualifying(s) || sample.includes(s) || !times.has(s.ip)) return true;
+        const left = Float64Array.from(times.get(s.ip)!.filter((t) => !over.get(s.ip)?.has(t)));
+        return withinAWindow(left, s.at.ms, cfg.windowMs);
+      });
+      const shape = (eps: Episode[]): string[] => eps.map((e) => `${e.id} ${e.events.map((x) => x.id ?? x.user).join(',')} ${e.networkAlerts.length} ${e.users.join(',')}`).sort();
+      assert.deepEqual(shape(run([...sample, ...rest.filter((s) => !sample.includes(s))], settings, 'batch')), shape(run(specs, settings, 'batch')));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('alertsOverCap counts only events surely inside the window, each user once, and events in compatibility mode', () => {
+  const c = new Correlator(buildConfig({ maxUsersPerIp: 2 }), rulesFor({ maxUsersPerIp: 2 }));
+  const w = 8 * H;
+  // At the alert's millisecond and at its window's last: not surely inside (the alert's nanoseconds could move them out).
+  c.add(ev({ role: 'signin', ip: IP, at: at(0, 500), user: 'edge1' }));
+  c.add(ev({ role: 'signin', ip: IP, at: at(w), user: 'edge2' }));
+  c.add(ev({ role: 'signin', ip: IP, at: at(H), user: 'Alice' }));
+  c.add(ev({ role: 'signin', ip: IP, at: at(2 * H), user: 'alice' }));
+  c.add(ev({ role: 'mail_access', ip: IP, at: at(3 * H), user: 'bob' }));
+  const times = new Map([[IP, [T0]]]);
+  assert.equal(c.alertsOverCap(times).size, 0, 'two users inside: not over a cap of 2');
+  c.add(ev({ role: 'signin', ip: IP, at: at(w - 1), user: 'carol' }));
+  assert.deepEqual([...c.alertsOverCap(times).get(IP) ?? []], [T0], 'a third user inside: over');
+  // An alert a window later has none of them inside.
+  assert.deepEqual([...c.alertsOverCap(new Map([[IP, [T0, T0 + w]]])).get(IP) ?? []], [T0]);
+  // Compatibility mode: more than maxEventsPerIp events, whoever they are.
+  const compat = new Correlator(buildConfig({ maxEventsPerIp: 3 }), rulesFor({ maxEventsPerIp: 3 }));
+  for (let i = 1; i <= 4; i++) compat.add(ev({ role: 'signin', ip: IP, at: at(i * H), user: 'alice', id: `s${i}` }));
+  assert.deepEqual([...compat.alertsOverCap(times).get(IP) ?? []], [T0]);
 });
 
 test('batch mode keeps no state for IPs without network alerts', () => {

@@ -53,6 +53,14 @@ export function huntSummary(r: BatchResult, elapsedMs: number, ruleNames: Map<st
       `fast scan: ${n(c.totalUnparsed)} records could not be network alerts and were counted without being parsed; ` +
         'of those, only the ones naming an alerted IP were read in full (use --full-scan to parse and check every record)',
     );
+    const cap = r.capSample;
+    if (cap && cap.alerts > 0) {
+      lines.push(
+        `shared-infrastructure cap, judged first on a sample (${(cap.bytes / 1e6).toFixed(1)} MB of the sign-in and audit logs): ` +
+          `${n(cap.alerts)} network alert(s) of ${n(cap.ips)} address(es) already over it; the rest was read only in the windows of the others ` +
+          '(the correlation counts below leave out what was not read)',
+      );
+    }
   }
   const corr = r.correlation;
   lines.push(

@@ -351,6 +351,49 @@ export class Correlator {
     this.table.ids.unindexWhere((r) => ips.has(this.table.ipOf(r)));
   }
 
+  /**
+   * Of these alert times (ms, sorted, per IP), the ones already over the
+   * shared-infrastructure cap with the events kept so far: more than
+   * maxUsersPerIp distinct users (or, in compatibility mode, more than
+   * maxEventsPerIp events) at times surely inside [t, t + window] for the
+   * shortest window of the rules — later than t's millisecond and earlier than
+   * t + window's, as the alert's nanoseconds cannot move them out. Events only
+   * add users, so such an alert is over the cap whatever else is read: it is
+   * live for no rule (episodesFor), and an event whose time lies only in windows
+   * of such alerts can neither match one nor change another's cap (hunt reads no
+   * further for those: batch.ts, the sample of the identity data).
+   */
+  alertsOverCap(times: ReadonlyMap<string, readonly number[]>): Map<string, Set<number>> {
+    const out = new Map<string, Set<number>>();
+    if (this.rules.length === 0) return out;
+    const w = this.rules.reduce((m, r) => Math.min(m, r.windowMs), Infinity);
+    const { maxUsersPerIp, maxEventsPerIp } = this.config;
+    const t = this.table;
+    for (const [ip, alertMs] of times) {
+      const st = this.byIp.get(ip);
+      if (!st || st.events.length <= Math.min(maxUsersPerIp, maxEventsPerIp ?? Infinity)) continue;
+      const rows = st.events.slice().sort((a, b) => t.msOf(a) - t.msOf(b));
+      let first = 0;
+      for (const a of alertMs) {
+        // (Alerts sorted: the rows before this one's window are before the next one's too.)
+        while (first < rows.length && t.msOf(rows[first]!) <= a) first++;
+        const users = new Set<string>();
+        let count = 0;
+        for (let i = first; i < rows.length && t.msOf(rows[i]!) < a + w; i++) {
+          count++;
+          users.add((t.textOf(rows[i]!, 'user') ?? '').toLowerCase());
+          if (users.size > maxUsersPerIp || (maxEventsPerIp !== null && count > maxEventsPerIp)) {
+            let capped = out.get(ip);
+            if (!capped) out.set(ip, (capped = new Set()));
+            capped.add(a);
+            break;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** Number of IPs with state: the correlator's memory is proportional to this. */
   get stateSize(): number {
     return this.byIp.size;

@@ -59,7 +59,38 @@ export interface BatchOptions {
   onProgress?: (bytesDone: number, bytesPlanned: number) => void;
   /** When the alerts are raised (the documents' @timestamp). */
   now?: () => Date;
+  /**
+   * The sample of the identity data a fast hunt judges the shared-infrastructure
+   * cap on first (see CapSample; default DEFAULT_CAP_SAMPLE); false: none, every
+   * record in a window of an alert is read. Tests set small ones.
+   */
+  capSample?: CapSample | false;
 }
+
+/**
+ * A fast hunt first reads a sample of each big NDJSON file of sign-ins and
+ * audit records: `ranges` stretches of `rangeBytes`, spread evenly, `share` of
+ * the file in all, for files of `minFileBytes` or more. The alerts whose windows
+ * already hold more users than the cap in it (Correlator.alertsOverCap) can
+ * never be live, so the rest of the data is read only in the windows of the
+ * others: the busy addresses sensors alert on (a NAT'd office, a VPN egress)
+ * are most of the records in windows, and the cap drops their alerts anyway.
+ */
+export interface CapSample {
+  minFileBytes: number;
+  rangeBytes: number;
+  share: number;
+}
+
+/**
+ * A sixteenth of each file of 32 MB or more, in stretches of 2 MB: at 1M
+ * records with half the identity records from alerted IPs, 41 % of the
+ * successful sign-ins and mail accesses in windows came from 9 addresses over
+ * the cap, and a sixteenth of their records put ~95 % of their alerts over it.
+ * Stretches spread over a file (most logs are in time order) reach every part
+ * of its time span.
+ */
+export const DEFAULT_CAP_SAMPLE: CapSample = { minFileBytes: 32 * 1024 * 1024, rangeBytes: 2 * 1024 * 1024, share: 1 / 16 };
 
 export interface BatchResult {
   /** The correlation rules' alert documents, made on first use (a CLI hunt streams them with eachAlert instead). */
@@ -77,6 +108,8 @@ export interface BatchResult {
   threads: number;
   /** Whether the fast first pass ran (the summary then says what it did not parse). */
   fastScan: boolean;
+  /** The sample the shared-infrastructure cap was judged on first (none: no sample was read), and what it found over the cap. */
+  capSample?: { bytes: number; alerts: number; ips: number };
 }
 
 /**
@@ -185,6 +218,8 @@ class BatchRun {
   private general: GeneralDetector | null = null;
   /** The early events cannot be trusted (scanInParts): pass 2 reads every file again for every alerted IP. */
   private rereadAll = false;
+  /** What the cap's sample read and found (BatchResult.capSample). */
+  private sampled: { bytes: number; alerts: number; ips: number } | null = null;
 
   /** The correlator's rules (the scans run their qualifying tests). */
   private readonly rules: DetectionRule[];
@@ -221,12 +256,57 @@ class BatchRun {
   /** The pieces a file is read in, when it is NDJSON and big for its group (null: whole). */
   private piecesOf(f: InputFile, groupBytes: number): ByteRange[] | null {
     if (this.threads < 2 || !this.sniffs.get(f)?.ndjson) return null;
-    const piece = this.opts.pieceBytes ?? Math.min(MAX_PIECE_BYTES, Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (this.threads * PIECES_PER_THREAD))));
+    const piece = this.pieceBytes(groupBytes);
     // (At most 2^20 - 1 pieces: orderOf numbers them in 20 bits.)
     const n = Math.min(Math.floor(f.size / piece), 2 ** 20 - 1);
     if (n < 2) return null;
     // (The last piece runs to the end, wherever that is by then, as a whole-file read would.)
     return Array.from({ length: n }, (_, i) => ({ from: Math.floor((i * f.size) / n), to: i === n - 1 ? Infinity : Math.floor(((i + 1) * f.size) / n) }));
+  }
+
+  /**
+   * The stretches of a file read as the cap's sample (CapSample), in file order;
+   * null: the file is not sampled. They depend on the file alone, not on the
+   * threads, so a hunt reads the same sample whatever its threads.
+   */
+  private sampleOf(f: InputFile): ByteRange[] | null {
+    const c = this.opts.capSample === undefined ? DEFAULT_CAP_SAMPLE : this.opts.capSample;
+    if (!c || f.size < c.minFileBytes || !this.sniffs.get(f)?.ndjson) return null;
+    // (Stretches no closer than their length: they never overlap.)
+    const n = Math.min(Math.max(1, Math.round((f.size * c.share) / c.rangeBytes)), Math.floor(f.size / c.rangeBytes));
+    if (n < 1) return null;
+    return Array.from({ length: n }, (_, i) => {
+      const from = Math.max(0, Math.floor(((i + 0.5) * f.size) / n - c.rangeBytes / 2));
+      return { from, to: from + c.rangeBytes };
+    });
+  }
+
+  /**
+   * The stretches of a sampled file between its sample's (a file's start and end
+   * included), each cut into pieces as piecesOf would cut a file of its size.
+   */
+  private restOf(f: InputFile, sample: readonly ByteRange[], groupBytes: number): ByteRange[] {
+    const out: ByteRange[] = [];
+    const gap = (from: number, to: number): void => {
+      if (to <= from) return;
+      const size = (to === Infinity ? f.size : to) - from;
+      const pieces = this.threads < 2 ? 1 : Math.max(1, Math.floor(size / this.pieceBytes(groupBytes)));
+      for (let i = 0; i < pieces; i++) {
+        out.push({ from: from + Math.floor((i * size) / pieces), to: i === pieces - 1 ? to : from + Math.floor(((i + 1) * size) / pieces) });
+      }
+    };
+    let at = 0;
+    for (const r of sample) {
+      gap(at, r.from);
+      at = r.to;
+    }
+    // (The last runs to the end, wherever that is by then, as a whole-file read would.)
+    gap(at, Infinity);
+    return out;
+  }
+
+  private pieceBytes(groupBytes: number): number {
+    return this.opts.pieceBytes ?? Math.min(MAX_PIECE_BYTES, Math.max(MIN_PIECE_BYTES, Math.ceil(groupBytes / (this.threads * PIECES_PER_THREAD))));
   }
 
   /** Pass 1 over a file, in pieces when that helps; queued now, awaited later. */
@@ -239,7 +319,9 @@ class BatchRun {
    * that their events can be taken as each piece is done. `whole` still merges the
    * pieces' events, unless they were taken (emptied) before.
    */
-  private scanInParts(f: InputFile, groupBytes: number, collect?: ReadonlySet<string>): { whole: Promise<FileScan>; parts: Array<Promise<FileScan | null>> } {
+  private scanInParts(
+    f: InputFile, groupBytes: number, collect?: ReadonlySet<string>,
+  ): { whole: Promise<FileScan>; parts: Array<Promise<FileScan | null>>; places?: number[] } {
     const key = `1:${f.path}`;
     const file = this.at.get(f)!;
     const pieces = this.piecesOf(f, groupBytes);
@@ -344,12 +426,41 @@ class BatchRun {
     const ctx1 = this.contextFor(latestOf(first.map((f) => this.scanOfFile(f))));
     const firstQualifying = first.filter((f) => this.scanOfFile(f).qualifying);
     this.planned += sizeOf(firstQualifying);
+    // The cap's sample first (CapSample): the rest is then read only in the windows of
+    // the alerts it did not find over the cap, and not at all for an address all of
+    // whose alerts it did (this.searched keeps them: pass 2 does not read for them again).
     const jobs = [...this.rest.map((f) => ({ f, scan: true })), ...firstQualifying.map((f) => ({ f, scan: false }))].sort((a, b) => b.f.size - a.f.size);
-    const scanning = new Map<InputFile, ReturnType<BatchRun['scanInParts']>>();
     const jobBytes = sizeOf(jobs.map((j) => j.f));
+    const samples = new Map<InputFile, ByteRange[]>();
+    for (const f of this.rest) {
+      const sample = this.sampleOf(f);
+      if (sample) samples.set(f, sample);
+    }
+    const sampleScans = samples.size > 0 ? await this.readCapSample(samples, searched, jobBytes) : new Map<InputFile, Array<FileScan | null>>();
+    let restIps: ReadonlySet<string> = searched;
+    if (samples.size > 0) {
+      const over = this.correlator.alertsOverCap(early);
+      const left = new Map<string, number[]>();
+      let alerts = 0;
+      for (const [ip, times] of early) {
+        const capped = over.get(ip);
+        const keep = capped ? times.filter((t) => !capped.has(t)) : times;
+        alerts += times.length - keep.length;
+        if (keep.length > 0) left.set(ip, keep);
+      }
+      const bytes = [...samples.values()].reduce((n, rs) => n + rs.reduce((m, r) => m + (r.to - r.from), 0), 0);
+      this.sampled = { bytes, alerts, ips: over.size };
+      if (alerts > 0) {
+        restIps = new Set(left.keys());
+        await this.exec.setAlerted([...restIps], { byIp: left, windowMs: this.opts.config.windowMs }, this.rules);
+      }
+    }
+    const scanning = new Map<InputFile, ReturnType<BatchRun['scanInParts']>>();
     for (const { f, scan } of jobs) {
-      if (scan) scanning.set(f, this.scanInParts(f, jobBytes, searched));
-      else this.earlyEvents.set(f, later(this.exec.qualifying(f, ctx1, searched, true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)));
+      const sample = samples.get(f);
+      if (sample) scanning.set(f, this.scanRestOf(f, sample, sampleScans.get(f)!, jobBytes, restIps));
+      else if (scan) scanning.set(f, this.scanInParts(f, jobBytes, restIps));
+      else this.earlyEvents.set(f, later(this.exec.qualifying(f, ctx1, restIps, true, this.progress(`2:${f.path}`), this.scanOfFile(f).syncs)));
     }
     // Their events go to the correlator as soon as each file, or each piece of a
     // file, is done, in whatever order that is: each event carries its place in
@@ -359,12 +470,12 @@ class BatchRun {
     // from alerted IPs, waiting for the biggest file held ~100 MB).
     const adding: Array<Promise<unknown>> = [];
     for (const f of this.rest) {
-      const { whole, parts } = scanning.get(f)!;
+      const { whole, parts, places } = scanning.get(f)!;
       const file = this.at.get(f)!;
       let taken = 0;
       const taking = parts.map((p, piece) => p.then((part) => {
         if (!part) return;
-        this.addEarly(part.events, file, piece + 1);
+        this.addEarly(part.events, file, (places?.[piece] ?? piece) + 1);
         part.events = emptyPack();
         taken++;
       }));
@@ -382,6 +493,74 @@ class BatchRun {
     for (const [f, q] of this.earlyEvents) adding.push(q.then((r) => this.addEarly(r.events, this.at.get(f)!, 0)));
     await Promise.all(adding);
     this.earlyEvents.clear();
+  }
+
+  /**
+   * Reads the cap's sample of each file (sampleOf), for the IPs searched early,
+   * and hands their events to the correlator: per file, each stretch's scan in
+   * file order (null: not readable in pieces after all, see scanRestOf).
+   */
+  private async readCapSample(
+    samples: ReadonlyMap<InputFile, ByteRange[]>, ips: ReadonlySet<string>, groupBytes: number,
+  ): Promise<Map<InputFile, Array<FileScan | null>>> {
+    const out = new Map<InputFile, Array<FileScan | null>>();
+    const reading: Array<Promise<unknown>> = [];
+    for (const [f, sample] of samples) {
+      const file = this.at.get(f)!;
+      const scans: Array<FileScan | null> = new Array(sample.length).fill(null);
+      out.set(f, scans);
+      // (Each stretch is numbered as a piece by its place among all of the file's: see scanRestOf.)
+      const places = this.samplePlaces(f, sample, groupBytes);
+      sample.forEach((r, i) => reading.push(later(this.exec.range(f, r, this.opts.decode, this.progress(`1:${f.path}#s${i}`), ips)).then((scan) => {
+        if (!scan) return;
+        this.takeAlerts(scan, file, places[i]!);
+        this.addEarly(scan.events, file, places[i]! + 1);
+        scan.events = emptyPack();
+        scans[i] = scan;
+      })));
+    }
+    await Promise.all(reading);
+    return out;
+  }
+
+  /** Each sample stretch's place (0-based) among all the stretches the file is read in (sample and rest, in file order). */
+  private samplePlaces(f: InputFile, sample: readonly ByteRange[], groupBytes: number): number[] {
+    const rest = this.restOf(f, sample, groupBytes);
+    return sample.map((r) => rest.filter((x) => x.from < r.from).length + sample.filter((x) => x.from < r.from).length);
+  }
+
+  /**
+   * A sampled file's scan: the stretches between its sample's (restOf), read now,
+   * merged in file order with the sample's scans into `whole`. A stretch not
+   * readable in pieces after all (a file that looked like NDJSON and was not) has
+   * the file read whole, as scanInParts does, and every alerted IP read again.
+   */
+  private scanRestOf(
+    f: InputFile, sample: readonly ByteRange[], sampleScans: ReadonlyArray<FileScan | null>, groupBytes: number, collect: ReadonlySet<string>,
+  ): { whole: Promise<FileScan>; parts: Array<Promise<FileScan | null>>; places: number[] } {
+    const key = `1:${f.path}`;
+    const file = this.at.get(f)!;
+    const rest = this.restOf(f, sample, groupBytes);
+    const all = [...sample.map((r, i) => ({ r, sample: i })), ...rest.map((r) => ({ r, sample: -1 }))].sort((a, b) => a.r.from - b.r.from);
+    const { exec, opts, fast } = this;
+    const parts: Array<Promise<FileScan | null>> = [];
+    const places: number[] = [];
+    const partOf = all.map(({ r, sample: i }, place) => {
+      if (i >= 0) return Promise.resolve(sampleScans[i] ?? null);
+      const p = later(exec.range(f, r, opts.decode, this.progress(`${key}#${place}`), collect).then((s) => s && this.takeAlerts(s, file, place)));
+      parts.push(p);
+      places.push(place);
+      return p;
+    });
+    const whole = later((async () => {
+      const done = await Promise.all(partOf);
+      if (done.every((p): p is FileScan => p !== null)) return mergeScans(done);
+      this.planned += f.size;
+      this.pendingAlerts[file] = [];
+      this.rereadAll = true;
+      return this.takeAlerts(await exec.scan(f, opts.decode, fast, this.progress(`${key}#whole`), collect), file, 0);
+    })());
+    return { whole, parts, places };
   }
 
   /** Events of IPs searched for early, before the network alerts are sealed (secondPass drops those of IPs whose alerts changed). */
@@ -506,6 +685,7 @@ class BatchRun {
       bytes: sizeOf(this.files),
       threads: this.threads,
       fastScan: this.fast,
+      ...(this.sampled ? { capSample: this.sampled } : {}),
     };
   }
 }
