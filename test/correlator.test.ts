@@ -307,7 +307,10 @@ test('alertsOverCap counts only events surely inside the window, each user once,
   assert.deepEqual([...c.alertsOverCap(new Map([[IP, [T0, T0 + w]]])).get(IP) ?? []], [T0]);
   // Compatibility mode: more than maxEventsPerIp events, whoever they are.
   const compat = new Correlator(buildConfig({ maxEventsPerIp: 3 }), rulesFor({ maxEventsPerIp: 3 }));
-  for (let i = 1; i <= 4; i++) compat.add(ev({ role: 'signin', ip: IP, at: at(i * H), user: 'alice', id: `s${i}` }));
+  for (let i = 1; i <= 3; i++) compat.add(ev({ role: 'signin', ip: IP, at: at(i * H), user: 'alice', id: `s${i}` }));
+  compat.add(ev({ role: 'signin', ip: IP, at: at(w + H), user: 'alice', id: 'after' }));
+  assert.equal(compat.alertsOverCap(times).size, 0, 'three events inside (a fourth after the window): not more than 3');
+  compat.add(ev({ role: 'signin', ip: IP, at: at(4 * H), user: 'alice', id: 's4' }));
   assert.deepEqual([...compat.alertsOverCap(times).get(IP) ?? []], [T0]);
 });
 

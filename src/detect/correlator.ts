@@ -373,21 +373,27 @@ export class Correlator {
       const st = this.byIp.get(ip);
       if (!st || st.events.length <= Math.min(maxUsersPerIp, maxEventsPerIp ?? Infinity)) continue;
       const rows = st.events.slice().sort((a, b) => t.msOf(a) - t.msOf(b));
-      let first = 0;
+      const userOf = (r: number): string => (t.textOf(r, 'user') ?? '').toLowerCase();
+      // One window sliding over the rows (alerts sorted: both its ends only move on), with
+      // each user's count in it: linear in rows and alerts, whatever a sender makes of them.
+      const inWindow = new Map<string, number>();
+      let lo = 0;
+      let hi = 0;
       for (const a of alertMs) {
-        // (Alerts sorted: the rows before this one's window are before the next one's too.)
-        while (first < rows.length && t.msOf(rows[first]!) <= a) first++;
-        const users = new Set<string>();
-        let count = 0;
-        for (let i = first; i < rows.length && t.msOf(rows[i]!) < a + w; i++) {
-          count++;
-          users.add((t.textOf(rows[i]!, 'user') ?? '').toLowerCase());
-          if (users.size > maxUsersPerIp || (maxEventsPerIp !== null && count > maxEventsPerIp)) {
-            let capped = out.get(ip);
-            if (!capped) out.set(ip, (capped = new Set()));
-            capped.add(a);
-            break;
-          }
+        for (; hi < rows.length && t.msOf(rows[hi]!) < a + w; hi++) {
+          const u = userOf(rows[hi]!);
+          inWindow.set(u, (inWindow.get(u) ?? 0) + 1);
+        }
+        for (; lo < hi && t.msOf(rows[lo]!) <= a; lo++) {
+          const u = userOf(rows[lo]!);
+          const n = inWindow.get(u)! - 1;
+          if (n === 0) inWindow.delete(u);
+          else inWindow.set(u, n);
+        }
+        if (inWindow.size > maxUsersPerIp || (maxEventsPerIp !== null && hi - lo > maxEventsPerIp)) {
+          let capped = out.get(ip);
+          if (!capped) out.set(ip, (capped = new Set()));
+          capped.add(a);
         }
       }
     }
