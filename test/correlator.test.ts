@@ -290,6 +290,17 @@ test('property: alerts over the cap in any sample of the events change no episod
   );
 });
 
+test('the cap counts the users in [tA, tA + window], both ends included, to the nanosecond', () => {
+  const w = 8 * H;
+  const alert: Spec = { role: 'network_alert', ip: IP, at: at(0, 100) };
+  const alice: Spec = { role: 'signin', ip: IP, at: at(H), user: 'alice', id: 'a' };
+  const episodes = (bobAt: Instant): number => run([alert, alice, { role: 'signin', ip: IP, at: bobAt, user: 'bob', id: 'b' }], { maxUsersPerIp: 1 }).length;
+  assert.equal(episodes(at(0, 100)), 0, 'bob at the alert: two users, over a cap of 1');
+  assert.equal(episodes(at(0, 99)), 1, 'bob 1 ns before it: outside');
+  assert.equal(episodes(at(w, 100)), 0, 'bob at the window\'s end: inside');
+  assert.equal(episodes(at(w, 101)), 1, 'bob 1 ns after it: outside');
+});
+
 test('alertsOverCap counts only events surely inside the window, each user once, and events in compatibility mode', () => {
   const c = new Correlator(buildConfig({ maxUsersPerIp: 2 }), rulesFor({ maxUsersPerIp: 2 }));
   const w = 8 * H;

@@ -519,7 +519,8 @@ export class Correlator {
     const liveFor = (w: number): AlertEntry[] => {
       let live = liveByWindow.get(w);
       if (live) return live;
-      live = alerts.filter((a) => !capped(t, events, a.at, w, this.config.maxUsersPerIp, this.config.maxEventsPerIp));
+      const over = cappedAlerts(t, events, alerts, w, this.config.maxUsersPerIp, this.config.maxEventsPerIp);
+      live = alerts.filter((_, i) => !over[i]);
       if (live.length < alerts.length) this.noteExcluded(ip, 'shared-infrastructure');
       liveByWindow.set(w, live);
       return live;
@@ -566,25 +567,37 @@ export interface EpisodePlan {
 }
 
 /**
- * Is the alert at `at` capped as shared infrastructure: more than maxUsers
- * distinct users (or, in compatibility mode, more than maxEvents qualifying
- * events) in [at, at + window]? `events`: the IP's rows in time order.
+ * Which of the alerts (sorted by time) are capped as shared infrastructure:
+ * more than maxUsers distinct users (or, in compatibility mode, more than
+ * maxEvents qualifying events) in [at, at + window]. `events`: the IP's rows in
+ * time order. One window slides over them with each user's count in it (both
+ * its ends only move on): linear in rows and alerts, where a window scanned per
+ * alert was their product, for an address a sender fills with both.
  * (A function of its own, not a closure made per IP: V8 optimized such a
  * closure's loop on its first run, before the test after it had any feedback,
  * and threw that code away again for each IP — ~1,000 deoptimizations a hunt.)
  */
-function capped(t: QualifyingTable, events: readonly number[], at: Instant, windowMs: number, maxUsers: number, maxEvents: number | null): boolean {
-  const end = addMs(at, windowMs);
-  const users = new Set<string>();
-  let count = 0;
-  // From the first event at or after the alert (a busy address has thousands of events and alerts).
-  for (let i = firstAtOrAfter(t, events, at); i < events.length; i++) {
-    const r = events[i]!;
-    if (compareRowTo(t, r, end) > 0) break;
-    count++;
-    users.add((t.textOf(r, 'user') ?? '').toLowerCase());
-  }
-  return users.size > maxUsers || (maxEvents !== null && count > maxEvents);
+function cappedAlerts(
+  t: QualifyingTable, events: readonly number[], alerts: readonly AlertEntry[], windowMs: number, maxUsers: number, maxEvents: number | null,
+): boolean[] {
+  const inWindow = new Map<string, number>();
+  const userOf = (r: number): string => (t.textOf(r, 'user') ?? '').toLowerCase();
+  let lo = 0;
+  let hi = 0;
+  return alerts.map((a) => {
+    const end = addMs(a.at, windowMs);
+    for (; hi < events.length && compareRowTo(t, events[hi]!, end) <= 0; hi++) {
+      const u = userOf(events[hi]!);
+      inWindow.set(u, (inWindow.get(u) ?? 0) + 1);
+    }
+    for (; lo < hi && compareRowTo(t, events[lo]!, a.at) < 0; lo++) {
+      const u = userOf(events[lo]!);
+      const n = inWindow.get(u)! - 1;
+      if (n === 0) inWindow.delete(u);
+      else inWindow.set(u, n);
+    }
+    return inWindow.size > maxUsers || (maxEvents !== null && hi - lo > maxEvents);
+  });
 }
 
 /** Row r's time against an instant (negative: earlier). */
@@ -593,17 +606,6 @@ function compareRowTo(t: QualifyingTable, r: number, at: Instant): number {
   return ms !== at.ms ? ms - at.ms : t.nsOf(r) - at.ns;
 }
 
-/** The index of the first of `rows` (sorted by time) at or after `at`. */
-function firstAtOrAfter(t: QualifyingTable, rows: readonly number[], at: Instant): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareRowTo(t, rows[mid]!, at) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Is there an alert time tA (ms, sorted) with tA <= t <= tA + window? Milliseconds,
