@@ -373,29 +373,13 @@ export class Correlator {
       const st = this.byIp.get(ip);
       if (!st || st.events.length <= Math.min(maxUsersPerIp, maxEventsPerIp ?? Infinity)) continue;
       const rows = st.events.slice().sort((a, b) => t.msOf(a) - t.msOf(b));
-      const userOf = (r: number): string => (t.textOf(r, 'user') ?? '').toLowerCase();
-      // One window sliding over the rows (alerts sorted: both its ends only move on), with
-      // each user's count in it: linear in rows and alerts, whatever a sender makes of them.
-      const inWindow = new Map<string, number>();
-      let lo = 0;
-      let hi = 0;
-      for (const a of alertMs) {
-        for (; hi < rows.length && t.msOf(rows[hi]!) < a + w; hi++) {
-          const u = userOf(rows[hi]!);
-          inWindow.set(u, (inWindow.get(u) ?? 0) + 1);
-        }
-        for (; lo < hi && t.msOf(rows[lo]!) <= a; lo++) {
-          const u = userOf(rows[lo]!);
-          const n = inWindow.get(u)! - 1;
-          if (n === 0) inWindow.delete(u);
-          else inWindow.set(u, n);
-        }
-        if (inWindow.size > maxUsersPerIp || (maxEventsPerIp !== null && hi - lo > maxEventsPerIp)) {
-          let capped = out.get(ip);
-          if (!capped) out.set(ip, (capped = new Set()));
-          capped.add(a);
-        }
-      }
+      const over = slideCap(t, rows, alertMs.length, maxUsersPerIp, maxEventsPerIp, (r, i) => t.msOf(r) <= alertMs[i]!, (r, i) => t.msOf(r) < alertMs[i]! + w);
+      over.forEach((capped, i) => {
+        if (!capped) return;
+        let times = out.get(ip);
+        if (!times) out.set(ip, (times = new Set()));
+        times.add(alertMs[i]!);
+      });
     }
     return out;
   }
@@ -580,24 +564,40 @@ export interface EpisodePlan {
 function cappedAlerts(
   t: QualifyingTable, events: readonly number[], alerts: readonly AlertEntry[], windowMs: number, maxUsers: number, maxEvents: number | null,
 ): boolean[] {
+  return slideCap(t, events, alerts.length, maxUsers, maxEvents, (r, i) => compareRowTo(t, r, alerts[i]!.at) < 0,
+    (r, i) => compareRowTo(t, r, addMs(alerts[i]!.at, windowMs)) <= 0);
+}
+
+/**
+ * The cap's test for windows 0..n-1 whose starts and ends only move on: one
+ * window sliding over `rows` (in time order) with each user's count in it.
+ * `before(r, i)`: row r lies before window i's start; `within(r, i)`: not past
+ * its end. Window i is over the cap with more than maxUsers distinct users (or,
+ * in compatibility mode, more than maxEvents rows) in it.
+ */
+function slideCap(
+  t: QualifyingTable, rows: readonly number[], n: number, maxUsers: number, maxEvents: number | null,
+  before: (r: number, i: number) => boolean, within: (r: number, i: number) => boolean,
+): boolean[] {
   const inWindow = new Map<string, number>();
   const userOf = (r: number): string => (t.textOf(r, 'user') ?? '').toLowerCase();
   let lo = 0;
   let hi = 0;
-  return alerts.map((a) => {
-    const end = addMs(a.at, windowMs);
-    for (; hi < events.length && compareRowTo(t, events[hi]!, end) <= 0; hi++) {
-      const u = userOf(events[hi]!);
+  const out = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    for (; hi < rows.length && within(rows[hi]!, i); hi++) {
+      const u = userOf(rows[hi]!);
       inWindow.set(u, (inWindow.get(u) ?? 0) + 1);
     }
-    for (; lo < hi && compareRowTo(t, events[lo]!, a.at) < 0; lo++) {
-      const u = userOf(events[lo]!);
-      const n = inWindow.get(u)! - 1;
-      if (n === 0) inWindow.delete(u);
-      else inWindow.set(u, n);
+    for (; lo < hi && before(rows[lo]!, i); lo++) {
+      const u = userOf(rows[lo]!);
+      const k = inWindow.get(u)! - 1;
+      if (k === 0) inWindow.delete(u);
+      else inWindow.set(u, k);
     }
-    return inWindow.size > maxUsers || (maxEvents !== null && hi - lo > maxEvents);
-  });
+    out[i] = inWindow.size > maxUsers || (maxEvents !== null && hi - lo > maxEvents);
+  }
+  return out;
 }
 
 /** Row r's time against an instant (negative: earlier). */

@@ -518,8 +518,11 @@ class BatchRun {
       const file = this.at.get(f)!;
       const scans: Array<FileScan | null> = new Array(sample.length).fill(null);
       out.set(f, scans);
-      // (Each stretch is numbered as a piece by its place among all of the file's: see scanRestOf.)
-      const places = this.samplePlaces(f, sample, groupBytes);
+      // (Each stretch is numbered as a piece by its place among all of the file's: layoutOf.)
+      const places: number[] = [];
+      this.layoutOf(f, sample, groupBytes).forEach((x, place) => {
+        if (x.sample >= 0) places[x.sample] = place;
+      });
       sample.forEach((r, i) => reading.push(later(this.exec.range(f, r, this.opts.decode, this.progress(`1:${f.path}#s${i}`), ips)).then((scan) => {
         if (!scan) return;
         this.takeAlerts(scan, file, places[i]!);
@@ -532,10 +535,14 @@ class BatchRun {
     return out;
   }
 
-  /** Each sample stretch's place (0-based) among all the stretches the file is read in (sample and rest, in file order). */
-  private samplePlaces(f: InputFile, sample: readonly ByteRange[], groupBytes: number): number[] {
-    const rest = this.restOf(f, sample, groupBytes);
-    return sample.map((r) => rest.filter((x) => x.from < r.from).length + sample.filter((x) => x.from < r.from).length);
+  /**
+   * All the stretches a sampled file is read in, in file order: its sample's
+   * (`sample`: the index in it) and the rest's (restOf; `sample` -1). A
+   * stretch's place here numbers it as a piece (orderOf), sample and rest alike.
+   */
+  private layoutOf(f: InputFile, sample: readonly ByteRange[], groupBytes: number): Array<{ r: ByteRange; sample: number }> {
+    return [...sample.map((r, i) => ({ r, sample: i })), ...this.restOf(f, sample, groupBytes).map((r) => ({ r, sample: -1 }))]
+      .sort((a, b) => a.r.from - b.r.from);
   }
 
   /**
@@ -549,8 +556,7 @@ class BatchRun {
   ): { whole: Promise<FileScan>; parts: Array<Promise<FileScan | null>>; places: number[] } {
     const key = `1:${f.path}`;
     const file = this.at.get(f)!;
-    const rest = this.restOf(f, sample, groupBytes);
-    const all = [...sample.map((r, i) => ({ r, sample: i })), ...rest.map((r) => ({ r, sample: -1 }))].sort((a, b) => a.r.from - b.r.from);
+    const all = this.layoutOf(f, sample, groupBytes);
     const { exec, opts, fast } = this;
     const parts: Array<Promise<FileScan | null>> = [];
     const places: number[] = [];
