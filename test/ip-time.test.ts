@@ -279,7 +279,7 @@ test('formatInstant writes what Date.toISOString writes, in any order of calls (
 });
 
 test('parseTime reads the common ISO form without its patterns, to the same instant as the patterns read it', () => {
-  // parseTime takes `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)` straight from the characters
+  // parseTime takes `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm|±hhmm)` straight from the characters
   // (plainIso) and leaves every other text to the patterns: on any text, near that
   // form or in it, under any options, the two must agree (or the fast read is wrong).
   const two = (lo: number, hi: number): fc.Arbitrary<string> => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
@@ -292,7 +292,7 @@ test('parseTime reads the common ISO form without its patterns, to the same inst
     mi: two(0, 60),
     s: two(0, 61),
     frac: fc.oneof(fc.constant(''), fc.stringMatching(/^[.,][0-9]{1,12}$/), fc.constantFrom('.', '.5x', '.0000000000001')),
-    zone: fc.constantFrom('', 'Z', 'z', 'UTC', ' Z', '+00:00', '-05:00', '+14:00', '+23:59', '+24:00', '-00:60', '+0530', '+05', '+05:3', 'X', '+05:30 '),
+    zone: fc.constantFrom('', 'Z', 'z', 'UTC', ' Z', '+00:00', '-05:00', '+14:00', '+23:59', '+24:00', '-00:60', '+0530', '+0000', '-0800', '+2359', '+2400', '-0060', '+05', '+05:3', '+053', '+05300', 'X', '+05:30 ', '+0530 '),
   }).map((p) => `${p.y}-${p.mo}-${p.d}${p.t}${p.h}:${p.mi}:${p.s}${p.frac}${p.zone}`);
   const opts = fc.constantFrom<TimeOptionsUnderTest>(
     undefined, {}, { defaultOffsetMinutes: 0 }, { defaultOffsetMinutes: 330 }, { defaultOffsetMinutes: -600 },
@@ -310,5 +310,8 @@ test('parseTime reads the common ISO form without its patterns, to the same inst
     for (const o of [undefined, { defaultOffsetMinutes: 120 }, { zone: 'Europe/Paris' }]) assert.deepEqual(parseTime(t, o), parseTimeByPattern(t, o), t);
   }
   assert.deepEqual(parseTime('2026-03-02T09:00:00.1234567+01:00'), { ms: Date.UTC(2026, 2, 2, 8, 0, 0, 123), ns: 456_700 });
+  // Suricata's EVE form, its zone without a colon.
+  assert.deepEqual(parseTime('2026-03-02T00:00:10.823046+0000'), { ms: Date.UTC(2026, 2, 2, 0, 0, 10, 823), ns: 46_000 });
+  assert.deepEqual(parseTime('2026-03-02T00:00:10.823046-0130'), { ms: Date.UTC(2026, 2, 2, 1, 30, 10, 823), ns: 46_000 });
 });
 type TimeOptionsUnderTest = Parameters<typeof parseTime>[1];

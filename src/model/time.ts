@@ -299,7 +299,7 @@ function digits(text: string, at: number, n: number): number {
 
 /**
  * The commonest form, read without the regular expression:
- * `2026-03-02T09:00:00[.fraction](Z|±hh:mm|nothing)` with a year from 1970 and
+ * `2026-03-02T09:00:00[.fraction](Z|±hh:mm|±hhmm|nothing)` with a year from 1970 and
  * every field in its everyday range. Each decoded sign-in and audit record has
  * one or two; the pattern path (strings for each part, the fraction padded and
  * parsed) was a tenth of the Entra decoder's time. Null for anything else — a
@@ -342,11 +342,14 @@ export function plainIsoTime(text: string, zonelessOffsetMinutes: number | null)
     offset = zonelessOffsetMinutes;
   } else if (i === len - 1 && text.charCodeAt(i) === 0x5a /* Z */) {
     offset = 0;
-  } else if (i === len - 6 && (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === 0x2d) && text.charCodeAt(i + 3) === 0x3a) {
+  } else if ((i === len - 6 && text.charCodeAt(i + 3) === 0x3a) || i === len - 5) {
+    // ±hh:mm, or ±hhmm as Suricata's EVE writes it ("+0000").
+    const c = text.charCodeAt(i);
+    if (c !== 0x2b && c !== 0x2d) return null;
     const oh = digits(text, i + 1, 2);
-    const om = digits(text, i + 4, 2);
+    const om = digits(text, len - 2, 2);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return null;
-    offset = (text.charCodeAt(i) === 0x2d ? -1 : 1) * (oh * 60 + om);
+    offset = (c === 0x2d ? -1 : 1) * (oh * 60 + om);
   } else {
     return null;
   }
