@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSigmaText, readRuleTexts, type RuleText } from '../sigma/load.js';
+import { cachedRuleText } from '../sigma/builtin-cache.js';
 import { applyPipelineToRules, isEcsField } from '../sigma/pipeline.js';
 import { PIPELINES, pipelineByName } from '../sigma/pipelines/index.js';
 import { resolveRuleSet, type RuleSet } from '../sigma/ruleset.js';
@@ -45,6 +46,8 @@ export interface RuleDefinition {
 
 /** rules/ at the package root, from src/detect or dist/detect alike. */
 export const RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
+/** The built-in rules as the build parsed them (sigma/builtin-cache.ts): dist/builtin-rules.v8, beside dist/bundle and dist/detect. */
+export const BUILTIN_CACHE = fileURLToPath(new URL('../builtin-rules.v8', import.meta.url));
 /** What `--rules builtin` names. */
 export const BUILTIN = 'builtin';
 
@@ -129,7 +132,7 @@ export function loadRuleSet(opts: LoadOptions = {}): LoadedRules {
     }
   }
   for (const src of sources) {
-    const r = loadSigmaText(src.text, src.file);
+    const r = (src.builtin ? cachedRuleText(BUILTIN_CACHE, src.file, src.text) : undefined) ?? loadSigmaText(src.text, src.file);
     problems.push(...r.problems);
     for (const rule of r.rules) if (src.builtin) builtin.add(rule);
     loaded.push(...r.rules);
