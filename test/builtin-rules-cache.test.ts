@@ -3,11 +3,11 @@
 // a Node it was not written for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { builtinCacheBytes, cachedRuleText, ruleTextKey } from '../src/sigma/builtin-cache.js';
 import { loadSigmaText, readRuleTexts } from '../src/sigma/load.js';
 import { RULES_DIR } from '../src/detect/rules.js';
@@ -49,6 +49,12 @@ test('the cache gives nothing for an edited rule, another file, another Node or 
 });
 
 const BUILT = fileURLToPath(new URL('../dist/builtin-rules.v8', import.meta.url));
-test('the build wrote the cache for every built-in rule', { skip: existsSync(BUILT) ? false : 'dist/ not built (npm run build writes dist/builtin-rules.v8)' }, () => {
-  for (const t of texts) assert.deepStrictEqual(cachedRuleText(BUILT, t.file, t.text), loadSigmaText(t.text, t.file), t.file);
+test('the build wrote the cache for every built-in rule (read by the Node that built it, by no other)', { skip: existsSync(BUILT) ? false : 'dist/ not built (npm run build writes dist/builtin-rules.v8)' }, () => {
+  // (CI builds with one Node and tests with two: under the other, every rule is parsed.)
+  const builtBy = (deserialize(readFileSync(BUILT)) as { node: string }).node;
+  for (const t of texts) {
+    const hit = cachedRuleText(BUILT, t.file, t.text);
+    if (builtBy === process.version) assert.deepStrictEqual(hit, loadSigmaText(t.text, t.file), t.file);
+    else assert.equal(hit, undefined, `${t.file}: a cache of Node ${builtBy} read by ${process.version}`);
+  }
 });
