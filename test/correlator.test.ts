@@ -120,6 +120,25 @@ test('failed sign-ins, special-purpose ranges and the allowlist never fire', () 
   assert.deepEqual(pairs(run(specs, { allow: '81.2.70.0/24' })), [`${SIGNIN} ${IP}`]);
 });
 
+test('an address is set aside for the same reason however many addresses were asked about before it (the answers the correlator remembers are bounded)', () => {
+  const settings = { allow: '81.2.69.0/24' };
+  const c = new Correlator(buildConfig(settings), rulesFor(settings));
+  const probes: Array<[string, 'special-purpose' | 'allowlist' | null]> = [
+    ['10.1.2.3', 'special-purpose'], ['fd12:3456:789a:1::25', 'special-purpose'], ['2001:db8::5', 'special-purpose'],
+    ['81.2.69.7', 'allowlist'], ['8.8.8.8', null], ['2a02:8108:32ca:a1f3::1', null], ['81.2.70.7', null],
+  ];
+  const ask = (): Array<boolean> => probes.map(([ip]) => c.excludes(ip));
+  const want = probes.map(([, why]) => why !== null);
+  assert.deepEqual(ask(), want);
+  // More distinct public addresses than the correlator remembers: its memory is emptied on the way.
+  for (let i = 0; i < 70_000; i++) assert.equal(c.excludes(`1.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`), false);
+  assert.deepEqual(ask(), want);
+  // Each excluded address counted once, under its reason, however often its alerts come.
+  for (let round = 0; round < 2; round++) for (const [ip] of probes) c.add(ev({ role: 'network_alert', ip, at: at(round * H) }));
+  assert.deepEqual(c.stats.excludedIps, { 'special-purpose': 3, allowlist: 1, 'shared-infrastructure': 0 });
+  assert.deepEqual(c.stats.excludedSamples.allowlist, ['81.2.69.7']);
+});
+
 test('the shared-infrastructure cap counts distinct users in the alert window, not events', () => {
   const base: Spec[] = [{ role: 'network_alert', ip: IP, at: at(0) }];
   const users = (n: number, offset = H): Spec[] =>

@@ -8,6 +8,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sniffFile } from '../src/hunt/batch-file.js';
+import { executorFor } from '../src/hunt/executor.js';
 import { DEFAULT_FRAMING } from '../src/inputs/framing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-sniff-'));
@@ -57,4 +58,36 @@ test('an audit log that turns to alerts within the records looked at may hold al
   assert.equal(s.alertShare, 1 / 4);
   // The kind of records the file holds, for the threads' affinity (runtime/pool.ts): most of those looked at.
   assert.equal(s.decoder, 'm365-audit');
+});
+
+test('the hunt sniffs its files on both threads, a few to a task: each answer is its own file\'s, in the files\' order', async () => {
+  // Files of every verdict, more of them than a task takes (batch.ts SNIFF_TASKS_PER_THREAD),
+  // in an order whose answers differ from neighbour to neighbour.
+  const kinds: Array<[string, () => string[]]> = [
+    ['alerts', () => Array.from({ length: 30 }, (_, i) => eveAlert(i))],
+    ['audit', () => Array.from({ length: 30 }, (_, i) => mailAccess(i))],
+    ['flows', () => Array.from({ length: 30 }, (_, i) => (i % 5 === 0 ? eveAlert(i) : eveFlow(i)))],
+    ['array', () => [`[${Array.from({ length: 12 }, (_, i) => mailAccess(i)).join(',')}]`]],
+    ['mixed', () => [mailAccess(1), eveAlert(2), mailAccess(3)]],
+  ];
+  const files = Array.from({ length: 23 }, (_, i) => {
+    const [kind, lines] = kinds[(i * 3) % kinds.length]!;
+    const path = join(dir, `pool-${i}-${kind}.json`);
+    writeFileSync(path, `${lines().join('\n')}\n`);
+    return { path, display: path, size: statSync(path).size };
+  });
+  files.push({ path: join(dir, 'vanished.json'), display: 'vanished.json', size: 1000 });
+  const one = [];
+  for (const f of files) one.push(await sniffFile(f, ctx, DEFAULT_FRAMING));
+  const exec = executorFor(2, DEFAULT_FRAMING);
+  try {
+    const per = 3;
+    const groups = Array.from({ length: Math.ceil(files.length / per) }, (_, g) => files.slice(g * per, g * per + per));
+    const pooled = (await Promise.all(groups.map((g) => exec.sniff(g, ctx)))).flat();
+    assert.deepEqual(pooled, one);
+    // (Not all alike: the test would pass a sniff that answered every file the same.)
+    assert.ok(new Set(one.map((s) => JSON.stringify(s))).size >= 4);
+  } finally {
+    await exec.close();
+  }
 });

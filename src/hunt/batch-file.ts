@@ -249,6 +249,21 @@ export interface FileSniff {
   decoder: string | null;
 }
 
+/**
+ * sniffFile of each file, one after the other (a task's worth: a task per file
+ * cost a message each way), with a turn of the event loop after each: on the
+ * main thread, a worker that finished its files hears of its next task then,
+ * not when this thread's whole task is done.
+ */
+export async function sniffFiles(files: readonly InputFile[], decode: DecodeContext, framing: FramingOptions): Promise<FileSniff[]> {
+  const out: FileSniff[] = [];
+  for (const f of files) {
+    out.push(await sniffFile(f, decode, framing));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return out;
+}
+
 export async function sniffFile(f: InputFile, decode: DecodeContext, framing: FramingOptions): Promise<FileSniff> {
   const judge = async (frames: AsyncGenerator<FramedItem[]>): Promise<Omit<FileSniff, 'ndjson'>> => {
     let mayHoldAlerts = false;

@@ -7,11 +7,12 @@ import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
 import type { FramingOptions } from '../inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../inputs/inputs.js';
 import { answerTasks } from '../runtime/task-worker.js';
-import { qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type Collect } from './batch-file.js';
+import { qualifyingOf, scanFile, scanRange, sniffFiles, textAlertsOf, wantsWithin, type Collect } from './batch-file.js';
 import { compileQualifyingTests, type QualifyingSource } from '../detect/rule.js';
 import { packBuffers, type QualifyingPack } from '../detect/qualifying-pack.js';
 
 export type WorkerTask =
+  | { id: number; op: 'sniff'; files: InputFile[]; decode: DecodeContext; framing: FramingOptions }
   | { id: number; op: 'scan'; file: InputFile; decode: DecodeContext; framing: FramingOptions; fast: boolean; collect: boolean }
   | { id: number; op: 'range'; file: InputFile; range: ByteRange; decode: DecodeContext; framing: FramingOptions; collect: boolean }
   | { id: number; op: 'text'; file: InputFile; decode: DecodeContext; framing: FramingOptions }
@@ -40,6 +41,8 @@ export function runTask(task: WorkerTask, state: RunnerState, progress: (n: numb
       };
       return Promise.resolve(null);
     }
+    case 'sniff':
+      return sniffFiles(task.files, task.decode, task.framing);
     case 'scan':
       return scanFile(task.file, task.decode, task.framing, task.fast, progress, task.collect ? state.collect : undefined);
     case 'range':

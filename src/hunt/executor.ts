@@ -8,7 +8,7 @@ import type { FramingOptions } from '../inputs/framing.js';
 import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
 import type { InputFile } from '../inputs/inputs.js';
 import {
-  qualifyingOf, scanFile, scanRange, textAlertsOf, wantsWithin, type Collect, type FileScan, type QualifyingScan,
+  qualifyingOf, scanFile, scanRange, sniffFiles, textAlertsOf, wantsWithin, type Collect, type FileScan, type FileSniff, type QualifyingScan,
 } from './batch-file.js';
 import { qualifyingSources, type DetectionRule } from '../detect/rule.js';
 import { DecodePool } from './pool.js';
@@ -16,6 +16,8 @@ import { dropEarlyDecodeWorker } from './early-worker.js';
 
 /** Runs per-file tasks: on workers, or one at a time on this thread. */
 export interface Executor {
+  /** What each file's first records are (sniffFile, in the files' order): which files the hunt scans first, and how. */
+  sniff(files: InputFile[], decode: DecodeContext): Promise<FileSniff[]>;
   /** With `collect`, the qualifying events of those IPs come back too (the set given to setAlerted, on workers), packed with setAlerted's rules. */
   scan(f: InputFile, decode: DecodeContext, fast: boolean, progress: (n: number) => void, collect?: ReadonlySet<string>): Promise<FileScan>;
   /** The fast scan of the lines of an NDJSON file that start in `range`; null: scan the file whole. */
@@ -58,6 +60,7 @@ function localExecutor(framing: FramingOptions): Executor {
     return next;
   };
   return {
+    sniff: (files, decode) => serial(() => sniffFiles(files, decode, framing)),
     scan: (f, decode, fast, progress, ips) => serial(() => scanFile(f, decode, framing, fast, progress, ips && { ...collecting, ips })),
     range: (f, range, decode, progress, ips) => serial(() => scanRange(f, range, decode, framing, progress, ips && { ...collecting, ips })),
     text: (f, decode) => serial(() => textAlertsOf(f, decode, framing)),
@@ -73,6 +76,7 @@ function localExecutor(framing: FramingOptions): Executor {
 function poolExecutor(size: number, framing: FramingOptions, kindOf: (f: InputFile) => string | undefined): Executor {
   const pool = new DecodePool(size);
   return {
+    sniff: (files, decode) => pool.run<FileSniff[]>({ op: 'sniff', files, decode, framing }),
     scan: (file, decode, fast, progress, collect) => pool.run<FileScan>({ op: 'scan', file, decode, framing, fast, collect: collect !== undefined }, progress, kindOf(file)),
     range: (file, range, decode, progress, collect) =>
       pool.run<FileScan | null>({ op: 'range', file, range, decode, framing, collect: collect !== undefined }, progress, kindOf(file)),
