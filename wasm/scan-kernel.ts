@@ -268,6 +268,16 @@ function mappedAt(colon: usize): bool {
   return bits4(i8x16.eq(a, s), i8x16.eq(b, s), i8x16.eq(c, s), i8x16.eq(d, s));
 }
 
+/** eqBits for a byte most blocks lack: 0 after one test when none of the 64 bytes is it. */
+@inline function anyBits(a: v128, b: v128, c: v128, d: v128, s: v128): u64 {
+  const ea = i8x16.eq(a, s);
+  const eb = i8x16.eq(b, s);
+  const ec = i8x16.eq(c, s);
+  const ed = i8x16.eq(d, s);
+  if (!v128.any_true(v128.or(v128.or(ea, eb), v128.or(ec, ed)))) return 0;
+  return bits4(ea, eb, ec, ed);
+}
+
 @inline function push(n: i32, at: usize): i32 {
   store<u32>(HITS + (<usize>n << 2), <u32>at);
   return n + 1;
@@ -379,7 +389,7 @@ function mappedAt(colon: usize): bool {
     // with its line in line mode.
     let nl: u64 = 0;
     if (linesOn) {
-      nl = eqBits(v0, v1, v2, v3, lfs);
+      nl = anyBits(v0, v1, v2, v3, lfs);
       if (p + 64 > to) nl &= ((<u64>1) << <u64>(to - p)) - 1;
       let m = nl;
       while (m != 0) {
@@ -487,7 +497,7 @@ export function findKeys(from: usize, to: usize): i32 {
     const q = nextQ;
     nextQ = eqBits(c0, c1, c2, c3, qs);
     if (any) {
-      let bs = eqBits(v0, v1, v2, v3, i8x16.splat(0x5c));
+      let bs = anyBits(v0, v1, v2, v3, i8x16.splat(0x5c));
       if (p + 64 > to) bs &= lowBits(<i32>(to - p));
       if (bs != 0) return 1;
     } else {
@@ -651,14 +661,14 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
     const v2 = v128.load(p + 32);
     const v3 = v128.load(p + 48);
     const qs = i8x16.splat(0x22);
-    const ns = i8x16.splat(0x0a);
     const quote = eqBits(v0, v1, v2, v3, qs);
-    const nl = eqBits(v0, v1, v2, v3, ns);
+    // Newlines and backslashes are rare in a streamed array (a Management API blob is one
+    // line): their masks are made only for a block that has one (any_true on the compares).
+    const nl = anyBits(v0, v1, v2, v3, i8x16.splat(0x0a));
     let q = quote;
     if (csv == 0) {
       // A quote is escaped when an odd run of backslashes precedes it.
-      const bss = i8x16.splat(0x5c);
-      const bs = eqBits(v0, v1, v2, v3, bss);
+      const bs = anyBits(v0, v1, v2, v3, i8x16.splat(0x5c));
       if (bs != 0 || escaped != 0) {
         let esc: u64 = escaped;
         let b = bs & ~esc;
@@ -697,11 +707,9 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
       const f3 = fold(v3);
       const os = i8x16.splat(0x7b);
       const cs = i8x16.splat(0x7d);
-      const ms = i8x16.splat(0x2c);
       const outside = ~strMask & valid;
       const opens = eqBits(f0, f1, f2, f3, os) & outside;
       const closes = eqBits(f0, f1, f2, f3, cs) & outside;
-      const commas = eqBits(v0, v1, v2, v3, ms) & outside;
       // Deep inside a record the whole block long (it does not close enough brackets to
       // come back to the target depth): nothing to find, only the depth to carry on.
       const closing = <i32>popcnt(closes);
@@ -710,6 +718,8 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
         line += <u32>popcnt(nl & valid);
         continue;
       }
+      // (The commas only for a block that reaches the target depth.)
+      const commas = eqBits(v0, v1, v2, v3, i8x16.splat(0x2c)) & outside;
       // Only brackets change the depth, so only they are stepped through one by one;
       // commas are looked at only in the stretches at the target depth (most commas
       // are inside the records, deeper, and cost nothing).
