@@ -708,8 +708,8 @@ export function findSeparators(from: usize, to: usize, csv: i32): i32 {
       const os = i8x16.splat(0x7b);
       const cs = i8x16.splat(0x7d);
       const outside = ~strMask & valid;
-      const opens = eqBits(f0, f1, f2, f3, os) & outside;
-      const closes = eqBits(f0, f1, f2, f3, cs) & outside;
+      const opens = anyBits(f0, f1, f2, f3, os) & outside;
+      const closes = anyBits(f0, f1, f2, f3, cs) & outside;
       // Deep inside a record the whole block long (it does not close enough brackets to
       // come back to the target depth): nothing to find, only the depth to carry on.
       const closing = <i32>popcnt(closes);
