@@ -538,13 +538,7 @@ export function findKeys(from: usize, to: usize): i32 {
  * their positions are worked out only in a block that has one.
  */
 @inline function unicodeEscapes(p: usize, to: usize, v0: v128, v1: v128, v2: v128, v3: v128): u64 {
-  const bs = i8x16.splat(0x5c);
-  const b0 = i8x16.eq(v0, bs);
-  const b1 = i8x16.eq(v1, bs);
-  const b2 = i8x16.eq(v2, bs);
-  const b3 = i8x16.eq(v3, bs);
-  if (!v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) return 0;
-  let esc = bits4(b0, b1, b2, b3);
+  let esc = anyBits(v0, v1, v2, v3, i8x16.splat(0x5c));
   let out: u64 = 0;
   while (esc != 0) {
     const i = ctz(esc);
