@@ -2,7 +2,10 @@
 // the scan kernel's throughput (GB/s) on real bytes, without the rest of a hunt —
 // findHits as the first pass runs it (the marker words and alerted IPv4s in one
 // pass), findHitLines (the same, in NDJSON line mode), findSeparators (JSON
-// arrays) and pruneRecord (each line checked and written again with only the
+// arrays), mayHoldKeys (the identity decoders' time keys over a whole stretch, as
+// the first pass asks of an alert source's records), findKeys (the same keys
+// listed record by record, as the window gate asks of a record naming an
+// alerted IP) and pruneRecord (each line checked and written again with only the
 // keys the decoders read, as hunt does to the records of alerted IPs). With several --wasm builds (`npx asc wasm/scan-kernel.ts -o X.wasm …`,
 // the flags of package.json's build:wasm) their rounds are interleaved, so the
 // VM's drift falls on all alike: how docs/performance.md compares kernel changes.
@@ -16,6 +19,7 @@ import { ScanKernel } from '../src/inputs/scan-kernel.js';
 import { ipv4Number } from '../src/model/ip.js';
 import { MARKER_WORDS } from '../src/pipeline/alert-markers.js';
 import { prunedRecords } from '../src/hunt/pruned-records.js';
+import { configureIdentityKeys } from '../src/hunt/window-gate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SET = join(ROOT, 'bench', 'data', 'n1000000-s1-ndjson-share0p05', 'logs');
@@ -55,6 +59,13 @@ const cases: Array<{ name: string; run: (k: ScanKernel, n: number) => void }> = 
   { name: 'findHits', run: (k, n) => void k.findHits(0, n) },
   { name: 'findHitLines', run: (k, n) => void k.findHitLines(0, n, 1 << 20) },
   { name: 'findSeparators', run: (k, n) => { k.resetStructure(1, 1, 1); k.findSeparators(0, n - (n % 64), false); } },
+  { name: 'mayHoldKeys', run: (k, n) => void k.mayHoldKeys(0, n) },
+  {
+    name: 'findKeys',
+    run: (k) => {
+      for (let i = 0; i < lines.length; i += 2) k.findKeys(lines[i]!, lines[i + 1]!);
+    },
+  },
   {
     name: 'pruneRecord',
     run: (k) => {
@@ -82,6 +93,7 @@ for (const file of o.files) {
     k.pad(n);
     if (!k.configure(MARKER_WORDS, ips)) throw new Error('could not configure the kernel');
     prunedRecords(k, { defaultOffsetMinutes: 0, reference: { ms: Date.now(), ns: 0 } }); // (configures the pruned keys)
+    configureIdentityKeys(k); // (the keys mayHoldKeys and findKeys look for)
     return k;
   });
   const times = builds.map(() => cases.map(() => [] as number[]));

@@ -15,6 +15,10 @@
 // Memory layout (byte offsets); src/inputs/scan-kernel.ts has the same numbers.
 const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
 const KEYS: usize = 256; //          8 keys × 64 bytes: length, 15 spare, up to 48 case-folded bytes at +16 (findKeys)
+const KEY_FIRST_LO: usize = 768; // 16 bytes: bit k set at the low nibble of key k's first letter (keyFirsts)
+const KEY_FIRST_HI: usize = 784; // 16 bytes: bit k set at the high nibbles of its two cases
+const WORD_FIRST_LO: usize = 800; // the same two tables for the quoted words (configure)
+const WORD_FIRST_HI: usize = 816;
 const LETTERS: usize = 1024; //     128-byte bitmap of the words' first two letters (see letterPair)
 const KEY_LETTERS: usize = 1152; // the same for the keys
 const KEY_IDS: usize = 1280; //     u8 per key hit: which key (KEY_ESCAPE for a \u escape)
@@ -88,6 +92,7 @@ function indexNeedles(slots: usize, shift: usize, count: i32, letters: usize): u
 export function configure(words: i32, tableLog2: i32, v6: i32): void {
   wordCount = words;
   wordDistances = indexNeedles(NEEDLES, 5, words, LETTERS);
+  indexFirsts(NEEDLES, 5, words, WORD_FIRST_LO, WORD_FIRST_HI);
   wordLo = wordDistances != 0 ? ctz(wordDistances) : 0;
   wordSpan4 = wordLo > 0 && (wordDistances >> wordLo) == 15;
   tableMask = tableLog2 > 0 ? (<u32>1 << <u32>tableLog2) - 1 : 0;
@@ -249,12 +254,17 @@ function mappedAt(colon: usize): bool {
 
 /** The quotes of a block (q; nextQ: the next block's) that open a pair as far apart as one of `distances` (bit d: d bytes). */
 @inline function quotePairs(q: u64, nextQ: u64, distances: u64): u64 {
+  return quotePairsFrom(q, q, nextQ, distances);
+}
+
+/** quotePairs for the opening quotes in `open` only (a subset of q). */
+@inline function quotePairsFrom(open: u64, q: u64, nextQ: u64, distances: u64): u64 {
   let cand: u64 = 0;
   let d = distances;
   while (d != 0) {
     const k = ctz(d);
     d &= d - 1;
-    cand |= q & ((q >> k) | (nextQ << (64 - k)));
+    cand |= open & ((q >> k) | (nextQ << (64 - k)));
   }
   return cand;
 }
@@ -303,6 +313,8 @@ function mappedAt(colon: usize): bool {
   const ds = i8x16.splat(0x2e);
   const cs = i8x16.splat(0x3a);
   const lfs = i8x16.splat(0x0a);
+  const firstLo = v128.load(WORD_FIRST_LO);
+  const firstHi = v128.load(WORD_FIRST_HI);
   let v0 = v128.load(p);
   let v1 = v128.load(p + 16);
   let v2 = v128.load(p + 32);
@@ -341,6 +353,7 @@ function mappedAt(colon: usize): bool {
       } else {
         cand = quotePairs(q, nextQ, wordDistances);
       }
+      if (popcnt(cand) > 1) cand &= firstLetters(p, firstLo, firstHi);
       while (cand != 0) {
         const at = p + <usize>ctz(cand);
         cand &= cand - 1;
@@ -464,6 +477,45 @@ export function linesIrregular(): bool {
 export function configureKeys(keys: i32): void {
   keyCount = keys;
   keyDistances = indexNeedles(KEYS, 6, keys, KEY_LETTERS);
+  indexFirsts(KEYS, 6, keys, KEY_FIRST_LO, KEY_FIRST_HI);
+}
+
+/**
+ * The letter after each needle's opening quote, in either case (slotAt's fold:
+ * b | 0x20), as two nibble tables (`lo`, `hi`, 16 bytes each): a byte is that
+ * letter of needle k when both tables have bit k at its nibbles (firstLetters).
+ */
+function indexFirsts(slots: usize, shift: usize, count: i32, lo: usize, hi: usize): void {
+  memory.fill(lo, 0, 16);
+  memory.fill(hi, 0, 16);
+  for (let k = 0; k < count; k++) {
+    const f = <u32>load<u8>(slots + (<usize>k << shift) + 17);
+    const bit = <u8>(1 << <u8>k);
+    store<u8>(lo + <usize>(f & 15), load<u8>(lo + <usize>(f & 15)) | bit);
+    store<u8>(hi + <usize>(f >> 4), load<u8>(hi + <usize>(f >> 4)) | bit);
+    store<u8>(hi + <usize>((f ^ 0x20) >> 4), load<u8>(hi + <usize>((f ^ 0x20) >> 4)) | bit);
+  }
+}
+
+/**
+ * Bit i set when byte p + 1 + i is the first letter of a needle (either case)
+ * whose tables (indexFirsts) are `lo` and `hi`: the quotes a key or word can open. Most of the quote pairs as far apart as a key
+ * is long start no key (5 a block in a sensor's eve.json, 2 in M365 audit
+ * records); testing their letters 64 at a time leaves a tenth of them to try one
+ * by one, and in most blocks none, so the pairs are not even worked out.
+ */
+@inline function firstLetters(p: usize, lo: v128, hi: v128): u64 {
+  const nib = i8x16.splat(0x0f);
+  const none = i8x16.splat(0);
+  const a = v128.load(p + 1);
+  const b = v128.load(p + 17);
+  const c = v128.load(p + 33);
+  const d = v128.load(p + 49);
+  return ~bits4(
+    i8x16.eq(v128.and(i8x16.swizzle(lo, v128.and(a, nib)), i8x16.swizzle(hi, i8x16.shr_u(a, 4))), none),
+    i8x16.eq(v128.and(i8x16.swizzle(lo, v128.and(b, nib)), i8x16.swizzle(hi, i8x16.shr_u(b, 4))), none),
+    i8x16.eq(v128.and(i8x16.swizzle(lo, v128.and(c, nib)), i8x16.swizzle(hi, i8x16.shr_u(c, 4))), none),
+    i8x16.eq(v128.and(i8x16.swizzle(lo, v128.and(d, nib)), i8x16.swizzle(hi, i8x16.shr_u(d, 4))), none));
 }
 
 /**
@@ -484,6 +536,8 @@ export function findKeys(from: usize, to: usize): i32 {
 @inline function keysIn(from: usize, to: usize, any: bool): i32 {
   let n = 0;
   const qs = i8x16.splat(0x22);
+  const firstLo = v128.load(KEY_FIRST_LO);
+  const firstHi = v128.load(KEY_FIRST_HI);
   let v0 = v128.load(from);
   let v1 = v128.load(from + 16);
   let v2 = v128.load(from + 32);
@@ -511,7 +565,8 @@ export function findKeys(from: usize, to: usize): i32 {
         n++;
       }
     }
-    let cand = quotePairs(q, nextQ, keyDistances);
+    const open = q != 0 ? q & firstLetters(p, firstLo, firstHi) : 0;
+    let cand = open != 0 ? quotePairsFrom(open, q, nextQ, keyDistances) : 0;
     while (cand != 0) {
       const at = p + <usize>ctz(cand);
       cand &= cand - 1;
