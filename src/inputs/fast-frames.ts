@@ -17,6 +17,7 @@
 // the kernel counts its lines and says which hold a hit (findHitLines).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parse as parseCsvSync } from 'csv-parse/sync';
+import { plainCsvRow, plainHeader } from './csv-rows.js';
 import type { RecordOrigin } from '../decoders/types.js';
 import { BATCH, fastLayout, frameElement, frameLine, type FramedItem, type InputFormat } from './framing.js';
 import { ScanKernel, SEPARATOR_CLOSES, type HitLines, type Separators } from './scan-kernel.js';
@@ -678,6 +679,19 @@ const CHARS_PER_PARSE = 4 * 1024 * 1024;
  * error, each row is parsed by itself, so a bad row is reported at its line.
  */
 function parseRows(rows: PendingRow[], header: string[], out: FramedItem[], crlf: boolean): void {
+  // Plain rows (nearly all) are split here, the same cells as csv-parse's (csv-rows.ts); a batch with any other goes to csv-parse whole.
+  if (plainHeader(header)) {
+    const values: Array<Record<string, string>> = [];
+    for (const r of rows) {
+      const value = plainCsvRow(r.text, header);
+      if (value === null) break;
+      values.push(value);
+    }
+    if (values.length === rows.length) {
+      for (let i = 0; i < rows.length; i++) out.push({ kind: 'csv', value: values[i]!, origin: rows[i]!.origin });
+      return;
+    }
+  }
   const options = { ...CSV_OPTIONS, columns: header };
   if (rows.length > 1 && rows.every((r) => r.text.indexOf('\n') < 0 && r.text.indexOf('\r') < 0)) {
     try {
