@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DecodePool } from '../src/hunt/pool.js';
 import { affineIndex } from '../src/runtime/pool.js';
-import { runTask } from '../src/hunt/decode-worker.js';
+import { alertsFromJson, alertsToJson, runTask } from '../src/hunt/decode-worker.js';
+import type { FileScan } from '../src/hunt/batch-file.js';
 import { DEFAULT_FRAMING } from '../src/inputs/framing.js';
 import { UnreadableInput, type InputFile } from '../src/inputs/inputs.js';
 import type { DecodedEvent } from '../src/model/event.js';
@@ -96,4 +97,47 @@ test('affinity: each thread keeps to the kind of records it started on, and the 
   // With only other live threads' kinds queued, a thread takes the oldest and owns nothing new.
   assert.equal(affineIndex([{ affinity: 'entra-signin' }, { affinity: 'm365-audit' }], owners, 'main', () => true), 0);
   assert.equal(owners.get('entra-signin'), 'worker');
+});
+
+test('a worker\'s scan hands its network alerts over as JSON: the same alerts as its own thread\'s, every field', async () => {
+  // JSON network alerts of four formats, scanned the way a worker scans them (op 'scan'), then sent
+  // through a real worker pool and through alertsToJson / a structured clone / alertsFromJson.
+  const files = ['suricata-eve/eve.json', 'snort-json/snort3-alert-json.json', 'snort-json/snort3-alert-json-year.json', 'zeek-notice/notice.json', 'zeek-notice/notice-json-timestamps.json'].map(corpus);
+  const state = { collect: { ips: new Set<string>(), tests: null } };
+  const pool = new DecodePool(2);
+  try {
+    let alerts = 0;
+    for (const file of files) {
+      const task = { op: 'scan' as const, file, decode, framing: DEFAULT_FRAMING, fast: true, collect: false };
+      const local = await runTask({ id: 0, ...task }, state, () => {}) as FileScan;
+      const sent = alertsToJson(local);
+      if (local.alerts.length > 0) assert.equal(sent.alerts.length, 0, `${file.display}: sent as JSON`);
+      assert.deepEqual(alertsFromJson(structuredClone(sent)).alerts, local.alerts, file.display);
+      // On a worker: each file again, until the worker (not this thread) has taken it.
+      const viaPool = await Promise.all([1, 2, 3, 4].map(() => pool.run<FileScan>(task)));
+      for (const r of viaPool) {
+        assert.deepEqual(r.alerts, local.alerts, file.display);
+        assert.equal((r as { alertsJson?: string }).alertsJson, undefined);
+      }
+      alerts += local.alerts.length;
+    }
+    assert.ok(alerts >= 8, `only ${alerts} alerts in the corpus files`);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('alerts holding a number JSON cannot write (NaN, Infinity) go as objects', () => {
+  const alert = (severity: number): DecodedEvent => ({
+    at: { ms: 1, ns: 0 },
+    event: { '@timestamp': '1970-01-01T00:00:00.001Z', event: { kind: 'alert', dataset: 'suricata.eve', severity }, crosswatch: { role: 'network_alert', decoder: 'suricata-eve' } },
+  });
+  for (const bad of [Number.POSITIVE_INFINITY, Number.NaN]) {
+    const scan = { alerts: [alert(2), alert(bad)] };
+    const sent = alertsToJson(scan);
+    assert.equal(sent.alertsJson, undefined);
+    assert.equal(sent.alerts.length, 2);
+    assert.ok(Object.is(alertsFromJson(structuredClone(sent)).alerts[1]!.event.event.severity, bad));
+  }
+  assert.equal(typeof alertsToJson({ alerts: [alert(2)] }).alertsJson, 'string');
 });

@@ -9,7 +9,7 @@
 // queued, and says it is ready before it sends its result.
 import { WorkerPool } from '../runtime/pool.js';
 import { UnreadableInput } from '../inputs/inputs.js';
-import { runTask, type RunnerState, type WorkerTask } from './decode-worker.js';
+import { alertsFromJson, runTask, type RunnerState, type WorkerTask } from './decode-worker.js';
 import { startDecodeWorker, takeEarlyDecodeWorker } from './early-worker.js';
 
 type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
@@ -50,7 +50,8 @@ export class DecodePool {
 
   /** `affinity`: the kind of records the task reads (tasks of one kind go to one thread where they can). */
   run<T>(body: TaskBody, onProgress?: (n: number) => void, affinity?: string): Promise<T> {
-    return this.pool.run(body, { ...(onProgress ? { onProgress } : {}), ...(affinity === undefined ? {} : { affinity }) }) as Promise<T>;
+    // (A worker's scan sends its network alerts as JSON: alertsToJson.)
+    return this.pool.run(body, { ...(onProgress ? { onProgress } : {}), ...(affinity === undefined ? {} : { affinity }) }).then((r) => alertsFromJson(r as T));
   }
 
   /** Sends the same task to every thread (shared state such as the alerted IPs). */
