@@ -15,7 +15,7 @@
 // Memory layout (byte offsets); src/inputs/scan-kernel.ts has the same numbers.
 const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
 const KEYS: usize = 256; //          8 keys × 64 bytes: length, 15 spare, up to 48 case-folded bytes at +16 (findKeys)
-const KEY_FIRST_LO: usize = 768; // 16 bytes: bit k set at the low nibble of key k's first letter (keyFirsts)
+const KEY_FIRST_LO: usize = 768; // 16 bytes: bit k set at the low nibble of key k's first letter (indexFirsts, firstLetters)
 const KEY_FIRST_HI: usize = 784; // 16 bytes: bit k set at the high nibbles of its two cases
 const WORD_FIRST_LO: usize = 800; // the same two tables for the quoted words (configure)
 const WORD_FIRST_HI: usize = 816;

@@ -6,11 +6,12 @@
 // different count of cells, a header csv-parse would read differently — is
 // not split here (null), and csv-parse parses the row as before, with its
 // errors. Why not csv-parse for these too: its parser reads a character at a
-// time (~20 ns a character warm), and a Purview export's rows are ~2 KB of
-// AuditData JSON each; in a hunt the batch of them a window gate lets through
-// ran before V8 had compiled csv-parse's parser, at ~4x that (a quarter to a
-// half second of one thread at 1M records, docs/performance.md, eighteenth
-// round). Here a row costs an indexOf per quote and per cell.
+// time (~21 ns a character warm on the bench's rows, more before V8 has
+// compiled it, which a hunt meets once, mid-run), and a Purview export's rows
+// are ~2 KB of AuditData JSON each. Here a row costs an indexOf per plain cell
+// and one sticky regular expression per quoted one (~3.7 ns a character; the
+// Purview task of a 1M-record hunt, 50 % from alerted IPs, 317–451 → 260–320
+// ms: docs/performance.md, eighteenth round).
 // The test (test/csv-rows.test.ts) holds every answer to csv-parse's.
 
 /**
