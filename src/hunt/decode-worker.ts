@@ -1,7 +1,10 @@
 // A decode worker: runs the per-file work of a batch hunt (batch-file.ts) on
 // another core and sends back only what the correlator needs. runTask is also
 // what the pool runs on the main thread, which takes tasks like a worker.
-import { parentPort, workerData } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { DecodeContext } from '../decoders/types.js';
 import type { DecodedEvent } from '../model/event.js';
 import type { ByteRange, SyncPoint } from '../inputs/fast-frames.js';
@@ -30,8 +33,23 @@ export interface RunnerState {
   collect: Collect;
 }
 
+/**
+ * With CROSSWATCH_DUMP_TASKS=<folder>, every task a hunt runs is written there
+ * (node:v8 serialization, one file per task, named by the monotonic clock and
+ * the thread) for `npm run bench:replay`, which runs them again warm on one
+ * thread: the scan measured without the rest of the hunt or the hour's drift
+ * (docs/performance.md). Read once per thread; unset, nothing is written.
+ */
+const DUMP_TASKS = process.env.CROSSWATCH_DUMP_TASKS;
+
+function dumpTask(task: WorkerTask): void {
+  const name = `${process.hrtime.bigint()}-${threadId}-${task.id}-${task.op}.v8`;
+  writeFileSync(join(DUMP_TASKS!, name), serialize(task));
+}
+
 /** Runs one task, on a worker or on the main thread (pool.ts uses both). */
 export function runTask(task: WorkerTask, state: RunnerState, progress: (n: number) => void): Promise<unknown> {
+  if (DUMP_TASKS) dumpTask(task);
   switch (task.op) {
     case 'alerted': {
       const { alertMs, windowMs } = task;
