@@ -15,10 +15,10 @@
 // Memory layout (byte offsets); src/inputs/scan-kernel.ts has the same numbers.
 const NEEDLES: usize = 0; //        8 words × 32 bytes: length, 15 spare, 16 case-folded bytes at +16
 const KEYS: usize = 256; //          8 keys × 64 bytes: length, 15 spare, up to 48 case-folded bytes at +16 (findKeys)
-const KEY_FIRST_LO: usize = 768; // 16 bytes: bit k set at the low nibble of key k's first letter (indexFirsts, firstLetters)
-const KEY_FIRST_HI: usize = 784; // 16 bytes: bit k set at the high nibbles of its two cases
+const KEY_FIRST_LO: usize = 768; // 16 bytes: bit k set at the low nibble of key k's first letter (indexNeedles, firstLetters)
+const KEY_FIRST_HI: usize = KEY_FIRST_LO + 16; // 16 bytes: bit k set at the high nibbles of its two cases
 const WORD_FIRST_LO: usize = 800; // the same two tables for the quoted words (configure)
-const WORD_FIRST_HI: usize = 816;
+const WORD_FIRST_HI: usize = WORD_FIRST_LO + 16;
 const LETTERS: usize = 1024; //     128-byte bitmap of the words' first two letters (see letterPair)
 const KEY_LETTERS: usize = 1152; // the same for the keys
 const KEY_IDS: usize = 1280; //     u8 per key hit: which key (KEY_ESCAPE for a \u escape)
@@ -74,25 +74,37 @@ let irregular = false;
  */
 /**
  * For `count` needles (slots of 1 << `shift` bytes from `slots`): fills the
- * bitmap `letters` with their first two letters and returns their distances
- * from opening to closing quote (bit d: d bytes), which find's candidates use.
+ * bitmap `letters` with their first two letters and the two nibble tables at
+ * `firsts` (16 bytes of low nibbles, then 16 of high ones) with their first
+ * letter in either case (slotAt's fold: b | 0x20; a byte is needle k's first
+ * letter when both tables have bit k at its nibbles, see firstLetters), and
+ * returns their distances from opening to closing quote (bit d: d bytes), which
+ * find's candidates use.
  */
-function indexNeedles(slots: usize, shift: usize, count: i32, letters: usize): u64 {
+function indexNeedles(slots: usize, shift: usize, count: i32, letters: usize, firsts: usize): u64 {
   let distances: u64 = 0;
   memory.fill(letters, 0, 128);
+  memory.fill(firsts, 0, 32);
   for (let k = 0; k < count; k++) {
     const base = slots + (<usize>k << shift);
     distances |= (<u64>1) << (<u64>load<u8>(base) - 1);
     const c = letterPair(load<u8>(base + 17), load<u8>(base + 18));
     store<u8>(letters + (c >> 3), load<u8>(letters + (c >> 3)) | <u8>(1 << <u8>(c & 7)));
+    const f = <u32>load<u8>(base + 17);
+    const bit = <u8>(1 << <u8>k);
+    const lo = firsts + <usize>(f & 15);
+    const hi = firsts + 16 + <usize>(f >> 4);
+    const hi2 = firsts + 16 + <usize>((f ^ 0x20) >> 4);
+    store<u8>(lo, load<u8>(lo) | bit);
+    store<u8>(hi, load<u8>(hi) | bit);
+    store<u8>(hi2, load<u8>(hi2) | bit);
   }
   return distances;
 }
 
 export function configure(words: i32, tableLog2: i32, v6: i32): void {
   wordCount = words;
-  wordDistances = indexNeedles(NEEDLES, 5, words, LETTERS);
-  indexFirsts(NEEDLES, 5, words, WORD_FIRST_LO, WORD_FIRST_HI);
+  wordDistances = indexNeedles(NEEDLES, 5, words, LETTERS, WORD_FIRST_LO);
   wordLo = wordDistances != 0 ? ctz(wordDistances) : 0;
   wordSpan4 = wordLo > 0 && (wordDistances >> wordLo) == 15;
   tableMask = tableLog2 > 0 ? (<u32>1 << <u32>tableLog2) - 1 : 0;
@@ -476,33 +488,16 @@ export function linesIrregular(): bool {
 /** `keys` quoted keys ("createdDateTime", quotes included, at most 48 bytes, 8 of them) are in KEYS. */
 export function configureKeys(keys: i32): void {
   keyCount = keys;
-  keyDistances = indexNeedles(KEYS, 6, keys, KEY_LETTERS);
-  indexFirsts(KEYS, 6, keys, KEY_FIRST_LO, KEY_FIRST_HI);
-}
-
-/**
- * The letter after each needle's opening quote, in either case (slotAt's fold:
- * b | 0x20), as two nibble tables (`lo`, `hi`, 16 bytes each): a byte is that
- * letter of needle k when both tables have bit k at its nibbles (firstLetters).
- */
-function indexFirsts(slots: usize, shift: usize, count: i32, lo: usize, hi: usize): void {
-  memory.fill(lo, 0, 16);
-  memory.fill(hi, 0, 16);
-  for (let k = 0; k < count; k++) {
-    const f = <u32>load<u8>(slots + (<usize>k << shift) + 17);
-    const bit = <u8>(1 << <u8>k);
-    store<u8>(lo + <usize>(f & 15), load<u8>(lo + <usize>(f & 15)) | bit);
-    store<u8>(hi + <usize>(f >> 4), load<u8>(hi + <usize>(f >> 4)) | bit);
-    store<u8>(hi + <usize>((f ^ 0x20) >> 4), load<u8>(hi + <usize>((f ^ 0x20) >> 4)) | bit);
-  }
+  keyDistances = indexNeedles(KEYS, 6, keys, KEY_LETTERS, KEY_FIRST_LO);
 }
 
 /**
  * Bit i set when byte p + 1 + i is the first letter of a needle (either case)
- * whose tables (indexFirsts) are `lo` and `hi`: the quotes a key or word can open. Most of the quote pairs as far apart as a key
- * is long start no key (5 a block in a sensor's eve.json, 2 in M365 audit
- * records); testing their letters 64 at a time leaves a tenth of them to try one
- * by one, and in most blocks none, so the pairs are not even worked out.
+ * whose nibble tables (indexNeedles) are `lo` and `hi`: the quotes a key or
+ * word can open. Most of the quote pairs as far apart as a key is long start no
+ * key (5 a block in a sensor's eve.json, 2 in M365 audit records); testing
+ * their letters 64 at a time leaves a tenth of them to try one by one, and in
+ * most blocks none, so the pairs are not even worked out.
  */
 @inline function firstLetters(p: usize, lo: v128, hi: v128): u64 {
   const nib = i8x16.splat(0x0f);
