@@ -1,7 +1,7 @@
 // A decode worker: runs the per-file work of a batch hunt (batch-file.ts) on
 // another core and sends back only what the correlator needs. runTask is also
 // what the pool runs on the main thread, which takes tasks like a worker.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
@@ -38,9 +38,10 @@ export interface RunnerState {
  * (node:v8 serialization, one file per task, named by the monotonic clock and
  * the thread) for `npm run bench:replay`, which runs them again warm on one
  * thread: the scan measured without the rest of the hunt or the hour's drift
- * (docs/performance.md). Read once per thread; unset, nothing is written.
+ * (docs/performance.md). Read once per thread (the folder made if missing); unset, nothing is written.
  */
 const DUMP_TASKS = process.env.CROSSWATCH_DUMP_TASKS;
+if (DUMP_TASKS) mkdirSync(DUMP_TASKS, { recursive: true });
 
 function dumpTask(task: WorkerTask): void {
   const name = `${process.hrtime.bigint()}-${threadId}-${task.id}-${task.op}.v8`;
