@@ -1,4 +1,4 @@
-// `npm run bench:replay -- <folder> [--epoch N] [--match REGEX] [--rounds R] [--per-task]`:
+// `npm run bench:replay -- <folder> [--epoch N] [--match REGEX] [--rounds R] [--per-task] [--source]`:
 // a hunt's pool tasks, saved by a real hunt run with CROSSWATCH_DUMP_TASKS=<folder>
 // (src/hunt/decode-worker.ts), run again on this one thread, in their order,
 // round after round: the first round cold (every part of the pipeline compiled
@@ -11,24 +11,31 @@
 // collect (each thread got every one): epoch 0 is the alert sources' first pass,
 // the last epoch (the default) the rest of the files read for the alerted IPs.
 // The files the tasks name must still be where they were.
+// The tasks run on the built code (dist/, as `crosswatch` runs it; `npm run build`
+// after a change), not on the sources through tsx: its transform wraps every
+// closure in a naming call, which a hunt does not pay and which moved the
+// collector's figures (--source runs the sources anyway).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { runTask, type RunnerState, type WorkerTask } from '../src/hunt/decode-worker.js';
 
-interface Options { dir: string; epoch: number | null; match: RegExp | null; rounds: number; perTask: boolean }
+type RunTask = typeof runTask;
+
+interface Options { dir: string; epoch: number | null; match: RegExp | null; rounds: number; perTask: boolean; source: boolean }
 
 function options(argv: string[]): Options {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { epoch: { type: 'string' }, match: { type: 'string' }, rounds: { type: 'string' }, 'per-task': { type: 'boolean' } },
+    options: { epoch: { type: 'string' }, match: { type: 'string' }, rounds: { type: 'string' }, 'per-task': { type: 'boolean' }, source: { type: 'boolean' } },
   });
-  if (positionals.length !== 1) throw new Error('usage: npm run bench:replay -- <folder> [--epoch N] [--match REGEX] [--rounds R] [--per-task]');
+  if (positionals.length !== 1) throw new Error('usage: npm run bench:replay -- <folder> [--epoch N] [--match REGEX] [--rounds R] [--per-task] [--source]');
   const o: Options = {
     dir: positionals[0]!, epoch: values.epoch === undefined ? null : Number(values.epoch),
-    match: values.match === undefined ? null : new RegExp(values.match), rounds: Number(values.rounds ?? 5), perTask: values['per-task'] ?? false,
+    match: values.match === undefined ? null : new RegExp(values.match), rounds: Number(values.rounds ?? 5), perTask: values['per-task'] ?? false, source: values.source ?? false,
   };
   if (!(o.rounds >= 1) || (o.epoch !== null && !(o.epoch >= 0))) throw new Error('--rounds takes a count of at least 1, --epoch a number from 0');
   return o;
@@ -50,7 +57,7 @@ export function loadTasks(dir: string): WorkerTask[] {
  * and the state the epoch's tasks ran with (that broadcast run on this thread).
  * Each thread ran each broadcast: one of each suffices.
  */
-export async function epochOf(tasks: WorkerTask[], epoch: number | null): Promise<{ tasks: WorkerTask[]; state: RunnerState; epochs: number }> {
+export async function epochOf(tasks: WorkerTask[], epoch: number | null, run: RunTask = runTask): Promise<{ tasks: WorkerTask[]; state: RunnerState; epochs: number }> {
   const cuts: number[] = [];
   tasks.forEach((t, i) => {
     if (t.op === 'alerted' && (i === 0 || tasks[i - 1]!.op !== 'alerted')) cuts.push(i);
@@ -60,7 +67,7 @@ export async function epochOf(tasks: WorkerTask[], epoch: number | null): Promis
   if (e >= epochs) throw new Error(`epoch ${e}: the hunt had epochs 0 to ${epochs - 1}`);
   const state: RunnerState = { collect: { ips: new Set(), tests: null } };
   const from = e === 0 ? 0 : cuts[e - 1]!;
-  if (e > 0) await runTask(tasks[from]!, state, () => {});
+  if (e > 0) await run(tasks[from]!, state, () => {});
   const to = e < cuts.length ? cuts[e]! : tasks.length;
   return { tasks: tasks.slice(from, to).filter((t) => t.op !== 'alerted'), state, epochs };
 }
@@ -82,10 +89,18 @@ function counts(result: unknown): { events: number; alerts: number } {
   return { events: r?.events?.n ?? 0, alerts: Array.isArray(r?.alerts) ? r.alerts.length : 0 };
 }
 
+/** runTask as the build has it (dist/hunt/decode-worker.js). */
+async function builtRunTask(): Promise<RunTask> {
+  const built = new URL('../dist/hunt/decode-worker.js', import.meta.url);
+  if (!existsSync(built)) throw new Error('no build to replay on: run `npm run build` (or pass --source)');
+  return ((await import(built.href)) as { runTask: RunTask }).runTask;
+}
+
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const all = loadTasks(o.dir);
-  const { tasks: epochTasks, state, epochs } = await epochOf(all, o.epoch);
+  const run = o.source ? runTask : await builtRunTask();
+  const { tasks: epochTasks, state, epochs } = await epochOf(all, o.epoch, run);
   const tasks = epochTasks.filter((t) => o.match === null || o.match.test(nameOf(t)));
   if (tasks.length === 0) throw new Error('no task to replay (see --epoch and --match)');
   const times = tasks.map(() => [] as number[]);
@@ -97,7 +112,7 @@ async function main(): Promise<void> {
     const start = performance.now();
     for (let i = 0; i < tasks.length; i++) {
       const t0 = performance.now();
-      per[i] = counts(await runTask(tasks[i]!, state, () => {}));
+      per[i] = counts(await run(tasks[i]!, state, () => {}));
       times[i]!.push(performance.now() - t0);
     }
     rounds.push(performance.now() - start);
