@@ -134,9 +134,24 @@ const HUNT_HEAP_GROWING_PERCENT = 50;
  */
 const HUNT_NO_INLINING = '--no-turbo-inlining';
 
+/**
+ * And less of it is made: a function is optimized only after 4x V8's default
+ * budget of bytecode run (--interrupt-budget, 66 KB: 264 KB). With two isolates
+ * each compiling its own copy, TurboFan still took ~0.7-0.8 s of a 1M-record hunt's
+ * ~3.8 s of CPU (background threads' CPU from /proc, and what
+ * --no-concurrent-recompilation moved onto the hunt's threads); most of the ~500
+ * functions it optimized run too little for it to pay back in a 2 s run. With
+ * the larger budget the hot loops are still optimized, the lukewarm functions
+ * stay in the baseline tiers. Interleaved runs (docs/performance.md, nineteenth
+ * round), 1M / 50 %: NDJSON 1.905 -> 1.840 s median, vendor formats 2.285 ->
+ * 2.175 s; CPU 4-6 % less. For hunt alone, as the flag above.
+ */
+const HUNT_INTERRUPT_BUDGET = '--interrupt-budget=270336';
+
 export async function huntCommand(paths: string[], flags: HuntFlags, io: Io): Promise<number> {
   setFlagsFromString(`--heap-growing-percent=${HUNT_HEAP_GROWING_PERCENT}`);
   setFlagsFromString(HUNT_NO_INLINING);
+  setFlagsFromString(HUNT_INTERRUPT_BUDGET);
   let result: BatchResult;
   try {
     result = await runHunt(paths, flags, io, loadSettings(flags));
