@@ -324,7 +324,7 @@ export function plainIsoTime(text: string, zonelessOffsetMinutes: number | null)
   if (d > (mo === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : DAYS_IN_MONTH[mo - 1]!)) return null;
   let i = 19;
   let fraction = 0;
-  if (text.charCodeAt(i) === 0x2e /* . */) {
+  if (i < len && text.charCodeAt(i) === 0x2e /* . */) {
     const from = ++i;
     while (i < len && i - from < 10) {
       const c = text.charCodeAt(i) - 0x30;
