@@ -15,12 +15,11 @@
 // after a change), not on the sources through tsx: its transform wraps every
 // closure in a naming call, which a hunt does not pay and which moved the
 // collector's figures (--source runs the sources anyway).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
 import { runTask, type RunnerState, type WorkerTask } from '../src/hunt/decode-worker.js';
 
 type RunTask = typeof runTask;
