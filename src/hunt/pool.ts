@@ -16,9 +16,14 @@ type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T,
 
 /**
  * A worker is sent a second task only while at least this many are queued: near
- * the end, one queued behind another on a worker could leave the main thread idle.
+ * the end, one queued behind another on a worker could leave the main thread idle
+ * (the sensors' logs of a 1M-record hunt: the main thread idle ~55 ms at their
+ * end while the worker finished a file of alerts, then the piece sent ahead
+ * behind it). 4, not 3: interleaved, 8 runs each, two sets, 1M / 50 %: NDJSON
+ * 2.130 -> 1.990 and 2.420 -> 2.360 s median, vendor formats 2.495 -> 2.450 and
+ * 2.375 -> 2.350 s (docs/performance.md, nineteenth round).
  */
-const AHEAD_MIN_QUEUED = 3;
+const AHEAD_MIN_QUEUED = 4;
 
 export class DecodePool {
   private readonly pool: WorkerPool<TaskBody, unknown>;
