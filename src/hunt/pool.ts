@@ -15,8 +15,9 @@ import { startDecodeWorker, takeEarlyDecodeWorker } from './early-worker.js';
 type TaskBody = WorkerTask extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
 
 /**
- * A worker is sent a second task only while at least this many are queued: near
- * the end, one queued behind another on a worker could leave the main thread idle
+ * A busy worker is sent a task ahead only while at least this many are queued (a
+ * second ahead while twice as many are: runtime/pool.ts): near the end, one
+ * queued behind another on a worker could leave the main thread idle
  * (the sensors' logs of a 1M-record hunt: the main thread idle ~55 ms at their
  * end while the worker finished a file of alerts, then the piece sent ahead
  * behind it). 4, not 3: interleaved, 8 runs each, two sets, 1M / 50 %: NDJSON
